@@ -1,0 +1,93 @@
+# Skoll build. See docs/build.md. User verbs: all (default), run, test, bench, debug, clean.
+# CONFIG=debug (default: -O1, assertions) or CONFIG=release (-O2, no assertions).
+
+CONFIG ?= debug
+ifeq ($(CONFIG),debug)
+OUT := build
+OPT := -O1 -DSKOLL_DEBUG
+else ifeq ($(CONFIG),release)
+OUT := build/release
+OPT := -O2 -DNDEBUG
+else
+$(error CONFIG must be debug or release)
+endif
+
+CC := gcc
+LD := ld
+QEMU := qemu-system-x86_64
+SETUP_STAMP := build/.setup-done
+
+WARN := -Wall -Wextra -Werror
+KINC := -Iinclude -Ikernel/include -Ikernel/arch/x86_64/include -Ilib/base/include
+KCFLAGS := -std=gnu11 $(OPT) -g $(WARN) -ffreestanding -fno-stack-protector -fno-pic -fno-pie \
+	-mno-red-zone -mcmodel=kernel -mgeneral-regs-only -fno-omit-frame-pointer \
+	-mno-omit-leaf-frame-pointer -fno-optimize-sibling-calls -fno-asynchronous-unwind-tables -MMD -MP $(KINC)
+KASFLAGS := -g $(KINC) -D__ASSEMBLER__ -MMD -MP
+KLDFLAGS := -nostdlib -z max-page-size=0x1000 -z noexecstack --no-warn-rwx-segments \
+	-T kernel/arch/x86_64/linker.ld
+
+KSRC := $(shell find kernel lib/base -name '*.c' -o -name '*.S' | sort)
+KOBJ := $(patsubst %,$(OUT)/obj/%.o,$(KSRC))
+
+ISO_DIR := $(OUT)/iso
+INITRD := $(OUT)/initrd.cpio
+
+.PHONY: all run test bench debug clean setup release unit
+all: $(OUT)/skoll.elf $(OUT)/skoll.iso
+
+setup: $(SETUP_STAMP)
+$(SETUP_STAMP): tools/setup.sh
+	@tools/setup.sh
+	@mkdir -p build && touch $@
+
+$(OUT)/obj/%.c.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(KCFLAGS) -c $< -o $@
+
+$(OUT)/obj/%.S.o: %.S
+	@mkdir -p $(dir $@)
+	$(CC) $(KASFLAGS) -c $< -o $@
+
+# Two-pass link: pass 1 with an empty symbol table, then the real table. The table
+# sits after all text, so text addresses cannot move; the build checks that.
+$(OUT)/skoll.elf: $(KOBJ) kernel/arch/x86_64/linker.ld tools/gen-ksyms.sh
+	@mkdir -p $(OUT)
+	tools/gen-ksyms.sh > $(OUT)/ksyms0.S
+	$(CC) -c $(OUT)/ksyms0.S -o $(OUT)/ksyms0.o
+	$(LD) $(KLDFLAGS) -o $(OUT)/skoll.pass1.elf $(KOBJ) $(OUT)/ksyms0.o
+	tools/gen-ksyms.sh $(OUT)/skoll.pass1.elf > $(OUT)/ksyms.S
+	$(CC) -c $(OUT)/ksyms.S -o $(OUT)/ksyms.o
+	$(LD) $(KLDFLAGS) -o $@.tmp $(KOBJ) $(OUT)/ksyms.o
+	@tools/gen-ksyms.sh $@.tmp | cmp -s - $(OUT)/ksyms.S || \
+		{ echo "ksyms: text moved between link passes"; rm -f $@.tmp; exit 1; }
+	@mv $@.tmp $@
+
+$(INITRD): $(shell find initrd -type f 2>/dev/null)
+	@mkdir -p $(OUT)
+	cd initrd && find . -mindepth 1 | LC_ALL=C sort | cpio -o -H newc --quiet > $(abspath $@)
+
+# ISO with GRUB for BIOS and UEFI. GRUB_CMDLINE selects the kernel command line.
+GRUB_CMDLINE ?=
+$(OUT)/skoll.iso: $(OUT)/skoll.elf $(INITRD) tools/mkiso.sh | $(SETUP_STAMP)
+	tools/mkiso.sh $@ $(OUT)/skoll.elf $(INITRD) "$(GRUB_CMDLINE)"
+
+release:
+	$(MAKE) CONFIG=release all
+
+run: all | $(SETUP_STAMP)
+	tools/qemu.sh run $(OUT)
+
+debug: all | $(SETUP_STAMP)
+	tools/qemu.sh debug $(OUT)
+
+test: all | $(SETUP_STAMP)
+	$(MAKE) CONFIG=release $(patsubst %,build/release/%,skoll.elf)
+	tools/test.sh $(OUT)
+
+bench: all | $(SETUP_STAMP)
+	tools/bench.sh $(OUT)
+
+clean:
+	rm -rf build
+
+-include $(KOBJ:.o=.d)

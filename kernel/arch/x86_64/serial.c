@@ -1,0 +1,40 @@
+/* COM1 (16550A) driver for the kernel console. Output is polled so panics always get out. */
+#include <arch/serial.h>
+#include <arch/cpu.h>
+
+#define COM1 0x3f8
+
+void serial_init(void)
+{
+    outb(COM1 + 1, 0x00); /* no interrupts yet */
+    outb(COM1 + 3, 0x80); /* DLAB */
+    outb(COM1 + 0, 0x01); /* divisor 1: 115200 baud */
+    outb(COM1 + 1, 0x00);
+    outb(COM1 + 3, 0x03); /* 8N1 */
+    outb(COM1 + 2, 0xc7); /* FIFO on, cleared, 14-byte threshold */
+    outb(COM1 + 4, 0x0b); /* DTR, RTS, OUT2 (IRQ gate) */
+}
+
+static void put(char c)
+{
+    /* bounded wait: a missing UART must not hang the kernel */
+    for (int i = 0; i < 100000 && !(inb(COM1 + 5) & 0x20); i++)
+        cpu_relax();
+    outb(COM1, (uint8_t)c);
+}
+
+void serial_write(const char *s, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        if (s[i] == '\n')
+            put('\r');
+        put(s[i]);
+    }
+}
+
+int serial_getc(void)
+{
+    if (inb(COM1 + 5) & 0x01)
+        return inb(COM1);
+    return -1;
+}

@@ -1,0 +1,34 @@
+/* Self tests of the boot path itself: loader hand-off, symbols, and the deliberate panic. */
+#include <k/selftest.h>
+#include <k/bootinfo.h>
+#include <k/cmdline.h>
+#include <k/ksyms.h>
+#include <base/string.h>
+
+SELFTEST(boot_cmdline, 0)
+{
+    /* the runner always passes qemu_exit; its presence proves the command line arrived */
+    ST_CHECK(cmdline_has(boot_info.cmdline, "qemu_exit"));
+    ST_CHECK(boot_info.mmap_count > 0);
+}
+
+SELFTEST(ksyms, 0)
+{
+    uint64_t off = 99;
+    uint64_t a = ksyms_address("selftest_run");
+    ST_CHECK(a != 0);
+    const char *n = ksyms_lookup(a + 3, &off);
+    ST_CHECK(n && strcmp(n, "selftest_run") == 0);
+    ST_CHECK(off == 3);
+}
+
+/* Deliberately faults: the runner expects a panic with a symbolised backtrace naming this. */
+__attribute__((noinline)) static void selftest_fault_deep(volatile uint64_t *p)
+{
+    *p = 0xdead;
+}
+
+SELFTEST(fault, SELFTEST_MANUAL)
+{
+    selftest_fault_deep((volatile uint64_t *)0x700000000010ull);
+}

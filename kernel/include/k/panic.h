@@ -1,0 +1,32 @@
+/*
+ * Panics: print the fixed marker PANIC_MARKER, the reason, registers and a
+ * symbolised backtrace to the serial console, stop the other CPUs, and
+ * either halt or (with "qemu_exit" on the command line) leave QEMU with
+ * the panic status.
+ */
+#pragma once
+#include <stdint.h>
+
+#define PANIC_MARKER "*** SKOLL PANIC ***"
+#define PANIC_END_MARKER "*** END PANIC ***"
+
+struct trap_frame;
+
+__attribute__((noreturn, format(printf, 1, 2))) void panic(const char *fmt, ...);
+__attribute__((noreturn)) void panic_trap(struct trap_frame *tf, const char *what);
+
+/* Print a backtrace starting at the given frame pointer (or the caller's when rbp == 0). */
+void backtrace_print(uint64_t rip, uint64_t rbp);
+
+/* Set by the SMP code: stop every other CPU (NMI or IPI). */
+extern void (*panic_stop_others)(void);
+
+#ifdef SKOLL_DEBUG
+#define kassert(c) \
+    do { \
+        if (!(c)) \
+            panic("assertion failed: %s at %s:%d", #c, __FILE__, __LINE__); \
+    } while (0)
+#else
+#define kassert(c) ((void)0)
+#endif

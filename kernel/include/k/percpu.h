@@ -1,0 +1,34 @@
+/*
+ * Per-CPU data. Each CPU's GS base points at its struct cpu, whose first
+ * field points at itself, so this_cpu() is one load.
+ */
+#pragma once
+#include <stdint.h>
+#include <arch/gdt.h>
+
+#define MAX_CPUS 64
+
+struct cpu {
+    struct cpu *self;          /* must stay first: gs:0 */
+    uint32_t id;               /* logical index, 0 = boot CPU */
+    uint32_t apic_id;
+    volatile int online;
+    int panicking;
+    struct gdt_cpu gdt;        /* this CPU's GDT and TSS */
+    uint64_t lapic_ticks_per_ms;
+    volatile uint64_t ipi_count;
+};
+
+extern struct cpu cpus[MAX_CPUS];
+extern uint32_t cpu_count;        /* CPUs found in the MADT (or 1) */
+extern volatile uint32_t cpus_online;
+
+static inline struct cpu *this_cpu(void)
+{
+    struct cpu *c;
+    __asm__ volatile("mov %%gs:0, %0" : "=r"(c));
+    return c;
+}
+
+/* Point GS at c and load its GDT/TSS/IDT. Called once per CPU during bring-up. */
+void percpu_init_this(struct cpu *c);
