@@ -71,6 +71,21 @@ GRUB_CMDLINE ?=
 $(OUT)/skoll.iso: $(OUT)/skoll.elf $(INITRD) tools/mkiso.sh | $(SETUP_STAMP)
 	tools/mkiso.sh $@ $(OUT)/skoll.elf $(INITRD) "$(GRUB_CMDLINE)"
 
+# Host unit tests: every tests/unit/*.c plus the pure modules (kernel/lib, lib/base/fmt.c).
+UNIT_DIR := build/unit
+UNIT_TESTS := $(sort $(wildcard tests/unit/*.c))
+UNIT_MODULES := $(sort $(wildcard kernel/lib/*.c)) lib/base/fmt.c
+HOST_CFLAGS := -std=gnu11 -O1 -g $(WARN) -fsanitize=address,undefined -fno-sanitize-recover=all \
+	$(KINC) -I$(UNIT_DIR) -DSKOLL_HOST_TEST
+$(UNIT_DIR)/suites.h: $(UNIT_TESTS)
+	@mkdir -p $(UNIT_DIR)
+	grep -ho 'Suite \*suite_[a-z0-9_]*(void)' $(UNIT_TESTS) | \
+		sed 's/Suite \*suite_\(.*\)(void)/SUITE(\1)/' > $@
+$(UNIT_DIR)/unit_tests: $(UNIT_TESTS) $(UNIT_MODULES) $(UNIT_DIR)/suites.h | $(SETUP_STAMP)
+	$(CC) $(HOST_CFLAGS) -o $@ $(UNIT_TESTS) $(UNIT_MODULES) $$(pkg-config --cflags --libs check)
+unit: $(UNIT_DIR)/unit_tests
+	$(UNIT_DIR)/unit_tests
+
 release:
 	$(MAKE) CONFIG=release all
 
