@@ -90,19 +90,21 @@ release:
 	$(MAKE) CONFIG=release all
 
 run: all | $(SETUP_STAMP)
-	tools/qemu.sh run $(OUT)
+	tools/qemu.py run $(OUT)
 
 debug: all | $(SETUP_STAMP)
-	tools/qemu.sh debug $(OUT)
+	tools/qemu.py debug $(OUT)
 
-test: all | $(SETUP_STAMP)
-	$(MAKE) CONFIG=release $(patsubst %,build/release/%,skoll.elf)
-	tools/test.sh $(OUT)
+test: all $(UNIT_DIR)/unit_tests | $(SETUP_STAMP)
+	$(MAKE) CONFIG=release build/release/skoll.elf build/release/initrd.cpio
+	tools/test.sh
 
 bench: all | $(SETUP_STAMP)
-	tools/bench.sh $(OUT)
+	tools/bench.py $(OUT)
 
 clean:
 	rm -rf build
+
+$(KOBJ): Makefile
 
 -include $(KOBJ:.o=.d)

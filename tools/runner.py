@@ -1,0 +1,179 @@
+#!/usr/bin/env python3
+"""Skoll test runner: the host unit tests and the boot cases, one summary line at the end.
+
+usage: runner.py [--unit BINARY] [--cases FILE] [--jobs N] [--only NAME,...]
+
+Each boot case runs QEMU (TCG) under a timeout with the serial port in a log file
+(build/test-logs/<case>.log) and is classified as
+  pass   QEMU left through isa-debug-exit with the pass status and a selftest summary,
+  fail   the kernel reported failed self tests (or an unexpected exit status),
+  panic  the panic marker appeared in the log,
+  hang   the timeout expired.
+Every PASS/FAIL line a kernel prints counts as one test (named case/test), and every
+boot counts as one more (boot/case), passing when its outcome is the expected one.
+"""
+import argparse
+import concurrent.futures
+import os
+import re
+import subprocess
+import sys
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.dirname(HERE)
+sys.path.insert(0, HERE)
+from skoll_qemu import EXIT_FAIL, EXIT_PANIC, EXIT_PASS, PANIC_MARKER, qemu_cmd  # noqa: E402
+
+LOG_DIR = os.path.join(ROOT, "build", "test-logs")
+RESULT_RE = re.compile(r"^(PASS|FAIL) ([^\s:]+)(?::\s*(.*))?$")
+SUMMARY_RE = re.compile(r"^selftests: (\d+) passed, (\d+) failed")
+FRAME_RE = re.compile(r"#\d+\s+0x[0-9a-f]+ ([A-Za-z_][\w.]*)\+0x[0-9a-f]+")
+
+
+class Case:
+    def __init__(self, line):
+        f = line.split()
+        self.name, self.kind, self.config = f[0], f[1], f[2]
+        self.smp, self.expect, self.timeout = int(f[3]), f[4], float(f[5])
+        words = f[6:]
+        self.want = [w[5:] for w in words if w.startswith("want=")]
+        self.cmdline = " ".join([w for w in words if not w.startswith("want=")] + ["qemu_exit"])
+        self.out = os.path.join(ROOT, "build") if self.config == "debug" else \
+            os.path.join(ROOT, "build", "release")
+
+
+def load_cases(path):
+    cases = []
+    with open(path) as fh:
+        for line in fh:
+            line = line.strip()
+            if line and not line.startswith("#"):
+                cases.append(Case(line))
+    return cases
+
+
+def build_iso(case):
+    """ISOs bake the command line in; build one per (config, cmdline)."""
+    tag = re.sub(r"[^A-Za-z0-9]+", "_", case.config + "_" + case.cmdline)
+    iso = os.path.join(ROOT, "build", "test-iso", tag + ".iso")
+    elf = os.path.join(case.out, "skoll.elf")
+    if not os.path.exists(iso) or os.path.getmtime(iso) < os.path.getmtime(elf):
+        os.makedirs(os.path.dirname(iso), exist_ok=True)
+        subprocess.run([os.path.join(HERE, "mkiso.sh"), iso, elf,
+                        os.path.join(case.out, "initrd.cpio"), case.cmdline], check=True)
+    return iso
+
+
+def run_case(case):
+    """Boot one case; returns (outcome, detail, [(ok, name, reason)], seconds)."""
+    log = os.path.join(LOG_DIR, case.name + ".log")
+    if os.path.exists(log):
+        os.remove(log)
+    iso = build_iso(case) if case.kind.startswith("iso") else None
+    cmd = qemu_cmd(case.kind, case.out, smp=case.smp, cmdline=case.cmdline, serial=log, iso=iso)
+    start = time.monotonic()
+    try:
+        proc = subprocess.run(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                              stderr=subprocess.STDOUT, timeout=case.timeout)
+        status, qemu_out = proc.returncode, proc.stdout.decode(errors="replace")
+    except subprocess.TimeoutExpired as e:
+        status, qemu_out = None, (e.stdout or b"").decode(errors="replace")
+    secs = time.monotonic() - start
+    text = open(log, errors="replace").read() if os.path.exists(log) else ""
+    results, summary = [], None
+    for line in text.splitlines():
+        line = line.rstrip("\r")
+        m = RESULT_RE.match(line)
+        if m:
+            results.append((m.group(1) == "PASS", case.name + "/" + m.group(2), m.group(3) or ""))
+        m = SUMMARY_RE.match(line)
+        if m:
+            summary = (int(m.group(1)), int(m.group(2)))
+    if PANIC_MARKER in text:
+        frames = FRAME_RE.findall(text[text.index(PANIC_MARKER):])
+        outcome = "panic"
+        detail = "backtrace: " + " < ".join(frames[:6]) if frames else "no symbolised backtrace"
+        if case.expect == "panic":
+            missing = [w for w in case.want if w not in frames]
+            if not frames or missing or status != EXIT_PANIC:
+                outcome = "bad-panic"
+                detail += "; missing %s; status %s" % (",".join(missing) or "-", status)
+    elif status is None:
+        outcome, detail = "hang", "no exit within %ds" % case.timeout
+    elif status == EXIT_PASS and summary and summary[1] == 0 and summary[0] > 0:
+        outcome, detail = "pass", "%d self tests" % summary[0]
+    elif status == EXIT_FAIL or (summary and summary[1]):
+        outcome, detail = "fail", "self tests failed"
+    else:
+        outcome = "error"
+        detail = "QEMU status %s, summary %s; %s" % (status, summary, qemu_out.strip()[-200:])
+    return outcome, detail, results, secs
+
+
+def run_unit(binary):
+    proc = subprocess.run([binary], stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    results = []
+    for line in proc.stdout.decode(errors="replace").splitlines():
+        m = RESULT_RE.match(line)
+        if m:
+            results.append((m.group(1) == "PASS", m.group(2), m.group(3) or ""))
+    if proc.returncode != 0 and all(ok for ok, _, _ in results):
+        results.append((False, "unit", "test binary exited with status %d" % proc.returncode))
+    return results
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--unit")
+    ap.add_argument("--cases")
+    ap.add_argument("--jobs", type=int, default=2)
+    ap.add_argument("--only")
+    args = ap.parse_args()
+    os.makedirs(LOG_DIR, exist_ok=True)
+    npass = nfail = 0
+
+    def report(ok, name, reason=""):
+        nonlocal npass, nfail
+        if ok:
+            npass += 1
+            print("PASS " + name, flush=True)
+        else:
+            nfail += 1
+            print("FAIL %s: %s" % (name, reason), flush=True)
+
+    if args.unit:
+        for ok, name, reason in run_unit(args.unit):
+            report(ok, name, reason)
+    if args.cases:
+        cases = load_cases(args.cases)
+        if args.only:
+            keep = args.only.split(",")
+            cases = [c for c in cases if c.name in keep]
+        # ISOs are built up front, one at a time (grub-mkrescue is not parallel-safe here)
+        for c in cases:
+            if c.kind.startswith("iso"):
+                build_iso(c)
+        with concurrent.futures.ThreadPoolExecutor(max_workers=args.jobs) as pool:
+            futures = [(c, pool.submit(run_case, c)) for c in cases]
+            for case, fut in futures:
+                outcome, detail, results, secs = fut.result()
+                for ok, name, reason in results:
+                    report(ok, name, reason)
+                expected = "panic" if case.expect == "panic" else "pass"
+                ok = outcome == expected
+                print("# boot %s: %s (%s) in %.1fs" % (case.name, outcome, detail, secs))
+                report(ok, "boot/" + case.name, "%s: %s (log %s)" % (
+                    outcome, detail, os.path.relpath(os.path.join(LOG_DIR, case.name + ".log"),
+                                                     ROOT)))
+                if not ok:
+                    log = os.path.join(LOG_DIR, case.name + ".log")
+                    if os.path.exists(log):
+                        tail = open(log, errors="replace").read().splitlines()[-25:]
+                        print("\n".join("#   | " + t for t in tail))
+    print("%d passed, %d failed" % (npass, nfail))
+    sys.exit(1 if nfail or npass == 0 else 0)
+
+
+if __name__ == "__main__":
+    main()

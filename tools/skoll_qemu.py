@@ -1,0 +1,42 @@
+"""How Skoll is booted under QEMU: one place for the machine configuration.
+
+Used by the test runner, the benchmark and `make run` / `make debug`.
+"""
+import os
+
+QEMU = "qemu-system-x86_64"
+OVMF = "/usr/share/ovmf/OVMF.fd"
+
+
+def qemu_cmd(kind, out, smp=2, mem="256M", cmdline="", serial=None, iso=None, extra=()):
+    """Build the QEMU argument list.
+
+    kind: "kernel" (PVH direct boot of <out>/skoll.elf with the initrd as module),
+          "iso" (GRUB ISO under SeaBIOS) or "iso-uefi" (GRUB ISO under OVMF).
+    serial: a file path for the serial log, or None for stdio.
+    """
+    cmd = [QEMU, "-accel", "tcg", "-M", "q35", "-m", mem, "-smp", str(smp),
+           "-display", "none", "-no-reboot",
+           "-device", "isa-debug-exit,iobase=0xf4,iosize=0x04"]
+    if serial:
+        cmd += ["-serial", "file:" + serial, "-monitor", "none"]
+    else:
+        cmd += ["-serial", "stdio", "-monitor", "none"]
+    if kind == "kernel":
+        cmd += ["-kernel", os.path.join(out, "skoll.elf"),
+                "-initrd", os.path.join(out, "initrd.cpio"),
+                "-append", cmdline]
+    elif kind in ("iso", "iso-uefi"):
+        cmd += ["-cdrom", iso or os.path.join(out, "skoll.iso")]
+        if kind == "iso-uefi":
+            cmd += ["-bios", OVMF]
+    else:
+        raise ValueError("unknown boot kind " + kind)
+    return cmd + list(extra)
+
+
+# QEMU's exit status through isa-debug-exit is (value << 1) | 1; values from kernel/include/k/qemu.h.
+EXIT_PASS = 1
+EXIT_FAIL = 3
+EXIT_PANIC = 5
+PANIC_MARKER = "*** SKOLL PANIC ***"
