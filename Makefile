@@ -64,7 +64,7 @@ $(OUT)/skoll.elf: $(KOBJ) kernel/arch/x86_64/linker.ld tools/gen-ksyms.sh
 
 $(INITRD): $(shell find initrd -type f 2>/dev/null)
 	@mkdir -p $(OUT)
-	cd initrd && find . -mindepth 1 | LC_ALL=C sort | cpio -o -H newc --quiet > $(abspath $@)
+	cd initrd && find . -mindepth 1 -printf '%P\n' | LC_ALL=C sort | cpio -o -H newc --quiet > $(abspath $@)
 
 # ISO with GRUB for BIOS and UEFI. GRUB_CMDLINE selects the kernel command line.
 GRUB_CMDLINE ?=

@@ -3,6 +3,8 @@
 #include <k/bootinfo.h>
 #include <k/cmdline.h>
 #include <k/ksyms.h>
+#include <k/cpio.h>
+#include <arch/layout.h>
 #include <base/string.h>
 
 SELFTEST(boot_cmdline, 0)
@@ -31,4 +33,16 @@ __attribute__((noinline)) static void selftest_fault_deep(volatile uint64_t *p)
 SELFTEST(fault, SELFTEST_MANUAL)
 {
     selftest_fault_deep((volatile uint64_t *)0x700000000010ull);
+}
+
+/* The boot archive arrived as module 0 and holds the file the build put there. */
+SELFTEST(initrd, 0)
+{
+    ST_CHECK(boot_info.module_count >= 1);
+    const struct boot_module *m = &boot_info.modules[0];
+    ST_CHECK(m->end > m->start);
+    const uint8_t *archive = phys_to_virt(m->start);
+    struct cpio_entry e;
+    ST_CHECK(cpio_find(archive, m->end - m->start, "etc/skoll-release", &e) == 1);
+    ST_CHECK(e.size >= 5 && memcmp(e.data, "Skoll", 5) == 0);
 }
