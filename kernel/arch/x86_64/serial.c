@@ -38,3 +38,8 @@ int serial_getc(void)
         return inb(COM1);
     return -1;
 }
+
+void serial_enable_rx_irq(void)
+{
+    outb(COM1 + 1, 0x01); /* received-data-available interrupt */
+}

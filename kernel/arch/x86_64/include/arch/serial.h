@@ -6,3 +6,5 @@ void serial_init(void);
 void serial_write(const char *s, size_t n);
 /* Returns the next received byte, or -1 when none is waiting. */
 int serial_getc(void);
+/* Ask the UART to interrupt when a byte arrives (IRQ 4 must be routed first). */
+void serial_enable_rx_irq(void);
