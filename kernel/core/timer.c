@@ -91,7 +91,7 @@ void timer_interrupt(void)
         *tail = t;
         tail = &t->next;
     }
-    arch_timer_program(q->head ? q->head->deadline : 0);
+    arch_timer_program(q->head ? q->head->deadline : TIMER_NEVER);
     spin_unlock(&q->lock);
     while (due) {
         struct timer *t = due;

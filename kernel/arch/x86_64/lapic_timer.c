@@ -63,7 +63,7 @@ void lapic_timer_oneshot_ns(uint64_t ns)
 
 void arch_timer_program(uint64_t deadline_ns)
 {
-    if (!deadline_ns) {
+    if (deadline_ns == TIMER_NEVER) {
         lapic_timer_oneshot_ns(0);
         return;
     }

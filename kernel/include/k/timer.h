@@ -35,5 +35,6 @@ void timer_init_cpu(void);
 /* Timer interrupt: run the expired timers of this CPU and reprogram. Interrupt context. */
 void timer_interrupt(void);
 
-/* Provided by arch: fire timer_interrupt on this CPU at deadline_ns (0 = never). */
+/* Provided by arch: fire timer_interrupt on this CPU at deadline_ns (TIMER_NEVER = stop). */
+#define TIMER_NEVER UINT64_MAX
 void arch_timer_program(uint64_t deadline_ns);
