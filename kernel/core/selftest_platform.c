@@ -219,6 +219,29 @@ SELFTEST(ipi_all, 0)
     ST_CHECK(!ipi_wrong_cpu);
     for (unsigned c = 0; c < cpu_count; c++)
         ST_CHECK(ipi_hits[c] == IPI_ROUNDS);
+
+    /* plain vectors: to all others, then to each one; the call vector counts arrivals */
+    uint64_t before[MAX_CPUS];
+    unsigned self = this_cpu()->id;
+    for (int pass = 0; pass < 2; pass++) {
+        for (unsigned c = 0; c < cpu_count; c++)
+            before[c] = cpus[c].ipi_count;
+        if (pass == 0)
+            smp_send_ipi_others(VEC_IPI_CALL);
+        for (unsigned c = 0; c < cpu_count; c++) {
+            if (c == self)
+                continue;
+            if (pass == 1)
+                ST_CHECK(smp_send_ipi(c, VEC_IPI_CALL) == 0);
+            uint64_t end = clock_ns() + 200 * MS;
+            while (cpus[c].ipi_count == before[c] && clock_ns() < end)
+                cpu_relax();
+            if (cpus[c].ipi_count == before[c])
+                st_fail("CPU %u got no IPI (%s)", c, pass ? "direct" : "all others");
+        }
+        ST_CHECK(cpus[self].ipi_count == before[self]); /* "others" excludes the sender */
+    }
+    ST_CHECK(smp_send_ipi(cpu_count, VEC_IPI_CALL) == -1);
 }
 
 /* ISA IRQ 0 (the PIT) through the I/O APIC, with its interrupt source override. */
