@@ -6,6 +6,7 @@
 #include <k/panic.h>
 #include <k/selftest.h>
 #include <k/qemu.h>
+#include <k/platform.h>
 #include <arch/serial.h>
 #include <arch/idt.h>
 #include <arch/layout.h>
@@ -56,6 +57,7 @@ void kmain(uint32_t proto, uint32_t info_phys)
     /* memory: physical allocator, kernel page tables, heap */
 
     /* platform: ACPI, interrupt controllers, timers, other CPUs */
+    platform_init();
 
     char tests[256];
     if (cmdline_get(boot_info.cmdline, "selftest", tests, sizeof tests) > 0) {

@@ -12,6 +12,7 @@ struct cpu {
     struct cpu *self;          /* must stay first: gs:0 */
     uint32_t id;               /* logical index, 0 = boot CPU */
     uint32_t apic_id;
+    uint32_t acpi_uid;         /* ACPI processor UID (matches MADT NMI entries) */
     volatile int online;
     int panicking;
     struct gdt_cpu gdt;        /* this CPU's GDT and TSS */

@@ -16,6 +16,10 @@ typedef void (*irq_handler_fn)(struct trap_frame *tf);
 #define VEC_DEVICE_FIRST 48
 #define VEC_DEVICE_LAST 239
 #define VEC_IPI_FIRST 240
+#define VEC_IPI_CALL 240    /* smp_call: run queued functions */
+#define VEC_IPI_RESCHED 241 /* reserved for the scheduler */
+#define VEC_LAPIC_ERROR 253 /* local APIC error */
+#define VEC_TIMER 254       /* local APIC timer (per-CPU kernel timers) */
 #define VEC_SPURIOUS 255
 
 /* Fill the shared IDT once (boot CPU). */
