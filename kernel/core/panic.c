@@ -20,23 +20,52 @@ static int frame_ok(uint64_t fp)
     return fp >= DIRECT_MAP_BASE && (fp & 7) == 0 && fp < 0xfffffffffffff000ull;
 }
 
-void backtrace_print(uint64_t rip, uint64_t rbp)
+/* Is addr a return address: inside kernel text, right after a 5-byte near call? */
+static int is_return_address(uint64_t addr)
+{
+    uint64_t off;
+    return ksyms_lookup(addr - 1, &off) && ksyms_lookup(addr - 5, &off) &&
+           *(const uint8_t *)(addr - 5) == 0xe8;
+}
+
+static void print_frame(int depth, uint64_t rip, int is_return, const char *mark)
+{
+    /* return addresses name the call (rip - 1), which matters when the call was a
+       function's last instruction (a noreturn callee) */
+    uint64_t off = 0, at = is_return ? rip - 1 : rip;
+    const char *name = ksyms_lookup(at, &off);
+    kprintf_unlocked("  #%-2d 0x%016lx %s%s+0x%lx\n", depth, rip, mark, name ? name : "??",
+                     off + (rip - at));
+}
+
+void backtrace_print(uint64_t rip, uint64_t rbp, uint64_t rsp)
 {
     if (!rbp) {
-        rbp = (uint64_t)__builtin_frame_address(0);
+        /* start at our caller: its rip is our return address, its frame our saved rbp */
+        rbp = *(const uint64_t *)__builtin_frame_address(0);
         rip = (uint64_t)__builtin_return_address(0);
     }
     kprintf_unlocked("backtrace:\n");
-    for (int depth = 0; depth < 32; depth++) {
-        uint64_t off = 0;
-        const char *name = ksyms_lookup(rip, &off);
-        kprintf_unlocked("  #%-2d 0x%016lx %s+0x%lx\n", depth, rip, name ? name : "??", off);
+    int depth = 0;
+    print_frame(depth++, rip, 0, "");
+    /* A trap in a leaf function that set up no frame: its caller's return address is on
+       top of the stack, not in the frame chain. Shown with "?" as it is a guess. */
+    if (rsp && frame_ok(rsp)) {
+        uint64_t top = *(const uint64_t *)rsp;
+        uint64_t chained = frame_ok(rbp) ? ((const uint64_t *)rbp)[1] : 0;
+        if (top != chained && is_return_address(top))
+            print_frame(depth++, top, 1, "? ");
+    }
+    for (; depth < 32; depth++) {
         if (!frame_ok(rbp))
             break;
-        uint64_t *frame = (uint64_t *)rbp;
+        const uint64_t *frame = (const uint64_t *)rbp;
         uint64_t next = frame[0];
         rip = frame[1];
-        if (!rip || next <= rbp)
+        if (!rip)
+            break;
+        print_frame(depth, rip, 1, "");
+        if (next <= rbp)
             break;
         rbp = next;
     }
@@ -82,7 +111,7 @@ void panic(const char *fmt, ...)
     fmt_vsnprintf(buf, sizeof buf, fmt, ap);
     va_end(ap);
     kprintf_unlocked("%s\n", buf);
-    backtrace_print(0, 0);
+    backtrace_print(0, 0, 0);
     panic_finish();
 }
 
@@ -103,6 +132,6 @@ void panic_trap(struct trap_frame *tf, const char *what)
                      tf->r12);
     kprintf_unlocked("r13 %016lx r14 %016lx r15 %016lx\n", tf->r13, tf->r14, tf->r15);
     kprintf_unlocked("cr0 %016lx cr3 %016lx cr4 %016lx\n", read_cr0(), read_cr3(), read_cr4());
-    backtrace_print(tf->rip, tf->rbp);
+    backtrace_print(tf->rip, tf->rbp, tf->rsp);
     panic_finish();
 }

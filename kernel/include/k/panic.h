@@ -15,8 +15,11 @@ struct trap_frame;
 __attribute__((noreturn, format(printf, 1, 2))) void panic(const char *fmt, ...);
 __attribute__((noreturn)) void panic_trap(struct trap_frame *tf, const char *what);
 
-/* Print a backtrace starting at the given frame pointer (or the caller's when rbp == 0). */
-void backtrace_print(uint64_t rip, uint64_t rbp);
+/*
+ * Print a backtrace from rip and frame pointer rbp (the caller's own when rbp == 0).
+ * For a trap, pass the trapped rsp so a frameless leaf function's caller is shown too.
+ */
+void backtrace_print(uint64_t rip, uint64_t rbp, uint64_t rsp);
 
 /* Set by the SMP code: stop every other CPU (NMI or IPI). */
 extern void (*panic_stop_others)(void);
