@@ -6,6 +6,7 @@
 #include <k/panic.h>
 #include <k/selftest.h>
 #include <k/qemu.h>
+#include <k/mem.h>
 #include <arch/serial.h>
 #include <arch/idt.h>
 #include <arch/layout.h>
@@ -54,6 +55,7 @@ void kmain(uint32_t proto, uint32_t info_phys)
         log_set_level(LOG_DEBUG);
 
     /* memory: physical allocator, kernel page tables, heap */
+    mem_init();
 
     /* platform: ACPI, interrupt controllers, timers, other CPUs */
 
