@@ -46,7 +46,8 @@ SELFTEST(mem_paging, 0)
 {
     uint64_t kv = KERNEL_VBASE;
     expect(".text", __text_start, (uint64_t)__text_start - kv, VM_EXEC);
-    expect(".text end", __text_end - 8, (uint64_t)__text_end - 8 - kv, VM_EXEC);
+    uint64_t text_last = (uint64_t)__text_end - 8;
+    expect(".text end", (void *)text_last, text_last - kv, VM_EXEC);
     expect(".rodata", &some_rodata, (uint64_t)&some_rodata - kv, 0);
     expect(".rodata start", __rodata_start, (uint64_t)__rodata_start - kv, 0);
     expect(".data", &some_data, (uint64_t)&some_data - kv, VM_WRITE);
