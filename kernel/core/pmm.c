@@ -14,6 +14,7 @@
 #include <k/pmm.h>
 #include <k/buddy.h>
 #include <k/rangeset.h>
+#include <k/memmap.h>
 #include <k/bootinfo.h>
 #include <k/spinlock.h>
 #include <k/panic.h>
@@ -34,27 +35,19 @@ static uint64_t usable_bytes, phys_limit;
 /* The usable RAM left after taking out everything reserved (see the file comment). */
 static void collect_free_ranges(struct rangeset *s)
 {
-    rangeset_init(s);
-    for (size_t i = 0; i < boot_info.mmap_count; i++) {
-        const struct boot_mem_region *m = &boot_info.mmap[i];
-        uint64_t end = m->base + m->len < m->base ? UINT64_MAX : m->base + m->len;
-        if (m->type == BOOT_MEM_USABLE && rangeset_add(s, m->base, end) != 0)
-            log_warn("pmm: too many memory ranges, ignoring 0x%lx-0x%lx", m->base, end);
-    }
-    usable_bytes = rangeset_total(s);
-    for (size_t i = 0; i < boot_info.mmap_count; i++) {
-        const struct boot_mem_region *m = &boot_info.mmap[i];
-        uint64_t end = m->base + m->len < m->base ? UINT64_MAX : m->base + m->len;
-        if (m->type != BOOT_MEM_USABLE && rangeset_remove(s, m->base, end) != 0)
-            panic("pmm: cannot exclude reserved range 0x%lx-0x%lx", m->base, end);
-    }
-    int rc = rangeset_remove(s, 0, 0x100000);
-    rc |= rangeset_remove(s, (uint64_t)__kernel_phys_start, (uint64_t)__kernel_phys_end);
+    struct range reserved[2 + BOOT_MODULES_MAX] = {
+        {0, 0x100000},
+        {(uint64_t)__kernel_phys_start, (uint64_t)__kernel_phys_end},
+    };
+    size_t nres = 2;
     for (size_t i = 0; i < boot_info.module_count; i++)
-        rc |= rangeset_remove(s, boot_info.modules[i].start, boot_info.modules[i].end);
-    if (rc)
-        panic("pmm: too many memory ranges to exclude the kernel and modules");
-    rangeset_align_inward(s, PAGE_SIZE);
+        reserved[nres++] = (struct range){boot_info.modules[i].start, boot_info.modules[i].end};
+    for (size_t i = 0; i < boot_info.mmap_count; i++)
+        log_debug("pmm: map 0x%lx-0x%lx type %u", boot_info.mmap[i].base,
+                  boot_info.mmap[i].base + boot_info.mmap[i].len, boot_info.mmap[i].type);
+    if (memmap_free_ranges(boot_info.mmap, boot_info.mmap_count, reserved, nres, PAGE_SIZE, s,
+                           &usable_bytes) != 0)
+        log_warn("pmm: memory map too fragmented; some memory is not used");
 }
 
 /* Frame span [*base, *end) of the ranges within [lo, hi), base aligned for the buddy. */
