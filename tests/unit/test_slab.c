@@ -89,7 +89,7 @@ START_TEST(slab_random_model)
     memset(taken, 0, sizeof taken);
     uint32_t n = 0;
     srand(777);
-    for (int step = 0; step < 50000; step++) {
+    for (int step = 0; step < 20000; step++) {
         if ((rand() % 2 && n < l.capacity) || n == 0) {
             char *p = slab_take(s);
             ck_assert_ptr_nonnull(p);
