@@ -28,6 +28,9 @@
 
 extern char __kernel_phys_start[], __kernel_phys_end[];
 
+_Static_assert(PMM_MAX_ORDER == BUDDY_MAX_ORDER, "PMM and buddy orders differ");
+_Static_assert(PAGE_SIZE == (1ull << PAGE_SHIFT), "page size");
+
 static struct spinlock pmm_lock = SPINLOCK_INIT;
 static struct buddy zones[2];
 static uint64_t usable_bytes, phys_limit;

@@ -72,7 +72,9 @@ SELFTEST(mem_paging, 0)
     uint64_t free_before = pmm_free_count();
     if (vm_map_range(0x8001, page, PAGE_SIZE, VM_WRITE) == 0 ||
         vm_map_range((uint64_t)__text_start, page, PAGE_SIZE, VM_WRITE) == 0 ||
-        vm_map_range(0x00007ffffffff000ull, page, 2 * PAGE_SIZE, VM_WRITE) == 0)
+        vm_map_range(0x00007ffffffff000ull, page, 2 * PAGE_SIZE, VM_WRITE) == 0 ||
+        vm_map_range(DIRECT_MAP_BASE + (1ull << 45), page, PAGE_SIZE, VM_WRITE) == 0 ||
+        vm_map_range(VM_MMIO_BASE + (1ull << 38), page, PAGE_SIZE, VM_WRITE) == 0)
         st_fail("vm_map_range accepted a bad request");
     if (vm_map_range(0x8000, page, PAGE_SIZE, VM_WRITE | VM_EXEC) != 0) {
         st_fail("vm_map_range(0x8000) failed");

@@ -179,7 +179,13 @@ void paging_unmap(uint64_t virt, uint64_t size)
         prune(va);
 }
 
-/* Canonical address with both ends in the same half. */
+/* Size of the direct-map region (PML4 slots 256..383). */
+#define DIRECT_MAP_SIZE (64ull << 40)
+
+/*
+ * A page-aligned, canonical range with both ends in the same half, outside
+ * the regions vm_init and vm_map_mmio manage (direct map, MMIO window).
+ */
 static int range_ok(uint64_t virt, uint64_t size)
 {
     uint64_t end = virt + size;
@@ -187,7 +193,9 @@ static int range_ok(uint64_t virt, uint64_t size)
         return 0;
     if (end <= 0x0000800000000000ull)
         return 1;
-    return virt >= 0xffff800000000000ull;
+    if (virt < DIRECT_MAP_BASE + DIRECT_MAP_SIZE)
+        return 0;
+    return end <= VM_MMIO_BASE || virt >= VM_MMIO_BASE + VM_MMIO_SIZE;
 }
 
 int vm_map_range(uint64_t virt, uint64_t phys, size_t size, unsigned flags)
