@@ -59,7 +59,7 @@ static void list_del(struct slab **head, struct slab *s)
         s->next->prev = s->prev;
 }
 
-/* Choose the smallest slab order that wastes at most 1/8 (else the least wasteful). */
+/* Choose the smallest slab order that wastes less than 1/8 (else the least wasteful). */
 static int cache_setup(struct slab_cache *c, const char *name, size_t size, size_t align)
 {
     size_t best_waste = SIZE_MAX;

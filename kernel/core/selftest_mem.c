@@ -10,12 +10,42 @@
 #include <k/heap.h>
 #include <k/vm.h>
 #include <k/log.h>
+#include <k/bootinfo.h>
 #include <arch/layout.h>
 #include <arch/pte.h>
 #include <arch/cpu.h>
 #include <base/string.h>
 
 #define PATTERN 0x5a5a1234c3c3f00dull
+
+/* A sample of the boot modules' bytes (first and last word of each page): must not change. */
+static uint64_t modules_sum(void)
+{
+    uint64_t sum = 0;
+    for (size_t i = 0; i < boot_info.module_count; i++) {
+        const struct boot_module *m = &boot_info.modules[i];
+        for (uint64_t p = m->start; p + 8 <= m->end; p = (p | (PAGE_SIZE - 1)) + 1) {
+            uint64_t last = (p | (PAGE_SIZE - 1)) - 7;
+            sum = sum * 31 + *(const uint64_t *)phys_to_virt(p);
+            if (last + 8 <= m->end)
+                sum = sum * 31 + *(const uint64_t *)phys_to_virt(last);
+        }
+    }
+    return sum;
+}
+
+extern char __kernel_phys_start[], __kernel_phys_end[];
+
+/* Must never be handed out: the first MiB, the kernel image, the boot modules. */
+static int page_reserved(uint64_t p)
+{
+    if (p < 0x100000 || (p < (uint64_t)__kernel_phys_end && p + PAGE_SIZE > (uint64_t)__kernel_phys_start))
+        return 1;
+    for (size_t i = 0; i < boot_info.module_count; i++)
+        if (p < boot_info.modules[i].end && p + PAGE_SIZE > boot_info.modules[i].start)
+            return 1;
+    return 0;
+}
 
 /*
  * Allocate every free page, each holding a link to the previous one, its
@@ -24,8 +54,10 @@
  */
 SELFTEST(mem_pmm_exhaust, 0)
 {
-    uint64_t start = pmm_free_count(), n = 0, head = 0;
+    uint64_t start = pmm_free_count(), n = 0, head = 0, modsum = modules_sum(), reserved = 0;
     for (uint64_t p; (p = pmm_alloc_page()) != 0; n++) {
+        if (page_reserved(p))
+            reserved = p;
         uint64_t *w = phys_to_virt(p);
         w[0] = head;
         w[1] = p ^ n ^ PATTERN;
@@ -48,6 +80,9 @@ SELFTEST(mem_pmm_exhaust, 0)
     }
     if (bad)
         st_fail("page 0x%lx was overwritten: handed out twice?", bad);
+    if (reserved)
+        st_fail("reserved page 0x%lx was handed out", reserved);
+    ST_CHECK(modules_sum() == modsum);
     ST_CHECK(n == start);
     ST_CHECK(left == 0 && !more);
     ST_CHECK(freed == n);
