@@ -7,6 +7,7 @@
 #include <k/selftest.h>
 #include <k/qemu.h>
 #include <k/platform.h>
+#include <k/mem.h>
 #include <arch/serial.h>
 #include <arch/idt.h>
 #include <arch/layout.h>
@@ -55,6 +56,7 @@ void kmain(uint32_t proto, uint32_t info_phys)
         log_set_level(LOG_DEBUG);
 
     /* memory: physical allocator, kernel page tables, heap */
+    mem_init();
 
     /* platform: ACPI, interrupt controllers, timers, other CPUs */
     platform_init();

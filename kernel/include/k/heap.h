@@ -1,0 +1,50 @@
+/*
+ * Kernel heap: slab caches for fixed-size objects, and kmalloc/kfree for
+ * any size (power-of-two slab classes up to KMALLOC_MAX_SLAB bytes, whole
+ * PMM blocks above). Allocations come from the direct map, never fail by
+ * panicking (NULL instead) and are SMP-safe. Freeing a pointer twice or one
+ * the heap did not hand out is a kernel bug: debug builds panic with the
+ * pointer, release builds log it and leave memory untouched.
+ *
+ * Lock order: the cache registry lock, then one cache's lock, then the PMM lock.
+ */
+#pragma once
+#include <stddef.h>
+#include <stdint.h>
+
+#define KMALLOC_MAX_SLAB 2048 /* larger requests take whole pages */
+#define SLAB_CACHE_MAX_SIZE 4096
+
+struct slab_cache;
+
+/* Set up the kmalloc classes. Call once after vm_init. */
+void heap_init(void);
+
+/*
+ * Create a cache of objects of size bytes aligned to align (a power of two,
+ * <= 4096; 0 means 8). name is copied. Returns the cache or NULL for bad
+ * arguments or no memory. Takes the registry lock.
+ */
+struct slab_cache *slab_cache_create(const char *name, size_t size, size_t align);
+/*
+ * Destroy a cache whose objects have all been freed, giving its memory back.
+ * Returns 0, or -1 (cache left alone) while objects are still allocated.
+ */
+int slab_cache_destroy(struct slab_cache *c);
+/* Allocate one object. Returns NULL when memory is exhausted. Takes the cache lock. */
+void *slab_alloc(struct slab_cache *c);
+/* Free an object of c (NULL is ignored). Takes the cache lock. */
+void slab_free(struct slab_cache *c, void *obj);
+
+/* Allocate size bytes (aligned to 16, or to 64 from 64 bytes, or to a page above 2 KiB). */
+void *kmalloc(size_t size);
+/* As kmalloc, zeroed. */
+void *kzalloc(size_t size);
+/* Free memory from kmalloc/kzalloc (NULL is ignored). */
+void kfree(void *ptr);
+
+/*
+ * Give every empty slab of every cache back to the PMM. Returns the number
+ * of pages freed. Takes the registry lock and each cache lock in turn.
+ */
+uint64_t heap_reclaim(void);
