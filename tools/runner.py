@@ -23,7 +23,8 @@ import time
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
 sys.path.insert(0, HERE)
-from skoll_qemu import EXIT_FAIL, EXIT_PANIC, EXIT_PASS, PANIC_MARKER, qemu_cmd  # noqa: E402
+from skoll_qemu import (DEFAULT_MEM, EXIT_FAIL, EXIT_PANIC, EXIT_PASS,  # noqa: E402
+                        PANIC_MARKER, qemu_cmd)
 
 LOG_DIR = os.path.join(ROOT, "build", "test-logs")
 RESULT_RE = re.compile(r"^(PASS|FAIL) ([^\s:]+)(?::\s*(.*))?$")
@@ -38,7 +39,10 @@ class Case:
         self.smp, self.expect, self.timeout = int(f[3]), f[4], float(f[5])
         words = f[6:]
         self.want = [w[5:] for w in words if w.startswith("want=")]
-        self.cmdline = " ".join([w for w in words if not w.startswith("want=")] + ["qemu_exit"])
+        mems = [w[4:] for w in words if w.startswith("mem=")]
+        self.mem = mems[-1] if mems else DEFAULT_MEM
+        self.cmdline = " ".join([w for w in words if not w.startswith(("want=", "mem="))] +
+                                ["qemu_exit"])
         self.out = os.path.join(ROOT, "build") if self.config == "debug" else \
             os.path.join(ROOT, "build", "release")
 
@@ -71,7 +75,8 @@ def run_case(case):
     if os.path.exists(log):
         os.remove(log)
     iso = build_iso(case) if case.kind.startswith("iso") else None
-    cmd = qemu_cmd(case.kind, case.out, smp=case.smp, cmdline=case.cmdline, serial=log, iso=iso)
+    cmd = qemu_cmd(case.kind, case.out, smp=case.smp, mem=case.mem, cmdline=case.cmdline,
+                   serial=log, iso=iso)
     start = time.monotonic()
     try:
         proc = subprocess.run(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,

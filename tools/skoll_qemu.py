@@ -6,9 +6,11 @@ import os
 
 QEMU = "qemu-system-x86_64"
 OVMF = "/usr/share/ovmf/OVMF.fd"
+# QEMU's own default; the memory self tests walk all of RAM, so tests and benchmarks use this.
+DEFAULT_MEM = "128M"
 
 
-def qemu_cmd(kind, out, smp=2, mem="256M", cmdline="", serial=None, iso=None, extra=()):
+def qemu_cmd(kind, out, smp=2, mem=DEFAULT_MEM, cmdline="", serial=None, iso=None, extra=()):
     """Build the QEMU argument list.
 
     kind: "kernel" (PVH direct boot of <out>/skoll.elf with the initrd as module),
