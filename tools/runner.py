@@ -116,6 +116,56 @@ def run_case(case):
     return outcome, detail, results, secs
 
 
+def run_console(case):
+    """Type tests/system/console.script into the serial console; returns like run_case."""
+    script = os.path.join(ROOT, "tests", "system", "console.script")
+    steps = []
+    for line in open(script):
+        line = line.rstrip("\n")
+        if line.startswith("> "):
+            steps.append([line[2:], []])
+        elif line.startswith("< ") and steps:
+            steps[-1][1].append(re.compile(line[2:]))
+    log = os.path.join(LOG_DIR, case.name + ".log")
+    cmd = qemu_cmd("kernel", case.out, smp=case.smp, mem=case.mem, cmdline="")
+    proc = subprocess.Popen(["timeout", str(int(case.timeout))] + cmd, stdin=subprocess.PIPE,
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    start = time.monotonic()
+    text, results = "", []
+
+    def read_until_prompt():
+        """Output up to the next prompt, and whether the prompt came (False at EOF)."""
+        nonlocal text
+        chunk = b""
+        while not chunk.endswith(b"> "):
+            b = proc.stdout.read(1)
+            if not b:
+                break
+            chunk += b
+        out = chunk.decode(errors="replace").replace("\r", "")
+        text += out
+        return out, chunk.endswith(b"> ")
+
+    _, alive = read_until_prompt()
+    for typed, wants in steps:
+        if not alive:
+            break
+        proc.stdin.write(typed.encode() + b"\r")
+        proc.stdin.flush()
+        out, alive = read_until_prompt()
+        missing = [w.pattern for w in wants if not w.search(out)]
+        results.append((not missing, "%s/%s" % (case.name, typed.split()[0]),
+                        "output lacks %s" % missing if missing else ""))
+    status = proc.wait()
+    open(log, "w").write(text)
+    secs = time.monotonic() - start
+    if PANIC_MARKER in text:
+        return "panic", "panic in console session", results, secs
+    if len(results) != len(steps) or status != 0 or not all(r[0] for r in results):
+        return "fail", "console session failed (QEMU status %s)" % status, results, secs
+    return "pass", "%d commands" % len(steps), results, secs
+
+
 def run_unit(binary):
     proc = subprocess.run([binary], stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
     results = []
@@ -160,12 +210,13 @@ def main():
             if c.kind.startswith("iso"):
                 build_iso(c)
         with concurrent.futures.ThreadPoolExecutor(max_workers=args.jobs) as pool:
-            futures = [(c, pool.submit(run_case, c)) for c in cases]
+            futures = [(c, pool.submit(run_console if c.expect == "console" else run_case, c))
+                       for c in cases]
             for case, fut in futures:
                 outcome, detail, results, secs = fut.result()
                 for ok, name, reason in results:
                     report(ok, name, reason)
-                expected = "panic" if case.expect == "panic" else "pass"
+                expected = "panic" if case.expect == "panic" else "pass"  # console: "pass"
                 ok = outcome == expected
                 print("# boot %s: %s (%s) in %.1fs" % (case.name, outcome, detail, secs))
                 report(ok, "boot/" + case.name, "%s: %s (log %s)" % (

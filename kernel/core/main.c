@@ -8,6 +8,9 @@
 #include <k/qemu.h>
 #include <k/platform.h>
 #include <k/mem.h>
+#include <k/pmm.h>
+#include <k/irq.h>
+#include <k/console.h>
 #include <arch/serial.h>
 #include <arch/idt.h>
 #include <arch/layout.h>
@@ -67,7 +70,11 @@ void kmain(uint32_t proto, uint32_t info_phys)
         if (cmdline_has(boot_info.cmdline, "qemu_exit"))
             qemu_exit(nfail ? QEMU_EXIT_FAIL : QEMU_EXIT_PASS);
     }
-    log_info("boot complete");
-    for (;;)
-        cpu_halt();
+    log_info("boot complete: %u CPUs online, %lu MiB free", cpus_online,
+             (unsigned long)(pmm_free_count() * PAGE_SIZE >> 20));
+    console_attach_irq(VEC_CONSOLE);
+    if (irq_route_isa(4, VEC_CONSOLE, 0) != 0)
+        log_warn("console: COM1 interrupt not routed");
+    irq_enable();
+    console_run();
 }

@@ -4,14 +4,19 @@
 
 #define COM1 0x3f8
 
+/* A byte that was waiting before the FIFO was switched on (which empties it). */
+static int early_byte = -1;
+
 void serial_init(void)
 {
     outb(COM1 + 1, 0x00); /* no interrupts yet */
+    if (inb(COM1 + 5) & 0x01)
+        early_byte = inb(COM1);
     outb(COM1 + 3, 0x80); /* DLAB */
     outb(COM1 + 0, 0x01); /* divisor 1: 115200 baud */
     outb(COM1 + 1, 0x00);
     outb(COM1 + 3, 0x03); /* 8N1 */
-    outb(COM1 + 2, 0xc7); /* FIFO on, cleared, 14-byte threshold */
+    outb(COM1 + 2, 0xc5); /* FIFO on, transmit side cleared (keep typed-ahead input), 14-byte threshold */
     outb(COM1 + 4, 0x0b); /* DTR, RTS, OUT2 (IRQ gate) */
 }
 
@@ -34,6 +39,11 @@ void serial_write(const char *s, size_t n)
 
 int serial_getc(void)
 {
+    if (early_byte >= 0) {
+        int c = early_byte;
+        early_byte = -1;
+        return c;
+    }
     if (inb(COM1 + 5) & 0x01)
         return inb(COM1);
     return -1;

@@ -15,6 +15,7 @@ typedef void (*irq_handler_fn)(struct trap_frame *tf);
 /* Vectors: 0-31 exceptions, 32-47 legacy PIC (masked), 48-239 devices, 240-254 IPIs, 255 spurious. */
 #define VEC_DEVICE_FIRST 48
 #define VEC_DEVICE_LAST 239
+#define VEC_CONSOLE 239     /* COM1 receive (kernel console), routed by kmain */
 #define VEC_IPI_FIRST 240
 #define VEC_IPI_CALL 240    /* smp_call: run queued functions */
 #define VEC_IPI_RESCHED 241 /* reserved for the scheduler */

@@ -1,0 +1,177 @@
+/*
+ * The serial console: a small command shell on COM1 for `make run`. Bytes arrive
+ * through COM1's interrupt into a ring buffer (or by polling if no interrupt is
+ * routed); the boot CPU runs the shell in its idle loop. Commands only read
+ * kernel state or reboot; nothing here can change memory on the user's say-so.
+ */
+#include <k/console.h>
+#include <k/log.h>
+#include <k/clock.h>
+#include <k/percpu.h>
+#include <k/selftest.h>
+#include <k/pmm.h>
+#include <k/panic.h>
+#include <arch/serial.h>
+#include <arch/cpu.h>
+#include <arch/idt.h>
+#include <base/string.h>
+
+#define RING 256
+static volatile uint8_t ring[RING];
+static volatile uint32_t ring_head, ring_tail; /* head: producer (irq), tail: consumer */
+static int irq_driven;
+
+static void com1_irq(struct trap_frame *tf)
+{
+    (void)tf;
+    int c;
+    while ((c = serial_getc()) >= 0) {
+        uint32_t h = ring_head;
+        if (h - ring_tail < RING) {
+            ring[h % RING] = (uint8_t)c;
+            __atomic_store_n(&ring_head, h + 1, __ATOMIC_RELEASE);
+        }
+    }
+}
+
+void console_attach_irq(unsigned vector)
+{
+    idt_set_handler(vector, com1_irq);
+    serial_enable_rx_irq();
+    irq_driven = 1;
+    com1_irq(NULL); /* bytes typed before the interrupt was on raise no new edge */
+}
+
+/* Next input byte, or -1. */
+static int next_byte(void)
+{
+    if (!irq_driven)
+        return serial_getc();
+    uint32_t t = ring_tail;
+    if (t == __atomic_load_n(&ring_head, __ATOMIC_ACQUIRE))
+        return -1;
+    int c = ring[t % RING];
+    __atomic_store_n(&ring_tail, t + 1, __ATOMIC_RELEASE);
+    return c;
+}
+
+static void cmd_help(const char *arg)
+{
+    (void)arg;
+    kprintf("commands:\n"
+            "  help            this list\n"
+            "  info            CPUs, memory and uptime\n"
+            "  cpus            every CPU and its APIC id\n"
+            "  selftest LIST   run self tests (\"all\" or names separated by commas)\n"
+            "  reboot          reset the machine (QEMU exits with -no-reboot)\n");
+}
+
+static void cmd_info(const char *arg)
+{
+    (void)arg;
+    uint64_t ns = clock_ns();
+    kprintf("Skoll: %u of %u CPUs online, %lu MiB free of %lu MiB, up %lu.%03lu s\n",
+            cpus_online, cpu_count, pmm_free_count() / 256, pmm_total_count() / 256,
+            ns / 1000000000, ns / 1000000 % 1000);
+}
+
+static void cmd_cpus(const char *arg)
+{
+    (void)arg;
+    for (uint32_t i = 0; i < cpu_count; i++)
+        kprintf("cpu %u: apic id %u, %s\n", i, cpus[i].apic_id,
+                cpus[i].online ? "online" : "offline");
+}
+
+static void cmd_selftest(const char *arg)
+{
+    if (!*arg) {
+        kprintf("usage: selftest all|name,name\n");
+        return;
+    }
+    selftest_run(arg);
+}
+
+static void cmd_reboot(const char *arg)
+{
+    (void)arg;
+    kprintf("rebooting\n");
+    irq_disable();
+    outb(0xcf9, 0x02); /* reset control register (PIIX/ICH): hard reset */
+    outb(0xcf9, 0x06);
+    outb(0x64, 0xfe);  /* keyboard controller reset line */
+    /* last resort: a triple fault through an empty IDT */
+    struct {
+        uint16_t limit;
+        uint64_t base;
+    } __attribute__((packed)) none = {0, 0};
+    __asm__ volatile("lidt %0; int3" ::"m"(none));
+    for (;;)
+        cpu_halt();
+}
+
+static const struct {
+    const char *name;
+    void (*fn)(const char *arg);
+} commands[] = {
+    {"help", cmd_help},     {"info", cmd_info},     {"cpus", cmd_cpus},
+    {"selftest", cmd_selftest}, {"reboot", cmd_reboot},
+};
+
+static void execute(char *line)
+{
+    while (*line == ' ')
+        line++;
+    if (!*line)
+        return;
+    char *arg = line;
+    while (*arg && *arg != ' ')
+        arg++;
+    if (*arg)
+        *arg++ = '\0';
+    while (*arg == ' ')
+        arg++;
+    for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++) {
+        if (strcmp(commands[i].name, line) == 0) {
+            commands[i].fn(arg);
+            return;
+        }
+    }
+    kprintf("unknown command \"%s\" (try help)\n", line);
+}
+
+void console_run(void)
+{
+    char line[128];
+    size_t len = 0;
+    kprintf("Skoll console: type help\n> ");
+    for (;;) {
+        int c = next_byte();
+        if (c < 0) {
+            /* sleep until an interrupt; sti;hlt leaves no window for a lost wake-up */
+            irq_disable();
+            if (irq_driven && ring_tail == ring_head)
+                __asm__ volatile("sti; hlt" ::: "memory");
+            else
+                irq_enable();
+            if (!irq_driven)
+                cpu_relax();
+            continue;
+        }
+        if (c == '\r' || c == '\n') {
+            kprintf("\n");
+            line[len] = '\0';
+            execute(line);
+            len = 0;
+            kprintf("> ");
+        } else if (c == 0x7f || c == 0x08) {
+            if (len) {
+                len--;
+                kprintf("\b \b");
+            }
+        } else if (c >= 0x20 && c < 0x7f && len + 1 < sizeof line) {
+            line[len++] = (char)c;
+            kprintf("%c", c);
+        }
+    }
+}
