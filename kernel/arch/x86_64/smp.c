@@ -14,6 +14,7 @@
 #include <arch/lapic.h>
 #include <arch/time.h>
 #include <arch/trampoline.h>
+#include <k/bootinfo.h>
 #include <arch/cpu.h>
 #include <base/string.h>
 
@@ -121,9 +122,29 @@ static unsigned enumerate(void)
     return n;
 }
 
+/*
+ * The trampoline page must be RAM the firmware calls usable and must not hold a
+ * boot module (loaders may put modules in low memory, e.g. GRUB under UEFI).
+ */
+static int tramp_page_free(void)
+{
+    uint64_t lo = TRAMP_BASE, hi = TRAMP_BASE + 4096;
+    for (size_t i = 0; i < boot_info.module_count; i++)
+        if (boot_info.modules[i].start < hi && boot_info.modules[i].end > lo)
+            return 0;
+    for (size_t i = 0; i < boot_info.mmap_count; i++) {
+        const struct boot_mem_region *r = &boot_info.mmap[i];
+        if (r->type == BOOT_MEM_USABLE && r->base <= lo && r->base + r->len >= hi)
+            return 1;
+    }
+    return 0;
+}
+
 /* Copy the trampoline and its fixed parameters. Returns 0 or -1. */
 static int tramp_setup(void)
 {
+    if (!tramp_page_free())
+        return -1;
     uint64_t cr3 = vm_kernel_pml4_phys();
     size_t size = (size_t)(trampoline_end - trampoline_start);
     if (cr3 >= (1ull << 32) || size > 4096 ||
