@@ -41,7 +41,10 @@ class Case:
         self.want = [w[5:] for w in words if w.startswith("want=")]
         mems = [w[4:] for w in words if w.startswith("mem=")]
         self.mem = mems[-1] if mems else DEFAULT_MEM
-        self.cmdline = " ".join([w for w in words if not w.startswith(("want=", "mem="))] +
+        machines = [w[8:] for w in words if w.startswith("machine=")]
+        self.machine = machines[-1] if machines else "q35"
+        self.cmdline = " ".join([w for w in words
+                                 if not w.startswith(("want=", "mem=", "machine="))] +
                                 ["qemu_exit"])
         self.out = os.path.join(ROOT, "build") if self.config == "debug" else \
             os.path.join(ROOT, "build", "release")
@@ -76,7 +79,7 @@ def run_case(case):
         os.remove(log)
     iso = build_iso(case) if case.kind.startswith("iso") else None
     cmd = qemu_cmd(case.kind, case.out, smp=case.smp, mem=case.mem, cmdline=case.cmdline,
-                   serial=log, iso=iso)
+                   serial=log, iso=iso, machine=case.machine)
     start = time.monotonic()
     try:
         proc = subprocess.run(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,

@@ -10,14 +10,16 @@ OVMF = "/usr/share/ovmf/OVMF.fd"
 DEFAULT_MEM = "128M"
 
 
-def qemu_cmd(kind, out, smp=2, mem=DEFAULT_MEM, cmdline="", serial=None, iso=None, extra=()):
+def qemu_cmd(kind, out, smp=2, mem=DEFAULT_MEM, cmdline="", serial=None, iso=None, extra=(),
+             machine="q35"):
     """Build the QEMU argument list.
 
     kind: "kernel" (PVH direct boot of <out>/skoll.elf with the initrd as module),
           "iso" (GRUB ISO under SeaBIOS) or "iso-uefi" (GRUB ISO under OVMF).
     serial: a file path for the serial log, or None for stdio.
+    machine: "q35" (default; has MCFG) or "pc" (i440FX).
     """
-    cmd = [QEMU, "-accel", "tcg", "-M", "q35", "-m", mem, "-smp", str(smp),
+    cmd = [QEMU, "-accel", "tcg", "-M", machine, "-m", mem, "-smp", str(smp),
            "-display", "none", "-no-reboot",
            "-device", "isa-debug-exit,iobase=0xf4,iosize=0x04"]
     if serial:
