@@ -7,29 +7,9 @@
  */
 #include <k/acpi.h>
 #include <base/string.h>
+#include <base/unaligned.h>
 
 #define SDT_HEADER_LEN 36
-
-static uint16_t rd16(const uint8_t *p)
-{
-    uint16_t v;
-    memcpy(&v, p, 2);
-    return v;
-}
-
-static uint32_t rd32(const uint8_t *p)
-{
-    uint32_t v;
-    memcpy(&v, p, 4);
-    return v;
-}
-
-static uint64_t rd64(const uint8_t *p)
-{
-    uint64_t v;
-    memcpy(&v, p, 8);
-    return v;
-}
 
 static uint8_t sum8(const uint8_t *p, size_t n)
 {
@@ -48,7 +28,7 @@ size_t acpi_rsdp_valid(const void *p, size_t avail)
         return 20;
     if (avail < 36)
         return 0;
-    uint32_t len = rd32(r + 20);
+    uint32_t len = load_le32(r + 20);
     if (len < 36 || len > avail || sum8(r, len) != 0)
         return 0;
     return len;
@@ -72,7 +52,7 @@ static const uint8_t *map_sdt(acpi_map_fn map, uint64_t phys, const char *want_s
     const uint8_t *h = map(phys, SDT_HEADER_LEN);
     if (!h)
         goto bad;
-    uint32_t len = rd32(h + 4);
+    uint32_t len = load_le32(h + 4);
     if ((want_sig && memcmp(h, want_sig, 4) != 0) || len < SDT_HEADER_LEN || len > ACPI_MAX_TABLE_LEN)
         goto bad;
     const uint8_t *t = map(phys, len);
@@ -128,7 +108,7 @@ static void madt_entry(struct acpi_info *out, const uint8_t *e, uint8_t len)
     }
     switch (type) {
     case 0: /* processor local APIC */
-        add_cpu(out, e[3], e[2], rd32(e + 4), 0);
+        add_cpu(out, e[3], e[2], load_le32(e + 4), 0);
         break;
     case 1: /* I/O APIC */
         if (out->ioapic_count >= ACPI_MAX_IOAPICS) {
@@ -136,26 +116,26 @@ static void madt_entry(struct acpi_info *out, const uint8_t *e, uint8_t len)
             break;
         }
         out->ioapics[out->ioapic_count++] =
-            (struct acpi_ioapic){.id = e[2], .addr = rd32(e + 4), .gsi_base = rd32(e + 8)};
+            (struct acpi_ioapic){.id = e[2], .addr = load_le32(e + 4), .gsi_base = load_le32(e + 8)};
         break;
     case 2: /* interrupt source override */
         if (out->iso_count >= ACPI_MAX_ISOS) {
             out->dropped++;
             break;
         }
-        out->isos[out->iso_count++] = (struct acpi_iso){e[2], e[3], rd32(e + 4), rd16(e + 8)};
+        out->isos[out->iso_count++] = (struct acpi_iso){e[2], e[3], load_le32(e + 4), load_le16(e + 8)};
         break;
     case 4: /* local APIC NMI */
-        add_nmi(out, e[2] == 0xff ? ACPI_UID_ALL : e[2], rd16(e + 3), e[5]);
+        add_nmi(out, e[2] == 0xff ? ACPI_UID_ALL : e[2], load_le16(e + 3), e[5]);
         break;
     case 5: /* local APIC address override */
-        out->lapic_addr = rd64(e + 4);
+        out->lapic_addr = load_le64(e + 4);
         break;
     case 9: /* processor local x2APIC */
-        add_cpu(out, rd32(e + 4), rd32(e + 12), rd32(e + 8), 1);
+        add_cpu(out, load_le32(e + 4), load_le32(e + 12), load_le32(e + 8), 1);
         break;
     case 10: /* local x2APIC NMI */
-        add_nmi(out, rd32(e + 4), rd16(e + 2), e[8]);
+        add_nmi(out, load_le32(e + 4), load_le16(e + 2), e[8]);
         break;
     default:
         break;
@@ -170,8 +150,8 @@ static void parse_madt(struct acpi_info *out, const uint8_t *t, uint32_t len)
     }
     out->have_madt = 1;
     /* an address override (type 5) may replace this while walking */
-    out->lapic_addr = rd32(t + 36);
-    out->pcat_compat = rd32(t + 40) & 1;
+    out->lapic_addr = load_le32(t + 36);
+    out->pcat_compat = load_le32(t + 40) & 1;
     uint32_t off = 44;
     while (off + 2 <= len) {
         uint8_t elen = t[off + 1];
@@ -187,14 +167,14 @@ static void parse_madt(struct acpi_info *out, const uint8_t *t, uint32_t len)
 static void parse_hpet(struct acpi_info *out, const uint8_t *t, uint32_t len)
 {
     /* base address is a Generic Address Structure at 40; space 0 = system memory */
-    if (len < 56 || t[40] != 0 || rd64(t + 44) == 0) {
+    if (len < 56 || t[40] != 0 || load_le64(t + 44) == 0) {
         out->errors++;
         return;
     }
     out->have_hpet = 1;
-    out->hpet_addr = rd64(t + 44);
+    out->hpet_addr = load_le64(t + 44);
     out->hpet_number = t[52];
-    out->hpet_min_tick = rd16(t + 53);
+    out->hpet_min_tick = load_le16(t + 53);
 }
 
 static void parse_mcfg(struct acpi_info *out, const uint8_t *t, uint32_t len)
@@ -205,7 +185,7 @@ static void parse_mcfg(struct acpi_info *out, const uint8_t *t, uint32_t len)
     }
     for (uint32_t off = 44; off + 16 <= len; off += 16) {
         const uint8_t *e = t + off;
-        uint64_t base = rd64(e);
+        uint64_t base = load_le64(e);
         uint8_t start = e[10], end = e[11];
         if (!base || end < start) {
             out->errors++;
@@ -215,7 +195,7 @@ static void parse_mcfg(struct acpi_info *out, const uint8_t *t, uint32_t len)
             out->dropped++;
             continue;
         }
-        out->mcfg[out->mcfg_count++] = (struct acpi_mcfg){base, rd16(e + 8), start, end};
+        out->mcfg[out->mcfg_count++] = (struct acpi_mcfg){base, load_le16(e + 8), start, end};
     }
 }
 
@@ -228,7 +208,7 @@ static void walk_root(struct acpi_info *out, acpi_map_fn map, const uint8_t *roo
         n = ACPI_MAX_ROOT_ENTRIES;
     for (uint32_t i = 0; i < n; i++) {
         const uint8_t *e = root + SDT_HEADER_LEN + i * entry_size;
-        uint64_t phys = entry_size == 8 ? rd64(e) : rd32(e);
+        uint64_t phys = entry_size == 8 ? load_le64(e) : load_le32(e);
         uint32_t tlen = 0;
         const uint8_t *t = map_sdt(map, phys, NULL, &tlen, out);
         if (!t)
@@ -257,11 +237,11 @@ int acpi_parse(const void *rsdp, size_t rsdp_len, acpi_map_fn map, struct acpi_i
     const uint8_t *root = NULL;
     unsigned esz = 4;
     if (rev >= 2) {
-        root = map_sdt(map, rd64(r + 24), "XSDT", &len, out);
+        root = map_sdt(map, load_le64(r + 24), "XSDT", &len, out);
         esz = 8;
     }
     if (!root) {
-        root = map_sdt(map, rd32(r + 16), "RSDT", &len, out);
+        root = map_sdt(map, load_le32(r + 16), "RSDT", &len, out);
         esz = 4;
     }
     if (!root) {

@@ -5,6 +5,7 @@
  */
 #include <k/bootinfo.h>
 #include <base/string.h>
+#include <base/unaligned.h>
 #include <arch/layout.h>
 
 static void copy_str(char *dst, size_t cap, const char *src, size_t max)
@@ -39,25 +40,11 @@ static void add_module(struct bootinfo *out, uint64_t start, uint64_t end, const
         m->name[0] = '\0';
 }
 
-static uint32_t rd32(const uint8_t *p)
-{
-    uint32_t v;
-    memcpy(&v, p, 4);
-    return v;
-}
-
-static uint64_t rd64(const uint8_t *p)
-{
-    uint64_t v;
-    memcpy(&v, p, 8);
-    return v;
-}
-
 int bootinfo_parse_mb2(const void *info, boot_p2v_fn p2v, struct bootinfo *out)
 {
     (void)p2v;
     const uint8_t *base = info;
-    uint32_t total = rd32(base);
+    uint32_t total = load_le32(base);
     memset(out, 0, sizeof *out);
     out->proto = BOOT_PROTO_MB2;
     out->info_size = total;
@@ -66,8 +53,8 @@ int bootinfo_parse_mb2(const void *info, boot_p2v_fn p2v, struct bootinfo *out)
     size_t off = 8;
     int seen_end = 0;
     while (off + 8 <= total) {
-        uint32_t type = rd32(base + off);
-        uint32_t size = rd32(base + off + 4);
+        uint32_t type = load_le32(base + off);
+        uint32_t size = load_le32(base + off + 4);
         if (size < 8 || size > total - off)
             return -1;
         const uint8_t *body = base + off + 8;
@@ -81,16 +68,16 @@ int bootinfo_parse_mb2(const void *info, boot_p2v_fn p2v, struct bootinfo *out)
             break;
         case 3: /* module */
             if (blen >= 8)
-                add_module(out, rd32(body), rd32(body + 4), (const char *)body + 8, blen - 8);
+                add_module(out, load_le32(body), load_le32(body + 4), (const char *)body + 8, blen - 8);
             break;
         case 6: { /* memory map */
             if (blen < 8)
                 return -1;
-            uint32_t esz = rd32(body);
+            uint32_t esz = load_le32(body);
             if (esz < 24)
                 return -1;
             for (size_t e = 8; e + esz <= blen; e += esz)
-                add_region(out, rd64(body + e), rd64(body + e + 8), rd32(body + e + 16));
+                add_region(out, load_le64(body + e), load_le64(body + e + 8), load_le32(body + e + 16));
             break;
         }
         case 14: /* ACPI 1.0 RSDP copy */
@@ -118,13 +105,13 @@ int bootinfo_parse_pvh(const void *start_info, boot_p2v_fn p2v, struct bootinfo 
     memset(out, 0, sizeof *out);
     out->proto = BOOT_PROTO_PVH;
     out->info_size = 56;
-    if (rd32(si) != PVH_MAGIC)
+    if (load_le32(si) != PVH_MAGIC)
         return -1;
-    uint32_t version = rd32(si + 4);
-    uint32_t nr_modules = rd32(si + 12);
-    uint64_t modlist = rd64(si + 16);
-    uint64_t cmdline = rd64(si + 24);
-    uint64_t rsdp = rd64(si + 32);
+    uint32_t version = load_le32(si + 4);
+    uint32_t nr_modules = load_le32(si + 12);
+    uint64_t modlist = load_le64(si + 16);
+    uint64_t cmdline = load_le64(si + 24);
+    uint64_t rsdp = load_le64(si + 32);
 
     if (cmdline) {
         const char *c = p2v(cmdline, 1);
@@ -139,7 +126,7 @@ int bootinfo_parse_pvh(const void *start_info, boot_p2v_fn p2v, struct bootinfo 
             return -1;
         for (uint32_t i = 0; i < nr_modules; i++) {
             const uint8_t *m = ml + i * 32;
-            uint64_t pa = rd64(m), sz = rd64(m + 8), name = rd64(m + 16);
+            uint64_t pa = load_le64(m), sz = load_le64(m + 8), name = load_le64(m + 16);
             const char *n = name ? p2v(name, 1) : NULL;
             if (pa + sz < pa)
                 return -1;
@@ -155,15 +142,15 @@ int bootinfo_parse_pvh(const void *start_info, boot_p2v_fn p2v, struct bootinfo 
     }
     if (version < 1)
         return -1; /* no memory map: cannot run */
-    uint64_t mmap = rd64(si + 40);
-    uint32_t entries = rd32(si + 48);
+    uint64_t mmap = load_le64(si + 40);
+    uint32_t entries = load_le32(si + 48);
     if (!mmap || !entries || entries > 4096)
         return -1;
     const uint8_t *mm = p2v(mmap, (size_t)entries * 24);
     if (!mm)
         return -1;
     for (uint32_t i = 0; i < entries; i++)
-        add_region(out, rd64(mm + i * 24), rd64(mm + i * 24 + 8), rd32(mm + i * 24 + 16));
+        add_region(out, load_le64(mm + i * 24), load_le64(mm + i * 24 + 8), load_le32(mm + i * 24 + 16));
     out->info_size = 56;
     return 0;
 }
