@@ -20,8 +20,8 @@
 
 #define AP_STACK_SIZE 16384
 #define EFER_LME (1u << 8)
-#define ALIVE_TIMEOUT_NS 200000000ull  /* SIPI until the trampoline runs */
-#define ONLINE_TIMEOUT_NS 500000000ull /* trampoline until the CPU is online */
+#define ALIVE_TIMEOUT_NS 1000000000ull /* SIPI until the trampoline runs */
+#define ONLINE_TIMEOUT_NS 2000000000ull /* trampoline until the CPU is online */
 
 static uint8_t ap_stacks[MAX_CPUS][AP_STACK_SIZE] __attribute__((aligned(16)));
 static uint8_t *tramp; /* the copy at TRAMP_BASE, through its identity mapping */
