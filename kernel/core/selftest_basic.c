@@ -5,6 +5,7 @@
 #include <k/ksyms.h>
 #include <k/cpio.h>
 #include <arch/layout.h>
+#include <arch/cpu.h>
 #include <base/string.h>
 
 SELFTEST(boot_cmdline, 0)
@@ -45,4 +46,17 @@ SELFTEST(initrd, 0)
     struct cpio_entry e;
     ST_CHECK(cpio_find(archive, m->end - m->start, "etc/skoll-release", &e) == 1);
     ST_CHECK(e.size >= 5 && memcmp(e.data, "Skoll", 5) == 0);
+}
+
+/* The runner's own checks: it must see this failure as "fail" and the next as "hang". */
+SELFTEST(deliberate_fail, SELFTEST_MANUAL)
+{
+    st_fail("deliberate failure");
+}
+
+SELFTEST(deliberate_hang, SELFTEST_MANUAL)
+{
+    irq_disable();
+    for (;;)
+        cpu_halt();
 }
