@@ -55,6 +55,10 @@ SELFTEST(mem_paging, 0)
     uint64_t page = pmm_alloc_page();
     ST_CHECK(page != 0);
     expect("direct map", phys_to_virt(page + 8), page + 8, VM_WRITE);
+    expect(".text alias", phys_to_virt((uint64_t)__text_start - kv),
+           (uint64_t)__text_start - kv, 0);
+    expect(".rodata alias", phys_to_virt((uint64_t)&some_rodata - kv),
+           (uint64_t)&some_rodata - kv, 0);
     uint64_t phys;
     unsigned flags;
     if (vm_query(0, &phys, &flags) == 0 || vm_query(0x100000, &phys, &flags) == 0)

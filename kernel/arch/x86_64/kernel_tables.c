@@ -46,6 +46,9 @@ static void map_direct(uint64_t start, uint64_t end, unsigned flags)
  */
 static void build_direct_map(void)
 {
+    /* The direct-map alias of the kernel's code and constants is read-only and NX too.
+       It is mapped first, and later mappings never replace a present entry. */
+    map_direct((uint64_t)__text_start - KERNEL_VBASE, (uint64_t)__rodata_end - KERNEL_VBASE, 0);
     rangeset_init(&vm_ram);
     for (size_t i = 0; i < boot_info.mmap_count; i++) {
         const struct boot_mem_region *m = &boot_info.mmap[i];
