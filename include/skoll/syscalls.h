@@ -1,0 +1,113 @@
+/*
+ * The native system calls, listed once. Numbers are SK_SYSCALL_BASE + index, a
+ * range no Linux x86-64 system call number can reach (Linux numbers are small,
+ * and x32 calls set bit 30), so a thread can use both ABIs.
+ *
+ * Calling convention: `syscall` with the number in rax and arguments in rdi,
+ * rsi, rdx, r10, r8, r9. Returns an sk_error_t in rax and a value (a new
+ * handle, an address, a count) in rdx. rcx and r11 are clobbered. Every call
+ * is documented in docs/abi.md.
+ *
+ * X(name, index, number of arguments)
+ */
+#pragma once
+#include <stdint.h>
+#include <skoll/types.h>
+
+#define SK_SYSCALL_BASE 0x10000000u
+#define SK_SUPERCALL_BASE 0x20000000u /* reserved: never executed by the kernel */
+
+#define SK_SYSCALLS(X) \
+    X(nop, 0, 0) \
+    X(log, 1, 2) \
+    X(clock_get, 2, 0) \
+    X(handle_close, 3, 1) \
+    X(handle_dup, 4, 2) \
+    X(handle_transfer, 5, 3) \
+    X(handle_info, 6, 1) \
+    X(universe_create, 7, 0) \
+    X(memory_create, 8, 2) \
+    X(memory_create_physical, 9, 4) \
+    X(memory_fork, 10, 1) \
+    X(memory_size, 11, 1) \
+    X(space_create, 12, 0) \
+    X(space_map, 13, 6) \
+    X(space_unmap, 14, 3) \
+    X(space_protect, 15, 4) \
+    X(thread_create, 16, 3) \
+    X(thread_start, 17, 1) \
+    X(thread_exit, 18, 1) \
+    X(thread_yield, 19, 0) \
+    X(thread_set_priority, 20, 2) \
+    X(thread_set_base, 21, 2) \
+    X(futex_wait, 22, 3) \
+    X(futex_wake, 23, 2) \
+    X(thread_kill, 24, 1)
+
+enum sk_syscall {
+#define SK_SYSCALL_ENUM(name, index, nargs) SK_SYS_##name = SK_SYSCALL_BASE + index,
+    SK_SYSCALLS(SK_SYSCALL_ENUM)
+#undef SK_SYSCALL_ENUM
+};
+
+#define SK_SYSCALL_COUNT 25
+
+/* memory_create flags */
+#define SK_MEM_CONTIGUOUS (1u << 0) /* physically contiguous */
+#define SK_MEM_BELOW_4G (1u << 1)   /* every page below 4 GiB (with CONTIGUOUS: the block) */
+#define SK_MEM_MAX_SIZE (1ull << 40)
+
+/* memory_create_physical cache modes */
+#define SK_CACHE_WRITEBACK 0
+#define SK_CACHE_UNCACHED 1
+#define SK_CACHE_WRITECOMBINE 2
+
+/* space_map / space_protect protection and flags */
+#define SK_PROT_READ (1u << 0)
+#define SK_PROT_WRITE (1u << 1)
+#define SK_PROT_EXEC (1u << 2)
+#define SK_MAP_FIXED (1u << 8)    /* map exactly at addr (which must be free) */
+#define SK_MAP_PRIVATE (1u << 9)  /* copy-on-write view: writes stay in this mapping */
+#define SK_USER_TOP 0x00007ffffffff000ull /* user addresses are below this */
+
+/* thread_create */
+#define SK_THREAD_PRIO_MIN 0
+#define SK_THREAD_PRIO_DEFAULT 8
+#define SK_THREAD_PRIO_MAX 15
+#define SK_THREAD_START_STOPPED (1u << 0)
+
+struct sk_thread_create {
+    uint64_t entry;     /* user rip */
+    uint64_t stack;     /* user rsp at entry (16-byte aligned minus 8, as after a call) */
+    uint64_t arg;       /* passed in rdi */
+    uint64_t exit_word; /* user address of a uint64_t the kernel sets to the exit status
+                           and futex-wakes when the thread ends; 0 for none */
+    uint32_t priority;  /* SK_THREAD_PRIO_MIN..MAX */
+    uint32_t flags;     /* SK_THREAD_* */
+};
+_Static_assert(sizeof(struct sk_thread_create) == 40, "sk_thread_create layout");
+
+/* Exit status written to exit_word: bit 63 set; a normal exit carries its code in the
+   low 32 bits, a fault the CPU exception vector in bits 32-39 and SK_EXIT_FAULT. */
+#define SK_EXIT_DONE (1ull << 63)
+#define SK_EXIT_FAULT (1ull << 62)
+#define SK_EXIT_KILLED (1ull << 61)
+
+/* thread_set_base */
+#define SK_BASE_FS 0
+#define SK_BASE_GS 1
+
+/* futex_wait timeout meaning "forever" */
+#define SK_TIMEOUT_NEVER UINT64_MAX
+
+/* The block a program finds at rdi when it starts. */
+#define SK_START_MAGIC 0x534b4f4c4c535431ull /* "SKOLLST1" */
+struct sk_start_info {
+    uint64_t magic;
+    sk_handle_t initrd;      /* read-only memory object holding the boot archive, or 0 */
+    uint64_t initrd_size;
+    sk_handle_t hw_access;   /* hardware-access capability, or 0 */
+    uint64_t argc;
+    uint64_t argv;           /* user address of argc string pointers */
+};
+_Static_assert(sizeof(struct sk_start_info) == 48, "sk_start_info layout");

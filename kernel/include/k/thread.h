@@ -1,0 +1,29 @@
+/*
+ * Threads: kernel threads and user threads, each with its own kernel stack,
+ * saved registers and FPU/vector state, scheduled preemptively on every CPU.
+ * A user thread belongs to a universe (its handles) and an address space.
+ */
+#pragma once
+#include <stdint.h>
+#include <skoll/types.h>
+#include <skoll/errors.h>
+#include <k/object.h>
+
+struct universe;
+struct vm_space;
+struct trap_frame;
+struct thread;
+
+/* The thread running on this CPU (the CPU's idle thread when nothing else runs). */
+struct thread *current_thread(void);
+struct universe *thread_universe(struct thread *t);
+struct vm_space *thread_space(struct thread *t);
+
+/* Start a kernel thread running fn(arg) at priority prio. Returns it with a reference, or NULL. */
+struct thread *kthread_create(void (*fn)(void *), void *arg, unsigned prio, const char *name);
+
+/*
+ * The current thread took an exception in user mode that nothing resolved:
+ * report it on the console and end the thread (exit status SK_EXIT_FAULT).
+ */
+__attribute__((noreturn)) void thread_die_from_fault(struct trap_frame *tf);

@@ -1,0 +1,49 @@
+/*
+ * User memory: memory objects, address spaces and the one door to user memory.
+ * Memory objects and spaces are kernel objects (struct kobject first).
+ */
+#pragma once
+#include <stdint.h>
+#include <stddef.h>
+#include <skoll/errors.h>
+#include <skoll/syscalls.h>
+#include <k/object.h>
+
+struct memobj;
+struct vm_space;
+
+/* Anonymous memory of size bytes (page multiple), SK_MEM_* flags; zero-filled on demand. */
+sk_error_t memobj_create_anon(uint64_t size, unsigned flags, struct memobj **out);
+/* A physical range (page aligned) with an SK_CACHE_* mode; pages are never freed. */
+sk_error_t memobj_create_phys(uint64_t phys, uint64_t size, unsigned cache, struct memobj **out);
+/* A copy-on-write copy of src: same contents now, independent afterwards. */
+sk_error_t memobj_fork(struct memobj *src, struct memobj **out);
+uint64_t memobj_size(const struct memobj *m);
+
+/* A new empty address space (user half empty, kernel half shared). */
+sk_error_t vm_space_create(struct vm_space **out);
+/* Make s the current CPU's address space (loads CR3); NULL for the kernel's own tables. */
+void vm_space_activate(struct vm_space *s);
+/*
+ * Map len bytes of m from offset at *addr (SK_MAP_FIXED: exactly there; otherwise
+ * *addr is a hint and receives the chosen address). prot: SK_PROT_* | SK_MAP_*.
+ */
+sk_error_t vm_space_map(struct vm_space *s, struct memobj *m, uint64_t offset, uint64_t *addr,
+                        uint64_t len, unsigned prot);
+sk_error_t vm_space_unmap(struct vm_space *s, uint64_t addr, uint64_t len);
+sk_error_t vm_space_protect(struct vm_space *s, uint64_t addr, uint64_t len, unsigned prot);
+/*
+ * Resolve a fault at addr (error code as pushed by the CPU) in s: demand-zero,
+ * copy-on-write. Returns SK_OK if the access may be retried, SK_ERR_FAULT if it
+ * is a real fault. Called from the page-fault handler with interrupts enabled.
+ */
+sk_error_t vm_space_fault(struct vm_space *s, uint64_t addr, uint64_t error);
+/*
+ * The (memory object, offset) behind user address uaddr in s, for futex keys;
+ * returns a new reference to the object. SK_ERR_FAULT if unmapped.
+ */
+sk_error_t vm_space_resolve(struct vm_space *s, uint64_t uaddr, struct memobj **m, uint64_t *off);
+
+/* The one door to user memory of the current address space. SK_OK or SK_ERR_FAULT. */
+sk_error_t copy_from_user(void *dst, uint64_t usrc, size_t n);
+sk_error_t copy_to_user(uint64_t udst, const void *src, size_t n);
