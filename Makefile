@@ -40,24 +40,34 @@ $(SETUP_STAMP): tools/setup.sh
 	@tools/setup.sh
 	@mkdir -p build && touch $@
 
+# V=1 shows full commands.
+ifeq ($(V),1)
+Q :=
+else
+Q := @
+endif
+
 $(OUT)/obj/%.c.o: %.c
 	@mkdir -p $(dir $@)
-	$(CC) $(KCFLAGS) -c $< -o $@
+	@$(if $(Q),echo "  CC      $<")
+	$(Q)$(CC) $(KCFLAGS) -c $< -o $@
 
 $(OUT)/obj/%.S.o: %.S
 	@mkdir -p $(dir $@)
-	$(CC) $(KASFLAGS) -c $< -o $@
+	@$(if $(Q),echo "  AS      $<")
+	$(Q)$(CC) $(KASFLAGS) -c $< -o $@
 
 # Two-pass link: pass 1 with an empty symbol table, then the real table. The table
 # sits after all text, so text addresses cannot move; the build checks that.
 $(OUT)/skoll.elf: $(KOBJ) kernel/arch/x86_64/linker.ld tools/gen-ksyms.sh
 	@mkdir -p $(OUT)
-	tools/gen-ksyms.sh > $(OUT)/ksyms0.S
-	$(CC) -c $(OUT)/ksyms0.S -o $(OUT)/ksyms0.o
-	$(LD) $(KLDFLAGS) -o $(OUT)/skoll.pass1.elf $(KOBJ) $(OUT)/ksyms0.o
-	tools/gen-ksyms.sh $(OUT)/skoll.pass1.elf > $(OUT)/ksyms.S
-	$(CC) -c $(OUT)/ksyms.S -o $(OUT)/ksyms.o
-	$(LD) $(KLDFLAGS) -o $@.tmp $(KOBJ) $(OUT)/ksyms.o
+	@$(if $(Q),echo "  LD      $@")
+	$(Q)tools/gen-ksyms.sh > $(OUT)/ksyms0.S
+	$(Q)$(CC) -c $(OUT)/ksyms0.S -o $(OUT)/ksyms0.o
+	$(Q)$(LD) $(KLDFLAGS) -o $(OUT)/skoll.pass1.elf $(KOBJ) $(OUT)/ksyms0.o
+	$(Q)tools/gen-ksyms.sh $(OUT)/skoll.pass1.elf > $(OUT)/ksyms.S
+	$(Q)$(CC) -c $(OUT)/ksyms.S -o $(OUT)/ksyms.o
+	$(Q)$(LD) $(KLDFLAGS) -o $@.tmp $(KOBJ) $(OUT)/ksyms.o
 	@tools/gen-ksyms.sh $@.tmp | cmp -s - $(OUT)/ksyms.S || \
 		{ echo "ksyms: text moved between link passes"; rm -f $@.tmp; exit 1; }
 	@mv $@.tmp $@

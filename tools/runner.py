@@ -28,7 +28,7 @@ from skoll_qemu import (DEFAULT_MEM, EXIT_FAIL, EXIT_PANIC, EXIT_PASS,  # noqa: 
                         PANIC_MARKER, qemu_cmd)
 
 LOG_DIR = os.path.join(ROOT, "build", "test-logs")
-RESULT_RE = re.compile(r"^(PASS|FAIL) ([^\s:]+)(?::\s*(.*))?$")
+RESULT_RE = re.compile(r"^(?:\| )?(PASS|FAIL) ([^\s:]+)(?::\s*(.*))?$")
 SUMMARY_RE = re.compile(r"^selftests: (\d+) passed, (\d+) failed")
 FRAME_RE = re.compile(r"#\d+\s+0x[0-9a-f]+ (?:\? )?([A-Za-z_][\w.]*)\+0x[0-9a-f]+")
 

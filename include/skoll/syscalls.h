@@ -52,6 +52,9 @@ enum sk_syscall {
 
 #define SK_SYSCALL_COUNT 25
 
+/* log: longest message */
+#define SK_LOG_MAX 1024
+
 /* memory_create flags */
 #define SK_MEM_CONTIGUOUS (1u << 0) /* physically contiguous */
 #define SK_MEM_BELOW_4G (1u << 1)   /* every page below 4 GiB (with CONTIGUOUS: the block) */

@@ -1,7 +1,7 @@
 /*
  * The serial console: a small command shell on COM1 for `make run`. Bytes arrive
  * through COM1's interrupt into a ring buffer (or by polling if no interrupt is
- * routed); the boot CPU runs the shell in its idle loop. Commands only read
+ * routed); a kernel thread runs the shell and sleeps while there is no input. Commands only read
  * kernel state or reboot; nothing here can change memory on the user's say-so.
  */
 #include <k/console.h>
@@ -11,6 +11,7 @@
 #include <k/selftest.h>
 #include <k/pmm.h>
 #include <k/panic.h>
+#include <k/sched.h>
 #include <arch/serial.h>
 #include <arch/cpu.h>
 #include <arch/idt.h>
@@ -20,6 +21,7 @@
 static volatile uint8_t ring[RING];
 static volatile uint32_t ring_head, ring_tail; /* head: producer (irq), tail: consumer */
 static int irq_driven;
+static struct thread *volatile console_thread;
 
 static void com1_irq(struct trap_frame *tf)
 {
@@ -29,9 +31,11 @@ static void com1_irq(struct trap_frame *tf)
         uint32_t h = ring_head;
         if (h - ring_tail < RING) {
             ring[h % RING] = (uint8_t)c;
-            __atomic_store_n(&ring_head, h + 1, __ATOMIC_RELEASE);
+            __atomic_store_n(&ring_head, h + 1, __ATOMIC_SEQ_CST);
         }
     }
+    if (console_thread)
+        sched_wake(console_thread);
 }
 
 void console_attach_irq(unsigned vector)
@@ -145,17 +149,24 @@ void console_run(void)
     char line[128];
     size_t len = 0;
     kprintf("Skoll console: type help\n> ");
+    console_thread = current_thread();
     for (;;) {
         int c = next_byte();
         if (c < 0) {
-            /* sleep until an interrupt; sti;hlt leaves no window for a lost wake-up */
-            irq_disable();
-            if (irq_driven && ring_tail == ring_head)
-                __asm__ volatile("sti; hlt" ::: "memory");
+            if (!irq_driven) {
+                sched_yield();
+                continue;
+            }
+            /* Sleep until the interrupt queues a byte. BLOCKED is set before the ring is
+               looked at, and the interrupt looks at the state after queueing. */
+            struct thread *t = current_thread();
+            uint64_t f = irq_save();
+            __atomic_store_n(&t->state, THREAD_BLOCKED, __ATOMIC_SEQ_CST);
+            if (__atomic_load_n(&ring_head, __ATOMIC_SEQ_CST) != ring_tail)
+                t->state = THREAD_RUNNING;
             else
-                irq_enable();
-            if (!irq_driven)
-                cpu_relax();
+                sched_block();
+            irq_restore(f);
             continue;
         }
         if (c == '\r' || c == '\n') {

@@ -11,6 +11,7 @@
 #include <k/pmm.h>
 #include <k/irq.h>
 #include <k/console.h>
+#include <k/sched.h>
 #include <arch/serial.h>
 #include <arch/idt.h>
 #include <arch/layout.h>
@@ -44,6 +45,24 @@ static void parse_boot_info(uint32_t proto, uint32_t info_phys)
                  boot_info.modules[i].start, boot_info.modules[i].end);
 }
 
+/* The rest of the boot, in a kernel thread: self tests, then the console. */
+static void kmain_thread(void *arg)
+{
+    (void)arg;
+    char tests[256];
+    if (cmdline_get(boot_info.cmdline, "selftest", tests, sizeof tests) > 0) {
+        int nfail = selftest_run(tests);
+        if (cmdline_has(boot_info.cmdline, "qemu_exit"))
+            qemu_exit(nfail ? QEMU_EXIT_FAIL : QEMU_EXIT_PASS);
+    }
+    log_info("boot complete: %u CPUs online, %lu MiB free", cpus_online,
+             (unsigned long)(pmm_free_count() * PAGE_SIZE >> 20));
+    console_attach_irq(VEC_CONSOLE);
+    if (irq_route_isa(4, VEC_CONSOLE, 0) != 0)
+        log_warn("console: COM1 interrupt not routed");
+    console_run();
+}
+
 void kmain(uint32_t proto, uint32_t info_phys)
 {
     serial_init();
@@ -64,17 +83,13 @@ void kmain(uint32_t proto, uint32_t info_phys)
     /* platform: ACPI, interrupt controllers, timers, other CPUs */
     platform_init();
 
-    char tests[256];
-    if (cmdline_get(boot_info.cmdline, "selftest", tests, sizeof tests) > 0) {
-        int nfail = selftest_run(tests);
-        if (cmdline_has(boot_info.cmdline, "qemu_exit"))
-            qemu_exit(nfail ? QEMU_EXIT_FAIL : QEMU_EXIT_PASS);
-    }
-    log_info("boot complete: %u CPUs online, %lu MiB free", cpus_online,
-             (unsigned long)(pmm_free_count() * PAGE_SIZE >> 20));
-    console_attach_irq(VEC_CONSOLE);
-    if (irq_route_isa(4, VEC_CONSOLE, 0) != 0)
-        log_warn("console: COM1 interrupt not routed");
+    /* scheduling: this context becomes the boot CPU's idle thread */
+    fpu_init_cpu();
+    syscall_init_cpu();
+    sched_init();
+    sched_start_cpu();
+    if (!kthread_create(kmain_thread, NULL, 8, "kmain"))
+        panic("cannot start the kmain thread");
     irq_enable();
-    console_run();
+    sched_idle_loop();
 }

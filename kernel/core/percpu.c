@@ -4,6 +4,8 @@
 #include <arch/idt.h>
 
 struct cpu cpus[MAX_CPUS];
+_Static_assert(__builtin_offsetof(struct cpu, kstack_top) == CPU_OFF_KSTACK_TOP, "cpu layout");
+_Static_assert(__builtin_offsetof(struct cpu, user_rsp) == CPU_OFF_USER_RSP, "cpu layout");
 uint32_t cpu_count = 1;
 volatile uint32_t cpus_online;
 

@@ -4,6 +4,7 @@
 #include <arch/cpu.h>
 #include <k/panic.h>
 #include <k/log.h>
+#include <k/sched.h>
 
 struct idt_entry {
     uint16_t off_lo;
@@ -78,15 +79,21 @@ void isr_dispatch(struct trap_frame *tf);
 void isr_dispatch(struct trap_frame *tf)
 {
     unsigned v = (unsigned)tf->vector;
+    int from_user = (tf->cs & 3) != 0;
     if (v < 32) {
-        if (exception_hooks[v] && exception_hooks[v](tf))
-            return;
-        panic_trap(tf, exception_names[v]);
+        if (!(exception_hooks[v] && exception_hooks[v](tf))) {
+            if (from_user)
+                thread_die_from_fault(tf);
+            panic_trap(tf, exception_names[v]);
+        }
+    } else {
+        if (handlers[v])
+            handlers[v](tf);
+        else if (v != VEC_SPURIOUS)
+            log_warn("unexpected interrupt vector %u", v);
+        if (v != VEC_SPURIOUS && irq_eoi)
+            irq_eoi();
     }
-    if (handlers[v])
-        handlers[v](tf);
-    else if (v != VEC_SPURIOUS)
-        log_warn("unexpected interrupt vector %u", v);
-    if (v >= 32 && v != VEC_SPURIOUS && irq_eoi)
-        irq_eoi();
+    if (from_user)
+        sched_return_to_user();
 }

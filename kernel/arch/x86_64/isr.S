@@ -1016,7 +1016,11 @@ isr_stub_255:
         jmp isr_common
 
 isr_common:
-        pushq %rax
+        /* from user mode: switch to the kernel's GS (cs is at 24(%rsp): vector, error, rip, cs) */
+        testb $3, 24(%rsp)
+        jz 1f
+        swapgs
+1:      pushq %rax
         pushq %rbx
         pushq %rcx
         pushq %rdx
@@ -1037,6 +1041,9 @@ isr_common:
         andq $-16, %rsp
         call isr_dispatch
         movq %rbp, %rsp
+/* Return through the trap frame at rsp (also the first entry of a new user thread). */
+        .global isr_return
+isr_return:
         popq %r15
         popq %r14
         popq %r13
@@ -1053,7 +1060,10 @@ isr_common:
         popq %rbx
         popq %rax
         addq $16, %rsp
-        iretq
+        testb $3, 8(%rsp)
+        jz 2f
+        swapgs
+2:      iretq
 
         .section .rodata
         .balign 8

@@ -15,6 +15,7 @@
 #include <arch/time.h>
 #include <arch/trampoline.h>
 #include <k/bootinfo.h>
+#include <k/sched.h>
 #include <arch/cpu.h>
 #include <base/string.h>
 
@@ -35,11 +36,13 @@ void ap_entry(struct cpu *c)
     vm_cpu_init();
     lapic_init_cpu();
     timer_init_cpu();
+    fpu_init_cpu();
+    syscall_init_cpu();
+    sched_start_cpu();
     __atomic_store_n(&c->online, 1, __ATOMIC_RELEASE);
     __atomic_fetch_add(&cpus_online, 1, __ATOMIC_ACQ_REL);
     irq_enable();
-    for (;;)
-        cpu_halt();
+    sched_idle_loop();
 }
 
 static void tramp_put(const uint8_t *field, const void *v, size_t n)

@@ -3,5 +3,5 @@
 
 /* Take COM1 receive interrupts on this vector (already routed to the boot CPU). */
 void console_attach_irq(unsigned vector);
-/* Run the shell forever on this CPU (the boot CPU's idle loop). */
+/* Run the shell forever in the calling kernel thread (it sleeps while there is no input). */
 __attribute__((noreturn)) void console_run(void);

@@ -1,7 +1,8 @@
 /*
- * Kernel objects that handles can name. Each embeds struct kobject first;
- * lifetime is reference counted and destroy() runs when the last reference
- * (handle or kernel pointer) goes.
+ * Kernel objects that handles can name. Each embeds struct kobject first.
+ * Two counts: refs (every reference, handles included) decides when the
+ * memory goes; handles (references held by handle-table entries) lets an
+ * object act when its last handle goes (a thread is killed then).
  */
 #pragma once
 #include <stdint.h>
@@ -10,12 +11,17 @@
 struct kobject {
     uint32_t type;                         /* enum sk_object_type */
     volatile uint32_t refs;
+    volatile uint32_t handles;
     void (*destroy)(struct kobject *o);    /* frees the object; called with no locks held */
+    void (*last_handle)(struct kobject *o); /* optional; called with no locks held */
 };
 
-/* Initialise with one reference held by the caller. */
+/* Initialise with one reference held by the caller and no handles. */
 void kobj_init(struct kobject *o, uint32_t type, void (*destroy)(struct kobject *o));
 /* Take another reference. */
 void kobj_get(struct kobject *o);
 /* Drop a reference; destroys the object when it was the last. Never call with spinlocks held. */
 void kobj_put(struct kobject *o);
+/* Handle-table bookkeeping: a handle now refers to o / no longer does (calls last_handle at 0). */
+void kobj_handle_added(struct kobject *o);
+void kobj_handle_removed(struct kobject *o);

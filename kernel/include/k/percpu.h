@@ -5,11 +5,32 @@
 #pragma once
 #include <stdint.h>
 #include <arch/gdt.h>
+#include <k/spinlock.h>
+#include <k/timer.h>
 
 #define MAX_CPUS 64
 
+struct thread;
+
+/* One CPU's run queue: a FIFO per priority and a bitmap of the non-empty ones. */
+struct runqueue {
+    struct spinlock lock;
+    uint32_t bitmap;
+    uint32_t count;
+    struct thread *head[16], *tail[16];
+};
+
 struct cpu {
     struct cpu *self;          /* must stay first: gs:0 */
+    uint64_t kstack_top;       /* gs:8: kernel stack of the running thread (syscall entry) */
+    uint64_t user_rsp;         /* gs:16: scratch for the user rsp at syscall entry */
+    struct thread *current;    /* the running thread */
+    struct thread *idle;       /* this CPU's idle thread (its boot context) */
+    struct runqueue rq;
+    volatile int need_resched;
+    volatile int idling;       /* halted in the idle loop */
+    int sched_ready;           /* sched_start_cpu has run here */
+    struct timer slice_timer;
     uint32_t id;               /* logical index, 0 = boot CPU */
     uint32_t apic_id;
     uint32_t acpi_uid;         /* ACPI processor UID (matches MADT NMI entries) */
@@ -19,6 +40,9 @@ struct cpu {
     uint64_t lapic_ticks_per_ms;
     volatile uint64_t ipi_count;
 };
+
+#define CPU_OFF_KSTACK_TOP 8
+#define CPU_OFF_USER_RSP 16
 
 extern struct cpu cpus[MAX_CPUS];
 extern uint32_t cpu_count;        /* CPUs found in the MADT (or 1) */

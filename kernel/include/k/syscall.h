@@ -7,6 +7,7 @@
  */
 #pragma once
 #include <stdint.h>
+#include <stddef.h>
 #include <skoll/errors.h>
 #include <skoll/syscalls.h>
 

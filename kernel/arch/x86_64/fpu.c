@@ -1,0 +1,92 @@
+/*
+ * FPU, SSE and AVX state. Every user thread has its own save area, saved and
+ * restored eagerly at each switch between threads (xsave/xrstor when the CPU
+ * has them, fxsave/fxrstor otherwise). The kernel never uses these registers
+ * (it is built with -mgeneral-regs-only), so traps and syscalls need not save them.
+ */
+#include <k/sched.h>
+#include <k/log.h>
+#include <k/percpu.h>
+#include <arch/cpu.h>
+#include <base/string.h>
+
+#define CR0_MP (1ull << 1)
+#define CR0_EM (1ull << 2)
+#define CR0_TS (1ull << 3)
+#define CR0_NE (1ull << 5)
+#define CR4_OSFXSR (1ull << 9)
+#define CR4_OSXMMEXCPT (1ull << 10)
+#define CR4_OSXSAVE (1ull << 18)
+
+static int use_xsave;
+static uint64_t xcr0;
+static uint64_t state_size = 512;
+
+static inline void xsetbv(uint32_t reg, uint64_t v)
+{
+    __asm__ volatile("xsetbv" ::"c"(reg), "a"((uint32_t)v), "d"((uint32_t)(v >> 32)));
+}
+
+void fpu_init_cpu(void)
+{
+    uint32_t a, b, c, d;
+    write_cr0((read_cr0() & ~(CR0_EM | CR0_TS)) | CR0_MP | CR0_NE);
+    write_cr4(read_cr4() | CR4_OSFXSR | CR4_OSXMMEXCPT);
+    cpuid(1, 0, &a, &b, &c, &d);
+    int has_xsave = (c >> 26) & 1;
+    if (has_xsave) {
+        write_cr4(read_cr4() | CR4_OSXSAVE);
+        cpuid(0xd, 0, &a, &b, &c, &d);
+        uint64_t supported = ((uint64_t)d << 32) | a;
+        /* x87, SSE, AVX; further components (AVX-512, ...) as the CPU offers them */
+        uint64_t want = supported & (0x7 | 0xe0);
+        xsetbv(0, want);
+        cpuid(0xd, 0, &a, &b, &c, &d);
+        if (!use_xsave && this_cpu()->id == 0) {
+            xcr0 = want;
+            state_size = b;
+            use_xsave = 1;
+            log_info("fpu: xsave, components 0x%lx, %lu bytes per thread", xcr0, state_size);
+        }
+    } else if (this_cpu()->id == 0) {
+        log_info("fpu: fxsave, 512 bytes per thread");
+    }
+    __asm__ volatile("fninit");
+}
+
+uint64_t fpu_state_size(void)
+{
+    return state_size;
+}
+
+void fpu_init_state(void *area)
+{
+    uint8_t *p = area;
+    memset(p, 0, state_size);
+    /* legacy area: FCW 0x37f, MXCSR 0x1f80; xsave header (offset 512) all zero = init state */
+    p[0] = 0x7f;
+    p[1] = 0x03;
+    uint32_t mxcsr = 0x1f80;
+    memcpy(p + 24, &mxcsr, 4);
+}
+
+void fpu_save(void *area);
+void fpu_restore(const void *area);
+
+void fpu_save(void *area)
+{
+    if (use_xsave)
+        __asm__ volatile("xsave64 (%0)" ::"r"(area), "a"((uint32_t)xcr0), "d"((uint32_t)(xcr0 >> 32))
+                         : "memory");
+    else
+        __asm__ volatile("fxsave64 (%0)" ::"r"(area) : "memory");
+}
+
+void fpu_restore(const void *area)
+{
+    if (use_xsave)
+        __asm__ volatile("xrstor64 (%0)" ::"r"(area), "a"((uint32_t)xcr0), "d"((uint32_t)(xcr0 >> 32))
+                         : "memory");
+    else
+        __asm__ volatile("fxrstor64 (%0)" ::"r"(area) : "memory");
+}

@@ -1,0 +1,38 @@
+/* Reference counting for kernel objects (struct kobject). */
+#include <k/object.h>
+#include <k/panic.h>
+
+void kobj_init(struct kobject *o, uint32_t type, void (*destroy)(struct kobject *o))
+{
+    o->type = type;
+    o->refs = 1;
+    o->handles = 0;
+    o->destroy = destroy;
+    o->last_handle = 0;
+}
+
+void kobj_get(struct kobject *o)
+{
+    uint32_t old = __atomic_fetch_add(&o->refs, 1, __ATOMIC_RELAXED);
+    kassert(old > 0 && old < 0xfffffff0u);
+    (void)old;
+}
+
+void kobj_put(struct kobject *o)
+{
+    uint32_t old = __atomic_fetch_sub(&o->refs, 1, __ATOMIC_ACQ_REL);
+    kassert(old > 0);
+    if (old == 1 && o->destroy)
+        o->destroy(o);
+}
+
+void kobj_handle_added(struct kobject *o)
+{
+    __atomic_fetch_add(&o->handles, 1, __ATOMIC_RELAXED);
+}
+
+void kobj_handle_removed(struct kobject *o)
+{
+    if (__atomic_fetch_sub(&o->handles, 1, __ATOMIC_ACQ_REL) == 1 && o->last_handle)
+        o->last_handle(o);
+}

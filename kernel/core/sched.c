@@ -1,0 +1,296 @@
+/*
+ * The scheduler: per-CPU run queues (k/percpu.h struct runqueue), priority
+ * levels with round robin inside each, work stealing by CPUs that would
+ * otherwise idle, and the idle loop. See k/sched.h for the rules.
+ *
+ * Locks: one run-queue lock per CPU, taken with interrupts off; at most one
+ * run-queue lock is held at a time.
+ */
+#include <k/sched.h>
+#include <stddef.h>
+#include <skoll/syscalls.h>
+#include <k/percpu.h>
+#include <k/clock.h>
+#include <k/panic.h>
+#include <k/smp.h>
+#include <arch/cpu.h>
+#include <arch/idt.h>
+
+void sched_finish_switch(struct thread *prev);
+
+static struct thread idle_threads[MAX_CPUS];
+
+static void rq_push(struct runqueue *rq, struct thread *t)
+{
+    unsigned p = t->prio;
+    t->rq_next = NULL;
+    if (rq->tail[p])
+        rq->tail[p]->rq_next = t;
+    else
+        rq->head[p] = t;
+    rq->tail[p] = t;
+    rq->bitmap |= 1u << p;
+    rq->count++;
+}
+
+/*
+ * Remove and return the first thread of the highest level whose context is free
+ * (mine: this CPU's current thread, which may be taken back by this CPU only).
+ */
+static struct thread *rq_take(struct runqueue *rq, struct thread *mine)
+{
+    for (uint32_t bits = rq->bitmap; bits;) {
+        unsigned p = 31 - (unsigned)__builtin_clz(bits);
+        bits &= ~(1u << p);
+        struct thread *prev = NULL;
+        for (struct thread *t = rq->head[p]; t; prev = t, t = t->rq_next) {
+            if (t != mine && __atomic_load_n(&t->on_cpu, __ATOMIC_ACQUIRE))
+                continue;
+            if (prev)
+                prev->rq_next = t->rq_next;
+            else
+                rq->head[p] = t->rq_next;
+            if (rq->tail[p] == t)
+                rq->tail[p] = prev;
+            if (!rq->head[p])
+                rq->bitmap &= ~(1u << p);
+            rq->count--;
+            return t;
+        }
+    }
+    return NULL;
+}
+
+/*
+ * Take work from the CPU with the most queued threads, if it has more than
+ * min_excess. Interrupts off; takes one run-queue lock at a time.
+ */
+static struct thread *steal(struct cpu *self, uint32_t min_excess)
+{
+    struct cpu *victim = NULL;
+    uint32_t most = min_excess;
+    for (uint32_t i = 0; i < cpu_count; i++) {
+        struct cpu *c = &cpus[i];
+        if (c == self || !c->sched_ready)
+            continue;
+        uint32_t n = __atomic_load_n(&c->rq.count, __ATOMIC_RELAXED);
+        if (n > most) {
+            most = n;
+            victim = c;
+        }
+    }
+    if (!victim)
+        return NULL;
+    spin_lock(&victim->rq.lock);
+    struct thread *t = rq_take(&victim->rq, NULL);
+    spin_unlock(&victim->rq.lock);
+    if (t)
+        t->cpu = (int)self->id;
+    return t;
+}
+
+static void slice_expired(struct timer *t)
+{
+    (void)t;
+    this_cpu()->need_resched = 1;
+}
+
+static void resched_ipi(struct trap_frame *tf)
+{
+    (void)tf;
+    this_cpu()->need_resched = 1;
+}
+
+void sched_set_need_resched(void)
+{
+    this_cpu()->need_resched = 1;
+}
+
+/* Kick one idling CPU (other than self) so it comes looking for work. */
+static void kick_idle(struct cpu *self)
+{
+    for (uint32_t i = 0; i < cpu_count; i++) {
+        struct cpu *c = &cpus[i];
+        if (c != self && c->sched_ready && __atomic_load_n(&c->idling, __ATOMIC_ACQUIRE)) {
+            smp_send_ipi(c->id, VEC_IPI_RESCHED);
+            return;
+        }
+    }
+}
+
+/* Pick and switch to the next thread. Interrupts off. */
+static void schedule(void)
+{
+    struct cpu *c = this_cpu();
+    struct thread *prev = c->current;
+    int requeued = 0;
+    c->need_resched = 0;
+    spin_lock(&c->rq.lock);
+    /* A running thread goes back in the queue. A RUNNABLE one was woken by another CPU
+       before it got off this one: its waker queues it once our switch is done. */
+    if (prev != c->idle && prev->state == THREAD_RUNNING) {
+        prev->state = THREAD_RUNNABLE;
+        rq_push(&c->rq, prev);
+        requeued = 1;
+    }
+    uint32_t mine = c->rq.count;
+    spin_unlock(&c->rq.lock);
+    /* balance: pull a thread from a CPU whose queue is two or more longer than ours */
+    struct thread *pulled = steal(c, mine + 1);
+    spin_lock(&c->rq.lock);
+    if (pulled) {
+        pulled->cpu = (int)c->id;
+        rq_push(&c->rq, pulled);
+    }
+    struct thread *next = rq_take(&c->rq, prev);
+    int waiting = c->rq.count;
+    spin_unlock(&c->rq.lock);
+    if (!next)
+        next = steal(c, 0);
+    if (!next)
+        next = c->idle;
+    if (next == prev) {
+        prev->state = THREAD_RUNNING;
+        if (waiting)
+            kick_idle(c);
+        return;
+    }
+    if (requeued || waiting)
+        kick_idle(c);
+    next->state = THREAD_RUNNING;
+    next->on_cpu = 1;
+    next->cpu = (int)c->id;
+    c->current = next;
+    arch_switch_to(prev, next);
+    prev = context_switch(&prev->saved_rsp, next->saved_rsp, prev);
+    sched_finish_switch(prev);
+}
+
+/* After any switch, on the new thread's stack: release prev, start the new slice. */
+void sched_finish_switch(struct thread *prev)
+{
+    struct cpu *c = this_cpu();
+    int dead = prev->state == THREAD_DEAD;
+    __atomic_store_n(&prev->on_cpu, 0, __ATOMIC_RELEASE);
+    if (dead)
+        thread_reap(prev);
+    timer_cancel(&c->slice_timer);
+    if (c->current != c->idle)
+        timer_arm(&c->slice_timer, clock_ns() + SCHED_SLICE_NS, slice_expired, NULL);
+}
+
+void sched_yield(void)
+{
+    uint64_t f = irq_save();
+    schedule();
+    irq_restore(f);
+}
+
+void sched_block(void)
+{
+    uint64_t f = irq_save();
+    struct thread *t = this_cpu()->current;
+    /* RUNNING: an interrupt on this CPU woke it already; RUNNABLE: a waker elsewhere
+       will queue it as soon as it is off this CPU, so it must get off */
+    if (t->state != THREAD_RUNNING)
+        schedule();
+    irq_restore(f);
+}
+
+/* Where a woken thread should run: its last CPU, unless that one is busy and another idles. */
+static struct cpu *wake_target(struct thread *t)
+{
+    struct cpu *home = &cpus[t->cpu];
+    if (home->sched_ready && home->idling)
+        return home;
+    for (uint32_t i = 0; i < cpu_count; i++)
+        if (cpus[i].sched_ready && cpus[i].idling)
+            return &cpus[i];
+    return home->sched_ready ? home : this_cpu();
+}
+
+int sched_wake(struct thread *t)
+{
+    int from = __atomic_load_n(&t->state, __ATOMIC_ACQUIRE);
+    if (from != THREAD_BLOCKED && from != THREAD_NEW)
+        return 0;
+    if (!__atomic_compare_exchange_n(&t->state, &from, THREAD_RUNNABLE, 0, __ATOMIC_ACQ_REL,
+                                     __ATOMIC_ACQUIRE))
+        return 0;
+    uint64_t f = irq_save();
+    struct cpu *self = this_cpu();
+    if (t == self->current) {
+        /* woken by an interrupt between deciding to block and switching away: stay */
+        t->state = THREAD_RUNNING;
+        irq_restore(f);
+        return 1;
+    }
+    while (__atomic_load_n(&t->on_cpu, __ATOMIC_ACQUIRE))
+        cpu_relax();
+    struct cpu *target = wake_target(t);
+    t->cpu = (int)target->id;
+    spin_lock(&target->rq.lock);
+    rq_push(&target->rq, t);
+    spin_unlock(&target->rq.lock);
+    __atomic_thread_fence(__ATOMIC_SEQ_CST); /* pairs with the idle loop's idling/count check */
+    if (target == self) {
+        if (self->current == self->idle || t->prio > self->current->prio)
+            self->need_resched = 1;
+    } else if (__atomic_load_n(&target->idling, __ATOMIC_RELAXED) ||
+               target->current == target->idle || t->prio > target->current->prio) {
+        smp_send_ipi(target->id, VEC_IPI_RESCHED);
+    }
+    irq_restore(f);
+    return 1;
+}
+
+void sched_return_to_user(void)
+{
+    struct cpu *c = this_cpu();
+    for (;;) {
+        struct thread *t = c->current;
+        if (t->kill)
+            thread_exit(SK_EXIT_DONE | SK_EXIT_KILLED);
+        if (!c->need_resched)
+            return;
+        schedule();
+        c = this_cpu();
+    }
+}
+
+void sched_init(void)
+{
+    idt_set_handler(VEC_IPI_RESCHED, resched_ipi);
+}
+
+void sched_start_cpu(void)
+{
+    struct cpu *c = this_cpu();
+    struct thread *idle = &idle_threads[c->id];
+    kobj_init(&idle->obj, SK_OBJ_THREAD, NULL);
+    idle->state = THREAD_RUNNING;
+    idle->on_cpu = 1;
+    idle->cpu = (int)c->id;
+    idle->prio = 0;
+    idle->name[0] = 'i', idle->name[1] = 'd', idle->name[2] = 'l', idle->name[3] = 'e';
+    c->rq.lock = (struct spinlock)SPINLOCK_INIT;
+    c->idle = idle;
+    c->current = idle;
+    c->kstack_top = 0; /* idle never enters from user mode */
+    __atomic_store_n(&c->sched_ready, 1, __ATOMIC_RELEASE);
+}
+
+void sched_idle_loop(void)
+{
+    struct cpu *c = this_cpu();
+    for (;;) {
+        irq_disable();
+        schedule();
+        /* Nothing to run: halt until an interrupt. idling is set before the queue is
+           looked at (wakers look at idling after queueing), and sti;hlt leaves no window. */
+        __atomic_store_n(&c->idling, 1, __ATOMIC_SEQ_CST);
+        if (!c->need_resched && __atomic_load_n(&c->rq.count, __ATOMIC_SEQ_CST) == 0)
+            __asm__ volatile("sti; hlt" ::: "memory");
+        __atomic_store_n(&c->idling, 0, __ATOMIC_RELAXED);
+    }
+}

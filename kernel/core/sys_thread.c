@@ -1,0 +1,163 @@
+/* System calls on threads and futexes. */
+#include <k/syscall.h>
+#include <k/universe.h>
+#include <k/sched.h>
+#include <k/futex.h>
+#include <k/uspace.h>
+#include <k/percpu.h>
+#include <arch/cpu.h>
+
+static int user_addr_ok(uint64_t a)
+{
+    return a < SK_USER_TOP;
+}
+
+/*
+ * thread_create(universe, space, const struct sk_thread_create *args) -> thread handle.
+ * The universe needs SK_RIGHT_MANAGE, the space SK_RIGHT_MANAGE.
+ */
+SYSCALL_DEFINE(thread_create)
+{
+    SYSCALL_UNUSED_ARGS;
+    struct sk_thread_create args;
+    sk_error_t err = copy_from_user(&args, a2, sizeof args);
+    if (err)
+        return err;
+    if (!user_addr_ok(args.entry) || !user_addr_ok(args.stack) ||
+        (args.exit_word && !user_addr_ok(args.exit_word)))
+        return SK_ERR_OUT_OF_RANGE;
+    if (args.exit_word & 7)
+        return SK_ERR_ALIGNMENT;
+    if (args.priority > SK_THREAD_PRIO_MAX || (args.flags & ~SK_THREAD_START_STOPPED))
+        return SK_ERR_INVALID;
+    struct kobject *u, *s;
+    err = handle_get((sk_handle_t)a0, SK_OBJ_UNIVERSE, SK_RIGHT_MANAGE, &u, NULL);
+    if (err)
+        return err;
+    err = handle_get((sk_handle_t)a1, SK_OBJ_SPACE, SK_RIGHT_MANAGE, &s, NULL);
+    if (err) {
+        kobj_put(u);
+        return err;
+    }
+    struct thread *t;
+    err = thread_create_user((struct universe *)u, (struct vm_space *)s, args.entry, args.stack,
+                             args.arg, args.priority, args.exit_word, &t);
+    kobj_put(s);
+    kobj_put(u);
+    if (err)
+        return err;
+    sk_handle_t h;
+    err = universe_insert(thread_universe(current_thread()), &t->obj, SK_RIGHTS_ALL, &h);
+    if (!err && !(args.flags & SK_THREAD_START_STOPPED))
+        thread_start(t);
+    kobj_put(&t->obj); /* a thread without a handle is killed: failure above ends it */
+    if (!err)
+        *ret = (uint64_t)h;
+    return err;
+}
+
+/* thread_start(thread): start a thread created with SK_THREAD_START_STOPPED. */
+SYSCALL_DEFINE(thread_start)
+{
+    SYSCALL_UNUSED_ARGS;
+    struct kobject *o;
+    sk_error_t err = handle_get((sk_handle_t)a0, SK_OBJ_THREAD, SK_RIGHT_MANAGE, &o, NULL);
+    if (err)
+        return err;
+    struct thread *t = (struct thread *)o;
+    err = t->space ? thread_start(t) : SK_ERR_INVALID;
+    kobj_put(o);
+    return err;
+}
+
+/* thread_exit(code): end the calling thread. */
+SYSCALL_DEFINE(thread_exit)
+{
+    SYSCALL_UNUSED_ARGS;
+    thread_exit(SK_EXIT_DONE | (uint32_t)a0);
+}
+
+SYSCALL_DEFINE(thread_yield)
+{
+    SYSCALL_UNUSED_ARGS;
+    sched_yield();
+    return SK_OK;
+}
+
+/* thread_set_priority(thread, prio): takes effect at its next scheduling. */
+SYSCALL_DEFINE(thread_set_priority)
+{
+    SYSCALL_UNUSED_ARGS;
+    if (a1 > SK_THREAD_PRIO_MAX)
+        return SK_ERR_INVALID;
+    struct kobject *o;
+    sk_error_t err = handle_get((sk_handle_t)a0, SK_OBJ_THREAD, SK_RIGHT_MANAGE, &o, NULL);
+    if (err)
+        return err;
+    struct thread *t = (struct thread *)o;
+    if (!t->space)
+        err = SK_ERR_INVALID; /* kernel threads are not user business */
+    else
+        __atomic_store_n(&t->prio, (unsigned)a1, __ATOMIC_RELAXED);
+    kobj_put(o);
+    return err;
+}
+
+/* thread_set_base(which, value): the calling thread's FS or GS base. */
+SYSCALL_DEFINE(thread_set_base)
+{
+    SYSCALL_UNUSED_ARGS;
+    if (a0 != SK_BASE_FS && a0 != SK_BASE_GS)
+        return SK_ERR_INVALID;
+    if (!user_addr_ok(a1))
+        return SK_ERR_OUT_OF_RANGE;
+    struct thread *t = current_thread();
+    uint64_t f = irq_save();
+    if (a0 == SK_BASE_FS) {
+        t->fs_base = a1;
+        wrmsr(MSR_FS_BASE, a1);
+    } else {
+        t->gs_base = a1; /* the user's GS base sits in KERNEL_GS_BASE until swapgs */
+        wrmsr(MSR_KERNEL_GS_BASE, a1);
+    }
+    irq_restore(f);
+    return SK_OK;
+}
+
+/* futex_wait(addr, expected, timeout_ns) */
+SYSCALL_DEFINE(futex_wait)
+{
+    SYSCALL_UNUSED_ARGS;
+    if (!user_addr_ok(a0))
+        return SK_ERR_FAULT;
+    return futex_wait_user(a0, a1, a2);
+}
+
+/* futex_wake(addr, count) -> number woken */
+SYSCALL_DEFINE(futex_wake)
+{
+    SYSCALL_UNUSED_ARGS;
+    if (a0 & 7)
+        return SK_ERR_ALIGNMENT;
+    if (!user_addr_ok(a0))
+        return SK_ERR_FAULT;
+    *ret = futex_wake_user(a0, a1 > UINT32_MAX ? UINT32_MAX : (uint32_t)a1);
+    return SK_OK;
+}
+
+/* thread_kill(thread): the thread ends (SK_EXIT_KILLED) at its next return to user mode. */
+SYSCALL_DEFINE(thread_kill)
+{
+    SYSCALL_UNUSED_ARGS;
+    struct kobject *o;
+    sk_error_t err = handle_get((sk_handle_t)a0, SK_OBJ_THREAD, SK_RIGHT_MANAGE, &o, NULL);
+    if (err)
+        return err;
+    struct thread *t = (struct thread *)o;
+    if (!t->space)
+        err = SK_ERR_INVALID;
+    else
+        thread_kill(t);
+    kobj_put(o);
+    return err;
+}

@@ -1,0 +1,201 @@
+/*
+ * Thread objects: creation (kernel and user), start, exit, kill, fault death
+ * and reaping. Scheduling itself is kernel/core/sched.c.
+ *
+ * References: the creator gets one; each handle holds one; a started thread
+ * holds one on itself until it has been switched out for the last time
+ * (thread_reap). The thread's universe and space references are dropped at
+ * reap, after its address space can no longer be loaded on any CPU.
+ */
+#include <k/sched.h>
+#include <k/percpu.h>
+#include <k/heap.h>
+#include <k/log.h>
+#include <k/panic.h>
+#include <k/futex.h>
+#include <k/universe.h>
+#include <k/uspace.h>
+#include <k/smp.h>
+#include <arch/idt.h>
+#include <arch/cpu.h>
+#include <base/string.h>
+#include <base/fmt.h>
+
+static volatile uint64_t live_threads;
+static volatile uint64_t next_id = 1;
+
+static void thread_destroy(struct kobject *o)
+{
+    struct thread *t = (struct thread *)o;
+    /* a thread that never ran still holds its universe and space */
+    if (t->space)
+        kobj_put((struct kobject *)t->space);
+    if (t->universe)
+        kobj_put(universe_kobj(t->universe));
+    kfree(t->kstack);
+    kfree(t->fpu_alloc);
+    kfree(t);
+    __atomic_fetch_sub(&live_threads, 1, __ATOMIC_RELAXED);
+}
+
+static void thread_last_handle(struct kobject *o)
+{
+    thread_kill((struct thread *)o);
+}
+
+static struct thread *thread_alloc(unsigned prio, const char *name, int user)
+{
+    struct thread *t = kzalloc(sizeof *t);
+    if (!t)
+        return NULL;
+    t->kstack = kmalloc(KSTACK_SIZE);
+    if (user) {
+        t->fpu_alloc = kmalloc(fpu_state_size() + 64);
+        if (t->fpu_alloc) {
+            t->fpu = (void *)(((uint64_t)t->fpu_alloc + 63) & ~63ull);
+            fpu_init_state(t->fpu);
+        }
+    }
+    if (!t->kstack || (user && !t->fpu_alloc)) {
+        kfree(t->kstack);
+        kfree(t->fpu_alloc);
+        kfree(t);
+        return NULL;
+    }
+    kobj_init(&t->obj, SK_OBJ_THREAD, thread_destroy);
+    t->obj.last_handle = thread_last_handle;
+    t->kstack_top = (uint64_t)t->kstack + KSTACK_SIZE;
+    t->state = THREAD_NEW;
+    t->prio = prio;
+    t->cpu = (int)this_cpu()->id;
+    t->futex_bucket = -1;
+    t->id = __atomic_fetch_add(&next_id, 1, __ATOMIC_RELAXED);
+    fmt_snprintf(t->name, sizeof t->name, "%s", name);
+    __atomic_fetch_add(&live_threads, 1, __ATOMIC_RELAXED);
+    return t;
+}
+
+struct thread *kthread_create(void (*fn)(void *), void *arg, unsigned prio, const char *name)
+{
+    if (prio >= SCHED_PRIOS)
+        prio = SCHED_PRIOS - 1;
+    struct thread *t = thread_alloc(prio, name, 0);
+    if (!t)
+        return NULL;
+    arch_thread_init_kernel(t, fn, arg);
+    thread_start(t);
+    return t;
+}
+
+sk_error_t thread_create_user(struct universe *u, struct vm_space *s, uint64_t entry,
+                              uint64_t stack, uint64_t arg, unsigned prio, uint64_t exit_word,
+                              struct thread **out)
+{
+    char name[16];
+    uint64_t id = next_id;
+    fmt_snprintf(name, sizeof name, "user-%lu", (unsigned long)id);
+    struct thread *t = thread_alloc(prio, name, 1);
+    if (!t)
+        return SK_ERR_NO_MEMORY;
+    kobj_get(universe_kobj(u));
+    kobj_get((struct kobject *)s);
+    t->universe = u;
+    t->space = s;
+    t->exit_word = exit_word;
+    arch_thread_init_user(t, entry, stack, arg);
+    *out = t;
+    return SK_OK;
+}
+
+sk_error_t thread_start(struct thread *t)
+{
+    if (__atomic_load_n(&t->state, __ATOMIC_ACQUIRE) != THREAD_NEW || t->kill)
+        return SK_ERR_BUSY;
+    kobj_get(&t->obj); /* the running thread's reference to itself, dropped at reap */
+    if (!sched_wake(t)) {
+        kobj_put(&t->obj);
+        return SK_ERR_BUSY;
+    }
+    return SK_OK;
+}
+
+struct thread *current_thread(void)
+{
+    return this_cpu()->current;
+}
+
+struct universe *thread_universe(struct thread *t)
+{
+    return t->universe;
+}
+
+struct vm_space *thread_space(struct thread *t)
+{
+    return t->space;
+}
+
+uint64_t thread_count(void)
+{
+    return __atomic_load_n(&live_threads, __ATOMIC_RELAXED);
+}
+
+void thread_exit(uint64_t status)
+{
+    struct thread *t = current_thread();
+    t->exit_status = status;
+    if (t->exit_word && t->space) {
+        /* the status goes to the thread's own space: we are still running in it */
+        if (copy_to_user(t->exit_word, &status, sizeof status) == SK_OK)
+            futex_wake_user(t->exit_word, UINT32_MAX);
+    }
+    irq_disable();
+    t->state = THREAD_DEAD;
+    sched_yield();
+    panic("dead thread %s ran again", t->name);
+}
+
+void kthread_exit(int code);
+void kthread_exit(int code)
+{
+    thread_exit(SK_EXIT_DONE | (uint32_t)code);
+}
+
+void thread_kill(struct thread *t)
+{
+    t->kill = 1;
+    int state = __atomic_load_n(&t->state, __ATOMIC_ACQUIRE);
+    if (state == THREAD_NEW) {
+        /* never started: it just never will (thread_start refuses killed threads) */
+        return;
+    }
+    if (state == THREAD_BLOCKED) {
+        futex_cancel_wait(t);
+        sched_wake(t);
+    } else if (state == THREAD_RUNNING && t != current_thread()) {
+        /* make it pass through the return-to-user path, where it dies */
+        smp_send_ipi((unsigned)t->cpu, VEC_IPI_RESCHED);
+    }
+}
+
+void thread_reap(struct thread *t)
+{
+    if (t->space)
+        kobj_put((struct kobject *)t->space);
+    if (t->universe)
+        kobj_put(universe_kobj(t->universe));
+    t->space = NULL;
+    t->universe = NULL;
+    kobj_put(&t->obj);
+}
+
+void thread_die_from_fault(struct trap_frame *tf)
+{
+    struct thread *t = current_thread();
+    extern const char *idt_exception_name(unsigned vector);
+    log_warn("thread %s (id %lu) killed: %s (vector %lu, error 0x%lx) at rip 0x%lx", t->name,
+             (unsigned long)t->id, idt_exception_name((unsigned)tf->vector), tf->vector, tf->error,
+             tf->rip);
+    if (tf->vector == 14)
+        log_warn("  fault address 0x%lx", read_cr2());
+    thread_exit(SK_EXIT_DONE | SK_EXIT_FAULT | (tf->vector & 0xff) << 32);
+}

@@ -1,0 +1,113 @@
+/*
+ * Threads and the scheduler (kernel-internal view; k/thread.h is the public one).
+ *
+ * Scheduling: per-CPU run queues with 16 priority levels (higher runs first),
+ * round robin with a time slice within a level, idle CPUs steal work and halt
+ * when there is none. The kernel itself is not preemptible: a thread is
+ * switched out only when it blocks or yields in the kernel, or on its way back
+ * to user mode (after a syscall or an interrupt that came from user mode).
+ *
+ * A thread is never on a run queue while its context is still live on a CPU
+ * (on_cpu): whoever wakes it first waits for its switch-out to finish.
+ */
+#pragma once
+#include <stdint.h>
+#include <k/object.h>
+#include <k/thread.h>
+#include <k/timer.h>
+#include <k/spinlock.h>
+
+#define KSTACK_SIZE (16 * 1024)
+#define SCHED_PRIOS 16
+#define SCHED_SLICE_NS 4000000ull /* 4 ms */
+
+enum thread_state {
+    THREAD_NEW,      /* created, not started (or created stopped) */
+    THREAD_RUNNABLE, /* on a run queue, or about to be put on one by its waker */
+    THREAD_RUNNING,
+    THREAD_BLOCKED,
+    THREAD_DEAD,
+};
+
+struct thread {
+    struct kobject obj;          /* SK_OBJ_THREAD */
+    uint64_t saved_rsp;          /* kernel stack pointer while switched out */
+    uint64_t kstack_top;
+    void *kstack;                /* KSTACK_SIZE bytes */
+    void *fpu;                   /* FPU/vector state (64-byte aligned), NULL for kernel threads */
+    void *fpu_alloc;
+    uint64_t fs_base, gs_base;   /* user's FS base and (inactive) GS base */
+    volatile int state;          /* enum thread_state */
+    volatile int on_cpu;         /* context live on a CPU */
+    int cpu;                     /* run queue it belongs to / last CPU */
+    unsigned prio;
+    uint64_t id;
+    struct thread *rq_next;
+    struct universe *universe;   /* NULL for kernel threads */
+    struct vm_space *space;      /* NULL for kernel threads */
+    volatile int kill;           /* asked to die: acts on the way to user mode */
+    uint64_t exit_word;          /* user address to receive the exit status, or 0 */
+    uint64_t exit_status;
+    /* blocking: futexes and timed sleeps */
+    struct timer wait_timer;
+    volatile int wait_result;    /* SK_OK when woken, SK_ERR_TIMEOUT on timeout */
+    struct thread *futex_next;
+    const void *futex_key_obj;
+    uint64_t futex_key_off;
+    int futex_bucket;            /* -1 when not queued */
+    char name[16];
+};
+
+/* Per-CPU scheduler state lives in struct cpu (k/percpu.h): rq lock, queues, idle thread. */
+
+/* Boot CPU: set up the scheduler's global state. Once, before any CPU calls sched_start_cpu. */
+void sched_init(void);
+/* Turn this CPU's boot context into its idle thread and enable scheduling here; returns. */
+void sched_start_cpu(void);
+/* This CPU's idle loop: run threads, halt when there are none. Never returns. */
+__attribute__((noreturn)) void sched_idle_loop(void);
+
+/* Give up the CPU; returns when this thread runs again. Interrupts may be on or off. */
+void sched_yield(void);
+/*
+ * Block the current thread, whose state the caller set to THREAD_BLOCKED after
+ * queueing it where a waker will find it. Returns when woken.
+ */
+void sched_block(void);
+/* Make t runnable (from BLOCKED or NEW). Returns 1 if this call woke it. Any context. */
+int sched_wake(struct thread *t);
+/* Called on the way back to user mode with interrupts off: switch if asked, die if killed. */
+void sched_return_to_user(void);
+/* Ask this CPU to reschedule at the next opportunity. */
+void sched_set_need_resched(void);
+
+/* Thread management (kernel/core/thread.c). */
+/* Create a user thread in u and s, entering user mode at entry with rsp = stack, rdi = arg. */
+sk_error_t thread_create_user(struct universe *u, struct vm_space *s, uint64_t entry,
+                              uint64_t stack, uint64_t arg, unsigned prio, uint64_t exit_word,
+                              struct thread **out);
+/* Start a NEW thread. SK_ERR_BUSY if it was started before. */
+sk_error_t thread_start(struct thread *t);
+/* End the current thread with status (SK_EXIT_* bits). */
+__attribute__((noreturn)) void thread_exit(uint64_t status);
+/* Ask t to die; it does on its way to user mode (blocked threads are woken for it). */
+void thread_kill(struct thread *t);
+/* Called by the scheduler after a switch away from a dead thread: drop its last references. */
+void thread_reap(struct thread *t);
+/* Number of threads that exist (for leak checks in tests). */
+uint64_t thread_count(void);
+
+/* Architecture (kernel/arch/x86_64): */
+/* Switch stacks: save callee-saved registers and rsp into *prev_rsp, load next_rsp. Returns prev. */
+struct thread *context_switch(uint64_t *prev_rsp, uint64_t next_rsp, struct thread *prev);
+/* Prepare a new thread's kernel stack so the first switch to it runs fn(arg) (kernel) or enters user mode. */
+void arch_thread_init_kernel(struct thread *t, void (*fn)(void *), void *arg);
+void arch_thread_init_user(struct thread *t, uint64_t entry, uint64_t stack, uint64_t arg);
+/* Per-switch architecture state: kernel stack for traps and syscalls, FS/GS bases, FPU. */
+void arch_switch_to(struct thread *prev, struct thread *next);
+/* FPU state (kernel/arch/x86_64/fpu.c). */
+void fpu_init_cpu(void);
+uint64_t fpu_state_size(void);
+void fpu_init_state(void *area);
+/* syscall/sysret MSRs on this CPU. */
+void syscall_init_cpu(void);
