@@ -27,11 +27,10 @@ static volatile uint64_t next_id = 1;
 static void thread_destroy(struct kobject *o)
 {
     struct thread *t = (struct thread *)o;
-    /* a thread that never ran still holds its universe and space */
+    /* a thread that never ran still holds its space, and a weak link to its universe */
     if (t->space)
         kobj_put((struct kobject *)t->space);
-    if (t->universe)
-        kobj_put(universe_kobj(t->universe));
+    universe_drop_unstarted(t);
     kfree(t->kstack);
     kfree(t->fpu_alloc);
     kfree(t);
@@ -97,10 +96,9 @@ sk_error_t thread_create_user(struct universe *u, struct vm_space *s, uint64_t e
     struct thread *t = thread_alloc(prio, name, 1);
     if (!t)
         return SK_ERR_NO_MEMORY;
-    kobj_get(universe_kobj(u));
     kobj_get((struct kobject *)s);
-    t->universe = u;
     t->space = s;
+    universe_hold_unstarted(u, t);
     t->exit_word = exit_word;
     arch_thread_init_user(t, entry, stack, arg);
     *out = t;
@@ -109,13 +107,20 @@ sk_error_t thread_create_user(struct universe *u, struct vm_space *s, uint64_t e
 
 sk_error_t thread_start(struct thread *t)
 {
-    if (__atomic_load_n(&t->state, __ATOMIC_ACQUIRE) != THREAD_NEW || t->kill)
+    static struct spinlock start_lock = SPINLOCK_INIT;
+    uint64_t f = spin_lock_irqsave(&start_lock);
+    int startable = t->state == THREAD_NEW && !t->kill && !t->started;
+    t->started = 1;
+    spin_unlock_irqrestore(&start_lock, f);
+    if (!startable)
         return SK_ERR_BUSY;
-    kobj_get(&t->obj); /* the running thread's reference to itself, dropped at reap */
-    if (!sched_wake(t)) {
-        kobj_put(&t->obj);
-        return SK_ERR_BUSY;
+    /* a user thread's weak link to its universe becomes a reference now */
+    if (t->space && !universe_claim_unstarted(t)) {
+        t->kill = 1;
+        return SK_ERR_DEAD;
     }
+    kobj_get(&t->obj); /* the running thread's reference to itself, dropped at reap */
+    sched_wake(t);
     return SK_OK;
 }
 

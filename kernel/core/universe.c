@@ -9,6 +9,7 @@
 #include <k/spinlock.h>
 #include <k/heap.h>
 #include <k/thread.h>
+#include <k/sched.h>
 #include <k/uspace.h>
 #include <base/string.h>
 
@@ -18,11 +19,24 @@ struct universe {
     struct kobject obj;
     struct spinlock lock;
     struct handle_table table;
+    struct thread *unstarted; /* threads created here and not started: weak references */
 };
+
+/*
+ * Unstarted threads point at their universe without a reference, so that a
+ * universe holding handles to its own unstarted threads is not kept alive by
+ * them (a cycle nothing could break). This lock guards those pointers.
+ */
+static struct spinlock unstarted_lock = SPINLOCK_INIT;
 
 static void universe_destroy(struct kobject *o)
 {
     struct universe *u = (struct universe *)o;
+    uint64_t f = spin_lock_irqsave(&unstarted_lock);
+    for (struct thread *t = u->unstarted; t; t = t->unstarted_next)
+        t->universe = NULL; /* it can never start now */
+    u->unstarted = NULL;
+    spin_unlock_irqrestore(&unstarted_lock, f);
     /* no lock: nobody else can reach a universe with no references */
     for (size_t i = 0; i < u->table.used; i++) {
         struct kobject *x = u->table.e[i].object;
@@ -136,4 +150,45 @@ check:
     if (rights)
         *rights = r;
     return SK_OK;
+}
+
+void universe_hold_unstarted(struct universe *u, struct thread *t)
+{
+    uint64_t f = spin_lock_irqsave(&unstarted_lock);
+    t->universe = u;
+    t->unstarted_next = u->unstarted;
+    u->unstarted = t;
+    spin_unlock_irqrestore(&unstarted_lock, f);
+}
+
+static void unlink_unstarted(struct universe *u, struct thread *t)
+{
+    for (struct thread **pp = &u->unstarted; *pp; pp = &(*pp)->unstarted_next) {
+        if (*pp == t) {
+            *pp = t->unstarted_next;
+            break;
+        }
+    }
+    t->unstarted_next = NULL;
+}
+
+struct universe *universe_claim_unstarted(struct thread *t)
+{
+    uint64_t f = spin_lock_irqsave(&unstarted_lock);
+    struct universe *u = t->universe;
+    if (u) {
+        unlink_unstarted(u, t);
+        kobj_get(&u->obj); /* refs > 0: a universe with no references has cleared t->universe */
+    }
+    spin_unlock_irqrestore(&unstarted_lock, f);
+    return u;
+}
+
+void universe_drop_unstarted(struct thread *t)
+{
+    uint64_t f = spin_lock_irqsave(&unstarted_lock);
+    if (t->universe)
+        unlink_unstarted(t->universe, t);
+    t->universe = NULL;
+    spin_unlock_irqrestore(&unstarted_lock, f);
 }

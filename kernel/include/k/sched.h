@@ -43,9 +43,11 @@ struct thread {
     unsigned prio;
     uint64_t id;
     struct thread *rq_next;
-    struct universe *universe;   /* NULL for kernel threads */
+    struct universe *universe;   /* NULL for kernel threads; weak until started */
+    struct thread *unstarted_next;
     struct vm_space *space;      /* NULL for kernel threads */
     volatile int kill;           /* asked to die: acts on the way to user mode */
+    int started;                 /* thread_start has been called (guarded by its lock) */
     uint64_t exit_word;          /* user address to receive the exit status, or 0 */
     uint64_t exit_status;
     /* blocking: futexes and timed sleeps */

@@ -37,3 +37,13 @@ sk_error_t handle_get(sk_handle_t h, uint32_t type, uint32_t need, struct kobjec
 sk_error_t universe_remove(struct universe *u, sk_handle_t h);
 /* Number of live handles (for tests). */
 uint64_t universe_count(struct universe *u);
+
+struct thread;
+/*
+ * Unstarted threads refer to their universe weakly (see universe.c). hold: record t
+ * (sets t->universe). claim: at start, turn it into a real reference; NULL if the
+ * universe is gone. drop: t is destroyed without having started.
+ */
+void universe_hold_unstarted(struct universe *u, struct thread *t);
+struct universe *universe_claim_unstarted(struct thread *t);
+void universe_drop_unstarted(struct thread *t);
