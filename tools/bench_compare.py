@@ -73,18 +73,6 @@ def _fmt(fig):
     return "%g %s" % (round(fig[0], 1), fig[1]) if fig else "-"
 
 
-def linux_note(skoll_name, skoll_value, linux):
-    """The `#   linux ...` lines to print under Skoll's `bench <skoll_name> ...` line."""
-    lines = []
-    for row in comparison_rows({skoll_name: skoll_value}, linux):
-        if row["skoll_name"] != skoll_name:
-            continue
-        tail = "ratio %.2f" % row["ratio"] if row["ratio"] is not None else row["status"]
-        lines.append("#   linux %s %s (%s), %s" % (row["linux_name"], _fmt(row["linux"]),
-                                                   row["what"], tail))
-    return lines
-
-
 def print_comparison(skoll, linux, out=sys.stdout):
     """Prints the comparison table, one `#` line per COUNTERPARTS row."""
     out.write("# Skoll vs Linux (ratio = skoll / linux; below 1 Skoll is faster)\n")
