@@ -134,7 +134,8 @@ def build_benchmark(cache):
     if os.path.exists(out) and os.path.getmtime(out) >= max(os.path.getmtime(d) for d in deps):
         return out
     if not shutil.which("musl-gcc"):
-        raise LinuxUnavailable("musl-gcc not found (package musl-tools; tools/setup.sh installs it)")
+        raise LinuxUnavailable("musl-gcc not found (package musl-tools, which tools/setup.sh "
+                               "installs)")
     os.makedirs(cache, exist_ok=True)
     _note("building %s with musl-gcc" % os.path.relpath(out, ROOT))
     proc = _run(["musl-gcc"] + CFLAGS + ["-o", out + ".tmp"] + srcs)
