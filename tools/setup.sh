@@ -3,7 +3,7 @@
 # Does nothing when everything is present already.
 set -e
 PKGS="gcc make binutils cpio python3 pkg-config check qemu-system-x86 grub-common grub-pc-bin
-grub-efi-amd64-bin xorriso mtools ovmf"
+grub-efi-amd64-bin xorriso mtools ovmf musl-tools"
 missing=""
 for p in $PKGS; do
     if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then

@@ -11,13 +11,15 @@ DEFAULT_MEM = "128M"
 
 
 def qemu_cmd(kind, out, smp=2, mem=DEFAULT_MEM, cmdline="", serial=None, iso=None, extra=(),
-             machine="q35"):
+             machine="q35", kernel=None, initrd=None):
     """Build the QEMU argument list.
 
     kind: "kernel" (PVH direct boot of <out>/skoll.elf with the initrd as module),
           "iso" (GRUB ISO under SeaBIOS) or "iso-uefi" (GRUB ISO under OVMF).
     serial: a file path for the serial log, or None for stdio.
     machine: "q35" (default; has MCFG) or "pc" (i440FX).
+    kernel, initrd: other files for "kernel" boots (the Linux reference run boots Debian's
+          kernel in exactly this machine; tools/linux_bench.py).
     """
     cmd = [QEMU, "-accel", "tcg", "-M", machine, "-m", mem, "-smp", str(smp),
            "-display", "none", "-no-reboot",
@@ -27,8 +29,8 @@ def qemu_cmd(kind, out, smp=2, mem=DEFAULT_MEM, cmdline="", serial=None, iso=Non
     else:
         cmd += ["-serial", "stdio", "-monitor", "none"]
     if kind == "kernel":
-        cmd += ["-kernel", os.path.join(out, "skoll.elf"),
-                "-initrd", os.path.join(out, "initrd.cpio"),
+        cmd += ["-kernel", kernel or os.path.join(out, "skoll.elf"),
+                "-initrd", initrd or os.path.join(out, "initrd.cpio"),
                 "-append", cmdline]
     elif kind in ("iso", "iso-uefi"):
         cmd += ["-cdrom", iso or os.path.join(out, "skoll.iso")]

@@ -1,0 +1,84 @@
+"""Skoll-versus-Linux comparison: which figures correspond, and the ratio rows.
+
+Skoll's rule is that a performance figure means something only as a ratio against Debian's
+Linux in the same QEMU machine (docs/bench.md). COUNTERPARTS says which Linux figure (from
+tools/linuxbench, run by tools/linux_bench.py) each Skoll `bench` figure is read against.
+To add a comparison, add a row; nothing else changes.
+
+    skoll = parse_lines(serial_text)             # {"null_syscall_ns": (85.0, "ns"), ...}
+    linux = parse_lines(linux_text, "linux")     # or linux_bench.linux_figures()[0]
+    print_comparison(skoll, linux)
+
+ratio = skoll / linux. Every figure compared today is a time per operation, so a ratio below
+1 means Skoll is faster.
+"""
+import sys
+
+# (Skoll bench name, Linux bench name, what the Linux side runs). A Skoll name may appear in
+# several rows (one per Linux figure it is read against).
+COUNTERPARTS = [
+    ("null_syscall_ns", "null_syscall_ns", "getppid()"),
+    ("thread_switch_ns", "thread_switch_ns", "futex handoff between threads, one CPU"),
+    ("page_fault_ns", "page_fault_ns", "anonymous first-touch write fault"),
+    ("thread_switch_2cpu_ns", "futex_pingpong_2cpu_ns", "futex handoff across two CPUs"),
+    ("ipc_roundtrip_ns", "pipe_roundtrip_ns", "1-byte round trip, two pipes, one CPU"),
+    ("ipc_roundtrip_ns", "unix_socket_roundtrip_ns", "1-byte round trip, socketpair, one CPU"),
+]
+
+
+def parse_lines(text, prefix="bench"):
+    """Figures from `<prefix> <name> <value> <unit>` lines in text: {name: (value, unit)}.
+
+    Lines may carry serial-port noise around them (carriage returns, leading text before
+    the prefix on the same line is not accepted). A later line for the same name wins.
+    """
+    figures = {}
+    for line in text.replace("\r", "").splitlines():
+        parts = line.strip().split()
+        if len(parts) != 4 or parts[0] != prefix:
+            continue
+        try:
+            figures[parts[1]] = (float(parts[2]), parts[3])
+        except ValueError:
+            continue
+    return figures
+
+
+def comparison_rows(skoll, linux):
+    """One dict per COUNTERPARTS row: skoll_name, linux_name, what, skoll, linux (each a
+    (value, unit) or None), ratio (float or None) and status (a short reason when no ratio).
+    """
+    rows = []
+    for s_name, l_name, what in COUNTERPARTS:
+        s, lx = skoll.get(s_name), linux.get(l_name)
+        ratio, status = None, ""
+        if s is None and lx is None:
+            status = "no Skoll figure yet, no Linux figure"
+        elif s is None:
+            status = "no Skoll figure yet"
+        elif lx is None:
+            status = "no Linux figure"
+        elif s[1] != lx[1]:
+            status = "units differ (%s vs %s)" % (s[1], lx[1])
+        elif lx[0] <= 0:
+            status = "Linux figure is zero"
+        else:
+            ratio = s[0] / lx[0]
+        rows.append({"skoll_name": s_name, "linux_name": l_name, "what": what, "skoll": s,
+                     "linux": lx, "ratio": ratio, "status": status})
+    return rows
+
+
+def _fmt(fig):
+    return "%g %s" % (round(fig[0], 1), fig[1]) if fig else "-"
+
+
+def print_comparison(skoll, linux, out=sys.stdout):
+    """Prints the comparison table, one `#` line per COUNTERPARTS row."""
+    out.write("# Skoll vs Linux (ratio = skoll / linux; below 1 Skoll is faster)\n")
+    out.write("#   %-22s %-10s %-26s %-10s %s\n" % ("skoll", "", "linux", "", "ratio"))
+    for row in comparison_rows(skoll, linux):
+        tail = "%.2f" % row["ratio"] if row["ratio"] is not None else row["status"]
+        out.write("#   %-22s %-10s %-26s %-10s %s\n" % (
+            row["skoll_name"], _fmt(row["skoll"]), row["linux_name"], _fmt(row["linux"]), tail))
+    out.flush()

@@ -1,0 +1,37 @@
+/*
+ * Linux reference benchmarks: the shared harness interface.
+ *
+ * The program runs as /init of a tiny initramfs under Debian's kernel (see
+ * tools/linux_bench.py and docs/bench.md) or as an ordinary host program. Each
+ * case returns the cost of one operation in nanoseconds for one repetition;
+ * main.c repeats it, takes the median and prints `linux <name> <value> <unit>`.
+ */
+#pragma once
+
+#include <stdint.h>
+
+/* One benchmark: run() does `iters` operations and returns ns per operation,
+ * or a negative value when it could not run (the reason already printed). */
+struct lb_case {
+	const char *name;
+	const char *what;     /* one phrase for the comment line */
+	long iters;           /* operations per repetition */
+	int reps;             /* timed repetitions (one untimed warm-up precedes them) */
+	int min_cpus;         /* skipped when fewer CPUs are online */
+	double (*run)(long iters);
+};
+
+/* CLOCK_MONOTONIC in nanoseconds. */
+uint64_t lb_now_ns(void);
+
+/* Pins the calling thread to one CPU; returns 0 or -1 (errno set). */
+int lb_pin(int cpu);
+
+/* Lets the calling thread run on every online CPU again. */
+void lb_unpin(void);
+
+/* Prints `# <msg>: <strerror(errno)>` and returns -1.0 for run() to pass on. */
+double lb_fail(const char *msg);
+
+extern const struct lb_case lb_cases[];
+extern const int lb_ncases;

@@ -1,0 +1,161 @@
+/*
+ * Linux reference benchmarks: harness and /init duties.
+ *
+ * Runs every case in lb_cases (cases.c): one untimed warm-up repetition, then
+ * `reps` timed ones, and prints the median as `linux <name> <value> <unit>`
+ * with a `#` comment line giving min, max and the repetition size. As PID 1 it
+ * makes sure a console is open, and when done leaves QEMU through the
+ * isa-debug-exit port (0xf4): value 0 (QEMU status 1) when every case ran,
+ * 1 (status 3) otherwise; reboot(RB_POWER_OFF) if the port cannot be reached.
+ * Run by hand on a host it simply exits.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <sched.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/io.h>
+#include <sys/mount.h>
+#include <sys/reboot.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "linuxbench.h"
+
+#define MAX_REPS 64
+#define DEBUG_EXIT_PORT 0xf4
+
+uint64_t lb_now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+int lb_pin(int cpu)
+{
+	cpu_set_t set;
+
+	CPU_ZERO(&set);
+	CPU_SET(cpu, &set);
+	return sched_setaffinity(0, sizeof(set), &set);
+}
+
+void lb_unpin(void)
+{
+	cpu_set_t set;
+	long n = sysconf(_SC_NPROCESSORS_ONLN);
+
+	CPU_ZERO(&set);
+	for (long i = 0; i < n && i < CPU_SETSIZE; i++)
+		CPU_SET(i, &set);
+	sched_setaffinity(0, sizeof(set), &set);
+}
+
+double lb_fail(const char *msg)
+{
+	printf("# %s: %s\n", msg, strerror(errno));
+	return -1.0;
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return (x > y) - (x < y);
+}
+
+/* The kernel starts /init with no open files when the initramfs has no
+ * /dev/console; mount devtmpfs then and open the console ourselves. */
+static void init_console(void)
+{
+	int fd;
+
+	if (fcntl(1, F_GETFD) != -1)
+		return;
+	mkdir("/dev", 0755);
+	mount("devtmpfs", "/dev", "devtmpfs", 0, NULL);
+	fd = open("/dev/console", O_RDWR);
+	if (fd < 0)
+		return;
+	dup2(fd, 0);
+	dup2(fd, 1);
+	dup2(fd, 2);
+	if (fd > 2)
+		close(fd);
+}
+
+static void leave_qemu(int failed)
+{
+	fflush(stdout);
+	sync();
+	if (ioperm(DEBUG_EXIT_PORT, 4, 1) == 0)
+		outb(failed ? 1 : 0, DEBUG_EXIT_PORT);
+	/* No debug-exit device: power off (QEMU runs with -no-reboot). */
+	reboot(RB_POWER_OFF);
+	for (;;)
+		pause();
+}
+
+/* Runs one case; returns 0 when it produced a figure, -1 otherwise. */
+static int run_case(const struct lb_case *c, long scale_pct, int cpus)
+{
+	double v[MAX_REPS];
+	long iters = c->iters * scale_pct / 100;
+	int reps = c->reps < MAX_REPS ? c->reps : MAX_REPS;
+
+	if (iters < 1)
+		iters = 1;
+	if (cpus < c->min_cpus) {
+		printf("# %s skipped: needs %d CPUs, %d online\n", c->name, c->min_cpus, cpus);
+		return 0;
+	}
+	if (c->run(iters / 10 + 1) < 0)
+		return -1;
+	for (int i = 0; i < reps; i++) {
+		v[i] = c->run(iters);
+		if (v[i] < 0)
+			return -1;
+	}
+	qsort(v, reps, sizeof(v[0]), cmp_double);
+	printf("linux %s %.0f ns\n", c->name, v[reps / 2]);
+	printf("#   %s: median of %d reps of %ld %s; min %.0f, max %.0f\n", c->name, reps, iters,
+	       c->what, v[0], v[reps - 1]);
+	fflush(stdout);
+	return 0;
+}
+
+int main(void)
+{
+	int is_init = getpid() == 1;
+	int failed = 0;
+	long scale = 100;
+	const char *s = getenv("lbscale"); /* kernel command line `lbscale=N`, percent */
+	int cpus = (int)sysconf(_SC_NPROCESSORS_ONLN);
+	struct timespec boot;
+	uint64_t start;
+
+	if (is_init)
+		init_console();
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	if (s && atol(s) > 0)
+		scale = atol(s);
+	clock_gettime(CLOCK_BOOTTIME, &boot);
+	printf("# linuxbench: %d CPUs, scale %ld%%, started %.2f s after boot\n", cpus, scale,
+	       (double)boot.tv_sec + (double)boot.tv_nsec / 1e9);
+	start = lb_now_ns();
+	for (int i = 0; i < lb_ncases; i++)
+		if (run_case(&lb_cases[i], scale, cpus) < 0) {
+			printf("# %s failed\n", lb_cases[i].name);
+			failed = 1;
+		}
+	printf("# linuxbench: done after %.1f s%s\n", (double)(lb_now_ns() - start) / 1e9,
+	       failed ? ", with failures" : "");
+	if (is_init)
+		leave_qemu(failed);
+	return failed;
+}
