@@ -40,23 +40,29 @@ static int selected(const char *name)
     return 0;
 }
 
+static int npass, nfail;
+
+void sk_test_report(const char *name, int ok, const char *why)
+{
+    if (ok) {
+        sk_printf("PASS %s/%s\n", sk_progname(), name);
+        npass++;
+    } else {
+        sk_printf("FAIL %s/%s: %s\n", sk_progname(), name, why);
+        nfail++;
+    }
+}
+
 int sk_test_run(void)
 {
     const char *prog = sk_progname();
-    int npass = 0, nfail = 0;
     for (const struct sk_test_case *t = __sk_tests_start; t < __sk_tests_end; t++) {
         if (!selected(t->name))
             continue;
         sk_atomic_store(&failures, 0);
         reason[0] = '\0';
         t->fn();
-        if (sk_atomic_load(&failures) == 0) {
-            sk_printf("PASS %s/%s\n", prog, t->name);
-            npass++;
-        } else {
-            sk_printf("FAIL %s/%s: %s\n", prog, t->name, reason);
-            nfail++;
-        }
+        sk_test_report(t->name, sk_atomic_load(&failures) == 0, reason);
     }
     sk_printf("%s: %d passed, %d failed\n", prog, npass, nfail);
     return nfail;

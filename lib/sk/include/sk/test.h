@@ -24,6 +24,9 @@ struct sk_test_case {
 void sk_test_fail(const char *file, int line, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 /* Failures recorded so far in the running case. */
 int sk_test_failures(void);
+/* Print and count one result for a case not declared with SK_TEST (table-driven tests). */
+void sk_test_report(const char *name, int ok, const char *why);
+/* Run the SK_TEST cases, print the summary (including sk_test_report results); returns failures. */
 int sk_test_run(void);
 
 #define SK_TEST_MAIN() \
