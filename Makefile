@@ -116,12 +116,14 @@ $(OUT)/skoll.iso: $(OUT)/skoll.elf $(INITRD) tools/mkiso.sh | $(SETUP_STAMP)
 	tools/mkiso.sh $@ $(OUT)/skoll.elf $(INITRD) "$(GRUB_CMDLINE)"
 
 # Host unit tests: every tests/unit/*.c plus the pure modules (kernel/lib, lib/base parsers and
-# fmt). test_elf also validates every user program of the debug build.
+# fmt) and lib/sk's spawner, threads and heap over a model kernel (test_sk.c). test_elf and
+# test_sk also read the user programs of this build.
 UNIT_DIR := build/unit
 UNIT_TESTS := $(sort $(wildcard tests/unit/*.c))
-UNIT_MODULES := $(sort $(wildcard kernel/lib/*.c)) lib/base/cpio.c lib/base/elf.c lib/base/fmt.c
+UNIT_MODULES := $(sort $(wildcard kernel/lib/*.c)) lib/base/cpio.c lib/base/elf.c lib/base/fmt.c \
+	$(addprefix lib/sk/,heap.c mem.c mutex.c print.c spawn.c thread.c)
 HOST_CFLAGS := -std=gnu11 -O1 -g $(WARN) -fsanitize=address,undefined -fno-sanitize-recover=all \
-	$(KINC) -I$(UNIT_DIR) -DSKOLL_HOST_TEST -DSKOLL_USER_ELF_DIR='"$(USER_DIR)"'
+	$(KINC) -Ilib/sk/include -I$(UNIT_DIR) -DSKOLL_HOST_TEST -DSKOLL_USER_ELF_DIR='"$(USER_DIR)"'
 $(UNIT_DIR)/suites.h: $(UNIT_TESTS)
 	@mkdir -p $(UNIT_DIR)
 	grep -ho 'Suite \*suite_[a-z0-9_]*(void)' $(UNIT_TESTS) | \

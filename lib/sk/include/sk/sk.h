@@ -13,7 +13,9 @@
 #include <sk/thread.h>
 
 /* The program's entry point, called by crt0 with the block the spawner built. */
+#ifndef SKOLL_HOST_TEST
 int main(const struct sk_start_info *si);
+#endif
 
 /* The start-up block (NULL if the program was started without one) and its argv. */
 const struct sk_start_info *sk_start_info(void);

@@ -18,6 +18,11 @@
  * The ABI clobbers only rcx and r11; the argument registers are declared
  * clobbered too, which costs nothing here and keeps us correct if it changes.
  */
+#ifdef SKOLL_HOST_TEST
+/* Host unit tests link a model of the kernel (tests/unit/test_sk.c) in place of the instruction. */
+sk_error_t sk_syscall6(uint64_t num, uint64_t a0, uint64_t a1, uint64_t a2, uint64_t a3,
+                       uint64_t a4, uint64_t a5, uint64_t *ret);
+#else
 static inline sk_error_t sk_syscall6(uint64_t num, uint64_t a0, uint64_t a1, uint64_t a2,
                                      uint64_t a3, uint64_t a4, uint64_t a5, uint64_t *ret)
 {
@@ -33,6 +38,7 @@ static inline sk_error_t sk_syscall6(uint64_t num, uint64_t a0, uint64_t a1, uin
         *ret = rdx;
     return (sk_error_t)(uint32_t)rax;
 }
+#endif
 
 /* sk_raw_<name>: the call with untyped 64-bit arguments (the ABI test drives these). */
 #define SK__PARAMS0
