@@ -8,16 +8,24 @@
 #include <sk/spawn.h>
 #include <base/cpio.h>
 
+/* Hide a constant address from the optimiser (it rightly warns about dereferencing them). */
+static inline uint64_t launder(uint64_t x)
+{
+    __asm__("" : "+r"(x));
+    return x;
+}
+#define AT(addr) (*(volatile int *)launder(addr))
+
 #define FAULT(vec) (SK_EXIT_DONE | SK_EXIT_FAULT | ((uint64_t)(vec) << 32))
 
-static int do_null(void *a) { (void)a; return *(volatile int *)0; }
+static int do_null(void *a) { (void)a; return AT(0); }
 static int do_ud2(void *a) { (void)a; __asm__ volatile("ud2"); return 0; }
 static int do_int3(void *a) { (void)a; __asm__ volatile("int3"); return 0; }
 static int do_hlt(void *a) { (void)a; __asm__ volatile("hlt"); return 0; }
 static int do_cli(void *a) { (void)a; __asm__ volatile("cli"); return 0; }
-static int do_kernel_read(void *a) { (void)a; return *(volatile int *)0xffffffff80000000ull; }
-static int do_kernel_jump(void *a) { (void)a; ((void (*)(void))0xffffffff80100000ull)(); return 0; }
-static int do_noncanonical(void *a) { (void)a; return *(volatile int *)0x0000800000000000ull; }
+static int do_kernel_read(void *a) { (void)a; return AT(0xffffffff80000000ull); }
+static int do_kernel_jump(void *a) { (void)a; ((void (*)(void))launder(0xffffffff80100000ull))(); return 0; }
+static int do_noncanonical(void *a) { (void)a; return AT(0x0000800000000000ull); }
 static int do_cr3(void *a)
 {
     (void)a;
@@ -148,7 +156,7 @@ int main(const struct sk_start_info *si)
     (void)si;
     if (sk_argc() > 1 && strcmp(sk_argv(1), "crash") == 0) {
         sk_printf("test-fault: child crashing on purpose\n");
-        return *(volatile int *)8;
+        return AT(8);
     }
     return sk_test_run();
 }
