@@ -33,8 +33,8 @@ KOBJ := $(patsubst %,$(OUT)/obj/%.o,$(KSRC))
 ISO_DIR := $(OUT)/iso
 INITRD := $(OUT)/initrd.cpio
 
-.PHONY: all run test bench bench-linux debug clean setup release unit
-all: $(OUT)/skoll.elf $(OUT)/skoll.iso
+.PHONY: all run test bench bench-linux debug clean setup release unit user
+all: $(OUT)/skoll.elf user $(OUT)/skoll.iso
 
 setup: $(SETUP_STAMP)
 $(SETUP_STAMP): tools/setup.sh
@@ -73,26 +73,73 @@ $(OUT)/skoll.elf: $(KOBJ) kernel/arch/x86_64/linker.ld tools/gen-ksyms.sh
 		{ echo "ksyms: text moved between link passes"; rm -f $@.tmp; exit 1; }
 	@mv $@.tmp $@
 
-$(INITRD): $(shell find initrd -type f 2>/dev/null)
+# User programs (docs/runtime.md): servers/<name>/*.c -> <name>, tests/system/test-*.c and
+# tests/bench/bench-*.c -> one program each; all linked with lib/sk (crt0 + libsk.a) at
+# 0x400000 by lib/sk/user.ld, and packed into the boot archive as bin/<name>.
+USER_DIR := $(OUT)/user
+UOBJ := $(OUT)/uobj
+USER_CFLAGS := -std=gnu11 $(OPT) -g $(WARN) -ffreestanding -fno-stack-protector -fno-pic -fno-pie \
+	-mno-red-zone -fcf-protection=none -fno-omit-frame-pointer -fno-asynchronous-unwind-tables \
+	-Iinclude -Ilib/base/include -Ilib/sk/include -MMD -MP
+USER_LDFLAGS := -nostdlib -static -no-pie -Wl,-T,lib/sk/user.ld -Wl,-z,max-page-size=0x1000 \
+	-Wl,-z,noexecstack -Wl,--build-id=none
+LIBSK_SRC := $(sort $(wildcard lib/sk/*.c)) lib/base/cpio.c lib/base/elf.c lib/base/fmt.c lib/base/string.c
+LIBSK_OBJ := $(patsubst %,$(UOBJ)/%.o,$(LIBSK_SRC))
+LIBSK := $(OUT)/libsk.a
+CRT0 := $(UOBJ)/lib/sk/crt0.S.o
+USER_SERVERS := $(notdir $(wildcard servers/*))
+USER_TESTS := $(basename $(notdir $(wildcard tests/system/test-*.c)))
+USER_BENCHES := $(basename $(notdir $(wildcard tests/bench/bench-*.c)))
+USER_PROGS := $(USER_SERVERS) $(USER_TESTS) $(USER_BENCHES)
+USER_ELFS := $(patsubst %,$(USER_DIR)/%.elf,$(USER_PROGS))
+user: $(USER_ELFS)
+
+$(UOBJ)/%.c.o: %.c Makefile
+	@mkdir -p $(dir $@)
+	$(CC) $(USER_CFLAGS) -c $< -o $@
+$(UOBJ)/%.S.o: %.S Makefile
+	@mkdir -p $(dir $@)
+	$(CC) $(USER_CFLAGS) -D__ASSEMBLER__ -c $< -o $@
+$(LIBSK): $(LIBSK_OBJ)
+	rm -f $@ && ar rcs $@ $^
+# user_prog(name, sources): link one program.
+define user_prog
+$(USER_DIR)/$(1).elf: $(patsubst %,$(UOBJ)/%.o,$(2)) $(CRT0) $(LIBSK) lib/sk/user.ld
+	@mkdir -p $(USER_DIR)
+	$(CC) $(USER_LDFLAGS) -o $$@ $(CRT0) $(patsubst %,$(UOBJ)/%.o,$(2)) $(LIBSK) -lgcc
+endef
+$(foreach p,$(USER_SERVERS),$(eval $(call user_prog,$(p),$(sort $(wildcard servers/$(p)/*.c)))))
+$(foreach p,$(USER_TESTS),$(eval $(call user_prog,$(p),tests/system/$(p).c)))
+$(foreach p,$(USER_BENCHES),$(eval $(call user_prog,$(p),tests/bench/$(p).c)))
+-include $(shell find $(UOBJ) -name '*.d' 2>/dev/null)
+
+# The boot archive: initrd/ plus bin/<program> (debug info stripped) for every user program.
+$(INITRD): $(shell find initrd -type f 2>/dev/null) $(USER_ELFS)
 	@mkdir -p $(OUT)
-	cd initrd && find . -mindepth 1 -printf '%P\n' | LC_ALL=C sort | cpio -o -H newc --quiet > $(abspath $@)
+	rm -rf $(OUT)/initrd-root && mkdir -p $(OUT)/initrd-root/bin && cp -R initrd/. $(OUT)/initrd-root/
+	$(foreach p,$(USER_PROGS),objcopy --strip-debug $(USER_DIR)/$(p).elf $(OUT)/initrd-root/bin/$(p) &&) true
+	cd $(OUT)/initrd-root && find . -mindepth 1 -printf '%P\n' | LC_ALL=C sort | \
+		cpio -o -H newc --quiet > $(abspath $@)
 
 # ISO with GRUB for BIOS and UEFI. GRUB_CMDLINE selects the kernel command line.
 GRUB_CMDLINE ?=
 $(OUT)/skoll.iso: $(OUT)/skoll.elf $(INITRD) tools/mkiso.sh | $(SETUP_STAMP)
 	tools/mkiso.sh $@ $(OUT)/skoll.elf $(INITRD) "$(GRUB_CMDLINE)"
 
-# Host unit tests: every tests/unit/*.c plus the pure modules (kernel/lib, lib/base/fmt.c).
+# Host unit tests: every tests/unit/*.c plus the pure modules (kernel/lib, lib/base parsers and
+# fmt) and lib/sk's spawner, threads and heap over a model kernel (test_sk.c). test_elf and
+# test_sk also read the user programs of this build.
 UNIT_DIR := build/unit
 UNIT_TESTS := $(sort $(wildcard tests/unit/*.c))
-UNIT_MODULES := $(sort $(wildcard kernel/lib/*.c)) lib/base/fmt.c
+UNIT_MODULES := $(sort $(wildcard kernel/lib/*.c)) lib/base/cpio.c lib/base/elf.c lib/base/fmt.c \
+	$(addprefix lib/sk/,heap.c mem.c mutex.c print.c spawn.c thread.c)
 HOST_CFLAGS := -std=gnu11 -O1 -g $(WARN) -fsanitize=address,undefined -fno-sanitize-recover=all \
-	$(KINC) -I$(UNIT_DIR) -DSKOLL_HOST_TEST
+	$(KINC) -Ilib/sk/include -I$(UNIT_DIR) -DSKOLL_HOST_TEST -DSKOLL_USER_ELF_DIR='"$(USER_DIR)"'
 $(UNIT_DIR)/suites.h: $(UNIT_TESTS)
 	@mkdir -p $(UNIT_DIR)
 	grep -ho 'Suite \*suite_[a-z0-9_]*(void)' $(UNIT_TESTS) | \
 		sed 's/Suite \*suite_\(.*\)(void)/SUITE(\1)/' > $@
-$(UNIT_DIR)/unit_tests: $(UNIT_TESTS) $(UNIT_MODULES) $(UNIT_DIR)/suites.h | $(SETUP_STAMP)
+$(UNIT_DIR)/unit_tests: $(UNIT_TESTS) $(UNIT_MODULES) $(UNIT_DIR)/suites.h | $(SETUP_STAMP) $(USER_ELFS)
 	$(CC) $(HOST_CFLAGS) -o $@ $(UNIT_TESTS) $(UNIT_MODULES) $$(pkg-config --cflags --libs check)
 unit: $(UNIT_DIR)/unit_tests
 	$(UNIT_DIR)/unit_tests

@@ -3,7 +3,7 @@
 #include <k/bootinfo.h>
 #include <k/cmdline.h>
 #include <k/ksyms.h>
-#include <k/cpio.h>
+#include <base/cpio.h>
 #include <arch/layout.h>
 #include <arch/cpu.h>
 #include <base/string.h>

@@ -5,7 +5,7 @@
 #include <string.h>
 #include <k/bootinfo.h>
 #include <k/cmdline.h>
-#include <k/cpio.h>
+#include <base/cpio.h>
 
 /* Fake physical memory for PVH pointers: phys address = offset into this buffer. */
 static uint8_t physmem[8192];

@@ -1,5 +1,6 @@
-/* cpio newc parsing: 110-byte ASCII-hex headers, 4-byte alignment, "TRAILER!!!" terminator. */
-#include <k/cpio.h>
+/* cpio "newc" parsing: 110-byte ASCII-hex headers, 4-byte alignment, "TRAILER!!!" terminator.
+ * Shared by the kernel (boot archive) and user space (init, spawners). */
+#include <base/cpio.h>
 #include <base/string.h>
 
 #define HDR_LEN 110

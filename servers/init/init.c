@@ -1,0 +1,155 @@
+/*
+ * init: the first program. The kernel loads bin/init from the boot archive and
+ * starts it with the contract of docs/abi.md: start info carrying the archive
+ * (memory object, READ | MAP) and the hardware-access handle, and argv =
+ * "bin/init" followed by the words of the kernel command line.
+ *
+ * Today init runs programs from the archive and reports how they ended:
+ *   usertests=all          every bin/test-* in the archive, in archive (sorted) order
+ *   usertests=a,b,...      bin/a, bin/b, ... (any program, e.g. bench-core)
+ *   usertests.timeout=S    seconds each program may run before init kills it (default 600)
+ * Programs run one after another. Each prints its own PASS/FAIL lines; init
+ * prints one line per program and "usertests: N passed, N failed", counting a
+ * program as passed when its first thread exited with status 0, and exits with
+ * the number failed. Without usertests= init has nothing to do and exits 0.
+ */
+#include <sk/sk.h>
+#include <sk/spawn.h>
+#include <base/cpio.h>
+#include <base/elf.h>
+
+#define MAX_PROGS 64
+
+static const uint8_t *archive;
+static uint64_t archive_size;
+
+/* The value of "key=value" among argv[1..], or NULL. */
+static const char *arg_value(const char *key)
+{
+    size_t n = strlen(key);
+    for (int i = 1; i < sk_argc(); i++) {
+        const char *a = sk_argv(i);
+        if (strncmp(a, key, n) == 0 && a[n] == '=')
+            return a + n + 1;
+    }
+    return NULL;
+}
+
+static uint64_t parse_seconds(const char *s, uint64_t dflt)
+{
+    if (!s || !*s)
+        return dflt;
+    uint64_t v = 0;
+    for (; *s; s++) {
+        if (*s < '0' || *s > '9' || v > UINT64_MAX / 10 / 1000000000ull)
+            return dflt;
+        v = v * 10 + (uint64_t)(*s - '0');
+    }
+    return v;
+}
+
+/* Run bin/<name>; returns 1 if it exited with status 0. */
+static int run_one(const char *name, size_t namelen, uint64_t timeout_ns)
+{
+    char path[96], prog[64];
+    if (namelen >= sizeof prog) {
+        sk_printf("usertests: %.*s: name too long\n", (int)namelen, name);
+        return 0;
+    }
+    memcpy(prog, name, namelen);
+    prog[namelen] = '\0';
+    sk_snprintf(path, sizeof path, "bin/%s", prog);
+    struct cpio_entry e;
+    if (cpio_find(archive, archive_size, path, &e) != 1) {
+        sk_printf("usertests: %s: not in the boot archive\n", prog);
+        return 0;
+    }
+    const char *argv[] = {prog};
+    struct sk_spawn_args args = {
+        .argc = 1,
+        .argv = argv,
+        .initrd = sk_start_info()->initrd,
+        .initrd_rights = SK_RIGHT_READ | SK_RIGHT_MAP,
+        .initrd_size = archive_size,
+    };
+    struct sk_process p;
+    int elf_err = 0;
+    sk_error_t err = sk_spawn(e.data, e.size, &args, &p, &elf_err);
+    if (err != SK_OK) {
+        sk_printf("usertests: %s: spawn failed: %s%s%s\n", prog, sk_error_name(err),
+                  elf_err ? ": " : "", elf_err ? elf_strerror(elf_err) : "");
+        return 0;
+    }
+    uint64_t status = 0;
+    err = sk_process_wait(&p, timeout_ns, &status);
+    if (err == SK_ERR_TIMEOUT) {
+        sk_printf("usertests: %s: still running after %lu s, killing it\n", prog,
+                  (uint64_t)(timeout_ns / 1000000000u));
+        sk_thread_kill(p.thread);
+        err = sk_process_wait(&p, 10 * (uint64_t)1000000000, &status);
+    }
+    char how[64];
+    if (err != SK_OK)
+        sk_snprintf(how, sizeof how, "lost (%s)", sk_error_name(err));
+    else
+        sk_exit_describe(status, how, sizeof how);
+    int ok = err == SK_OK && status == SK_EXIT_DONE;
+    sk_printf("usertests: %s: %s\n", prog, how);
+    sk_process_release(&p);
+    return ok;
+}
+
+int main(const struct sk_start_info *si)
+{
+    const char *list = arg_value("usertests");
+    if (!list) {
+        sk_printf("init: nothing to run (no usertests= on the command line)\n");
+        return 0;
+    }
+    if (!si || !si->initrd) {
+        sk_printf("init: no boot archive\n");
+        return 1;
+    }
+    uint64_t addr;
+    archive_size = si->initrd_size;
+    sk_error_t err = sk_space_map(SK_THIS_SPACE, si->initrd, 0, 0, sk_page_round_up(archive_size),
+                                  SK_PROT_READ, &addr);
+    if (err != SK_OK) {
+        sk_printf("init: cannot map the boot archive: %s\n", sk_error_name(err));
+        return 1;
+    }
+    archive = (const uint8_t *)addr;
+    uint64_t timeout_ns = parse_seconds(arg_value("usertests.timeout"), 600) * 1000000000u;
+
+    int npass = 0, nfail = 0;
+    if (strcmp(list, "all") == 0) {
+        size_t off = 0;
+        struct cpio_entry e;
+        int rc;
+        while ((rc = cpio_next(archive, archive_size, &off, &e)) == 1) {
+            if (e.namelen > 9 && strncmp(e.name, "bin/test-", 9) == 0 && (e.mode & 0170000) == 0100000) {
+                if (run_one(e.name + 4, e.namelen - 4, timeout_ns))
+                    npass++;
+                else
+                    nfail++;
+            }
+        }
+        if (rc < 0) {
+            sk_printf("usertests: the boot archive is malformed\n");
+            nfail++;
+        }
+    } else {
+        const char *p = list;
+        while (*p) {
+            const char *comma = strchr(p, ',');
+            size_t n = comma ? (size_t)(comma - p) : strlen(p);
+            if (n && run_one(p, n, timeout_ns))
+                npass++;
+            else if (n)
+                nfail++;
+            p += n + (comma ? 1 : 0);
+        }
+    }
+    sk_printf("usertests: %d passed, %d failed\n", npass, nfail);
+    return nfail;
+}

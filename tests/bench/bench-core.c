@@ -1,0 +1,120 @@
+/*
+ * bench-core: costs of the core kernel paths, seen from user space.
+ *   null_syscall_ns   sk_nop round trip
+ *   thread_switch_ns  one futex hand-off between two threads of this process
+ *                     (a ping-pong round trip is two). There is no affinity call
+ *                     yet, so boot with -smp 1 to measure a switch on one CPU;
+ *                     with more CPUs this measures cross-CPU wake-ups.
+ *   page_fault_ns     first write to a page of fresh anonymous memory
+ *                     (demand-zero fault, allocation and zeroing included)
+ * Each figure is the median of REPS runs, timed with sk_clock_get, printed as
+ * "bench <name> <value> ns".
+ */
+#include <sk/sk.h>
+
+#define REPS 7
+
+static uint64_t now(void)
+{
+    uint64_t t = 0;
+    sk_clock_get(&t);
+    return t;
+}
+
+/* Median of n values (sorts in place). */
+static uint64_t median(uint64_t *v, int n)
+{
+    for (int i = 1; i < n; i++)
+        for (int j = i; j > 0 && v[j - 1] > v[j]; j--) {
+            uint64_t t = v[j];
+            v[j] = v[j - 1];
+            v[j - 1] = t;
+        }
+    return v[n / 2];
+}
+
+/* Prints a value given in tenths of a nanosecond. */
+static void report(const char *name, uint64_t tenths)
+{
+    sk_printf("bench %s %lu.%lu ns\n", name, tenths / 10, tenths % 10);
+}
+
+static void bench_null_syscall(void)
+{
+    const uint64_t n = 100000;
+    uint64_t r[REPS];
+    for (int k = 0; k < REPS; k++) {
+        uint64_t t0 = now();
+        for (uint64_t i = 0; i < n; i++)
+            sk_nop();
+        r[k] = (now() - t0) * 10 / n;
+    }
+    report("null_syscall_ns", median(r, REPS));
+}
+
+#define ROUNDS 5000
+static volatile uint64_t word;
+
+static int partner(void *arg)
+{
+    (void)arg;
+    for (uint64_t i = 0; i < (uint64_t)REPS * ROUNDS; i++) {
+        while (sk_atomic_load(&word) != 2 * i + 1)
+            sk_futex_wait(&word, 2 * i, SK_TIMEOUT_NEVER);
+        sk_atomic_store(&word, 2 * i + 2);
+        sk_futex_wake(&word, 1, NULL);
+    }
+    return 0;
+}
+
+static void bench_thread_switch(void)
+{
+    struct sk_thread *t;
+    word = 0;
+    if (sk_thread_spawn(partner, NULL, 0, &t) != SK_OK) {
+        sk_printf("bench-core: cannot start a thread\n");
+        return;
+    }
+    uint64_t r[REPS], i = 0;
+    for (int k = 0; k < REPS; k++) {
+        uint64_t t0 = now();
+        for (int j = 0; j < ROUNDS; j++, i++) {
+            sk_atomic_store(&word, 2 * i + 1);
+            sk_futex_wake(&word, 1, NULL);
+            while (sk_atomic_load(&word) != 2 * i + 2)
+                sk_futex_wait(&word, 2 * i + 1, SK_TIMEOUT_NEVER);
+        }
+        r[k] = (now() - t0) * 10 / (2 * ROUNDS);
+    }
+    sk_thread_join(t);
+    report("thread_switch_ns", median(r, REPS));
+}
+
+static void bench_page_fault(void)
+{
+    const uint64_t pages = 1024;
+    uint64_t r[REPS];
+    for (int k = 0; k < REPS; k++) {
+        void *p;
+        if (sk_mem_map_anon(pages * SK_PAGE_SIZE, SK_PROT_READ | SK_PROT_WRITE, &p, NULL) != SK_OK) {
+            sk_printf("bench-core: cannot map memory\n");
+            return;
+        }
+        volatile uint8_t *b = p;
+        uint64_t t0 = now();
+        for (uint64_t i = 0; i < pages; i++)
+            b[i * SK_PAGE_SIZE] = 1;
+        r[k] = (now() - t0) * 10 / pages;
+        sk_mem_unmap(p, pages * SK_PAGE_SIZE);
+    }
+    report("page_fault_ns", median(r, REPS));
+}
+
+int main(const struct sk_start_info *si)
+{
+    (void)si;
+    bench_null_syscall();
+    bench_thread_switch();
+    bench_page_fault();
+    return 0;
+}

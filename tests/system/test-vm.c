@@ -1,0 +1,185 @@
+/*
+ * test-vm: map, unmap and protect semantics in this space. Accesses that must
+ * fault are made by a helper thread, which the kernel kills (its exit word gets
+ * SK_EXIT_FAULT with vector 14) while this process carries on.
+ */
+#include <sk/test.h>
+
+#define RW (SK_PROT_READ | SK_PROT_WRITE)
+#define PF_STATUS (SK_EXIT_DONE | SK_EXIT_FAULT | (14ull << 32))
+
+enum access { READ, WRITE, EXEC };
+struct probe {
+    uint64_t addr;
+    enum access how;
+};
+
+static int prober(void *arg)
+{
+    struct probe *p = arg;
+    volatile uint8_t *b = (volatile uint8_t *)p->addr;
+    switch (p->how) {
+    case READ:
+        (void)*b;
+        break;
+    case WRITE:
+        *b = 0x5a;
+        break;
+    case EXEC:
+        ((int (*)(void))p->addr)();
+        break;
+    }
+    return 0;
+}
+
+/* The exit word of a helper thread that made one access (SK_EXIT_DONE if it survived). */
+static uint64_t probe(uint64_t addr, enum access how)
+{
+    struct probe p = {addr, how};
+    struct sk_thread *t;
+    if (sk_thread_spawn(prober, &p, 0, &t) != SK_OK)
+        return 0;
+    return sk_thread_join(t);
+}
+
+static uint64_t map_new(uint64_t size, uint32_t prot, sk_handle_t *mem)
+{
+    uint64_t a = 0;
+    if (sk_memory_create(size, 0, mem) != SK_OK)
+        return 0;
+    if (sk_space_map(SK_THIS_SPACE, *mem, 0, 0, size, prot, &a) != SK_OK)
+        return 0;
+    return a;
+}
+
+SK_TEST(map_demand_zero)
+{
+    sk_handle_t m;
+    uint64_t size = 4ull << 20;
+    uint64_t a = map_new(size, RW, &m);
+    SK_ASSERT(a != 0);
+    SK_EXPECT((a & (SK_PAGE_SIZE - 1)) == 0);
+    SK_EXPECT(a + size <= SK_USER_TOP);
+    for (uint64_t off = 0; off < size; off += SK_PAGE_SIZE) {
+        volatile uint64_t *w = (volatile uint64_t *)(a + off);
+        if (*w != 0 || w[511] != 0)
+            SK_EXPECT(!"fresh page not zero");
+        *w = off;
+    }
+    for (uint64_t off = 0; off < size; off += SK_PAGE_SIZE)
+        if (*(volatile uint64_t *)(a + off) != off)
+            SK_EXPECT(!"page lost its contents");
+    SK_EXPECT_OK(sk_space_unmap(SK_THIS_SPACE, a, size));
+    SK_EXPECT_OK(sk_handle_close(m));
+}
+
+SK_TEST(two_mappings_share)
+{
+    sk_handle_t m;
+    uint64_t a = map_new(3 * SK_PAGE_SIZE, RW, &m), b, c;
+    SK_ASSERT(a != 0);
+    SK_ASSERT_OK(sk_space_map(SK_THIS_SPACE, m, 0, 0, 3 * SK_PAGE_SIZE, RW, &b));
+    SK_ASSERT_OK(sk_space_map(SK_THIS_SPACE, m, SK_PAGE_SIZE, 0, SK_PAGE_SIZE, SK_PROT_READ, &c));
+    SK_EXPECT(a != b && b != c);
+    *(volatile uint32_t *)(a + SK_PAGE_SIZE + 8) = 0xfeedf00d;
+    SK_EXPECT_EQ(*(volatile uint32_t *)(b + SK_PAGE_SIZE + 8), 0xfeedf00d);
+    SK_EXPECT_EQ(*(volatile uint32_t *)(c + 8), 0xfeedf00d); /* offset one page */
+    SK_EXPECT_OK(sk_space_unmap(SK_THIS_SPACE, a, 3 * SK_PAGE_SIZE));
+    SK_EXPECT_EQ(*(volatile uint32_t *)(b + SK_PAGE_SIZE + 8), 0xfeedf00d);
+    SK_EXPECT_OK(sk_space_unmap(SK_THIS_SPACE, b, 3 * SK_PAGE_SIZE));
+    SK_EXPECT_OK(sk_space_unmap(SK_THIS_SPACE, c, SK_PAGE_SIZE));
+    SK_EXPECT_OK(sk_handle_close(m));
+}
+
+SK_TEST(fixed_mapping)
+{
+    sk_handle_t m;
+    SK_ASSERT_OK(sk_memory_create(2 * SK_PAGE_SIZE, 0, &m));
+    const uint64_t want = 0x500000000000ull, len = 2 * SK_PAGE_SIZE;
+    uint64_t got = 0;
+    SK_ASSERT_OK(sk_space_map(SK_THIS_SPACE, m, 0, want, len, RW | SK_MAP_FIXED, &got));
+    SK_EXPECT_EQ(got, want);
+    *(volatile uint64_t *)want = 1;
+    /* Occupied: a fixed mapping does not replace what is there. */
+    SK_EXPECT_ERR(sk_space_map(SK_THIS_SPACE, m, 0, want + SK_PAGE_SIZE, len, RW | SK_MAP_FIXED, &got),
+                  SK_ERR_BUSY);
+    SK_EXPECT_EQ(*(volatile uint64_t *)want, 1);
+    /* A hint at an occupied address is only a hint. */
+    SK_EXPECT_OK(sk_space_map(SK_THIS_SPACE, m, 0, want, len, RW, &got));
+    SK_EXPECT(got != want);
+    SK_EXPECT_OK(sk_space_unmap(SK_THIS_SPACE, got, len));
+    SK_EXPECT_OK(sk_space_unmap(SK_THIS_SPACE, want, len));
+    SK_EXPECT_OK(sk_handle_close(m));
+}
+
+SK_TEST(unmapped_access_kills_thread)
+{
+    sk_handle_t m;
+    uint64_t a = map_new(3 * SK_PAGE_SIZE, RW, &m);
+    SK_ASSERT(a != 0);
+    *(volatile uint8_t *)(a + 2 * SK_PAGE_SIZE) = 3;
+    SK_EXPECT_EQ(probe(a, WRITE), SK_EXIT_DONE);
+    SK_ASSERT_OK(sk_space_unmap(SK_THIS_SPACE, a + SK_PAGE_SIZE, SK_PAGE_SIZE)); /* the middle */
+    SK_EXPECT_EQ(probe(a + SK_PAGE_SIZE, READ), PF_STATUS);
+    SK_EXPECT_EQ(probe(a + SK_PAGE_SIZE + 100, WRITE), PF_STATUS);
+    SK_EXPECT_EQ(probe(a, READ), SK_EXIT_DONE);
+    SK_EXPECT_EQ(*(volatile uint8_t *)(a + 2 * SK_PAGE_SIZE), 3);
+    SK_EXPECT_EQ(*(volatile uint8_t *)a, 0x5a);
+    SK_EXPECT_EQ(probe(0, READ), PF_STATUS);                 /* null */
+    SK_EXPECT_EQ(probe(0xffff800000000000ull, READ), PF_STATUS); /* kernel half */
+    SK_EXPECT_OK(sk_space_unmap(SK_THIS_SPACE, a, SK_PAGE_SIZE));
+    SK_EXPECT_OK(sk_space_unmap(SK_THIS_SPACE, a + 2 * SK_PAGE_SIZE, SK_PAGE_SIZE));
+    SK_EXPECT_EQ(probe(a + 2 * SK_PAGE_SIZE, READ), PF_STATUS);
+    SK_EXPECT_OK(sk_handle_close(m));
+}
+
+SK_TEST(protect)
+{
+    sk_handle_t m;
+    uint64_t a = map_new(2 * SK_PAGE_SIZE, RW, &m);
+    SK_ASSERT(a != 0);
+    *(volatile uint8_t *)a = 7;
+    SK_ASSERT_OK(sk_space_protect(SK_THIS_SPACE, a, SK_PAGE_SIZE, SK_PROT_READ));
+    SK_EXPECT_EQ(probe(a, READ), SK_EXIT_DONE);
+    SK_EXPECT_EQ(probe(a, WRITE), PF_STATUS);
+    SK_EXPECT_EQ(*(volatile uint8_t *)a, 7);
+    SK_EXPECT_EQ(probe(a + SK_PAGE_SIZE, WRITE), SK_EXIT_DONE); /* the other page is still RW */
+    SK_ASSERT_OK(sk_space_protect(SK_THIS_SPACE, a, SK_PAGE_SIZE, 0));
+    SK_EXPECT_EQ(probe(a, READ), PF_STATUS);
+    SK_ASSERT_OK(sk_space_protect(SK_THIS_SPACE, a, 2 * SK_PAGE_SIZE, RW));
+    SK_EXPECT_EQ(probe(a, WRITE), SK_EXIT_DONE);
+    SK_EXPECT_EQ(*(volatile uint8_t *)a, 0x5a);
+    SK_EXPECT_OK(sk_space_unmap(SK_THIS_SPACE, a, 2 * SK_PAGE_SIZE));
+    SK_EXPECT_OK(sk_handle_close(m));
+}
+
+SK_TEST(execute)
+{
+    static const uint8_t code[] = {0xb8, 0x2a, 0x00, 0x00, 0x00, 0xc3}; /* mov $42, %eax; ret */
+    sk_handle_t m;
+    uint64_t a = map_new(SK_PAGE_SIZE, RW, &m);
+    SK_ASSERT(a != 0);
+    memcpy((void *)a, code, sizeof code);
+    SK_EXPECT_EQ(probe(a, EXEC), PF_STATUS); /* writable data is not executable */
+    SK_ASSERT_OK(sk_space_protect(SK_THIS_SPACE, a, SK_PAGE_SIZE, SK_PROT_READ | SK_PROT_EXEC));
+    int (*fn)(void) = (int (*)(void))a;
+    SK_EXPECT_EQ(fn(), 42);
+    SK_EXPECT_EQ(probe(a, WRITE), PF_STATUS);
+    SK_EXPECT_OK(sk_space_unmap(SK_THIS_SPACE, a, SK_PAGE_SIZE));
+    SK_EXPECT_OK(sk_handle_close(m));
+}
+
+/* Our own image: text is not writable, rodata neither, and data is not executable. */
+extern char sk_start[];
+static const char rodata_probe[] = "constant";
+static char data_probe[64] = "data";
+
+SK_TEST(image_protections)
+{
+    SK_EXPECT_EQ(probe((uint64_t)sk_start, WRITE), PF_STATUS);
+    SK_EXPECT_EQ(probe((uint64_t)rodata_probe, WRITE), PF_STATUS);
+    SK_EXPECT_EQ(probe((uint64_t)data_probe, EXEC), PF_STATUS);
+    SK_EXPECT_EQ(probe((uint64_t)data_probe, WRITE), SK_EXIT_DONE);
+}
+
+SK_TEST_MAIN()
