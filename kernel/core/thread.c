@@ -153,6 +153,8 @@ void thread_exit(uint64_t status)
         if (copy_to_user(t->exit_word, &status, sizeof status) == SK_OK)
             futex_wake_user(t->exit_word, UINT32_MAX);
     }
+    if (t->on_exit)
+        t->on_exit(t, status);
     irq_disable();
     t->state = THREAD_DEAD;
     sched_yield();

@@ -50,6 +50,7 @@ struct thread {
     int started;                 /* thread_start has been called (guarded by its lock) */
     uint64_t exit_word;          /* user address to receive the exit status, or 0 */
     uint64_t exit_status;
+    void (*on_exit)(struct thread *t, uint64_t status); /* kernel hook, in the thread's context */
     /* blocking: futexes and timed sleeps */
     struct timer wait_timer;
     volatile int wait_result;    /* SK_OK when woken, SK_ERR_TIMEOUT on timeout */
