@@ -8,6 +8,8 @@
 
 #define MAX_CPUS 64
 
+struct vm_space;
+
 struct cpu {
     struct cpu *self;          /* must stay first: gs:0 */
     uint32_t id;               /* logical index, 0 = boot CPU */
@@ -18,6 +20,8 @@ struct cpu {
     struct gdt_cpu gdt;        /* this CPU's GDT and TSS */
     uint64_t lapic_ticks_per_ms;
     volatile uint64_t ipi_count;
+    struct vm_space *space;    /* user address space in CR3, NULL for the kernel tables
+                                  (set by vm_space_activate) */
 };
 
 extern struct cpu cpus[MAX_CPUS];

@@ -12,6 +12,11 @@
 struct memobj;
 struct vm_space;
 
+/* Install the page-fault hook (vector 14). Once, on the boot CPU, after heap_init. */
+void uspace_init(void);
+static inline struct kobject *memobj_kobj(struct memobj *m) { return (struct kobject *)m; }
+static inline struct kobject *vm_space_kobj(struct vm_space *s) { return (struct kobject *)s; }
+
 /* Anonymous memory of size bytes (page multiple), SK_MEM_* flags; zero-filled on demand. */
 sk_error_t memobj_create_anon(uint64_t size, unsigned flags, struct memobj **out);
 /* A physical range (page aligned) with an SK_CACHE_* mode; pages are never freed. */
@@ -19,6 +24,8 @@ sk_error_t memobj_create_phys(uint64_t phys, uint64_t size, unsigned cache, stru
 /* A copy-on-write copy of src: same contents now, independent afterwards. */
 sk_error_t memobj_fork(struct memobj *src, struct memobj **out);
 uint64_t memobj_size(const struct memobj *m);
+/* Pages of an anonymous object that have a frame now (0 for physical ones); for tests. */
+uint64_t memobj_pages_present(struct memobj *m);
 
 /* A new empty address space (user half empty, kernel half shared). */
 sk_error_t vm_space_create(struct vm_space **out);
@@ -30,6 +37,13 @@ void vm_space_activate(struct vm_space *s);
  */
 sk_error_t vm_space_map(struct vm_space *s, struct memobj *m, uint64_t offset, uint64_t *addr,
                         uint64_t len, unsigned prot);
+/*
+ * vm_space_map with a ceiling: maxprot (SK_PROT_*) is the most that
+ * vm_space_protect may later grant on this mapping (the rights of the handle
+ * it was mapped through). prot beyond maxprot gives SK_ERR_NO_RIGHTS.
+ */
+sk_error_t vm_space_map_max(struct vm_space *s, struct memobj *m, uint64_t offset,
+                            uint64_t *addr, uint64_t len, unsigned prot, unsigned maxprot);
 sk_error_t vm_space_unmap(struct vm_space *s, uint64_t addr, uint64_t len);
 sk_error_t vm_space_protect(struct vm_space *s, uint64_t addr, uint64_t len, unsigned prot);
 /*
@@ -43,6 +57,14 @@ sk_error_t vm_space_fault(struct vm_space *s, uint64_t addr, uint64_t error);
  * returns a new reference to the object. SK_ERR_FAULT if unmapped.
  */
 sk_error_t vm_space_resolve(struct vm_space *s, uint64_t uaddr, struct memobj **m, uint64_t *off);
+
+/* Number of mappings (regions) in s; for tests. */
+uint64_t vm_space_region_count(struct vm_space *s);
+/*
+ * The page-table entry for va in s: returns 0 and the frame and UPT_* flags
+ * (k/upt.h), or -1 if nothing is mapped there now; for tests.
+ */
+int vm_space_query(struct vm_space *s, uint64_t va, uint64_t *phys, unsigned *flags);
 
 /* The one door to user memory of the current address space. SK_OK or SK_ERR_FAULT. */
 sk_error_t copy_from_user(void *dst, uint64_t usrc, size_t n);
