@@ -44,8 +44,10 @@ class Case:
         self.mem = mems[-1] if mems else DEFAULT_MEM
         machines = [w[8:] for w in words if w.startswith("machine=")]
         self.machine = machines[-1] if machines else "q35"
+        cpus = [w[4:] for w in words if w.startswith("cpu=")]
+        self.cpu = cpus[-1] if cpus else None
         self.cmdline = " ".join([w for w in words
-                                 if not w.startswith(("want=", "mem=", "machine="))] +
+                                 if not w.startswith(("want=", "mem=", "machine=", "cpu="))] +
                                 ["qemu_exit"])
         self.out = os.path.join(ROOT, "build") if self.config == "debug" else \
             os.path.join(ROOT, "build", "release")
@@ -80,7 +82,8 @@ def run_case(case):
         os.remove(log)
     iso = build_iso(case) if case.kind.startswith("iso") else None
     cmd = qemu_cmd(case.kind, case.out, smp=case.smp, mem=case.mem, cmdline=case.cmdline,
-                   serial=log, iso=iso, machine=case.machine)
+                   serial=log, iso=iso, machine=case.machine,
+                   extra=("-cpu", case.cpu) if case.cpu else ())
     start = time.monotonic()
     try:
         proc = subprocess.run(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
