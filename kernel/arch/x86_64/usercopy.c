@@ -47,9 +47,15 @@ static inline void uaccess_close(void)
         __asm__ volatile("clac" ::: "memory");
 }
 
+/* The lower half of the kernel's own tables is no user memory (it may hold the SMP trampoline). */
+static int user_range(uint64_t uaddr, size_t n)
+{
+    return urange_ok(uaddr, n) && this_cpu()->space != NULL;
+}
+
 sk_error_t copy_from_user(void *dst, uint64_t usrc, size_t n)
 {
-    if (!urange_ok(usrc, n))
+    if (!user_range(usrc, n))
         return SK_ERR_FAULT;
     if (n == 0)
         return SK_OK;
@@ -61,7 +67,7 @@ sk_error_t copy_from_user(void *dst, uint64_t usrc, size_t n)
 
 sk_error_t copy_to_user(uint64_t udst, const void *src, size_t n)
 {
-    if (!urange_ok(udst, n))
+    if (!user_range(udst, n))
         return SK_ERR_FAULT;
     if (n == 0)
         return SK_OK;
