@@ -251,6 +251,9 @@ SELFTEST(uspace_cpu_features, 0)
 {
     ST_CHECK(!vm_smap_enabled() || (read_cr4() & CR4_SMAP));
     ST_CHECK(!vm_smep_enabled() || (read_cr4() & CR4_SMEP));
+    /* with no user space loaded there is no user memory (not even the trampoline page) */
+    uint64_t v;
+    ST_CHECK(this_cpu()->space != NULL || copy_from_user(&v, 0x8000, 8) == SK_ERR_FAULT);
     /* every upper-half PML4 slot exists, so later kernel mappings reach every space */
     const uint64_t *pml4 = phys_to_virt(vm_kernel_pml4_phys());
     for (int i = 256; i < 512; i++)

@@ -92,6 +92,7 @@ static sk_error_t resolve(struct vm_space *s, uint64_t addr, struct trap_frame *
 static int page_fault_hook(struct trap_frame *tf)
 {
     uint64_t addr = read_cr2();
+    uaccess_close(); /* a fault inside a copy arrives with AC set; iretq restores it */
     struct vm_space *s = this_cpu()->space;
     if (tf->cs & 3) {
         if (resolve(s, addr, tf) == SK_OK)
