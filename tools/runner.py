@@ -5,7 +5,8 @@ usage: runner.py [--unit BINARY] [--cases FILE] [--jobs N] [--only NAME,...]
 
 Each boot case runs QEMU (TCG) under a timeout with the serial port in a log file
 (build/test-logs/<case>.log) and is classified as
-  pass   QEMU left through isa-debug-exit with the pass status and a selftest summary,
+  pass   QEMU left through isa-debug-exit with the pass status and a clean summary for
+         each tier the command line asked for (selftest=, usertests=),
   fail   the kernel reported failed self tests (or an unexpected exit status),
   panic  the panic marker appeared in the log,
   hang   the timeout expired.
@@ -29,7 +30,7 @@ from skoll_qemu import (DEFAULT_MEM, EXIT_FAIL, EXIT_PANIC, EXIT_PASS,  # noqa: 
 
 LOG_DIR = os.path.join(ROOT, "build", "test-logs")
 RESULT_RE = re.compile(r"^(?:\| )?(PASS|FAIL) ([^\s:]+)(?::\s*(.*))?$")
-SUMMARY_RE = re.compile(r"^selftests: (\d+) passed, (\d+) failed")
+SUMMARY_RE = re.compile(r"^(?:\| )?(selftests|usertests): (\d+) passed, (\d+) failed")
 FRAME_RE = re.compile(r"#\d+\s+0x[0-9a-f]+ (?:\? )?([A-Za-z_][\w.]*)\+0x[0-9a-f]+")
 
 
@@ -44,8 +45,10 @@ class Case:
         self.mem = mems[-1] if mems else DEFAULT_MEM
         machines = [w[8:] for w in words if w.startswith("machine=")]
         self.machine = machines[-1] if machines else "q35"
+        cpus = [w[4:] for w in words if w.startswith("cpu=")]
+        self.cpu = cpus[-1] if cpus else None
         self.cmdline = " ".join([w for w in words
-                                 if not w.startswith(("want=", "mem=", "machine="))] +
+                                 if not w.startswith(("want=", "mem=", "machine=", "cpu="))] +
                                 ["qemu_exit"])
         self.out = os.path.join(ROOT, "build") if self.config == "debug" else \
             os.path.join(ROOT, "build", "release")
@@ -73,6 +76,14 @@ def build_iso(case):
     return iso
 
 
+def summaries_ok(case, summaries):
+    """Every tier the command line asked for reported, with tests run and none failed."""
+    want = [k for k, word in (("selftests", "selftest="), ("usertests", "usertests="))
+            if word in case.cmdline]
+    return bool(want) and all(k in summaries and summaries[k][0] > 0 and summaries[k][1] == 0
+                              for k in want)
+
+
 def run_case(case):
     """Boot one case; returns (outcome, detail, [(ok, name, reason)], seconds)."""
     log = os.path.join(LOG_DIR, case.name + ".log")
@@ -80,7 +91,8 @@ def run_case(case):
         os.remove(log)
     iso = build_iso(case) if case.kind.startswith("iso") else None
     cmd = qemu_cmd(case.kind, case.out, smp=case.smp, mem=case.mem, cmdline=case.cmdline,
-                   serial=log, iso=iso, machine=case.machine)
+                   serial=log, iso=iso, machine=case.machine,
+                   extra=("-cpu", case.cpu) if case.cpu else ())
     start = time.monotonic()
     try:
         proc = subprocess.run(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
@@ -90,7 +102,7 @@ def run_case(case):
         status, qemu_out = None, (e.stdout or b"").decode(errors="replace")
     secs = time.monotonic() - start
     text = open(log, errors="replace").read() if os.path.exists(log) else ""
-    results, summary = [], None
+    results, summaries = [], {}
     for line in text.splitlines():
         line = line.rstrip("\r")
         m = RESULT_RE.match(line)
@@ -98,7 +110,7 @@ def run_case(case):
             results.append((m.group(1) == "PASS", case.name + "/" + m.group(2), m.group(3) or ""))
         m = SUMMARY_RE.match(line)
         if m:
-            summary = (int(m.group(1)), int(m.group(2)))
+            summaries[m.group(1)] = (int(m.group(2)), int(m.group(3)))
     if PANIC_MARKER in text:
         frames = FRAME_RE.findall(text[text.index(PANIC_MARKER):])
         outcome = "panic"
@@ -110,16 +122,17 @@ def run_case(case):
                 detail += "; missing %s; status %s" % (",".join(missing) or "-", status)
     elif status is None:
         outcome, detail = "hang", "no exit within %ds" % case.timeout
-    elif status == EXIT_PASS and summary and summary[1] == 0 and summary[0] > 0:
-        outcome, detail = "pass", "%d self tests" % summary[0]
-    elif status == EXIT_FAIL or (summary and summary[1]):
+    elif status == EXIT_PASS and summaries_ok(case, summaries):
+        outcome = "pass"
+        detail = ", ".join("%d %s" % (p, k) for k, (p, _) in sorted(summaries.items()))
+    elif status == EXIT_FAIL or any(f for _, f in summaries.values()):
         failed = [name.split("/", 1)[1] for ok, name, _ in results if not ok]
         outcome, detail = "fail", "self tests failed: " + ",".join(failed)
         if case.expect == "fail" and [w for w in case.want if w not in failed]:
             outcome = "bad-fail"
     else:
         outcome = "error"
-        detail = "QEMU status %s, summary %s; %s" % (status, summary, qemu_out.strip()[-200:])
+        detail = "QEMU status %s, summaries %s; %s" % (status, summaries, qemu_out.strip()[-200:])
     return outcome, detail, results, secs
 
 

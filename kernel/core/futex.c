@@ -109,14 +109,16 @@ sk_error_t futex_wait_user(uint64_t uaddr, uint64_t expected, uint64_t timeout_n
     return (sk_error_t)self->wait_result;
 }
 
-uint32_t futex_wake_user(uint64_t uaddr, uint32_t count)
+sk_error_t futex_wake_user(uint64_t uaddr, uint32_t count, uint32_t *woken_out)
 {
-    if ((uaddr & 7) || count == 0)
-        return 0;
+    *woken_out = 0;
+    if (uaddr & 7)
+        return SK_ERR_ALIGNMENT;
     struct memobj *m;
     uint64_t off;
-    if (vm_space_resolve(current_thread()->space, uaddr, &m, &off))
-        return 0;
+    sk_error_t err = vm_space_resolve(current_thread()->space, uaddr, &m, &off);
+    if (err)
+        return err;
     struct bucket *b = &buckets[hash(m, off)];
     struct thread *woken = NULL;
     uint32_t n = 0;
@@ -141,7 +143,8 @@ uint32_t futex_wake_user(uint64_t uaddr, uint32_t count)
         sched_wake(t);
     }
     kobj_put((struct kobject *)m);
-    return n;
+    *woken_out = n;
+    return SK_OK;
 }
 
 void futex_cancel_wait(struct thread *t)

@@ -12,6 +12,10 @@
 #include <k/irq.h>
 #include <k/console.h>
 #include <k/sched.h>
+#include <k/initproc.h>
+#include <k/heap.h>
+#include <k/clock.h>
+#include <skoll/syscalls.h>
 #include <arch/serial.h>
 #include <arch/idt.h>
 #include <arch/layout.h>
@@ -45,16 +49,69 @@ static void parse_boot_info(uint32_t proto, uint32_t info_phys)
                  boot_info.modules[i].start, boot_info.modules[i].end);
 }
 
-/* The rest of the boot, in a kernel thread: self tests, then the console. */
+static int selftest_failures;
+static volatile uint64_t init_status;
+static volatile int init_done;
+
+/* bin/init ended (in its own context): report it; kmain_thread takes it from there. */
+static void init_exited(struct thread *t, uint64_t status)
+{
+    (void)t;
+    int ok = status == SK_EXIT_DONE;
+    log_info("init: exited with status 0x%lx (%s)", (unsigned long)status,
+             ok ? "success" : status & SK_EXIT_FAULT ? "fault" : status & SK_EXIT_KILLED ? "killed"
+                                                                                     : "failure");
+    init_status = status;
+    __atomic_store_n(&init_done, 1, __ATOMIC_RELEASE);
+}
+
+/*
+ * Test runs (qemu_exit): once init and every thread it caused have ended and been
+ * reaped, the free-page count must be what it was before init started. Then end
+ * QEMU with the overall result.
+ */
+static void finish_test_run(struct thread *init, uint64_t free_before, uint64_t threads_before)
+{
+    int failed = selftest_failures != 0;
+    if (init) {
+        while (!__atomic_load_n(&init_done, __ATOMIC_ACQUIRE))
+            sched_sleep_ns(1000000);
+        failed |= init_status != SK_EXIT_DONE;
+        uint64_t end = clock_ns() + 5000000000ull;
+        while (init->space && clock_ns() < end)
+            sched_sleep_ns(1000000); /* until reaped */
+        kobj_put(&init->obj);
+        while (thread_count() != threads_before && clock_ns() < end)
+            sched_sleep_ns(1000000);
+        heap_reclaim();
+        uint64_t free_after = pmm_free_count();
+        if (free_after == free_before && thread_count() == threads_before) {
+            kprintf("PASS no_page_leak\n");
+        } else {
+            kprintf("FAIL no_page_leak: %lu free pages before init, %lu after; %lu threads "
+                    "before, %lu after\n",
+                    (unsigned long)free_before, (unsigned long)free_after,
+                    (unsigned long)threads_before, (unsigned long)thread_count());
+            failed = 1;
+        }
+    }
+    qemu_exit(failed ? QEMU_EXIT_FAIL : QEMU_EXIT_PASS);
+}
+
+/* The rest of the boot, in a kernel thread: self tests, init, then the console. */
 static void kmain_thread(void *arg)
 {
     (void)arg;
     char tests[256];
-    if (cmdline_get(boot_info.cmdline, "selftest", tests, sizeof tests) > 0) {
-        int nfail = selftest_run(tests);
-        if (cmdline_has(boot_info.cmdline, "qemu_exit"))
-            qemu_exit(nfail ? QEMU_EXIT_FAIL : QEMU_EXIT_PASS);
-    }
+    if (cmdline_get(boot_info.cmdline, "selftest", tests, sizeof tests) > 0)
+        selftest_failures = selftest_run(tests);
+    heap_reclaim();
+    uint64_t free_before = pmm_free_count(), threads_before = thread_count();
+    struct thread *init = NULL;
+    if (!cmdline_has(boot_info.cmdline, "noinit"))
+        initproc_start(init_exited, &init);
+    if (cmdline_has(boot_info.cmdline, "qemu_exit"))
+        finish_test_run(init, free_before, threads_before);
     log_info("boot complete: %u CPUs online, %lu MiB free", cpus_online,
              (unsigned long)(pmm_free_count() * PAGE_SIZE >> 20));
     console_attach_irq(VEC_CONSOLE);

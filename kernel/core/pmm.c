@@ -182,6 +182,37 @@ int pmm_block_of(uint64_t phys, uint64_t *head, unsigned *order, unsigned *tag)
     return rc;
 }
 
+static struct buddy *zone_of(uint64_t pfn)
+{
+    return buddy_spans(&zones[ZONE_HIGH], pfn) ? &zones[ZONE_HIGH] : &zones[ZONE_LOW];
+}
+
+uint32_t *pmm_frame_word(uint64_t phys)
+{
+    uint64_t pfn = phys >> PAGE_SHIFT;
+    struct buddy *z = zone_of(pfn);
+    if (!buddy_spans(z, pfn))
+        return NULL;
+    return &z->pages[pfn - z->base_pfn].owner;
+}
+
+int pmm_manages(uint64_t phys, uint64_t size)
+{
+    uint64_t first = phys >> PAGE_SHIFT;
+    uint64_t last = (phys + size - 1) >> PAGE_SHIFT;
+    if (size == 0 || phys + size < phys)
+        return 0;
+    for (int k = 0; k < 2; k++) {
+        const struct buddy *z = &zones[k];
+        uint64_t a = first > z->base_pfn ? first : z->base_pfn;
+        uint64_t b = last < z->base_pfn + z->npages - 1 ? last : z->base_pfn + z->npages - 1;
+        for (uint64_t pfn = a; z->npages && pfn <= b; pfn++)
+            if (buddy_managed(z, pfn))
+                return 1;
+    }
+    return 0;
+}
+
 uint64_t pmm_free_count(void)
 {
     return __atomic_load_n(&zones[ZONE_LOW].free_pages, __ATOMIC_RELAXED) +

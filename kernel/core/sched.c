@@ -294,3 +294,19 @@ void sched_idle_loop(void)
         __atomic_store_n(&c->idling, 0, __ATOMIC_RELAXED);
     }
 }
+
+static void sleep_done(struct timer *tm)
+{
+    sched_wake(tm->arg);
+}
+
+void sched_sleep_ns(uint64_t ns)
+{
+    struct thread *t = this_cpu()->current;
+    uint64_t f = irq_save();
+    t->state = THREAD_BLOCKED;
+    timer_arm(&t->wait_timer, clock_ns() + ns, sleep_done, t);
+    sched_block();
+    timer_cancel(&t->wait_timer);
+    irq_restore(f);
+}

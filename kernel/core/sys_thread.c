@@ -141,8 +141,10 @@ SYSCALL_DEFINE(futex_wake)
         return SK_ERR_ALIGNMENT;
     if (!user_addr_ok(a0))
         return SK_ERR_FAULT;
-    *ret = futex_wake_user(a0, a1 > UINT32_MAX ? UINT32_MAX : (uint32_t)a1);
-    return SK_OK;
+    uint32_t n;
+    sk_error_t err = futex_wake_user(a0, a1 > UINT32_MAX ? UINT32_MAX : (uint32_t)a1, &n);
+    *ret = n;
+    return err;
 }
 
 /* thread_kill(thread): the thread ends (SK_EXIT_KILLED) at its next return to user mode. */

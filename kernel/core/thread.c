@@ -150,8 +150,9 @@ void thread_exit(uint64_t status)
     t->exit_status = status;
     if (t->exit_word && t->space) {
         /* the status goes to the thread's own space: we are still running in it */
+        uint32_t n;
         if (copy_to_user(t->exit_word, &status, sizeof status) == SK_OK)
-            futex_wake_user(t->exit_word, UINT32_MAX);
+            futex_wake_user(t->exit_word, UINT32_MAX, &n);
     }
     if (t->on_exit)
         t->on_exit(t, status);

@@ -48,7 +48,7 @@ int buddy_init(struct buddy *b, struct buddy_page *meta, uint64_t base_pfn, uint
     b->free_pages = 0;
     b->total_pages = 0;
     for (uint64_t i = 0; i < npages; i++)
-        meta[i] = (struct buddy_page){BUDDY_NIL, BUDDY_NIL, BUDDY_RESERVED, 0, 0, 0};
+        meta[i] = (struct buddy_page){.next = BUDDY_NIL, .prev = BUDDY_NIL, .state = BUDDY_RESERVED};
     return 0;
 }
 

@@ -241,9 +241,13 @@ static int setup(void)
     F.closed = U(dup(F.mem, SK_RIGHT_READ));
     sk_handle_close((sk_handle_t)F.closed);
 
-    void *p;
-    if (sk_mem_map_anon(4 * PG, RW_, &p, NULL) != SK_OK)
+    /* at an address of its own, so that the hole punched below stays a hole */
+    sk_handle_t scratch;
+    uint64_t at = 0x680000000000ull;
+    if (sk_memory_create(4 * PG, 0, &scratch) != SK_OK ||
+        sk_space_map(SK_THIS_SPACE, scratch, 0, at, 4 * PG, RW_ | SK_MAP_FIXED, &at) != SK_OK)
         return 0;
+    void *p = (void *)at;
     F.page = U(p);                          /* page 0: scratch, futex word, thread_create infos */
     F.edge = U(p) + 2 * PG - 8;             /* page 1 ends 8 bytes later; page 2 is unmapped */
     F.unmapped = U(p) + 2 * PG;

@@ -9,7 +9,7 @@
 
 #define NTHREADS 4
 #define STEPS 20000
-#define MIN_NS (5ull * 1000 * 1000 * 1000) /* each thread runs at least this long */
+#define MIN_NS (2ull * 1000 * 1000 * 1000) /* each thread runs at least this long */
 #define MAX_ROUNDS 100000
 
 typedef double v2d __attribute__((vector_size(16)));
@@ -89,7 +89,8 @@ static int worker(void *arg)
         compute(id + 1, &r);
         if (!same(&r, &reference[id]))
             sk_atomic_add(&mismatches, 1);
-        if (get_mxcsr() != mxcsr_for(id))
+        /* the low six bits are sticky exception flags (inexact results set PE) */
+        if ((get_mxcsr() & ~0x3fu) != mxcsr_for(id))
             sk_atomic_add(&mismatches, 1);
         rounds++;
         sk_clock_get(&now);

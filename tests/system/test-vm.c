@@ -42,13 +42,20 @@ static uint64_t probe(uint64_t addr, enum access how)
     return sk_thread_join(t);
 }
 
+/*
+ * Map fresh memory at an address of this test's own, far above where placement
+ * searches, so that a hole a test punches is never filled by someone else's
+ * mapping (a probe thread's stack, say) before the test looks at it.
+ */
 static uint64_t map_new(uint64_t size, uint32_t prot, sk_handle_t *mem)
 {
+    static uint64_t next = 0x600000000000ull;
     uint64_t a = 0;
     if (sk_memory_create(size, 0, mem) != SK_OK)
         return 0;
-    if (sk_space_map(SK_THIS_SPACE, *mem, 0, 0, size, prot, &a) != SK_OK)
+    if (sk_space_map(SK_THIS_SPACE, *mem, 0, next, size, prot | SK_MAP_FIXED, &a) != SK_OK)
         return 0;
+    next += size + (1ull << 30);
     return a;
 }
 

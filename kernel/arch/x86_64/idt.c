@@ -44,6 +44,9 @@ void idt_init(void)
             .off_hi = (uint32_t)(a >> 32),
         };
     }
+    /* int3 and into may be used from user mode (breakpoints, overflow checks) */
+    idt[3].type = 0xee;
+    idt[4].type = 0xee;
     idt[8].ist = IST_DOUBLE_FAULT;
     idt[2].ist = IST_NMI;
     idt[18].ist = IST_MACHINE_CHECK;

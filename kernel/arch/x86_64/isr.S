@@ -1020,7 +1020,9 @@ isr_common:
         testb $3, 24(%rsp)
         jz 1f
         swapgs
-1:      pushq %rax
+1:      pushq $2                /* rflags reset: AC (a usercopy's SMAP window) and DF clear */
+        popfq
+        pushq %rax
         pushq %rbx
         pushq %rcx
         pushq %rdx

@@ -95,6 +95,17 @@ void vm_init(void)
     map_image(__text_start, __text_end, VM_EXEC);
     map_image(__rodata_start, __rodata_end, 0);
     map_image(__data_start, __kernel_end, VM_WRITE);
+    /* Every upper-half slot gets its PDPT now (1 MiB at most) and keeps it: user
+       address spaces copy these entries once, so a kernel mapping made later
+       under any slot reaches every space. */
+    for (int i = PT_ENTRIES / 2; i < PT_ENTRIES; i++) {
+        if (pml4[i])
+            continue;
+        uint64_t p = pmm_alloc(0, PMM_LOW | PMM_ZERO);
+        if (!p)
+            panic("vm: no memory for kernel page tables");
+        pml4[i] = p | PTE_P | PTE_W;
+    }
     vm_cpu_init();
     paging_set_live();
     log_debug("vm: kernel tables at 0x%lx, NX %s", vm_pml4, vm_nx_supported() ? "on" : "off");

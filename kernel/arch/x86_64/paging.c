@@ -16,7 +16,7 @@
 
 struct spinlock vm_lock = SPINLOCK_INIT;
 uint64_t vm_pml4;
-static int nx_ok, pat_ok, tables_live;
+static int nx_ok, pat_ok, smep_ok, smap_ok, tables_live;
 
 static uint64_t *table(uint64_t entry)
 {
@@ -249,6 +249,12 @@ void paging_detect(void)
     }
     cpuid(1, 0, &a, &b, &c, &d);
     pat_ok = (d >> 16) & 1;
+    cpuid(0, 0, &a, &b, &c, &d);
+    if (a >= 7) {
+        cpuid(7, 0, &a, &b, &c, &d);
+        smep_ok = (b >> 7) & 1;
+        smap_ok = (b >> 20) & 1;
+    }
 }
 
 void vm_cpu_init(void)
@@ -260,7 +266,25 @@ void vm_cpu_init(void)
         wrmsr(MSR_PAT, PAT_VALUE);
     }
     write_cr0(read_cr0() | CR0_WP);
+    /* The kernel never runs user pages (SMEP) and reads or writes them only
+       inside copy_from_user / copy_to_user, between stac and clac (SMAP). */
+    uint64_t cr4 = read_cr4();
+    if (smep_ok)
+        cr4 |= CR4_SMEP;
+    if (smap_ok)
+        cr4 |= CR4_SMAP;
+    write_cr4(cr4);
     write_cr3(vm_pml4);
+}
+
+int vm_smap_enabled(void)
+{
+    return smap_ok;
+}
+
+int vm_smep_enabled(void)
+{
+    return smep_ok;
 }
 
 uint64_t vm_kernel_pml4_phys(void)

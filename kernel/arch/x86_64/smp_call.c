@@ -53,6 +53,12 @@ static void serve_calls(void)
     }
 }
 
+void smp_call_poll(void)
+{
+    if (!irq_enabled())
+        serve_calls();
+}
+
 static void call_vector(struct trap_frame *tf)
 {
     (void)tf;

@@ -31,7 +31,10 @@ enum buddy_state {
 
 struct buddy_page {
     uint32_t next;  /* free head: next in list; tagged tail: index of its head */
-    uint32_t prev;  /* free head: previous in list */
+    union {
+        uint32_t prev;  /* free head: previous in list */
+        uint32_t owner; /* allocated frame: free for the owner's use (see pmm_frame_word) */
+    };
     uint8_t state;  /* enum buddy_state */
     uint8_t order;  /* heads: block order */
     uint8_t tag;    /* allocated frames: owner tag (0 = untagged) */
@@ -84,6 +87,12 @@ int buddy_free(struct buddy *b, uint64_t pfn, unsigned order);
  */
 int buddy_block_of(const struct buddy *b, uint64_t pfn, uint64_t *head, unsigned *order,
                    uint8_t *tag);
+/* True if pfn is in the span and handed to the allocator (free or allocated). */
+static inline int buddy_managed(const struct buddy *b, uint64_t pfn)
+{
+    return pfn >= b->base_pfn && pfn - b->base_pfn < b->npages &&
+           b->pages[pfn - b->base_pfn].state != BUDDY_RESERVED;
+}
 /* True if pfn lies in the span (managed or not). */
 static inline int buddy_spans(const struct buddy *b, uint64_t pfn)
 {

@@ -15,7 +15,10 @@ struct thread;
  * SK_ERR_FAULT, or SK_ERR_DEAD (the thread is being killed).
  */
 sk_error_t futex_wait_user(uint64_t uaddr, uint64_t expected, uint64_t timeout_ns);
-/* Wake up to count waiters on the word at uaddr (current space); returns how many, or 0. */
-uint32_t futex_wake_user(uint64_t uaddr, uint32_t count);
+/*
+ * Wake up to count waiters on the word at uaddr (current space); *woken says how many.
+ * Returns SK_OK, SK_ERR_ALIGNMENT or SK_ERR_FAULT (not mapped).
+ */
+sk_error_t futex_wake_user(uint64_t uaddr, uint32_t count, uint32_t *woken);
 /* Take t off whatever futex it waits on (it is being killed). */
 void futex_cancel_wait(struct thread *t);

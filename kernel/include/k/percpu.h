@@ -11,6 +11,7 @@
 #define MAX_CPUS 64
 
 struct thread;
+struct vm_space;
 
 /* One CPU's run queue: a FIFO per priority and a bitmap of the non-empty ones. */
 struct runqueue {
@@ -39,6 +40,8 @@ struct cpu {
     struct gdt_cpu gdt;        /* this CPU's GDT and TSS */
     uint64_t lapic_ticks_per_ms;
     volatile uint64_t ipi_count;
+    struct vm_space *space;    /* user address space in CR3, NULL for the kernel tables
+                                  (set by vm_space_activate) */
 };
 
 #define CPU_OFF_KSTACK_TOP 8

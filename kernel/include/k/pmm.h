@@ -58,6 +58,21 @@ void pmm_free_pages(uint64_t phys, unsigned order);
  */
 int pmm_block_of(uint64_t phys, uint64_t *head, unsigned *order, unsigned *tag);
 
+/*
+ * A 32-bit word of PMM metadata that the owner of an allocated frame may use
+ * as it likes while the frame stays allocated (user memory keeps each frame's
+ * share count there). The PMM overwrites it once the frame is freed.
+ * Returns NULL if phys is outside the managed span. Lock-free: callers use
+ * atomic operations on the word.
+ */
+uint32_t *pmm_frame_word(uint64_t phys);
+/*
+ * True if any frame of [phys, phys + size) is managed by the PMM (free or
+ * allocated), i.e. is not firmware, kernel image, boot module or hole.
+ * Lock-free (which frames are managed never changes after pmm_init).
+ */
+int pmm_manages(uint64_t phys, uint64_t size);
+
 /* Free frames now / frames managed in total. Lock-free reads. */
 uint64_t pmm_free_count(void);
 uint64_t pmm_total_count(void);

@@ -77,6 +77,8 @@ void sched_yield(void);
  * queueing it where a waker will find it. Returns when woken.
  */
 void sched_block(void);
+/* Sleep for at least ns nanoseconds (kernel threads; uses the thread's wait timer). */
+void sched_sleep_ns(uint64_t ns);
 /* Make t runnable (from BLOCKED or NEW). Returns 1 if this call woke it. Any context. */
 int sched_wake(struct thread *t);
 /* Called on the way back to user mode with interrupts off: switch if asked, die if killed. */

@@ -23,6 +23,12 @@ void smp_send_ipi_others(unsigned vector);
  */
 int smp_call(unsigned cpu, void (*fn)(void *), void *arg, int wait);
 /*
+ * Run the cross-CPU calls queued for this CPU now. Interrupts must be off.
+ * For spin-waits with interrupts disabled on a lock whose holder may itself
+ * be waiting for this CPU to run a call (TLB shootdown under the VM locks).
+ */
+void smp_call_poll(void);
+/*
  * Boot CPU, once, before smp_boot: install the call IPI handler, the NMI hook
  * that halts a CPU while another panics, and panic_stop_others.
  */

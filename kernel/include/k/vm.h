@@ -52,12 +52,16 @@ void vm_unmap_range(uint64_t virt, size_t size);
 int vm_query(uint64_t virt, uint64_t *phys, unsigned *flags);
 
 /*
- * Per-CPU paging setup (EFER.NXE, PAT, CR0.WP, CR3 = kernel tables). Every
+ * Per-CPU paging setup (EFER.NXE, PAT, CR0.WP, CR4.SMEP/SMAP when the CPU
+ * has them, CR3 = kernel tables). Every
  * CPU calls it once; a trampoline that loads the kernel PML4 itself must set
  * EFER.NXE first when vm_nx_supported() says so.
  */
 void vm_cpu_init(void);
 /* Physical address of the kernel PML4 (always below 4 GiB, so 32-bit trampolines can load it). */
 uint64_t vm_kernel_pml4_phys(void);
+/* True if every CPU runs with SMAP / SMEP on (the CPU supports them). */
+int vm_smap_enabled(void);
+int vm_smep_enabled(void);
 /* True if page tables use the NX bit (the CPU supports it). */
 int vm_nx_supported(void);

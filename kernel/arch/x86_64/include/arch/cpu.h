@@ -54,3 +54,7 @@ static inline void irq_restore(uint64_t f) { if (f & (1 << 9)) irq_enable(); }
 #define MSR_APIC_BASE     0x1b
 #define MSR_PAT           0x277
 #define EFER_NXE          (1u << 11)
+#define CR4_SMEP          (1ull << 20)
+#define CR4_SMAP          (1ull << 21)
+#define RFLAGS_IF         (1ull << 9)
+#define RFLAGS_AC         (1ull << 18)
