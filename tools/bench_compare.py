@@ -34,7 +34,10 @@ def parse_lines(text, prefix="bench"):
     """
     figures = {}
     for line in text.replace("\r", "").splitlines():
-        parts = line.strip().split()
+        line = line.strip()
+        if line.startswith("| "):  # a user program's line on the kernel console
+            line = line[2:]
+        parts = line.split()
         if len(parts) != 4 or parts[0] != prefix:
             continue
         try:
