@@ -153,6 +153,12 @@ static void schedule(void)
         prev->state = THREAD_RUNNING;
         if (waiting)
             kick_idle(c);
+        /* a new slice: a running thread always has a slice timer, so that threads
+           queued behind it later (wakers do not interrupt equal priorities) get a turn */
+        if (prev != c->idle) {
+            timer_cancel(&c->slice_timer);
+            timer_arm(&c->slice_timer, clock_ns() + SCHED_SLICE_NS, slice_expired, NULL);
+        }
         return;
     }
     if (requeued || waiting)
