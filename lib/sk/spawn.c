@@ -108,16 +108,22 @@ static sk_error_t build(const uint8_t *elf, const struct elf_image *im,
         if ((e = load_segment(b->space, elf, &im->seg[i])) != SK_OK)
             return e;
 
-    /* Stack: rsp = top - 8, so the entry sees rsp = 8 mod 16 as after a call. */
+    /* Stack: rsp = top - 8, so the entry sees rsp = 8 mod 16 as after a call. Below it, a
+       guard page with no access, so that an overflow faults instead of running into
+       whatever is mapped underneath. */
     uint64_t stack_size = sk_page_round_up(a->stack_size ? a->stack_size : SK_SPAWN_STACK_DEFAULT);
     sk_handle_t stack_mem;
     uint64_t stack;
-    if ((e = sk_memory_create(stack_size, 0, &stack_mem)) != SK_OK)
+    if ((e = sk_memory_create(stack_size + SK_PAGE_SIZE, 0, &stack_mem)) != SK_OK)
         return e;
-    e = sk_space_map(b->space, stack_mem, 0, 0, stack_size, SK_PROT_READ | SK_PROT_WRITE, &stack);
+    e = sk_space_map(b->space, stack_mem, 0, 0, stack_size + SK_PAGE_SIZE,
+                     SK_PROT_READ | SK_PROT_WRITE, &stack);
     sk_handle_close(stack_mem);
+    if (e == SK_OK)
+        e = sk_space_protect(b->space, stack, SK_PAGE_SIZE, 0);
     if (e != SK_OK)
         return e;
+    stack += SK_PAGE_SIZE;
 
     /* Control block, mapped in the child and here. */
     uint64_t caddr, paddr;

@@ -49,8 +49,11 @@ sk_error_t sk_thread_spawn(sk_thread_fn fn, void *arg, size_t stack_size, struct
         return SK_ERR_NO_MEMORY;
     t->fn = fn;
     t->arg = arg;
-    t->stack_size = sk_page_round_up(stack_size ? stack_size : 64 * 1024);
+    /* the stack's lowest page is a guard: no access, so an overflow faults */
+    t->stack_size = sk_page_round_up(stack_size ? stack_size : 64 * 1024) + SK_PAGE_SIZE;
     sk_error_t e = sk_mem_map_anon(t->stack_size, SK_PROT_READ | SK_PROT_WRITE, &t->stack, NULL);
+    if (e == SK_OK && (e = sk_space_protect(SK_THIS_SPACE, (uint64_t)t->stack, SK_PAGE_SIZE, 0)))
+        sk_mem_unmap(t->stack, t->stack_size);
     if (e != SK_OK) {
         sk_free(t);
         return e;

@@ -81,6 +81,34 @@ static const struct {
     {"bad_stack", do_bad_stack, 14, 14},
 };
 
+/* Recurse until the stack runs out: the guard page below it must stop the thread. */
+static volatile uint64_t recurse_limit = UINT64_MAX; /* never reached: it just looks finite */
+
+static __attribute__((noinline)) uint64_t recurse(uint64_t depth)
+{
+    volatile uint8_t frame[256];
+    frame[0] = (uint8_t)depth;
+    if (depth >= recurse_limit)
+        return frame[0];
+    return recurse(depth + 1) + frame[0];
+}
+
+static int do_overflow(void *a)
+{
+    (void)a;
+    return (int)recurse(0);
+}
+
+SK_TEST(stack_overflow_hits_guard)
+{
+    static volatile uint64_t canary[512] __attribute__((aligned(4096)));
+    canary[0] = 0x5a5a;
+    struct sk_thread *t;
+    SK_ASSERT_OK(sk_thread_spawn(do_overflow, NULL, 16 * 1024, &t));
+    SK_EXPECT_EQ(sk_thread_join(t), SK_EXIT_DONE | SK_EXIT_FAULT | (14ull << 32));
+    SK_EXPECT_EQ(canary[0], 0x5a5a);
+}
+
 SK_TEST(faulting_threads_die)
 {
     for (unsigned i = 0; i < sizeof faults / sizeof faults[0]; i++) {

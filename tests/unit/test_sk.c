@@ -17,7 +17,7 @@ enum { MAXH = 512, MAXMEM = 256, MAXMAP = 256, MAXTHR = 16 };
 
 static struct { int live, type, idx; uint32_t rights; } H[MAXH];
 static struct { uint64_t size; uint8_t *data; } M[MAXMEM];
-static struct { int live, space, mem; uint64_t addr, len, off; uint32_t prot; } MP[MAXMAP];
+static struct { int live, space, mem; uint64_t addr, len, off; uint32_t prot; int guarded; } MP[MAXMAP];
 static struct { struct sk_thread_create tc; int universe, space; } T[MAXTHR];
 static struct { int universe, mem; uint32_t rights; } X[16];
 static int nh, nm, nspaces, nuniverses, nthreads, nx, ncreates, fail_at;
@@ -196,6 +196,20 @@ sk_error_t sk_syscall6(uint64_t num, uint64_t a0, uint64_t a1, uint64_t a2, uint
             }
         return SK_OK;
     }
+    case SK_SYS_space_protect: {
+        /* lib/sk only protects the guard page at the bottom of a stack mapping */
+        int s;
+        if ((e = resolve(a0, SK_OBJ_SPACE, &s, &rights)))
+            return e;
+        int i = find_map(s, a1);
+        if (i < 0 || a1 + a2 > MP[i].addr + MP[i].len)
+            return SK_ERR_NOT_FOUND;
+        ck_assert_uint_eq(a1, MP[i].addr);
+        ck_assert_uint_eq(a2, 4096);
+        ck_assert_uint_eq(a3, 0);
+        MP[i].guarded = 1;
+        return SK_OK;
+    }
     case SK_SYS_thread_create: {
         int u, s;
         if ((e = resolve(a0, SK_OBJ_UNIVERSE, &u, &rights)) || (e = resolve(a1, SK_OBJ_SPACE, &s, &rights)))
@@ -294,7 +308,8 @@ START_TEST(sk_spawn_layout)
     ck_assert_int_ge(sm, 0);
     ck_assert_uint_eq(MP[sm].prot, SK_PROT_READ | SK_PROT_WRITE);
     ck_assert_uint_eq(MP[sm].addr + MP[sm].len, tc->stack + 8);
-    ck_assert_uint_eq(MP[sm].len, SK_SPAWN_STACK_DEFAULT);
+    ck_assert_uint_eq(MP[sm].len, SK_SPAWN_STACK_DEFAULT + 4096); /* and a guard page */
+    ck_assert_int_eq(MP[sm].guarded, 1);
 
     /* Start info at the thread's rdi, argv and strings in child memory. */
     const struct sk_start_info *si = child_ptr(cs, tc->arg);
@@ -391,7 +406,8 @@ START_TEST(sk_threads)
     int sm = find_map(0, tc->stack);
     ck_assert_int_ge(sm, 0);
     ck_assert_uint_eq(MP[sm].addr + MP[sm].len, tc->stack + 8);
-    ck_assert_uint_eq(MP[sm].len, 12288);
+    ck_assert_uint_eq(MP[sm].len, 12288 + 4096); /* 10000 bytes in pages, and a guard page */
+    ck_assert_int_eq(MP[sm].guarded, 1);
     ck_assert_uint_eq(tc->arg, (uint64_t)t);
     ck_assert_ptr_eq((const void *)tc->exit_word, (const void *)sk_thread_exit_word(t));
     ck_assert_uint_eq(tc->exit_word % 8, 0);
