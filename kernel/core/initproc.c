@@ -163,10 +163,15 @@ sk_error_t initproc_start(void (*on_exit)(struct thread *t, uint64_t status), st
     if (!err)
         err = load_segments(s, e.data, &img);
     uint64_t stack_addr = 0, cb_addr = 0, cb_size = 0;
+    /* the stack, with a no-access guard page below it */
     if (!err)
-        err = memobj_create_anon(STACK_SIZE, 0, &stack);
+        err = memobj_create_anon(STACK_SIZE + SK_PAGE_SIZE, 0, &stack);
     if (!err)
-        err = vm_space_map(s, stack, 0, &stack_addr, STACK_SIZE, SK_PROT_READ | SK_PROT_WRITE);
+        err = vm_space_map(s, stack, 0, &stack_addr, STACK_SIZE + SK_PAGE_SIZE,
+                           SK_PROT_READ | SK_PROT_WRITE);
+    if (!err)
+        err = vm_space_protect(s, stack_addr, SK_PAGE_SIZE, 0);
+    stack_addr += SK_PAGE_SIZE;
     sk_handle_t h_arch = 0, h_hw = 0;
     if (!err)
         err = archive_object(s, mod, &arch);
