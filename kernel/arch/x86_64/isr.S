@@ -1,4 +1,6 @@
 /* Interrupt entry stubs (generated shape): push a uniform trap frame and call isr_dispatch. */
+#include <arch/frame.h>
+
         .text
 isr_stub_0:
         pushq $0
@@ -1022,21 +1024,7 @@ isr_common:
         swapgs
 1:      pushq $2                /* rflags reset: AC (a usercopy's SMAP window) and DF clear */
         popfq
-        pushq %rax
-        pushq %rbx
-        pushq %rcx
-        pushq %rdx
-        pushq %rsi
-        pushq %rdi
-        pushq %rbp
-        pushq %r8
-        pushq %r9
-        pushq %r10
-        pushq %r11
-        pushq %r12
-        pushq %r13
-        pushq %r14
-        pushq %r15
+        PUSH_GPRS
         cld
         movq %rsp, %rdi
         movq %rsp, %rbp
@@ -1046,21 +1034,7 @@ isr_common:
 /* Return through the trap frame at rsp (also the first entry of a new user thread). */
         .global isr_return
 isr_return:
-        popq %r15
-        popq %r14
-        popq %r13
-        popq %r12
-        popq %r11
-        popq %r10
-        popq %r9
-        popq %r8
-        popq %rbp
-        popq %rdi
-        popq %rsi
-        popq %rdx
-        popq %rcx
-        popq %rbx
-        popq %rax
+        POP_GPRS
         addq $16, %rsp
         testb $3, 8(%rsp)
         jz 2f

@@ -5,11 +5,8 @@
  * Return is by sysret when the frame's rip is a canonical user address
  * (always, unless an observer changed it), otherwise by iret.
  */
-#define SEL_UDATA_RPL3 0x23
-#define SEL_UCODE_RPL3 0x2b
-#define SYSCALL_VECTOR 0x100
-#define CPU_OFF_KSTACK_TOP 8
-#define CPU_OFF_USER_RSP 16
+#include <arch/frame.h>
+#include <arch/gdt.h>
 
         .text
         .global syscall_entry
@@ -17,47 +14,19 @@ syscall_entry:
         swapgs
         movq %rsp, %gs:CPU_OFF_USER_RSP
         movq %gs:CPU_OFF_KSTACK_TOP, %rsp
-        pushq $SEL_UDATA_RPL3
+        pushq $(SEL_UDATA | 3)
         pushq %gs:CPU_OFF_USER_RSP
         pushq %r11
-        pushq $SEL_UCODE_RPL3
+        pushq $(SEL_UCODE | 3)
         pushq %rcx
         pushq $0
         pushq $SYSCALL_VECTOR
-        pushq %rax
-        pushq %rbx
-        pushq %rcx
-        pushq %rdx
-        pushq %rsi
-        pushq %rdi
-        pushq %rbp
-        pushq %r8
-        pushq %r9
-        pushq %r10
-        pushq %r11
-        pushq %r12
-        pushq %r13
-        pushq %r14
-        pushq %r15
+        PUSH_GPRS
         cld
         movq %rsp, %rdi
         xorl %ebp, %ebp
         call syscall_dispatch       /* returns with interrupts off */
-        popq %r15
-        popq %r14
-        popq %r13
-        popq %r12
-        popq %r11
-        popq %r10
-        popq %r9
-        popq %r8
-        popq %rbp
-        popq %rdi
-        popq %rsi
-        popq %rdx
-        popq %rcx
-        popq %rbx
-        popq %rax
+        POP_GPRS
         addq $16, %rsp
         /* rsp -> rip, cs, rflags, rsp, ss. sysret needs a canonical user rip. */
         movq (%rsp), %rcx

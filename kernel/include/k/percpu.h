@@ -5,6 +5,7 @@
 #pragma once
 #include <stdint.h>
 #include <arch/gdt.h>
+#include <arch/frame.h>
 #include <k/spinlock.h>
 #include <k/timer.h>
 
@@ -43,9 +44,6 @@ struct cpu {
     struct vm_space *space;    /* user address space in CR3, NULL for the kernel tables
                                   (set by vm_space_activate) */
 };
-
-#define CPU_OFF_KSTACK_TOP 8
-#define CPU_OFF_USER_RSP 16
 
 extern struct cpu cpus[MAX_CPUS];
 extern uint32_t cpu_count;        /* CPUs found in the MADT (or 1) */

@@ -1,6 +1,5 @@
 /* GDT and TSS layout. Selector order fits syscall/sysret (see docs/boot.md). */
 #pragma once
-#include <stdint.h>
 
 #define SEL_KCODE 0x08
 #define SEL_KDATA 0x10
@@ -13,6 +12,9 @@
 #define IST_NMI 2
 #define IST_MACHINE_CHECK 3
 #define IST_STACK_SIZE 4096
+
+#ifndef __ASSEMBLER__
+#include <stdint.h>
 
 struct tss {
     uint32_t reserved0;
@@ -33,3 +35,4 @@ struct gdt_cpu {
 
 /* Build and load this CPU's GDT and TSS, reload segments. */
 void gdt_load(struct gdt_cpu *g);
+#endif
