@@ -42,7 +42,21 @@
     X(thread_set_base, 21, 2) \
     X(futex_wait, 22, 3) \
     X(futex_wake, 23, 2) \
-    X(thread_kill, 24, 1)
+    X(thread_kill, 24, 1) \
+    X(queue_create, 25, 1) \
+    X(queue_drive, 26, 3) \
+    X(queue_alert, 27, 1) \
+    X(event_create, 28, 1) \
+    X(event_raise, 29, 2) \
+    X(thread_stats, 30, 2) \
+    X(thread_interrupt, 31, 1) \
+    X(thread_resume, 32, 1) \
+    X(thread_get_regs, 33, 4) \
+    X(thread_set_regs, 34, 4) \
+    X(irq_create, 35, 3) \
+    X(irq_ack, 36, 2) \
+    X(irq_nack, 37, 2) \
+    X(ioport_grant, 38, 3)
 
 enum sk_syscall {
 #define SK_SYSCALL_ENUM(name, index, nargs) SK_SYS_##name = SK_SYSCALL_BASE + index,
@@ -50,7 +64,7 @@ enum sk_syscall {
 #undef SK_SYSCALL_ENUM
 };
 
-#define SK_SYSCALL_COUNT 25
+#define SK_SYSCALL_COUNT 39
 
 /* log: longest message */
 #define SK_LOG_MAX 1024
@@ -114,3 +128,12 @@ struct sk_start_info {
     uint64_t argv;           /* user address of argc string pointers */
 };
 _Static_assert(sizeof(struct sk_start_info) == 48, "sk_start_info layout");
+
+/* thread_stats */
+struct sk_thread_stats {
+    uint64_t syscalls;     /* native system calls made by the thread */
+    uint64_t switches;     /* times it was switched to */
+    uint64_t cpu;          /* CPU it last ran on */
+    uint64_t reserved;
+};
+_Static_assert(sizeof(struct sk_thread_stats) == 32, "sk_thread_stats layout");

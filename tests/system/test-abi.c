@@ -171,7 +171,21 @@ static struct fixture {
     X(futex_wake, SK_OK, SK_OK, 0, F.futex, 1, 0, 0, 0, 0) \
     X(thread_kill, SK_ERR_BAD_HANDLE, SK_ERR_BAD_HANDLE, 0, BAD, 0, 0, 0, 0, 0) \
     X(thread_kill, SK_ERR_WRONG_TYPE, SK_ERR_WRONG_TYPE, 0, F.mem, 0, 0, 0, 0, 0) \
-    X(thread_kill, SK_ERR_NO_RIGHTS, SK_ERR_NO_RIGHTS, 0, F.thread_ro, 0, 0, 0, 0, 0)
+    X(thread_kill, SK_ERR_NO_RIGHTS, SK_ERR_NO_RIGHTS, 0, F.thread_ro, 0, 0, 0, 0, 0) \
+    X(queue_create, SK_ERR_FAULT, SK_ERR_FAULT, 0, F.unmapped, 0, 0, 0, 0, 0) \
+    X(queue_drive, SK_ERR_BAD_HANDLE, SK_ERR_BAD_HANDLE, 0, BAD, 0, 0, 0, 0, 0) \
+    X(queue_alert, SK_ERR_BAD_HANDLE, SK_ERR_BAD_HANDLE, 0, BAD, 0, 0, 0, 0, 0) \
+    X(event_create, SK_ERR_INVALID, SK_ERR_INVALID, 0, 99, 0, 0, 0, 0, 0) \
+    X(event_raise, SK_ERR_BAD_HANDLE, SK_ERR_BAD_HANDLE, 0, BAD, 1, 0, 0, 0, 0) \
+    X(thread_stats, SK_ERR_BAD_HANDLE, SK_ERR_BAD_HANDLE, 0, BAD, F.page, 0, 0, 0, 0) \
+    X(thread_interrupt, SK_ERR_BAD_HANDLE, SK_ERR_BAD_HANDLE, 0, BAD, 0, 0, 0, 0, 0) \
+    X(thread_resume, SK_ERR_BAD_HANDLE, SK_ERR_BAD_HANDLE, 0, BAD, 0, 0, 0, 0, 0) \
+    X(thread_get_regs, SK_ERR_BAD_HANDLE, SK_ERR_BAD_HANDLE, 0, BAD, 0, F.page, 8, 0, 0) \
+    X(thread_set_regs, SK_ERR_BAD_HANDLE, SK_ERR_BAD_HANDLE, 0, BAD, 0, F.page, 8, 0, 0) \
+    X(irq_create, SK_ERR_BAD_HANDLE, SK_ERR_BAD_HANDLE, 0, BAD, 4, 0, 0, 0, 0) \
+    X(irq_ack, SK_ERR_BAD_HANDLE, SK_ERR_BAD_HANDLE, 0, BAD, 0, 0, 0, 0, 0) \
+    X(irq_nack, SK_ERR_BAD_HANDLE, SK_ERR_BAD_HANDLE, 0, BAD, 0, 0, 0, 0, 0) \
+    X(ioport_grant, SK_ERR_BAD_HANDLE, SK_ERR_BAD_HANDLE, 0, BAD, 0x3f8, 8, 0, 0, 0)
 
 /* Every system call has at least one row (the list has fewer than 64 calls). */
 _Static_assert(SK_SYSCALL_COUNT < 64, "widen the coverage mask");
