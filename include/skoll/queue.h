@@ -33,7 +33,7 @@
     X(observe, 8) \
     X(irq_await, 9)
 
-enum sk_op {
+enum sk_opcode { /* (not "enum sk_op": the runtime's struct sk_op has that tag) */
 #define SK_OP_ENUM(name, code) SK_OP_##name = code,
     SK_OPS(SK_OP_ENUM)
 #undef SK_OP_ENUM
