@@ -73,6 +73,14 @@ fail:
 
 void sk_queue_close(struct sk_queue *q)
 {
+    /* every op of this queue becomes idle again, so its memory can be reused or freed */
+    for (uint32_t i = 0; q->live.slot && i <= q->live.mask; i++)
+        if (q->live.slot[i])
+            ((struct sk_op *)q->live.slot[i])->state = SK_OPSTATE_IDLE;
+    for (struct sk_op *op = q->backlog; op; op = op->next)
+        op->state = SK_OPSTATE_IDLE;
+    for (struct sk_op *op = q->local; op; op = op->next)
+        op->state = SK_OPSTATE_IDLE;
     if (q->hdr)
         sk_space_unmap(SK_THIS_SPACE, (uint64_t)q->hdr, q->size);
     if (q->memory)

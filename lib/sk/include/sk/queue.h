@@ -81,7 +81,7 @@ struct sk_queue {
  * Returns SK_OK or the error of queue_create / space_map / the heap.
  */
 sk_error_t sk_queue_open(struct sk_queue *q, uint32_t sq_entries, uint32_t cq_entries);
-/* Unmap and close. Ops still in flight are forgotten (their callbacks never run). */
+/* Unmap and close. Ops still in flight are forgotten: idle again, their callbacks never run. */
 void sk_queue_close(struct sk_queue *q);
 
 /* Fill op (opcode, args zeroed, callback); does not submit. */
