@@ -26,6 +26,7 @@
 #include <k/heap.h>
 #include <k/clock.h>
 #include <k/spinlock.h>
+#include <k/panic.h>
 #include <base/string.h>
 #include <arch/layout.h>
 
@@ -47,6 +48,13 @@ struct queue {
 };
 
 static struct slab_cache *op_cache;
+
+void queue_init(void)
+{
+    op_cache = slab_cache_create("async_op", sizeof(struct async_op), 64);
+    if (!op_cache)
+        panic("queue: no memory for the operation cache");
+}
 
 static void queue_destroy(struct kobject *o)
 {
@@ -321,10 +329,8 @@ SYSCALL_DEFINE(queue_create)
     uint64_t size = cq_off + (uint64_t)p.cq_entries * sizeof(struct sk_cqe);
     size = (size + SK_PAGE_SIZE - 1) & ~(uint64_t)(SK_PAGE_SIZE - 1);
 
-    if (!op_cache)
-        op_cache = slab_cache_create("async_op", sizeof(struct async_op), 64);
     struct queue *q = kzalloc(sizeof *q);
-    if (!q || !op_cache) {
+    if (!q) {
         kfree(q);
         return SK_ERR_NO_MEMORY;
     }
