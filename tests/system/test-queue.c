@@ -215,7 +215,7 @@ SK_TEST(event_wakes_drive_across_threads)
     struct sk_thread *t;
     SK_ASSERT_OK(sk_thread_spawn(waker_thread, &w, 0, &t));
     uint64_t lat[32];
-    struct sk_op op;
+    struct sk_op op = {0};
     for (int i = 0; i < w.rounds; i++) {
         woke_at = 0;
         SK_ASSERT_OK(sk_op_event(&q, &op, w.event, (uint64_t)i, on_woken));
