@@ -20,23 +20,9 @@
         return SK_ERR_UNSUPPORTED; \
     }
 
-PENDING_SYSCALL(queue_create)
-PENDING_SYSCALL(queue_drive)
-PENDING_SYSCALL(queue_alert)
-PENDING_SYSCALL(event_create)
-PENDING_SYSCALL(event_raise)
-PENDING_SYSCALL(thread_stats)
 PENDING_SYSCALL(thread_interrupt)
 PENDING_SYSCALL(thread_resume)
 PENDING_SYSCALL(thread_get_regs)
 PENDING_SYSCALL(thread_set_regs)
 
-PENDING_OP(nop)
-PENDING_OP(clock_await)
-PENDING_OP(event_await)
-PENDING_OP(cancel)
-PENDING_OP(mem_protect)
-PENDING_OP(mem_read)
-PENDING_OP(mem_write)
-PENDING_OP(mem_fork)
 PENDING_OP(observe)

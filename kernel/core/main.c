@@ -145,6 +145,7 @@ void kmain(uint32_t proto, uint32_t info_phys)
     syscall_init_cpu();
     sched_init();
     sched_start_cpu();
+    reaper_init();
     if (!kthread_create(kmain_thread, NULL, 8, "kmain"))
         panic("cannot start the kmain thread");
     irq_enable();

@@ -41,6 +41,7 @@ void syscall_dispatch(struct trap_frame *tf);
 void syscall_dispatch(struct trap_frame *tf)
 {
     irq_enable();
+    current_thread()->syscalls++;
     uint64_t nr = tf->rax - SK_SYSCALL_BASE, ret = 0;
     sk_error_t err = SK_ERR_UNSUPPORTED;
     if (tf->rax >= SK_SYSCALL_BASE && nr < SK_SYSCALL_COUNT)
