@@ -66,3 +66,6 @@ SK_OPS(ASYNC_DECLARE)
 int async_complete(struct async_op *op, sk_error_t error, uint64_t value, uint64_t value2);
 int async_complete_data(struct async_op *op, sk_error_t error, uint64_t value, uint64_t value2,
                         const void *data, size_t length);
+
+/* Boot, once, after the heap: the operation cache. */
+void queue_init(void);
