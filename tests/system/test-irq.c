@@ -331,7 +331,7 @@ SK_TEST(intx_ack)
     for (uint32_t round = 0; round < 5; round++) {
         uint32_t bit = 1u << (round + 1);
         edu_raise(bit);
-        uint64_t seq;
+        uint64_t seq = 0;
         SK_ASSERT_EQ(await_irq(intx, intx_seq, tags++, 2000 * MS, &seq, NULL), SK_OK);
         SK_EXPECT_EQ(seq, intx_seq + 1);
         SK_EXPECT_EQ(edu_status(), bit);
@@ -341,7 +341,7 @@ SK_TEST(intx_ack)
         SK_EXPECT_OK(sk_irq_ack(intx, seq));
     }
     /* an await for a sequence already passed completes at once */
-    uint64_t seq;
+    uint64_t seq = 0;
     SK_EXPECT_EQ(await_irq(intx, intx_seq - 1, tags++, 1000 * MS, &seq, NULL), SK_OK);
     SK_EXPECT_EQ(seq, intx_seq);
 }
@@ -381,7 +381,7 @@ SK_TEST(answer_timeout)
     if (!intx)
         return;
     edu_raise(0x200);
-    uint64_t seq, t0, t1;
+    uint64_t seq = 0, t0 = 0, t1 = 0;
     SK_ASSERT_EQ(await_irq(intx, intx_seq, tags++, 2000 * MS, &seq, NULL), SK_OK);
     sk_clock_get(&t0);
     SK_ASSERT_EQ(await_irq(intx, seq, tags++, 3000 * MS, &seq, NULL), SK_OK);
@@ -417,7 +417,7 @@ SK_TEST(storm)
     sk_clock_get(&start);
     uint64_t loops0 = sk_atomic_load(&helper_loops);
     do {
-        uint64_t s;
+        uint64_t s = 0;
         sk_error_t e = await_irq(intx, seq, tags++, 200 * MS, &s, &storms);
         if (e == SK_OK) {
             interrupts += s - seq;
@@ -442,7 +442,7 @@ SK_TEST(storm)
     drain();
     nstash = 0;
     edu_raise(0x800);
-    uint64_t s;
+    uint64_t s = 0;
     SK_ASSERT_EQ(await_irq(intx, seq, tags++, 3000 * MS, &s, NULL), SK_OK);
     SK_EXPECT_EQ(edu_status(), 0x800);
     edu_clear(0x800);
@@ -504,7 +504,7 @@ SK_TEST(msi)
     uint64_t seq = 0;
     for (uint32_t round = 0; round < 4; round++) {
         edu_raise(1);
-        uint64_t s;
+        uint64_t s = 0;
         SK_ASSERT_EQ(await_irq(irq, seq, tags++, 2000 * MS, &s, NULL), SK_OK);
         SK_EXPECT_EQ(s, seq + 1);
         edu_clear(1);
