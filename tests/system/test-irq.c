@@ -114,6 +114,7 @@ static uint32_t intx_gsi;            /* the GSI the edu's INTx arrives on (0: no
 static sk_handle_t intx;             /* IRQ object on it */
 static uint64_t intx_seq;            /* the last sequence number seen on intx */
 static uint64_t tags = 1;
+static int ecam_present;             /* a host bridge answered at the q35 ECAM address */
 
 static uint32_t cfg32(unsigned off) { return *(volatile uint32_t *)(cfg + off); }
 static void cfg_w32(unsigned off, uint32_t v) { *(volatile uint32_t *)(cfg + off) = v; }
@@ -150,6 +151,13 @@ static void find_edu(void)
         return;
     }
     volatile uint8_t *bus0 = ecam;
+    uint32_t host_vendor = *(volatile uint32_t *)bus0 & 0xffff; /* 00:00.0, the host bridge */
+    if (host_vendor == 0xffff || host_vendor == 0) {
+        sk_printf("test-irq: nothing answers at ECAM 0x%lx (not a q35?): device cases skipped\n",
+                  ECAM_Q35);
+        return;
+    }
+    ecam_present = 1;
     for (unsigned fn = 0; fn < 256 && !cfg; fn++) {
         uint32_t id = *(volatile uint32_t *)(bus0 + fn * 4096);
         if ((id & 0xffff) == EDU_VENDOR && id >> 16 == EDU_DEVICE)
@@ -314,10 +322,12 @@ SK_TEST(hw_handle)
     SK_EXPECT(SK_INFO_RIGHTS(info) & SK_RIGHT_MANAGE);
 }
 
-/* In the test machine (q35 + edu) the device and its line must be found. */
+/* On a q35 (ECAM present) the test machine's edu and its line must be found. */
 SK_TEST(edu_found)
 {
     setup();
+    if (!ecam_present)
+        return;
     SK_EXPECT(edu != NULL);
     SK_EXPECT(intx != 0);
 }
