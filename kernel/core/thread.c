@@ -156,6 +156,7 @@ void thread_exit(uint64_t status)
     }
     if (t->on_exit)
         t->on_exit(t, status);
+    observe_thread_exit(t, status);
     irq_disable();
     t->state = THREAD_DEAD;
     sched_yield();
@@ -170,10 +171,14 @@ void kthread_exit(int code)
 
 void thread_kill(struct thread *t)
 {
-    t->kill = 1;
+    /* a full barrier between the store and the load of the state: a thread stopping for
+       an observer sets its state, then looks at kill (kernel/core/observe.c) */
+    __atomic_store_n(&t->kill, 1, __ATOMIC_SEQ_CST);
     int state = __atomic_load_n(&t->state, __ATOMIC_ACQUIRE);
     if (state == THREAD_NEW) {
         /* never started: it just never will (thread_start refuses killed threads) */
+        if (t->space)
+            observe_thread_exit(t, SK_EXIT_DONE | SK_EXIT_KILLED);
         return;
     }
     if (state == THREAD_BLOCKED) {
@@ -194,6 +199,12 @@ void thread_reap(struct thread *t)
     t->space = NULL;
     t->universe = NULL;
     kobj_put(&t->obj);
+}
+
+void thread_user_fault(struct trap_frame *tf)
+{
+    if (!observe_fault(tf))
+        thread_die_from_fault(tf);
 }
 
 void thread_die_from_fault(struct trap_frame *tf)
