@@ -166,6 +166,7 @@ static void schedule(void)
     next->state = THREAD_RUNNING;
     next->on_cpu = 1;
     next->cpu = (int)c->id;
+    next->switches++;
     c->current = next;
     arch_switch_to(prev, next);
     prev = context_switch(&prev->saved_rsp, next->saved_rsp, prev);
@@ -306,7 +307,7 @@ void sched_idle_loop(void)
     }
 }
 
-static void sleep_done(struct timer *tm)
+void sched_wake_timer(struct timer *tm)
 {
     sched_wake(tm->arg);
 }
@@ -316,7 +317,7 @@ void sched_sleep_ns(uint64_t ns)
     struct thread *t = this_cpu()->current;
     uint64_t f = irq_save();
     t->state = THREAD_BLOCKED;
-    timer_arm(&t->wait_timer, clock_ns() + ns, sleep_done, t);
+    timer_arm(&t->wait_timer, clock_ns() + ns, sched_wake_timer, t);
     sched_block();
     timer_cancel(&t->wait_timer);
     irq_restore(f);

@@ -12,6 +12,7 @@
 #include <stddef.h>
 #include <skoll/errors.h>
 #include <skoll/queue.h>
+#include <k/timer.h>
 
 struct queue;
 struct thread;
@@ -31,7 +32,15 @@ struct async_op {
      */
     void (*cancel)(struct async_op *op);
     void *priv;                 /* provider data */
-    struct async_op *next;      /* provider lists (and, after completion, the queue's) */
+    struct async_op *next;      /* provider lists */
+    union {                     /* provider scratch space */
+        struct timer timer;
+        uint64_t words[8];
+    } u;
+    /* queue bookkeeping */
+    struct async_op *qnext, *qprev; /* the queue's list of ops not yet posted */
+    volatile uint32_t refs;     /* 1 until posted to the CQ, +1 while a canceller holds it */
+    int posted_overflow;        /* waiting in the overflow list */
     /* the completion, filled by async_complete*() */
     int32_t error;
     uint32_t length;
@@ -57,3 +66,6 @@ SK_OPS(ASYNC_DECLARE)
 int async_complete(struct async_op *op, sk_error_t error, uint64_t value, uint64_t value2);
 int async_complete_data(struct async_op *op, sk_error_t error, uint64_t value, uint64_t value2,
                         const void *data, size_t length);
+
+/* Boot, once, after the heap: the operation cache. */
+void queue_init(void);

@@ -30,6 +30,7 @@ struct cpu {
     struct thread *idle;       /* this CPU's idle thread (its boot context) */
     struct runqueue rq;
     volatile int need_resched;
+    int irq_depth;             /* > 0 while handling a hardware interrupt or IPI */
     volatile int idling;       /* halted in the idle loop */
     int sched_ready;           /* sched_start_cpu has run here */
     struct timer slice_timer;

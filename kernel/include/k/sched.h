@@ -46,6 +46,9 @@ struct thread {
     struct thread *rq_next;
     struct universe *universe;   /* NULL for kernel threads; weak until started */
     struct thread *unstarted_next;
+    struct thread *qwait_next;   /* a queue's list of threads sleeping in queue_drive */
+    uint64_t syscalls;           /* native system calls made (thread_stats) */
+    uint64_t switches;           /* times switched to */
     struct vm_space *space;      /* NULL for kernel threads */
     volatile int kill;           /* asked to die: acts on the way to user mode */
     int started;                 /* thread_start has been called (guarded by its lock) */
@@ -79,6 +82,8 @@ void sched_yield(void);
  * queueing it where a waker will find it. Returns when woken.
  */
 void sched_block(void);
+/* A timer callback that wakes the thread in tm->arg (for timed sleeps). */
+void sched_wake_timer(struct timer *tm);
 /* Sleep for at least ns nanoseconds (kernel threads; uses the thread's wait timer). */
 void sched_sleep_ns(uint64_t ns);
 /* Make t runnable (from BLOCKED or NEW). Returns 1 if this call woke it. Any context. */
