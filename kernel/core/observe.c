@@ -218,8 +218,6 @@ sk_error_t async_submit_observe(struct async_op *op)
     struct sk_stop_info info;
     uint64_t detail = 0;
     int now = 0;
-    op->priv = t;
-    op->cancel = observe_cancel;
     uint64_t f = spin_lock_irqsave(&obs_lock);
     if (t->obs.op) {
         err = SK_ERR_BUSY;
@@ -231,13 +229,13 @@ sk_error_t async_submit_observe(struct async_op *op)
             info = t->obs.info;
             detail = t->obs.detail;
         } else {
+            op->priv = t;
+            op->cancel = observe_cancel;
             t->obs.op = op; /* keeps the reference from handle_get */
         }
     }
     spin_unlock_irqrestore(&obs_lock, f);
     if (err || now) {
-        op->priv = NULL;
-        op->cancel = NULL;
         if (now)
             async_complete_data(op, SK_OK, info.reason, detail, &info, sizeof info);
         kobj_put(o);
@@ -261,11 +259,16 @@ sk_error_t observe_interrupt(struct thread *t)
     spin_unlock_irqrestore(&obs_lock, f);
     if (!kick)
         return err;
-    /* make it reach the way back to user mode soon: end a futex wait, or interrupt its CPU */
+    /*
+     * Make it reach the way back to user mode soon: end a futex wait (which must be
+     * unlinked first), wake any other sleep (queue_drive, which then returns
+     * SK_ERR_ALERTED; a stop, which goes back to sleep), or interrupt its CPU.
+     */
     int state = __atomic_load_n(&t->state, __ATOMIC_ACQUIRE);
-    if (state == THREAD_BLOCKED)
-        futex_interrupt(t);
-    else if (state == THREAD_RUNNING && t != current_thread())
+    if (state == THREAD_BLOCKED) {
+        if (!futex_interrupt(t) && __atomic_load_n(&t->futex_bucket, __ATOMIC_ACQUIRE) < 0)
+            sched_wake(t);
+    } else if (state == THREAD_RUNNING && t != current_thread())
         smp_send_ipi((unsigned)__atomic_load_n(&t->cpu, __ATOMIC_RELAXED), VEC_IPI_RESCHED);
     return SK_OK;
 }
