@@ -38,7 +38,7 @@ void observe_thread_init(struct thread *t, int observed)
 
 static int is_observed(struct thread *t)
 {
-    return t->space && __atomic_load_n(&t->obs.observed, __ATOMIC_ACQUIRE);
+    return thread_is_user(t) && __atomic_load_n(&t->obs.observed, __ATOMIC_ACQUIRE);
 }
 
 /* Detach t's pending observe op, if any. Caller holds obs_lock. */
@@ -211,7 +211,7 @@ sk_error_t async_submit_observe(struct async_op *op)
     if (err)
         return err;
     struct thread *t = (struct thread *)o;
-    if (!t->space) {
+    if (!thread_is_user(t)) {
         kobj_put(o);
         return SK_ERR_INVALID; /* kernel threads are not user business */
     }

@@ -20,7 +20,7 @@ static sk_error_t get_thread(uint64_t h, struct thread **out)
     if (err)
         return err;
     struct thread *t = (struct thread *)o;
-    if (!thread_space(t)) {
+    if (!thread_is_user(t)) {
         kobj_put(o);
         return SK_ERR_INVALID; /* kernel threads are not user business */
     }

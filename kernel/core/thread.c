@@ -177,7 +177,7 @@ void thread_kill(struct thread *t)
     int state = __atomic_load_n(&t->state, __ATOMIC_ACQUIRE);
     if (state == THREAD_NEW) {
         /* never started: it just never will (thread_start refuses killed threads) */
-        if (t->space)
+        if (thread_is_user(t))
             observe_thread_exit(t, SK_EXIT_DONE | SK_EXIT_KILLED);
         return;
     }

@@ -11,6 +11,7 @@
  * (on_cpu): whoever wakes it first waits for its switch-out to finish.
  */
 #pragma once
+#include <stddef.h>
 #include <stdint.h>
 #include <k/object.h>
 #include <k/thread.h>
@@ -65,6 +66,12 @@ struct thread {
     struct thread_obs obs;       /* observation state (k/observe.h) */
     char name[16];
 };
+
+/* A user thread (kernel threads have no FPU area); true for its whole life, unlike t->space. */
+static inline int thread_is_user(const struct thread *t)
+{
+    return t->fpu != NULL;
+}
 
 /* Per-CPU scheduler state lives in struct cpu (k/percpu.h): rq lock, queues, idle thread. */
 
