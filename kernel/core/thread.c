@@ -148,6 +148,8 @@ void thread_exit(uint64_t status)
 {
     struct thread *t = current_thread();
     t->exit_status = status;
+    /* observers first: whoever the exit word wakes finds the thread dead */
+    observe_thread_exit(t, status);
     if (t->exit_word && t->space) {
         /* the status goes to the thread's own space: we are still running in it */
         uint32_t n;
@@ -156,7 +158,6 @@ void thread_exit(uint64_t status)
     }
     if (t->on_exit)
         t->on_exit(t, status);
-    observe_thread_exit(t, status);
     irq_disable();
     t->state = THREAD_DEAD;
     sched_yield();
