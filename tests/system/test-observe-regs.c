@@ -109,7 +109,7 @@ SK_TEST(fpu_state_read_and_written)
     xmm0_seen = mxcsr_seen = 0;
     TRY_OK(child_start(&c, do_fpu, NULL, SK_THREAD_OBSERVED));
     TRY(at_supercall(&c, SC(2)));
-    TRY_OK(sk_raw_thread_get_regs((uint64_t)c.h, SK_REGS_FPU, 0, 0, &size));
+    TRY_OK(sk_thread_regs_size(c.h, SK_REGS_FPU, &size));
     TRY(size >= SK_FPU_LEGACY_SIZE && size <= 64 * 1024);
     img = sk_malloc(size);
     bad = sk_malloc(size);
@@ -187,11 +187,11 @@ SK_TEST(general_registers_and_hostile_values)
     hostile_rax = 0;
     TRY_OK(child_start(&c, do_one_supercall, NULL, SK_THREAD_OBSERVED));
     TRY(at_supercall(&c, SC(3)));
-    TRY_OK(sk_raw_thread_get_regs((uint64_t)c.h, SK_REGS_GENERAL, 0, 0, &n));
+    TRY_OK(sk_thread_regs_size(c.h, SK_REGS_GENERAL, &n));
     SK_EXPECT_EQ(n, sizeof(struct sk_gregs));
-    TRY_OK(sk_raw_thread_get_regs((uint64_t)c.h, SK_REGS_BASES, 0, 0, &n));
+    TRY_OK(sk_thread_regs_size(c.h, SK_REGS_BASES, &n));
     SK_EXPECT_EQ(n, sizeof(struct sk_base_regs));
-    TRY_OK(sk_raw_thread_get_regs((uint64_t)c.h, SK_REGS_STOP, 0, 0, &n));
+    TRY_OK(sk_thread_regs_size(c.h, SK_REGS_STOP, &n));
     SK_EXPECT_EQ(n, sizeof(struct sk_stop_info));
     TRY_OK(sk_thread_get_regs(c.h, SK_REGS_GENERAL, &orig, sizeof orig));
     SK_EXPECT_EQ(orig.rax, SC(3));
