@@ -361,6 +361,44 @@ out:
     SK_EXPECT_EQ(child_end(&c, 0), SK_EXIT_DONE | 10);
 }
 
+static volatile sk_error_t qw_result;
+
+static int do_queue_wait(void *arg)
+{
+    (void)arg;
+    struct rawq q;
+    if (rawq_open(&q) != SK_OK)
+        return 1;
+    qw_result = sk_queue_drive(q.h, 1, SK_TIMEOUT_NEVER, NULL);
+    rawq_close(&q);
+    return 12;
+}
+
+SK_TEST(interrupt_ends_a_queue_wait)
+{
+    struct child c = {0};
+    struct sk_cqe e;
+    struct sk_gregs g;
+    qw_result = SK_OK;
+    TRY_OK(child_start(&c, do_queue_wait, NULL, SK_THREAD_OBSERVED));
+    int alerted = 0;
+    for (int round = 0; round < 20 && !alerted; round++) {
+        sleep_ns(10000000);
+        TRY_OK(sk_thread_interrupt(c.h));
+        TRY(observe_next(&Q, c.h, &e));
+        TRY(stopped_as(&e, SK_STOP_INTERRUPT, 0));
+        TRY_OK(sk_thread_get_regs(c.h, SK_REGS_GENERAL, &g, sizeof g));
+        alerted = g.rax == SK_ERR_ALERTED;
+        TRY_OK(sk_thread_resume(c.h));
+    }
+    SK_EXPECT(alerted);
+    TRY(observe_next(&Q, c.h, &e));
+    SK_EXPECT(stopped_as(&e, SK_STOP_EXIT, SK_EXIT_DONE | 12));
+    SK_EXPECT_EQ(qw_result, SK_ERR_ALERTED);
+out:
+    SK_EXPECT_EQ(child_end(&c, 0), SK_EXIT_DONE | 12);
+}
+
 static int do_nothing(void *arg)
 {
     (void)arg;
