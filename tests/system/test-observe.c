@@ -280,6 +280,50 @@ out:
     SK_EXPECT_EQ(child_end(&c, 0), SK_EXIT_DONE | 2);
 }
 
+/* The trap flag set by the thread itself across a native system call: the kernel must take
+   the single-step trap only in user mode, after the call (docs/observation.md). */
+static volatile uint64_t tf_rax;
+
+static int do_tf_syscall(void *arg)
+{
+    (void)arg;
+    uint64_t rax = SK_SYS_nop;
+    __asm__ volatile("pushfq\n\torq $0x100, (%%rsp)\n\tpopfq\n\t"
+                     "syscall\n\t"
+                     "nop\n\tnop"
+                     : "+a"(rax)
+                     :
+                     : "rcx", "r11", "memory");
+    tf_rax = rax;
+    return 13;
+}
+
+SK_TEST(trap_flag_across_a_system_call)
+{
+    struct child c = {0};
+    struct sk_cqe e;
+    struct sk_gregs g;
+    tf_rax = 99;
+    TRY_OK(child_start(&c, do_tf_syscall, NULL, SK_THREAD_OBSERVED));
+    for (int i = 0; i < 8; i++) { /* single steps until the trap flag is cleared */
+        TRY(observe_next(&Q, c.h, &e));
+        TRY(stopped_as(&e, SK_STOP_FAULT, 1));
+        TRY_OK(sk_thread_get_regs(c.h, SK_REGS_GENERAL, &g, sizeof g));
+        if (i == 1) {
+            g.rflags &= ~0x100ull;
+            TRY_OK(sk_thread_set_regs(c.h, SK_REGS_GENERAL, &g, sizeof g));
+            TRY_OK(sk_thread_resume(c.h));
+            break;
+        }
+        TRY_OK(sk_thread_resume(c.h));
+    }
+    TRY(observe_next(&Q, c.h, &e));
+    SK_EXPECT(stopped_as(&e, SK_STOP_EXIT, SK_EXIT_DONE | 13));
+    SK_EXPECT_EQ(tf_rax, SK_OK);
+out:
+    SK_EXPECT_EQ(child_end(&c, 0), SK_EXIT_DONE | 13);
+}
+
 /* ---- interrupt requests ---- */
 
 static volatile uint64_t spin_go, spin_count;
