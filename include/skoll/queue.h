@@ -71,6 +71,8 @@ struct sk_cqe {
     uint8_t data[SK_CQE_INLINE_MAX];
 };
 _Static_assert(sizeof(struct sk_cqe) == 160, "cqe layout");
+_Static_assert(__builtin_offsetof(struct sk_cqe, length) == __builtin_offsetof(struct sk_cqe, error) + 4,
+               "cqe layout: length follows error");
 
 /* queue_create parameters (in) and results (out). */
 struct sk_queue_params {

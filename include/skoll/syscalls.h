@@ -132,6 +132,34 @@ struct sk_start_info {
 };
 _Static_assert(sizeof(struct sk_start_info) == 48, "sk_start_info layout");
 
+/*
+ * irq_create(hw, line, flags): what `line` names (low 4 bits of flags) and how
+ * the line is triggered (docs/drivers.md).
+ *   SK_IRQ_ISA: line = ISA IRQ 0-15; trigger and polarity come from the ACPI
+ *               interrupt source overrides (ISA default: edge, active high).
+ *   SK_IRQ_GSI: line = global system interrupt (I/O APIC input), with
+ *               SK_IRQ_LEVEL / SK_IRQ_ACTIVE_LOW (default edge, active high).
+ *   SK_IRQ_MSI: line = user address of a struct sk_irq_msi; the kernel picks a
+ *               vector and writes the address/data the device must use.
+ */
+#define SK_IRQ_ISA 0u
+#define SK_IRQ_GSI 1u
+#define SK_IRQ_MSI 2u
+#define SK_IRQ_KIND_MASK 0xfu
+#define SK_IRQ_LEVEL (1u << 8)
+#define SK_IRQ_ACTIVE_LOW (1u << 9)
+#define SK_IRQ_MAX_GSI 1023u
+
+struct sk_irq_msi {
+    uint64_t address;   /* out: MSI message address (program into the device) */
+    uint32_t data;      /* out: MSI message data */
+    uint32_t reserved;  /* in: must be 0 */
+};
+_Static_assert(sizeof(struct sk_irq_msi) == 16, "sk_irq_msi layout");
+
+/* ioport_grant: ports are 0..SK_IOPORT_COUNT-1 */
+#define SK_IOPORT_COUNT 65536u
+
 /* thread_stats */
 struct sk_thread_stats {
     uint64_t syscalls;     /* native system calls made by the thread */

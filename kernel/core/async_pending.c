@@ -20,9 +20,3 @@
         return SK_ERR_UNSUPPORTED; \
     }
 
-PENDING_SYSCALL(irq_create)
-PENDING_SYSCALL(irq_ack)
-PENDING_SYSCALL(irq_nack)
-PENDING_SYSCALL(ioport_grant)
-
-PENDING_OP(irq_await)

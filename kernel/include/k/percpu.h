@@ -42,6 +42,8 @@ struct cpu {
     struct gdt_cpu gdt;        /* this CPU's GDT and TSS */
     uint64_t lapic_ticks_per_ms;
     volatile uint64_t ipi_count;
+    uint64_t io_stamp;         /* version of the I/O port map in gdt.iopb (0: none) */
+    uint32_t io_extent;        /* bytes of gdt.iopb that may hold a clear bit */
     struct vm_space *space;    /* user address space in CR3, NULL for the kernel tables
                                   (set by vm_space_activate) */
 };
