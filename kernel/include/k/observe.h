@@ -9,7 +9,8 @@
  * registers in the trap frame at the top of its kernel stack and its FPU state
  * saved in its save area once it is off the CPU. Every field below is guarded
  * by the one observation lock in kernel/core/observe.c, except stop_request,
- * which the thread reads without it on its way to user mode.
+ * which the thread reads without it on its way to user mode, and exact_return,
+ * which only the thread itself touches.
  */
 #pragma once
 #include <stdint.h>
