@@ -16,6 +16,8 @@
 
 #define SK_SYSCALL_BASE 0x10000000u
 #define SK_SUPERCALL_BASE 0x20000000u /* reserved: never executed by the kernel */
+#define SK_SUPERCALL_COUNT 0x10000000u /* supercalls: SK_SUPERCALL_BASE + 0 .. + COUNT - 1;
+                                          an observed thread stops on them (docs/observation.md) */
 
 #define SK_SYSCALLS(X) \
     X(nop, 0, 0) \
@@ -92,6 +94,7 @@ enum sk_syscall {
 #define SK_THREAD_PRIO_DEFAULT 8
 #define SK_THREAD_PRIO_MAX 15
 #define SK_THREAD_START_STOPPED (1u << 0)
+#define SK_THREAD_OBSERVED (1u << 1) /* observed from birth: stops for a supervisor (docs/observation.md) */
 
 struct sk_thread_create {
     uint64_t entry;     /* user rip */

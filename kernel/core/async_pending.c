@@ -20,9 +20,3 @@
         return SK_ERR_UNSUPPORTED; \
     }
 
-PENDING_SYSCALL(thread_interrupt)
-PENDING_SYSCALL(thread_resume)
-PENDING_SYSCALL(thread_get_regs)
-PENDING_SYSCALL(thread_set_regs)
-
-PENDING_OP(observe)

@@ -444,9 +444,11 @@ SYSCALL_DEFINE(queue_drive)
         uint64_t f = spin_lock_irqsave(&q->lock);
         flush_overflow_locked(q, &freed);
         uint32_t used = cq_used(q);
-        if (used >= want || self->kill || q->alerted || clock_ns() >= deadline) {
+        int interrupted = __atomic_load_n(&self->obs.stop_request, __ATOMIC_ACQUIRE);
+        if (used >= want || self->kill || q->alerted || interrupted || clock_ns() >= deadline) {
             if (used < want)
-                err = self->kill ? SK_ERR_DEAD : q->alerted ? SK_ERR_ALERTED : SK_ERR_TIMEOUT;
+                err = self->kill ? SK_ERR_DEAD
+                      : q->alerted || interrupted ? SK_ERR_ALERTED : SK_ERR_TIMEOUT;
             if (q->alerted && used < want)
                 q->alerted = 0;
             spin_unlock_irqrestore(&q->lock, f);

@@ -258,6 +258,11 @@ void sched_return_to_user(void)
         struct thread *t = c->current;
         if (t->kill)
             thread_exit(SK_EXIT_DONE | SK_EXIT_KILLED);
+        if (__atomic_load_n(&t->obs.stop_request, __ATOMIC_RELAXED)) {
+            observe_stop_requested(t); /* returns when resumed or killed */
+            c = this_cpu();
+            continue;
+        }
         if (!c->need_resched)
             return;
         schedule();

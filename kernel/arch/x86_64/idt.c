@@ -86,9 +86,9 @@ void isr_dispatch(struct trap_frame *tf)
     int from_user = (tf->cs & 3) != 0;
     if (v < 32) {
         if (!(exception_hooks[v] && exception_hooks[v](tf))) {
-            if (from_user)
-                thread_die_from_fault(tf);
-            panic_trap(tf, exception_names[v]);
+            if (!from_user)
+                panic_trap(tf, exception_names[v]);
+            thread_user_fault(tf); /* returns if an observer resumed the thread */
         }
     } else {
         struct cpu *c = this_cpu();

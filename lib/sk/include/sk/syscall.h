@@ -11,6 +11,7 @@
 #include <skoll/objects.h>
 #include <skoll/syscalls.h>
 #include <skoll/queue.h>
+#include <skoll/observe.h>
 #include <skoll/types.h>
 
 /*
@@ -201,6 +202,11 @@ static inline sk_error_t sk_thread_get_regs(sk_handle_t t, uint32_t kind, void *
 static inline sk_error_t sk_thread_set_regs(sk_handle_t t, uint32_t kind, const void *buf, uint64_t size)
 {
     return sk_raw_thread_set_regs(SK__U(t), kind, SK__U(buf), size, NULL);
+}
+/* The size in bytes of register set kind (SK_REGS_FPU varies with the CPU). */
+static inline sk_error_t sk_thread_regs_size(sk_handle_t t, uint32_t kind, uint64_t *size)
+{
+    return sk_raw_thread_get_regs(SK__U(t), kind, 0, 0, size);
 }
 /* Hardware: interrupts and I/O ports (need the hardware-access capability). */
 static inline sk_error_t sk_irq_create(sk_handle_t hw, uint64_t line, uint32_t flags, sk_handle_t *out)
