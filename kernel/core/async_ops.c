@@ -26,13 +26,14 @@ static void clock_cancel(struct async_op *op)
         async_complete(op, SK_ERR_CANCELLED, 0, 0);
 }
 
+/*
+ * Even a deadline already past goes through the timer queue (which fires it at
+ * the next timer interrupt): completing it on the spot could overtake timers
+ * with earlier deadlines whose interrupt is still on its way, and a queue's
+ * timers must complete in deadline order.
+ */
 sk_error_t async_submit_clock_await(struct async_op *op)
 {
-    uint64_t now = clock_ns();
-    if (op->args[0] <= now) {
-        async_complete(op, SK_OK, now, 0);
-        return SK_OK;
-    }
     op->cancel = clock_cancel;
     timer_arm(&op->u.timer, op->args[0], clock_fired, op);
     return SK_OK;
