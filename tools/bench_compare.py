@@ -23,6 +23,13 @@ COUNTERPARTS = [
     ("thread_switch_2cpu_ns", "futex_pingpong_2cpu_ns", "futex handoff across two CPUs"),
     ("ipc_roundtrip_ns", "pipe_roundtrip_ns", "1-byte round trip, two pipes, one CPU"),
     ("ipc_roundtrip_ns", "unix_socket_roundtrip_ns", "1-byte round trip, socketpair, one CPU"),
+    # The queue runtime: a nop submitted and completed through the queue, against the cheapest
+    # Linux system call (goal: async_nop_128_ns <= 0.05 x getppid).
+    ("async_nop_1_ns", "null_syscall_ns", "getppid() (1 nop per drive)"),
+    ("async_nop_16_ns", "null_syscall_ns", "getppid() (16 nops per drive)"),
+    ("async_nop_128_ns", "null_syscall_ns", "getppid() (128 nops per drive)"),
+    ("drive_wait_wakeup_ns", "futex_pingpong_2cpu_ns", "futex handoff across two CPUs"),
+    ("drive_wait_wakeup_ns", "eventfd_pingpong_2cpu_ns", "eventfd handoff across two CPUs"),
 ]
 
 

@@ -23,7 +23,9 @@ def qemu_cmd(kind, out, smp=2, mem=DEFAULT_MEM, cmdline="", serial=None, iso=Non
     """
     cmd = [QEMU, "-accel", "tcg", "-M", machine, "-m", mem, "-smp", str(smp),
            "-display", "none", "-no-reboot",
-           "-device", "isa-debug-exit,iobase=0xf4,iosize=0x04"]
+           "-device", "isa-debug-exit,iobase=0xf4,iosize=0x04",
+           # QEMU's educational PCI device: a real interrupt source for test-irq (INTx and MSI)
+           "-device", "edu"]
     if serial:
         cmd += ["-serial", "file:" + serial, "-monitor", "none"]
     else:

@@ -21,7 +21,10 @@
     X(SK_ERR_BUSY, 13, "resource busy or already in use") \
     X(SK_ERR_OUT_OF_RANGE, 14, "address or offset out of range") \
     X(SK_ERR_DEAD, 15, "object is dead") \
-    X(SK_ERR_LIMIT, 16, "a per-process limit was reached")
+    X(SK_ERR_LIMIT, 16, "a per-process limit was reached") \
+    X(SK_ERR_CANCELLED, 17, "operation cancelled") \
+    X(SK_ERR_ALERTED, 18, "woken by an alert") \
+    X(SK_ERR_NOT_STOPPED, 19, "thread is not stopped")
 
 typedef enum {
 #define SK_ERROR_ENUM(name, value, msg) name = value,

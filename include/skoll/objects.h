@@ -7,7 +7,10 @@
     X(SK_OBJ_SPACE, 2, "address space") \
     X(SK_OBJ_MEMORY, 3, "memory object") \
     X(SK_OBJ_THREAD, 4, "thread") \
-    X(SK_OBJ_HW_ACCESS, 5, "hardware access")
+    X(SK_OBJ_HW_ACCESS, 5, "hardware access") \
+    X(SK_OBJ_QUEUE, 6, "queue") \
+    X(SK_OBJ_EVENT, 7, "event") \
+    X(SK_OBJ_IRQ, 8, "irq")
 
 enum sk_object_type {
 #define SK_OBJECT_ENUM(name, value, desc) name = value,

@@ -16,6 +16,8 @@
 
 #define SK_SYSCALL_BASE 0x10000000u
 #define SK_SUPERCALL_BASE 0x20000000u /* reserved: never executed by the kernel */
+#define SK_SUPERCALL_COUNT 0x10000000u /* supercalls: SK_SUPERCALL_BASE + 0 .. + COUNT - 1;
+                                          an observed thread stops on them (docs/observation.md) */
 
 #define SK_SYSCALLS(X) \
     X(nop, 0, 0) \
@@ -42,7 +44,21 @@
     X(thread_set_base, 21, 2) \
     X(futex_wait, 22, 3) \
     X(futex_wake, 23, 2) \
-    X(thread_kill, 24, 1)
+    X(thread_kill, 24, 1) \
+    X(queue_create, 25, 1) \
+    X(queue_drive, 26, 3) \
+    X(queue_alert, 27, 1) \
+    X(event_create, 28, 1) \
+    X(event_raise, 29, 2) \
+    X(thread_stats, 30, 2) \
+    X(thread_interrupt, 31, 1) \
+    X(thread_resume, 32, 1) \
+    X(thread_get_regs, 33, 4) \
+    X(thread_set_regs, 34, 4) \
+    X(irq_create, 35, 3) \
+    X(irq_ack, 36, 2) \
+    X(irq_nack, 37, 2) \
+    X(ioport_grant, 38, 3)
 
 enum sk_syscall {
 #define SK_SYSCALL_ENUM(name, index, nargs) SK_SYS_##name = SK_SYSCALL_BASE + index,
@@ -50,7 +66,7 @@ enum sk_syscall {
 #undef SK_SYSCALL_ENUM
 };
 
-#define SK_SYSCALL_COUNT 25
+#define SK_SYSCALL_COUNT 39
 
 /* log: longest message */
 #define SK_LOG_MAX 1024
@@ -78,6 +94,7 @@ enum sk_syscall {
 #define SK_THREAD_PRIO_DEFAULT 8
 #define SK_THREAD_PRIO_MAX 15
 #define SK_THREAD_START_STOPPED (1u << 0)
+#define SK_THREAD_OBSERVED (1u << 1) /* observed from birth: stops for a supervisor (docs/observation.md) */
 
 struct sk_thread_create {
     uint64_t entry;     /* user rip */
@@ -114,3 +131,40 @@ struct sk_start_info {
     uint64_t argv;           /* user address of argc string pointers */
 };
 _Static_assert(sizeof(struct sk_start_info) == 48, "sk_start_info layout");
+
+/*
+ * irq_create(hw, line, flags): what `line` names (low 4 bits of flags) and how
+ * the line is triggered (docs/drivers.md).
+ *   SK_IRQ_ISA: line = ISA IRQ 0-15; trigger and polarity come from the ACPI
+ *               interrupt source overrides (ISA default: edge, active high).
+ *   SK_IRQ_GSI: line = global system interrupt (I/O APIC input), with
+ *               SK_IRQ_LEVEL / SK_IRQ_ACTIVE_LOW (default edge, active high).
+ *   SK_IRQ_MSI: line = user address of a struct sk_irq_msi; the kernel picks a
+ *               vector and writes the address/data the device must use.
+ */
+#define SK_IRQ_ISA 0u
+#define SK_IRQ_GSI 1u
+#define SK_IRQ_MSI 2u
+#define SK_IRQ_KIND_MASK 0xfu
+#define SK_IRQ_LEVEL (1u << 8)
+#define SK_IRQ_ACTIVE_LOW (1u << 9)
+#define SK_IRQ_MAX_GSI 1023u
+
+struct sk_irq_msi {
+    uint64_t address;   /* out: MSI message address (program into the device) */
+    uint32_t data;      /* out: MSI message data */
+    uint32_t reserved;  /* in: must be 0 */
+};
+_Static_assert(sizeof(struct sk_irq_msi) == 16, "sk_irq_msi layout");
+
+/* ioport_grant: ports are 0..SK_IOPORT_COUNT-1 */
+#define SK_IOPORT_COUNT 65536u
+
+/* thread_stats */
+struct sk_thread_stats {
+    uint64_t syscalls;     /* native system calls made by the thread */
+    uint64_t switches;     /* times it was switched to */
+    uint64_t cpu;          /* CPU it last ran on */
+    uint64_t reserved;
+};
+_Static_assert(sizeof(struct sk_thread_stats) == 32, "sk_thread_stats layout");

@@ -93,6 +93,16 @@ sk_error_t futex_wait_user(uint64_t uaddr, uint64_t expected, uint64_t timeout_n
     self->futex_next = b->head;
     b->head = self;
     self->wait_result = SK_OK;
+    /* queued first, then look for a stop request: futex_interrupt stores the request,
+       then looks at futex_bucket, so one of us sees the other */
+    __atomic_thread_fence(__ATOMIC_SEQ_CST);
+    if (__atomic_load_n(&self->obs.stop_request, __ATOMIC_RELAXED)) {
+        unlink(b, self);
+        spin_unlock(&b->lock);
+        irq_restore(f);
+        kobj_put((struct kobject *)m);
+        return SK_ERR_ALERTED;
+    }
     self->state = THREAD_BLOCKED;
     if (timeout_ns != SK_TIMEOUT_NEVER) {
         uint64_t now = clock_ns();
@@ -157,4 +167,23 @@ void futex_cancel_wait(struct thread *t)
     if (t->futex_bucket == bi)
         unlink(b, t);
     spin_unlock_irqrestore(&b->lock, f);
+}
+
+int futex_interrupt(struct thread *t)
+{
+    __atomic_thread_fence(__ATOMIC_SEQ_CST); /* the caller's store of the request comes first */
+    int bi = __atomic_load_n(&t->futex_bucket, __ATOMIC_RELAXED);
+    if (bi < 0)
+        return 0;
+    struct bucket *b = &buckets[bi];
+    int was = 0;
+    uint64_t f = spin_lock_irqsave(&b->lock);
+    if (t->futex_bucket == bi && unlink(b, t)) {
+        t->wait_result = SK_ERR_ALERTED;
+        was = 1;
+    }
+    spin_unlock_irqrestore(&b->lock, f);
+    if (was)
+        sched_wake(t);
+    return was;
 }

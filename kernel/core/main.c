@@ -14,6 +14,7 @@
 #include <k/sched.h>
 #include <k/initproc.h>
 #include <k/heap.h>
+#include <k/async.h>
 #include <k/clock.h>
 #include <skoll/syscalls.h>
 #include <arch/serial.h>
@@ -145,6 +146,8 @@ void kmain(uint32_t proto, uint32_t info_phys)
     syscall_init_cpu();
     sched_init();
     sched_start_cpu();
+    reaper_init();
+    queue_init();
     if (!kthread_create(kmain_thread, NULL, 8, "kmain"))
         panic("cannot start the kmain thread");
     irq_enable();

@@ -334,3 +334,8 @@ void uspace_init(void)
 {
     usercopy_init();
 }
+
+uint64_t memobj_contig_phys(const struct memobj *m)
+{
+    return m->kind == MEMOBJ_CONTIG ? m->phys : 0;
+}

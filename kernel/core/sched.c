@@ -166,6 +166,7 @@ static void schedule(void)
     next->state = THREAD_RUNNING;
     next->on_cpu = 1;
     next->cpu = (int)c->id;
+    next->switches++;
     c->current = next;
     arch_switch_to(prev, next);
     prev = context_switch(&prev->saved_rsp, next->saved_rsp, prev);
@@ -257,6 +258,11 @@ void sched_return_to_user(void)
         struct thread *t = c->current;
         if (t->kill)
             thread_exit(SK_EXIT_DONE | SK_EXIT_KILLED);
+        if (__atomic_load_n(&t->obs.stop_request, __ATOMIC_RELAXED)) {
+            observe_stop_requested(t); /* returns when resumed or killed */
+            c = this_cpu();
+            continue;
+        }
         if (!c->need_resched)
             return;
         schedule();
@@ -301,7 +307,7 @@ void sched_idle_loop(void)
     }
 }
 
-static void sleep_done(struct timer *tm)
+void sched_wake_timer(struct timer *tm)
 {
     sched_wake(tm->arg);
 }
@@ -311,7 +317,7 @@ void sched_sleep_ns(uint64_t ns)
     struct thread *t = this_cpu()->current;
     uint64_t f = irq_save();
     t->state = THREAD_BLOCKED;
-    timer_arm(&t->wait_timer, clock_ns() + ns, sleep_done, t);
+    timer_arm(&t->wait_timer, clock_ns() + ns, sched_wake_timer, t);
     sched_block();
     timer_cancel(&t->wait_timer);
     irq_restore(f);

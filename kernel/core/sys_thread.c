@@ -15,6 +15,7 @@ static int user_addr_ok(uint64_t a)
 /*
  * thread_create(universe, space, const struct sk_thread_create *args) -> thread handle.
  * The universe needs SK_RIGHT_MANAGE, the space SK_RIGHT_MANAGE.
+ * SK_THREAD_OBSERVED: the thread is observed from birth (docs/observation.md).
  */
 SYSCALL_DEFINE(thread_create)
 {
@@ -28,7 +29,7 @@ SYSCALL_DEFINE(thread_create)
         return SK_ERR_OUT_OF_RANGE;
     if (args.exit_word & 7)
         return SK_ERR_ALIGNMENT;
-    if (args.priority > SK_THREAD_PRIO_MAX || (args.flags & ~SK_THREAD_START_STOPPED))
+    if (args.priority > SK_THREAD_PRIO_MAX || (args.flags & ~(SK_THREAD_START_STOPPED | SK_THREAD_OBSERVED)))
         return SK_ERR_INVALID;
     struct kobject *u, *s;
     err = handle_get((sk_handle_t)a0, SK_OBJ_UNIVERSE, SK_RIGHT_MANAGE, &u, NULL);
@@ -46,6 +47,7 @@ SYSCALL_DEFINE(thread_create)
     kobj_put(u);
     if (err)
         return err;
+    observe_thread_init(t, args.flags & SK_THREAD_OBSERVED);
     sk_handle_t h;
     err = universe_insert(thread_universe(current_thread()), &t->obj, SK_RIGHTS_ALL, &h);
     if (!err && !(args.flags & SK_THREAD_START_STOPPED))

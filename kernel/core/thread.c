@@ -148,6 +148,8 @@ void thread_exit(uint64_t status)
 {
     struct thread *t = current_thread();
     t->exit_status = status;
+    /* observers first: whoever the exit word wakes finds the thread dead */
+    observe_thread_exit(t, status);
     if (t->exit_word && t->space) {
         /* the status goes to the thread's own space: we are still running in it */
         uint32_t n;
@@ -170,10 +172,14 @@ void kthread_exit(int code)
 
 void thread_kill(struct thread *t)
 {
-    t->kill = 1;
+    /* a full barrier between the store and the load of the state: a thread stopping for
+       an observer sets its state, then looks at kill (kernel/core/observe.c) */
+    __atomic_store_n(&t->kill, 1, __ATOMIC_SEQ_CST);
     int state = __atomic_load_n(&t->state, __ATOMIC_ACQUIRE);
     if (state == THREAD_NEW) {
         /* never started: it just never will (thread_start refuses killed threads) */
+        if (thread_is_user(t))
+            observe_thread_exit(t, SK_EXIT_DONE | SK_EXIT_KILLED);
         return;
     }
     if (state == THREAD_BLOCKED) {
@@ -194,6 +200,12 @@ void thread_reap(struct thread *t)
     t->space = NULL;
     t->universe = NULL;
     kobj_put(&t->obj);
+}
+
+void thread_user_fault(struct trap_frame *tf)
+{
+    if (!observe_fault(tf))
+        thread_die_from_fault(tf);
 }
 
 void thread_die_from_fault(struct trap_frame *tf)

@@ -8,6 +8,7 @@
 #include <k/handletable.h>
 #include <k/spinlock.h>
 #include <k/heap.h>
+#include <k/ioport.h>
 #include <k/thread.h>
 #include <k/sched.h>
 #include <k/uspace.h>
@@ -20,6 +21,7 @@ struct universe {
     struct spinlock lock;
     struct handle_table table;
     struct thread *unstarted; /* threads created here and not started: weak references */
+    struct ioport_map *volatile io; /* I/O ports granted to the universe's threads, or NULL */
 };
 
 /*
@@ -47,6 +49,7 @@ static void universe_destroy(struct kobject *o)
         }
     }
     kfree(u->table.e);
+    kfree(u->io);
     kfree(u);
 }
 
@@ -191,4 +194,17 @@ void universe_drop_unstarted(struct thread *t)
         unlink_unstarted(t->universe, t);
     t->universe = NULL;
     spin_unlock_irqrestore(&unstarted_lock, f);
+}
+
+struct ioport_map *universe_ioports(struct universe *u)
+{
+    return __atomic_load_n(&u->io, __ATOMIC_ACQUIRE);
+}
+
+struct ioport_map *universe_install_ioports(struct universe *u, struct ioport_map *m)
+{
+    struct ioport_map *expect = NULL;
+    if (__atomic_compare_exchange_n(&u->io, &expect, m, 0, __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE))
+        return m;
+    return expect;
 }

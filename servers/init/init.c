@@ -12,6 +12,10 @@
  * prints one line per program and "usertests: N passed, N failed", counting a
  * program as passed when its first thread exited with status 0, and exits with
  * the number failed. Without usertests= init has nothing to do and exits 0.
+ *
+ * The hardware-access handle goes only to programs that drive hardware: those
+ * named drv-* (drivers) and the tests of the hardware calls (needs_hw below).
+ * Everything else starts without one.
  */
 #include <sk/sk.h>
 #include <sk/spawn.h>
@@ -48,6 +52,13 @@ static uint64_t parse_seconds(const char *s, uint64_t dflt)
     return v;
 }
 
+/* 1 if program prog gets the hardware-access handle: drivers and the hardware tests. */
+static int needs_hw(const char *prog)
+{
+    return strncmp(prog, "drv-", 4) == 0 || strcmp(prog, "test-irq") == 0 ||
+           strcmp(prog, "test-abi") == 0;
+}
+
 /* Run bin/<name>; returns 1 if it exited with status 0. */
 static int run_one(const char *name, size_t namelen, uint64_t timeout_ns)
 {
@@ -71,6 +82,7 @@ static int run_one(const char *name, size_t namelen, uint64_t timeout_ns)
         .initrd = sk_start_info()->initrd,
         .initrd_rights = SK_RIGHT_READ | SK_RIGHT_MAP,
         .initrd_size = archive_size,
+        .hw_access = needs_hw(prog) ? sk_start_info()->hw_access : 0,
     };
     struct sk_process p;
     int elf_err = 0;

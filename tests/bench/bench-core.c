@@ -7,10 +7,15 @@
  *                     with more CPUs this measures cross-CPU wake-ups.
  *   page_fault_ns     first write to a page of fresh anonymous memory
  *                     (demand-zero fault, allocation and zeroing included)
+ *   observe_roundtrip_ns  an observed thread's supercall stops it, its supervisor
+ *                     sees the stop through an observe operation on a queue and
+ *                     resumes it, and the thread's next supercall stops it again:
+ *                     one round trip (resume + submit/wait + stop)
  * Each figure is the median of REPS runs, timed with sk_clock_get, printed as
  * "bench <name> <value> ns".
  */
 #include <sk/sk.h>
+#include "../system/observe_util.h"
 
 #define REPS 7
 
@@ -110,11 +115,56 @@ static void bench_page_fault(void)
     report("page_fault_ns", median(r, REPS));
 }
 
+/* Supercalls until the supervisor answers one with 1. */
+static int supercall_loop(void *arg)
+{
+    (void)arg;
+    while (supercall(SK_SUPERCALL_BASE, 0, 0, 0, 0, 0, 0, NULL) != 1)
+        ;
+    return 0;
+}
+
+#define OBS_ROUNDS 2000
+
+static void bench_observe_roundtrip(void)
+{
+    struct rawq q;
+    struct child c;
+    struct sk_cqe e;
+    struct sk_gregs g;
+    if (rawq_open(&q) != SK_OK || child_start(&c, supercall_loop, NULL, SK_THREAD_OBSERVED) != SK_OK) {
+        sk_printf("bench-core: cannot start an observed thread\n");
+        return;
+    }
+    uint64_t r[REPS];
+    int ok = observe_next(&q, c.h, &e) && e.value == SK_STOP_SUPERCALL;
+    for (int k = 0; k < REPS && ok; k++) {
+        uint64_t t0 = now();
+        for (int j = 0; j < OBS_ROUNDS && ok; j++)
+            ok = sk_thread_resume(c.h) == SK_OK && observe_next(&q, c.h, &e) &&
+                 e.value == SK_STOP_SUPERCALL;
+        r[k] = (now() - t0) * 10 / OBS_ROUNDS;
+    }
+    if (ok && sk_thread_get_regs(c.h, SK_REGS_GENERAL, &g, sizeof g) == SK_OK) {
+        g.rax = 1;
+        ok = sk_thread_set_regs(c.h, SK_REGS_GENERAL, &g, sizeof g) == SK_OK &&
+             sk_thread_resume(c.h) == SK_OK;
+    }
+    if (child_end(&c, !ok) != SK_EXIT_DONE)
+        ok = 0;
+    rawq_close(&q);
+    if (ok)
+        report("observe_roundtrip_ns", median(r, REPS));
+    else
+        sk_printf("bench-core: observe round trip failed\n");
+}
+
 int main(const struct sk_start_info *si)
 {
     (void)si;
     bench_null_syscall();
     bench_thread_switch();
     bench_page_fault();
+    bench_observe_roundtrip();
     return 0;
 }

@@ -33,6 +33,8 @@ static struct fixture {
     uint64_t space, space_ro, universe, universe_ro, thread, thread_ro, closed;
     uint64_t page, ro_page, unmapped, edge, futex;
     uint64_t tc_ok, tc_prio, tc_flags, tc_exitword, tc_entry;
+    uint64_t bases_bad, gregs_ok, gregs_bad_cs, gregs_bad_rip;
+    uint64_t hw, hw_nomanage, irq, irq_nosignal, msi_ok, msi_bad;
 } F;
 
 /* X(name, want, also, flags, a0, a1, a2, a3, a4, a5) */
@@ -171,7 +173,110 @@ static struct fixture {
     X(futex_wake, SK_OK, SK_OK, 0, F.futex, 1, 0, 0, 0, 0) \
     X(thread_kill, SK_ERR_BAD_HANDLE, SK_ERR_BAD_HANDLE, 0, BAD, 0, 0, 0, 0, 0) \
     X(thread_kill, SK_ERR_WRONG_TYPE, SK_ERR_WRONG_TYPE, 0, F.mem, 0, 0, 0, 0, 0) \
-    X(thread_kill, SK_ERR_NO_RIGHTS, SK_ERR_NO_RIGHTS, 0, F.thread_ro, 0, 0, 0, 0, 0)
+    X(thread_kill, SK_ERR_NO_RIGHTS, SK_ERR_NO_RIGHTS, 0, F.thread_ro, 0, 0, 0, 0, 0) \
+    X(queue_create, SK_ERR_FAULT, SK_ERR_FAULT, 0, F.unmapped, 0, 0, 0, 0, 0) \
+    X(queue_drive, SK_ERR_BAD_HANDLE, SK_ERR_BAD_HANDLE, 0, BAD, 0, 0, 0, 0, 0) \
+    X(queue_alert, SK_ERR_BAD_HANDLE, SK_ERR_BAD_HANDLE, 0, BAD, 0, 0, 0, 0, 0) \
+    X(event_create, SK_ERR_INVALID, SK_ERR_INVALID, 0, 99, 0, 0, 0, 0, 0) \
+    X(event_raise, SK_ERR_BAD_HANDLE, SK_ERR_BAD_HANDLE, 0, BAD, 1, 0, 0, 0, 0) \
+    X(thread_stats, SK_ERR_BAD_HANDLE, SK_ERR_BAD_HANDLE, 0, BAD, F.page, 0, 0, 0, 0) \
+    X(thread_interrupt, SK_ERR_BAD_HANDLE, SK_ERR_BAD_HANDLE, 0, BAD, 0, 0, 0, 0, 0) \
+    X(thread_interrupt, SK_ERR_WRONG_TYPE, SK_ERR_WRONG_TYPE, 0, F.mem, 0, 0, 0, 0, 0) \
+    X(thread_interrupt, SK_ERR_NO_RIGHTS, SK_ERR_NO_RIGHTS, 0, F.thread_ro, 0, 0, 0, 0, 0) \
+    X(thread_interrupt, SK_ERR_INVALID, SK_ERR_INVALID, 0, F.thread, 0, 0, 0, 0, 0) \
+    X(thread_interrupt, SK_ERR_INVALID, SK_ERR_INVALID, 0, THIS_T, 0, 0, 0, 0, 0) \
+    X(thread_resume, SK_ERR_BAD_HANDLE, SK_ERR_BAD_HANDLE, 0, BAD, 0, 0, 0, 0, 0) \
+    X(thread_resume, SK_ERR_WRONG_TYPE, SK_ERR_WRONG_TYPE, 0, THIS_S, 0, 0, 0, 0, 0) \
+    X(thread_resume, SK_ERR_NO_RIGHTS, SK_ERR_NO_RIGHTS, 0, F.thread_ro, 0, 0, 0, 0, 0) \
+    X(thread_resume, SK_ERR_NOT_STOPPED, SK_ERR_NOT_STOPPED, 0, F.thread, 0, 0, 0, 0, 0) \
+    X(thread_resume, SK_ERR_NOT_STOPPED, SK_ERR_NOT_STOPPED, 0, THIS_T, 0, 0, 0, 0, 0) \
+    X(thread_get_regs, SK_ERR_BAD_HANDLE, SK_ERR_BAD_HANDLE, 0, BAD, 0, F.page, 8, 0, 0) \
+    X(thread_get_regs, SK_ERR_WRONG_TYPE, SK_ERR_WRONG_TYPE, 0, F.mem, 0, F.page, 160, 0, 0) \
+    X(thread_get_regs, SK_ERR_NO_RIGHTS, SK_ERR_NO_RIGHTS, 0, F.thread_ro, 0, F.page, 160, 0, 0) \
+    X(thread_get_regs, SK_ERR_INVALID, SK_ERR_INVALID, 0, F.thread, 99, F.page, 160, 0, 0) \
+    X(thread_get_regs, SK_ERR_INVALID, SK_ERR_INVALID, 0, F.thread, SK_REGS_KINDS, F.page, 16, 0, 0) \
+    X(thread_get_regs, SK_ERR_INVALID, SK_ERR_INVALID, 0, F.thread, SK_REGS_GENERAL | 1ull << 32, F.page, 160, 0, 0) \
+    X(thread_get_regs, SK_ERR_INVALID, SK_ERR_INVALID, 0, F.thread, SK_REGS_GENERAL, F.page, 8, 0, 0) \
+    X(thread_get_regs, SK_ERR_INVALID, SK_ERR_INVALID, 0, F.thread, SK_REGS_GENERAL, F.page, 161, 0, 0) \
+    X(thread_get_regs, SK_ERR_INVALID, SK_ERR_INVALID, 0, F.thread, SK_REGS_GENERAL, F.page, HUGE, 0, 0) \
+    X(thread_get_regs, SK_ERR_INVALID, SK_ERR_INVALID, 0, F.thread, SK_REGS_BASES, KPTR, 15, 0, 0) \
+    X(thread_get_regs, SK_OK, SK_OK, 0, F.thread, SK_REGS_GENERAL, 0, 0, 0, 0) \
+    X(thread_get_regs, SK_OK, SK_OK, 0, F.thread, SK_REGS_FPU, KPTR, 0, 0, 0) \
+    X(thread_get_regs, SK_ERR_NOT_STOPPED, SK_ERR_NOT_STOPPED, 0, F.thread, SK_REGS_GENERAL, F.page, 160, 0, 0) \
+    X(thread_get_regs, SK_ERR_NOT_STOPPED, SK_ERR_NOT_STOPPED, 0, F.thread, SK_REGS_STOP, F.page + 1, 96, 0, 0) \
+    X(thread_get_regs, SK_ERR_NOT_STOPPED, SK_ERR_NOT_STOPPED, 0, THIS_T, SK_REGS_BASES, F.page, 16, 0, 0) \
+    X(thread_set_regs, SK_ERR_BAD_HANDLE, SK_ERR_BAD_HANDLE, 0, BAD, 0, F.page, 8, 0, 0) \
+    X(thread_set_regs, SK_ERR_WRONG_TYPE, SK_ERR_WRONG_TYPE, 0, F.universe, 0, F.page, 160, 0, 0) \
+    X(thread_set_regs, SK_ERR_NO_RIGHTS, SK_ERR_NO_RIGHTS, 0, F.thread_ro, 0, F.page, 160, 0, 0) \
+    X(thread_set_regs, SK_ERR_INVALID, SK_ERR_INVALID, 0, F.thread, 99, F.page, 160, 0, 0) \
+    X(thread_set_regs, SK_ERR_INVALID, SK_ERR_INVALID, 0, F.thread, SK_REGS_GENERAL, F.page, 0, 0, 0) \
+    X(thread_set_regs, SK_ERR_INVALID, SK_ERR_INVALID, 0, F.thread, SK_REGS_GENERAL, F.page, 159, 0, 0) \
+    X(thread_set_regs, SK_ERR_INVALID, SK_ERR_INVALID, 0, F.thread, SK_REGS_GENERAL, F.page, HUGE, 0, 0) \
+    X(thread_set_regs, SK_ERR_INVALID, SK_ERR_INVALID, 0, F.thread, SK_REGS_STOP, F.page, 96, 0, 0) \
+    X(thread_set_regs, SK_ERR_FAULT, SK_ERR_FAULT, 0, F.thread, SK_REGS_GENERAL, KPTR, 160, 0, 0) \
+    X(thread_set_regs, SK_ERR_FAULT, SK_ERR_FAULT, 0, F.thread, SK_REGS_GENERAL, NONCANON, 160, 0, 0) \
+    X(thread_set_regs, SK_ERR_FAULT, SK_ERR_FAULT, 0, F.thread, SK_REGS_GENERAL, 0, 160, 0, 0) \
+    X(thread_set_regs, SK_ERR_FAULT, SK_ERR_FAULT, 0, F.thread, SK_REGS_BASES, F.edge, 16, 0, 0) \
+    X(thread_set_regs, SK_ERR_FAULT, SK_ERR_FAULT, 0, F.thread, SK_REGS_BASES, F.unmapped, 16, 0, 0) \
+    X(thread_set_regs, SK_ERR_OUT_OF_RANGE, SK_ERR_OUT_OF_RANGE, 0, F.thread, SK_REGS_BASES, F.bases_bad, 16, 0, 0) \
+    X(thread_set_regs, SK_ERR_INVALID, SK_ERR_INVALID, 0, F.thread, SK_REGS_GENERAL, F.gregs_bad_cs, 160, 0, 0) \
+    X(thread_set_regs, SK_ERR_OUT_OF_RANGE, SK_ERR_OUT_OF_RANGE, 0, F.thread, SK_REGS_GENERAL, F.gregs_bad_rip, 160, 0, 0) \
+    X(thread_set_regs, SK_ERR_NOT_STOPPED, SK_ERR_NOT_STOPPED, 0, F.thread, SK_REGS_BASES, F.page + 3, 16, 0, 0) \
+    X(thread_set_regs, SK_ERR_NOT_STOPPED, SK_ERR_NOT_STOPPED, 0, F.thread, SK_REGS_GENERAL, F.gregs_ok, 160, 0, 0) \
+    X(irq_create, SK_ERR_BAD_HANDLE, SK_ERR_BAD_HANDLE, 0, BAD, 5, SK_IRQ_ISA, 0, 0, 0) \
+    X(irq_create, SK_ERR_BAD_HANDLE, SK_ERR_BAD_HANDLE, 0, 0, 5, SK_IRQ_ISA, 0, 0, 0) \
+    X(irq_create, SK_ERR_WRONG_TYPE, SK_ERR_WRONG_TYPE, 0, F.mem, 5, SK_IRQ_ISA, 0, 0, 0) \
+    X(irq_create, SK_ERR_WRONG_TYPE, SK_ERR_WRONG_TYPE, 0, THIS_U, 5, SK_IRQ_ISA, 0, 0, 0) \
+    X(irq_create, SK_ERR_NO_RIGHTS, SK_ERR_NO_RIGHTS, 0, F.hw_nomanage, 5, SK_IRQ_ISA, 0, 0, 0) \
+    X(irq_create, SK_ERR_INVALID, SK_ERR_INVALID, 0, F.hw, 5, BADBITS, 0, 0, 0) \
+    X(irq_create, SK_ERR_INVALID, SK_ERR_INVALID, 0, F.hw, 5, 3, 0, 0, 0) \
+    X(irq_create, SK_ERR_INVALID, SK_ERR_INVALID, 0, F.hw, 5, ~0ull, 0, 0, 0) \
+    X(irq_create, SK_ERR_INVALID, SK_ERR_INVALID, 0, F.hw, 5, SK_IRQ_ISA | SK_IRQ_LEVEL, 0, 0, 0) \
+    X(irq_create, SK_ERR_OUT_OF_RANGE, SK_ERR_OUT_OF_RANGE, 0, F.hw, 16, SK_IRQ_ISA, 0, 0, 0) \
+    X(irq_create, SK_ERR_OUT_OF_RANGE, SK_ERR_OUT_OF_RANGE, 0, F.hw, HUGE, SK_IRQ_ISA, 0, 0, 0) \
+    X(irq_create, SK_ERR_OUT_OF_RANGE, SK_ERR_OUT_OF_RANGE, 0, F.hw, HUGE, SK_IRQ_GSI, 0, 0, 0) \
+    X(irq_create, SK_ERR_OUT_OF_RANGE, SK_ERR_OUT_OF_RANGE, 0, F.hw, SK_IRQ_MAX_GSI, SK_IRQ_GSI, 0, 0, 0) \
+    X(irq_create, SK_ERR_BUSY, SK_ERR_BUSY, 0, F.hw, 4, SK_IRQ_ISA, 0, 0, 0) \
+    X(irq_create, SK_ERR_BUSY, SK_ERR_BUSY, 0, F.hw, 0, SK_IRQ_ISA, 0, 0, 0) \
+    X(irq_create, SK_ERR_BUSY, SK_ERR_BUSY, 0, F.hw, 5, SK_IRQ_GSI, 0, 0, 0) \
+    X(irq_create, SK_ERR_FAULT, SK_ERR_FAULT, 0, F.hw, 0, SK_IRQ_MSI, 0, 0, 0) \
+    X(irq_create, SK_ERR_FAULT, SK_ERR_FAULT, 0, F.hw, KPTR, SK_IRQ_MSI, 0, 0, 0) \
+    X(irq_create, SK_ERR_FAULT, SK_ERR_FAULT, 0, F.hw, NONCANON, SK_IRQ_MSI, 0, 0, 0) \
+    X(irq_create, SK_ERR_FAULT, SK_ERR_FAULT, 0, F.hw, F.unmapped, SK_IRQ_MSI, 0, 0, 0) \
+    X(irq_create, SK_ERR_FAULT, SK_ERR_FAULT, 0, F.hw, F.edge, SK_IRQ_MSI, 0, 0, 0) \
+    X(irq_create, SK_ERR_FAULT, SK_ERR_FAULT, 0, F.hw, F.ro_page, SK_IRQ_MSI, 0, 0, 0) \
+    X(irq_create, SK_ERR_INVALID, SK_ERR_INVALID, 0, F.hw, F.msi_bad, SK_IRQ_MSI, 0, 0, 0) \
+    X(irq_create, SK_ERR_INVALID, SK_ERR_INVALID, 0, F.hw, F.msi_ok, SK_IRQ_MSI | SK_IRQ_ACTIVE_LOW, 0, 0, 0) \
+    X(irq_create, SK_OK, SK_OK, CLOSE, F.hw, F.msi_ok, SK_IRQ_MSI, 0, 0, 0) \
+    X(irq_create, SK_OK, SK_OK, CLOSE, F.hw, 5, SK_IRQ_GSI | SK_IRQ_LEVEL, 0, 0, 0) \
+    X(irq_ack, SK_ERR_BAD_HANDLE, SK_ERR_BAD_HANDLE, 0, BAD, 1, 0, 0, 0, 0) \
+    X(irq_ack, SK_ERR_BAD_HANDLE, SK_ERR_BAD_HANDLE, 0, F.closed, 1, 0, 0, 0, 0) \
+    X(irq_ack, SK_ERR_WRONG_TYPE, SK_ERR_WRONG_TYPE, 0, F.mem, 1, 0, 0, 0, 0) \
+    X(irq_ack, SK_ERR_WRONG_TYPE, SK_ERR_WRONG_TYPE, 0, F.hw, 1, 0, 0, 0, 0) \
+    X(irq_ack, SK_ERR_NO_RIGHTS, SK_ERR_NO_RIGHTS, 0, F.irq_nosignal, 1, 0, 0, 0, 0) \
+    X(irq_ack, SK_ERR_INVALID, SK_ERR_INVALID, 0, F.irq, 0, 0, 0, 0, 0) \
+    X(irq_ack, SK_ERR_INVALID, SK_ERR_INVALID, 0, F.irq, 1, 0, 0, 0, 0) \
+    X(irq_ack, SK_ERR_INVALID, SK_ERR_INVALID, 0, F.irq, HUGE, 0, 0, 0, 0) \
+    X(irq_nack, SK_ERR_BAD_HANDLE, SK_ERR_BAD_HANDLE, 0, BAD, 1, 0, 0, 0, 0) \
+    X(irq_nack, SK_ERR_WRONG_TYPE, SK_ERR_WRONG_TYPE, 0, F.space, 1, 0, 0, 0, 0) \
+    X(irq_nack, SK_ERR_NO_RIGHTS, SK_ERR_NO_RIGHTS, 0, F.irq_nosignal, 1, 0, 0, 0, 0) \
+    X(irq_nack, SK_ERR_INVALID, SK_ERR_INVALID, 0, F.irq, 0, 0, 0, 0, 0) \
+    X(irq_nack, SK_ERR_INVALID, SK_ERR_INVALID, 0, F.irq, ~0ull, 0, 0, 0, 0) \
+    X(ioport_grant, SK_ERR_BAD_HANDLE, SK_ERR_BAD_HANDLE, 0, BAD, 0x70, 2, 0, 0, 0) \
+    X(ioport_grant, SK_ERR_WRONG_TYPE, SK_ERR_WRONG_TYPE, 0, F.mem, 0x70, 2, 0, 0, 0) \
+    X(ioport_grant, SK_ERR_NO_RIGHTS, SK_ERR_NO_RIGHTS, 0, F.hw_nomanage, 0x70, 2, 0, 0, 0) \
+    X(ioport_grant, SK_ERR_INVALID, SK_ERR_INVALID, 0, F.hw, 0x70, 0, 0, 0, 0) \
+    X(ioport_grant, SK_ERR_OUT_OF_RANGE, SK_ERR_OUT_OF_RANGE, 0, F.hw, 0x10000, 1, 0, 0, 0) \
+    X(ioport_grant, SK_ERR_OUT_OF_RANGE, SK_ERR_OUT_OF_RANGE, 0, F.hw, 0xffff, 2, 0, 0, 0) \
+    X(ioport_grant, SK_ERR_OUT_OF_RANGE, SK_ERR_OUT_OF_RANGE, 0, F.hw, HUGE, 1, 0, 0, 0) \
+    X(ioport_grant, SK_ERR_OUT_OF_RANGE, SK_ERR_OUT_OF_RANGE, 0, F.hw, 2, HUGE, 0, 0, 0) \
+    X(ioport_grant, SK_ERR_OUT_OF_RANGE, SK_ERR_OUT_OF_RANGE, 0, F.hw, 0, 0x10001, 0, 0, 0) \
+    X(ioport_grant, SK_ERR_BUSY, SK_ERR_BUSY, 0, F.hw, 0x3f8, 8, 0, 0, 0) \
+    X(ioport_grant, SK_ERR_BUSY, SK_ERR_BUSY, 0, F.hw, 0x3f0, 9, 0, 0, 0) \
+    X(ioport_grant, SK_ERR_BUSY, SK_ERR_BUSY, 0, F.hw, 0xf4, 1, 0, 0, 0) \
+    X(ioport_grant, SK_ERR_BUSY, SK_ERR_BUSY, 0, F.hw, 0xcf8, 8, 0, 0, 0) \
+    X(ioport_grant, SK_ERR_BUSY, SK_ERR_BUSY, 0, F.hw, 0, 0x10000, 0, 0, 0) \
+    X(ioport_grant, SK_OK, SK_OK, 0, F.hw, 0x70, 2, 0, 0, 0)
 
 /* Every system call has at least one row (the list has fewer than 64 calls). */
 _Static_assert(SK_SYSCALL_COUNT < 64, "widen the coverage mask");
@@ -281,6 +386,36 @@ static int setup(void)
     F.tc_flags = U(&tc[2]);
     F.tc_exitword = U(&tc[3]);
     F.tc_entry = U(&tc[4]);
+
+    /* register sets for thread_set_regs (page 1 of the scratch area) */
+    struct sk_base_regs *bb = (struct sk_base_regs *)(F.page + PG);
+    *bb = (struct sk_base_regs){.fs_base = KPTR};
+    F.bases_bad = U(bb);
+    struct sk_gregs *g = (struct sk_gregs *)(F.page + PG + 64);
+    const struct sk_gregs gok = {.rip = 0x400000, .rsp = 0x500000, .rflags = 0x202, .cs = 0x2b, .ss = 0x23};
+    for (int i = 0; i < 3; i++)
+        g[i] = gok;
+    g[1].cs = 0x1b; /* 32-bit code */
+    g[2].rip = NONCANON;
+    F.gregs_ok = U(&g[0]);
+    F.gregs_bad_cs = U(&g[1]);
+    F.gregs_bad_rip = U(&g[2]);
+    /* hardware: init passes this program the hardware-access handle */
+    const struct sk_start_info *si = sk_start_info();
+    F.hw = si ? U(si->hw_access) : 0;
+    if (!F.hw)
+        return 0;
+    F.hw_nomanage = U(dup(F.hw, SK_RIGHT_TRANSFER | D));
+    /* GSI 5, level (as QEMU's MADT makes ISA IRQ 5): nothing raises it */
+    if (sk_irq_create((sk_handle_t)F.hw, 5, SK_IRQ_GSI | SK_IRQ_LEVEL, &h) != SK_OK)
+        return 0;
+    F.irq = U(h);
+    F.irq_nosignal = U(dup(F.irq, SK_RIGHT_WAIT | D));
+    struct sk_irq_msi *msi = (struct sk_irq_msi *)(F.page + 512);
+    msi[0] = (struct sk_irq_msi){0};
+    msi[1] = (struct sk_irq_msi){.reserved = 1};
+    F.msi_ok = U(&msi[0]);
+    F.msi_bad = U(&msi[1]);
     return 1;
 }
 
@@ -370,8 +505,11 @@ static int run_table(void)
 
 SK_TEST(unknown_numbers)
 {
+    /* supercalls too, from a thread nobody observes (docs/observation.md) */
     static const uint64_t nums[] = {SK_SYSCALL_BASE + SK_SYSCALL_COUNT, SK_SYSCALL_BASE + 0xffff,
-                                    SK_SYSCALL_BASE + 0x0fffffff, SK_SYSCALL_BASE | (1ull << 32)};
+                                    SK_SYSCALL_BASE + 0x0fffffff, SK_SYSCALL_BASE | (1ull << 32),
+                                    SK_SUPERCALL_BASE, SK_SUPERCALL_BASE + SK_SUPERCALL_COUNT - 1,
+                                    SK_SUPERCALL_BASE + SK_SUPERCALL_COUNT, 0, 60, 231};
     for (unsigned i = 0; i < sizeof nums / sizeof nums[0]; i++)
         SK_EXPECT_ERR(sk_syscall6(nums[i], 0, 0, 0, 0, 0, 0, NULL), SK_ERR_UNSUPPORTED);
 }

@@ -23,6 +23,7 @@ static struct { int universe, mem; uint32_t rights; } X[16];
 static int nh, nm, nspaces, nuniverses, nthreads, nx, ncreates, fail_at;
 static uint64_t next_addr, clock_ns;
 static char logbuf[4096];
+sk_error_t model_queue_syscall(uint64_t num, uint64_t a0, uint64_t a1, uint64_t a2, uint64_t *ret);
 static size_t loglen;
 
 static void model_reset(void)
@@ -129,6 +130,19 @@ static sk_error_t sys_map(uint64_t sh, uint64_t mh, uint64_t off, uint64_t addr,
     return SK_ERR_NO_MEMORY;
 }
 
+/* For the queue model in test_queue_rt.c: reset, and the bytes behind a memory handle. */
+void sk_model_reset(void)
+{
+    model_reset();
+}
+
+uint8_t *sk_model_memory(uint64_t h)
+{
+    int m;
+    uint32_t r;
+    return resolve(h, SK_OBJ_MEMORY, &m, &r) == SK_OK ? M[m].data : NULL;
+}
+
 sk_error_t sk_syscall6(uint64_t num, uint64_t a0, uint64_t a1, uint64_t a2, uint64_t a3,
                        uint64_t a4, uint64_t a5, uint64_t *ret)
 {
@@ -230,7 +244,7 @@ sk_error_t sk_syscall6(uint64_t num, uint64_t a0, uint64_t a1, uint64_t a2, uint
         return SK_OK;
     default:
         (void)a3, (void)a4, (void)idx;
-        return SK_ERR_UNSUPPORTED;
+        return model_queue_syscall(num, a0, a1, a2, ret); /* test_queue_rt.c */
     }
 }
 

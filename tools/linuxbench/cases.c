@@ -10,6 +10,7 @@
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
+#include <sys/eventfd.h>
 #include <sys/mman.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
@@ -132,6 +133,62 @@ static double futex_pingpong_2cpu(long iters)
 	return futex_pingpong(iters, 1);
 }
 
+/* --- eventfd ping-pong between two threads on two CPUs --------------------- */
+
+/* Each thread blocks in read() on its own eventfd until the other writes it: the
+ * Linux counterpart of two Skoll threads asleep in queue_drive waking each other
+ * with events (bench-async drive_wait_wakeup_ns). */
+static int efd_main, efd_partner;
+
+static void *eventfd_partner(void *p)
+{
+	long iters = *(const long *)p;
+	uint64_t v;
+
+	lb_pin(1);
+	for (long i = 0; i < iters; i++) {
+		if (read(efd_partner, &v, sizeof v) != sizeof v)
+			break;
+		v = 1;
+		if (write(efd_main, &v, sizeof v) != sizeof v)
+			break;
+	}
+	return NULL;
+}
+
+/* Returns ns per handoff (half a round trip). */
+static double eventfd_pingpong_2cpu(long iters)
+{
+	long total = iters + 1;
+	pthread_t th;
+	uint64_t v = 1, t0, t1;
+
+	efd_main = eventfd(0, 0);
+	efd_partner = eventfd(0, 0);
+	if (efd_main < 0 || efd_partner < 0)
+		return lb_fail("eventfd: eventfd");
+	if (lb_pin(0) != 0)
+		return lb_fail("eventfd: sched_setaffinity");
+	if (pthread_create(&th, NULL, eventfd_partner, &total) != 0)
+		return lb_fail("eventfd: pthread_create");
+	/* one untimed round trip: the partner is up and pinned */
+	if (write(efd_partner, &v, sizeof v) != sizeof v || read(efd_main, &v, sizeof v) != sizeof v)
+		return lb_fail("eventfd: read/write");
+	t0 = lb_now_ns();
+	for (long i = 0; i < iters; i++) {
+		v = 1;
+		if (write(efd_partner, &v, sizeof v) != sizeof v ||
+		    read(efd_main, &v, sizeof v) != sizeof v)
+			return lb_fail("eventfd: read/write");
+	}
+	t1 = lb_now_ns();
+	pthread_join(th, NULL);
+	close(efd_main);
+	close(efd_partner);
+	lb_unpin();
+	return (double)(t1 - t0) / (double)iters / 2.0;
+}
+
 /* --- one byte back and forth between two processes ------------------------ */
 
 /* The parent writes on `out`, reads on `in`; the child echoes from `c_in` to
@@ -204,6 +261,8 @@ const struct lb_case lb_cases[] = {
 	{ "page_fault_ns", "first-touch write faults (8 MiB regions)", 4096, 9, 1, page_fault },
 	{ "futex_pingpong_2cpu_ns", "futex round trips across two CPUs (value per handoff)", 4000,
 	  7, 2, futex_pingpong_2cpu },
+	{ "eventfd_pingpong_2cpu_ns", "eventfd round trips across two CPUs (value per handoff)",
+	  4000, 7, 2, eventfd_pingpong_2cpu },
 	{ "pipe_roundtrip_ns", "one-byte round trips over two pipes on one CPU", 3000, 7, 1,
 	  pipe_roundtrip },
 	{ "unix_socket_roundtrip_ns", "one-byte round trips over a socketpair on one CPU", 3000, 7,

@@ -1,4 +1,5 @@
-/* Per-CPU GDT and TSS (with the IST stacks for double fault, NMI and machine check). */
+/* Per-CPU GDT and TSS (with the IST stacks for double fault, NMI and machine check, and the
+   I/O permission bitmap, all ports denied until a thread with a grant runs: ioperm.c). */
 #include <arch/gdt.h>
 #include <base/string.h>
 
@@ -7,7 +8,8 @@ void gdt_load(struct gdt_cpu *g)
     memset(&g->tss, 0, sizeof g->tss);
     for (int i = 0; i < 3; i++)
         g->tss.ist[i] = (uint64_t)&g->ist_stacks[i][IST_STACK_SIZE];
-    g->tss.iomap_base = sizeof(struct tss);
+    g->tss.iomap_base = TSS_IOPB_OFF;
+    memset(g->iopb, 0xff, sizeof g->iopb);
 
     g->entries[0] = 0;
     g->entries[1] = 0x00af9a000000ffff; /* kernel code 64 */
@@ -16,7 +18,7 @@ void gdt_load(struct gdt_cpu *g)
     g->entries[4] = 0x00cff2000000ffff; /* user data */
     g->entries[5] = 0x00affa000000ffff; /* user code 64 */
     uint64_t base = (uint64_t)&g->tss;
-    uint64_t limit = sizeof(struct tss) - 1;
+    uint64_t limit = sizeof(struct tss) + sizeof g->iopb - 1; /* the bitmap and its 0xff byte */
     g->entries[6] = (limit & 0xffff) | ((base & 0xffffff) << 16) | (0x89ull << 40) |
                     (((limit >> 16) & 0xf) << 48) | (((base >> 24) & 0xff) << 56);
     g->entries[7] = base >> 32;

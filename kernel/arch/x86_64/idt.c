@@ -5,6 +5,7 @@
 #include <k/panic.h>
 #include <k/log.h>
 #include <k/sched.h>
+#include <k/percpu.h>
 
 struct idt_entry {
     uint16_t off_lo;
@@ -85,15 +86,18 @@ void isr_dispatch(struct trap_frame *tf)
     int from_user = (tf->cs & 3) != 0;
     if (v < 32) {
         if (!(exception_hooks[v] && exception_hooks[v](tf))) {
-            if (from_user)
-                thread_die_from_fault(tf);
-            panic_trap(tf, exception_names[v]);
+            if (!from_user)
+                panic_trap(tf, exception_names[v]);
+            thread_user_fault(tf); /* returns if an observer resumed the thread */
         }
     } else {
+        struct cpu *c = this_cpu();
+        c->irq_depth++;
         if (handlers[v])
             handlers[v](tf);
         else if (v != VEC_SPURIOUS)
             log_warn("unexpected interrupt vector %u", v);
+        c->irq_depth--;
         if (v != VEC_SPURIOUS && irq_eoi)
             irq_eoi();
     }

@@ -109,19 +109,33 @@ int irq_isa_to_gsi(unsigned isa_irq)
     return (int)gsi;
 }
 
-int irq_route_isa(unsigned isa_irq, unsigned vector, unsigned cpu)
+int irq_isa_lookup(unsigned isa_irq, uint32_t *gsi, unsigned *flags)
 {
-    uint32_t gsi;
     uint16_t fl;
     if (isa_irq > 15)
         return -1;
-    acpi_isa_to_gsi(&acpi_tables, isa_irq, &gsi, &fl);
-    unsigned flags = 0;
+    acpi_isa_to_gsi(&acpi_tables, isa_irq, gsi, &fl);
+    *flags = 0;
     if ((fl & ACPI_POL_MASK) == ACPI_POL_LOW)
-        flags |= IRQ_ACTIVE_LOW;
+        *flags |= IRQ_ACTIVE_LOW;
     if ((fl & ACPI_TRIG_MASK) == ACPI_TRIG_LEVEL)
-        flags |= IRQ_LEVEL;
+        *flags |= IRQ_LEVEL;
+    return 0;
+}
+
+int irq_route_isa(unsigned isa_irq, unsigned vector, unsigned cpu)
+{
+    uint32_t gsi;
+    unsigned flags;
+    if (irq_isa_lookup(isa_irq, &gsi, &flags) != 0)
+        return -1;
     return irq_route_gsi(gsi, vector, cpu, flags);
+}
+
+int irq_gsi_exists(uint32_t gsi)
+{
+    uint32_t pin;
+    return find(gsi, &pin) != NULL;
 }
 
 static int set_mask(uint32_t gsi, int masked)

@@ -5,6 +5,7 @@
 #include <k/syscall.h>
 #include <k/sched.h>
 #include <k/percpu.h>
+#include <k/observe.h>
 #include <arch/idt.h>
 #include <arch/gdt.h>
 #include <arch/cpu.h>
@@ -34,20 +35,29 @@ void syscall_init_cpu(void)
     wrmsr(MSR_SFMASK, (1u << 9) | (1u << 8) | (1u << 10) | (1u << 18) | (1u << 14));
 }
 
-/* Flags user space may hold: CF PF AF ZF SF TF DF OF, and AC; IF is always set. */
-#define USER_RFLAGS_MASK 0x40dd5ull
+/* Leave for user mode by iret from a syscall frame (syscall_entry.S): every register exact. */
+__attribute__((noreturn)) void syscall_return_iret(struct trap_frame *tf);
 
 void syscall_dispatch(struct trap_frame *tf);
 void syscall_dispatch(struct trap_frame *tf)
 {
     irq_enable();
+    current_thread()->syscalls++;
     uint64_t nr = tf->rax - SK_SYSCALL_BASE, ret = 0;
-    sk_error_t err = SK_ERR_UNSUPPORTED;
-    if (tf->rax >= SK_SYSCALL_BASE && nr < SK_SYSCALL_COUNT)
-        err = table[nr](tf->rdi, tf->rsi, tf->rdx, tf->r10, tf->r8, tf->r9, &ret);
-    tf->rax = err;
-    tf->rdx = ret;
+    if (tf->rax >= SK_SYSCALL_BASE && nr < SK_SYSCALL_COUNT) {
+        sk_error_t err = table[nr](tf->rdi, tf->rsi, tf->rdx, tf->r10, tf->r8, tf->r9, &ret);
+        tf->rax = err;
+        tf->rdx = ret;
+    } else if (!observe_supercall(tf)) {
+        /* a supercall of an observed thread returns with what its observer wrote */
+        tf->rax = SK_ERR_UNSUPPORTED;
+        tf->rdx = 0;
+    }
     irq_disable();
     sched_return_to_user();
-    tf->rflags = (tf->rflags & USER_RFLAGS_MASK) | 0x202;
+    tf->rflags = (tf->rflags & RFLAGS_USER_MASK) | RFLAGS_IF | 2;
+    /* sysret would load rcx and r11 from rip and rflags: after a stop, where an observer
+       may have set them, return by iret */
+    if (observe_take_exact_return(this_cpu()->current))
+        syscall_return_iret(tf);
 }

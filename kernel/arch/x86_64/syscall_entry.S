@@ -3,7 +3,8 @@
  * user GS; we switch to the thread's kernel stack, build the same trap frame an
  * interrupt builds (vector SYSCALL_VECTOR), and call syscall_dispatch(frame).
  * Return is by sysret when the frame's rip is a canonical user address
- * (always, unless an observer changed it), otherwise by iret.
+ * (always: an observer can only set user addresses), otherwise by iret; and by
+ * iret through syscall_return_iret after the thread stopped for an observer.
  */
 #include <arch/frame.h>
 #include <arch/gdt.h>
@@ -39,3 +40,9 @@ syscall_entry:
         sysretq
 1:      swapgs
         iretq
+
+/* void syscall_return_iret(struct trap_frame *tf): leave through tf by iret (interrupts off). */
+        .global syscall_return_iret
+syscall_return_iret:
+        movq %rdi, %rsp
+        jmp isr_return

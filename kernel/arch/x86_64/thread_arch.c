@@ -1,7 +1,9 @@
-/* x86-64 parts of threads: first-run stack layouts and the per-switch CPU state. */
+/* x86-64 parts of threads: first-run stack layouts and the per-switch CPU state
+   (kernel stack, FS/GS bases, FPU, address space, I/O permission bitmap). */
 #include <k/sched.h>
 #include <k/percpu.h>
 #include <k/uspace.h>
+#include <k/ioport.h>
 #include <arch/idt.h>
 #include <arch/gdt.h>
 #include <arch/cpu.h>
@@ -58,4 +60,5 @@ void arch_switch_to(struct thread *prev, struct thread *next)
     }
     if (next->space != prev->space)
         vm_space_activate(next->space);
+    arch_ioports_load(next);
 }

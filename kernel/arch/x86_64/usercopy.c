@@ -4,8 +4,8 @@
  * and turns unresolvable faults inside the copy instructions into
  * SK_ERR_FAULT through the exception table (.ex_table, see usercopy.S).
  *
- * A user-mode fault that vm_space_fault cannot resolve ends the thread
- * (thread_die_from_fault). A kernel-mode fault is only ever handled at an
+ * A user-mode fault that vm_space_fault cannot resolve ends the thread, or
+ * stops it if it is observed (thread_user_fault). A kernel-mode fault is only ever handled at an
  * instruction listed in the exception table and at a user address;
  * everything else is a kernel bug and panics.
  */
@@ -95,9 +95,9 @@ static int page_fault_hook(struct trap_frame *tf)
     uaccess_close(); /* a fault inside a copy arrives with AC set; iretq restores it */
     struct vm_space *s = this_cpu()->space;
     if (tf->cs & 3) {
-        if (resolve(s, addr, tf) == SK_OK)
-            return 1;
-        thread_die_from_fault(tf);
+        if (resolve(s, addr, tf) != SK_OK)
+            thread_user_fault(tf); /* returns if an observer resumed the thread */
+        return 1;
     }
     uint64_t fixup = ex_fixup(tf->rip);
     if (!fixup || addr >= SK_USER_TOP)

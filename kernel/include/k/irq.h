@@ -24,6 +24,10 @@ int irq_route_gsi(uint32_t gsi, unsigned vector, unsigned cpu, unsigned flags);
  * irq_route_gsi. Example: irq_route_isa(4, 48, 0) for COM1.
  */
 int irq_route_isa(unsigned isa_irq, unsigned vector, unsigned cpu);
+/* GSI, IRQ_LEVEL and IRQ_ACTIVE_LOW of an ISA IRQ after the overrides. 0, or -1 for isa_irq > 15. */
+int irq_isa_lookup(unsigned isa_irq, uint32_t *gsi, unsigned *flags);
+/* 1 if an I/O APIC serves gsi. */
+int irq_gsi_exists(uint32_t gsi);
 /* The GSI an ISA IRQ arrives on (after overrides), or -1 for isa_irq > 15. */
 int irq_isa_to_gsi(unsigned isa_irq);
 /* Mask / unmask a routed GSI. Return 0 or -1 for an unknown GSI. Take the I/O APIC lock. */

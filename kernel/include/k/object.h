@@ -14,6 +14,7 @@ struct kobject {
     volatile uint32_t handles;
     void (*destroy)(struct kobject *o);    /* frees the object; called with no locks held */
     void (*last_handle)(struct kobject *o); /* optional; called with no locks held */
+    struct kobject *defer_next;            /* the reaper's list (kobj_put_anywhere) */
 };
 
 /* Initialise with one reference held by the caller and no handles. */
@@ -25,3 +26,11 @@ void kobj_put(struct kobject *o);
 /* Handle-table bookkeeping: a handle now refers to o / no longer does (calls last_handle at 0). */
 void kobj_handle_added(struct kobject *o);
 void kobj_handle_removed(struct kobject *o);
+
+/*
+ * kobj_put from any context: in an interrupt handler the last reference is
+ * handed to the reaper thread (kernel/core/reaper.c), which drops it soon after.
+ */
+void kobj_put_anywhere(struct kobject *o);
+/* Start the reaper thread (boot, once, after the scheduler). */
+void reaper_init(void);

@@ -30,6 +30,7 @@ struct cpu {
     struct thread *idle;       /* this CPU's idle thread (its boot context) */
     struct runqueue rq;
     volatile int need_resched;
+    int irq_depth;             /* > 0 while handling a hardware interrupt or IPI */
     volatile int idling;       /* halted in the idle loop */
     int sched_ready;           /* sched_start_cpu has run here */
     struct timer slice_timer;
@@ -41,6 +42,8 @@ struct cpu {
     struct gdt_cpu gdt;        /* this CPU's GDT and TSS */
     uint64_t lapic_ticks_per_ms;
     volatile uint64_t ipi_count;
+    uint64_t io_stamp;         /* version of the I/O port map in gdt.iopb (0: none) */
+    uint32_t io_extent;        /* bytes of gdt.iopb that may hold a clear bit */
     struct vm_space *space;    /* user address space in CR3, NULL for the kernel tables
                                   (set by vm_space_activate) */
 };

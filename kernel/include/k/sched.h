@@ -11,11 +11,13 @@
  * (on_cpu): whoever wakes it first waits for its switch-out to finish.
  */
 #pragma once
+#include <stddef.h>
 #include <stdint.h>
 #include <k/object.h>
 #include <k/thread.h>
 #include <k/timer.h>
 #include <k/spinlock.h>
+#include <k/observe.h>
 
 #define KSTACK_SIZE (16 * 1024)
 #define SCHED_PRIOS 16
@@ -45,6 +47,9 @@ struct thread {
     struct thread *rq_next;
     struct universe *universe;   /* NULL for kernel threads; weak until started */
     struct thread *unstarted_next;
+    struct thread *qwait_next;   /* a queue's list of threads sleeping in queue_drive */
+    uint64_t syscalls;           /* native system calls made (thread_stats) */
+    uint64_t switches;           /* times switched to */
     struct vm_space *space;      /* NULL for kernel threads */
     volatile int kill;           /* asked to die: acts on the way to user mode */
     int started;                 /* thread_start has been called (guarded by its lock) */
@@ -58,8 +63,15 @@ struct thread {
     const void *futex_key_obj;
     uint64_t futex_key_off;
     int futex_bucket;            /* -1 when not queued */
+    struct thread_obs obs;       /* observation state (k/observe.h) */
     char name[16];
 };
+
+/* A user thread (kernel threads have no FPU area); true for its whole life, unlike t->space. */
+static inline int thread_is_user(const struct thread *t)
+{
+    return t->fpu != NULL;
+}
 
 /* Per-CPU scheduler state lives in struct cpu (k/percpu.h): rq lock, queues, idle thread. */
 
@@ -77,6 +89,8 @@ void sched_yield(void);
  * queueing it where a waker will find it. Returns when woken.
  */
 void sched_block(void);
+/* A timer callback that wakes the thread in tm->arg (for timed sleeps). */
+void sched_wake_timer(struct timer *tm);
 /* Sleep for at least ns nanoseconds (kernel threads; uses the thread's wait timer). */
 void sched_sleep_ns(uint64_t ns);
 /* Make t runnable (from BLOCKED or NEW). Returns 1 if this call woke it. Any context. */
@@ -114,5 +128,17 @@ void arch_switch_to(struct thread *prev, struct thread *next);
 void fpu_init_cpu(void);
 uint64_t fpu_state_size(void);
 void fpu_init_state(void *area);
+/*
+ * A save image from user space (fpu_state_size bytes): SK_OK if restoring it
+ * cannot fault (MXCSR reserved bits clear; with XSAVE, a header naming only
+ * enabled components in the standard format), else SK_ERR_INVALID.
+ */
+sk_error_t fpu_image_check(const void *img);
+/*
+ * Make every component in an XSAVE image explicit (a component in its initial
+ * state gets its initial values and its XSTATE_BV bit), so that editing any
+ * register of the image takes effect when it is restored. No-op with FXSAVE.
+ */
+void fpu_image_normalise(void *img);
 /* syscall/sysret MSRs on this CPU. */
 void syscall_init_cpu(void);

@@ -27,3 +27,10 @@ struct thread *kthread_create(void (*fn)(void *), void *arg, unsigned prio, cons
  * report it on the console and end the thread (exit status SK_EXIT_FAULT).
  */
 __attribute__((noreturn)) void thread_die_from_fault(struct trap_frame *tf);
+/*
+ * The same, except that an observed thread stops for its observer instead
+ * (k/observe.h) and this returns once it is resumed: the return to user mode
+ * then retries the instruction, or ends the thread if it was killed meanwhile.
+ * Interrupts off.
+ */
+void thread_user_fault(struct trap_frame *tf);

@@ -38,6 +38,12 @@ sk_error_t universe_remove(struct universe *u, sk_handle_t h);
 /* Number of live handles (for tests). */
 uint64_t universe_count(struct universe *u);
 
+struct ioport_map;
+/* The universe's I/O port map (k/ioport.h), or NULL if it was never granted a port. Any context. */
+struct ioport_map *universe_ioports(struct universe *u);
+/* Install m as u's map unless it has one; returns the map u ends up with (free m if not m). */
+struct ioport_map *universe_install_ioports(struct universe *u, struct ioport_map *m);
+
 struct thread;
 /*
  * Unstarted threads refer to their universe weakly (see universe.c). hold: record t

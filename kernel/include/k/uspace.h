@@ -44,6 +44,8 @@ sk_error_t memobj_create_phys(uint64_t phys, uint64_t size, unsigned cache, stru
 sk_error_t memobj_fork(struct memobj *src, struct memobj **out);
 /* Size in bytes (fixed at creation; no lock). */
 uint64_t memobj_size(const struct memobj *m);
+/* First frame of a contiguous object (the kernel reaches it through the direct map), else 0. */
+uint64_t memobj_contig_phys(const struct memobj *m);
 /* Pages of an anonymous object that have a frame now (0 for physical ones); for tests. */
 uint64_t memobj_pages_present(struct memobj *m);
 

@@ -10,6 +10,8 @@
 #include <skoll/errors.h>
 #include <skoll/objects.h>
 #include <skoll/syscalls.h>
+#include <skoll/queue.h>
+#include <skoll/observe.h>
 #include <skoll/types.h>
 
 /*
@@ -164,6 +166,59 @@ static inline sk_error_t sk_futex_wake(const volatile uint64_t *addr, uint64_t c
     return sk_raw_futex_wake(SK__U(addr), count, woken);
 }
 static inline sk_error_t sk_thread_kill(sk_handle_t t) { return sk_raw_thread_kill(SK__U(t), NULL); }
+
+/* Queues (skoll/queue.h): create, drive (submit the SQ and wait for min_complete), alert. */
+static inline sk_error_t sk_queue_create(struct sk_queue_params *p, sk_handle_t *out)
+{
+    return sk_raw_queue_create(SK__U(p), SK__H(out));
+}
+/* Submit what the SQ holds; then, if fewer than min_complete completions are unread,
+   sleep until there are, timeout_ns passes or someone alerts. *submitted may be NULL. */
+static inline sk_error_t sk_queue_drive(sk_handle_t q, uint64_t min_complete, uint64_t timeout_ns,
+                                        uint64_t *submitted)
+{
+    return sk_raw_queue_drive(SK__U(q), min_complete, timeout_ns, submitted);
+}
+static inline sk_error_t sk_queue_alert(sk_handle_t q) { return sk_raw_queue_alert(SK__U(q), NULL); }
+static inline sk_error_t sk_event_create(uint32_t kind, sk_handle_t *out)
+{
+    return sk_raw_event_create(kind, SK__H(out));
+}
+static inline sk_error_t sk_event_raise(sk_handle_t e, uint64_t bits)
+{
+    return sk_raw_event_raise(SK__U(e), bits, NULL);
+}
+static inline sk_error_t sk_thread_stats(sk_handle_t t, struct sk_thread_stats *out)
+{
+    return sk_raw_thread_stats(SK__U(t), SK__U(out), NULL);
+}
+/* Observation: stop a thread, read/write its registers while stopped, resume it. */
+static inline sk_error_t sk_thread_interrupt(sk_handle_t t) { return sk_raw_thread_interrupt(SK__U(t), NULL); }
+static inline sk_error_t sk_thread_resume(sk_handle_t t) { return sk_raw_thread_resume(SK__U(t), NULL); }
+static inline sk_error_t sk_thread_get_regs(sk_handle_t t, uint32_t kind, void *buf, uint64_t size)
+{
+    return sk_raw_thread_get_regs(SK__U(t), kind, SK__U(buf), size, NULL);
+}
+static inline sk_error_t sk_thread_set_regs(sk_handle_t t, uint32_t kind, const void *buf, uint64_t size)
+{
+    return sk_raw_thread_set_regs(SK__U(t), kind, SK__U(buf), size, NULL);
+}
+/* The size in bytes of register set kind (SK_REGS_FPU varies with the CPU). */
+static inline sk_error_t sk_thread_regs_size(sk_handle_t t, uint32_t kind, uint64_t *size)
+{
+    return sk_raw_thread_get_regs(SK__U(t), kind, 0, 0, size);
+}
+/* Hardware: interrupts and I/O ports (need the hardware-access capability). */
+static inline sk_error_t sk_irq_create(sk_handle_t hw, uint64_t line, uint32_t flags, sk_handle_t *out)
+{
+    return sk_raw_irq_create(SK__U(hw), line, flags, SK__H(out));
+}
+static inline sk_error_t sk_irq_ack(sk_handle_t irq, uint64_t seq) { return sk_raw_irq_ack(SK__U(irq), seq, NULL); }
+static inline sk_error_t sk_irq_nack(sk_handle_t irq, uint64_t seq) { return sk_raw_irq_nack(SK__U(irq), seq, NULL); }
+static inline sk_error_t sk_ioport_grant(sk_handle_t hw, uint64_t base, uint64_t count)
+{
+    return sk_raw_ioport_grant(SK__U(hw), base, count, NULL);
+}
 
 /* Compile-time check: every call in SK_SYSCALLS has a typed wrapper above. */
 static inline void sk__every_call_has_a_wrapper(void)

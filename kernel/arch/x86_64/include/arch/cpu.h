@@ -58,3 +58,5 @@ static inline void irq_restore(uint64_t f) { if (f & (1 << 9)) irq_enable(); }
 #define CR4_SMAP          (1ull << 21)
 #define RFLAGS_IF         (1ull << 9)
 #define RFLAGS_AC         (1ull << 18)
+/* Flags user space may hold: CF PF AF ZF SF TF DF OF, and AC; IF is always set. */
+#define RFLAGS_USER_MASK  0x40dd5ull

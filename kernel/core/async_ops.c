@@ -1,0 +1,146 @@
+/*
+ * Queue operations that need no object of their own: waiting for a clock
+ * deadline, and the memory operations that can take time (protect, reading or
+ * writing another address space, forking a memory object). The memory
+ * operations run in the submitting thread during queue_drive, so their copies
+ * happen in the right address space.
+ */
+#include <k/async.h>
+#include <k/syscall.h>
+#include <k/universe.h>
+#include <k/uspace.h>
+#include <k/sched.h>
+#include <k/clock.h>
+#include <k/heap.h>
+
+/* ---- clock_await(deadline_ns) ---- */
+
+static void clock_fired(struct timer *t)
+{
+    async_complete(t->arg, SK_OK, clock_ns(), 0);
+}
+
+static void clock_cancel(struct async_op *op)
+{
+    if (timer_cancel(&op->u.timer))
+        async_complete(op, SK_ERR_CANCELLED, 0, 0);
+}
+
+/*
+ * Even a deadline already past goes through the timer queue (which fires it at
+ * the next timer interrupt): completing it on the spot could overtake timers
+ * with earlier deadlines whose interrupt is still on its way, and a queue's
+ * timers must complete in deadline order.
+ */
+sk_error_t async_submit_clock_await(struct async_op *op)
+{
+    op->cancel = clock_cancel;
+    timer_arm(&op->u.timer, op->args[0], clock_fired, op);
+    return SK_OK;
+}
+
+/* ---- memory ---- */
+
+/* mem_protect(space, addr, len, prot): as space_protect. */
+sk_error_t async_submit_mem_protect(struct async_op *op)
+{
+    uint64_t ret = 0;
+    sk_error_t err = sys_space_protect(op->args[0], op->args[1], op->args[2], op->args[3], 0, 0,
+                                       &ret);
+    if (!err)
+        async_complete(op, SK_OK, 0, 0);
+    return err;
+}
+
+/* mem_fork(memory) -> a handle to a copy-on-write copy (value), as memory_fork. */
+sk_error_t async_submit_mem_fork(struct async_op *op)
+{
+    uint64_t ret = 0;
+    sk_error_t err = sys_memory_fork(op->args[0], 0, 0, 0, 0, 0, &ret);
+    if (!err)
+        async_complete(op, SK_OK, ret, 0);
+    return err;
+}
+
+#define XFER_CHUNK 4096
+#define XFER_MAX (64ull << 20)
+
+/*
+ * Copy len bytes between the caller's space (local) and another (remote), a
+ * chunk at a time through a kernel buffer, switching CR3 around each half.
+ */
+static sk_error_t transfer(struct vm_space *remote, uint64_t raddr, uint64_t laddr, uint64_t len,
+                           int to_remote, uint64_t *done)
+{
+    struct vm_space *local = thread_space(current_thread());
+    uint8_t *buf = kmalloc(XFER_CHUNK);
+    if (!buf)
+        return SK_ERR_NO_MEMORY;
+    sk_error_t err = SK_OK;
+    *done = 0;
+    while (*done < len && !err) {
+        uint64_t n = len - *done < XFER_CHUNK ? len - *done : XFER_CHUNK;
+        uint64_t f = irq_save(); /* nothing may switch threads with the remote space loaded */
+        if (to_remote) {
+            err = copy_from_user(buf, laddr + *done, n);
+            if (!err) {
+                vm_space_activate(remote);
+                err = copy_to_user(raddr + *done, buf, n);
+                vm_space_activate(local);
+            }
+        } else {
+            vm_space_activate(remote);
+            err = copy_from_user(buf, raddr + *done, n);
+            vm_space_activate(local);
+            if (!err)
+                err = copy_to_user(laddr + *done, buf, n);
+        }
+        irq_restore(f);
+        if (!err)
+            *done += n;
+    }
+    kfree(buf);
+    return err;
+}
+
+/* mem_read(space, remote_addr, local_addr, len) / mem_write(space, remote_addr, local_addr, len).
+   value = bytes copied; on a fault part way, the error and how far it got. */
+static sk_error_t submit_transfer(struct async_op *op, int to_remote)
+{
+    if (op->args[3] > XFER_MAX)
+        return SK_ERR_TOO_BIG;
+    struct kobject *o;
+    sk_error_t err = handle_get((sk_handle_t)op->args[0], SK_OBJ_SPACE,
+                                to_remote ? SK_RIGHT_WRITE : SK_RIGHT_READ, &o, NULL);
+    if (err)
+        return err;
+    uint64_t done = 0;
+    err = transfer((struct vm_space *)o, op->args[1], op->args[2], op->args[3], to_remote, &done);
+    kobj_put(o);
+    async_complete(op, err, done, 0);
+    return SK_OK;
+}
+
+sk_error_t async_submit_mem_read(struct async_op *op)
+{
+    return submit_transfer(op, 0);
+}
+
+sk_error_t async_submit_mem_write(struct async_op *op)
+{
+    return submit_transfer(op, 1);
+}
+
+/* thread_stats(thread, stats*) */
+SYSCALL_DEFINE(thread_stats)
+{
+    SYSCALL_UNUSED_ARGS;
+    struct kobject *o;
+    sk_error_t err = handle_get((sk_handle_t)a0, SK_OBJ_THREAD, SK_RIGHT_READ, &o, NULL);
+    if (err)
+        return err;
+    struct thread *t = (struct thread *)o;
+    struct sk_thread_stats st = {t->syscalls, t->switches, (uint64_t)t->cpu, 0};
+    kobj_put(o);
+    return copy_to_user(a1, &st, sizeof st);
+}

@@ -1,0 +1,535 @@
+/*
+ * Queues: the kernel side of asynchronous system calls (docs/queue.md,
+ * include/skoll/queue.h). A queue owns a physically contiguous memory object
+ * that user space maps; the kernel reaches it through the direct map, so it
+ * can post completions from any context without touching page tables.
+ *
+ * Shared memory is hostile: the kernel keeps its own sq_head and cq_tail,
+ * reads sq_tail and cq_head once per use and checks them, and copies each SQ
+ * entry before it looks at it.
+ *
+ * Flow control: an op is "in flight" from submission until its completion is
+ * in the CQ. A queue never has more ops in flight than CQ entries; a completion
+ * that finds the CQ full (the user has not consumed enough, or lies about
+ * cq_head) waits in the overflow list and is posted by the next drive.
+ *
+ * Locks: q->lock (irq-safe) guards the kernel indices, the op list, the overflow
+ * list and the waiters. Providers may hold their own lock while completing
+ * (provider lock -> q->lock); the queue never calls a provider with q->lock held.
+ */
+#include <k/async.h>
+#include <k/syscall.h>
+#include <k/universe.h>
+#include <k/uspace.h>
+#include <k/sched.h>
+#include <k/percpu.h>
+#include <k/heap.h>
+#include <k/clock.h>
+#include <k/spinlock.h>
+#include <k/panic.h>
+#include <base/string.h>
+#include <arch/layout.h>
+
+struct queue {
+    struct kobject obj;
+    struct spinlock lock;
+    struct memobj *mem;
+    struct sk_queue_header *hdr;     /* kernel view of the shared memory */
+    struct sk_sqe *sq;
+    struct sk_cqe *cq;
+    uint32_t sq_entries, cq_entries; /* the kernel's own copies */
+    uint32_t sq_head, cq_tail;       /* the kernel's own indices */
+    uint32_t in_flight;
+    struct async_op *ops;            /* not yet posted (pending, or in the overflow list) */
+    struct async_op *overflow, *overflow_tail;
+    struct thread *waiters;          /* sleeping in queue_drive, linked by qwait_next */
+    int alerted;
+    int closing;                     /* last handle gone: new submissions are refused */
+};
+
+static struct slab_cache *op_cache;
+
+void queue_init(void)
+{
+    op_cache = slab_cache_create("async_op", sizeof(struct async_op), 64);
+    if (!op_cache)
+        panic("queue: no memory for the operation cache");
+}
+
+static void queue_destroy(struct kobject *o)
+{
+    struct queue *q = (struct queue *)o;
+    /* no ops remain: each held a reference; overflowed completions are freed with them */
+    kobj_put(memobj_kobj(q->mem));
+    kfree(q);
+}
+
+static void op_free(struct async_op *op)
+{
+    struct queue *q = op->queue;
+    slab_free(op_cache, op);
+    kobj_put_anywhere(&q->obj);
+}
+
+static void op_put(struct async_op *op)
+{
+    if (__atomic_sub_fetch(&op->refs, 1, __ATOMIC_ACQ_REL) == 0)
+        op_free(op);
+}
+
+/* Unread completions as the user's cq_head says, or cq_entries if it lies. q->lock held. */
+static uint32_t cq_used(struct queue *q)
+{
+    uint32_t head = __atomic_load_n(&q->hdr->cq_head, __ATOMIC_ACQUIRE);
+    uint32_t used = q->cq_tail - head;
+    return used > q->cq_entries ? q->cq_entries : used;
+}
+
+/* Write op's completion into the CQ if there is room. q->lock held. Returns 1 if posted. */
+static int post_locked(struct queue *q, struct async_op *op)
+{
+    if (cq_used(q) >= q->cq_entries)
+        return 0;
+    struct sk_cqe *c = &q->cq[q->cq_tail & (q->cq_entries - 1)];
+    c->tag = op->tag;
+    c->error = op->error;
+    c->length = op->length;
+    c->value = op->value;
+    c->value2 = op->value2;
+    if (op->length)
+        memcpy(c->data, op->data, op->length);
+    q->cq_tail++;
+    __atomic_store_n(&q->hdr->cq_tail, q->cq_tail, __ATOMIC_RELEASE);
+    q->in_flight--;
+    return 1;
+}
+
+static void unlink_op(struct queue *q, struct async_op *op)
+{
+    if (op->qprev)
+        op->qprev->qnext = op->qnext;
+    else
+        q->ops = op->qnext;
+    if (op->qnext)
+        op->qnext->qprev = op->qprev;
+    op->qnext = op->qprev = NULL;
+}
+
+/* Wake every thread sleeping in queue_drive on q. q->lock held. */
+static void wake_waiters(struct queue *q)
+{
+    while (q->waiters) {
+        struct thread *t = q->waiters;
+        q->waiters = t->qwait_next;
+        t->qwait_next = NULL;
+        sched_wake(t);
+    }
+}
+
+/* Post what the overflow list holds, as far as the CQ has room. q->lock held. */
+static void flush_overflow_locked(struct queue *q, struct async_op **freed)
+{
+    while (q->overflow && post_locked(q, q->overflow)) {
+        struct async_op *op = q->overflow;
+        q->overflow = op->next;
+        if (!q->overflow)
+            q->overflow_tail = NULL;
+        op->posted_overflow = 0;
+        unlink_op(q, op);
+        op->next = *freed;
+        *freed = op;
+    }
+}
+
+static void put_list(struct async_op *list)
+{
+    while (list) {
+        struct async_op *op = list;
+        list = op->next;
+        op_put(op);
+    }
+}
+
+int async_complete_data(struct async_op *op, sk_error_t error, uint64_t value, uint64_t value2,
+                        const void *data, size_t length)
+{
+    int expected = 0;
+    if (!__atomic_compare_exchange_n(&op->state, &expected, 1, 0, __ATOMIC_ACQ_REL,
+                                     __ATOMIC_ACQUIRE))
+        return 0;
+    if (length > SK_CQE_INLINE_MAX)
+        length = SK_CQE_INLINE_MAX;
+    op->error = error;
+    op->value = value;
+    op->value2 = value2;
+    op->length = (uint32_t)length;
+    if (length)
+        memcpy(op->data, data, length);
+    struct queue *q = op->queue;
+    struct async_op *freed = NULL;
+    uint64_t f = spin_lock_irqsave(&q->lock);
+    flush_overflow_locked(q, &freed);
+    if (q->closing) {
+        /* nobody can read it: drop it */
+        unlink_op(q, op);
+        q->in_flight--;
+        op->next = freed;
+        freed = op;
+    } else if (!q->overflow && post_locked(q, op)) {
+        unlink_op(q, op);
+        op->next = freed;
+        freed = op;
+    } else {
+        op->next = NULL;
+        op->posted_overflow = 1;
+        if (q->overflow_tail)
+            q->overflow_tail->next = op;
+        else
+            q->overflow = op;
+        q->overflow_tail = op;
+    }
+    wake_waiters(q);
+    spin_unlock_irqrestore(&q->lock, f);
+    put_list(freed);
+    return 1;
+}
+
+int async_complete(struct async_op *op, sk_error_t error, uint64_t value, uint64_t value2)
+{
+    return async_complete_data(op, error, value, value2, NULL, 0);
+}
+
+static const async_submit_fn providers[SK_OP_COUNT] = {
+#define PROVIDER(name, code) [code] = async_submit_##name,
+    SK_OPS(PROVIDER)
+#undef PROVIDER
+};
+
+/*
+ * Consume the SQ: copy each entry, create its op and hand it to its provider.
+ * Stops when the SQ is empty or the in-flight limit is reached. Returns how many
+ * entries were consumed. Called in the submitting thread, interrupts on.
+ */
+static uint32_t submit_all(struct queue *q)
+{
+    uint32_t done = 0;
+    for (;;) {
+        uint64_t f = spin_lock_irqsave(&q->lock);
+        uint32_t tail = __atomic_load_n(&q->hdr->sq_tail, __ATOMIC_ACQUIRE);
+        uint32_t avail = tail - q->sq_head;
+        if (avail > q->sq_entries || q->closing)
+            avail = 0;
+        /*
+         * Fast path, under one lock hold for the whole run: operations that complete at
+         * once without a provider (nop, and entries that are wrong on their face) go
+         * straight into the CQ while it has room and nothing waits in the overflow list.
+         */
+        uint32_t budget = 0;
+        if (!q->overflow && q->in_flight < q->cq_entries) {
+            uint32_t room = q->cq_entries - cq_used(q), slots = q->cq_entries - q->in_flight;
+            budget = avail < room ? avail : room;
+            budget = budget < slots ? budget : slots;
+        }
+        uint32_t sq_mask = q->sq_entries - 1, cq_mask = q->cq_entries - 1;
+        for (; budget; budget--) {
+            const struct sk_sqe *src = &q->sq[q->sq_head & sq_mask];
+            uint32_t opcode = __atomic_load_n(&src->opcode, __ATOMIC_RELAXED);
+            uint32_t flags = __atomic_load_n(&src->flags, __ATOMIC_RELAXED);
+            uint64_t tag = __atomic_load_n(&src->tag, __ATOMIC_RELAXED);
+            int32_t error;
+            if (flags)
+                error = SK_ERR_INVALID;
+            else if (opcode >= SK_OP_COUNT)
+                error = SK_ERR_UNSUPPORTED;
+            else if (opcode == SK_OP_nop)
+                error = SK_OK;
+            else
+                break;
+            struct sk_cqe *c = &q->cq[q->cq_tail & cq_mask];
+            c->tag = tag;
+            /* error and length (0) side by side: one store */
+            uint64_t error_length = (uint32_t)error;
+            memcpy(&c->error, &error_length, sizeof error_length);
+            c->value = 0;
+            c->value2 = 0;
+            q->sq_head++;
+            q->cq_tail++;
+            avail--;
+            done++;
+        }
+        __atomic_store_n(&q->hdr->sq_head, q->sq_head, __ATOMIC_RELEASE);
+        __atomic_store_n(&q->hdr->cq_tail, q->cq_tail, __ATOMIC_RELEASE);
+        if (avail == 0 || q->in_flight >= q->cq_entries) {
+            if (avail && q->in_flight >= q->cq_entries)
+                q->hdr->dropped++;
+            spin_unlock_irqrestore(&q->lock, f);
+            return done;
+        }
+        /* the slow path: an operation with a provider, one at a time */
+        struct sk_sqe e;
+        memcpy(&e, &q->sq[q->sq_head & (q->sq_entries - 1)], sizeof e);
+        q->sq_head++;
+        __atomic_store_n(&q->hdr->sq_head, q->sq_head, __ATOMIC_RELEASE);
+        q->in_flight++;
+        spin_unlock_irqrestore(&q->lock, f);
+
+        struct async_op *op = slab_alloc(op_cache);
+        if (!op) {
+            /* cannot even record it: give the slot back for a later drive */
+            f = spin_lock_irqsave(&q->lock);
+            q->in_flight--;
+            q->sq_head--;
+            __atomic_store_n(&q->hdr->sq_head, q->sq_head, __ATOMIC_RELEASE);
+            spin_unlock_irqrestore(&q->lock, f);
+            return done;
+        }
+        memset(op, 0, offsetof(struct async_op, data));
+        kobj_get(&q->obj);
+        op->queue = q;
+        op->submitter = current_thread();
+        op->tag = e.tag;
+        op->opcode = e.opcode;
+        op->flags = e.flags;
+        memcpy(op->args, e.args, sizeof op->args);
+        op->refs = 1;
+        f = spin_lock_irqsave(&q->lock);
+        op->qnext = q->ops;
+        if (q->ops)
+            q->ops->qprev = op;
+        q->ops = op;
+        spin_unlock_irqrestore(&q->lock, f);
+        sk_error_t err = SK_ERR_UNSUPPORTED;
+        if (e.flags != 0)
+            err = SK_ERR_INVALID;
+        else if (e.opcode < SK_OP_COUNT)
+            err = providers[e.opcode](op);
+        if (err != SK_OK)
+            async_complete(op, err, 0, 0);
+        done++;
+    }
+}
+
+/*
+ * The queue's last handle went: nobody can read completions any more. Drop what
+ * waits in the overflow list, refuse new submissions, and ask every pending op
+ * to cancel itself, so that the queue's memory goes once they have completed.
+ */
+static void queue_last_handle(struct kobject *o)
+{
+    struct queue *q = (struct queue *)o;
+    struct async_op *dropped = NULL;
+    uint64_t f = spin_lock_irqsave(&q->lock);
+    q->closing = 1;
+    while (q->overflow) {
+        struct async_op *op = q->overflow;
+        q->overflow = op->next;
+        op->posted_overflow = 0;
+        unlink_op(q, op);
+        q->in_flight--;
+        op->next = dropped;
+        dropped = op;
+    }
+    q->overflow_tail = NULL;
+    wake_waiters(q);
+    spin_unlock_irqrestore(&q->lock, f);
+    put_list(dropped);
+    for (;;) {
+        struct async_op *victim = NULL;
+        void (*fn)(struct async_op *) = NULL;
+        f = spin_lock_irqsave(&q->lock);
+        for (struct async_op *op = q->ops; op; op = op->qnext) {
+            if (op->cancel && op->state == 0) {
+                fn = op->cancel;
+                op->cancel = NULL; /* once */
+                __atomic_add_fetch(&op->refs, 1, __ATOMIC_ACQ_REL);
+                victim = op;
+                break;
+            }
+        }
+        spin_unlock_irqrestore(&q->lock, f);
+        if (!victim)
+            return;
+        fn(victim);
+        op_put(victim);
+    }
+}
+
+/* queue_create(params) -> queue handle; params->memory receives the shared memory's handle. */
+SYSCALL_DEFINE(queue_create)
+{
+    SYSCALL_UNUSED_ARGS;
+    struct sk_queue_params p;
+    sk_error_t err = copy_from_user(&p, a0, sizeof p);
+    if (err)
+        return err;
+    if (!p.sq_entries || !p.cq_entries || (p.sq_entries & (p.sq_entries - 1)) ||
+        (p.cq_entries & (p.cq_entries - 1)) || p.cq_entries < p.sq_entries)
+        return SK_ERR_INVALID;
+    if (p.sq_entries > SK_QUEUE_MAX_ENTRIES || p.cq_entries > SK_QUEUE_MAX_ENTRIES)
+        return SK_ERR_TOO_BIG;
+    uint64_t sq_off = sizeof(struct sk_queue_header);
+    uint64_t cq_off = sq_off + (uint64_t)p.sq_entries * sizeof(struct sk_sqe);
+    uint64_t size = cq_off + (uint64_t)p.cq_entries * sizeof(struct sk_cqe);
+    size = (size + SK_PAGE_SIZE - 1) & ~(uint64_t)(SK_PAGE_SIZE - 1);
+
+    struct queue *q = kzalloc(sizeof *q);
+    if (!q) {
+        kfree(q);
+        return SK_ERR_NO_MEMORY;
+    }
+    err = memobj_create_anon(size, SK_MEM_CONTIGUOUS, &q->mem);
+    if (err) {
+        kfree(q);
+        return err;
+    }
+    kobj_init(&q->obj, SK_OBJ_QUEUE, queue_destroy);
+    q->obj.last_handle = queue_last_handle;
+    q->lock = (struct spinlock)SPINLOCK_INIT;
+    uint8_t *base = phys_to_virt(memobj_contig_phys(q->mem));
+    memset(base, 0, size);
+    q->hdr = (struct sk_queue_header *)base;
+    q->sq = (struct sk_sqe *)(base + sq_off);
+    q->cq = (struct sk_cqe *)(base + cq_off);
+    q->sq_entries = p.sq_entries;
+    q->cq_entries = p.cq_entries;
+    q->hdr->sq_entries = p.sq_entries;
+    q->hdr->cq_entries = p.cq_entries;
+    q->hdr->sq_offset = (uint32_t)sq_off;
+    q->hdr->cq_offset = (uint32_t)cq_off;
+
+    struct universe *u = thread_universe(current_thread());
+    sk_handle_t hq, hm;
+    err = universe_insert(u, &q->obj, SK_RIGHTS_ALL & ~SK_RIGHT_EXECUTE, &hq);
+    if (!err) {
+        err = universe_insert(u, memobj_kobj(q->mem),
+                              SK_RIGHT_READ | SK_RIGHT_WRITE | SK_RIGHT_MAP | SK_RIGHT_DUPLICATE,
+                              &hm);
+        if (err)
+            universe_remove(u, hq);
+    }
+    kobj_put(&q->obj);
+    if (err)
+        return err;
+    p.memory = hm;
+    p.size = size;
+    err = copy_to_user(a0, &p, sizeof p);
+    if (err) {
+        universe_remove(u, hq);
+        universe_remove(u, hm);
+        return err;
+    }
+    *ret = (uint64_t)hq;
+    return SK_OK;
+}
+
+/*
+ * queue_drive(queue, min_complete, timeout_ns) -> SQ entries consumed.
+ * Submits, then sleeps while fewer than min_complete completions are unread.
+ */
+SYSCALL_DEFINE(queue_drive)
+{
+    SYSCALL_UNUSED_ARGS;
+    struct kobject *o;
+    sk_error_t err = handle_get((sk_handle_t)a0, SK_OBJ_QUEUE, SK_RIGHT_WRITE, &o, NULL);
+    if (err)
+        return err;
+    struct queue *q = (struct queue *)o;
+    struct thread *self = current_thread();
+    uint32_t submitted = submit_all(q);
+    uint64_t want = a1 > q->cq_entries ? q->cq_entries : a1;
+    uint64_t now = clock_ns();
+    uint64_t deadline = a2 == SK_TIMEOUT_NEVER || a2 > UINT64_MAX - now ? UINT64_MAX : now + a2;
+    for (;;) {
+        struct async_op *freed = NULL;
+        uint64_t f = spin_lock_irqsave(&q->lock);
+        flush_overflow_locked(q, &freed);
+        uint32_t used = cq_used(q);
+        int interrupted = __atomic_load_n(&self->obs.stop_request, __ATOMIC_ACQUIRE);
+        if (used >= want || self->kill || q->alerted || interrupted || clock_ns() >= deadline) {
+            if (used < want)
+                err = self->kill ? SK_ERR_DEAD
+                      : q->alerted || interrupted ? SK_ERR_ALERTED : SK_ERR_TIMEOUT;
+            if (q->alerted && used < want)
+                q->alerted = 0;
+            spin_unlock_irqrestore(&q->lock, f);
+            put_list(freed);
+            break;
+        }
+        self->qwait_next = q->waiters;
+        q->waiters = self;
+        self->state = THREAD_BLOCKED;
+        if (deadline != UINT64_MAX)
+            timer_arm(&self->wait_timer, deadline, sched_wake_timer, self);
+        spin_unlock(&q->lock);
+        put_list(freed);
+        sched_block();
+        timer_cancel(&self->wait_timer);
+        irq_restore(f);
+        /* off the waiter list, whoever woke us */
+        f = spin_lock_irqsave(&q->lock);
+        for (struct thread **pp = &q->waiters; *pp; pp = &(*pp)->qwait_next) {
+            if (*pp == self) {
+                *pp = self->qwait_next;
+                break;
+            }
+        }
+        self->qwait_next = NULL;
+        spin_unlock_irqrestore(&q->lock, f);
+    }
+    kobj_put(o);
+    *ret = submitted;
+    return err;
+}
+
+/* queue_alert(queue): wake a drive sleeping on it (or the next one to sleep). */
+SYSCALL_DEFINE(queue_alert)
+{
+    SYSCALL_UNUSED_ARGS;
+    struct kobject *o;
+    sk_error_t err = handle_get((sk_handle_t)a0, SK_OBJ_QUEUE, SK_RIGHT_SIGNAL, &o, NULL);
+    if (err)
+        return err;
+    struct queue *q = (struct queue *)o;
+    uint64_t f = spin_lock_irqsave(&q->lock);
+    q->alerted = 1;
+    wake_waiters(q);
+    spin_unlock_irqrestore(&q->lock, f);
+    kobj_put(o);
+    return SK_OK;
+}
+
+sk_error_t async_submit_nop(struct async_op *op)
+{
+    async_complete(op, SK_OK, 0, 0);
+    return SK_OK;
+}
+
+/* cancel(tag): ask the op with that tag to cancel. SK_OK if found, SK_ERR_NOT_FOUND if not,
+   SK_ERR_INVALID if it cannot be cancelled. */
+sk_error_t async_submit_cancel(struct async_op *op)
+{
+    struct queue *q = op->queue;
+    struct async_op *victim = NULL;
+    void (*fn)(struct async_op *) = NULL;
+    int found = 0;
+    uint64_t f = spin_lock_irqsave(&q->lock);
+    for (struct async_op *o = q->ops; o; o = o->qnext) {
+        if (o == op || o->tag != op->args[0] || o->state != 0)
+            continue;
+        found = 1;
+        if (o->cancel) {
+            fn = o->cancel;
+            o->cancel = NULL;
+            __atomic_add_fetch(&o->refs, 1, __ATOMIC_ACQ_REL);
+            victim = o;
+        }
+        break;
+    }
+    spin_unlock_irqrestore(&q->lock, f);
+    if (victim) {
+        fn(victim);
+        op_put(victim);
+    }
+    return !found ? SK_ERR_NOT_FOUND : victim ? (async_complete(op, SK_OK, 0, 0), SK_OK)
+                                              : SK_ERR_INVALID;
+}

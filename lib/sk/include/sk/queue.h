@@ -1,0 +1,156 @@
+/*
+ * The asynchronous runtime: a dispatcher over one kernel queue (skoll/queue.h,
+ * docs/runtime.md "Dispatcher").
+ *
+ * An operation is a struct sk_op, usually embedded in a bigger struct that
+ * holds a request's state (SK_OP_CONTAINER gets back to it). Its SQE tag is its
+ * address. Submitting writes an SQ entry and no system call; the loop hands the
+ * batch to the kernel with one queue_drive, reads completions straight out of
+ * the shared ring with no system call while any are there, and sleeps in
+ * queue_drive(min_complete = 1) only when none are. Each completion's tag is
+ * looked up in the set of live operations, so a tag that is not one (garbage in
+ * the ring) is counted and skipped, never followed.
+ *
+ * A chain of steps is an explicit state machine: a step's callback submits the
+ * op again (or another) with the next callback. There are no fibres.
+ *
+ * Threads: a struct sk_queue belongs to one thread, the one running its loop
+ * (submit, poll, wait, run, cancel). Only sk_queue_wake and sk_queue_stop may
+ * be called from other threads.
+ */
+#pragma once
+#include <stddef.h>
+#include <stdint.h>
+#include <skoll/errors.h>
+#include <skoll/queue.h>
+#include <skoll/types.h>
+#include <sk/opset.h>
+
+struct sk_op;
+struct sk_queue;
+
+/* Called once per submission with its completion. cqe is valid only during the call. */
+typedef void (*sk_op_fn)(struct sk_op *op, const struct sk_cqe *cqe);
+
+/* Where an op is (sk_op.state). Only an idle op may be submitted or freed. */
+enum sk_op_state {
+    SK_OPSTATE_IDLE = 0,  /* not submitted, or completed (its callback is running or ran) */
+    SK_OPSTATE_BACKLOG,   /* waiting in user space for room in the SQ / the in-flight limit */
+    SK_OPSTATE_KERNEL,    /* in the SQ or in the kernel; its tag is live */
+    SK_OPSTATE_LOCAL,     /* completed in user space (cancelled before it was submitted) */
+};
+
+struct sk_op {
+    sk_op_fn done;          /* the callback */
+    struct sk_queue *queue; /* set by submit */
+    struct sk_op *next;     /* runtime: backlog and local-completion lists */
+    uint32_t opcode;        /* SK_OP_* */
+    uint32_t state;         /* enum sk_op_state (runtime) */
+    uint64_t args[6];       /* the SQE arguments */
+};
+
+/* The struct that embeds op as member. */
+#define SK_OP_CONTAINER(op, type, member) ((type *)((char *)(op) - offsetof(type, member)))
+
+struct sk_queue {
+    sk_handle_t handle;            /* the kernel queue */
+    sk_handle_t memory;            /* its shared memory object */
+    struct sk_queue_header *hdr;   /* the mapping */
+    struct sk_sqe *sq;
+    struct sk_cqe *cq;
+    uint64_t size;                 /* bytes mapped */
+    uint32_t sq_entries, cq_entries;
+    uint32_t sq_tail;              /* SQ entries written (published at the next drive) */
+    uint32_t cq_head;              /* CQ entries consumed (published before each sleep) */
+    uint32_t inflight;             /* ops in the SQ or the kernel */
+    uint32_t limit;                /* at most this many in flight: cq_entries */
+    struct sk_op *backlog, *backlog_tail;
+    struct sk_op *local, *local_tail;
+    struct sk_opset live;          /* the in-flight ops' addresses (= their tags) */
+    int polling;                   /* inside sk_queue_poll (no nesting) */
+    volatile int stop;             /* sk_queue_stop was called */
+    /* statistics */
+    uint64_t drives;               /* queue_drive calls made */
+    uint64_t completed;            /* callbacks run */
+    uint64_t stray;                /* completions whose tag was not a live op */
+};
+
+/*
+ * Create a kernel queue with sq_entries / cq_entries (powers of two, cq >= sq,
+ * at most SK_QUEUE_MAX_ENTRIES; 0 picks 64 and 2 x sq) and map its memory.
+ * Returns SK_OK or the error of queue_create / space_map / the heap.
+ */
+sk_error_t sk_queue_open(struct sk_queue *q, uint32_t sq_entries, uint32_t cq_entries);
+/* Unmap and close. Ops still in flight are forgotten: idle again, their callbacks never run. */
+void sk_queue_close(struct sk_queue *q);
+
+/* Fill op (opcode, args zeroed, callback); does not submit. */
+void sk_op_prep(struct sk_op *op, uint32_t opcode, sk_op_fn done);
+/*
+ * Submit an idle, prepared op. It goes into the SQ (no system call), or when
+ * the SQ is full after one drive, or the in-flight limit is reached, onto a
+ * backlog that the loop feeds in as room appears. SK_ERR_BUSY if op is not idle.
+ */
+sk_error_t sk_queue_submit(struct sk_queue *q, struct sk_op *op);
+/* Hand the SQ's entries to the kernel now (one queue_drive, min_complete 0). */
+sk_error_t sk_queue_flush(struct sk_queue *q);
+/* Run the callbacks of every completion present, with no system call. Returns how many. */
+uint32_t sk_queue_poll(struct sk_queue *q);
+/*
+ * One turn of the loop: submit what is queued; if no completion is present,
+ * sleep in queue_drive(min_complete = 1) at most timeout_ns (relative;
+ * SK_TIMEOUT_NEVER); then poll. Returns SK_OK (some callbacks may have run),
+ * SK_ERR_TIMEOUT, SK_ERR_ALERTED (sk_queue_wake) or queue_drive's error.
+ */
+sk_error_t sk_queue_wait(struct sk_queue *q, uint64_t timeout_ns);
+/*
+ * Turn the loop until nothing is in flight or queued, or sk_queue_stop is
+ * called. Returns SK_OK, or the first unexpected queue_drive error.
+ */
+sk_error_t sk_queue_run(struct sk_queue *q);
+/* Any thread: wake the queue's loop if it sleeps in queue_drive (queue_alert). */
+sk_error_t sk_queue_wake(struct sk_queue *q);
+/* Any thread: make sk_queue_run return after the callbacks it is running. */
+void sk_queue_stop(struct sk_queue *q);
+/* Ops waiting in user space (backlog and local completions) plus ops in flight. */
+uint32_t sk_queue_pending(const struct sk_queue *q);
+
+/* Helpers: prepare and submit one op. Deadlines are clock_get nanoseconds. */
+sk_error_t sk_op_nop(struct sk_queue *q, struct sk_op *op, sk_op_fn done);
+/* Completes at deadline (absolute) or later. */
+sk_error_t sk_op_timer(struct sk_queue *q, struct sk_op *op, uint64_t deadline, sk_op_fn done);
+/* Completes ns from now (reads the clock: one system call). */
+sk_error_t sk_op_sleep(struct sk_queue *q, struct sk_op *op, uint64_t ns, sk_op_fn done);
+/* Completes once event's count exceeds seq; value = the new count, value2 = the bits. */
+sk_error_t sk_op_event(struct sk_queue *q, struct sk_op *op, sk_handle_t event, uint64_t seq,
+                       sk_op_fn done);
+/*
+ * Cancel target (submitted on q): target then completes with SK_ERR_CANCELLED,
+ * unless it completed first. op completes with the cancel's own result. A target
+ * still on the backlog is taken off and both complete without the kernel.
+ */
+sk_error_t sk_op_cancel(struct sk_queue *q, struct sk_op *op, struct sk_op *target, sk_op_fn done);
+/* Any opcode with up to six arguments (mem_* ops and the like). */
+sk_error_t sk_op_submit(struct sk_queue *q, struct sk_op *op, uint32_t opcode, sk_op_fn done,
+                        uint64_t a0, uint64_t a1, uint64_t a2, uint64_t a3);
+
+/*
+ * A repeating event watch: calls fn once per newer count of event (not once per
+ * raise: raises between two completions are seen together, their bits ORed).
+ * It re-arms itself until sk_event_watch_stop; then fn is called once more with
+ * error SK_ERR_CANCELLED.
+ */
+struct sk_event_watch;
+typedef void (*sk_event_fn)(struct sk_event_watch *w, sk_error_t error, uint64_t count,
+                            uint64_t bits);
+struct sk_event_watch {
+    struct sk_op op;
+    struct sk_op cancel_op;
+    sk_handle_t event;
+    uint64_t seq;        /* the last count seen */
+    sk_event_fn fn;
+    int stopping;
+};
+sk_error_t sk_event_watch_start(struct sk_queue *q, struct sk_event_watch *w, sk_handle_t event,
+                                uint64_t seq, sk_event_fn fn);
+sk_error_t sk_event_watch_stop(struct sk_event_watch *w);

@@ -1,0 +1,420 @@
+/*
+ * The dispatcher (sk/queue.h, docs/runtime.md): one kernel queue, its rings,
+ * the set of live ops, the user-space backlog and the loop.
+ *
+ * Ring protocol (skoll/queue.h): we own sq_tail and cq_head and keep the true
+ * values here; the header's copies are published with release stores just
+ * before queue_drive (sq_tail) and after each poll (cq_head). The kernel's
+ * indices are read once per use; a nonsensical value (more entries than the
+ * ring holds) is treated as "full" or clamped, and a completion tag that is not
+ * a live op is counted and skipped, so garbage in the shared memory cannot make
+ * the runtime follow a wild pointer.
+ *
+ * Single-threaded by design (see sk/queue.h); only wake and stop are not.
+ */
+#include <sk/sk.h>
+#include <sk/queue.h>
+
+#define LOAD_ACQ(p) __atomic_load_n((p), __ATOMIC_ACQUIRE)
+#define STORE_REL(p, v) __atomic_store_n((p), (v), __ATOMIC_RELEASE)
+
+static int pow2_ok(uint32_t n)
+{
+    return n >= 1 && n <= SK_QUEUE_MAX_ENTRIES && (n & (n - 1)) == 0;
+}
+
+sk_error_t sk_queue_open(struct sk_queue *q, uint32_t sq_entries, uint32_t cq_entries)
+{
+    memset(q, 0, sizeof *q);
+    if (!sq_entries)
+        sq_entries = 64;
+    if (!cq_entries)
+        cq_entries = sq_entries * 2 <= SK_QUEUE_MAX_ENTRIES ? sq_entries * 2 : sq_entries;
+    struct sk_queue_params p = {.sq_entries = sq_entries, .cq_entries = cq_entries};
+    sk_error_t e = sk_queue_create(&p, &q->handle);
+    if (e != SK_OK)
+        return e;
+    q->memory = p.memory;
+    uint64_t addr = 0;
+    e = sk_space_map(SK_THIS_SPACE, p.memory, 0, 0, p.size, SK_PROT_READ | SK_PROT_WRITE, &addr);
+    if (e != SK_OK)
+        goto fail;
+    q->hdr = (struct sk_queue_header *)addr;
+    q->size = p.size;
+    /* The header is the kernel's word on the layout; check it before trusting it. */
+    const struct sk_queue_header *h = q->hdr;
+    uint32_t sqo = h->sq_offset, cqo = h->cq_offset;
+    if (h->sq_entries != sq_entries || h->cq_entries != cq_entries || !pow2_ok(sq_entries) ||
+        !pow2_ok(cq_entries) || sqo < sizeof *h || cqo < sizeof *h || sqo % 8 || cqo % 8 ||
+        (uint64_t)sqo + (uint64_t)sq_entries * sizeof(struct sk_sqe) > p.size ||
+        (uint64_t)cqo + (uint64_t)cq_entries * sizeof(struct sk_cqe) > p.size) {
+        e = SK_ERR_INVALID;
+        goto fail;
+    }
+    q->sq = (struct sk_sqe *)(addr + sqo);
+    q->cq = (struct sk_cqe *)(addr + cqo);
+    q->sq_entries = sq_entries;
+    q->cq_entries = cq_entries;
+    q->sq_tail = h->sq_tail;
+    q->cq_head = h->cq_head;
+    q->limit = cq_entries;
+    uint32_t slots = sk_opset_slots(q->limit);
+    void **slot = sk_calloc(slots, sizeof *slot);
+    if (!slot) {
+        e = SK_ERR_NO_MEMORY;
+        goto fail;
+    }
+    sk_opset_init(&q->live, slot, slots);
+    return SK_OK;
+fail:
+    sk_queue_close(q);
+    return e;
+}
+
+void sk_queue_close(struct sk_queue *q)
+{
+    /* every op of this queue becomes idle again, so its memory can be reused or freed */
+    for (uint32_t i = 0; q->live.slot && i <= q->live.mask; i++)
+        if (q->live.slot[i])
+            ((struct sk_op *)q->live.slot[i])->state = SK_OPSTATE_IDLE;
+    for (struct sk_op *op = q->backlog; op; op = op->next)
+        op->state = SK_OPSTATE_IDLE;
+    for (struct sk_op *op = q->local; op; op = op->next)
+        op->state = SK_OPSTATE_IDLE;
+    if (q->hdr)
+        sk_space_unmap(SK_THIS_SPACE, (uint64_t)q->hdr, q->size);
+    if (q->memory)
+        sk_handle_close(q->memory);
+    if (q->handle)
+        sk_handle_close(q->handle);
+    sk_free(q->live.slot);
+    memset(q, 0, sizeof *q);
+}
+
+void sk_op_prep(struct sk_op *op, uint32_t opcode, sk_op_fn done)
+{
+    op->done = done;
+    op->opcode = opcode;
+    for (int i = 0; i < 6; i++)
+        op->args[i] = 0;
+}
+
+/* SQ entries free, as far as the kernel's sq_head says; 0 when it says nonsense. */
+static uint32_t sq_room(const struct sk_queue *q)
+{
+    uint32_t used = q->sq_tail - LOAD_ACQ(&q->hdr->sq_head);
+    return used <= q->sq_entries ? q->sq_entries - used : 0;
+}
+
+static void to_sq(struct sk_queue *q, struct sk_op *op)
+{
+    struct sk_sqe *e = &q->sq[q->sq_tail & (q->sq_entries - 1)];
+    e->opcode = op->opcode;
+    e->flags = 0;
+    e->tag = (uint64_t)(uintptr_t)op;
+    e->args[0] = op->args[0];
+    e->args[1] = op->args[1];
+    e->args[2] = op->args[2];
+    e->args[3] = op->args[3];
+    e->args[4] = op->args[4];
+    e->args[5] = op->args[5];
+    q->sq_tail++;
+    sk_opset_insert(&q->live, op); /* cannot fail: inflight < limit <= slots / 2 */
+    q->inflight++;
+    op->state = SK_OPSTATE_KERNEL;
+}
+
+static void list_push(struct sk_op **head, struct sk_op **tail, struct sk_op *op)
+{
+    op->next = NULL;
+    if (*tail)
+        (*tail)->next = op;
+    else
+        *head = op;
+    *tail = op;
+}
+
+/* Move backlog ops into the SQ while there is room (no system call). */
+static void feed_backlog(struct sk_queue *q)
+{
+    uint32_t room = q->backlog ? sq_room(q) : 0;
+    while (q->backlog && room && q->inflight < q->limit) {
+        struct sk_op *op = q->backlog;
+        q->backlog = op->next;
+        if (!q->backlog)
+            q->backlog_tail = NULL;
+        to_sq(q, op);
+        room--;
+    }
+}
+
+static sk_error_t drive(struct sk_queue *q, uint64_t min_complete, uint64_t timeout_ns)
+{
+    STORE_REL(&q->hdr->sq_tail, q->sq_tail);
+    STORE_REL(&q->hdr->cq_head, q->cq_head);
+    q->drives++;
+    return sk_queue_drive(q->handle, min_complete, timeout_ns, NULL);
+}
+
+/* SQ entries the kernel has not taken yet (published or not). */
+static int sq_unsubmitted(const struct sk_queue *q)
+{
+    return q->sq_tail != LOAD_ACQ(&q->hdr->sq_head);
+}
+
+sk_error_t sk_queue_flush(struct sk_queue *q)
+{
+    feed_backlog(q);
+    if (!sq_unsubmitted(q))
+        return SK_OK;
+    return drive(q, 0, 0);
+}
+
+sk_error_t sk_queue_submit(struct sk_queue *q, struct sk_op *op)
+{
+    if (op->state != SK_OPSTATE_IDLE)
+        return SK_ERR_BUSY;
+    op->queue = q;
+    if (!q->backlog && q->inflight < q->limit) {
+        if (!sq_room(q))
+            drive(q, 0, 0); /* the SQ is full: hand it over to make room */
+        if (sq_room(q)) {
+            to_sq(q, op);
+            return SK_OK;
+        }
+    }
+    op->state = SK_OPSTATE_BACKLOG;
+    list_push(&q->backlog, &q->backlog_tail, op);
+    return SK_OK;
+}
+
+/* Run op's callback for a completion found in the ring. */
+static void dispatch(struct sk_queue *q, const struct sk_cqe *cqe)
+{
+    struct sk_op *op = (struct sk_op *)(uintptr_t)cqe->tag;
+    if (!sk_opset_remove(&q->live, op)) {
+        q->stray++;
+        return;
+    }
+    q->inflight--;
+    q->completed++;
+    op->state = SK_OPSTATE_IDLE;
+    op->done(op, cqe);
+}
+
+uint32_t sk_queue_poll(struct sk_queue *q)
+{
+    if (q->polling)
+        return 0;
+    q->polling = 1;
+    uint32_t n = 0;
+    while (q->local) {
+        struct sk_op *op = q->local;
+        q->local = op->next;
+        if (!q->local)
+            q->local_tail = NULL;
+        struct sk_cqe c = {.tag = (uint64_t)(uintptr_t)op, .error = (int32_t)op->args[0]};
+        op->state = SK_OPSTATE_IDLE;
+        q->completed++;
+        op->done(op, &c);
+        n++;
+    }
+    uint32_t avail = LOAD_ACQ(&q->hdr->cq_tail) - q->cq_head;
+    if (avail > q->cq_entries)
+        avail = q->cq_entries; /* not what the kernel wrote: read one ring's worth */
+    for (uint32_t i = 0; i < avail; i++) {
+        /* the slot stays ours until cq_head passes it, so the callback may read it */
+        dispatch(q, &q->cq[q->cq_head & (q->cq_entries - 1)]);
+        q->cq_head++;
+    }
+    n += avail;
+    if (avail)
+        STORE_REL(&q->hdr->cq_head, q->cq_head);
+    feed_backlog(q);
+    q->polling = 0;
+    return n;
+}
+
+static int completions_present(const struct sk_queue *q)
+{
+    return q->local || LOAD_ACQ(&q->hdr->cq_tail) != q->cq_head;
+}
+
+sk_error_t sk_queue_wait(struct sk_queue *q, uint64_t timeout_ns)
+{
+    feed_backlog(q);
+    sk_error_t e = SK_OK;
+    if (completions_present(q)) {
+        if (sq_unsubmitted(q))
+            e = drive(q, 0, 0);
+    } else {
+        e = drive(q, 1, timeout_ns);
+    }
+    sk_queue_poll(q);
+    return e;
+}
+
+uint32_t sk_queue_pending(const struct sk_queue *q)
+{
+    uint32_t n = q->inflight;
+    for (const struct sk_op *op = q->backlog; op; op = op->next)
+        n++;
+    for (const struct sk_op *op = q->local; op; op = op->next)
+        n++;
+    return n;
+}
+
+sk_error_t sk_queue_run(struct sk_queue *q)
+{
+    sk_error_t e = SK_OK;
+    while (!q->stop && (q->inflight || q->backlog || q->local)) {
+        e = sk_queue_wait(q, SK_TIMEOUT_NEVER);
+        if (e == SK_ERR_ALERTED || e == SK_ERR_TIMEOUT)
+            e = SK_OK;
+        if (e != SK_OK)
+            break;
+    }
+    q->stop = 0;
+    return e;
+}
+
+sk_error_t sk_queue_wake(struct sk_queue *q)
+{
+    return sk_queue_alert(q->handle);
+}
+
+void sk_queue_stop(struct sk_queue *q)
+{
+    q->stop = 1;
+    sk_queue_alert(q->handle);
+}
+
+/* ---- helpers ---------------------------------------------------------------------- */
+
+sk_error_t sk_op_nop(struct sk_queue *q, struct sk_op *op, sk_op_fn done)
+{
+    sk_op_prep(op, SK_OP_nop, done);
+    return sk_queue_submit(q, op);
+}
+
+sk_error_t sk_op_timer(struct sk_queue *q, struct sk_op *op, uint64_t deadline, sk_op_fn done)
+{
+    sk_op_prep(op, SK_OP_clock_await, done);
+    op->args[0] = deadline;
+    return sk_queue_submit(q, op);
+}
+
+sk_error_t sk_op_sleep(struct sk_queue *q, struct sk_op *op, uint64_t ns, sk_op_fn done)
+{
+    uint64_t now = 0;
+    sk_clock_get(&now);
+    return sk_op_timer(q, op, now + ns < now ? UINT64_MAX : now + ns, done);
+}
+
+sk_error_t sk_op_event(struct sk_queue *q, struct sk_op *op, sk_handle_t event, uint64_t seq,
+                       sk_op_fn done)
+{
+    sk_op_prep(op, SK_OP_event_await, done);
+    op->args[0] = (uint64_t)event;
+    op->args[1] = seq;
+    return sk_queue_submit(q, op);
+}
+
+sk_error_t sk_op_submit(struct sk_queue *q, struct sk_op *op, uint32_t opcode, sk_op_fn done,
+                        uint64_t a0, uint64_t a1, uint64_t a2, uint64_t a3)
+{
+    sk_op_prep(op, opcode, done);
+    op->args[0] = a0;
+    op->args[1] = a1;
+    op->args[2] = a2;
+    op->args[3] = a3;
+    return sk_queue_submit(q, op);
+}
+
+/* Complete op in user space with error (its callback runs in the next poll). */
+static void complete_local(struct sk_queue *q, struct sk_op *op, sk_error_t error)
+{
+    op->queue = q;
+    op->args[0] = (uint64_t)(uint32_t)error;
+    op->state = SK_OPSTATE_LOCAL;
+    list_push(&q->local, &q->local_tail, op);
+}
+
+sk_error_t sk_op_cancel(struct sk_queue *q, struct sk_op *op, struct sk_op *target, sk_op_fn done)
+{
+    if (op->state != SK_OPSTATE_IDLE)
+        return SK_ERR_BUSY;
+    sk_op_prep(op, SK_OP_cancel, done);
+    if (target->state == SK_OPSTATE_BACKLOG && target->queue == q) {
+        struct sk_op **pp = &q->backlog, *prev = NULL;
+        while (*pp != target)
+            prev = *pp, pp = &(*pp)->next;
+        *pp = target->next;
+        if (q->backlog_tail == target)
+            q->backlog_tail = prev;
+        complete_local(q, target, SK_ERR_CANCELLED);
+        complete_local(q, op, SK_OK);
+        return SK_OK;
+    }
+    op->args[0] = (uint64_t)(uintptr_t)target;
+    return sk_queue_submit(q, op);
+}
+
+/* ---- event watch ------------------------------------------------------------------ */
+
+static void watch_end(struct sk_event_watch *w, sk_error_t error)
+{
+    if (w->op.state != SK_OPSTATE_IDLE || w->cancel_op.state != SK_OPSTATE_IDLE)
+        return; /* the other op's completion will end it */
+    if (w->stopping == 2)
+        return;
+    w->stopping = 2;
+    w->fn(w, error, w->seq, 0);
+}
+
+static void watch_done(struct sk_op *op, const struct sk_cqe *cqe)
+{
+    struct sk_event_watch *w = SK_OP_CONTAINER(op, struct sk_event_watch, op);
+    if (cqe->error == SK_OK) {
+        w->seq = cqe->value;
+        w->fn(w, SK_OK, cqe->value, cqe->value2);
+        if (!w->stopping) {
+            sk_op_event(op->queue, op, w->event, w->seq, watch_done);
+            return;
+        }
+        watch_end(w, SK_ERR_CANCELLED);
+        return;
+    }
+    /* a failure, or the cancel from sk_event_watch_stop: either way the watch ends */
+    sk_error_t why = w->stopping || cqe->error == SK_ERR_CANCELLED ? SK_ERR_CANCELLED
+                                                                    : (sk_error_t)cqe->error;
+    w->stopping = 1;
+    watch_end(w, why);
+}
+
+static void watch_cancelled(struct sk_op *op, const struct sk_cqe *cqe)
+{
+    (void)cqe;
+    struct sk_event_watch *w = SK_OP_CONTAINER(op, struct sk_event_watch, cancel_op);
+    watch_end(w, SK_ERR_CANCELLED);
+}
+
+sk_error_t sk_event_watch_start(struct sk_queue *q, struct sk_event_watch *w, sk_handle_t event,
+                                uint64_t seq, sk_event_fn fn)
+{
+    memset(w, 0, sizeof *w);
+    w->event = event;
+    w->seq = seq;
+    w->fn = fn;
+    return sk_op_event(q, &w->op, event, seq, watch_done);
+}
+
+sk_error_t sk_event_watch_stop(struct sk_event_watch *w)
+{
+    if (w->stopping)
+        return w->stopping == 2 ? SK_ERR_NOT_FOUND : SK_OK;
+    w->stopping = 1;
+    if (w->op.state == SK_OPSTATE_IDLE)
+        return SK_OK; /* called from fn: watch_done ends it when fn returns */
+    return sk_op_cancel(w->op.queue, &w->cancel_op, &w->op, watch_cancelled);
+}

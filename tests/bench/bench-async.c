@@ -1,0 +1,178 @@
+/*
+ * bench-async: the asynchronous runtime (lib/sk/queue.c) over the kernel queue.
+ *   async_nop_<N>_ns      per nop, N nops per drive: submit N through the
+ *                         dispatcher, one sk_queue_wait (one queue_drive), read
+ *                         the N completions and run their callbacks.
+ *   drive_wait_wakeup_ns  two threads, each asleep in queue_drive on its own
+ *                         queue waiting for an event; each wakes the other by
+ *                         raising the other's event; per hand-off (half a round
+ *                         trip). Run with -smp 2: there is no affinity call yet,
+ *                         so which CPUs they are on is printed, not chosen.
+ * Each figure is the median of REPS runs, printed as "bench <name> <value> ns".
+ */
+#include <sk/sk.h>
+#include <sk/queue.h>
+
+#define REPS 7
+
+static uint64_t now(void)
+{
+    uint64_t t = 0;
+    sk_clock_get(&t);
+    return t;
+}
+
+static uint64_t median(uint64_t *v, int n)
+{
+    for (int i = 1; i < n; i++)
+        for (int j = i; j > 0 && v[j - 1] > v[j]; j--) {
+            uint64_t t = v[j];
+            v[j] = v[j - 1], v[j - 1] = t;
+        }
+    return v[n / 2];
+}
+
+static void report(const char *name, uint64_t tenths)
+{
+    sk_printf("bench %s %lu.%lu ns\n", name, tenths / 10, tenths % 10);
+}
+
+static struct sk_op ops[128];
+static uint64_t completed;
+
+static void nop_done(struct sk_op *op, const struct sk_cqe *cqe)
+{
+    (void)op, (void)cqe;
+    completed++;
+}
+
+static void bench_async_nop(struct sk_queue *q, uint32_t batch, const char *name)
+{
+    const uint64_t total = 128 * 1024; /* nops per repetition */
+    uint64_t r[REPS];
+    for (int k = 0; k < REPS; k++) {
+        completed = 0;
+        uint64_t t0 = now();
+        for (uint64_t done = 0; done < total; done += batch) {
+            for (uint32_t i = 0; i < batch; i++)
+                sk_op_nop(q, &ops[i], nop_done);
+            sk_queue_wait(q, SK_TIMEOUT_NEVER);
+        }
+        r[k] = (now() - t0) * 10 / total;
+        if (completed != total)
+            sk_printf("bench-async: %lu of %lu nops completed\n", completed, total);
+    }
+    report(name, median(r, REPS));
+    /* where the time goes: submitting, the drive, reading (one more repetition, split up) */
+    uint64_t ts = 0, td = 0, tp = 0;
+    for (uint64_t done = 0; done < total; done += batch) {
+        uint64_t t0 = now();
+        for (uint32_t i = 0; i < batch; i++)
+            sk_op_nop(q, &ops[i], nop_done);
+        uint64_t t1 = now();
+        sk_queue_flush(q);
+        uint64_t t2 = now();
+        sk_queue_poll(q);
+        uint64_t t3 = now();
+        ts += t1 - t0, td += t2 - t1, tp += t3 - t2;
+    }
+    sk_printf("#   %s: submit %lu, drive %lu, read %lu ns per nop (with 3 clock reads per batch)\n",
+              name, ts / total, td / total, tp / total);
+}
+
+/* ---- cross-thread wake-up ------------------------------------------------------------ */
+
+#define ROUNDS 2000
+
+struct side {
+    struct sk_queue q;
+    struct sk_op op;
+    sk_handle_t mine, other; /* wait on mine, raise other */
+    uint64_t seen;           /* the count of mine last seen */
+    uint64_t cpu;
+};
+
+static void woken(struct sk_op *op, const struct sk_cqe *cqe)
+{
+    struct side *s = SK_OP_CONTAINER(op, struct side, op);
+    if (cqe->error == SK_OK)
+        s->seen = cqe->value;
+}
+
+/* Wait in queue_drive until mine's count passes seq. */
+static void await(struct side *s, uint64_t seq)
+{
+    while (s->seen <= seq) {
+        if (s->op.state == SK_OPSTATE_IDLE)
+            sk_op_event(&s->q, &s->op, s->mine, s->seen, woken);
+        sk_queue_wait(&s->q, SK_TIMEOUT_NEVER);
+    }
+}
+
+static void note_cpu(struct side *s)
+{
+    struct sk_thread_stats st;
+    if (sk_thread_stats(SK_THIS_THREAD, &st) == SK_OK)
+        s->cpu = st.cpu;
+}
+
+static int partner(void *arg)
+{
+    struct side *s = arg;
+    for (uint64_t i = 0; i < (uint64_t)(REPS + 1) * ROUNDS; i++) {
+        await(s, i);
+        sk_event_raise(s->other, 0);
+    }
+    note_cpu(s);
+    return 0;
+}
+
+static void bench_drive_wakeup(void)
+{
+    static struct side a, b;
+    sk_handle_t ea, eb;
+    if (sk_event_create(SK_EVENT_BITSET, &ea) || sk_event_create(SK_EVENT_BITSET, &eb) ||
+        sk_queue_open(&a.q, 8, 8) || sk_queue_open(&b.q, 8, 8)) {
+        sk_printf("bench-async: cannot set up the wake-up benchmark\n");
+        return;
+    }
+    a.mine = ea, a.other = eb;
+    b.mine = eb, b.other = ea;
+    struct sk_thread *t;
+    if (sk_thread_spawn(partner, &b, 0, &t) != SK_OK)
+        return;
+    uint64_t r[REPS], i = 0;
+    for (int k = -1; k < REPS; k++) { /* k = -1: warm-up */
+        uint64_t t0 = now();
+        for (int j = 0; j < ROUNDS; j++, i++) {
+            sk_event_raise(a.other, 0);
+            await(&a, i);
+        }
+        if (k >= 0)
+            r[k] = (now() - t0) * 10 / (2 * ROUNDS);
+    }
+    note_cpu(&a);
+    sk_thread_join(t);
+    report("drive_wait_wakeup_ns", median(r, REPS));
+    sk_printf("#   drive_wait_wakeup_ns: threads last ran on cpus %lu and %lu\n", a.cpu, b.cpu);
+    sk_queue_close(&a.q);
+    sk_queue_close(&b.q);
+    sk_handle_close(ea);
+    sk_handle_close(eb);
+}
+
+int main(const struct sk_start_info *si)
+{
+    (void)si;
+    struct sk_queue q;
+    if (sk_queue_open(&q, 128, 128) != SK_OK) {
+        sk_printf("bench-async: cannot open a queue\n");
+        return 1;
+    }
+    bench_async_nop(&q, 1, "async_nop_1_ns");
+    bench_async_nop(&q, 16, "async_nop_16_ns");
+    bench_async_nop(&q, 128, "async_nop_128_ns");
+    sk_queue_close(&q);
+    bench_drive_wakeup();
+    return 0;
+}
