@@ -55,7 +55,7 @@ SK_TEST(equal_priority_shares)
 
 /* ---- priorities ---- */
 
-#define LOW_THREADS 16
+#define LOW_THREADS 48
 static volatile uint64_t low_stop;
 
 static int low_worker(void *arg)
@@ -77,7 +77,7 @@ static uint64_t busy_rate(uint64_t ms)
 }
 
 /*
- * This thread's busy-loop rate among sixteen busy threads, first all at equal
+ * This thread's busy-loop rate among 48 busy threads, first all at equal
  * priority (it gets a share of the CPUs), then with them below it (it keeps a
  * CPU to itself). Comparing the two, not wall-clock rates against a quiet
  * machine, keeps the test true on a loaded host with more vCPUs than cores.
@@ -98,7 +98,7 @@ SK_TEST(higher_priority_runs_first)
     for (int i = 0; i < LOW_THREADS; i++)
         SK_EXPECT_EQ(sk_thread_join(t[i]), SK_EXIT_DONE);
     SK_EXPECT(2 * ahead >= 3 * shared); /* without priorities the two would be alike */
-    sk_printf("test-sched: busy loop sharing with 16 equals %lu, ahead of them %lu\n", shared,
+    sk_printf("test-sched: busy loop sharing with 48 equals %lu, ahead of them %lu\n", shared,
               ahead);
 }
 
