@@ -17,7 +17,7 @@
 #include <stdint.h>
 #include <skoll/types.h>
 
-#define SK_QUEUE_MAX_ENTRIES 4096 /* per ring; powers of two from 1 */
+#define SK_QUEUE_MAX_ENTRIES 16384 /* per ring; powers of two from 1 */
 #define SK_CQE_INLINE_MAX 128     /* bytes of data a completion can carry */
 
 /* The operations, listed once: X(name, opcode). Arguments per op in docs/queue.md. */

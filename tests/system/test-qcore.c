@@ -162,4 +162,31 @@ SK_TEST(alert_wakes_a_drive)
     SK_EXPECT_OK(sk_handle_close(q.h));
 }
 
+/* The batching case: 10,000 operations handed over with one system call. */
+SK_TEST(ten_thousand_nops_one_drive)
+{
+    enum { N = 10000 };
+    struct rawq q;
+    SK_ASSERT_OK(rawq_open(&q, 16384, 16384));
+    for (uint64_t i = 0; i < N; i++)
+        put(&q, SK_OP_nop, 0x5000000 + i, 0, 0);
+    struct sk_thread_stats before, after;
+    SK_ASSERT_OK(sk_thread_stats(SK_THIS_THREAD, &before));
+    uint64_t n;
+    SK_ASSERT_OK(sk_queue_drive(q.h, 0, 0, &n));
+    SK_EXPECT_EQ(n, N);
+    /* reading every completion costs no system call */
+    struct sk_cqe c;
+    uint64_t got = 0, bad = 0;
+    while (get(&q, &c)) {
+        bad += c.tag != 0x5000000 + got || c.error != SK_OK;
+        got++;
+    }
+    SK_ASSERT_OK(sk_thread_stats(SK_THIS_THREAD, &after));
+    SK_EXPECT_EQ(got, N);
+    SK_EXPECT_EQ(bad, 0);
+    SK_EXPECT_EQ(after.syscalls - before.syscalls, 2); /* the drive and the second stats call */
+    SK_EXPECT_OK(sk_handle_close(q.h));
+}
+
 SK_TEST_MAIN()
