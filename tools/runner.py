@@ -69,10 +69,12 @@ def build_iso(case):
     tag = re.sub(r"[^A-Za-z0-9]+", "_", case.config + "_" + case.cmdline)
     iso = os.path.join(ROOT, "build", "test-iso", tag + ".iso")
     elf = os.path.join(case.out, "skoll.elf")
-    if not os.path.exists(iso) or os.path.getmtime(iso) < os.path.getmtime(elf):
+    initrd = os.path.join(case.out, "initrd.cpio")
+    if not os.path.exists(iso) or os.path.getmtime(iso) < max(os.path.getmtime(elf),
+                                                                 os.path.getmtime(initrd)):
         os.makedirs(os.path.dirname(iso), exist_ok=True)
-        subprocess.run([os.path.join(HERE, "mkiso.sh"), iso, elf,
-                        os.path.join(case.out, "initrd.cpio"), case.cmdline], check=True)
+        subprocess.run([os.path.join(HERE, "mkiso.sh"), iso, elf, initrd, case.cmdline],
+                       check=True)
     return iso
 
 
