@@ -30,6 +30,13 @@ COUNTERPARTS = [
     ("async_nop_128_ns", "null_syscall_ns", "getppid() (128 nops per drive)"),
     ("drive_wait_wakeup_ns", "futex_pingpong_2cpu_ns", "futex handoff across two CPUs"),
     ("drive_wait_wakeup_ns", "eventfd_pingpong_2cpu_ns", "eventfd handoff across two CPUs"),
+    # Thread observation: a supercall stops the thread, the supervisor resumes it. Linux:
+    # ptrace(PTRACE_SYSEMU) syscall interception, the tracee a forked process (how a POSIX
+    # process will sit under Skoll's server) and a CLONE_VM one (one address space, as
+    # bench-core's observed thread shares its supervisor's).
+    ("observe_roundtrip_ns", "observe_roundtrip_ns", "PTRACE_SYSEMU stop+resume, fork, 1 CPU"),
+    ("observe_roundtrip_ns", "observe_roundtrip_sharedvm_ns",
+     "PTRACE_SYSEMU stop+resume, CLONE_VM, 1 CPU"),
 ]
 
 
@@ -86,9 +93,9 @@ def _fmt(fig):
 def print_comparison(skoll, linux, out=sys.stdout):
     """Prints the comparison table, one `#` line per COUNTERPARTS row."""
     out.write("# Skoll vs Linux (ratio = skoll / linux; below 1 Skoll is faster)\n")
-    out.write("#   %-22s %-10s %-26s %-10s %s\n" % ("skoll", "", "linux", "", "ratio"))
+    out.write("#   %-22s %-10s %-29s %-10s %s\n" % ("skoll", "", "linux", "", "ratio"))
     for row in comparison_rows(skoll, linux):
         tail = "%.2f" % row["ratio"] if row["ratio"] is not None else row["status"]
-        out.write("#   %-22s %-10s %-26s %-10s %s\n" % (
+        out.write("#   %-22s %-10s %-29s %-10s %s\n" % (
             row["skoll_name"], _fmt(row["skoll"]), row["linux_name"], _fmt(row["linux"]), tail))
     out.flush()

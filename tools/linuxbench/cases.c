@@ -8,12 +8,17 @@
  */
 #define _GNU_SOURCE
 #include <pthread.h>
+#include <sched.h>
+#include <signal.h>
 #include <stdatomic.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <sys/eventfd.h>
 #include <sys/mman.h>
+#include <sys/ptrace.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
+#include <sys/user.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -24,6 +29,11 @@
 #define FUTEX_WAIT_PRIVATE 128
 #define FUTEX_WAKE_PRIVATE 129
 #define FAULT_REGION (8L << 20)
+/* x86's system-call emulation request (<asm/ptrace-abi.h>); musl's <sys/ptrace.h> has it,
+ * this is for a libc that does not. */
+#ifndef PTRACE_SYSEMU
+#define PTRACE_SYSEMU 31
+#endif
 
 /* --- null system call ------------------------------------------------------ */
 
@@ -253,6 +263,130 @@ static double unix_socket_roundtrip(long iters)
 			      "unix_socket_roundtrip: read/write");
 }
 
+/* --- system-call interception: ptrace(PTRACE_SYSEMU) ------------------------ */
+
+/* The Linux counterpart of Skoll's thread observation (bench-core observe_roundtrip_ns):
+ * the tracee makes a system call, the kernel stops it at syscall entry without executing
+ * the call (PTRACE_SYSEMU) and reports the stop to the tracer's waitpid(); the tracer
+ * resumes it with PTRACE_SYSEMU again, until its next system call stops it. This is how a
+ * user-space emulator (User-Mode Linux, gVisor's ptrace platform, Skoll's POSIX server)
+ * intercepts calls. Tracer and tracee both run on CPU 0. */
+
+/* The tracee's system call, without libc: getppid(). (musl's syscall() would store the
+ * -ENOSYS an unanswered emulated call returns in errno, which a CLONE_VM tracee shares
+ * with the tracer's thread.) */
+static inline long raw_getppid(void)
+{
+	long ret = SYS_getppid;
+
+	__asm__ volatile("syscall" : "+a"(ret) : : "rcx", "r11", "memory");
+	return ret;
+}
+
+/* The tracee: stops itself for the tracer to take over, then makes system calls until
+ * it is killed. Never returns. */
+static int sysemu_tracee(void *unused)
+{
+	(void)unused;
+	if (ptrace(PTRACE_TRACEME, 0, NULL, NULL) != 0)
+		_exit(1);
+	kill(getpid(), SIGSTOP);
+	for (;;)
+		raw_getppid();
+}
+
+/* One round trip: resume the tracee with PTRACE_SYSEMU and wait for its next system call
+ * to stop it. With regs, the tracer also does what an emulator must: read the registers
+ * (to see the call, which it checks is getppid) and write the result into rax. */
+static int sysemu_step(pid_t pid, int regs, long result)
+{
+	int st;
+
+	if (regs) {
+		struct user_regs_struct r;
+
+		if (ptrace(PTRACE_GETREGS, pid, NULL, &r) != 0 || r.orig_rax != SYS_getppid)
+			return -1;
+		r.rax = (unsigned long)result;
+		if (ptrace(PTRACE_SETREGS, pid, NULL, &r) != 0)
+			return -1;
+	}
+	if (ptrace(PTRACE_SYSEMU, pid, NULL, NULL) != 0)
+		return -1;
+	if (waitpid(pid, &st, __WALL) != pid || !WIFSTOPPED(st) ||
+	    (WSTOPSIG(st) & 0x7f) != SIGTRAP)
+		return -1;
+	return 0;
+}
+
+#define SYSEMU_STACK (64L << 10)
+
+/* Returns ns per round trip. The tracee is a forked process (its own address space, as a
+ * POSIX process under Skoll's server would be) or, with shared_vm, a clone(CLONE_VM)
+ * process sharing the tracer's address space (as Skoll's observed thread does), so no
+ * address-space switch is paid. */
+static double sysemu_roundtrip(long iters, int regs, int shared_vm)
+{
+	static char *stack;
+	pid_t pid;
+	int st;
+	uint64_t t0, t1;
+
+	if (lb_pin(0) != 0)
+		return lb_fail("sysemu: sched_setaffinity");
+	if (shared_vm) {
+		if (!stack && !(stack = malloc(SYSEMU_STACK)))
+			return lb_fail("sysemu: malloc");
+		/* no CLONE_THREAD: a tracer cannot trace its own thread group */
+		pid = clone(sysemu_tracee, stack + SYSEMU_STACK, CLONE_VM | SIGCHLD, NULL);
+	} else {
+		pid = fork();
+		if (pid == 0)
+			sysemu_tracee(NULL);
+	}
+	if (pid < 0)
+		return lb_fail("sysemu: fork/clone");
+	if (waitpid(pid, &st, __WALL) != pid || !WIFSTOPPED(st) || WSTOPSIG(st) != SIGSTOP) {
+		kill(pid, SIGKILL);
+		waitpid(pid, NULL, __WALL);
+		return lb_fail("sysemu: tracee did not stop");
+	}
+	/* PTRACE_O_EXITKILL: the tracee dies with us. Untimed: the first SYSEMU leaves the
+	 * SIGSTOP (delivering no signal) and stops at the first getppid(). */
+	if (ptrace(PTRACE_SETOPTIONS, pid, NULL, (void *)(long)PTRACE_O_EXITKILL) != 0 ||
+	    sysemu_step(pid, 0, 0) != 0)
+		goto fail;
+	t0 = lb_now_ns();
+	for (long i = 0; i < iters; i++)
+		if (sysemu_step(pid, regs, i) != 0)
+			goto fail;
+	t1 = lb_now_ns();
+	kill(pid, SIGKILL);
+	waitpid(pid, NULL, __WALL);
+	lb_unpin();
+	return (double)(t1 - t0) / (double)iters;
+fail:
+	lb_fail("sysemu: ptrace/waitpid");
+	kill(pid, SIGKILL);
+	waitpid(pid, NULL, __WALL);
+	return -1.0;
+}
+
+static double observe_roundtrip(long iters)
+{
+	return sysemu_roundtrip(iters, 0, 0);
+}
+
+static double observe_roundtrip_regs(long iters)
+{
+	return sysemu_roundtrip(iters, 1, 0);
+}
+
+static double observe_roundtrip_sharedvm(long iters)
+{
+	return sysemu_roundtrip(iters, 0, 1);
+}
+
 /* Sized so each case takes one to three seconds under TCG on a 2-core host. */
 const struct lb_case lb_cases[] = {
 	{ "null_syscall_ns", "getppid() calls", 200000, 7, 1, null_syscall },
@@ -267,5 +401,13 @@ const struct lb_case lb_cases[] = {
 	  pipe_roundtrip },
 	{ "unix_socket_roundtrip_ns", "one-byte round trips over a socketpair on one CPU", 3000, 7,
 	  1, unix_socket_roundtrip },
+	{ "observe_roundtrip_ns", "PTRACE_SYSEMU round trips, forked tracee, one CPU", 2000, 7,
+	  1, observe_roundtrip },
+	{ "observe_roundtrip_regs_ns",
+	  "PTRACE_SYSEMU round trips with GETREGS+SETREGS, forked tracee, one CPU", 2000, 7, 1,
+	  observe_roundtrip_regs },
+	{ "observe_roundtrip_sharedvm_ns",
+	  "PTRACE_SYSEMU round trips, CLONE_VM tracee, one CPU", 2000, 7, 1,
+	  observe_roundtrip_sharedvm },
 };
 const int lb_ncases = sizeof(lb_cases) / sizeof(lb_cases[0]);

@@ -20,6 +20,7 @@
 #include <sys/mount.h>
 #include <sys/reboot.h>
 #include <sys/stat.h>
+#include <termios.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -92,6 +93,9 @@ static void init_console(void)
 static void leave_qemu(int failed)
 {
 	fflush(stdout);
+	/* write() to the console returns once the text is in the tty buffer; leaving QEMU
+	 * before the UART has sent it loses the last lines. */
+	tcdrain(1);
 	sync();
 	if (ioperm(DEBUG_EXIT_PORT, 4, 1) == 0)
 		outb(failed ? 1 : 0, DEBUG_EXIT_PORT);
