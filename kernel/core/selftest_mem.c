@@ -1,9 +1,10 @@
 /*
  * Self tests of the memory foundation: the PMM handed out every page exactly
  * once and got them all back, contiguous blocks are aligned, the heap
- * returns all memory after a fill/free/reclaim cycle, and the kernel page
- * tables carry the intended permissions. Each test checks a few words per
- * page, not whole pages, to keep boot fast under TCG.
+ * returns all memory after a fill/free/reclaim cycle and zeroes what it takes
+ * from the PMM, and the kernel page tables carry the intended permissions.
+ * Each test checks a few words per page, not whole pages, to keep boot fast
+ * under TCG.
  */
 #include <k/selftest.h>
 #include <k/pmm.h>
@@ -121,6 +122,59 @@ SELFTEST(mem_pmm_contiguous, 0)
             pmm_free_pages(p, orders[i]);
         }
     }
+    ST_CHECK(pmm_free_count() == start);
+}
+
+/* Offset of the first nonzero byte of [p, p + n), or -1 if all are zero. */
+static long first_nonzero(const void *p, size_t n)
+{
+    const uint8_t *b = p;
+    for (size_t i = 0; i < n; i++)
+        if (b[i])
+            return (long)i;
+    return -1;
+}
+
+/*
+ * The heap zeroes every block it takes from the PMM (kernel/core/heap.c): a
+ * freed frame may hold another process's data, or code that QEMU TCG keeps
+ * translated until every byte is rewritten, which made every store to a
+ * kernel stack on such a frame take TCG's self-modifying-code check. Dirty
+ * every free frame (the last word of each 256 bytes), then take a large block
+ * and a new slab: wherever they come from, they were dirtied, and must be zero.
+ */
+SELFTEST(mem_heap_zeroes_frames, 0)
+{
+    heap_reclaim();
+    uint64_t start = pmm_free_count(), head = 0;
+    for (uint64_t p; (p = pmm_alloc_page()) != 0; head = p) {
+        uint64_t *w = phys_to_virt(p);
+        for (int i = 31; i < 512; i += 32)
+            w[i] = PATTERN;
+        w[0] = head;
+    }
+    while (head) {
+        uint64_t next = *(uint64_t *)phys_to_virt(head);
+        pmm_free_page(head);
+        head = next;
+    }
+    const size_t big_size = 16 * 1024, obj_size = 256; /* a kernel stack; 256: holds a dirty word */
+    uint8_t *big = kmalloc(big_size);
+    struct slab_cache *c = slab_cache_create("selftest-zero", obj_size, 64);
+    uint8_t *obj = c ? slab_alloc(c) : NULL;
+    long at;
+    if (!big || !obj)
+        st_fail("out of memory");
+    else if ((at = first_nonzero(big, big_size)) >= 0)
+        st_fail("kmalloc(%zu) = %p: stale byte 0x%x at +0x%lx", big_size, big, big[at], at);
+    else if ((at = first_nonzero(obj, obj_size)) >= 0)
+        st_fail("object %p of a new slab: stale byte 0x%x at +0x%lx", obj, obj[at], at);
+    kfree(big);
+    if (c) {
+        slab_free(c, obj);
+        ST_CHECK(slab_cache_destroy(c) == 0);
+    }
+    heap_reclaim();
     ST_CHECK(pmm_free_count() == start);
 }
 

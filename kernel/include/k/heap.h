@@ -36,7 +36,11 @@ void *slab_alloc(struct slab_cache *c);
 /* Free an object of c (NULL is ignored). Takes the cache lock. */
 void slab_free(struct slab_cache *c, void *obj);
 
-/* Allocate size bytes (aligned to 16, or to 64 from 64 bytes, or to a page above 2 KiB). */
+/*
+ * Allocate size bytes (aligned to 16, or to 64 from 64 bytes, or to a page above 2 KiB).
+ * Memory new to the heap is zero (the heap zeroes every block it takes from the PMM),
+ * a reused object is not: use kzalloc when zero matters.
+ */
 void *kmalloc(size_t size);
 /* As kmalloc, zeroed. */
 void *kzalloc(size_t size);
