@@ -132,7 +132,7 @@ $(OUT)/skoll.iso: $(OUT)/skoll.elf $(INITRD) tools/mkiso.sh | $(SETUP_STAMP)
 UNIT_DIR := build/unit
 UNIT_TESTS := $(sort $(wildcard tests/unit/*.c))
 UNIT_MODULES := $(sort $(wildcard kernel/lib/*.c)) lib/base/cpio.c lib/base/elf.c lib/base/fmt.c \
-	$(addprefix lib/sk/,heap.c mem.c mutex.c opset.c print.c queue.c spawn.c thread.c)
+	$(addprefix lib/sk/,heap.c mem.c mutex.c print.c queue.c spawn.c thread.c)
 HOST_CFLAGS := -std=gnu11 -O1 -g $(WARN) -fsanitize=address,undefined -fno-sanitize-recover=all \
 	$(KINC) -Ilib/sk/include -I$(UNIT_DIR) -DSKOLL_HOST_TEST -DSKOLL_USER_ELF_DIR='"$(USER_DIR)"'
 $(UNIT_DIR)/suites.h: $(UNIT_TESTS)

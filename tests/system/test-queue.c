@@ -41,7 +41,7 @@ static uint32_t nseen, nbad;
 static void count_nop(struct sk_op *op, const struct sk_cqe *cqe)
 {
     uint64_t i = (uint64_t)(op - ops);
-    if (cqe->tag != (uint64_t)(uintptr_t)op || i >= MANY ||
+    if (cqe->tag != op->tag || i >= MANY ||
         (cqe->error != SK_OK && cqe->error != SK_ERR_CANCELLED))
         nbad++;
     else

@@ -3,13 +3,18 @@
  * docs/runtime.md "Dispatcher").
  *
  * An operation is a struct sk_op, usually embedded in a bigger struct that
- * holds a request's state (SK_OP_CONTAINER gets back to it). Its SQE tag is its
- * address. Submitting writes an SQ entry and no system call; the loop hands the
- * batch to the kernel with one queue_drive, reads completions straight out of
- * the shared ring with no system call while any are there, and sleeps in
- * queue_drive(min_complete = 1) only when none are. Each completion's tag is
- * looked up in the set of live operations, so a tag that is not one (garbage in
- * the ring) is counted and skipped, never followed.
+ * holds a request's state (SK_OP_CONTAINER gets back to it). Submitting writes
+ * an SQ entry and no system call; the loop hands the batch to the kernel with
+ * one queue_drive, reads completions straight out of the shared ring with no
+ * system call while any are there, and sleeps in queue_drive(min_complete = 1)
+ * only when none are.
+ *
+ * Tags: each submission takes an entry of the queue's tag table, and its SQE
+ * tag names that entry and the submission (SK_TAG_* below). A completion's tag
+ * is checked in O(1) - entry in range, entry holds an op, the op's current tag
+ * is this one - before the op is followed, so a tag that is not a live
+ * submission (garbage in the ring, a stale or repeated completion) is counted
+ * and skipped, never followed.
  *
  * A chain of steps is an explicit state machine: a step's callback submits the
  * op again (or another) with the next callback. There are no fibres.
@@ -24,7 +29,6 @@
 #include <skoll/errors.h>
 #include <skoll/queue.h>
 #include <skoll/types.h>
-#include <sk/opset.h>
 
 struct sk_op;
 struct sk_queue;
@@ -46,8 +50,17 @@ struct sk_op {
     struct sk_op *next;     /* runtime: backlog and local-completion lists */
     uint32_t opcode;        /* SK_OP_* */
     uint32_t state;         /* enum sk_op_state (runtime) */
-    uint64_t args[6];       /* the SQE arguments */
+    uint64_t args[6];       /* the SQE arguments (sk_op_nop leaves them alone) */
+    uint64_t tag;           /* runtime: the SQE tag of the op's latest submission */
 };
+
+/*
+ * An SQE tag the dispatcher writes: bits 0-30 the op's entry in the tag table,
+ * bit 31 set, bits 32-63 the SQ index the entry was written at (so two
+ * submissions of one op have different tags for 2^32 submissions).
+ */
+#define SK_TAG_MARK 0x80000000u
+#define SK_TAG_ENTRY(tag) ((uint32_t)(tag) - SK_TAG_MARK) /* >= the table size if not ours */
 
 /* The struct that embeds op as member. */
 #define SK_OP_CONTAINER(op, type, member) ((type *)((char *)(op) - offsetof(type, member)))
@@ -61,18 +74,22 @@ struct sk_queue {
     uint64_t size;                 /* bytes mapped */
     uint32_t sq_entries, cq_entries;
     uint32_t sq_tail;              /* SQ entries written (published at the next drive) */
-    uint32_t cq_head;              /* CQ entries consumed (published before each sleep) */
+    uint32_t cq_head;              /* CQ entries consumed (published after each poll) */
     uint32_t inflight;             /* ops in the SQ or the kernel */
     uint32_t limit;                /* at most this many in flight: cq_entries */
+    uint32_t credit;               /* submissions that may go straight into the SQ before its
+                                      room and the limit are looked at again (0: look now) */
+    uint32_t free;                 /* first free entry of tags[] (limit: none) */
+    uintptr_t *tags;               /* the tag table, limit entries: an in-flight op, or
+                                      (next free entry << 1 | 1) */
     struct sk_op *backlog, *backlog_tail;
     struct sk_op *local, *local_tail;
-    struct sk_opset live;          /* the in-flight ops' addresses (= their tags) */
     int polling;                   /* inside sk_queue_poll (no nesting) */
     volatile int stop;             /* sk_queue_stop was called */
     /* statistics */
     uint64_t drives;               /* queue_drive calls made */
     uint64_t completed;            /* callbacks run */
-    uint64_t stray;                /* completions whose tag was not a live op */
+    uint64_t stray;                /* completions whose tag was not a live submission */
 };
 
 /*
