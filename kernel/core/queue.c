@@ -242,16 +242,15 @@ static uint32_t submit_all(struct queue *q)
             /* opcode and flags side by side: one load, each field read once */
             uint64_t opcode_flags = __atomic_load_n((const u64_alias *)&src->opcode,
                                                     __ATOMIC_RELAXED);
-            uint32_t opcode = (uint32_t)opcode_flags;
-            int32_t error;
-            if (opcode_flags >> 32)
-                error = SK_ERR_INVALID;
-            else if (opcode >= SK_OP_COUNT)
-                error = SK_ERR_UNSUPPORTED;
-            else if (opcode == SK_OP_nop)
-                error = SK_OK;
-            else
-                break;
+            int32_t error = SK_OK;
+            if (opcode_flags != SK_OP_nop) { /* (a nop with flags 0: one test) */
+                if (opcode_flags >> 32)
+                    error = SK_ERR_INVALID;
+                else if ((uint32_t)opcode_flags >= SK_OP_COUNT)
+                    error = SK_ERR_UNSUPPORTED;
+                else
+                    break;
+            }
             struct sk_cqe *c = &cq[ctail++ & cq_mask];
             c->tag = __atomic_load_n(&src->tag, __ATOMIC_RELAXED);
             /* error and length (0) side by side: one store */
@@ -445,8 +444,10 @@ SYSCALL_DEFINE(queue_drive)
     struct thread *self = current_thread();
     uint32_t submitted = submit_all(q);
     uint64_t want = a1 > q->cq_entries ? q->cq_entries : a1;
-    uint64_t now = clock_ns();
-    uint64_t deadline = a2 == SK_TIMEOUT_NEVER || a2 > UINT64_MAX - now ? UINT64_MAX : now + a2;
+    /* the clock only when a deadline can matter (want 0 never waits) */
+    uint64_t now = want && a2 != SK_TIMEOUT_NEVER ? clock_ns() : 0;
+    uint64_t deadline = !want || a2 == SK_TIMEOUT_NEVER || a2 > UINT64_MAX - now ? UINT64_MAX
+                                                                                  : now + a2;
     for (;;) {
         struct async_op *freed = NULL;
         uint64_t f = spin_lock_irqsave(&q->lock);

@@ -258,39 +258,49 @@ sk_error_t sk_queue_submit(struct sk_queue *q, struct sk_op *op)
     return submit(q, op, 6);
 }
 
-uint32_t sk_queue_poll(struct sk_queue *q)
+/* Run the callbacks of the ops completed in user space. Returns how many. */
+static __attribute__((noinline)) uint32_t poll_local(struct sk_queue *q)
 {
-    if (q->polling)
-        return 0;
-    q->polling = 1;
     uint32_t n = 0;
     while (q->local) {
         struct sk_op *op = q->local;
         q->local = op->next;
         if (!q->local)
             q->local_tail = NULL;
-        struct sk_cqe c = {.tag = (uint64_t)(uintptr_t)op, .error = (int32_t)op->args[0]};
+        /* never in the SQ, so no tag: 0 is nobody's */
+        struct sk_cqe c = {.tag = 0, .error = (int32_t)op->args[0]};
         op->state = SK_OPSTATE_IDLE;
         q->completed++;
         op->done(op, &c);
         n++;
     }
+    return n;
+}
+
+uint32_t sk_queue_poll(struct sk_queue *q)
+{
+    if (q->polling)
+        return 0;
+    q->polling = 1;
+    uint32_t n = q->local ? poll_local(q) : 0;
     /*
      * One acquire load of cq_tail and one release store of cq_head for the whole batch.
      * A slot stays ours until cq_head passes it, so a callback may read its cqe; a drive
      * made from a callback publishes the cq_head from before the batch, which only
-     * understates what we have read.
+     * understates what we have read. (Few values live across the callback: no spills.)
      */
     uint32_t head = q->cq_head, avail = LOAD_ACQ(&q->hdr->cq_tail) - head;
     if (avail > q->cq_entries)
         avail = q->cq_entries; /* not what the kernel wrote: read one ring's worth */
-    const struct sk_cqe *cq = q->cq;
-    uint32_t mask = q->cq_entries - 1, stray = 0;
-    for (uint32_t end = head + avail; head != end; head++) {
-        const struct sk_cqe *cqe = &cq[head & mask];
+    uint32_t mask = q->cq_entries - 1, end = head + avail;
+    q->completed += avail; /* less the stray ones, below */
+    n += avail;
+    for (; head != end; head++) {
+        const struct sk_cqe *cqe = &q->cq[head & mask];
         struct sk_op *op = tag_op(q, cqe->tag);
-        if (!op) {
-            stray++;
+        if (__builtin_expect(!op, 0)) {
+            q->stray++;
+            q->completed--;
             continue;
         }
         tag_release(q, op);
@@ -300,11 +310,9 @@ uint32_t sk_queue_poll(struct sk_queue *q)
     if (avail) {
         q->cq_head = head;
         STORE_REL(&q->hdr->cq_head, head);
-        q->stray += stray;
-        q->completed += avail - stray;
     }
-    n += avail;
-    feed_backlog(q);
+    if (q->backlog)
+        feed_backlog(q);
     q->polling = 0;
     return n;
 }

@@ -41,6 +41,14 @@ static void report(const char *name, uint64_t tenths)
     sk_printf("bench %s %lu.%lu ns\n", name, tenths / 10, tenths % 10);
 }
 
+/* The median of v (tenths of ns) as a bench line, then a # line with the spread. */
+static void report_spread(const char *name, uint64_t *v, int n)
+{
+    report(name, median(v, n)); /* (sorts v) */
+    sk_printf("#   %s: median of %d runs; min %lu.%lu, max %lu.%lu\n", name, n, v[0] / 10,
+              v[0] % 10, v[n - 1] / 10, v[n - 1] % 10);
+}
+
 static struct sk_op ops[128];
 static uint64_t completed;
 
@@ -66,7 +74,7 @@ static void bench_async_nop(struct sk_queue *q, uint32_t batch, const char *name
         if (completed != total)
             sk_printf("bench-async: %lu of %lu nops completed\n", completed, total);
     }
-    report(name, median(r, REPS));
+    report_spread(name, r, REPS);
     /* where the time goes: submitting, the drive, reading (one more repetition, split up) */
     uint64_t ts = 0, td = 0, tp = 0;
     for (uint64_t done = 0; done < total; done += batch) {
@@ -126,7 +134,7 @@ static void bench_raw_nop(uint32_t batch, const char *name)
         if (seen != total || bad)
             sk_printf("bench-async: raw: %lu of %lu nops completed, %lu wrong\n", seen, total, bad);
     }
-    report(name, median(r, REPS));
+    report_spread(name, r, REPS);
     sk_space_unmap(SK_THIS_SPACE, addr, p.size);
     sk_handle_close(p.memory);
     sk_handle_close(h);
