@@ -10,8 +10,9 @@
  * that is not a live submission is counted and skipped, so garbage in the
  * shared memory cannot make the runtime follow a wild pointer.
  *
- * The fast path: q->credit submissions go straight into the SQ with no look at
- * the kernel's sq_head; it is at most the SQ room last seen and the in-flight
+ * The fast path: submissions go straight into the SQ with no look at the
+ * kernel's sq_head while sq_tail is short of q->credit_end. The credit
+ * (credit_end - sq_tail) is at most the SQ room last seen and the in-flight
  * room (completions only add room, so it never overstates), and 0 while the
  * backlog holds ops, which keeps them in order.
  *
@@ -60,7 +61,7 @@ sk_error_t sk_queue_open(struct sk_queue *q, uint32_t sq_entries, uint32_t cq_en
     q->cq = (struct sk_cqe *)(addr + cqo);
     q->sq_entries = sq_entries;
     q->cq_entries = cq_entries;
-    q->sq_tail = h->sq_tail;
+    q->sq_tail = q->retired = q->credit_end = h->sq_tail;
     q->cq_head = h->cq_head;
     q->limit = cq_entries;
     q->tags = sk_malloc(q->limit * sizeof *q->tags);
@@ -112,37 +113,11 @@ static uint32_t sq_room(const struct sk_queue *q)
     return used <= q->sq_entries ? q->sq_entries - used : 0;
 }
 
-/* What q->credit may be now: the SQ room and the in-flight room, whichever is less. */
+/* What the credit may be now: the SQ room and the in-flight room, whichever is less. */
 static uint32_t credit_now(const struct sk_queue *q)
 {
-    uint32_t room = sq_room(q), slots = q->limit - q->inflight;
+    uint32_t room = sq_room(q), slots = q->limit - sk_queue_inflight(q);
     return room < slots ? room : slots;
-}
-
-/*
- * Write op's SQ entry (with its first nargs arguments: the rest of the entry is
- * left as it was) and make it in flight under a fresh tag. The caller has
- * checked that there is room in the SQ and in the tag table (inflight < limit).
- */
-static inline __attribute__((always_inline)) void to_sq(struct sk_queue *q, struct sk_op *op,
-                                                        int nargs)
-{
-    uint32_t tail = q->sq_tail, entry = q->free;
-    uintptr_t *slot = &q->tags[entry];
-    q->free = (uint32_t)(*slot >> 1);
-    *slot = (uintptr_t)op;
-    uint64_t tag = (uint64_t)tail << 32 | SK_TAG_MARK | entry;
-    op->tag = tag;
-    op->state = SK_OPSTATE_KERNEL;
-    struct sk_sqe *e = &q->sq[tail & (q->sq_entries - 1)];
-    /* opcode and flags (0) side by side: one store */
-    uint64_t opcode_flags = op->opcode;
-    __builtin_memcpy(&e->opcode, &opcode_flags, sizeof opcode_flags);
-    e->tag = tag;
-    for (int i = 0; i < nargs; i++)
-        e->args[i] = op->args[i];
-    q->sq_tail = tail + 1;
-    q->inflight++;
 }
 
 /* The op that tag names, if it is a live submission of q; else NULL. */
@@ -166,7 +141,7 @@ static inline __attribute__((always_inline)) void tag_release(struct sk_queue *q
     uint32_t entry = SK_TAG_ENTRY(op->tag);
     q->tags[entry] = (uintptr_t)q->free << 1 | 1;
     q->free = entry;
-    q->inflight--;
+    q->retired++;
 }
 
 static void list_push(struct sk_op **head, struct sk_op **tail, struct sk_op *op)
@@ -190,10 +165,10 @@ static void feed_backlog(struct sk_queue *q)
         q->backlog = op->next;
         if (!q->backlog)
             q->backlog_tail = NULL;
-        to_sq(q, op, 6);
+        sk_queue_push_sqe(q, op, 6);
         c--;
     }
-    q->credit = q->backlog ? 0 : c;
+    q->credit_end = q->sq_tail + (q->backlog ? 0 : c);
 }
 
 static sk_error_t drive(struct sk_queue *q, uint64_t min_complete, uint64_t timeout_ns)
@@ -218,19 +193,18 @@ sk_error_t sk_queue_flush(struct sk_queue *q)
     return drive(q, 0, 0);
 }
 
-/* Submit an idle op when q->credit is 0: look at the room again, or use the backlog. */
-static __attribute__((noinline)) sk_error_t submit_slow(struct sk_queue *q, struct sk_op *op)
+sk_error_t sk_queue_submit_slow(struct sk_queue *q, struct sk_op *op)
 {
     op->queue = q;
-    if (!q->backlog && q->inflight < q->limit) {
+    if (!q->backlog && sk_queue_inflight(q) < q->limit) {
         uint32_t c = credit_now(q);
         if (!c) {
             drive(q, 0, 0); /* the SQ is full: hand it over to make room */
             c = credit_now(q);
         }
         if (c) {
-            q->credit = c - 1;
-            to_sq(q, op, 6);
+            q->credit_end = q->sq_tail + c;
+            sk_queue_push_sqe(q, op, 6);
             return SK_OK;
         }
     }
@@ -243,11 +217,10 @@ static __attribute__((noinline)) sk_error_t submit_slow(struct sk_queue *q, stru
 static inline __attribute__((always_inline)) sk_error_t submit(struct sk_queue *q,
                                                                struct sk_op *op, int nargs)
 {
-    if (!q->credit)
-        return submit_slow(q, op);
-    q->credit--;
+    if (q->sq_tail == q->credit_end)
+        return sk_queue_submit_slow(q, op);
     op->queue = q;
-    to_sq(q, op, nargs);
+    sk_queue_push_sqe(q, op, nargs);
     return SK_OK;
 }
 
@@ -338,7 +311,7 @@ sk_error_t sk_queue_wait(struct sk_queue *q, uint64_t timeout_ns)
 
 uint32_t sk_queue_pending(const struct sk_queue *q)
 {
-    uint32_t n = q->inflight;
+    uint32_t n = sk_queue_inflight(q);
     for (const struct sk_op *op = q->backlog; op; op = op->next)
         n++;
     for (const struct sk_op *op = q->local; op; op = op->next)
@@ -349,7 +322,7 @@ uint32_t sk_queue_pending(const struct sk_queue *q)
 sk_error_t sk_queue_run(struct sk_queue *q)
 {
     sk_error_t e = SK_OK;
-    while (!q->stop && (q->inflight || q->backlog || q->local)) {
+    while (!q->stop && (sk_queue_inflight(q) || q->backlog || q->local)) {
         e = sk_queue_wait(q, SK_TIMEOUT_NEVER);
         if (e == SK_ERR_ALERTED || e == SK_ERR_TIMEOUT)
             e = SK_OK;
@@ -373,14 +346,6 @@ void sk_queue_stop(struct sk_queue *q)
 
 /* ---- helpers ---------------------------------------------------------------------- */
 
-sk_error_t sk_op_nop(struct sk_queue *q, struct sk_op *op, sk_op_fn done)
-{
-    if (op->state != SK_OPSTATE_IDLE)
-        return SK_ERR_BUSY;
-    op->done = done;
-    op->opcode = SK_OP_nop;
-    return submit(q, op, 0); /* a nop has no arguments: neither op->args nor the SQE's are written */
-}
 
 sk_error_t sk_op_timer(struct sk_queue *q, struct sk_op *op, uint64_t deadline, sk_op_fn done)
 {

@@ -220,7 +220,7 @@ START_TEST(rt_nops_in_order_batched)
     ck_assert_uint_le(MQ.max_inflight, 128);
     ck_assert_uint_eq(MQ.dropped, 0);
     ck_assert_uint_eq(q.stray, 0);
-    ck_assert_uint_eq(q.inflight, 0);
+    ck_assert_uint_eq(sk_queue_inflight(&q), 0);
     ck_assert_uint_eq(sk_queue_pending(&q), 0);
     /* 64 per drive at best */
     ck_assert_uint_le(q.drives, 10000 / 64 * 2 + 4);
@@ -282,7 +282,7 @@ START_TEST(rt_backpressure)
     struct sk_queue q;
     ck_assert_int_eq(sk_queue_open(&q, 4, 8), SK_OK);
     shuffled_timers(&q, 500);
-    ck_assert_uint_le(q.inflight, 8);
+    ck_assert_uint_le(sk_queue_inflight(&q), 8);
     ck_assert_uint_eq(sk_queue_pending(&q), 500);
     ck_assert_int_eq(sk_queue_run(&q), SK_OK);
     ck_assert_int_eq(norder, 500);
@@ -346,7 +346,7 @@ START_TEST(rt_garbage_tags_are_skipped)
     /* a cq_tail far ahead of cq_head: one ring's worth is read, all stray */
     MQ.h->cq_tail += 1000;
     sk_queue_poll(&q);
-    ck_assert_uint_eq(q.inflight, 1);
+    ck_assert_uint_eq(sk_queue_inflight(&q), 1);
     sk_queue_close(&q);
 }
 END_TEST
@@ -374,7 +374,7 @@ START_TEST(rt_tags_checked_exactly)
     /* the real completion (the model fires the timer when the drive would sleep), then a repeat */
     ck_assert_int_eq(sk_queue_run(&q), SK_OK);
     ck_assert_int_eq(norder, 1);
-    ck_assert_uint_eq(q.inflight, 0);
+    ck_assert_uint_eq(sk_queue_inflight(&q), 0);
     mq_post(live, SK_OK, 0, 0);
     ck_assert_int_eq(sk_queue_poll(&q), 1);
     ck_assert_uint_eq(q.stray, 5);
@@ -395,7 +395,7 @@ START_TEST(rt_tags_checked_exactly)
     ck_assert_int_eq(sk_queue_run(&q), SK_OK);
     ck_assert_int_eq(norder, 5);
     ck_assert_uint_eq(q.stray, 6);
-    ck_assert_uint_eq(q.inflight, 0);
+    ck_assert_uint_eq(sk_queue_inflight(&q), 0);
     sk_queue_close(&q);
 }
 END_TEST

@@ -75,10 +75,11 @@ struct sk_queue {
     uint32_t sq_entries, cq_entries;
     uint32_t sq_tail;              /* SQ entries written (published at the next drive) */
     uint32_t cq_head;              /* CQ entries consumed (published after each poll) */
-    uint32_t inflight;             /* ops in the SQ or the kernel */
+    uint32_t retired;              /* SQ entries whose ops have completed: sq_tail - retired
+                                      are in flight (sk_queue_inflight) */
     uint32_t limit;                /* at most this many in flight: cq_entries */
-    uint32_t credit;               /* submissions that may go straight into the SQ before its
-                                      room and the limit are looked at again (0: look now) */
+    uint32_t credit_end;           /* submissions go straight into the SQ until sq_tail reaches
+                                      this, before its room and the limit are looked at again */
     uint32_t free;                 /* first free entry of tags[] (limit: none) */
     uintptr_t *tags;               /* the tag table, limit entries: an in-flight op, or
                                       (next free entry << 1 | 1) */
@@ -129,11 +130,15 @@ sk_error_t sk_queue_run(struct sk_queue *q);
 sk_error_t sk_queue_wake(struct sk_queue *q);
 /* Any thread: make sk_queue_run return after the callbacks it is running. */
 void sk_queue_stop(struct sk_queue *q);
+/* Ops in the SQ or the kernel whose completions have not been read. */
+static inline uint32_t sk_queue_inflight(const struct sk_queue *q)
+{
+    return q->sq_tail - q->retired;
+}
 /* Ops waiting in user space (backlog and local completions) plus ops in flight. */
 uint32_t sk_queue_pending(const struct sk_queue *q);
 
 /* Helpers: prepare and submit one op. Deadlines are clock_get nanoseconds. */
-sk_error_t sk_op_nop(struct sk_queue *q, struct sk_op *op, sk_op_fn done);
 /* Completes at deadline (absolute) or later. */
 sk_error_t sk_op_timer(struct sk_queue *q, struct sk_op *op, uint64_t deadline, sk_op_fn done);
 /* Completes ns from now (reads the clock: one system call). */
@@ -150,6 +155,50 @@ sk_error_t sk_op_cancel(struct sk_queue *q, struct sk_op *op, struct sk_op *targ
 /* Any opcode with up to six arguments (mem_* ops and the like). */
 sk_error_t sk_op_submit(struct sk_queue *q, struct sk_op *op, uint32_t opcode, sk_op_fn done,
                         uint64_t a0, uint64_t a1, uint64_t a2, uint64_t a3);
+
+/* ---- the submit fast path, inline (lib/sk/queue.c uses it too) --------------------- */
+
+/*
+ * Runtime internal: write op's SQ entry (opcode, flags 0, a fresh tag, its first
+ * nargs arguments; the rest of the entry is left as it was) and make it in
+ * flight. The caller has checked sq_tail != credit_end, which guarantees room
+ * in the SQ and a free entry in the tag table.
+ */
+static inline __attribute__((always_inline)) void sk_queue_push_sqe(struct sk_queue *q,
+                                                                    struct sk_op *op, int nargs)
+{
+    uint32_t tail = q->sq_tail, entry = q->free;
+    uintptr_t *slot = &q->tags[entry];
+    q->free = (uint32_t)(*slot >> 1);
+    *slot = (uintptr_t)op;
+    uint64_t tag = (uint64_t)tail << 32 | SK_TAG_MARK | entry;
+    op->tag = tag;
+    op->state = SK_OPSTATE_KERNEL;
+    struct sk_sqe *e = &q->sq[tail & (q->sq_entries - 1)];
+    uint64_t opcode_flags = op->opcode; /* opcode and flags (0) side by side: one store */
+    __builtin_memcpy(&e->opcode, &opcode_flags, sizeof opcode_flags);
+    e->tag = tag;
+    for (int i = 0; i < nargs; i++)
+        e->args[i] = op->args[i];
+    q->sq_tail = tail + 1;
+}
+
+/* Runtime internal: submit an idle op when sq_tail has reached credit_end (room is looked at
+   again, or the op goes on the backlog). */
+sk_error_t sk_queue_submit_slow(struct sk_queue *q, struct sk_op *op);
+
+static inline sk_error_t sk_op_nop(struct sk_queue *q, struct sk_op *op, sk_op_fn done)
+{
+    if (op->state != SK_OPSTATE_IDLE)
+        return SK_ERR_BUSY;
+    op->done = done;
+    op->opcode = SK_OP_nop;
+    if (q->sq_tail == q->credit_end)
+        return sk_queue_submit_slow(q, op);
+    op->queue = q;
+    sk_queue_push_sqe(q, op, 0); /* a nop has no arguments: neither op->args nor the SQE's */
+    return SK_OK;
+}
 
 /*
  * A repeating event watch: calls fn once per newer count of event (not once per
