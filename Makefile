@@ -139,7 +139,9 @@ $(UNIT_DIR)/suites.h: $(UNIT_TESTS)
 	@mkdir -p $(UNIT_DIR)
 	grep -ho 'Suite \*suite_[a-z0-9_]*(void)' $(UNIT_TESTS) | \
 		sed 's/Suite \*suite_\(.*\)(void)/SUITE(\1)/' > $@
-$(UNIT_DIR)/unit_tests: $(UNIT_TESTS) $(UNIT_MODULES) $(UNIT_DIR)/suites.h | $(SETUP_STAMP) $(USER_ELFS)
+# (headers too: lib/sk's carry inline code, e.g. the submit fast path in sk/queue.h)
+UNIT_HEADERS := $(wildcard include/skoll/*.h lib/sk/include/sk/*.h tests/unit/*.h)
+$(UNIT_DIR)/unit_tests: $(UNIT_TESTS) $(UNIT_MODULES) $(UNIT_HEADERS) $(UNIT_DIR)/suites.h | $(SETUP_STAMP) $(USER_ELFS)
 	$(CC) $(HOST_CFLAGS) -o $@ $(UNIT_TESTS) $(UNIT_MODULES) $$(pkg-config --cflags --libs check)
 unit: $(UNIT_DIR)/unit_tests
 	$(UNIT_DIR)/unit_tests

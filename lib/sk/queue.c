@@ -70,7 +70,7 @@ sk_error_t sk_queue_open(struct sk_queue *q, uint32_t sq_entries, uint32_t cq_en
         goto fail;
     }
     for (uint32_t i = 0; i < q->limit; i++)
-        q->tags[i] = (uintptr_t)(i + 1) << 1 | 1;
+        q->tags[i] = (uintptr_t)(i + 1 < q->limit ? i + 1 : SK_TAG_NONE) << 1 | 1;
     q->free = 0;
     return SK_OK;
 fail:
@@ -120,30 +120,6 @@ static uint32_t credit_now(const struct sk_queue *q)
     return room < slots ? room : slots;
 }
 
-/* The op that tag names, if it is a live submission of q; else NULL. */
-static inline __attribute__((always_inline)) struct sk_op *tag_op(const struct sk_queue *q,
-                                                                 uint64_t tag)
-{
-    uint32_t entry = SK_TAG_ENTRY(tag);
-    if (entry >= q->limit)
-        return NULL;
-    uintptr_t v = q->tags[entry];
-    if (v & 1)
-        return NULL; /* a free entry */
-    struct sk_op *op = (struct sk_op *)v;
-    return op->tag == tag ? op : NULL;
-}
-
-/* Take the live op out of the tag table: its tag is dead from now on. */
-static inline __attribute__((always_inline)) void tag_release(struct sk_queue *q,
-                                                              struct sk_op *op)
-{
-    uint32_t entry = SK_TAG_ENTRY(op->tag);
-    q->tags[entry] = (uintptr_t)q->free << 1 | 1;
-    q->free = entry;
-    q->retired++;
-}
-
 static void list_push(struct sk_op **head, struct sk_op **tail, struct sk_op *op)
 {
     op->next = NULL;
@@ -160,7 +136,7 @@ static void feed_backlog(struct sk_queue *q)
     if (!q->backlog)
         return;
     uint32_t c = credit_now(q);
-    while (q->backlog && c) {
+    while (q->backlog && c && q->free != SK_TAG_NONE) {
         struct sk_op *op = q->backlog;
         q->backlog = op->next;
         if (!q->backlog)
@@ -202,7 +178,7 @@ sk_error_t sk_queue_submit_slow(struct sk_queue *q, struct sk_op *op)
             drive(q, 0, 0); /* the SQ is full: hand it over to make room */
             c = credit_now(q);
         }
-        if (c) {
+        if (c && q->free != SK_TAG_NONE) {
             q->credit_end = q->sq_tail + c;
             sk_queue_push_sqe(q, op, 6);
             return SK_OK;
@@ -217,7 +193,7 @@ sk_error_t sk_queue_submit_slow(struct sk_queue *q, struct sk_op *op)
 static inline __attribute__((always_inline)) sk_error_t submit(struct sk_queue *q,
                                                                struct sk_op *op, int nargs)
 {
-    if (q->sq_tail == q->credit_end)
+    if (!sk_queue_fast_ok(q))
         return sk_queue_submit_slow(q, op);
     op->queue = q;
     sk_queue_push_sqe(q, op, nargs);
@@ -229,6 +205,37 @@ sk_error_t sk_queue_submit(struct sk_queue *q, struct sk_op *op)
     if (op->state != SK_OPSTATE_IDLE)
         return SK_ERR_BUSY;
     return submit(q, op, 6);
+}
+
+/*
+ * Run the callbacks for n adjacent CQEs from cqe. The tag table's address and size are
+ * held in registers across the callbacks (they never change while the queue is open):
+ * per completion that leaves the CQE's tag, the table entry, the op's tag, the free list
+ * and the op itself.
+ */
+static __attribute__((noinline)) void dispatch_run(struct sk_queue *q, const struct sk_cqe *cqe,
+                                                   uint32_t n)
+{
+    uintptr_t *tags = q->tags;
+    uint32_t limit = q->limit;
+    for (const struct sk_cqe *end = cqe + n; cqe != end; cqe++) {
+        /* live if the entry is in range, holds an op (not a free link), and that op's
+           current tag is this one; then the entry goes back on the free list */
+        uint64_t tag = cqe->tag;
+        uint32_t entry = SK_TAG_ENTRY(tag);
+        uintptr_t v = entry < limit ? tags[entry] : 1;
+        struct sk_op *op = (struct sk_op *)v;
+        if (__builtin_expect((v & 1) || op->tag != tag, 0)) {
+            q->stray++;
+            q->completed--;
+            continue;
+        }
+        tags[entry] = (uintptr_t)q->free << 1 | 1;
+        q->free = entry;
+        q->retired++;
+        op->state = SK_OPSTATE_IDLE;
+        op->done(op, cqe);
+    }
 }
 
 /* Run the callbacks of the ops completed in user space. Returns how many. */
@@ -265,20 +272,15 @@ uint32_t sk_queue_poll(struct sk_queue *q)
     uint32_t head = q->cq_head, avail = LOAD_ACQ(&q->hdr->cq_tail) - head;
     if (avail > q->cq_entries)
         avail = q->cq_entries; /* not what the kernel wrote: read one ring's worth */
-    uint32_t mask = q->cq_entries - 1, end = head + avail;
     q->completed += avail; /* less the stray ones, below */
     n += avail;
-    for (; head != end; head++) {
-        const struct sk_cqe *cqe = &q->cq[head & mask];
-        struct sk_op *op = tag_op(q, cqe->tag);
-        if (__builtin_expect(!op, 0)) {
-            q->stray++;
-            q->completed--;
-            continue;
-        }
-        tag_release(q, op);
-        op->state = SK_OPSTATE_IDLE;
-        op->done(op, cqe);
+    /* at most two runs of adjacent slots (before and after the ring wraps) */
+    for (uint32_t left = avail; left;) {
+        uint32_t slot = head & (q->cq_entries - 1), run = q->cq_entries - slot;
+        run = run < left ? run : left;
+        left -= run;
+        head += run;
+        dispatch_run(q, &q->cq[slot], run);
     }
     if (avail) {
         q->cq_head = head;

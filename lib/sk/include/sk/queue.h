@@ -61,6 +61,7 @@ struct sk_op {
  */
 #define SK_TAG_MARK 0x80000000u
 #define SK_TAG_ENTRY(tag) ((uint32_t)(tag) - SK_TAG_MARK) /* >= the table size if not ours */
+#define SK_TAG_NONE 0xffffffffu /* sk_queue.free when every entry is in use */
 
 /* The struct that embeds op as member. */
 #define SK_OP_CONTAINER(op, type, member) ((type *)((char *)(op) - offsetof(type, member)))
@@ -80,7 +81,7 @@ struct sk_queue {
     uint32_t limit;                /* at most this many in flight: cq_entries */
     uint32_t credit_end;           /* submissions go straight into the SQ until sq_tail reaches
                                       this, before its room and the limit are looked at again */
-    uint32_t free;                 /* first free entry of tags[] (limit: none) */
+    uint32_t free;                 /* first free entry of tags[] (SK_TAG_NONE: none) */
     uintptr_t *tags;               /* the tag table, limit entries: an in-flight op, or
                                       (next free entry << 1 | 1) */
     struct sk_op *backlog, *backlog_tail;
@@ -161,8 +162,7 @@ sk_error_t sk_op_submit(struct sk_queue *q, struct sk_op *op, uint32_t opcode, s
 /*
  * Runtime internal: write op's SQ entry (opcode, flags 0, a fresh tag, its first
  * nargs arguments; the rest of the entry is left as it was) and make it in
- * flight. The caller has checked sq_tail != credit_end, which guarantees room
- * in the SQ and a free entry in the tag table.
+ * flight. The caller has checked sk_queue_fast_ok.
  */
 static inline __attribute__((always_inline)) void sk_queue_push_sqe(struct sk_queue *q,
                                                                     struct sk_op *op, int nargs)
@@ -183,7 +183,17 @@ static inline __attribute__((always_inline)) void sk_queue_push_sqe(struct sk_qu
     q->sq_tail = tail + 1;
 }
 
-/* Runtime internal: submit an idle op when sq_tail has reached credit_end (room is looked at
+/*
+ * Runtime internal: may an op go straight into the SQ? Yes while the credit lasts (room in
+ * the SQ and under the in-flight limit) and the tag table has a free entry. The second test
+ * is implied by the first unless the program has rewritten q->sq_tail; it costs no memory
+ * access, and keeps the table safe even then.
+ */
+static inline int sk_queue_fast_ok(const struct sk_queue *q)
+{
+    return q->sq_tail != q->credit_end && q->free != SK_TAG_NONE;
+}
+/* Runtime internal: submit an idle op when sk_queue_fast_ok says no (room is looked at
    again, or the op goes on the backlog). */
 sk_error_t sk_queue_submit_slow(struct sk_queue *q, struct sk_op *op);
 
@@ -193,7 +203,7 @@ static inline sk_error_t sk_op_nop(struct sk_queue *q, struct sk_op *op, sk_op_f
         return SK_ERR_BUSY;
     op->done = done;
     op->opcode = SK_OP_nop;
-    if (q->sq_tail == q->credit_end)
+    if (!sk_queue_fast_ok(q))
         return sk_queue_submit_slow(q, op);
     op->queue = q;
     sk_queue_push_sqe(q, op, 0); /* a nop has no arguments: neither op->args nor the SQE's */
