@@ -197,6 +197,7 @@ static inline int sk_queue_fast_ok(const struct sk_queue *q)
    again, or the op goes on the backlog). */
 sk_error_t sk_queue_submit_slow(struct sk_queue *q, struct sk_op *op);
 
+/* Helper: a nop, which completes at once with value 0 (inline: no call while the credit lasts). */
 static inline sk_error_t sk_op_nop(struct sk_queue *q, struct sk_op *op, sk_op_fn done)
 {
     if (op->state != SK_OPSTATE_IDLE)
