@@ -28,6 +28,8 @@ COUNTERPARTS = [
     ("async_nop_1_ns", "null_syscall_ns", "getppid() (1 nop per drive)"),
     ("async_nop_16_ns", "null_syscall_ns", "getppid() (16 nops per drive)"),
     ("async_nop_128_ns", "null_syscall_ns", "getppid() (128 nops per drive)"),
+    # The same 128 nops through the raw ABI (no dispatcher): the kernel's and the ring's share.
+    ("async_nop_raw_128_ns", "null_syscall_ns", "getppid() (128 raw nops per drive)"),
     ("drive_wait_wakeup_ns", "futex_pingpong_2cpu_ns", "futex handoff across two CPUs"),
     ("drive_wait_wakeup_ns", "eventfd_pingpong_2cpu_ns", "eventfd handoff across two CPUs"),
     # Thread observation: a supercall stops the thread, the supervisor resumes it. Linux:

@@ -49,6 +49,9 @@ struct queue {
 
 static struct slab_cache *op_cache;
 
+/* A 64-bit access to two adjacent 32-bit ABI fields (sk_sqe opcode/flags, sk_cqe error/length). */
+typedef uint64_t __attribute__((may_alias, aligned(8))) u64_alias;
+
 void queue_init(void)
 {
     op_cache = slab_cache_create("async_op", sizeof(struct async_op), 64);
@@ -231,34 +234,38 @@ static uint32_t submit_all(struct queue *q)
             budget = budget < slots ? budget : slots;
         }
         uint32_t sq_mask = q->sq_entries - 1, cq_mask = q->cq_entries - 1;
-        for (; budget; budget--) {
-            const struct sk_sqe *src = &q->sq[q->sq_head & sq_mask];
-            uint32_t opcode = __atomic_load_n(&src->opcode, __ATOMIC_RELAXED);
-            uint32_t flags = __atomic_load_n(&src->flags, __ATOMIC_RELAXED);
-            uint64_t tag = __atomic_load_n(&src->tag, __ATOMIC_RELAXED);
-            int32_t error;
-            if (flags)
-                error = SK_ERR_INVALID;
-            else if (opcode >= SK_OP_COUNT)
-                error = SK_ERR_UNSUPPORTED;
-            else if (opcode == SK_OP_nop)
-                error = SK_OK;
-            else
-                break;
-            struct sk_cqe *c = &q->cq[q->cq_tail & cq_mask];
-            c->tag = tag;
+        uint32_t head = q->sq_head, ctail = q->cq_tail, start = head;
+        const struct sk_sqe *sq = q->sq;
+        struct sk_cqe *cq = q->cq;
+        for (uint32_t end = head + budget; head != end; head++) {
+            const struct sk_sqe *src = &sq[head & sq_mask];
+            /* opcode and flags side by side: one load, each field read once */
+            uint64_t opcode_flags = __atomic_load_n((const u64_alias *)&src->opcode,
+                                                    __ATOMIC_RELAXED);
+            int32_t error = SK_OK;
+            if (opcode_flags != SK_OP_nop) { /* (a nop with flags 0: one test) */
+                if (opcode_flags >> 32)
+                    error = SK_ERR_INVALID;
+                else if ((uint32_t)opcode_flags >= SK_OP_COUNT)
+                    error = SK_ERR_UNSUPPORTED;
+                else
+                    break;
+            }
+            struct sk_cqe *c = &cq[ctail++ & cq_mask];
+            c->tag = __atomic_load_n(&src->tag, __ATOMIC_RELAXED);
             /* error and length (0) side by side: one store */
-            uint64_t error_length = (uint32_t)error;
-            memcpy(&c->error, &error_length, sizeof error_length);
+            *(u64_alias *)&c->error = (uint32_t)error;
             c->value = 0;
             c->value2 = 0;
-            q->sq_head++;
-            q->cq_tail++;
-            avail--;
-            done++;
         }
-        __atomic_store_n(&q->hdr->sq_head, q->sq_head, __ATOMIC_RELEASE);
-        __atomic_store_n(&q->hdr->cq_tail, q->cq_tail, __ATOMIC_RELEASE);
+        q->sq_head = head;
+        q->cq_tail = ctail;
+        if (head != start) {
+            avail -= head - start;
+            done += head - start;
+            __atomic_store_n(&q->hdr->sq_head, head, __ATOMIC_RELEASE);
+            __atomic_store_n(&q->hdr->cq_tail, ctail, __ATOMIC_RELEASE);
+        }
         if (avail == 0 || q->in_flight >= q->cq_entries) {
             if (avail && q->in_flight >= q->cq_entries)
                 q->hdr->dropped++;
@@ -437,8 +444,10 @@ SYSCALL_DEFINE(queue_drive)
     struct thread *self = current_thread();
     uint32_t submitted = submit_all(q);
     uint64_t want = a1 > q->cq_entries ? q->cq_entries : a1;
-    uint64_t now = clock_ns();
-    uint64_t deadline = a2 == SK_TIMEOUT_NEVER || a2 > UINT64_MAX - now ? UINT64_MAX : now + a2;
+    /* the clock only when a deadline can matter (want 0 never waits) */
+    uint64_t now = want && a2 != SK_TIMEOUT_NEVER ? clock_ns() : 0;
+    uint64_t deadline = !want || a2 == SK_TIMEOUT_NEVER || a2 > UINT64_MAX - now ? UINT64_MAX
+                                                                                  : now + a2;
     for (;;) {
         struct async_op *freed = NULL;
         uint64_t f = spin_lock_irqsave(&q->lock);

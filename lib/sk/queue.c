@@ -1,14 +1,20 @@
 /*
  * The dispatcher (sk/queue.h, docs/runtime.md): one kernel queue, its rings,
- * the set of live ops, the user-space backlog and the loop.
+ * the tag table of in-flight ops, the user-space backlog and the loop.
  *
  * Ring protocol (skoll/queue.h): we own sq_tail and cq_head and keep the true
  * values here; the header's copies are published with release stores just
- * before queue_drive (sq_tail) and after each poll (cq_head). The kernel's
- * indices are read once per use; a nonsensical value (more entries than the
- * ring holds) is treated as "full" or clamped, and a completion tag that is not
- * a live op is counted and skipped, so garbage in the shared memory cannot make
- * the runtime follow a wild pointer.
+ * before queue_drive (sq_tail) and once after each poll's batch (cq_head). The
+ * kernel's indices are read once per use; a nonsensical value (more entries
+ * than the ring holds) is treated as "full" or clamped, and a completion tag
+ * that is not a live submission is counted and skipped, so garbage in the
+ * shared memory cannot make the runtime follow a wild pointer.
+ *
+ * The fast path: submissions go straight into the SQ with no look at the
+ * kernel's sq_head while sq_tail is short of q->credit_end. The credit
+ * (credit_end - sq_tail) is at most the SQ room last seen and the in-flight
+ * room (completions only add room, so it never overstates), and 0 while the
+ * backlog holds ops, which keeps them in order.
  *
  * Single-threaded by design (see sk/queue.h); only wake and stop are not.
  */
@@ -55,16 +61,17 @@ sk_error_t sk_queue_open(struct sk_queue *q, uint32_t sq_entries, uint32_t cq_en
     q->cq = (struct sk_cqe *)(addr + cqo);
     q->sq_entries = sq_entries;
     q->cq_entries = cq_entries;
-    q->sq_tail = h->sq_tail;
+    q->sq_tail = q->retired = q->credit_end = h->sq_tail;
     q->cq_head = h->cq_head;
     q->limit = cq_entries;
-    uint32_t slots = sk_opset_slots(q->limit);
-    void **slot = sk_calloc(slots, sizeof *slot);
-    if (!slot) {
+    q->tags = sk_malloc(q->limit * sizeof *q->tags);
+    if (!q->tags) {
         e = SK_ERR_NO_MEMORY;
         goto fail;
     }
-    sk_opset_init(&q->live, slot, slots);
+    for (uint32_t i = 0; i < q->limit; i++)
+        q->tags[i] = (uintptr_t)(i + 1 < q->limit ? i + 1 : SK_TAG_NONE) << 1 | 1;
+    q->free = 0;
     return SK_OK;
 fail:
     sk_queue_close(q);
@@ -74,9 +81,9 @@ fail:
 void sk_queue_close(struct sk_queue *q)
 {
     /* every op of this queue becomes idle again, so its memory can be reused or freed */
-    for (uint32_t i = 0; q->live.slot && i <= q->live.mask; i++)
-        if (q->live.slot[i])
-            ((struct sk_op *)q->live.slot[i])->state = SK_OPSTATE_IDLE;
+    for (uint32_t i = 0; q->tags && i < q->limit; i++)
+        if (!(q->tags[i] & 1))
+            ((struct sk_op *)q->tags[i])->state = SK_OPSTATE_IDLE;
     for (struct sk_op *op = q->backlog; op; op = op->next)
         op->state = SK_OPSTATE_IDLE;
     for (struct sk_op *op = q->local; op; op = op->next)
@@ -87,7 +94,7 @@ void sk_queue_close(struct sk_queue *q)
         sk_handle_close(q->memory);
     if (q->handle)
         sk_handle_close(q->handle);
-    sk_free(q->live.slot);
+    sk_free(q->tags);
     memset(q, 0, sizeof *q);
 }
 
@@ -106,22 +113,11 @@ static uint32_t sq_room(const struct sk_queue *q)
     return used <= q->sq_entries ? q->sq_entries - used : 0;
 }
 
-static void to_sq(struct sk_queue *q, struct sk_op *op)
+/* What the credit may be now: the SQ room and the in-flight room, whichever is less. */
+static uint32_t credit_now(const struct sk_queue *q)
 {
-    struct sk_sqe *e = &q->sq[q->sq_tail & (q->sq_entries - 1)];
-    e->opcode = op->opcode;
-    e->flags = 0;
-    e->tag = (uint64_t)(uintptr_t)op;
-    e->args[0] = op->args[0];
-    e->args[1] = op->args[1];
-    e->args[2] = op->args[2];
-    e->args[3] = op->args[3];
-    e->args[4] = op->args[4];
-    e->args[5] = op->args[5];
-    q->sq_tail++;
-    sk_opset_insert(&q->live, op); /* cannot fail: inflight < limit <= slots / 2 */
-    q->inflight++;
-    op->state = SK_OPSTATE_KERNEL;
+    uint32_t room = sq_room(q), slots = q->limit - sk_queue_inflight(q);
+    return room < slots ? room : slots;
 }
 
 static void list_push(struct sk_op **head, struct sk_op **tail, struct sk_op *op)
@@ -137,15 +133,18 @@ static void list_push(struct sk_op **head, struct sk_op **tail, struct sk_op *op
 /* Move backlog ops into the SQ while there is room (no system call). */
 static void feed_backlog(struct sk_queue *q)
 {
-    uint32_t room = q->backlog ? sq_room(q) : 0;
-    while (q->backlog && room && q->inflight < q->limit) {
+    if (!q->backlog)
+        return;
+    uint32_t c = credit_now(q);
+    while (q->backlog && c && q->free != SK_TAG_NONE) {
         struct sk_op *op = q->backlog;
         q->backlog = op->next;
         if (!q->backlog)
             q->backlog_tail = NULL;
-        to_sq(q, op);
-        room--;
+        sk_queue_push_sqe(q, op, 6);
+        c--;
     }
+    q->credit_end = q->sq_tail + (q->backlog ? 0 : c);
 }
 
 static sk_error_t drive(struct sk_queue *q, uint64_t min_complete, uint64_t timeout_ns)
@@ -170,16 +169,18 @@ sk_error_t sk_queue_flush(struct sk_queue *q)
     return drive(q, 0, 0);
 }
 
-sk_error_t sk_queue_submit(struct sk_queue *q, struct sk_op *op)
+sk_error_t sk_queue_submit_slow(struct sk_queue *q, struct sk_op *op)
 {
-    if (op->state != SK_OPSTATE_IDLE)
-        return SK_ERR_BUSY;
     op->queue = q;
-    if (!q->backlog && q->inflight < q->limit) {
-        if (!sq_room(q))
+    if (!q->backlog && sk_queue_inflight(q) < q->limit) {
+        uint32_t c = credit_now(q);
+        if (!c) {
             drive(q, 0, 0); /* the SQ is full: hand it over to make room */
-        if (sq_room(q)) {
-            to_sq(q, op);
+            c = credit_now(q);
+        }
+        if (c && q->free != SK_TAG_NONE) {
+            q->credit_end = q->sq_tail + c;
+            sk_queue_push_sqe(q, op, 6);
             return SK_OK;
         }
     }
@@ -188,18 +189,72 @@ sk_error_t sk_queue_submit(struct sk_queue *q, struct sk_op *op)
     return SK_OK;
 }
 
-/* Run op's callback for a completion found in the ring. */
-static void dispatch(struct sk_queue *q, const struct sk_cqe *cqe)
+/* Submit an idle op whose SQ arguments past the first nargs need not be written. */
+static inline __attribute__((always_inline)) sk_error_t submit(struct sk_queue *q,
+                                                               struct sk_op *op, int nargs)
 {
-    struct sk_op *op = (struct sk_op *)(uintptr_t)cqe->tag;
-    if (!sk_opset_remove(&q->live, op)) {
-        q->stray++;
-        return;
+    if (!sk_queue_fast_ok(q))
+        return sk_queue_submit_slow(q, op);
+    op->queue = q;
+    sk_queue_push_sqe(q, op, nargs);
+    return SK_OK;
+}
+
+sk_error_t sk_queue_submit(struct sk_queue *q, struct sk_op *op)
+{
+    if (op->state != SK_OPSTATE_IDLE)
+        return SK_ERR_BUSY;
+    return submit(q, op, 6);
+}
+
+/*
+ * Run the callbacks for n adjacent CQEs from cqe. The tag table's address and size are
+ * held in registers across the callbacks (they never change while the queue is open):
+ * per completion that leaves the CQE's tag, the table entry, the op's tag, the free list
+ * and the op itself.
+ */
+static __attribute__((noinline)) void dispatch_run(struct sk_queue *q, const struct sk_cqe *cqe,
+                                                   uint32_t n)
+{
+    uintptr_t *tags = q->tags;
+    uint32_t limit = q->limit;
+    for (const struct sk_cqe *end = cqe + n; cqe != end; cqe++) {
+        /* live if the entry is in range, holds an op (not a free link), and that op's
+           current tag is this one; then the entry goes back on the free list */
+        uint64_t tag = cqe->tag;
+        uint32_t entry = SK_TAG_ENTRY(tag);
+        uintptr_t v = entry < limit ? tags[entry] : 1;
+        struct sk_op *op = (struct sk_op *)v;
+        if (__builtin_expect((v & 1) || op->tag != tag, 0)) {
+            q->stray++;
+            q->completed--;
+            continue;
+        }
+        tags[entry] = (uintptr_t)q->free << 1 | 1;
+        q->free = entry;
+        q->retired++;
+        op->state = SK_OPSTATE_IDLE;
+        op->done(op, cqe);
     }
-    q->inflight--;
-    q->completed++;
-    op->state = SK_OPSTATE_IDLE;
-    op->done(op, cqe);
+}
+
+/* Run the callbacks of the ops completed in user space. Returns how many. */
+static __attribute__((noinline)) uint32_t poll_local(struct sk_queue *q)
+{
+    uint32_t n = 0;
+    while (q->local) {
+        struct sk_op *op = q->local;
+        q->local = op->next;
+        if (!q->local)
+            q->local_tail = NULL;
+        /* never in the SQ, so no tag: 0 is nobody's */
+        struct sk_cqe c = {.tag = 0, .error = (int32_t)op->args[0]};
+        op->state = SK_OPSTATE_IDLE;
+        q->completed++;
+        op->done(op, &c);
+        n++;
+    }
+    return n;
 }
 
 uint32_t sk_queue_poll(struct sk_queue *q)
@@ -207,30 +262,32 @@ uint32_t sk_queue_poll(struct sk_queue *q)
     if (q->polling)
         return 0;
     q->polling = 1;
-    uint32_t n = 0;
-    while (q->local) {
-        struct sk_op *op = q->local;
-        q->local = op->next;
-        if (!q->local)
-            q->local_tail = NULL;
-        struct sk_cqe c = {.tag = (uint64_t)(uintptr_t)op, .error = (int32_t)op->args[0]};
-        op->state = SK_OPSTATE_IDLE;
-        q->completed++;
-        op->done(op, &c);
-        n++;
-    }
-    uint32_t avail = LOAD_ACQ(&q->hdr->cq_tail) - q->cq_head;
+    uint32_t n = q->local ? poll_local(q) : 0;
+    /*
+     * One acquire load of cq_tail and one release store of cq_head for the whole batch.
+     * A slot stays ours until cq_head passes it, so a callback may read its cqe; a drive
+     * made from a callback publishes the cq_head from before the batch, which only
+     * understates what we have read. (Few values live across the callback: no spills.)
+     */
+    uint32_t head = q->cq_head, avail = LOAD_ACQ(&q->hdr->cq_tail) - head;
     if (avail > q->cq_entries)
         avail = q->cq_entries; /* not what the kernel wrote: read one ring's worth */
-    for (uint32_t i = 0; i < avail; i++) {
-        /* the slot stays ours until cq_head passes it, so the callback may read it */
-        dispatch(q, &q->cq[q->cq_head & (q->cq_entries - 1)]);
-        q->cq_head++;
-    }
+    q->completed += avail; /* less the stray ones, below */
     n += avail;
-    if (avail)
-        STORE_REL(&q->hdr->cq_head, q->cq_head);
-    feed_backlog(q);
+    /* at most two runs of adjacent slots (before and after the ring wraps) */
+    for (uint32_t left = avail; left;) {
+        uint32_t slot = head & (q->cq_entries - 1), run = q->cq_entries - slot;
+        run = run < left ? run : left;
+        left -= run;
+        head += run;
+        dispatch_run(q, &q->cq[slot], run);
+    }
+    if (avail) {
+        q->cq_head = head;
+        STORE_REL(&q->hdr->cq_head, head);
+    }
+    if (q->backlog)
+        feed_backlog(q);
     q->polling = 0;
     return n;
 }
@@ -256,7 +313,7 @@ sk_error_t sk_queue_wait(struct sk_queue *q, uint64_t timeout_ns)
 
 uint32_t sk_queue_pending(const struct sk_queue *q)
 {
-    uint32_t n = q->inflight;
+    uint32_t n = sk_queue_inflight(q);
     for (const struct sk_op *op = q->backlog; op; op = op->next)
         n++;
     for (const struct sk_op *op = q->local; op; op = op->next)
@@ -267,7 +324,7 @@ uint32_t sk_queue_pending(const struct sk_queue *q)
 sk_error_t sk_queue_run(struct sk_queue *q)
 {
     sk_error_t e = SK_OK;
-    while (!q->stop && (q->inflight || q->backlog || q->local)) {
+    while (!q->stop && (sk_queue_inflight(q) || q->backlog || q->local)) {
         e = sk_queue_wait(q, SK_TIMEOUT_NEVER);
         if (e == SK_ERR_ALERTED || e == SK_ERR_TIMEOUT)
             e = SK_OK;
@@ -291,14 +348,11 @@ void sk_queue_stop(struct sk_queue *q)
 
 /* ---- helpers ---------------------------------------------------------------------- */
 
-sk_error_t sk_op_nop(struct sk_queue *q, struct sk_op *op, sk_op_fn done)
-{
-    sk_op_prep(op, SK_OP_nop, done);
-    return sk_queue_submit(q, op);
-}
 
 sk_error_t sk_op_timer(struct sk_queue *q, struct sk_op *op, uint64_t deadline, sk_op_fn done)
 {
+    if (op->state != SK_OPSTATE_IDLE)
+        return SK_ERR_BUSY; /* (before prep: a busy op keeps its callback and arguments) */
     sk_op_prep(op, SK_OP_clock_await, done);
     op->args[0] = deadline;
     return sk_queue_submit(q, op);
@@ -314,6 +368,8 @@ sk_error_t sk_op_sleep(struct sk_queue *q, struct sk_op *op, uint64_t ns, sk_op_
 sk_error_t sk_op_event(struct sk_queue *q, struct sk_op *op, sk_handle_t event, uint64_t seq,
                        sk_op_fn done)
 {
+    if (op->state != SK_OPSTATE_IDLE)
+        return SK_ERR_BUSY;
     sk_op_prep(op, SK_OP_event_await, done);
     op->args[0] = (uint64_t)event;
     op->args[1] = seq;
@@ -323,6 +379,8 @@ sk_error_t sk_op_event(struct sk_queue *q, struct sk_op *op, sk_handle_t event, 
 sk_error_t sk_op_submit(struct sk_queue *q, struct sk_op *op, uint32_t opcode, sk_op_fn done,
                         uint64_t a0, uint64_t a1, uint64_t a2, uint64_t a3)
 {
+    if (op->state != SK_OPSTATE_IDLE)
+        return SK_ERR_BUSY;
     sk_op_prep(op, opcode, done);
     op->args[0] = a0;
     op->args[1] = a1;
@@ -356,7 +414,8 @@ sk_error_t sk_op_cancel(struct sk_queue *q, struct sk_op *op, struct sk_op *targ
         complete_local(q, op, SK_OK);
         return SK_OK;
     }
-    op->args[0] = (uint64_t)(uintptr_t)target;
+    /* a tag names a submission only on its own queue while in flight; 0 is nobody's tag */
+    op->args[0] = target->state == SK_OPSTATE_KERNEL && target->queue == q ? target->tag : 0;
     return sk_queue_submit(q, op);
 }
 

@@ -3,6 +3,10 @@
  *   async_nop_<N>_ns      per nop, N nops per drive: submit N through the
  *                         dispatcher, one sk_queue_wait (one queue_drive), read
  *                         the N completions and run their callbacks.
+ *   async_nop_raw_<N>_ns  the same work through the raw ABI, no dispatcher: N SQEs
+ *                         written into the ring by hand, one queue_drive, the N
+ *                         CQEs read straight out (what the kernel and the ring
+ *                         protocol cost, without the runtime's bookkeeping).
  *   drive_wait_wakeup_ns  two threads, each asleep in queue_drive on its own
  *                         queue waiting for an event; each wakes the other by
  *                         raising the other's event; per hand-off (half a round
@@ -37,6 +41,14 @@ static void report(const char *name, uint64_t tenths)
     sk_printf("bench %s %lu.%lu ns\n", name, tenths / 10, tenths % 10);
 }
 
+/* The median of v (tenths of ns) as a bench line, then a # line with the spread. */
+static void report_spread(const char *name, uint64_t *v, int n)
+{
+    report(name, median(v, n)); /* (sorts v) */
+    sk_printf("#   %s: median of %d runs; min %lu.%lu, max %lu.%lu\n", name, n, v[0] / 10,
+              v[0] % 10, v[n - 1] / 10, v[n - 1] % 10);
+}
+
 static struct sk_op ops[128];
 static uint64_t completed;
 
@@ -62,7 +74,7 @@ static void bench_async_nop(struct sk_queue *q, uint32_t batch, const char *name
         if (completed != total)
             sk_printf("bench-async: %lu of %lu nops completed\n", completed, total);
     }
-    report(name, median(r, REPS));
+    report_spread(name, r, REPS);
     /* where the time goes: submitting, the drive, reading (one more repetition, split up) */
     uint64_t ts = 0, td = 0, tp = 0;
     for (uint64_t done = 0; done < total; done += batch) {
@@ -78,6 +90,54 @@ static void bench_async_nop(struct sk_queue *q, uint32_t batch, const char *name
     }
     sk_printf("#   %s: submit %lu, drive %lu, read %lu ns per nop (with 3 clock reads per batch)\n",
               name, ts / total, td / total, tp / total);
+}
+
+/* The raw ABI: no dispatcher, no callbacks, no tag checks; the floor under async_nop_<N>. */
+static void bench_raw_nop(uint32_t batch, const char *name)
+{
+    const uint64_t total = 128 * 1024;
+    struct sk_queue_params p = {.sq_entries = batch, .cq_entries = batch};
+    sk_handle_t h;
+    uint64_t addr = 0;
+    if (sk_queue_create(&p, &h) != SK_OK ||
+        sk_space_map(SK_THIS_SPACE, p.memory, 0, 0, p.size, SK_PROT_READ | SK_PROT_WRITE,
+                     &addr) != SK_OK) {
+        sk_printf("bench-async: cannot set up the raw queue\n");
+        return;
+    }
+    struct sk_queue_header *hdr = (struct sk_queue_header *)addr;
+    struct sk_sqe *sq = (struct sk_sqe *)(addr + hdr->sq_offset);
+    const struct sk_cqe *cq = (const struct sk_cqe *)(addr + hdr->cq_offset);
+    uint32_t mask = batch - 1, tail = 0, head = 0;
+    uint64_t r[REPS], bad = 0;
+    for (int k = 0; k < REPS; k++) {
+        uint64_t t0 = now(), seen = 0;
+        for (uint64_t done = 0; done < total; done += batch) {
+            for (uint32_t i = 0; i < batch; i++) {
+                struct sk_sqe *e = &sq[(tail + i) & mask];
+                e->opcode = SK_OP_nop;
+                e->flags = 0;
+                e->tag = done + i;
+            }
+            tail += batch;
+            __atomic_store_n(&hdr->sq_tail, tail, __ATOMIC_RELEASE);
+            sk_queue_drive(h, batch, SK_TIMEOUT_NEVER, NULL);
+            uint32_t end = __atomic_load_n(&hdr->cq_tail, __ATOMIC_ACQUIRE);
+            for (uint64_t i = 0; head != end; head++, i++) {
+                const struct sk_cqe *c = &cq[head & mask];
+                bad += c->error != SK_OK || c->tag != done + i;
+                seen++;
+            }
+            __atomic_store_n(&hdr->cq_head, head, __ATOMIC_RELEASE);
+        }
+        r[k] = (now() - t0) * 10 / total;
+        if (seen != total || bad)
+            sk_printf("bench-async: raw: %lu of %lu nops completed, %lu wrong\n", seen, total, bad);
+    }
+    report_spread(name, r, REPS);
+    sk_space_unmap(SK_THIS_SPACE, addr, p.size);
+    sk_handle_close(p.memory);
+    sk_handle_close(h);
 }
 
 /* ---- cross-thread wake-up ------------------------------------------------------------ */
@@ -173,6 +233,7 @@ int main(const struct sk_start_info *si)
     bench_async_nop(&q, 16, "async_nop_16_ns");
     bench_async_nop(&q, 128, "async_nop_128_ns");
     sk_queue_close(&q);
+    bench_raw_nop(128, "async_nop_raw_128_ns");
     bench_drive_wakeup();
     return 0;
 }

@@ -91,7 +91,11 @@ static int child(uint64_t seed)
             struct sk_sqe *e = &q.sq[(q.hdr->sq_tail + (uint32_t)i) & (q.sq_entries - 1)];
             e->opcode = rnd() % 4 ? (uint32_t)(rnd() % (SK_OP_COUNT + 2)) : (uint32_t)rnd();
             e->flags = rnd() % 8 ? 0 : (uint32_t)rnd();
-            e->tag = rnd() % 2 ? (uint64_t)(uintptr_t)&child_ops[rnd() % 64] : rnd();
+            /* an op's address, something shaped like a dispatcher tag (sk/queue.h), or noise */
+            uint64_t r = rnd() % 3;
+            e->tag = r == 0   ? (uint64_t)(uintptr_t)&child_ops[rnd() % 64]
+                     : r == 1 ? rnd() << 32 | SK_TAG_MARK | rnd() % (2 * q.limit)
+                              : rnd();
             for (int k = 0; k < 6; k++)
                 e->args[k] = arg(handles, nh);
             if (e->opcode == SK_OP_mem_read || e->opcode == SK_OP_mem_write ||
@@ -177,7 +181,7 @@ static uint64_t probe_good, probe_bad;
 static void probe_done(struct sk_op *op, const struct sk_cqe *cqe)
 {
     struct probe *p = SK_OP_CONTAINER(op, struct probe, op);
-    int good = cqe->tag == (uint64_t)(uintptr_t)op && cqe->error == SK_OK;
+    int good = cqe->tag == op->tag && cqe->error == SK_OK;
     if (op->opcode == SK_OP_clock_await && now() < p->deadline)
         good = 0;
     if (good)

@@ -1,6 +1,5 @@
 /*
- * Unit tests for the dispatcher (lib/sk/queue.c) and its op set (lib/sk/opset.c)
- * on the host. The dispatcher runs against a small model of the kernel's queue
+ * Unit tests for the dispatcher (lib/sk/queue.c) and its tag table on the host. The dispatcher runs against a small model of the kernel's queue
  * (queue_create, queue_drive, queue_alert, event_create, event_raise) reached
  * through test_sk.c's model syscall; the model keeps its own indices like the
  * real kernel, holds timers and event waits, completes a timer when a drive
@@ -11,7 +10,6 @@
 #include <string.h>
 #include <sk/sk.h>
 #include <sk/queue.h>
-#include <sk/opset.h>
 
 void sk_model_reset(void);
 uint8_t *sk_model_memory(uint64_t h);
@@ -150,7 +148,9 @@ sk_error_t model_queue_syscall(uint64_t num, uint64_t a0, uint64_t a1, uint64_t 
         ck_assert_uint_eq(a0, QH);
         MQ.drives++;
         mq_flush_overflow();
-        for (uint32_t tail = MQ.h->sq_tail; MQ.sq_head != tail;) {
+        /* like the kernel: an sq_tail more than a ring ahead submits nothing */
+        for (uint32_t tail = MQ.h->sq_tail;
+             tail - MQ.sq_head <= MQ.h->sq_entries && MQ.sq_head != tail;) {
             struct sk_sqe e = MQ.sq[MQ.sq_head & (MQ.h->sq_entries - 1)];
             MQ.h->sq_head = ++MQ.sq_head;
             mq_submit(&e);
@@ -196,56 +196,6 @@ static void reset(void)
     nev = 0;
 }
 
-/* ---- op set ----------------------------------------------------------------------- */
-
-START_TEST(opset_matches_a_reference)
-{
-    enum { MAX = 300, N = 4000 };
-    uint32_t slots = sk_opset_slots(MAX);
-    ck_assert_uint_ge(slots, 2 * MAX);
-    ck_assert_uint_eq(slots & (slots - 1), 0);
-    void **slot = calloc(slots, sizeof *slot);
-    struct sk_opset s;
-    sk_opset_init(&s, slot, slots);
-    static uint64_t pool[N];
-    static char in[N];
-    memset(in, 0, sizeof in);
-    srand(7);
-    int count = 0;
-    for (int step = 0; step < 200000; step++) {
-        int i = rand() % N;
-        if (in[i]) {
-            ck_assert_int_eq(sk_opset_remove(&s, &pool[i]), 1);
-            in[i] = 0, count--;
-        } else if (count < MAX) {
-            ck_assert_int_eq(sk_opset_insert(&s, &pool[i]), 0);
-            in[i] = 1, count++;
-        } else {
-            ck_assert_int_eq(sk_opset_remove(&s, &pool[i]), 0);
-        }
-        if (step % 997 == 0)
-            for (int k = 0; k < N; k++)
-                ck_assert_int_eq(sk_opset_contains(&s, &pool[k]), in[k]);
-    }
-    ck_assert_uint_eq(s.count, count);
-    ck_assert_int_eq(sk_opset_contains(&s, NULL), 0);
-    ck_assert_int_eq(sk_opset_remove(&s, (void *)0xdeadbeef0ull), 0);
-    free(slot);
-}
-END_TEST
-
-START_TEST(opset_refuses_past_half)
-{
-    void *slot[8] = {0};
-    uint64_t x[8];
-    struct sk_opset s;
-    sk_opset_init(&s, slot, 8);
-    for (int i = 0; i < 4; i++)
-        ck_assert_int_eq(sk_opset_insert(&s, &x[i]), 0);
-    ck_assert_int_eq(sk_opset_insert(&s, &x[4]), -1);
-}
-END_TEST
-
 /* ---- dispatcher ------------------------------------------------------------------- */
 
 static struct sk_op ops[20000];
@@ -253,7 +203,7 @@ static int order[20000], norder;
 
 static void record(struct sk_op *op, const struct sk_cqe *cqe)
 {
-    ck_assert_ptr_eq((void *)(uintptr_t)cqe->tag, op);
+    ck_assert_uint_eq(cqe->tag, op->tag);
     order[norder++] = (int)(op - ops);
 }
 
@@ -272,7 +222,7 @@ START_TEST(rt_nops_in_order_batched)
     ck_assert_uint_le(MQ.max_inflight, 128);
     ck_assert_uint_eq(MQ.dropped, 0);
     ck_assert_uint_eq(q.stray, 0);
-    ck_assert_uint_eq(q.inflight, 0);
+    ck_assert_uint_eq(sk_queue_inflight(&q), 0);
     ck_assert_uint_eq(sk_queue_pending(&q), 0);
     /* 64 per drive at best */
     ck_assert_uint_le(q.drives, 10000 / 64 * 2 + 4);
@@ -334,7 +284,7 @@ START_TEST(rt_backpressure)
     struct sk_queue q;
     ck_assert_int_eq(sk_queue_open(&q, 4, 8), SK_OK);
     shuffled_timers(&q, 500);
-    ck_assert_uint_le(q.inflight, 8);
+    ck_assert_uint_le(sk_queue_inflight(&q), 8);
     ck_assert_uint_eq(sk_queue_pending(&q), 500);
     ck_assert_int_eq(sk_queue_run(&q), SK_OK);
     ck_assert_int_eq(norder, 500);
@@ -398,7 +348,111 @@ START_TEST(rt_garbage_tags_are_skipped)
     /* a cq_tail far ahead of cq_head: one ring's worth is read, all stray */
     MQ.h->cq_tail += 1000;
     sk_queue_poll(&q);
-    ck_assert_uint_eq(q.inflight, 1);
+    ck_assert_uint_eq(sk_queue_inflight(&q), 1);
+    sk_queue_close(&q);
+}
+END_TEST
+
+/* Tags look like ours but are not live submissions: free entries, out of range, stale, repeated. */
+START_TEST(rt_tags_checked_exactly)
+{
+    reset();
+    struct sk_queue q;
+    ck_assert_int_eq(sk_queue_open(&q, 4, 4), SK_OK);
+    norder = 0;
+    ck_assert_int_eq(sk_op_timer(&q, &ops[0], 1000, record), SK_OK);
+    ck_assert_int_eq(sk_queue_flush(&q), SK_OK);
+    uint64_t live = ops[0].tag;
+    ck_assert_uint_eq(live & SK_TAG_MARK, SK_TAG_MARK);
+    ck_assert_uint_lt(SK_TAG_ENTRY(live), q.limit);
+    mq_post(live ^ 1, SK_OK, 0, 0);                          /* the next entry: free */
+    mq_post(live + 4, SK_OK, 0, 0);                          /* past the table */
+    mq_post(live + (1ull << 32), SK_OK, 0, 0);               /* the right entry, wrong seq */
+    mq_post(live & ~(uint64_t)SK_TAG_MARK, SK_OK, 0, 0);      /* no mark */
+    ck_assert_int_eq(sk_queue_poll(&q), 4);
+    ck_assert_uint_eq(q.stray, 4);
+    ck_assert_int_eq(norder, 0);
+    ck_assert_uint_eq(ops[0].state, SK_OPSTATE_KERNEL);
+    /* the real completion (the model fires the timer when the drive would sleep), then a repeat */
+    ck_assert_int_eq(sk_queue_run(&q), SK_OK);
+    ck_assert_int_eq(norder, 1);
+    ck_assert_uint_eq(sk_queue_inflight(&q), 0);
+    mq_post(live, SK_OK, 0, 0);
+    ck_assert_int_eq(sk_queue_poll(&q), 1);
+    ck_assert_uint_eq(q.stray, 5);
+    /* submitted again, the op gets a new tag; its old one stays dead */
+    ck_assert_int_eq(sk_op_timer(&q, &ops[0], 1000, record), SK_OK);
+    ck_assert_uint_ne(ops[0].tag, live);
+    ck_assert_int_eq(sk_queue_flush(&q), SK_OK);
+    mq_post(live, SK_OK, 0, 0);
+    ck_assert_int_eq(sk_queue_poll(&q), 1);
+    ck_assert_uint_eq(q.stray, 6);
+    ck_assert_uint_eq(ops[0].state, SK_OPSTATE_KERNEL);
+    /* every entry in use at once, each tag distinct, all come back */
+    for (int i = 1; i < 4; i++)
+        ck_assert_int_eq(sk_op_timer(&q, &ops[i], 1000 + (uint64_t)i, record), SK_OK);
+    for (int i = 0; i < 4; i++)
+        for (int j = 0; j < i; j++)
+            ck_assert_uint_ne(SK_TAG_ENTRY(ops[i].tag), SK_TAG_ENTRY(ops[j].tag));
+    ck_assert_int_eq(sk_queue_run(&q), SK_OK);
+    ck_assert_int_eq(norder, 5);
+    ck_assert_uint_eq(q.stray, 6);
+    ck_assert_uint_eq(sk_queue_inflight(&q), 0);
+    sk_queue_close(&q);
+}
+END_TEST
+
+/* A program that rewrites the dispatcher's own indices loses completions, never memory safety
+   (ASan watches the tag table here). */
+START_TEST(rt_rewritten_indices_stay_in_bounds)
+{
+    reset();
+    struct sk_queue q;
+    ck_assert_int_eq(sk_queue_open(&q, 4, 4), SK_OK);
+    norder = 0;
+    for (int i = 0; i < 2; i++)
+        ck_assert_int_eq(sk_op_timer(&q, &ops[i], 1000, record), SK_OK);
+    q.sq_tail -= 100; /* in-flight count and credit now mean nothing */
+    for (int i = 2; i < 40; i++)
+        ck_assert_int_eq(sk_op_nop(&q, &ops[i], record), SK_OK);
+    for (int round = 0; round < 8; round++) {
+        sk_queue_wait(&q, 0);
+        q.cq_head += 3;
+        sk_queue_poll(&q);
+    }
+    sk_queue_close(&q);
+    for (int i = 0; i < 40; i++)
+        ck_assert_uint_eq(ops[i].state, SK_OPSTATE_IDLE);
+}
+END_TEST
+
+/* A busy op is refused without touching it; cancelling an op of another queue finds nothing. */
+START_TEST(rt_busy_ops_untouched_and_foreign_cancel)
+{
+    reset();
+    struct sk_queue q;
+    ck_assert_int_eq(sk_queue_open(&q, 4, 4), SK_OK);
+    norder = 0;
+    ck_assert_int_eq(sk_op_timer(&q, &ops[0], 1000, note_err), SK_OK);
+    uint64_t tag = ops[0].tag;
+    ck_assert_int_eq(sk_op_nop(&q, &ops[0], record), SK_ERR_BUSY);
+    ck_assert_int_eq(sk_op_timer(&q, &ops[0], 5, record), SK_ERR_BUSY);
+    ck_assert_int_eq(sk_op_submit(&q, &ops[0], SK_OP_nop, record, 1, 2, 3, 4), SK_ERR_BUSY);
+    ck_assert_ptr_eq(ops[0].done, note_err);
+    ck_assert_uint_eq(ops[0].opcode, SK_OP_clock_await);
+    ck_assert_uint_eq(ops[0].args[0], 1000);
+    ck_assert_uint_eq(ops[0].tag, tag);
+    /* an op that was never submitted, or belongs to another queue, has no tag here */
+    struct sk_queue other = {0};
+    ops[1] = (struct sk_op){.queue = &other, .state = SK_OPSTATE_KERNEL, .tag = tag};
+    ck_assert_int_eq(sk_op_cancel(&q, &ops[2], &ops[1], note_err), SK_OK);
+    ck_assert_int_eq(sk_queue_flush(&q), SK_OK);
+    ck_assert_int_eq(sk_queue_poll(&q), 1);
+    ck_assert_int_eq(last_err[2], SK_ERR_NOT_FOUND);
+    ck_assert_uint_eq(ops[0].state, SK_OPSTATE_KERNEL);
+    ops[1] = (struct sk_op){0};
+    ck_assert_int_eq(sk_queue_run(&q), SK_OK);
+    ck_assert_int_eq(last_err[0], SK_OK);
     sk_queue_close(&q);
 }
 END_TEST
@@ -510,14 +564,15 @@ END_TEST
 Suite *suite_queue_rt(void)
 {
     Suite *s = suite_create("queue_rt");
-    unit_add(s, opset_matches_a_reference);
-    unit_add(s, opset_refuses_past_half);
     unit_add(s, rt_nops_in_order_batched);
     unit_add(s, rt_one_drive_for_a_full_ring);
     unit_add(s, rt_timers_in_deadline_order);
     unit_add(s, rt_backpressure);
     unit_add(s, rt_cancel_in_kernel_and_on_backlog);
     unit_add(s, rt_garbage_tags_are_skipped);
+    unit_add(s, rt_tags_checked_exactly);
+    unit_add(s, rt_rewritten_indices_stay_in_bounds);
+    unit_add(s, rt_busy_ops_untouched_and_foreign_cancel);
     unit_add(s, rt_chain_of_steps);
     unit_add(s, rt_event_watch);
     unit_add(s, rt_submit_busy_op_refused);
