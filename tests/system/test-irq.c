@@ -268,7 +268,7 @@ static void find_intx(void)
     struct sk_cqe c = {0};
     int found = -1;
     for (unsigned i = 0; i < 8 && found < 0; i++) {
-        if (wait_tag(tag0 + i, i == 0 ? 2000 * MS : 50 * MS, &c) && c.error == SK_OK)
+        if (wait_tag(tag0 + i, i == 0 ? 5000 * MS : 200 * MS, &c) && c.error == SK_OK)
             found = (int)i;
     }
     SK_ASSERT(found >= 0);
