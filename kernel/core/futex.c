@@ -8,6 +8,7 @@
 #include <k/sched.h>
 #include <k/percpu.h>
 #include <k/clock.h>
+#include <k/panic.h>
 #include <k/uspace.h>
 #include <skoll/syscalls.h>
 
@@ -107,11 +108,12 @@ sk_error_t futex_wait_user(uint64_t uaddr, uint64_t expected, uint64_t timeout_n
     if (timeout_ns != SK_TIMEOUT_NEVER) {
         uint64_t now = clock_ns();
         uint64_t deadline = timeout_ns > UINT64_MAX - now ? UINT64_MAX - 1 : now + timeout_ns;
-        timer_arm(&self->wait_timer, deadline, timed_out, self);
+        if (timer_arm(&self->wait_timer, deadline, timed_out, self) != 0)
+            panic("futex_wait: wait timer of %s still armed", self->name);
     }
     spin_unlock(&b->lock);
     sched_block();
-    timer_cancel(&self->wait_timer);
+    timer_cancel_sync(&self->wait_timer);
     irq_restore(f);
     kobj_put((struct kobject *)m);
     if (self->kill && self->wait_result == SK_OK)

@@ -467,12 +467,13 @@ SYSCALL_DEFINE(queue_drive)
         self->qwait_next = q->waiters;
         q->waiters = self;
         self->state = THREAD_BLOCKED;
-        if (deadline != UINT64_MAX)
-            timer_arm(&self->wait_timer, deadline, sched_wake_timer, self);
+        if (deadline != UINT64_MAX && timer_arm(&self->wait_timer, deadline, sched_wake_timer,
+                                                self) != 0)
+            panic("queue_drive: wait timer of %s still armed", self->name);
         spin_unlock(&q->lock);
         put_list(freed);
         sched_block();
-        timer_cancel(&self->wait_timer);
+        timer_cancel_sync(&self->wait_timer);
         irq_restore(f);
         /* off the waiter list, whoever woke us */
         f = spin_lock_irqsave(&q->lock);

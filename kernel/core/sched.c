@@ -317,8 +317,9 @@ void sched_sleep_ns(uint64_t ns)
     struct thread *t = this_cpu()->current;
     uint64_t f = irq_save();
     t->state = THREAD_BLOCKED;
-    timer_arm(&t->wait_timer, clock_ns() + ns, sched_wake_timer, t);
+    if (timer_arm(&t->wait_timer, clock_ns() + ns, sched_wake_timer, t) != 0)
+        panic("sched_sleep_ns: wait timer of %s still armed", t->name);
     sched_block();
-    timer_cancel(&t->wait_timer);
+    timer_cancel_sync(&t->wait_timer);
     irq_restore(f);
 }

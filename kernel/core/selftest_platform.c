@@ -192,6 +192,71 @@ SELFTEST(timer_oneshot, 0)
     ST_CHECK(wait_count(&fired, 1, 50 * MS));
 }
 
+/*
+ * timer_cancel_sync against a callback in flight on another CPU. Two timers
+ * due together there: the blocker's callback holds that CPU's timer interrupt
+ * until released, so the victim is expired but not yet called (armed == 2).
+ * Plain timer_cancel cannot stop it and re-arming fails: the state in which a
+ * thread woken otherwise used to leave a wait, fail to arm its next wait's
+ * timer and sleep for ever. timer_cancel_sync waits for the callback.
+ */
+static struct timer sync_blocker, sync_victim;
+static volatile int blocker_started, blocker_release, victim_runs;
+
+static void on_blocker(struct timer *t)
+{
+    (void)t;
+    __atomic_store_n(&blocker_started, 1, __ATOMIC_RELEASE);
+    uint64_t end = clock_ns() + 2000 * MS; /* bounded, should the test itself stall */
+    while (!__atomic_load_n(&blocker_release, __ATOMIC_ACQUIRE) && clock_ns() < end)
+        cpu_relax();
+}
+
+static void on_victim(struct timer *t)
+{
+    (void)t;
+    __atomic_fetch_add(&victim_runs, 1, __ATOMIC_ACQ_REL);
+}
+
+static void arm_pair(void *arg)
+{
+    (void)arg;
+    uint64_t due = clock_ns() + 2 * MS;
+    timer_arm(&sync_blocker, due, on_blocker, NULL);
+    timer_arm(&sync_victim, due, on_victim, NULL); /* ties fire in arming order */
+}
+
+SELFTEST(timer_cancel_sync, 0)
+{
+    if (cpus_online < 2)
+        return;
+    blocker_started = blocker_release = victim_runs = 0;
+    /* interrupts off: this thread stays on this CPU, the timers fire on the other */
+    uint64_t flags = irq_save();
+    unsigned other = this_cpu()->id == 0 ? 1 : 0;
+    int called = smp_call(other, arm_pair, NULL, 1);
+    int started = wait_count(&blocker_started, 1, 500 * MS);
+    int cancelled = timer_cancel(&sync_victim);
+    int rearmed = timer_arm(&sync_victim, clock_ns() + 1000 * MS, on_victim, NULL);
+    int runs_before = victim_runs;
+    __atomic_store_n(&blocker_release, 1, __ATOMIC_RELEASE);
+    int synced = timer_cancel_sync(&sync_victim);
+    int runs_after = victim_runs;
+    int armed_again = timer_arm(&sync_victim, clock_ns() + 1000 * MS, on_victim, NULL);
+    int cancelled_again = timer_cancel_sync(&sync_victim);
+    irq_restore(flags);
+    ST_CHECK(called == 0);
+    ST_CHECK(started);
+    ST_CHECK(cancelled == 0);  /* expired: too late to cancel */
+    ST_CHECK(rearmed == -1);   /* firing: not armable */
+    ST_CHECK(runs_before == 0);
+    ST_CHECK(synced == 0);
+    ST_CHECK(runs_after == 1); /* returned only once the callback had run */
+    ST_CHECK(armed_again == 0);
+    ST_CHECK(cancelled_again == 1);
+    ST_CHECK(victim_runs == 1);
+}
+
 /* Parse a decimal number; returns -1 when s is not one. */
 static long parse_num(const char *s)
 {

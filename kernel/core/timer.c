@@ -2,17 +2,20 @@
  * Per-CPU one-shot timers: a sorted singly linked list per CPU under a lock,
  * with the hardware timer (arch_timer_program) aimed at the head. Expired
  * timers are unlinked under the lock and their callbacks run after it is
- * dropped, in deadline order.
+ * dropped, in deadline order; the queue's running field names the timer whose
+ * callback is executing, so that timer_cancel_sync can wait for it.
  */
 #include <k/timer.h>
 #include <stddef.h>
 #include <k/clock.h>
 #include <k/percpu.h>
 #include <k/spinlock.h>
+#include <arch/cpu.h>
 
 struct timer_queue {
     struct spinlock lock;
     struct timer *head;
+    struct timer *running; /* callback executing now (timer_interrupt), or NULL */
 };
 
 static struct timer_queue queues[MAX_CPUS];
@@ -22,6 +25,7 @@ void timer_init_cpu(void)
     struct timer_queue *q = &queues[this_cpu()->id];
     q->lock = (struct spinlock)SPINLOCK_INIT;
     q->head = NULL;
+    q->running = NULL;
 }
 
 int timer_arm(struct timer *t, uint64_t deadline_ns, void (*fn)(struct timer *), void *arg)
@@ -77,6 +81,24 @@ int timer_cancel(struct timer *t)
     return found;
 }
 
+int timer_cancel_sync(struct timer *t)
+{
+    if (timer_cancel(t))
+        return 1;
+    if (!t)
+        return 0;
+    int cpu = t->cpu;
+    /* on its own CPU a callback is either not running or is what called us */
+    if (cpu < 0 || cpu >= MAX_CPUS || cpu == (int)this_cpu()->id)
+        return 0;
+    struct timer_queue *q = &queues[cpu];
+    /* timer_interrupt names t running before it clears armed, so one of the two shows */
+    while (__atomic_load_n(&t->armed, __ATOMIC_ACQUIRE) == 2 ||
+           __atomic_load_n(&q->running, __ATOMIC_ACQUIRE) == t)
+        cpu_relax();
+    return 0;
+}
+
 void timer_interrupt(void)
 {
     struct timer_queue *q = &queues[this_cpu()->id];
@@ -96,7 +118,9 @@ void timer_interrupt(void)
     while (due) {
         struct timer *t = due;
         due = t->next;
+        __atomic_store_n(&q->running, t, __ATOMIC_SEQ_CST);
         __atomic_store_n(&t->armed, 0, __ATOMIC_RELEASE);
         t->fn(t);
+        __atomic_store_n(&q->running, NULL, __ATOMIC_RELEASE);
     }
 }

@@ -56,7 +56,11 @@ struct thread {
     uint64_t exit_word;          /* user address to receive the exit status, or 0 */
     uint64_t exit_status;
     void (*on_exit)(struct thread *t, uint64_t status); /* kernel hook, in the thread's context */
-    /* blocking: futexes and timed sleeps */
+    /* blocking: futexes and timed sleeps. A wait ends with timer_cancel_sync on
+       wait_timer: a thread woken otherwise while its timer fires on another CPU
+       must not go on while that callback is in flight (the next wait's arm would
+       fail, and the old callback, e.g. futex timed_out, might not wake the new
+       wait; or it could run after the thread is freed). */
     struct timer wait_timer;
     volatile int wait_result;    /* SK_OK when woken, SK_ERR_TIMEOUT on timeout */
     struct thread *futex_next;

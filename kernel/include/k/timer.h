@@ -30,6 +30,13 @@ int timer_arm(struct timer *t, uint64_t deadline_ns, void (*fn)(struct timer *),
  * Takes the owning CPU's timer lock.
  */
 int timer_cancel(struct timer *t);
+/*
+ * timer_cancel, and if t's callback is running (or about to) on another CPU,
+ * wait until it has returned: afterwards t is idle, may be re-armed and no call
+ * of the old callback is still coming. For timers whose callback does not re-arm
+ * them; the caller must hold nothing the callback takes (it may spin on it).
+ */
+int timer_cancel_sync(struct timer *t);
 /* Set up this CPU's timer queue. Every CPU, once, before arming timers. */
 void timer_init_cpu(void);
 /* Timer interrupt: run the expired timers of this CPU and reprogram. Interrupt context. */
