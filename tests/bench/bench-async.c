@@ -17,29 +17,7 @@
 #include <sk/sk.h>
 #include <sk/queue.h>
 
-#define REPS 7
-
-static uint64_t now(void)
-{
-    uint64_t t = 0;
-    sk_clock_get(&t);
-    return t;
-}
-
-static uint64_t median(uint64_t *v, int n)
-{
-    for (int i = 1; i < n; i++)
-        for (int j = i; j > 0 && v[j - 1] > v[j]; j--) {
-            uint64_t t = v[j];
-            v[j] = v[j - 1], v[j - 1] = t;
-        }
-    return v[n / 2];
-}
-
-static void report(const char *name, uint64_t tenths)
-{
-    sk_printf("bench %s %lu.%lu ns\n", name, tenths / 10, tenths % 10);
-}
+#include "bench_util.h"
 
 /* The median of v (tenths of ns) as a bench line, then a # line with the spread. */
 static void report_spread(const char *name, uint64_t *v, int n)
