@@ -5,6 +5,7 @@
  * arch_ioports_load at each thread switch.
  */
 #include <k/syscall.h>
+#include <k/hwaccess.h>
 #include <k/ioport.h>
 #include <k/universe.h>
 #include <k/thread.h>
@@ -42,11 +43,9 @@ static int overlaps_reserved(uint32_t base, uint32_t count)
 SYSCALL_DEFINE(ioport_grant)
 {
     SYSCALL_UNUSED_ARGS;
-    struct kobject *hw;
-    sk_error_t e = handle_get((sk_handle_t)a0, SK_OBJ_HW_ACCESS, SK_RIGHT_MANAGE, &hw, NULL);
+    sk_error_t e = hw_access_check((sk_handle_t)a0);
     if (e != SK_OK)
         return e;
-    kobj_put(hw);
     if (a2 == 0)
         return SK_ERR_INVALID;
     if (a2 > SK_IOPORT_COUNT || a1 > SK_IOPORT_COUNT - a2)

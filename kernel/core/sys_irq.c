@@ -4,6 +4,7 @@
  * is kernel/core/irqline.c.
  */
 #include <k/syscall.h>
+#include <k/hwaccess.h>
 #include <k/irqline.h>
 #include <k/irq.h>
 #include <k/async.h>
@@ -31,11 +32,9 @@ static void sink_destroy(struct kobject *o)
 SYSCALL_DEFINE(irq_create)
 {
     SYSCALL_UNUSED_ARGS;
-    struct kobject *hw;
-    sk_error_t e = handle_get((sk_handle_t)a0, SK_OBJ_HW_ACCESS, SK_RIGHT_MANAGE, &hw, NULL);
+    sk_error_t e = hw_access_check((sk_handle_t)a0);
     if (e != SK_OK)
         return e;
-    kobj_put(hw); /* the capability is permanent; only the check matters */
     if (a2 & ~(uint64_t)IRQ_FLAGS)
         return SK_ERR_INVALID;
     unsigned kind = (unsigned)a2 & SK_IRQ_KIND_MASK, trig = 0;

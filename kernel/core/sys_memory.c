@@ -5,6 +5,7 @@
  * new objects reach the caller's universe only once they are complete.
  */
 #include <k/syscall.h>
+#include <k/hwaccess.h>
 #include <k/universe.h>
 #include <k/thread.h>
 #include <k/uspace_impl.h>
@@ -38,11 +39,9 @@ SYSCALL_DEFINE(memory_create)
 SYSCALL_DEFINE(memory_create_physical)
 {
     SYSCALL_UNUSED_ARGS;
-    struct kobject *hw;
-    sk_error_t e = handle_get((sk_handle_t)a0, SK_OBJ_HW_ACCESS, SK_RIGHT_MANAGE, &hw, NULL);
+    sk_error_t e = hw_access_check((sk_handle_t)a0);
     if (e != SK_OK)
         return e;
-    kobj_put(hw);
     if (a3 > UINT32_MAX)
         return SK_ERR_INVALID;
     struct memobj *m;
