@@ -58,17 +58,36 @@ SYSCALL_DEFINE(thread_create)
     return err;
 }
 
+/*
+ * A thread that runs (or ran) in user space, from a handle with SK_RIGHT_MANAGE:
+ * a counted reference in *out. Kernel threads, and user threads already reaped,
+ * have no space and are SK_ERR_INVALID.
+ */
+static sk_error_t get_managed_thread(uint64_t h, struct thread **out)
+{
+    struct kobject *o;
+    sk_error_t err = handle_get((sk_handle_t)h, SK_OBJ_THREAD, SK_RIGHT_MANAGE, &o, NULL);
+    if (err)
+        return err;
+    struct thread *t = (struct thread *)o;
+    if (!t->space) {
+        kobj_put(o);
+        return SK_ERR_INVALID;
+    }
+    *out = t;
+    return SK_OK;
+}
+
 /* thread_start(thread): start a thread created with SK_THREAD_START_STOPPED. */
 SYSCALL_DEFINE(thread_start)
 {
     SYSCALL_UNUSED_ARGS;
-    struct kobject *o;
-    sk_error_t err = handle_get((sk_handle_t)a0, SK_OBJ_THREAD, SK_RIGHT_MANAGE, &o, NULL);
+    struct thread *t;
+    sk_error_t err = get_managed_thread(a0, &t);
     if (err)
         return err;
-    struct thread *t = (struct thread *)o;
-    err = t->space ? thread_start(t) : SK_ERR_INVALID;
-    kobj_put(o);
+    err = thread_start(t);
+    kobj_put(&t->obj);
     return err;
 }
 
@@ -92,17 +111,13 @@ SYSCALL_DEFINE(thread_set_priority)
     SYSCALL_UNUSED_ARGS;
     if (a1 > SK_THREAD_PRIO_MAX)
         return SK_ERR_INVALID;
-    struct kobject *o;
-    sk_error_t err = handle_get((sk_handle_t)a0, SK_OBJ_THREAD, SK_RIGHT_MANAGE, &o, NULL);
+    struct thread *t;
+    sk_error_t err = get_managed_thread(a0, &t);
     if (err)
         return err;
-    struct thread *t = (struct thread *)o;
-    if (!t->space)
-        err = SK_ERR_INVALID; /* kernel threads are not user business */
-    else
-        __atomic_store_n(&t->prio, (unsigned)a1, __ATOMIC_RELAXED);
-    kobj_put(o);
-    return err;
+    __atomic_store_n(&t->prio, (unsigned)a1, __ATOMIC_RELAXED);
+    kobj_put(&t->obj);
+    return SK_OK;
 }
 
 /* thread_set_base(which, value): the calling thread's FS or GS base. */
@@ -153,15 +168,11 @@ SYSCALL_DEFINE(futex_wake)
 SYSCALL_DEFINE(thread_kill)
 {
     SYSCALL_UNUSED_ARGS;
-    struct kobject *o;
-    sk_error_t err = handle_get((sk_handle_t)a0, SK_OBJ_THREAD, SK_RIGHT_MANAGE, &o, NULL);
+    struct thread *t;
+    sk_error_t err = get_managed_thread(a0, &t);
     if (err)
         return err;
-    struct thread *t = (struct thread *)o;
-    if (!t->space)
-        err = SK_ERR_INVALID;
-    else
-        thread_kill(t);
-    kobj_put(o);
-    return err;
+    thread_kill(t);
+    kobj_put(&t->obj);
+    return SK_OK;
 }
