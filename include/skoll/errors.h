@@ -24,7 +24,11 @@
     X(SK_ERR_LIMIT, 16, "a per-process limit was reached") \
     X(SK_ERR_CANCELLED, 17, "operation cancelled") \
     X(SK_ERR_ALERTED, 18, "woken by an alert") \
-    X(SK_ERR_NOT_STOPPED, 19, "thread is not stopped")
+    X(SK_ERR_NOT_STOPPED, 19, "thread is not stopped") \
+    X(SK_ERR_MISMATCH, 20, "the IPC actions matched on a stream are incompatible") \
+    X(SK_ERR_BUFFER_TOO_SMALL, 21, "the receive buffer is smaller than the message") \
+    X(SK_ERR_END_OF_LANE, 22, "the other end of the lane is gone or shut down") \
+    X(SK_ERR_DISMISSED, 23, "the peer dismissed the action")
 
 typedef enum {
 #define SK_ERROR_ENUM(name, value, msg) name = value,

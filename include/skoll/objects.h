@@ -10,7 +10,9 @@
     X(SK_OBJ_HW_ACCESS, 5, "hardware access") \
     X(SK_OBJ_QUEUE, 6, "queue") \
     X(SK_OBJ_EVENT, 7, "event") \
-    X(SK_OBJ_IRQ, 8, "irq")
+    X(SK_OBJ_IRQ, 8, "irq") \
+    X(SK_OBJ_LANE, 9, "lane") \
+    X(SK_OBJ_TOKEN, 10, "credentials token")
 
 enum sk_object_type {
 #define SK_OBJECT_ENUM(name, value, desc) name = value,

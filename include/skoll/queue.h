@@ -31,7 +31,8 @@
     X(mem_write, 6) \
     X(mem_fork, 7) \
     X(observe, 8) \
-    X(irq_await, 9)
+    X(irq_await, 9) \
+    X(ipc, 10)
 
 enum sk_opcode { /* (not "enum sk_op": the runtime's struct sk_op has that tag) */
 #define SK_OP_ENUM(name, code) SK_OP_##name = code,

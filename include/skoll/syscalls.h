@@ -58,7 +58,12 @@
     X(irq_create, 35, 3) \
     X(irq_ack, 36, 2) \
     X(irq_nack, 37, 2) \
-    X(ioport_grant, 38, 3)
+    X(ioport_grant, 38, 3) \
+    X(thread_set_affinity, 39, 2) \
+    X(stream_create, 40, 3) \
+    X(lane_shutdown, 41, 1) \
+    X(token_create, 42, 0) \
+    X(credentials_get, 43, 2)
 
 enum sk_syscall {
 #define SK_SYSCALL_ENUM(name, index, nargs) SK_SYS_##name = SK_SYSCALL_BASE + index,
@@ -66,7 +71,7 @@ enum sk_syscall {
 #undef SK_SYSCALL_ENUM
 };
 
-#define SK_SYSCALL_COUNT 39
+#define SK_SYSCALL_COUNT 44
 
 /* log: longest message */
 #define SK_LOG_MAX 1024

@@ -62,46 +62,7 @@ sk_error_t async_submit_mem_fork(struct async_op *op)
     return err;
 }
 
-#define XFER_CHUNK 4096
 #define XFER_MAX (64ull << 20)
-
-/*
- * Copy len bytes between the caller's space (local) and another (remote), a
- * chunk at a time through a kernel buffer, switching CR3 around each half.
- */
-static sk_error_t transfer(struct vm_space *remote, uint64_t raddr, uint64_t laddr, uint64_t len,
-                           int to_remote, uint64_t *done)
-{
-    struct vm_space *local = thread_space(current_thread());
-    uint8_t *buf = kmalloc(XFER_CHUNK);
-    if (!buf)
-        return SK_ERR_NO_MEMORY;
-    sk_error_t err = SK_OK;
-    *done = 0;
-    while (*done < len && !err) {
-        uint64_t n = len - *done < XFER_CHUNK ? len - *done : XFER_CHUNK;
-        uint64_t f = irq_save(); /* nothing may switch threads with the remote space loaded */
-        if (to_remote) {
-            err = copy_from_user(buf, laddr + *done, n);
-            if (!err) {
-                vm_space_activate(remote);
-                err = copy_to_user(raddr + *done, buf, n);
-                vm_space_activate(local);
-            }
-        } else {
-            vm_space_activate(remote);
-            err = copy_from_user(buf, raddr + *done, n);
-            vm_space_activate(local);
-            if (!err)
-                err = copy_to_user(laddr + *done, buf, n);
-        }
-        irq_restore(f);
-        if (!err)
-            *done += n;
-    }
-    kfree(buf);
-    return err;
-}
 
 /* mem_read(space, remote_addr, local_addr, len) / mem_write(space, remote_addr, local_addr, len).
    value = bytes copied; on a fault part way, the error and how far it got. */
@@ -115,7 +76,11 @@ static sk_error_t submit_transfer(struct async_op *op, int to_remote)
     if (err)
         return err;
     uint64_t done = 0;
-    err = transfer((struct vm_space *)o, op->args[1], op->args[2], op->args[3], to_remote, &done);
+    struct vm_space *local = thread_space(current_thread()), *remote = (struct vm_space *)o;
+    if (to_remote)
+        err = vm_copy_between(remote, op->args[1], local, op->args[2], op->args[3], &done);
+    else
+        err = vm_copy_between(local, op->args[2], remote, op->args[1], op->args[3], &done);
     kobj_put(o);
     async_complete(op, err, done, 0);
     return SK_OK;

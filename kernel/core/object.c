@@ -11,6 +11,17 @@ void kobj_init(struct kobject *o, uint32_t type, void (*destroy)(struct kobject 
     o->last_handle = 0;
 }
 
+int kobj_get_unless_zero(struct kobject *o)
+{
+    uint32_t old = __atomic_load_n(&o->refs, __ATOMIC_RELAXED);
+    while (old) {
+        if (__atomic_compare_exchange_n(&o->refs, &old, old + 1, 1, __ATOMIC_ACQUIRE,
+                                        __ATOMIC_RELAXED))
+            return 1;
+    }
+    return 0;
+}
+
 void kobj_get(struct kobject *o)
 {
     uint32_t old = __atomic_fetch_add(&o->refs, 1, __ATOMIC_RELAXED);

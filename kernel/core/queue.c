@@ -70,6 +70,8 @@ static void queue_destroy(struct kobject *o)
 static void op_free(struct async_op *op)
 {
     struct queue *q = op->queue;
+    if (op->release)
+        op->release(op);
     slab_free(op_cache, op);
     kobj_put_anywhere(&q->obj);
 }

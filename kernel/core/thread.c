@@ -15,6 +15,7 @@
 #include <k/futex.h>
 #include <k/universe.h>
 #include <k/uspace.h>
+#include <k/ipc.h>
 #include <k/smp.h>
 #include <arch/idt.h>
 #include <arch/cpu.h>
@@ -69,6 +70,7 @@ static struct thread *thread_alloc(unsigned prio, const char *name, int user)
     t->cpu = (int)this_cpu()->id;
     t->futex_bucket = -1;
     t->id = __atomic_fetch_add(&next_id, 1, __ATOMIC_RELAXED);
+    creds_new(t->creds);
     fmt_snprintf(t->name, sizeof t->name, "%s", name);
     __atomic_fetch_add(&live_threads, 1, __ATOMIC_RELAXED);
     return t;

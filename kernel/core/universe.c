@@ -22,6 +22,8 @@ struct universe {
     struct handle_table table;
     struct thread *unstarted; /* threads created here and not started: weak references */
     struct ioport_map *volatile io; /* I/O ports granted to the universe's threads, or NULL */
+    int closed;               /* its references are gone: handles dropped, no more inserts */
+    volatile uint32_t weak;   /* weak references, +1 while any reference remains */
 };
 
 /*
@@ -31,6 +33,25 @@ struct universe {
  */
 static struct spinlock unstarted_lock = SPINLOCK_INIT;
 
+static void universe_free(struct universe *u)
+{
+    kfree(u->table.e);
+    kfree(u->io);
+    kfree(u);
+}
+
+void universe_weak_get(struct universe *u)
+{
+    __atomic_add_fetch(&u->weak, 1, __ATOMIC_RELAXED);
+}
+
+void universe_weak_put(struct universe *u)
+{
+    if (__atomic_sub_fetch(&u->weak, 1, __ATOMIC_ACQ_REL) == 0)
+        universe_free(u);
+}
+
+/* The last reference went: drop every handle. Weak holders may still insert-and-fail. */
 static void universe_destroy(struct kobject *o)
 {
     struct universe *u = (struct universe *)o;
@@ -39,7 +60,10 @@ static void universe_destroy(struct kobject *o)
         t->universe = NULL; /* it can never start now */
     u->unstarted = NULL;
     spin_unlock_irqrestore(&unstarted_lock, f);
-    /* no lock: nobody else can reach a universe with no references */
+    /* only weak holders can reach u now, and they only insert, which `closed` refuses */
+    f = spin_lock_irqsave(&u->lock);
+    u->closed = 1;
+    spin_unlock_irqrestore(&u->lock, f);
     for (size_t i = 0; i < u->table.used; i++) {
         struct kobject *x = u->table.e[i].object;
         if (x) {
@@ -48,9 +72,7 @@ static void universe_destroy(struct kobject *o)
             kobj_put(x);
         }
     }
-    kfree(u->table.e);
-    kfree(u->io);
-    kfree(u);
+    universe_weak_put(u);
 }
 
 struct universe *universe_create(void)
@@ -61,12 +83,17 @@ struct universe *universe_create(void)
     kobj_init(&u->obj, SK_OBJ_UNIVERSE, universe_destroy);
     u->lock = (struct spinlock)SPINLOCK_INIT;
     handle_table_init(&u->table);
+    u->weak = 1;
     return u;
 }
 
 sk_error_t universe_insert(struct universe *u, struct kobject *o, uint32_t rights, sk_handle_t *out)
 {
     uint64_t f = spin_lock_irqsave(&u->lock);
+    if (u->closed) {
+        spin_unlock_irqrestore(&u->lock, f);
+        return SK_ERR_DEAD;
+    }
     if (u->table.live >= HANDLES_MAX) {
         spin_unlock_irqrestore(&u->lock, f);
         return SK_ERR_LIMIT;

@@ -35,6 +35,7 @@ static struct fixture {
     uint64_t tc_ok, tc_prio, tc_flags, tc_exitword, tc_entry;
     uint64_t bases_bad, gregs_ok, gregs_bad_cs, gregs_bad_rip;
     uint64_t hw, hw_nomanage, irq, irq_nosignal, msi_ok, msi_bad;
+    uint64_t lane, lane_ro, token, token_noread;
 } F;
 
 /* X(name, want, also, flags, a0, a1, a2, a3, a4, a5) */
@@ -276,7 +277,37 @@ static struct fixture {
     X(ioport_grant, SK_ERR_BUSY, SK_ERR_BUSY, 0, F.hw, 0xf4, 1, 0, 0, 0) \
     X(ioport_grant, SK_ERR_BUSY, SK_ERR_BUSY, 0, F.hw, 0xcf8, 8, 0, 0, 0) \
     X(ioport_grant, SK_ERR_BUSY, SK_ERR_BUSY, 0, F.hw, 0, 0x10000, 0, 0, 0) \
-    X(ioport_grant, SK_OK, SK_OK, 0, F.hw, 0x70, 2, 0, 0, 0)
+    X(ioport_grant, SK_OK, SK_OK, 0, F.hw, 0x70, 2, 0, 0, 0) \
+    X(thread_set_affinity, SK_ERR_UNSUPPORTED, SK_ERR_UNSUPPORTED, 0, THIS_T, 1, 0, 0, 0, 0) \
+    X(stream_create, SK_ERR_INVALID, SK_ERR_INVALID, 0, BADBITS, 0, F.page, 0, 0, 0) \
+    X(stream_create, SK_ERR_INVALID, SK_ERR_INVALID, 0, 0, F.thread, F.page, 0, 0, 0) \
+    X(stream_create, SK_ERR_FAULT, SK_ERR_FAULT, 0, 0, 0, 0, 0, 0, 0) \
+    X(stream_create, SK_ERR_FAULT, SK_ERR_FAULT, 0, 0, 0, KPTR, 0, 0, 0) \
+    X(stream_create, SK_ERR_FAULT, SK_ERR_FAULT, 0, 0, 0, NONCANON, 0, 0, 0) \
+    X(stream_create, SK_ERR_FAULT, SK_ERR_FAULT, 0, 0, 0, F.unmapped, 0, 0, 0) \
+    X(stream_create, SK_ERR_FAULT, SK_ERR_FAULT, 0, 0, 0, F.ro_page, 0, 0, 0) \
+    X(stream_create, SK_ERR_FAULT, SK_ERR_FAULT, 0, 0, 0, F.edge, 0, 0, 0) \
+    X(stream_create, SK_ERR_BAD_HANDLE, SK_ERR_BAD_HANDLE, 0, SK_STREAM_CREDENTIALS, BAD, F.page, 0, 0, 0) \
+    X(stream_create, SK_ERR_WRONG_TYPE, SK_ERR_WRONG_TYPE, 0, SK_STREAM_CREDENTIALS, F.mem, F.page, 0, 0, 0) \
+    X(stream_create, SK_ERR_NO_RIGHTS, SK_ERR_NO_RIGHTS, 0, SK_STREAM_CREDENTIALS, F.token_noread, F.page, 0, 0, 0) \
+    X(stream_create, SK_OK, SK_OK, CLOSE, 0, 0, F.page, 0, 0, 0) \
+    X(stream_create, SK_OK, SK_OK, CLOSE, SK_STREAM_CREDENTIALS, 0, F.page, 0, 0, 0) \
+    X(stream_create, SK_OK, SK_OK, CLOSE, SK_STREAM_CREDENTIALS, F.token, F.page, 0, 0, 0) \
+    X(lane_shutdown, SK_ERR_BAD_HANDLE, SK_ERR_BAD_HANDLE, 0, BAD, 0, 0, 0, 0, 0) \
+    X(lane_shutdown, SK_ERR_BAD_HANDLE, SK_ERR_BAD_HANDLE, 0, F.closed, 0, 0, 0, 0, 0) \
+    X(lane_shutdown, SK_ERR_WRONG_TYPE, SK_ERR_WRONG_TYPE, 0, F.mem, 0, 0, 0, 0, 0) \
+    X(lane_shutdown, SK_ERR_NO_RIGHTS, SK_ERR_NO_RIGHTS, 0, F.lane_ro, 0, 0, 0, 0, 0) \
+    X(lane_shutdown, SK_OK, SK_OK, 0, F.lane, 0, 0, 0, 0, 0) \
+    X(token_create, SK_OK, SK_OK, CLOSE, ~0ull, ~0ull, 0, 0, 0, 0) \
+    X(credentials_get, SK_ERR_BAD_HANDLE, SK_ERR_BAD_HANDLE, 0, BAD, F.page, 0, 0, 0, 0) \
+    X(credentials_get, SK_ERR_WRONG_TYPE, SK_ERR_WRONG_TYPE, 0, F.mem, F.page, 0, 0, 0, 0) \
+    X(credentials_get, SK_ERR_WRONG_TYPE, SK_ERR_WRONG_TYPE, 0, F.lane, F.page, 0, 0, 0, 0) \
+    X(credentials_get, SK_ERR_NO_RIGHTS, SK_ERR_NO_RIGHTS, 0, F.token_noread, F.page, 0, 0, 0, 0) \
+    X(credentials_get, SK_ERR_FAULT, SK_ERR_FAULT, 0, THIS_T, KPTR, 0, 0, 0, 0) \
+    X(credentials_get, SK_ERR_FAULT, SK_ERR_FAULT, 0, F.token, F.ro_page, 0, 0, 0, 0) \
+    X(credentials_get, SK_ERR_FAULT, SK_ERR_FAULT, 0, F.token, F.edge, 0, 0, 0, 0) \
+    X(credentials_get, SK_OK, SK_OK, 0, THIS_T, F.page, 0, 0, 0, 0) \
+    X(credentials_get, SK_OK, SK_OK, 0, F.token, F.page, 0, 0, 0, 0)
 
 /* Every system call has at least one row (the list has fewer than 64 calls). */
 _Static_assert(SK_SYSCALL_COUNT < 64, "widen the coverage mask");
@@ -343,6 +374,13 @@ static int setup(void)
         return 0;
     F.thread = U(sk_thread_handle(blocked_thread));
     F.thread_ro = U(dup(F.thread, SK_RIGHT_READ | SK_RIGHT_WAIT | D));
+    sk_handle_t lanes[2];
+    if (sk_stream_create(0, 0, lanes) != SK_OK || sk_token_create(&h) != SK_OK)
+        return 0;
+    F.lane = U(lanes[0]);
+    F.lane_ro = U(dup(F.lane, SK_RIGHT_READ | D));
+    F.token = U(h);
+    F.token_noread = U(dup(F.token, SK_RIGHT_TRANSFER | D));
     F.closed = U(dup(F.mem, SK_RIGHT_READ));
     sk_handle_close((sk_handle_t)F.closed);
 

@@ -32,6 +32,9 @@ struct async_op {
      */
     void (*cancel)(struct async_op *op);
     void *priv;                 /* provider data */
+    /* Optional: frees provider memory tied to the op when the op itself is freed (after
+       its completion is posted and every canceller let go). Any context; only frees. */
+    void (*release)(struct async_op *op);
     struct async_op *next;      /* provider lists */
     union {                     /* provider scratch space */
         struct timer timer;

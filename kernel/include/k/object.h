@@ -21,6 +21,9 @@ struct kobject {
 void kobj_init(struct kobject *o, uint32_t type, void (*destroy)(struct kobject *o));
 /* Take another reference. */
 void kobj_get(struct kobject *o);
+/* Take a reference unless the count is already 0 (the object is being destroyed; its memory
+   must still be valid, e.g. through a weak reference). Returns 1 if taken. */
+int kobj_get_unless_zero(struct kobject *o);
 /* Drop a reference; destroys the object when it was the last. Never call with spinlocks held. */
 void kobj_put(struct kobject *o);
 /* Handle-table bookkeeping: a handle now refers to o / no longer does (calls last_handle at 0). */

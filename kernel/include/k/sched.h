@@ -44,6 +44,7 @@ struct thread {
     int cpu;                     /* run queue it belongs to / last CPU */
     unsigned prio;
     uint64_t id;
+    uint8_t creds[16];           /* IPC credentials (k/ipc.h), fixed at creation */
     struct thread *rq_next;
     struct universe *universe;   /* NULL for kernel threads; weak until started */
     struct thread *unstarted_next;

@@ -18,7 +18,7 @@ static inline struct kobject *universe_kobj(struct universe *u) { return (struct
 
 /*
  * Insert o with rights; takes its own reference to o. Returns the new handle (> 0)
- * in *out, or SK_ERR_NO_MEMORY / SK_ERR_LIMIT.
+ * in *out, or SK_ERR_NO_MEMORY / SK_ERR_LIMIT / SK_ERR_DEAD (u has lost its last reference).
  */
 sk_error_t universe_insert(struct universe *u, struct kobject *o, uint32_t rights, sk_handle_t *out);
 
@@ -33,6 +33,15 @@ sk_error_t universe_insert(struct universe *u, struct kobject *o, uint32_t right
 sk_error_t handle_get(sk_handle_t h, uint32_t type, uint32_t need, struct kobject **out,
                       uint32_t *rights);
 
+/*
+ * Weak references: they keep u's memory but not its handles. When the last
+ * (strong) reference goes, u drops every handle and universe_insert fails with
+ * SK_ERR_DEAD from then on. For kernel holders that must not keep a process's
+ * handles alive (an IPC chain waiting for a handle to insert). Get needs a
+ * strong reference held at the time.
+ */
+void universe_weak_get(struct universe *u);
+void universe_weak_put(struct universe *u);
 /* Remove h from u, dropping its reference. Returns SK_OK or SK_ERR_BAD_HANDLE. */
 sk_error_t universe_remove(struct universe *u, sk_handle_t h);
 /* Number of live handles (for tests). */

@@ -113,3 +113,13 @@ int vm_space_query(struct vm_space *s, uint64_t va, uint64_t *phys, unsigned *fl
  */
 sk_error_t copy_from_user(void *dst, uint64_t usrc, size_t n);
 sk_error_t copy_to_user(uint64_t udst, const void *src, size_t n);
+/*
+ * The same for the user memory of any space s (the current one or not; the
+ * caller holds a reference to s). Same errors. Thread context, no spinlocks.
+ */
+sk_error_t vm_copy_out(struct vm_space *s, uint64_t udst, const void *src, size_t n);
+sk_error_t vm_copy_in(struct vm_space *s, void *dst, uint64_t usrc, size_t n);
+/* Copy n bytes from src's user memory at saddr to dst's at daddr; *done = bytes copied.
+   SK_OK, SK_ERR_FAULT (either side) or SK_ERR_NO_MEMORY. */
+sk_error_t vm_copy_between(struct vm_space *dst, uint64_t daddr, struct vm_space *src,
+                           uint64_t saddr, uint64_t n, uint64_t *done);

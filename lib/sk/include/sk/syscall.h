@@ -220,6 +220,27 @@ static inline sk_error_t sk_ioport_grant(sk_handle_t hw, uint64_t base, uint64_t
     return sk_raw_ioport_grant(SK__U(hw), base, count, NULL);
 }
 
+static inline sk_error_t sk_thread_set_affinity(sk_handle_t t, uint64_t mask) { return sk_raw_thread_set_affinity(SK__U(t), mask, NULL); } /* TMP */
+#include <skoll/ipc.h>
+/* Creates a stream; lanes[0] and lanes[1] receive its two lanes. flags: SK_STREAM_*;
+   creds: with SK_STREAM_CREDENTIALS, a token or thread handle (0: the calling thread). */
+static inline sk_error_t sk_stream_create(uint32_t flags, sk_handle_t creds, sk_handle_t lanes[2])
+{
+    return sk_raw_stream_create(flags, SK__U(creds), SK__U(lanes), NULL);
+}
+static inline sk_error_t sk_lane_shutdown(sk_handle_t lane)
+{
+    return sk_raw_lane_shutdown(SK__U(lane), NULL);
+}
+static inline sk_error_t sk_token_create(sk_handle_t *out)
+{
+    return sk_raw_token_create(SK__H(out));
+}
+static inline sk_error_t sk_credentials_get(sk_handle_t h, uint8_t out[SK_CREDENTIALS_SIZE])
+{
+    return sk_raw_credentials_get(SK__U(h), SK__U(out), NULL);
+}
+
 /* Compile-time check: every call in SK_SYSCALLS has a typed wrapper above. */
 static inline void sk__every_call_has_a_wrapper(void)
 {

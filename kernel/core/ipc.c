@@ -1,0 +1,647 @@
+/*
+ * IPC actions (docs/ipc.md): the `ipc` queue operation. A submission is a
+ * chain: a list of actions for one lane, in which an offer or accept may carry
+ * a nested list for the stream it creates. The submitter's thread checks the
+ * whole chain and copies what it needs (small sends, scatter-gather lists,
+ * pushed objects, credentials) before posting anything; then every action
+ * either waits on its stream or is matched at once with the peer's first
+ * waiting action, and the pair is performed by the thread that matched it,
+ * with no locks held (copies may fault pages in). Each action completes
+ * exactly once; the chain completes, as one CQE holding every action's result
+ * record, when its last action has.
+ *
+ * Action states: NEW (not posted), PENDING (on a stream's FIFO), TAKEN (off
+ * it, owned by whoever completes it), DONE. PENDING -> TAKEN happens only
+ * under the stream's lock, by a matcher, a canceller, or the end of a lane.
+ *
+ * Lock order: a stream lock is a leaf, except that kobj_get is called under
+ * it; kobj_put, copies and completions happen with no lock held.
+ */
+#include <k/ipc.h>
+#include <k/async.h>
+#include <k/syscall.h>
+#include <k/universe.h>
+#include <k/uspace.h>
+#include <k/urange.h>
+#include <k/sched.h>
+#include <k/thread.h>
+#include <k/heap.h>
+#include <base/string.h>
+
+enum { ACT_NEW, ACT_PENDING, ACT_TAKEN, ACT_DONE };
+
+struct ipc_chain;
+
+struct ipc_action {
+    struct ipc_chain *chain;
+    struct ipc_action *next, *prev; /* the stream's FIFO while PENDING */
+    struct stream *volatile stream; /* where it was posted (the chain holds a memory ref) */
+    uint16_t type, flags;
+    uint32_t rights;
+    uint64_t buf, len;              /* send/send_sg: len is the total */
+    int16_t child, sibling;         /* nested list / next of this list; -1 none */
+    uint16_t result_off;            /* its record in chain->results */
+    uint8_t state, side, holds_lane;
+    uint8_t niov;
+    uint8_t *stage;                 /* a small send's bytes */
+    struct sk_iovec *iov;           /* a large send's buffers */
+    struct kobject *obj;            /* push: the object (a reference until the chain ends; weak
+                                       for a universe, see universe_weak_get) */
+    uint32_t obj_rights;
+    uint8_t obj_weak;
+    uint8_t creds[SK_CREDENTIALS_SIZE]; /* imbue */
+};
+
+struct ipc_chain {
+    struct async_op *op;
+    volatile uint32_t remaining;    /* actions not DONE */
+    volatile int cancelled;
+    uint16_t n, results_len;
+    struct universe *universe;      /* a weak reference when handles may be inserted (a strong
+                                       one would keep the process's handles, and so maybe
+                                       the lanes this chain waits on, alive) */
+    struct vm_space *space;         /* a reference when user buffers are used */
+    uint8_t results[SK_IPC_RESULTS_MAX] __attribute__((aligned(8)));
+    struct ipc_action acts[];       /* then the iovec arrays and staged bytes */
+};
+
+static int is_sender(unsigned t)
+{
+    return t == SK_ACT_offer || t == SK_ACT_send || t == SK_ACT_send_sg || t == SK_ACT_push ||
+           t == SK_ACT_imbue;
+}
+
+/* ---- completion ------------------------------------------------------------------- */
+
+static void post_list(struct stream *s, int side, struct ipc_chain *c, int first);
+
+static void drop_obj(struct ipc_action *a)
+{
+    if (!a->obj)
+        return;
+    if (a->obj_weak)
+        universe_weak_put((struct universe *)a->obj);
+    else
+        kobj_put(a->obj);
+    a->obj = NULL;
+}
+
+/* The chain's last action is done: post the CQE and let go of what the chain held. */
+static void chain_finish(struct ipc_chain *c)
+{
+    sk_error_t first = SK_OK;
+    for (unsigned i = 0; i < c->n && first == SK_OK; i++) {
+        struct sk_ipc_result r;
+        memcpy(&r, c->results + c->acts[i].result_off, sizeof r);
+        first = (sk_error_t)r.error;
+    }
+    for (unsigned i = 0; i < c->n; i++)
+        drop_obj(&c->acts[i]);
+    if (c->universe)
+        universe_weak_put(c->universe);
+    if (c->space)
+        kobj_put(vm_space_kobj(c->space));
+    c->universe = NULL;
+    c->space = NULL;
+    /* the op (and with it c, through ipc_release) may be freed inside this call */
+    async_complete_data(c->op, first, c->n, 0, c->results, c->results_len);
+}
+
+static void record(struct ipc_chain *c, struct ipc_action *a, sk_error_t err, uint32_t length)
+{
+    struct sk_ipc_result r = {.error = err, .length = length};
+    memcpy(c->results + a->result_off, &r, sizeof r);
+}
+
+static void act_done(struct ipc_action *a, sk_error_t err, uint32_t length);
+
+/* Every action of the list from `first` (and their nested lists) fails with err, unposted. */
+static void fail_list(struct ipc_chain *c, int first, sk_error_t err)
+{
+    for (int i = first; i >= 0; i = c->acts[i].sibling)
+        act_done(&c->acts[i], err, 0);
+}
+
+/*
+ * Action a is complete with err (and length bytes received). A failed offer or
+ * accept takes its nested list down with it. Drops a's hold on its lane. No locks held.
+ */
+static void act_done(struct ipc_action *a, sk_error_t err, uint32_t length)
+{
+    struct ipc_chain *c = a->chain;
+    record(c, a, err, length);
+    a->state = ACT_DONE;
+    if (err != SK_OK && a->child >= 0)
+        fail_list(c, a->child, err);
+    if (a->holds_lane) {
+        a->holds_lane = 0;
+        kobj_put(&a->stream->lanes[a->side].obj);
+    }
+    if (__atomic_sub_fetch(&c->remaining, 1, __ATOMIC_ACQ_REL) == 0)
+        chain_finish(c);
+}
+
+static void put_handle(struct ipc_action *a, sk_handle_t h)
+{
+    memcpy(a->chain->results + a->result_off + sizeof(struct sk_ipc_result), &h, sizeof h);
+}
+
+/* ---- performing a matched pair ------------------------------------------------------ */
+
+static void do_offer(struct ipc_action *off, struct ipc_action *acc)
+{
+    struct stream *parent = off->stream;
+    struct stream *ns = stream_new(parent->has_creds ? parent->creds : NULL);
+    if (!ns) {
+        act_done(off, SK_ERR_NO_MEMORY, 0);
+        act_done(acc, SK_ERR_NO_MEMORY, 0);
+        return;
+    }
+    struct ipc_action *side[2] = {off, acc};
+    sk_error_t err[2] = {SK_OK, SK_OK};
+    for (int i = 0; i < 2; i++) {
+        struct ipc_action *a = side[i];
+        if (a->flags & SK_ACTF_WANT_LANE) {
+            sk_handle_t h = 0;
+            err[i] = universe_insert(a->chain->universe, &ns->lanes[i].obj, LANE_RIGHTS, &h);
+            if (!err[i])
+                put_handle(a, h);
+        }
+    }
+    for (int i = 0; i < 2; i++)
+        if (!err[i] && side[i]->child >= 0)
+            post_list(ns, i, side[i]->chain, side[i]->child);
+    for (int i = 0; i < 2; i++)
+        act_done(side[i], err[i], 0);
+    kobj_put(&ns->lanes[0].obj);
+    kobj_put(&ns->lanes[1].obj);
+}
+
+static void do_transfer(struct ipc_action *snd, struct ipc_action *rcv)
+{
+    uint64_t total = snd->len;
+    sk_error_t err = SK_OK;
+    if (total > rcv->len) {
+        err = SK_ERR_BUFFER_TOO_SMALL;
+    } else if (rcv->type == SK_ACT_recv_inline) {
+        /* recv_inline takes at most SK_IPC_RESULTS_MAX, and sends that small are staged */
+        memcpy(rcv->chain->results + rcv->result_off + sizeof(struct sk_ipc_result), snd->stage,
+               total);
+    } else if (snd->stage) {
+        err = vm_copy_out(rcv->chain->space, rcv->buf, snd->stage, total);
+    } else {
+        uint64_t off = 0, done;
+        for (unsigned i = 0; i < snd->niov && !err; i++) {
+            err = vm_copy_between(rcv->chain->space, rcv->buf + off, snd->chain->space,
+                                  snd->iov[i].base, snd->iov[i].len, &done);
+            off += snd->iov[i].len;
+        }
+    }
+    act_done(snd, err, 0);
+    act_done(rcv, err, err ? 0 : (uint32_t)total);
+}
+
+static void do_push(struct ipc_action *push, struct ipc_action *pull)
+{
+    sk_error_t err = SK_OK;
+    if ((push->obj_rights & pull->rights) != pull->rights) {
+        err = SK_ERR_NO_RIGHTS;
+    } else if (push->obj_weak && !kobj_get_unless_zero(push->obj)) {
+        err = SK_ERR_DEAD; /* a universe that lost its last reference meanwhile */
+    } else {
+        sk_handle_t h = 0;
+        err = universe_insert(pull->chain->universe, push->obj, push->obj_rights, &h);
+        if (!err)
+            put_handle(pull, h);
+        if (push->obj_weak)
+            kobj_put(push->obj);
+    }
+    act_done(push, err, 0);
+    act_done(pull, err, 0);
+}
+
+static void do_creds(struct ipc_action *imbue, struct ipc_action *extract)
+{
+    struct stream *s = imbue->stream;
+    memcpy(extract->chain->results + extract->result_off + sizeof(struct sk_ipc_result),
+           s->has_creds ? s->creds : imbue->creds, SK_CREDENTIALS_SIZE);
+    act_done(imbue, SK_OK, 0);
+    act_done(extract, SK_OK, 0);
+}
+
+/* a and b (different sides) were matched: both TAKEN. No locks held. */
+static void perform(struct ipc_action *a, struct ipc_action *b)
+{
+    if (is_sender(b->type) && !is_sender(a->type)) {
+        struct ipc_action *t = a;
+        a = b;
+        b = t;
+    }
+    unsigned ta = a->type, tb = b->type;
+    if (ta == SK_ACT_dismiss || tb == SK_ACT_dismiss) {
+        act_done(a, ta == SK_ACT_dismiss ? SK_OK : SK_ERR_DISMISSED, 0);
+        act_done(b, tb == SK_ACT_dismiss ? SK_OK : SK_ERR_DISMISSED, 0);
+    } else if (ta == SK_ACT_offer && tb == SK_ACT_accept) {
+        do_offer(a, b);
+    } else if ((ta == SK_ACT_send || ta == SK_ACT_send_sg) &&
+               (tb == SK_ACT_recv || tb == SK_ACT_recv_inline)) {
+        do_transfer(a, b);
+    } else if (ta == SK_ACT_push && tb == SK_ACT_pull) {
+        do_push(a, b);
+    } else if (ta == SK_ACT_imbue && tb == SK_ACT_extract) {
+        do_creds(a, b);
+    } else {
+        act_done(a, SK_ERR_MISMATCH, 0);
+        act_done(b, SK_ERR_MISMATCH, 0);
+    }
+}
+
+/* ---- posting ------------------------------------------------------------------------ */
+
+/*
+ * Post the list of c's actions from `first` to side `side` of s, in order: each
+ * is matched with the peer's first pending action or waits. The caller keeps
+ * the lane alive for the call. No locks held.
+ */
+static void post_list(struct stream *s, int side, struct ipc_chain *c, int first)
+{
+    struct ipc_action *pairs[SK_IPC_MAX_ACTIONS][2];
+    struct ipc_action *failed[SK_IPC_MAX_ACTIONS];
+    sk_error_t why[SK_IPC_MAX_ACTIONS];
+    int np = 0, nf = 0;
+    uint64_t f = spin_lock_irqsave(&s->lock);
+    for (int i = first; i >= 0; i = c->acts[i].sibling) {
+        struct ipc_action *a = &c->acts[i];
+        __atomic_add_fetch(&s->mem_refs, 1, __ATOMIC_RELAXED);
+        __atomic_store_n(&a->stream, s, __ATOMIC_SEQ_CST);
+        a->side = (uint8_t)side;
+        if (__atomic_load_n(&c->cancelled, __ATOMIC_SEQ_CST)) {
+            a->state = ACT_TAKEN;
+            failed[nf] = a;
+            why[nf++] = SK_ERR_CANCELLED;
+        } else if (s->shut || s->ended[!side]) {
+            a->state = ACT_TAKEN;
+            failed[nf] = a;
+            why[nf++] = SK_ERR_END_OF_LANE;
+        } else if (s->head && s->pend_side != side) {
+            struct ipc_action *b = s->head;
+            s->head = b->next;
+            if (s->head)
+                s->head->prev = NULL;
+            else
+                s->tail = NULL;
+            b->state = ACT_TAKEN;
+            a->state = ACT_TAKEN;
+            pairs[np][0] = a;
+            pairs[np++][1] = b;
+        } else {
+            a->next = NULL;
+            a->prev = s->tail;
+            if (s->tail)
+                s->tail->next = a;
+            else
+                s->head = a;
+            s->tail = a;
+            s->pend_side = side;
+            a->state = ACT_PENDING;
+            a->holds_lane = 1;
+            kobj_get(&s->lanes[side].obj);
+        }
+    }
+    spin_unlock_irqrestore(&s->lock, f);
+    for (int i = 0; i < nf; i++)
+        act_done(failed[i], why[i], 0);
+    for (int i = 0; i < np; i++)
+        perform(pairs[i][0], pairs[i][1]);
+}
+
+/* Take every pending action off s (lock held); returns the list, linked by next. */
+static struct ipc_action *take_all(struct stream *s)
+{
+    struct ipc_action *list = s->head;
+    for (struct ipc_action *a = list; a; a = a->next)
+        a->state = ACT_TAKEN;
+    s->head = s->tail = NULL;
+    return list;
+}
+
+static void fail_taken(struct ipc_action *list, sk_error_t err)
+{
+    while (list) {
+        struct ipc_action *a = list;
+        list = a->next;
+        act_done(a, err, 0);
+    }
+}
+
+void ipc_lane_ended(struct stream *s, int side)
+{
+    uint64_t f = spin_lock_irqsave(&s->lock);
+    s->ended[side] = 1;
+    /* (actions of `side` hold its lane, so whatever waits is the peer's) */
+    struct ipc_action *list = take_all(s);
+    spin_unlock_irqrestore(&s->lock, f);
+    fail_taken(list, SK_ERR_END_OF_LANE);
+}
+
+void ipc_stream_shutdown(struct stream *s)
+{
+    uint64_t f = spin_lock_irqsave(&s->lock);
+    s->shut = 1;
+    struct ipc_action *list = take_all(s);
+    spin_unlock_irqrestore(&s->lock, f);
+    fail_taken(list, SK_ERR_END_OF_LANE);
+}
+
+/* ---- cancellation and release ---------------------------------------------------------- */
+
+static void ipc_cancel(struct async_op *op)
+{
+    struct ipc_chain *c = op->priv;
+    __atomic_store_n(&c->cancelled, 1, __ATOMIC_SEQ_CST);
+    for (unsigned i = 0; i < c->n; i++) {
+        struct ipc_action *a = &c->acts[i];
+        struct stream *s = __atomic_load_n(&a->stream, __ATOMIC_SEQ_CST);
+        if (!s)
+            continue; /* not posted: its poster sees `cancelled` (both sides are seq_cst) */
+        int mine = 0;
+        uint64_t f = spin_lock_irqsave(&s->lock);
+        if (a->state == ACT_PENDING) {
+            if (a->prev)
+                a->prev->next = a->next;
+            else
+                s->head = a->next;
+            if (a->next)
+                a->next->prev = a->prev;
+            else
+                s->tail = a->prev;
+            a->state = ACT_TAKEN;
+            mine = 1;
+        }
+        spin_unlock_irqrestore(&s->lock, f);
+        if (mine)
+            act_done(a, SK_ERR_CANCELLED, 0);
+    }
+}
+
+static void ipc_release(struct async_op *op)
+{
+    struct ipc_chain *c = op->priv;
+    for (unsigned i = 0; i < c->n; i++)
+        if (c->acts[i].stream)
+            stream_mem_put(c->acts[i].stream);
+    kfree(c);
+}
+
+/* ---- submission ---------------------------------------------------------------------- */
+
+/* Parse the list starting at *pos (its structure only). */
+static sk_error_t parse_list(const struct sk_action *ua, unsigned n, unsigned *pos, int depth,
+                             int16_t *child, int16_t *sibling)
+{
+    int prev = -1;
+    for (;;) {
+        if (*pos >= n)
+            return SK_ERR_INVALID;
+        unsigned i = (*pos)++;
+        child[i] = sibling[i] = -1;
+        if (prev >= 0)
+            sibling[prev] = (int16_t)i;
+        if (ua[i].flags & SK_ACTF_ANCILLARY) {
+            if (depth + 1 > SK_IPC_MAX_DEPTH)
+                return SK_ERR_TOO_BIG;
+            child[i] = (int16_t)*pos;
+            sk_error_t e = parse_list(ua, n, pos, depth + 1, child, sibling);
+            if (e)
+                return e;
+        }
+        if (!(ua[i].flags & SK_ACTF_CHAIN))
+            return SK_OK;
+        prev = (int)i;
+    }
+}
+
+/* One action's fields on their own: types, flags, unused fields zero, sizes. */
+static sk_error_t check_action(const struct sk_action *a)
+{
+    unsigned t = a->type;
+    if (t == 0 || t >= SK_ACT_LIMIT || (a->flags & ~SK_ACTF_ALL))
+        return SK_ERR_INVALID;
+    if ((a->flags & (SK_ACTF_ANCILLARY | SK_ACTF_WANT_LANE)) && t != SK_ACT_offer &&
+        t != SK_ACT_accept)
+        return SK_ERR_INVALID;
+    int uses_buf = t == SK_ACT_send || t == SK_ACT_send_sg || t == SK_ACT_recv;
+    int uses_len = uses_buf || t == SK_ACT_recv_inline;
+    int uses_handle = t == SK_ACT_push || t == SK_ACT_imbue;
+    int uses_rights = t == SK_ACT_push || t == SK_ACT_pull;
+    if ((!uses_buf && a->buf) || (!uses_len && a->len) || (!uses_handle && a->handle) ||
+        (!uses_rights && a->rights) || (uses_rights && (a->rights & ~SK_RIGHTS_ALL)))
+        return SK_ERR_INVALID;
+    if (t == SK_ACT_send_sg && a->len > SK_IPC_MAX_SG)
+        return SK_ERR_TOO_BIG;
+    if ((t == SK_ACT_send || t == SK_ACT_recv) && a->len > SK_IPC_MAX_TRANSFER)
+        return SK_ERR_TOO_BIG;
+    if (t == SK_ACT_send_sg && !urange_ok(a->buf, a->len * sizeof(struct sk_iovec)))
+        return SK_ERR_FAULT;
+    if ((t == SK_ACT_send || t == SK_ACT_recv) && !urange_ok(a->buf, a->len))
+        return SK_ERR_FAULT;
+    return SK_OK;
+}
+
+/* Bytes of kernel memory action a needs after the chain's action array. */
+static uint64_t extra_size(const struct sk_action *a)
+{
+    if (a->type == SK_ACT_send)
+        return a->len <= SK_IPC_STAGE_MAX ? (a->len + 7) & ~7ull : sizeof(struct sk_iovec);
+    if (a->type == SK_ACT_send_sg)
+        return a->len * sizeof(struct sk_iovec) + SK_IPC_STAGE_MAX;
+    return 0;
+}
+
+/* Fill c->acts[i] from ua (checked), taking references and copying; uses *extra. */
+static sk_error_t load_action(struct ipc_chain *c, unsigned i, const struct sk_action *ua,
+                              uint8_t **extra)
+{
+    struct ipc_action *a = &c->acts[i];
+    a->type = ua->type;
+    a->flags = ua->flags;
+    a->rights = ua->rights;
+    a->buf = ua->buf;
+    a->len = ua->len;
+    switch (ua->type) {
+    case SK_ACT_send:
+        if (ua->len <= SK_IPC_STAGE_MAX) {
+            a->stage = *extra;
+            *extra += (ua->len + 7) & ~7ull;
+            return copy_from_user(a->stage, ua->buf, ua->len);
+        }
+        a->iov = (struct sk_iovec *)*extra;
+        *extra += sizeof(struct sk_iovec);
+        a->iov[0] = (struct sk_iovec){ua->buf, ua->len};
+        a->niov = 1;
+        return SK_OK;
+    case SK_ACT_send_sg: {
+        a->iov = (struct sk_iovec *)*extra;
+        *extra += ua->len * sizeof(struct sk_iovec);
+        uint8_t *stage = *extra;
+        *extra += SK_IPC_STAGE_MAX;
+        a->niov = (uint8_t)ua->len;
+        sk_error_t e = copy_from_user(a->iov, ua->buf, ua->len * sizeof(struct sk_iovec));
+        if (e)
+            return e;
+        uint64_t total = 0;
+        for (unsigned k = 0; k < a->niov; k++) {
+            uint64_t l = a->iov[k].len;
+            if (l > SK_IPC_MAX_TRANSFER || total + l > SK_IPC_MAX_TRANSFER)
+                return SK_ERR_TOO_BIG;
+            if (!urange_ok(a->iov[k].base, l))
+                return SK_ERR_FAULT;
+            total += l;
+        }
+        a->len = total;
+        if (total <= SK_IPC_STAGE_MAX) { /* small: gather it now */
+            uint64_t off = 0;
+            for (unsigned k = 0; k < a->niov; k++) {
+                e = copy_from_user(stage + off, a->iov[k].base, a->iov[k].len);
+                if (e)
+                    return e;
+                off += a->iov[k].len;
+            }
+            a->stage = stage;
+        }
+        return SK_OK;
+    }
+    case SK_ACT_push: {
+        uint32_t rights;
+        sk_error_t e = handle_get(ua->handle, SK_OBJ_NONE, SK_RIGHT_TRANSFER, &a->obj, &rights);
+        if (e)
+            return e;
+        a->obj_rights = rights & ua->rights;
+        if (a->obj->type == SK_OBJ_UNIVERSE) {
+            /* weak: a universe's handles may be what keeps this chain from completing */
+            universe_weak_get((struct universe *)a->obj);
+            kobj_put(a->obj);
+            a->obj_weak = 1;
+        }
+        return SK_OK;
+    }
+    case SK_ACT_imbue: {
+        if (!ua->handle) {
+            memcpy(a->creds, current_thread()->creds, SK_CREDENTIALS_SIZE);
+            return SK_OK;
+        }
+        struct kobject *o;
+        sk_error_t e = handle_get(ua->handle, SK_OBJ_NONE, SK_RIGHT_READ, &o, NULL);
+        if (e)
+            return e;
+        e = creds_of(o, a->creds);
+        kobj_put(o);
+        return e;
+    }
+    default:
+        return SK_OK;
+    }
+}
+
+/* ipc(lane, actions, count): docs/ipc.md */
+sk_error_t async_submit_ipc(struct async_op *op)
+{
+    uint64_t n = op->args[2];
+    if (op->args[3] || op->args[4] || op->args[5])
+        return SK_ERR_INVALID;
+    if (n == 0)
+        return SK_ERR_INVALID;
+    if (n > SK_IPC_MAX_ACTIONS)
+        return SK_ERR_TOO_BIG;
+    struct sk_action ua[SK_IPC_MAX_ACTIONS];
+    sk_error_t err = copy_from_user(ua, op->args[1], n * sizeof ua[0]);
+    if (err)
+        return err;
+    int16_t child[SK_IPC_MAX_ACTIONS], sibling[SK_IPC_MAX_ACTIONS];
+    unsigned pos = 0;
+    err = parse_list(ua, (unsigned)n, &pos, 0, child, sibling);
+    if (!err && pos != n)
+        err = SK_ERR_INVALID; /* actions after the end of the top-level list */
+    if (err)
+        return err;
+    uint64_t results = 0, extra = 0;
+    int want_universe = 0, want_space = 0;
+    for (unsigned i = 0; i < n; i++) {
+        err = check_action(&ua[i]);
+        if (err)
+            return err;
+        results += sizeof(struct sk_ipc_result) + sk_ipc_payload_size(&ua[i]);
+        extra += extra_size(&ua[i]);
+        unsigned t = ua[i].type;
+        want_universe |= t == SK_ACT_pull || (ua[i].flags & SK_ACTF_WANT_LANE);
+        want_space |= t == SK_ACT_recv || ((t == SK_ACT_send || t == SK_ACT_send_sg) &&
+                                           ua[i].len > (t == SK_ACT_send ? SK_IPC_STAGE_MAX : 0));
+    }
+    if (results > SK_IPC_RESULTS_MAX)
+        return SK_ERR_TOO_BIG;
+    struct kobject *lo;
+    uint32_t rights;
+    err = handle_get((sk_handle_t)op->args[0], SK_OBJ_LANE, 0, &lo, &rights);
+    if (err)
+        return err;
+    for (int i = 0; i >= 0 && !err; i = sibling[i]) {
+        unsigned t = ua[i].type;
+        uint32_t need = t == SK_ACT_dismiss ? 0 : is_sender(t) ? SK_RIGHT_WRITE : SK_RIGHT_READ;
+        if ((rights & need) != need ||
+            (t == SK_ACT_dismiss && !(rights & (SK_RIGHT_READ | SK_RIGHT_WRITE))))
+            err = SK_ERR_NO_RIGHTS;
+    }
+    struct ipc_chain *c = NULL;
+    if (!err) {
+        c = kzalloc(sizeof *c + n * sizeof(struct ipc_action) + extra);
+        if (!c)
+            err = SK_ERR_NO_MEMORY;
+    }
+    if (err) {
+        kobj_put(lo);
+        return err;
+    }
+    c->op = op;
+    c->n = (uint16_t)n;
+    uint8_t *more = (uint8_t *)&c->acts[n];
+    uint32_t off = 0;
+    for (unsigned i = 0; i < n; i++) {
+        struct ipc_action *a = &c->acts[i];
+        a->chain = c;
+        a->child = child[i];
+        a->sibling = sibling[i];
+        a->result_off = (uint16_t)off;
+        off += (uint32_t)sizeof(struct sk_ipc_result) + sk_ipc_payload_size(&ua[i]);
+        if (!err)
+            err = load_action(c, i, &ua[i], &more);
+    }
+    c->results_len = (uint16_t)off;
+    if (!err && want_universe) {
+        c->universe = thread_universe(current_thread());
+        universe_weak_get(c->universe);
+    }
+    if (!err && want_space) {
+        c->space = thread_space(current_thread());
+        kobj_get(vm_space_kobj(c->space));
+    }
+    if (err) {
+        c->n = (uint16_t)n;
+        for (unsigned i = 0; i < n; i++)
+            drop_obj(&c->acts[i]);
+        if (c->universe)
+            universe_weak_put(c->universe);
+        if (c->space)
+            kobj_put(vm_space_kobj(c->space));
+        kfree(c);
+        kobj_put(lo);
+        return err;
+    }
+    c->remaining = (uint32_t)n;
+    op->priv = c;
+    op->release = ipc_release;
+    op->cancel = ipc_cancel;
+    struct lane *l = (struct lane *)lo;
+    post_list(l->stream, l->side, c, 0);
+    kobj_put(lo);
+    return SK_OK;
+}

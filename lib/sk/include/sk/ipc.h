@@ -1,0 +1,132 @@
+/*
+ * IPC in the runtime (docs/ipc.md, docs/runtime.md): building action lists,
+ * reading result records, and the three shapes most code needs - a server's
+ * accept loop, a client's request/reply call with an optional timeout, and a
+ * server's reply. All of them are dispatcher ops (sk/queue.h): callbacks run
+ * from sk_queue_poll on the queue's thread.
+ *
+ * An action list (and every buffer it names) must stay untouched until the op
+ * completes: the kernel reads the list when it consumes the SQ entry, and the
+ * result records are found through it.
+ */
+#pragma once
+#include <sk/queue.h>
+#include <skoll/ipc.h>
+
+/* Action builders. */
+static inline struct sk_action sk_act(uint16_t type, uint16_t flags, const void *buf, uint64_t len)
+{
+    return (struct sk_action){.type = type, .flags = flags, .buf = (uint64_t)buf, .len = len};
+}
+#define SK_ACT_OFFER(flags) sk_act(SK_ACT_offer, (flags), NULL, 0)
+#define SK_ACT_ACCEPT(flags) sk_act(SK_ACT_accept, (flags), NULL, 0)
+#define SK_ACT_SEND(flags, buf, len) sk_act(SK_ACT_send, (flags), (buf), (len))
+#define SK_ACT_SEND_SG(flags, iov, n) sk_act(SK_ACT_send_sg, (flags), (iov), (n))
+#define SK_ACT_RECV(flags, buf, len) sk_act(SK_ACT_recv, (flags), (buf), (len))
+#define SK_ACT_RECV_INLINE(flags, max) sk_act(SK_ACT_recv_inline, (flags), NULL, (max))
+#define SK_ACT_EXTRACT(flags) sk_act(SK_ACT_extract, (flags), NULL, 0)
+#define SK_ACT_DISMISS(flags) sk_act(SK_ACT_dismiss, (flags), NULL, 0)
+static inline struct sk_action sk_act_push(uint16_t flags, sk_handle_t h, uint32_t keep_rights)
+{
+    return (struct sk_action){.type = SK_ACT_push, .flags = flags, .rights = keep_rights, .handle = h};
+}
+static inline struct sk_action sk_act_pull(uint16_t flags, uint32_t need_rights)
+{
+    return (struct sk_action){.type = SK_ACT_pull, .flags = flags, .rights = need_rights};
+}
+static inline struct sk_action sk_act_imbue(uint16_t flags, sk_handle_t from)
+{
+    return (struct sk_action){.type = SK_ACT_imbue, .flags = flags, .handle = from};
+}
+
+/*
+ * The result record of action i of the n actions acts in an ipc completion, or
+ * NULL if the completion does not hold it (a submission refused as a whole, or
+ * garbage). The payload (bytes, handle, credentials) follows the record.
+ */
+const struct sk_ipc_result *sk_ipc_result(const struct sk_cqe *cqe, const struct sk_action *acts,
+                                          unsigned n, unsigned i);
+static inline const void *sk_ipc_payload(const struct sk_ipc_result *r)
+{
+    return r + 1;
+}
+/* The handle in a pull / WANT_LANE record (0 if r is NULL or failed). */
+sk_handle_t sk_ipc_handle(const struct sk_ipc_result *r);
+
+/* Submit an ipc op: post acts[0..n) to lane. */
+sk_error_t sk_op_ipc(struct sk_queue *q, struct sk_op *op, sk_handle_t lane,
+                     const struct sk_action *acts, unsigned n, sk_op_fn done);
+
+/* ---- a server's accept loop ------------------------------------------------------- */
+
+struct sk_ipc_server;
+/*
+ * A request arrived: lane is the conversation's own lane (the caller owns the
+ * handle and must close it, usually through sk_ipc_reply), req/len its head
+ * (at most the server's head_max bytes, received inline).
+ */
+typedef void (*sk_ipc_request_fn)(struct sk_ipc_server *s, sk_handle_t lane, const void *req,
+                                  uint32_t len);
+struct sk_ipc_accept {
+    struct sk_op op, cancel;
+    struct sk_action acts[2];
+    struct sk_ipc_server *server;
+};
+#define SK_IPC_SERVER_MAX_ACCEPTS 16
+struct sk_ipc_server {
+    struct sk_queue *q;
+    sk_handle_t lane;
+    uint32_t head_max;
+    sk_ipc_request_fn fn;
+    int stopping;
+    sk_error_t error;            /* why the loop ended (SK_OK while it runs) */
+    unsigned naccepts, live;
+    uint64_t requests, failures; /* statistics */
+    struct sk_ipc_accept accepts[SK_IPC_SERVER_MAX_ACCEPTS];
+};
+/*
+ * Serve lane: keep `accepts` (1..SK_IPC_SERVER_MAX_ACCEPTS) accept + receive-head
+ * actions posted, and call fn per request. The loop ends when the lane ends
+ * (s->error = SK_ERR_END_OF_LANE) or on sk_ipc_server_stop.
+ */
+sk_error_t sk_ipc_server_start(struct sk_queue *q, struct sk_ipc_server *s, sk_handle_t lane,
+                               uint32_t head_max, unsigned accepts, sk_ipc_request_fn fn);
+void sk_ipc_server_stop(struct sk_ipc_server *s);
+
+/* ---- replies ----------------------------------------------------------------------- */
+
+struct sk_ipc_reply {
+    struct sk_op op;
+    struct sk_action act;
+    sk_handle_t lane;
+    void (*done)(struct sk_ipc_reply *r, sk_error_t error); /* may be NULL */
+};
+/* Send buf/len on a conversation's lane, then close the lane (its handle is consumed,
+   even on error). buf must stay valid until done runs (or copy it: up to
+   SK_IPC_STAGE_MAX bytes are copied when the kernel consumes the SQ entry). */
+sk_error_t sk_ipc_reply(struct sk_queue *q, struct sk_ipc_reply *r, sk_handle_t lane,
+                        const void *buf, uint32_t len,
+                        void (*done)(struct sk_ipc_reply *r, sk_error_t error));
+
+/* ---- a client's call ------------------------------------------------------------------ */
+
+struct sk_ipc_call;
+/* The reply (or the error: the first failing action's, SK_ERR_CANCELLED on timeout). */
+typedef void (*sk_ipc_reply_fn)(struct sk_ipc_call *c, sk_error_t error, const void *reply,
+                                uint32_t len);
+struct sk_ipc_call {
+    struct sk_op op;
+    struct sk_op timer, cancel;
+    struct sk_action acts[3];
+    sk_ipc_reply_fn fn;
+    uint8_t timed, done;
+};
+/*
+ * Offer on lane, send req/len, and receive a reply of at most reply_max bytes
+ * inline (reply_max <= 104: a reply that fits the completion record). With
+ * timeout_ns (relative; 0 = none) the call is cancelled when it passes.
+ */
+sk_error_t sk_ipc_call(struct sk_queue *q, struct sk_ipc_call *c, sk_handle_t lane,
+                       const void *req, uint32_t len, uint32_t reply_max, uint64_t timeout_ns,
+                       sk_ipc_reply_fn fn);
+#define SK_IPC_CALL_INLINE_MAX 104

@@ -1,0 +1,181 @@
+/*
+ * The runtime's IPC helpers (sk/ipc.h): result records, the server accept loop,
+ * replies and client calls with timeouts.
+ */
+#include <sk/sk.h>
+#include <sk/ipc.h>
+
+const struct sk_ipc_result *sk_ipc_result(const struct sk_cqe *cqe, const struct sk_action *acts,
+                                          unsigned n, unsigned i)
+{
+    if (i >= n || cqe->value != n)
+        return NULL;
+    uint32_t off = 0;
+    for (unsigned k = 0; k < i; k++)
+        off += sizeof(struct sk_ipc_result) + sk_ipc_payload_size(&acts[k]);
+    uint32_t end = off + sizeof(struct sk_ipc_result) + sk_ipc_payload_size(&acts[i]);
+    if (end > cqe->length || end > SK_IPC_RESULTS_MAX)
+        return NULL;
+    return (const struct sk_ipc_result *)(cqe->data + off);
+}
+
+sk_handle_t sk_ipc_handle(const struct sk_ipc_result *r)
+{
+    if (!r || r->error != SK_OK)
+        return 0;
+    sk_handle_t h;
+    memcpy(&h, sk_ipc_payload(r), sizeof h);
+    return h;
+}
+
+sk_error_t sk_op_ipc(struct sk_queue *q, struct sk_op *op, sk_handle_t lane,
+                     const struct sk_action *acts, unsigned n, sk_op_fn done)
+{
+    return sk_op_submit(q, op, SK_OP_ipc, done, (uint64_t)lane, (uint64_t)acts, n, 0);
+}
+
+/* ---- server ---------------------------------------------------------------------------- */
+
+static void accept_done(struct sk_op *op, const struct sk_cqe *cqe);
+
+static sk_error_t accept_post(struct sk_ipc_accept *a)
+{
+    struct sk_ipc_server *s = a->server;
+    a->acts[0] = SK_ACT_ACCEPT(SK_ACTF_ANCILLARY | SK_ACTF_WANT_LANE);
+    a->acts[1] = SK_ACT_RECV_INLINE(0, s->head_max);
+    return sk_op_ipc(s->q, &a->op, s->lane, a->acts, 2, accept_done);
+}
+
+static void accept_done(struct sk_op *op, const struct sk_cqe *cqe)
+{
+    struct sk_ipc_accept *a = SK_OP_CONTAINER(op, struct sk_ipc_accept, op);
+    struct sk_ipc_server *s = a->server;
+    const struct sk_ipc_result *ra = sk_ipc_result(cqe, a->acts, 2, 0);
+    const struct sk_ipc_result *rh = sk_ipc_result(cqe, a->acts, 2, 1);
+    sk_handle_t lane = sk_ipc_handle(ra);
+    if (!ra || ra->error != SK_OK) {
+        /* the accept itself failed: the lane is gone, or a client sent nonsense */
+        sk_error_t e = ra ? (sk_error_t)ra->error : (sk_error_t)cqe->error;
+        if (e == SK_ERR_END_OF_LANE || e == SK_ERR_CANCELLED || !ra) {
+            if (!s->error)
+                s->error = e;
+            s->stopping = 1;
+        } else {
+            s->failures++;
+        }
+    } else if (rh->error != SK_OK) {
+        s->failures++; /* the client's head did not fit, or it hung up: drop it */
+        sk_handle_close(lane);
+    } else {
+        s->requests++;
+        s->fn(s, lane, sk_ipc_payload(rh), rh->length);
+    }
+    if (!s->stopping && accept_post(a) == SK_OK)
+        return;
+    s->live--;
+}
+
+sk_error_t sk_ipc_server_start(struct sk_queue *q, struct sk_ipc_server *s, sk_handle_t lane,
+                               uint32_t head_max, unsigned accepts, sk_ipc_request_fn fn)
+{
+    if (!accepts || accepts > SK_IPC_SERVER_MAX_ACCEPTS ||
+        head_max + 2 * sizeof(struct sk_ipc_result) + 8 > SK_IPC_RESULTS_MAX)
+        return SK_ERR_INVALID;
+    memset(s, 0, sizeof *s);
+    s->q = q;
+    s->lane = lane;
+    s->head_max = head_max;
+    s->fn = fn;
+    s->naccepts = accepts;
+    for (unsigned i = 0; i < accepts; i++) {
+        s->accepts[i].server = s;
+        sk_error_t e = accept_post(&s->accepts[i]);
+        if (e != SK_OK)
+            return e;
+        s->live++;
+    }
+    return SK_OK;
+}
+
+static void nothing(struct sk_op *op, const struct sk_cqe *cqe)
+{
+    (void)op, (void)cqe;
+}
+
+void sk_ipc_server_stop(struct sk_ipc_server *s)
+{
+    s->stopping = 1;
+    for (unsigned i = 0; i < s->naccepts; i++) {
+        struct sk_ipc_accept *a = &s->accepts[i];
+        if (a->op.state != SK_OPSTATE_IDLE && a->cancel.state == SK_OPSTATE_IDLE)
+            sk_op_cancel(s->q, &a->cancel, &a->op, nothing);
+    }
+}
+
+/* ---- replies ----------------------------------------------------------------------------- */
+
+static void reply_done(struct sk_op *op, const struct sk_cqe *cqe)
+{
+    struct sk_ipc_reply *r = SK_OP_CONTAINER(op, struct sk_ipc_reply, op);
+    const struct sk_ipc_result *res = sk_ipc_result(cqe, &r->act, 1, 0);
+    sk_handle_close(r->lane);
+    if (r->done)
+        r->done(r, res ? (sk_error_t)res->error : (sk_error_t)cqe->error);
+}
+
+sk_error_t sk_ipc_reply(struct sk_queue *q, struct sk_ipc_reply *r, sk_handle_t lane,
+                        const void *buf, uint32_t len,
+                        void (*done)(struct sk_ipc_reply *r, sk_error_t error))
+{
+    r->lane = lane;
+    r->done = done;
+    r->act = SK_ACT_SEND(0, buf, len);
+    sk_error_t e = sk_op_ipc(q, &r->op, lane, &r->act, 1, reply_done);
+    if (e != SK_OK)
+        sk_handle_close(lane);
+    return e;
+}
+
+/* ---- calls --------------------------------------------------------------------------------- */
+
+static void call_done(struct sk_op *op, const struct sk_cqe *cqe)
+{
+    struct sk_ipc_call *c = SK_OP_CONTAINER(op, struct sk_ipc_call, op);
+    if (c->timed && c->timer.state == SK_OPSTATE_KERNEL && c->cancel.state == SK_OPSTATE_IDLE)
+        sk_op_cancel(op->queue, &c->cancel, &c->timer, nothing);
+    c->done = 1;
+    const struct sk_ipc_result *r = sk_ipc_result(cqe, c->acts, 3, 2);
+    sk_error_t e = cqe->error;
+    if (e == SK_OK && r)
+        c->fn(c, SK_OK, sk_ipc_payload(r), r->length);
+    else
+        c->fn(c, e != SK_OK ? e : SK_ERR_INVALID, NULL, 0);
+}
+
+static void call_timeout(struct sk_op *op, const struct sk_cqe *cqe)
+{
+    struct sk_ipc_call *c = SK_OP_CONTAINER(op, struct sk_ipc_call, timer);
+    if (cqe->error == SK_OK && !c->done && c->cancel.state == SK_OPSTATE_IDLE)
+        sk_op_cancel(op->queue, &c->cancel, &c->op, nothing);
+}
+
+sk_error_t sk_ipc_call(struct sk_queue *q, struct sk_ipc_call *c, sk_handle_t lane,
+                       const void *req, uint32_t len, uint32_t reply_max, uint64_t timeout_ns,
+                       sk_ipc_reply_fn fn)
+{
+    if (reply_max > SK_IPC_CALL_INLINE_MAX)
+        return SK_ERR_TOO_BIG;
+    if (c->op.state != SK_OPSTATE_IDLE || c->timer.state != SK_OPSTATE_IDLE ||
+        c->cancel.state != SK_OPSTATE_IDLE)
+        return SK_ERR_BUSY;
+    c->fn = fn;
+    c->done = 0;
+    c->timed = timeout_ns != 0;
+    c->acts[0] = SK_ACT_OFFER(SK_ACTF_ANCILLARY);
+    c->acts[1] = SK_ACT_SEND(SK_ACTF_CHAIN, req, len);
+    c->acts[2] = SK_ACT_RECV_INLINE(0, reply_max);
+    sk_error_t e = sk_op_ipc(q, &c->op, lane, c->acts, 3, call_done);
+    if (e == SK_OK && c->timed)
+        e = sk_op_sleep(q, &c->timer, timeout_ns, call_timeout);
+    return e;
+}
