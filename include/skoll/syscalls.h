@@ -58,7 +58,8 @@
     X(irq_create, 35, 3) \
     X(irq_ack, 36, 2) \
     X(irq_nack, 37, 2) \
-    X(ioport_grant, 38, 3)
+    X(ioport_grant, 38, 3) \
+    X(thread_set_affinity, 39, 2)
 
 enum sk_syscall {
 #define SK_SYSCALL_ENUM(name, index, nargs) SK_SYS_##name = SK_SYSCALL_BASE + index,
@@ -66,7 +67,7 @@ enum sk_syscall {
 #undef SK_SYSCALL_ENUM
 };
 
-#define SK_SYSCALL_COUNT 39
+#define SK_SYSCALL_COUNT 40
 
 /* log: longest message */
 #define SK_LOG_MAX 1024
@@ -112,6 +113,9 @@ _Static_assert(sizeof(struct sk_thread_create) == 40, "sk_thread_create layout")
 #define SK_EXIT_DONE (1ull << 63)
 #define SK_EXIT_FAULT (1ull << 62)
 #define SK_EXIT_KILLED (1ull << 61)
+
+/* thread_set_affinity: bit i = CPU i (as thread_stats reports it); bits of absent CPUs are ignored */
+#define SK_AFFINITY_ANY UINT64_MAX /* every CPU: what new threads start with */
 
 /* thread_set_base */
 #define SK_BASE_FS 0

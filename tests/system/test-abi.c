@@ -30,7 +30,7 @@
 
 static struct fixture {
     uint64_t mem, mem_ro, mem_nomap, mem_nodup, mem_notransfer, mem_noread, mem_noexec;
-    uint64_t space, space_ro, universe, universe_ro, thread, thread_ro, closed;
+    uint64_t space, space_ro, universe, universe_ro, thread, thread_ro, thread_dead, closed;
     uint64_t page, ro_page, unmapped, edge, futex;
     uint64_t tc_ok, tc_prio, tc_flags, tc_exitword, tc_entry;
     uint64_t bases_bad, gregs_ok, gregs_bad_cs, gregs_bad_rip;
@@ -276,7 +276,21 @@ static struct fixture {
     X(ioport_grant, SK_ERR_BUSY, SK_ERR_BUSY, 0, F.hw, 0xf4, 1, 0, 0, 0) \
     X(ioport_grant, SK_ERR_BUSY, SK_ERR_BUSY, 0, F.hw, 0xcf8, 8, 0, 0, 0) \
     X(ioport_grant, SK_ERR_BUSY, SK_ERR_BUSY, 0, F.hw, 0, 0x10000, 0, 0, 0) \
-    X(ioport_grant, SK_OK, SK_OK, 0, F.hw, 0x70, 2, 0, 0, 0)
+    X(ioport_grant, SK_OK, SK_OK, 0, F.hw, 0x70, 2, 0, 0, 0) \
+    X(thread_set_affinity, SK_ERR_BAD_HANDLE, SK_ERR_BAD_HANDLE, 0, BAD, SK_AFFINITY_ANY, 0, 0, 0, 0) \
+    X(thread_set_affinity, SK_ERR_BAD_HANDLE, SK_ERR_BAD_HANDLE, 0, F.closed, SK_AFFINITY_ANY, 0, 0, 0, 0) \
+    X(thread_set_affinity, SK_ERR_WRONG_TYPE, SK_ERR_WRONG_TYPE, 0, F.mem, SK_AFFINITY_ANY, 0, 0, 0, 0) \
+    X(thread_set_affinity, SK_ERR_WRONG_TYPE, SK_ERR_WRONG_TYPE, 0, THIS_U, SK_AFFINITY_ANY, 0, 0, 0, 0) \
+    X(thread_set_affinity, SK_ERR_NO_RIGHTS, SK_ERR_NO_RIGHTS, 0, F.thread_ro, SK_AFFINITY_ANY, 0, 0, 0, 0) \
+    X(thread_set_affinity, SK_ERR_INVALID, SK_ERR_INVALID, 0, THIS_T, 0, 0, 0, 0, 0) \
+    X(thread_set_affinity, SK_ERR_INVALID, SK_ERR_INVALID, 0, F.thread, 0, 0, 0, 0, 0) \
+    X(thread_set_affinity, SK_ERR_INVALID, SK_ERR_INVALID, 0, F.thread_dead, 0, 0, 0, 0, 0) \
+    X(thread_set_affinity, SK_ERR_DEAD, SK_ERR_DEAD, 0, F.thread_dead, SK_AFFINITY_ANY, 0, 0, 0, 0) \
+    X(thread_set_affinity, SK_ERR_DEAD, SK_ERR_DEAD, 0, F.thread_dead, 1, 0, 0, 0, 0) \
+    X(thread_set_affinity, SK_OK, SK_OK, 0, F.thread, 1, 0, 0, 0, 0) \
+    X(thread_set_affinity, SK_OK, SK_OK, 0, F.thread, SK_AFFINITY_ANY, 0, 0, 0, 0) \
+    X(thread_set_affinity, SK_OK, SK_OK, 0, THIS_T, 1, 0, 0, 0, 0) \
+    X(thread_set_affinity, SK_OK, SK_OK, 0, THIS_T, SK_AFFINITY_ANY, 0, 0, 0, 0)
 
 /* Every system call has at least one row (the list has fewer than 64 calls). */
 _Static_assert(SK_SYSCALL_COUNT < 64, "widen the coverage mask");
@@ -303,6 +317,12 @@ static int blocked(void *arg)
     return 0;
 }
 static struct sk_thread *blocked_thread;
+
+static int ends_at_once(void *arg)
+{
+    (void)arg;
+    return 0;
+}
 
 __attribute__((noreturn)) static void exits_at_once(void)
 {
@@ -343,6 +363,12 @@ static int setup(void)
         return 0;
     F.thread = U(sk_thread_handle(blocked_thread));
     F.thread_ro = U(dup(F.thread, SK_RIGHT_READ | SK_RIGHT_WAIT | D));
+    /* a thread that has ended, its handle still open */
+    struct sk_thread *ended;
+    if (sk_thread_spawn(ends_at_once, NULL, 0, &ended) != SK_OK)
+        return 0;
+    F.thread_dead = U(dup(sk_thread_handle(ended), SK_RIGHT_MANAGE | SK_RIGHT_READ));
+    sk_thread_join(ended);
     F.closed = U(dup(F.mem, SK_RIGHT_READ));
     sk_handle_close((sk_handle_t)F.closed);
 
@@ -421,6 +447,7 @@ static int setup(void)
 
 static void teardown(void)
 {
+    sk_handle_close((sk_handle_t)F.thread_dead);
     sk_atomic_store(&block_word, 1);
     sk_futex_wake(&block_word, 1, NULL);
     sk_thread_join(blocked_thread);

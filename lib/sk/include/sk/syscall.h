@@ -219,6 +219,11 @@ static inline sk_error_t sk_ioport_grant(sk_handle_t hw, uint64_t base, uint64_t
 {
     return sk_raw_ioport_grant(SK__U(hw), base, count, NULL);
 }
+/* Run t only on the CPUs in mask (bit i = CPU i; SK_AFFINITY_ANY: anywhere). */
+static inline sk_error_t sk_thread_set_affinity(sk_handle_t t, uint64_t mask)
+{
+    return sk_raw_thread_set_affinity(SK__U(t), mask, NULL);
+}
 
 /* Compile-time check: every call in SK_SYSCALLS has a typed wrapper above. */
 static inline void sk__every_call_has_a_wrapper(void)
