@@ -60,7 +60,7 @@ static int server_main(void *arg)
         return 1;
     S.ready = 1;
     while (!S.srv.error && !S.stop)
-        sk_queue_wait(&S.q, 50 * MS);
+        sk_queue_wait(&S.q, S.stop ? 0 : SK_TIMEOUT_NEVER);
     sk_ipc_server_stop(&S.srv);
     for (int i = 0; i < 50 && sk_queue_pending(&S.q); i++)
         sk_queue_wait(&S.q, 10 * MS);
@@ -122,7 +122,7 @@ static uint64_t run_calls(uint64_t n, unsigned depth)
     for (unsigned i = 0; i < depth; i++)
         sk_ipc_call(&Q, &calls[i], client_lane, reqs[i], 16, 16, 0, call_done);
     while (done_calls < n && !failed_calls)
-        sk_queue_wait(&Q, 1000 * MS);
+        sk_queue_wait(&Q, SK_TIMEOUT_NEVER);
     uint64_t t1 = now();
     return failed_calls ? 0 : (t1 - t0) * 10 / n;
 }
