@@ -171,10 +171,8 @@ int pmm_block_of(uint64_t phys, uint64_t *head, unsigned *order, unsigned *tag)
 {
     uint64_t pfn = phys >> PAGE_SHIFT, h = 0;
     uint8_t t = 0;
-    uint64_t f = spin_lock_irqsave(&pmm_lock);
     struct buddy *z = buddy_spans(&zones[ZONE_HIGH], pfn) ? &zones[ZONE_HIGH] : &zones[ZONE_LOW];
     int rc = buddy_block_of(z, pfn, &h, order, &t);
-    spin_unlock_irqrestore(&pmm_lock, f);
     if (rc == 0 && head)
         *head = h << PAGE_SHIFT;
     if (rc == 0 && tag)

@@ -153,21 +153,26 @@ int buddy_block_of(const struct buddy *b, uint64_t pfn, uint64_t *head, unsigned
     if (!buddy_spans(b, pfn))
         return -1;
     uint32_t i = (uint32_t)(pfn - b->base_pfn);
-    const struct buddy_page *p = &b->pages[i];
-    if (p->state == BUDDY_TAIL && p->tag && p->next < i) {
-        const struct buddy_page *h = &b->pages[p->next];
-        if (h->state != BUDDY_ALLOC_HEAD || h->tag != p->tag || i - p->next >= (1u << h->order))
+    /* each field is read once (pmm_block_of reads without the lock: see k/pmm.h) */
+    const volatile struct buddy_page *p = &b->pages[i];
+    uint8_t state = p->state, t = p->tag, ord = p->order;
+    uint32_t nx = p->next;
+    if (state == BUDDY_TAIL && t && nx < i) {
+        const volatile struct buddy_page *h = &b->pages[nx];
+        uint8_t hs = h->state, ht = h->tag, ho = h->order;
+        if (hs != BUDDY_ALLOC_HEAD || ht != t || ho > 31 || i - nx >= (1u << ho))
             return -1;
-        i = p->next;
-        p = h;
+        i = nx;
+        state = hs;
+        ord = ho;
     }
-    if (p->state != BUDDY_ALLOC_HEAD)
+    if (state != BUDDY_ALLOC_HEAD)
         return -1;
     if (head)
         *head = b->base_pfn + i;
     if (order)
-        *order = p->order;
+        *order = ord;
     if (tag)
-        *tag = p->tag;
+        *tag = t;
     return 0;
 }

@@ -54,7 +54,11 @@ void pmm_free_pages(uint64_t phys, unsigned order);
 /*
  * Find the allocated block holding phys (any frame of a tagged block, or the
  * first frame of an untagged one). Returns 0 and fills *head, *order, *tag
- * (each may be NULL), or -1 if phys is not in such a block. Takes the PMM lock.
+ * (each may be NULL), or -1 if phys is not in such a block. Takes no lock: the
+ * answer is exact for a block the caller owns (nobody else changes an allocated
+ * block's metadata), and for any other address a possibly stale snapshot, which
+ * is what the heap's checks of kfree/slab_free pointers need (every kfree and
+ * slab_free asks; a global lock there serialised all freeing).
  */
 int pmm_block_of(uint64_t phys, uint64_t *head, unsigned *order, unsigned *tag);
 
