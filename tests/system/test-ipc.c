@@ -659,6 +659,66 @@ SK_TEST(hangup_at_every_phase)
     closes(l);
 }
 
+SK_TEST(shutdown_at_every_phase)
+{
+    sk_handle_t l[2];
+    struct sub c = {0}, s = {0};
+    /* 1: the service lane shut down before the request: everything fails at once */
+    stream(l);
+    SK_ASSERT_OK(sk_lane_shutdown(l[1]));
+    client_chain(&c);
+    post(&c, l[0]);
+    SK_ASSERT(settle(&c));
+    for (int i = 0; i < 3; i++)
+        SK_EXPECT_EQ(res(&c, i), SK_ERR_END_OF_LANE);
+    closes(l);
+    /* 2: the request waits; the client shuts its own lane down */
+    stream(l);
+    client_chain(&c);
+    post(&c, l[0]);
+    spin();
+    SK_EXPECT(!c.done);
+    SK_ASSERT_OK(sk_lane_shutdown(l[0]));
+    SK_ASSERT(settle(&c));
+    SK_EXPECT_EQ(res(&c, 0), SK_ERR_END_OF_LANE);
+    SK_EXPECT_EQ(res(&c, 2), SK_ERR_END_OF_LANE);
+    closes(l);
+    /* 3: accepted, the request head received, then the server shuts the conversation down:
+       the client's receive ends, and the service lane itself goes on */
+    stream(l);
+    client_chain(&c);
+    post(&c, l[0]);
+    s.acts[0] = SK_ACT_ACCEPT(SK_ACTF_ANCILLARY | SK_ACTF_WANT_LANE);
+    s.acts[1] = SK_ACT_RECV_INLINE(0, 16);
+    s.n = 2;
+    post(&s, l[1]);
+    SK_ASSERT(settle(&s));
+    sk_handle_t conv = sk_ipc_handle(rec(&s, 0));
+    SK_ASSERT_OK(sk_lane_shutdown(conv));
+    SK_ASSERT(settle(&c));
+    SK_EXPECT_EQ(res(&c, 0), SK_OK);
+    SK_EXPECT_EQ(res(&c, 1), SK_OK);
+    SK_EXPECT_EQ(res(&c, 2), SK_ERR_END_OF_LANE);
+    struct sub r = {0};
+    ONE(r, SK_ACT_SEND(0, "late", 4));
+    post(&r, conv);
+    SK_ASSERT(settle(&r));
+    SK_EXPECT_EQ(res(&r, 0), SK_ERR_END_OF_LANE);
+    sk_handle_close(conv);
+    /* 4: the next request on the same service lane is served normally */
+    client_chain(&c);
+    post(&c, l[0]);
+    s.acts[0] = SK_ACT_ACCEPT(SK_ACTF_ANCILLARY);
+    s.acts[1] = SK_ACT_RECV_INLINE(SK_ACTF_CHAIN, 16);
+    s.acts[2] = SK_ACT_SEND(0, "ok", 2);
+    s.n = 3;
+    post(&s, l[1]);
+    SK_ASSERT(settle(&s) && settle(&c));
+    SK_EXPECT_EQ(c.cqe.error, SK_OK);
+    SK_EXPECT_EQ(s.cqe.error, SK_OK);
+    closes(l);
+}
+
 SK_TEST(shutdown_ends_both_sides)
 {
     sk_handle_t l[2];
