@@ -36,7 +36,8 @@ LINUX = os.environ.get("BENCH_LINUX", "1")
 # bench-async (the queue runtime) runs in boots of its own at -smp 2: its wake-up figure is
 # across two CPUs, and a program started right after it measures slow (see docs/bench.md).
 SERIAL_BENCH_BOOTS = [("user", "usertests=bench-core qemu_exit", 1),
-                      ("async", "usertests=bench-async qemu_exit", 2)]
+                      ("async", "usertests=bench-async qemu_exit", 2),
+                      ("ipc", "usertests=bench-ipc qemu_exit", 2)]
 
 
 def boot_once(out, smp, log, cmdline):

@@ -118,6 +118,9 @@ _Static_assert(sizeof(struct sk_thread_create) == 40, "sk_thread_create layout")
 #define SK_EXIT_FAULT (1ull << 62)
 #define SK_EXIT_KILLED (1ull << 61)
 
+/* thread_set_affinity: bit i = CPU i (as thread_stats reports it); bits of absent CPUs are ignored */
+#define SK_AFFINITY_ANY UINT64_MAX /* every CPU: what new threads start with */
+
 /* thread_set_base */
 #define SK_BASE_FS 0
 #define SK_BASE_GS 1

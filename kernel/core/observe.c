@@ -179,6 +179,14 @@ void observe_thread_exit(struct thread *t, uint64_t status)
         deliver(op, t, &info, status);
 }
 
+int observe_thread_ended(struct thread *t)
+{
+    uint64_t f = spin_lock_irqsave(&obs_lock);
+    int ended = t->obs.exited;
+    spin_unlock_irqrestore(&obs_lock, f);
+    return ended;
+}
+
 /* SK_OP_observe cancellation: complete with SK_ERR_CANCELLED unless a stop got there first. */
 static void observe_cancel(struct async_op *op)
 {

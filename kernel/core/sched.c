@@ -1,10 +1,17 @@
 /*
  * The scheduler: per-CPU run queues (k/percpu.h struct runqueue), priority
  * levels with round robin inside each, work stealing by CPUs that would
- * otherwise idle, and the idle loop. See k/sched.h for the rules.
+ * otherwise idle, CPU affinity, and the idle loop. See k/sched.h for the rules.
  *
  * Locks: one run-queue lock per CPU, taken with interrupts off; at most one
  * run-queue lock is held at a time.
+ *
+ * Affinity: a thread is put on a CPU's queue, or made a CPU's current thread,
+ * only under that CPU's run-queue lock and only after reading its mask there
+ * (rq_place, commit in schedule). sched_set_affinity stores the new mask, then
+ * takes each excluded CPU's lock in turn: whatever was placed there with the
+ * old mask is found and moved (or its CPU interrupted), and whatever is placed
+ * after sees the new mask.
  */
 #include <k/sched.h>
 #include <stddef.h>
@@ -16,9 +23,33 @@
 #include <arch/cpu.h>
 #include <arch/idt.h>
 
+_Static_assert(MAX_CPUS <= 64, "affinity masks are 64-bit");
+
 void sched_finish_switch(struct thread *prev);
 
 static struct thread idle_threads[MAX_CPUS];
+static uint64_t online_mask; /* CPUs that have run sched_start_cpu; only grows */
+
+uint64_t sched_cpu_mask(void)
+{
+    return __atomic_load_n(&online_mask, __ATOMIC_ACQUIRE);
+}
+
+/*
+ * The CPUs t may run on now: its mask among the online CPUs (all of them if that
+ * is none, which thread_set_affinity refuses; any CPU before the first one schedules).
+ */
+static uint64_t allowed_mask(const struct thread *t)
+{
+    uint64_t on = sched_cpu_mask();
+    uint64_t m = __atomic_load_n(&t->affinity, __ATOMIC_RELAXED) & on;
+    return m ? m : on ? on : ~0ull;
+}
+
+static int cpu_allowed(const struct thread *t, const struct cpu *c)
+{
+    return (int)(allowed_mask(t) >> c->id & 1);
+}
 
 static void rq_push(struct runqueue *rq, struct thread *t)
 {
@@ -33,11 +64,26 @@ static void rq_push(struct runqueue *rq, struct thread *t)
     rq->count++;
 }
 
+/* Unlink t, found at level p after prev (NULL: t is the head). */
+static void rq_unlink(struct runqueue *rq, unsigned p, struct thread *prev, struct thread *t)
+{
+    if (prev)
+        prev->rq_next = t->rq_next;
+    else
+        rq->head[p] = t->rq_next;
+    if (rq->tail[p] == t)
+        rq->tail[p] = prev;
+    if (!rq->head[p])
+        rq->bitmap &= ~(1u << p);
+    rq->count--;
+}
+
 /*
- * Remove and return the first thread of the highest level whose context is free
- * (mine: this CPU's current thread, which may be taken back by this CPU only).
+ * Remove and return the first thread of the highest level that may run on
+ * taker and whose context is free (mine: this CPU's current thread, which may
+ * be taken back by this CPU only).
  */
-static struct thread *rq_take(struct runqueue *rq, struct thread *mine)
+static struct thread *rq_take(struct runqueue *rq, struct thread *mine, const struct cpu *taker)
 {
     for (uint32_t bits = rq->bitmap; bits;) {
         unsigned p = 31 - (unsigned)__builtin_clz(bits);
@@ -46,47 +92,78 @@ static struct thread *rq_take(struct runqueue *rq, struct thread *mine)
         for (struct thread *t = rq->head[p]; t; prev = t, t = t->rq_next) {
             if (t != mine && __atomic_load_n(&t->on_cpu, __ATOMIC_ACQUIRE))
                 continue;
-            if (prev)
-                prev->rq_next = t->rq_next;
-            else
-                rq->head[p] = t->rq_next;
-            if (rq->tail[p] == t)
-                rq->tail[p] = prev;
-            if (!rq->head[p])
-                rq->bitmap &= ~(1u << p);
-            rq->count--;
+            if (!cpu_allowed(t, taker))
+                continue;
+            rq_unlink(rq, p, prev, t);
             return t;
         }
     }
     return NULL;
 }
 
+/* Remove t from rq if it is queued there (at any level: its priority may have changed). */
+static int rq_remove(struct runqueue *rq, struct thread *t)
+{
+    for (uint32_t bits = rq->bitmap; bits;) {
+        unsigned p = 31 - (unsigned)__builtin_clz(bits);
+        bits &= ~(1u << p);
+        struct thread *prev = NULL;
+        for (struct thread *x = rq->head[p]; x; prev = x, x = x->rq_next) {
+            if (x == t) {
+                rq_unlink(rq, p, prev, x);
+                return 1;
+            }
+        }
+    }
+    return 0;
+}
+
 /*
- * Take work from the CPU with the most queued threads, if it has more than
- * min_excess. Interrupts off; takes one run-queue lock at a time.
+ * Queue RUNNABLE t on c if its mask allows c (read under c's lock). Returns 1
+ * if it did. Interrupts off; takes c's run-queue lock.
+ */
+static int rq_place(struct cpu *c, struct thread *t)
+{
+    spin_lock(&c->rq.lock);
+    int ok = cpu_allowed(t, c);
+    if (ok) {
+        t->cpu = (int)c->id;
+        rq_push(&c->rq, t);
+    }
+    spin_unlock(&c->rq.lock);
+    return ok;
+}
+
+/*
+ * Take work that may run on self from the CPU with the most queued threads
+ * above min_excess (the next longest if that one has nothing for us).
+ * Interrupts off; takes one run-queue lock at a time.
  */
 static struct thread *steal(struct cpu *self, uint32_t min_excess)
 {
-    struct cpu *victim = NULL;
-    uint32_t most = min_excess;
-    for (uint32_t i = 0; i < cpu_count; i++) {
-        struct cpu *c = &cpus[i];
-        if (c == self || !c->sched_ready)
-            continue;
-        uint32_t n = __atomic_load_n(&c->rq.count, __ATOMIC_RELAXED);
-        if (n > most) {
-            most = n;
-            victim = c;
+    uint64_t tried = 0;
+    for (;;) {
+        struct cpu *victim = NULL;
+        uint32_t most = min_excess;
+        for (uint32_t i = 0; i < cpu_count; i++) {
+            struct cpu *c = &cpus[i];
+            if (c == self || !c->sched_ready || (tried >> i & 1))
+                continue;
+            uint32_t n = __atomic_load_n(&c->rq.count, __ATOMIC_RELAXED);
+            if (n > most) {
+                most = n;
+                victim = c;
+            }
         }
+        if (!victim)
+            return NULL;
+        tried |= 1ull << victim->id;
+        spin_lock(&victim->rq.lock);
+        struct thread *t = rq_take(&victim->rq, NULL, self);
+        spin_unlock(&victim->rq.lock);
+        if (t)
+            return t;
     }
-    if (!victim)
-        return NULL;
-    spin_lock(&victim->rq.lock);
-    struct thread *t = rq_take(&victim->rq, NULL);
-    spin_unlock(&victim->rq.lock);
-    if (t)
-        t->cpu = (int)self->id;
-    return t;
 }
 
 static void slice_expired(struct timer *t)
@@ -118,20 +195,78 @@ static void kick_idle(struct cpu *self)
     }
 }
 
+/*
+ * Where RUNNABLE t should go, among the CPUs its mask allows: its last CPU if
+ * that idles, else any idle one, else its last CPU, else this one, else the
+ * one with the shortest queue.
+ */
+static struct cpu *wake_target(struct thread *t)
+{
+    uint64_t m = allowed_mask(t);
+    struct cpu *self = this_cpu();
+    struct cpu *home = &cpus[t->cpu];
+    int home_ok = home->sched_ready && (m >> home->id & 1);
+    if (home_ok && home->idling)
+        return home;
+    for (uint32_t i = 0; i < cpu_count; i++)
+        if (cpus[i].sched_ready && (m >> i & 1) && cpus[i].idling)
+            return &cpus[i];
+    if (home_ok)
+        return home;
+    if (self->sched_ready && (m >> self->id & 1))
+        return self;
+    struct cpu *best = NULL;
+    for (uint32_t i = 0; i < cpu_count; i++)
+        if (cpus[i].sched_ready && (m >> i & 1) &&
+            (!best || __atomic_load_n(&cpus[i].rq.count, __ATOMIC_RELAXED) <
+                          __atomic_load_n(&best->rq.count, __ATOMIC_RELAXED)))
+            best = &cpus[i];
+    return best ? best : self; /* only before any CPU schedules */
+}
+
+/* target has just queued t: make it reschedule if it idles or runs something less urgent. */
+static void kick(struct cpu *target, const struct thread *t)
+{
+    struct cpu *self = this_cpu();
+    __atomic_thread_fence(__ATOMIC_SEQ_CST); /* pairs with the idle loop's idling/count check */
+    if (target == self) {
+        if (self->current == self->idle || t->prio > self->current->prio)
+            self->need_resched = 1;
+    } else if (__atomic_load_n(&target->idling, __ATOMIC_RELAXED) ||
+               target->current == target->idle || t->prio > target->current->prio) {
+        smp_send_ipi(target->id, VEC_IPI_RESCHED);
+    }
+}
+
+/* Queue RUNNABLE t on a CPU its mask allows and kick that CPU. Interrupts off; no locks held. */
+static void enqueue(struct thread *t)
+{
+    struct cpu *target;
+    do
+        target = wake_target(t);
+    while (!rq_place(target, t)); /* its mask changed under us: choose again */
+    kick(target, t);
+}
+
 /* Pick and switch to the next thread. Interrupts off. */
 static void schedule(void)
 {
     struct cpu *c = this_cpu();
     struct thread *prev = c->current;
-    int requeued = 0;
+    struct thread *away[3]; /* threads that may not stay here (affinity), queued elsewhere below */
+    int n_away = 0, requeued = 0;
     c->need_resched = 0;
     spin_lock(&c->rq.lock);
     /* A running thread goes back in the queue. A RUNNABLE one was woken by another CPU
        before it got off this one: its waker queues it once our switch is done. */
     if (prev != c->idle && prev->state == THREAD_RUNNING) {
         prev->state = THREAD_RUNNABLE;
-        rq_push(&c->rq, prev);
-        requeued = 1;
+        if (cpu_allowed(prev, c)) {
+            rq_push(&c->rq, prev);
+            requeued = 1;
+        } else {
+            away[n_away++] = prev; /* its mask excludes this CPU now: it moves */
+        }
     }
     uint32_t mine = c->rq.count;
     spin_unlock(&c->rq.lock);
@@ -139,18 +274,34 @@ static void schedule(void)
     struct thread *pulled = steal(c, mine + 1);
     spin_lock(&c->rq.lock);
     if (pulled) {
-        pulled->cpu = (int)c->id;
-        rq_push(&c->rq, pulled);
+        if (cpu_allowed(pulled, c)) {
+            pulled->cpu = (int)c->id;
+            rq_push(&c->rq, pulled);
+        } else
+            away[n_away++] = pulled;
     }
-    struct thread *next = rq_take(&c->rq, prev);
-    int waiting = c->rq.count;
-    spin_unlock(&c->rq.lock);
-    if (!next)
-        next = steal(c, 0);
+    struct thread *next = rq_take(&c->rq, prev, c);
+    if (!next) {
+        spin_unlock(&c->rq.lock);
+        struct thread *stolen = steal(c, 0);
+        spin_lock(&c->rq.lock);
+        if (stolen && cpu_allowed(stolen, c))
+            next = stolen;
+        else if (stolen)
+            away[n_away++] = stolen;
+    }
     if (!next)
         next = c->idle;
+    /* commit under the lock, where sched_set_affinity looks for the current thread */
+    next->state = THREAD_RUNNING;
+    next->on_cpu = 1;
+    next->cpu = (int)c->id;
+    c->current = next;
+    int waiting = c->rq.count;
+    spin_unlock(&c->rq.lock);
+    for (int i = 0; i < n_away; i++)
+        enqueue(away[i]); /* prev may still be live here: other CPUs skip it until it is not */
     if (next == prev) {
-        prev->state = THREAD_RUNNING;
         if (waiting)
             kick_idle(c);
         /* a new slice: a running thread always has a slice timer, so that threads
@@ -163,11 +314,7 @@ static void schedule(void)
     }
     if (requeued || waiting)
         kick_idle(c);
-    next->state = THREAD_RUNNING;
-    next->on_cpu = 1;
-    next->cpu = (int)c->id;
     next->switches++;
-    c->current = next;
     arch_switch_to(prev, next);
     prev = context_switch(&prev->saved_rsp, next->saved_rsp, prev);
     sched_finish_switch(prev);
@@ -204,18 +351,6 @@ void sched_block(void)
     irq_restore(f);
 }
 
-/* Where a woken thread should run: its last CPU, unless that one is busy and another idles. */
-static struct cpu *wake_target(struct thread *t)
-{
-    struct cpu *home = &cpus[t->cpu];
-    if (home->sched_ready && home->idling)
-        return home;
-    for (uint32_t i = 0; i < cpu_count; i++)
-        if (cpus[i].sched_ready && cpus[i].idling)
-            return &cpus[i];
-    return home->sched_ready ? home : this_cpu();
-}
-
 int sched_wake(struct thread *t)
 {
     int from = __atomic_load_n(&t->state, __ATOMIC_ACQUIRE);
@@ -234,21 +369,34 @@ int sched_wake(struct thread *t)
     }
     while (__atomic_load_n(&t->on_cpu, __ATOMIC_ACQUIRE))
         cpu_relax();
-    struct cpu *target = wake_target(t);
-    t->cpu = (int)target->id;
-    spin_lock(&target->rq.lock);
-    rq_push(&target->rq, t);
-    spin_unlock(&target->rq.lock);
-    __atomic_thread_fence(__ATOMIC_SEQ_CST); /* pairs with the idle loop's idling/count check */
-    if (target == self) {
-        if (self->current == self->idle || t->prio > self->current->prio)
-            self->need_resched = 1;
-    } else if (__atomic_load_n(&target->idling, __ATOMIC_RELAXED) ||
-               target->current == target->idle || t->prio > target->current->prio) {
-        smp_send_ipi(target->id, VEC_IPI_RESCHED);
-    }
+    enqueue(t);
     irq_restore(f);
     return 1;
+}
+
+void sched_set_affinity(struct thread *t, uint64_t mask)
+{
+    __atomic_store_n(&t->affinity, mask, __ATOMIC_SEQ_CST);
+    uint64_t f = irq_save();
+    struct cpu *self = this_cpu();
+    /* every CPU it may no longer use: take it off that queue, or interrupt that CPU */
+    uint64_t out = sched_cpu_mask() & ~allowed_mask(t);
+    for (uint32_t i = 0; i < cpu_count; i++) {
+        if (!(out >> i & 1))
+            continue;
+        struct cpu *c = &cpus[i];
+        spin_lock(&c->rq.lock);
+        int queued = rq_remove(&c->rq, t);
+        int running = !queued && c->current == t;
+        spin_unlock(&c->rq.lock);
+        if (queued)
+            enqueue(t);
+        else if (running && c != self)
+            smp_send_ipi(c->id, VEC_IPI_RESCHED); /* its next schedule moves it */
+    }
+    if (t == self->current && !cpu_allowed(t, self))
+        schedule(); /* moves the caller; returns on a CPU its mask allows */
+    irq_restore(f);
 }
 
 void sched_return_to_user(void)
@@ -284,12 +432,14 @@ void sched_start_cpu(void)
     idle->on_cpu = 1;
     idle->cpu = (int)c->id;
     idle->prio = 0;
+    idle->affinity = ~0ull;
     idle->name[0] = 'i', idle->name[1] = 'd', idle->name[2] = 'l', idle->name[3] = 'e';
     c->rq.lock = (struct spinlock)SPINLOCK_INIT;
     c->idle = idle;
     c->current = idle;
     c->kstack_top = 0; /* idle never enters from user mode */
     __atomic_store_n(&c->sched_ready, 1, __ATOMIC_RELEASE);
+    __atomic_fetch_or(&online_mask, 1ull << c->id, __ATOMIC_RELEASE); /* after: masks name ready CPUs */
 }
 
 void sched_idle_loop(void)

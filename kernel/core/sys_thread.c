@@ -59,19 +59,37 @@ SYSCALL_DEFINE(thread_create)
 }
 
 /*
- * A thread that runs (or ran) in user space, from a handle with SK_RIGHT_MANAGE:
- * a counted reference in *out. Kernel threads, and user threads already reaped,
- * have no space and are SK_ERR_INVALID.
+ * A user thread, alive or not, from a handle with SK_RIGHT_MANAGE: a counted
+ * reference in *out. Kernel threads are SK_ERR_INVALID.
  */
-static sk_error_t get_managed_thread(uint64_t h, struct thread **out)
+static sk_error_t get_user_thread(uint64_t h, struct thread **out)
 {
     struct kobject *o;
     sk_error_t err = handle_get((sk_handle_t)h, SK_OBJ_THREAD, SK_RIGHT_MANAGE, &o, NULL);
     if (err)
         return err;
     struct thread *t = (struct thread *)o;
-    if (!t->space) {
+    if (!thread_is_user(t)) {
         kobj_put(o);
+        return SK_ERR_INVALID;
+    }
+    *out = t;
+    return SK_OK;
+}
+
+/*
+ * A thread that runs (or ran) in user space, from a handle with SK_RIGHT_MANAGE:
+ * a counted reference in *out. Kernel threads, and user threads already reaped,
+ * have no space and are SK_ERR_INVALID.
+ */
+static sk_error_t get_managed_thread(uint64_t h, struct thread **out)
+{
+    struct thread *t;
+    sk_error_t err = get_user_thread(h, &t);
+    if (err)
+        return err;
+    if (!t->space) {
+        kobj_put(&t->obj);
         return SK_ERR_INVALID;
     }
     *out = t;
@@ -175,4 +193,27 @@ SYSCALL_DEFINE(thread_kill)
     thread_kill(t);
     kobj_put(&t->obj);
     return SK_OK;
+}
+
+/*
+ * thread_set_affinity(thread, mask): the thread runs only on the CPUs in mask
+ * from now on (bits of CPUs that are not online are ignored). Checked in this
+ * order: handle, mask (SK_ERR_INVALID if it names no online CPU), thread ended
+ * (SK_ERR_DEAD).
+ */
+SYSCALL_DEFINE(thread_set_affinity)
+{
+    SYSCALL_UNUSED_ARGS;
+    struct thread *t;
+    sk_error_t err = get_user_thread(a0, &t);
+    if (err)
+        return err;
+    if (!(a1 & sched_cpu_mask()))
+        err = SK_ERR_INVALID;
+    else if (observe_thread_ended(t))
+        err = SK_ERR_DEAD;
+    else
+        sched_set_affinity(t, a1);
+    kobj_put(&t->obj);
+    return err;
 }

@@ -67,6 +67,7 @@ static struct thread *thread_alloc(unsigned prio, const char *name, int user)
     t->kstack_top = (uint64_t)t->kstack + KSTACK_SIZE;
     t->state = THREAD_NEW;
     t->prio = prio;
+    t->affinity = ~0ull; /* new threads run anywhere; creators do not pass theirs on */
     t->cpu = (int)this_cpu()->id;
     t->futex_bucket = -1;
     t->id = __atomic_fetch_add(&next_id, 1, __ATOMIC_RELAXED);

@@ -30,7 +30,7 @@
 
 static struct fixture {
     uint64_t mem, mem_ro, mem_nomap, mem_nodup, mem_notransfer, mem_noread, mem_noexec;
-    uint64_t space, space_ro, universe, universe_ro, thread, thread_ro, closed;
+    uint64_t space, space_ro, universe, universe_ro, thread, thread_ro, thread_dead, closed;
     uint64_t page, ro_page, unmapped, edge, futex;
     uint64_t tc_ok, tc_prio, tc_flags, tc_exitword, tc_entry;
     uint64_t bases_bad, gregs_ok, gregs_bad_cs, gregs_bad_rip;
@@ -278,7 +278,20 @@ static struct fixture {
     X(ioport_grant, SK_ERR_BUSY, SK_ERR_BUSY, 0, F.hw, 0xcf8, 8, 0, 0, 0) \
     X(ioport_grant, SK_ERR_BUSY, SK_ERR_BUSY, 0, F.hw, 0, 0x10000, 0, 0, 0) \
     X(ioport_grant, SK_OK, SK_OK, 0, F.hw, 0x70, 2, 0, 0, 0) \
-    X(thread_set_affinity, SK_ERR_UNSUPPORTED, SK_ERR_UNSUPPORTED, 0, THIS_T, 1, 0, 0, 0, 0) \
+    X(thread_set_affinity, SK_ERR_BAD_HANDLE, SK_ERR_BAD_HANDLE, 0, BAD, SK_AFFINITY_ANY, 0, 0, 0, 0) \
+    X(thread_set_affinity, SK_ERR_BAD_HANDLE, SK_ERR_BAD_HANDLE, 0, F.closed, SK_AFFINITY_ANY, 0, 0, 0, 0) \
+    X(thread_set_affinity, SK_ERR_WRONG_TYPE, SK_ERR_WRONG_TYPE, 0, F.mem, SK_AFFINITY_ANY, 0, 0, 0, 0) \
+    X(thread_set_affinity, SK_ERR_WRONG_TYPE, SK_ERR_WRONG_TYPE, 0, THIS_U, SK_AFFINITY_ANY, 0, 0, 0, 0) \
+    X(thread_set_affinity, SK_ERR_NO_RIGHTS, SK_ERR_NO_RIGHTS, 0, F.thread_ro, SK_AFFINITY_ANY, 0, 0, 0, 0) \
+    X(thread_set_affinity, SK_ERR_INVALID, SK_ERR_INVALID, 0, THIS_T, 0, 0, 0, 0, 0) \
+    X(thread_set_affinity, SK_ERR_INVALID, SK_ERR_INVALID, 0, F.thread, 0, 0, 0, 0, 0) \
+    X(thread_set_affinity, SK_ERR_INVALID, SK_ERR_INVALID, 0, F.thread_dead, 0, 0, 0, 0, 0) \
+    X(thread_set_affinity, SK_ERR_DEAD, SK_ERR_DEAD, 0, F.thread_dead, SK_AFFINITY_ANY, 0, 0, 0, 0) \
+    X(thread_set_affinity, SK_ERR_DEAD, SK_ERR_DEAD, 0, F.thread_dead, 1, 0, 0, 0, 0) \
+    X(thread_set_affinity, SK_OK, SK_OK, 0, F.thread, 1, 0, 0, 0, 0) \
+    X(thread_set_affinity, SK_OK, SK_OK, 0, F.thread, SK_AFFINITY_ANY, 0, 0, 0, 0) \
+    X(thread_set_affinity, SK_OK, SK_OK, 0, THIS_T, 1, 0, 0, 0, 0) \
+    X(thread_set_affinity, SK_OK, SK_OK, 0, THIS_T, SK_AFFINITY_ANY, 0, 0, 0, 0) \
     X(stream_create, SK_ERR_INVALID, SK_ERR_INVALID, 0, BADBITS, 0, F.page, 0, 0, 0) \
     X(stream_create, SK_ERR_INVALID, SK_ERR_INVALID, 0, 0, F.thread, F.page, 0, 0, 0) \
     X(stream_create, SK_ERR_FAULT, SK_ERR_FAULT, 0, 0, 0, 0, 0, 0, 0) \
@@ -335,6 +348,12 @@ static int blocked(void *arg)
 }
 static struct sk_thread *blocked_thread;
 
+static int ends_at_once(void *arg)
+{
+    (void)arg;
+    return 0;
+}
+
 __attribute__((noreturn)) static void exits_at_once(void)
 {
     sk_thread_exit(0);
@@ -381,6 +400,12 @@ static int setup(void)
     F.lane_ro = U(dup(F.lane, SK_RIGHT_READ | D));
     F.token = U(h);
     F.token_noread = U(dup(F.token, SK_RIGHT_TRANSFER | D));
+    /* a thread that has ended, its handle still open */
+    struct sk_thread *ended;
+    if (sk_thread_spawn(ends_at_once, NULL, 0, &ended) != SK_OK)
+        return 0;
+    F.thread_dead = U(dup(sk_thread_handle(ended), SK_RIGHT_MANAGE | SK_RIGHT_READ));
+    sk_thread_join(ended);
     F.closed = U(dup(F.mem, SK_RIGHT_READ));
     sk_handle_close((sk_handle_t)F.closed);
 
@@ -459,6 +484,7 @@ static int setup(void)
 
 static void teardown(void)
 {
+    sk_handle_close((sk_handle_t)F.thread_dead);
     sk_atomic_store(&block_word, 1);
     sk_futex_wake(&block_word, 1, NULL);
     sk_thread_join(blocked_thread);

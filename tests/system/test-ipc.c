@@ -783,6 +783,52 @@ SK_TEST(nested_ancillary_chains)
     closes(l);
 }
 
+/* ---- the runtime's call timeout ---------------------------------------------------------- */
+
+static sk_error_t call_error = (sk_error_t)-1;
+static uint64_t call_at;
+
+static void call_back(struct sk_ipc_call *c, sk_error_t e, const void *reply, uint32_t len)
+{
+    (void)c, (void)reply, (void)len;
+    call_error = e;
+    sk_clock_get(&call_at);
+}
+
+SK_TEST(call_timeout_cancels_the_call)
+{
+    sk_handle_t l[2];
+    stream(l); /* nobody serves l[1] */
+    static struct sk_ipc_call c;
+    uint64_t t0 = 0;
+    sk_clock_get(&t0);
+    SK_ASSERT_OK(sk_ipc_call(&Q, &c, l[0], "hi", 2, 16, 30000000, call_back));
+    for (int i = 0; i < 100 && call_error == (sk_error_t)-1; i++)
+        sk_queue_wait(&Q, 10000000);
+    SK_EXPECT_EQ(call_error, SK_ERR_CANCELLED);
+    SK_EXPECT(call_at - t0 >= 30000000);
+    spin();
+    SK_EXPECT(c.op.state == SK_OPSTATE_IDLE && c.timer.state == SK_OPSTATE_IDLE &&
+              c.cancel.state == SK_OPSTATE_IDLE);
+    /* answered before the deadline: the timer goes away and the reply arrives */
+    call_error = (sk_error_t)-1;
+    SK_ASSERT_OK(sk_ipc_call(&Q, &c, l[0], "hi", 2, 16, 5000000000ull, call_back));
+    struct sub s = {0};
+    s.acts[0] = SK_ACT_ACCEPT(SK_ACTF_ANCILLARY);
+    s.acts[1] = SK_ACT_RECV_INLINE(SK_ACTF_CHAIN, 16);
+    s.acts[2] = SK_ACT_SEND(0, "ho", 2);
+    s.n = 3;
+    post(&s, l[1]);
+    SK_ASSERT(settle(&s));
+    for (int i = 0; i < 100 && call_error == (sk_error_t)-1; i++)
+        sk_queue_wait(&Q, 10000000);
+    SK_EXPECT_EQ(call_error, SK_OK);
+    for (int i = 0; i < 100 && c.timer.state != SK_OPSTATE_IDLE; i++)
+        sk_queue_wait(&Q, 10000000);
+    SK_EXPECT(c.timer.state == SK_OPSTATE_IDLE);
+    closes(l);
+}
+
 /* Left pending on purpose: the process's exit must clean up (the kernel's leak check). */
 SK_TEST(zz_exit_with_pending_chains)
 {

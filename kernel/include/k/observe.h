@@ -60,6 +60,8 @@ int observe_take_exact_return(struct thread *t);
  * thread_kill for a thread that never started. No locks held.
  */
 void observe_thread_exit(struct thread *t, uint64_t status);
+/* 1 once t has ended (observe_thread_exit has run for it), else 0. No locks held. */
+int observe_thread_ended(struct thread *t);
 
 /*
  * The system calls' side (kernel/core/sys_observe.c; semantics in docs/abi.md).

@@ -7,8 +7,11 @@
  * switched out only when it blocks or yields in the kernel, or on its way back
  * to user mode (after a syscall or an interrupt that came from user mode).
  *
- * A thread is never on a run queue while its context is still live on a CPU
- * (on_cpu): whoever wakes it first waits for its switch-out to finish.
+ * A thread runs only on the CPUs its affinity mask allows (among those online;
+ * new threads may run anywhere). Its context is live on at most one CPU
+ * (on_cpu): a waker waits for the switch-out to finish before queueing it, and
+ * a thread still live on one CPU may sit on another's queue (moving away for
+ * its mask) but no CPU takes it from there until it is switched out.
  */
 #pragma once
 #include <stddef.h>
@@ -43,6 +46,7 @@ struct thread {
     volatile int on_cpu;         /* context live on a CPU */
     int cpu;                     /* run queue it belongs to / last CPU */
     unsigned prio;
+    uint64_t affinity;           /* CPUs it may run on: bit i = CPU i; ~0 = any */
     uint64_t id;
     uint8_t creds[16];           /* IPC credentials (k/ipc.h), fixed at creation */
     struct thread *rq_next;
@@ -104,6 +108,16 @@ int sched_wake(struct thread *t);
 void sched_return_to_user(void);
 /* Ask this CPU to reschedule at the next opportunity. */
 void sched_set_need_resched(void);
+/* The CPUs that schedule threads (bit i = CPU i). CPUs join once and never leave. */
+uint64_t sched_cpu_mask(void);
+/*
+ * Let t run only on the CPUs in mask, which must name at least one CPU of
+ * sched_cpu_mask(). On return t is on no other CPU's run queue; if t is the
+ * caller, it runs on one of those CPUs (it may have switched to get there); if
+ * it runs elsewhere, that CPU has been interrupted and moves it at its next
+ * scheduling. Thread context, no locks held.
+ */
+void sched_set_affinity(struct thread *t, uint64_t mask);
 
 /* Thread management (kernel/core/thread.c). */
 /* Create a user thread in u and s, entering user mode at entry with rsp = stack, rdi = arg. */

@@ -219,8 +219,12 @@ static inline sk_error_t sk_ioport_grant(sk_handle_t hw, uint64_t base, uint64_t
 {
     return sk_raw_ioport_grant(SK__U(hw), base, count, NULL);
 }
+/* Run t only on the CPUs in mask (bit i = CPU i; SK_AFFINITY_ANY: anywhere). */
+static inline sk_error_t sk_thread_set_affinity(sk_handle_t t, uint64_t mask)
+{
+    return sk_raw_thread_set_affinity(SK__U(t), mask, NULL);
+}
 
-static inline sk_error_t sk_thread_set_affinity(sk_handle_t t, uint64_t mask) { return sk_raw_thread_set_affinity(SK__U(t), mask, NULL); } /* TMP */
 #include <skoll/ipc.h>
 /* Creates a stream; lanes[0] and lanes[1] receive its two lanes. flags: SK_STREAM_*;
    creds: with SK_STREAM_CREDENTIALS, a token or thread handle (0: the calling thread). */
