@@ -132,7 +132,7 @@ $(OUT)/skoll.iso: $(OUT)/skoll.elf $(INITRD) tools/mkiso.sh | $(SETUP_STAMP)
 UNIT_DIR := build/unit
 UNIT_TESTS := $(sort $(wildcard tests/unit/*.c))
 UNIT_MODULES := $(sort $(wildcard kernel/lib/*.c)) lib/base/cpio.c lib/base/elf.c lib/base/fmt.c \
-	$(addprefix lib/sk/,heap.c mem.c mutex.c print.c queue.c spawn.c thread.c)
+	$(addprefix lib/sk/,heap.c mem.c mutex.c print.c queue.c spawn.c thread.c) servers/registry/check.c
 HOST_CFLAGS := -std=gnu11 -O1 -g $(WARN) -fsanitize=address,undefined -fno-sanitize-recover=all \
 	$(KINC) -Ilib/sk/include -I$(UNIT_DIR) -DSKOLL_HOST_TEST -DSKOLL_USER_ELF_DIR='"$(USER_DIR)"'
 $(UNIT_DIR)/suites.h: $(UNIT_TESTS)
@@ -140,7 +140,8 @@ $(UNIT_DIR)/suites.h: $(UNIT_TESTS)
 	grep -ho 'Suite \*suite_[a-z0-9_]*(void)' $(UNIT_TESTS) | \
 		sed 's/Suite \*suite_\(.*\)(void)/SUITE(\1)/' > $@
 # (headers too: lib/sk's carry inline code, e.g. the submit fast path in sk/queue.h)
-UNIT_HEADERS := $(wildcard include/skoll/*.h lib/sk/include/sk/*.h tests/unit/*.h)
+UNIT_HEADERS := $(wildcard include/skoll/*.h include/skoll/proto/*.h lib/sk/include/sk/*.h tests/unit/*.h \
+	servers/registry/check.h)
 $(UNIT_DIR)/unit_tests: $(UNIT_TESTS) $(UNIT_MODULES) $(UNIT_HEADERS) $(UNIT_DIR)/suites.h | $(SETUP_STAMP) $(USER_ELFS)
 	$(CC) $(HOST_CFLAGS) -o $@ $(UNIT_TESTS) $(UNIT_MODULES) $$(pkg-config --cflags --libs check)
 unit: $(UNIT_DIR)/unit_tests

@@ -137,8 +137,11 @@ struct sk_start_info {
     sk_handle_t hw_access;   /* hardware-access capability, or 0 */
     uint64_t argc;
     uint64_t argv;           /* user address of argc string pointers */
+    sk_handle_t registry;    /* a lane to the registry (docs/registry.md), or 0; for the
+                                registry itself, the end it serves */
 };
-_Static_assert(sizeof(struct sk_start_info) == 48, "sk_start_info layout");
+_Static_assert(sizeof(struct sk_start_info) == 56, "sk_start_info layout");
+_Static_assert(__builtin_offsetof(struct sk_start_info, registry) == 48, "sk_start_info layout");
 
 /*
  * irq_create(hw, line, flags): what `line` names (low 4 bits of flags) and how

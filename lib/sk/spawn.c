@@ -77,7 +77,7 @@ static uint64_t ctl_size_for(const struct sk_spawn_args *a)
 
 /* Write the start info, argv array and strings; child addresses are relative to caddr. */
 static void fill_ctl(uint8_t *ctl, uint64_t caddr, const struct sk_spawn_args *a,
-                     sk_handle_t initrd, sk_handle_t hw)
+                     sk_handle_t initrd, sk_handle_t hw, sk_handle_t registry)
 {
     struct sk_start_info *si = (struct sk_start_info *)(ctl + CTL_INFO);
     uint64_t argv_off = CTL_INFO + sizeof *si;
@@ -94,6 +94,7 @@ static void fill_ctl(uint8_t *ctl, uint64_t caddr, const struct sk_spawn_args *a
     si->initrd = initrd;
     si->initrd_size = initrd ? a->initrd_size : 0;
     si->hw_access = hw;
+    si->registry = registry;
     si->argc = (uint64_t)a->argc;
     si->argv = caddr + argv_off;
 }
@@ -137,7 +138,7 @@ static sk_error_t build(const uint8_t *elf, const struct elf_image *im,
         return e;
     b->ctl = (void *)paddr;
 
-    sk_handle_t initrd = 0, hw = 0;
+    sk_handle_t initrd = 0, hw = 0, registry = 0;
     if (a->initrd) {
         uint32_t rights = a->initrd_rights ? a->initrd_rights : SK_RIGHT_READ | SK_RIGHT_MAP;
         if ((e = sk_handle_transfer(b->universe, a->initrd, rights, &initrd)) != SK_OK)
@@ -151,7 +152,16 @@ static sk_error_t build(const uint8_t *elf, const struct elf_image *im,
         if ((e = sk_handle_transfer(b->universe, a->hw_access, rights, &hw)) != SK_OK)
             return e;
     }
-    fill_ctl(b->ctl, caddr, a, initrd, hw);
+    if (a->registry) {
+        uint64_t info;
+        uint32_t rights = a->registry_rights;
+        if (!rights)
+            rights = sk_handle_info(a->registry, &info) == SK_OK ? SK_INFO_RIGHTS(info)
+                                                                 : SK_RIGHTS_ALL;
+        if ((e = sk_handle_transfer(b->universe, a->registry, rights, &registry)) != SK_OK)
+            return e;
+    }
+    fill_ctl(b->ctl, caddr, a, initrd, hw, registry);
 
     struct sk_thread_create tc = {
         .entry = im->entry,

@@ -19,6 +19,11 @@ const struct sk_start_info *sk_start_info(void)
     return start_info;
 }
 
+sk_handle_t sk_registry_lane(void)
+{
+    return start_info ? start_info->registry : 0;
+}
+
 int sk_argc(void)
 {
     return start_info ? (int)start_info->argc : 0;

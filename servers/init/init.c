@@ -16,6 +16,12 @@
  * The hardware-access handle goes only to programs that drive hardware: those
  * named drv-* (drivers) and the tests of the hardware calls (needs_hw below).
  * Everything else starts without one.
+ *
+ * Before anything else init starts bin/registry (docs/registry.md) with one end
+ * of a fresh stream, and gives every later program a copy of the other end
+ * (sk_start_info.registry). The registry is no test: it is not counted, and
+ * init shuts its lane down and waits for it before exiting; only if it does not
+ * end cleanly is that counted as a failure.
  */
 #include <sk/sk.h>
 #include <sk/spawn.h>
@@ -26,6 +32,11 @@
 
 static const uint8_t *archive;
 static uint64_t archive_size;
+
+/* The registry: its process, and the end of its stream that the other programs get. */
+static struct sk_process registry;
+static sk_handle_t registry_lane;
+#define REGISTRY_CLIENT_RIGHTS (SK_RIGHT_WRITE | SK_RIGHT_TRANSFER | SK_RIGHT_DUPLICATE)
 
 /* The value of "key=value" among argv[1..], or NULL. */
 static const char *arg_value(const char *key)
@@ -83,6 +94,8 @@ static int run_one(const char *name, size_t namelen, uint64_t timeout_ns)
         .initrd_rights = SK_RIGHT_READ | SK_RIGHT_MAP,
         .initrd_size = archive_size,
         .hw_access = needs_hw(prog) ? sk_start_info()->hw_access : 0,
+        .registry = registry_lane,
+        .registry_rights = REGISTRY_CLIENT_RIGHTS,
     };
     struct sk_process p;
     int elf_err = 0;
@@ -111,6 +124,62 @@ static int run_one(const char *name, size_t namelen, uint64_t timeout_ns)
     return ok;
 }
 
+/* Start bin/registry, if the archive has it, serving one end of a new stream. */
+static void registry_start(void)
+{
+    struct cpio_entry e;
+    if (cpio_find(archive, archive_size, "bin/registry", &e) != 1)
+        return;
+    sk_handle_t l[2];
+    sk_error_t err = sk_stream_create(0, 0, l);
+    if (err == SK_OK) {
+        const char *argv[] = {"registry"};
+        struct sk_spawn_args args = {
+            .argc = 1,
+            .argv = argv,
+            .registry = l[1],
+            .registry_rights = SK_RIGHT_READ | SK_RIGHT_WRITE,
+        };
+        int elf_err = 0;
+        err = sk_spawn(e.data, e.size, &args, &registry, &elf_err);
+        sk_handle_close(l[1]);
+        if (err == SK_OK)
+            registry_lane = l[0];
+        else
+            sk_handle_close(l[0]);
+    }
+    if (err != SK_OK)
+        sk_printf("init: registry: cannot start it: %s\n", sk_error_name(err));
+}
+
+/* End the registry: shut its lane down (it exits when the lane ends). Returns 1 if it ended
+   cleanly (or never ran). */
+static int registry_stop(void)
+{
+    if (!registry_lane)
+        return 1;
+    sk_lane_shutdown(registry_lane);
+    sk_handle_close(registry_lane);
+    registry_lane = 0;
+    uint64_t status = 0;
+    sk_error_t err = sk_process_wait(&registry, 10 * (uint64_t)1000000000, &status);
+    if (err == SK_ERR_TIMEOUT) {
+        sk_printf("init: registry: still running after its lane was shut down, killing it\n");
+        sk_thread_kill(registry.thread);
+        err = sk_process_wait(&registry, 10 * (uint64_t)1000000000, &status);
+    }
+    char how[64];
+    if (err != SK_OK)
+        sk_snprintf(how, sizeof how, "lost (%s)", sk_error_name(err));
+    else
+        sk_exit_describe(status, how, sizeof how);
+    sk_process_release(&registry);
+    int ok = err == SK_OK && status == SK_EXIT_DONE;
+    if (!ok)
+        sk_printf("init: registry: %s\n", how);
+    return ok;
+}
+
 int main(const struct sk_start_info *si)
 {
     const char *list = arg_value("usertests");
@@ -132,6 +201,7 @@ int main(const struct sk_start_info *si)
     }
     archive = (const uint8_t *)addr;
     uint64_t timeout_ns = parse_seconds(arg_value("usertests.timeout"), 600) * 1000000000u;
+    registry_start();
 
     int npass = 0, nfail = 0;
     if (strcmp(list, "all") == 0) {
@@ -162,6 +232,8 @@ int main(const struct sk_start_info *si)
             p += n + (comma ? 1 : 0);
         }
     }
+    if (!registry_stop())
+        nfail++;
     sk_printf("usertests: %d passed, %d failed\n", npass, nfail);
     return nfail;
 }

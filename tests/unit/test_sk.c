@@ -342,6 +342,7 @@ START_TEST(sk_spawn_layout)
     ck_assert_int_eq(si->initrd, 100);
     ck_assert_uint_eq(si->initrd_size, 5000);
     ck_assert_int_eq(si->hw_access, 0);
+    ck_assert_int_eq(si->registry, 0);
 
     /* The exit word: the same object and offset in both spaces; 8-byte aligned. */
     ck_assert_uint_eq(tc->exit_word % 8, 0);
@@ -362,6 +363,30 @@ START_TEST(sk_spawn_layout)
     sk_process_release(&p);
     ck_assert_int_eq(maps_in(0), 0);
     ck_assert_int_eq(live_handles(), 1);
+    free(elf_file);
+}
+END_TEST
+
+/* The registry lane goes into the child with the rights asked for, and into its start info.
+   (The model transfers memory objects only: one stands in for the lane.) */
+START_TEST(sk_spawn_passes_registry)
+{
+    model_reset();
+    load_elf();
+    uint64_t lane;
+    ck_assert_int_eq(sk_memory_create(4096, 0, (sk_handle_t *)&lane), SK_OK);
+    struct sk_spawn_args a = {.argc = 3, .argv = argv3, .registry = (sk_handle_t)lane,
+                              .registry_rights = SK_RIGHT_WRITE | SK_RIGHT_TRANSFER};
+    struct sk_process p;
+    ck_assert_int_eq(sk_spawn(elf_file, elf_size, &a, &p, NULL), SK_OK);
+    ck_assert_int_eq(nx, 1);
+    ck_assert_int_eq(X[0].universe, T[0].universe);
+    ck_assert_uint_eq(X[0].rights, SK_RIGHT_WRITE | SK_RIGHT_TRANSFER);
+    const struct sk_start_info *si = child_ptr(T[0].space, T[0].tc.arg);
+    ck_assert_int_eq(si->registry, 100);
+    ck_assert_int_eq(si->initrd, 0);
+    ck_assert_int_eq(si->hw_access, 0);
+    sk_process_release(&p);
     free(elf_file);
 }
 END_TEST
@@ -493,6 +518,7 @@ Suite *suite_sk(void)
 {
     Suite *s = suite_create("sk");
     unit_add(s, sk_spawn_layout);
+    unit_add(s, sk_spawn_passes_registry);
     unit_add(s, sk_spawn_failures_leave_nothing);
     unit_add(s, sk_threads);
     unit_add(s, sk_heap);

@@ -21,6 +21,8 @@ int main(const struct sk_start_info *si);
 const struct sk_start_info *sk_start_info(void);
 int sk_argc(void);
 const char *sk_argv(int i); /* NULL when out of range */
+/* The lane to the registry the program was started with (docs/registry.md), or 0. */
+sk_handle_t sk_registry_lane(void);
 /* The program's name: argv[0] without directories ("test-hello"), or "?" */
 const char *sk_progname(void);
 

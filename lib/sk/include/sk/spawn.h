@@ -21,6 +21,8 @@ struct sk_spawn_args {
     uint64_t initrd_size;     /* its size in bytes, copied into the start info */
     sk_handle_t hw_access;    /* hardware-access handle to pass on (0: none) ... */
     uint32_t hw_rights;       /* ... with these rights (0: all the parent's handle has) */
+    sk_handle_t registry;     /* registry lane to pass on (0: none) ... */
+    uint32_t registry_rights; /* ... with these rights (0: all the parent's handle has) */
     uint64_t stack_size;      /* 0: SK_SPAWN_STACK_DEFAULT */
     uint32_t priority;        /* 0: SK_THREAD_PRIO_DEFAULT */
 };
