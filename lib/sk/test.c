@@ -56,7 +56,15 @@ void sk_test_report(const char *name, int ok, const char *why)
 int sk_test_run(void)
 {
     const char *prog = sk_progname();
-    for (const struct sk_test_case *t = __sk_tests_start; t < __sk_tests_end; t++) {
+    /* the linker's order is not the source order: take them by line (one file's cases) */
+    for (int last = -1;;) {
+        const struct sk_test_case *t = NULL;
+        for (const struct sk_test_case *c = __sk_tests_start; c < __sk_tests_end; c++)
+            if (c->line > last && (!t || c->line < t->line))
+                t = c;
+        if (!t)
+            break;
+        last = t->line;
         if (!selected(t->name))
             continue;
         sk_atomic_store(&failures, 0);

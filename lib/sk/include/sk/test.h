@@ -12,12 +12,13 @@
 struct sk_test_case {
     const char *name;
     void (*fn)(void);
+    int line;       /* where it is defined: cases run in source order */
 };
 
 #define SK_TEST(name) \
     static void sk_test_fn_##name(void); \
     __attribute__((used, section("sk_tests"), aligned(8))) \
-    static const struct sk_test_case sk_test_case_##name = {#name, sk_test_fn_##name}; \
+    static const struct sk_test_case sk_test_case_##name = {#name, sk_test_fn_##name, __LINE__}; \
     static void sk_test_fn_##name(void)
 
 /* Record a failure of the running case (the first reason is kept). Any thread may call it. */
