@@ -9,6 +9,10 @@
  */
 #include <sk/test.h>
 #include <sk/ipc.h>
+#include <sk/spawn.h>
+#include <base/cpio.h>
+
+static const struct sk_start_info *start_info;
 
 static struct sk_queue Q;
 
@@ -889,6 +893,92 @@ SK_TEST(call_timeout_cancels_the_call)
     closes(l);
 }
 
+/* ---- another process ------------------------------------------------------------------------ */
+
+/* Spawn this program as "test-ipc <mode>" with lane as its registry lane. */
+static sk_error_t spawn_child(const char *mode, sk_handle_t lane, struct sk_process *p)
+{
+    const struct sk_start_info *si = start_info;
+    if (!si || !si->initrd)
+        return SK_ERR_NOT_FOUND;
+    uint64_t a;
+    sk_error_t e = sk_space_map(SK_THIS_SPACE, si->initrd, 0, 0, sk_page_round_up(si->initrd_size),
+                                SK_PROT_READ, &a);
+    if (e != SK_OK)
+        return e;
+    struct cpio_entry ent;
+    e = SK_ERR_NOT_FOUND;
+    if (cpio_find((const uint8_t *)a, si->initrd_size, "bin/test-ipc", &ent) == 1) {
+        const char *argv[] = {"test-ipc", mode};
+        struct sk_spawn_args args = {.argc = 2, .argv = argv, .registry = lane};
+        e = sk_spawn(ent.data, ent.size, &args, p, NULL);
+    }
+    sk_space_unmap(SK_THIS_SPACE, a, sk_page_round_up(si->initrd_size));
+    return e;
+}
+
+/* The child: pull a memory object, map it, write through it, answer with its credentials. */
+static int child_mem(void)
+{
+    sk_handle_t lane = sk_registry_lane();
+    struct sub s = {0}, r = {0};
+    s.acts[0] = SK_ACT_ACCEPT(SK_ACTF_ANCILLARY | SK_ACTF_WANT_LANE);
+    s.acts[1] = sk_act_pull(0, SK_RIGHT_READ | SK_RIGHT_WRITE | SK_RIGHT_MAP);
+    s.n = 2;
+    post(&s, lane);
+    if (!settle(&s) || s.cqe.error != SK_OK)
+        return 2;
+    sk_handle_t conv = sk_ipc_handle(rec(&s, 0)), mem = sk_ipc_handle(rec(&s, 1));
+    uint64_t p = 0;
+    if (sk_space_map(SK_THIS_SPACE, mem, 0, 0, 4096, SK_PROT_READ | SK_PROT_WRITE, &p) != SK_OK)
+        return 3;
+    for (int i = 0; i < 512; i++)
+        ((volatile uint64_t *)p)[i] = 0xc0ffee00u + (uint64_t)i;
+    r.acts[0] = sk_act_imbue(SK_ACTF_CHAIN, 0);
+    r.acts[1] = SK_ACT_SEND(0, "written", 8);
+    r.n = 2;
+    post(&r, conv);
+    if (!settle(&r) || r.cqe.error != SK_OK)
+        return 4;
+    return 0;
+}
+
+SK_TEST(another_process_maps_a_pushed_memory_object)
+{
+    sk_handle_t l[2], mem;
+    stream(l);
+    struct sk_process proc;
+    SK_ASSERT_OK(spawn_child("child-mem", l[1], &proc));
+    SK_ASSERT_OK(sk_memory_create(4096, 0, &mem));
+    uint64_t p = 0;
+    SK_ASSERT_OK(sk_space_map(SK_THIS_SPACE, mem, 0, 0, 4096, SK_PROT_READ, &p));
+    struct sub c = {0};
+    c.acts[0] = SK_ACT_OFFER(SK_ACTF_ANCILLARY);
+    c.acts[1] = sk_act_push(SK_ACTF_CHAIN, mem, SK_RIGHT_READ | SK_RIGHT_WRITE | SK_RIGHT_MAP);
+    c.acts[2] = SK_ACT_EXTRACT(SK_ACTF_CHAIN);
+    c.acts[3] = SK_ACT_RECV_INLINE(0, 8);
+    c.n = 4;
+    post(&c, l[0]);
+    SK_ASSERT(settle(&c));
+    SK_EXPECT_EQ(c.cqe.error, SK_OK);
+    SK_EXPECT(memcmp(sk_ipc_payload(rec(&c, 3)), "written", 8) == 0);
+    for (int i = 0; i < 512; i++)
+        if (((volatile uint64_t *)p)[i] != 0xc0ffee00u + (uint64_t)i) {
+            sk_test_fail(__FILE__, __LINE__, "word %d not written through", i);
+            break;
+        }
+    uint8_t want[16];
+    SK_EXPECT_OK(sk_credentials_get(proc.thread, want));
+    SK_EXPECT(memcmp(sk_ipc_payload(rec(&c, 2)), want, 16) == 0);
+    uint64_t st = 0;
+    SK_EXPECT_OK(sk_process_wait(&proc, 10000000000ull, &st));
+    SK_EXPECT_EQ(st, SK_EXIT_DONE);
+    sk_process_release(&proc);
+    sk_space_unmap(SK_THIS_SPACE, p, 4096);
+    sk_handle_close(mem);
+    closes(l);
+}
+
 /* Left pending on purpose: the process's exit must clean up (the kernel's leak check). */
 SK_TEST(zz_exit_with_pending_chains)
 {
@@ -923,8 +1013,10 @@ SK_TEST(zz_exit_with_pending_chains)
 
 int main(const struct sk_start_info *si)
 {
-    (void)si;
+    start_info = si;
     if (sk_queue_open(&Q, 64, 128) != SK_OK)
         return 1;
+    if (sk_argc() > 1 && strcmp(sk_argv(1), "child-mem") == 0)
+        return child_mem();
     return sk_test_run();
 }
