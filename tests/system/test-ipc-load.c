@@ -9,6 +9,10 @@
  */
 #include <sk/test.h>
 #include <sk/ipc.h>
+#include <sk/spawn.h>
+#include <base/cpio.h>
+
+static const struct sk_start_info *start_info;
 
 #define MS 1000000ul
 
@@ -314,6 +318,7 @@ static unsigned random_chain(struct sk_action *a, sk_handle_t *handles, int nh)
 }
 
 static sk_handle_t hostile_lane;
+static uint64_t child_mode; /* a hostile child process: rounds before it dies */
 static volatile int hostile_stop;
 static volatile uint64_t hostile_rounds, hostile_seed;
 
@@ -366,8 +371,13 @@ static int hostile_main(void *arg)
             if (sk_handle_dup(hostile_lane, SK_RIGHTS_ALL, &h) == SK_OK)
                 lanes[0] = h;
         }
-        if (r % 512 == 0)
+        if (r % 512 == 0 && !child_mode)
             break; /* leave with everything in flight */
+        if (child_mode && hostile_rounds >= child_mode) {
+            if (r & 1)
+                *(volatile int *)16 = 1; /* die of a fault, everything in flight */
+            sk_thread_exit(0);           /* or just stop */
+        }
         sk_queue_wait(&q, (r >> 20) % 3 ? 0 : MS);
         hostile_rounds++;
     }
@@ -426,8 +436,67 @@ SK_TEST(hostile_clients_do_not_disturb_a_good_one)
     server_end(t, l);
 }
 
+/* Spawn this program as a hostile child on lane (its "registry" lane). */
+static sk_error_t spawn_hostile(sk_handle_t lane, uint64_t seed, struct sk_process *p)
+{
+    const struct sk_start_info *si = start_info;
+    if (!si || !si->initrd)
+        return SK_ERR_NOT_FOUND;
+    uint64_t a, len = sk_page_round_up(si->initrd_size);
+    sk_error_t e = sk_space_map(SK_THIS_SPACE, si->initrd, 0, 0, len, SK_PROT_READ, &a);
+    if (e != SK_OK)
+        return e;
+    struct cpio_entry ent;
+    char seedstr[24];
+    sk_snprintf(seedstr, sizeof seedstr, "%lu", seed);
+    e = SK_ERR_NOT_FOUND;
+    if (cpio_find((const uint8_t *)a, si->initrd_size, "bin/test-ipc-load", &ent) == 1) {
+        const char *argv[] = {"test-ipc-load", "hostile", seedstr};
+        struct sk_spawn_args args = {.argc = 3, .argv = argv, .registry = lane};
+        e = sk_spawn(ent.data, ent.size, &args, p, NULL);
+    }
+    sk_space_unmap(SK_THIS_SPACE, a, len);
+    return e;
+}
+
+SK_TEST(hostile_processes_that_die_mid_flight)
+{
+    sk_handle_t l[2];
+    struct sk_thread *t = server_start(l, 0, -1);
+    SK_ASSERT(t != NULL);
+    unsigned good = 0, faulted = 0, exited = 0;
+    for (uint64_t k = 0; k < 12; k++) {
+        struct sk_process p;
+        SK_ASSERT_OK(spawn_hostile(l[0], k + 100, &p));
+        SK_EXPECT(call_many(l[0], 4, 20000 * MS)); /* served while the child rages */
+        good++;
+        uint64_t st = 0;
+        SK_EXPECT_OK(sk_process_wait(&p, 20000 * MS, &st));
+        if (st & SK_EXIT_FAULT)
+            faulted++;
+        else if (st == SK_EXIT_DONE)
+            exited++;
+        sk_process_release(&p);
+    }
+    sk_printf("# 12 hostile processes: %u died of a fault, %u exited, all mid-flight; %u good "
+              "rounds of 4 calls\n", faulted, exited, good);
+    SK_EXPECT(faulted > 0 && exited > 0);
+    SK_EXPECT(call_many(l[0], 16, 20000 * MS));
+    SK_EXPECT(S.srv.error == SK_OK);
+    server_end(t, l);
+}
+
 int main(const struct sk_start_info *si)
 {
-    (void)si;
+    start_info = si;
+    if (sk_argc() > 2 && strcmp(sk_argv(1), "hostile") == 0) {
+        uint64_t seed = 0;
+        for (const char *c = sk_argv(2); *c >= '0' && *c <= '9'; c++)
+            seed = seed * 10 + (uint64_t)(*c - '0');
+        hostile_lane = sk_registry_lane();
+        rng ^= seed * 0x9e3779b97f4a7c15ull;
+        child_mode = 300 + rnd() % 700;
+        return hostile_main((void *)(seed * 2 + 1));
+    }
     return sk_test_run();
 }
