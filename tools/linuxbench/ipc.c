@@ -286,12 +286,12 @@ fail:
 
 double lb_pipe_inflight64(long iters)
 {
-	return pipe_inflight(iters, 0);
+	return pipe_inflight(iters, 1);
 }
 
-double lb_pipe_inflight64_2cpu(long iters)
+double lb_pipe_inflight64_1cpu(long iters)
 {
-	return pipe_inflight(iters, 1);
+	return pipe_inflight(iters, 0);
 }
 
 /* --- request/reply through a futex word in shared memory ------------------- */
