@@ -9,10 +9,14 @@ To add a comparison, add a row; nothing else changes.
     linux = parse_lines(linux_text, "linux")     # or linux_bench.linux_figures()[0]
     print_comparison(skoll, linux)
 
-ratio = skoll / linux. Every figure compared today is a time per operation, so a ratio below
-1 means Skoll is faster.
+The ratio is always Skoll's cost over Linux's, so below 1 means Skoll is faster on every row:
+skoll / linux for times per operation (unit ns), linux / skoll for throughputs (a unit in
+RATE_UNITS, e.g. MB/s, where higher is better); the table marks the inverted rows.
 """
 import sys
+
+# Units of figures where higher is better (throughputs): their ratio is inverted.
+RATE_UNITS = {"MB/s"}
 
 # (Skoll bench name, Linux bench name, what the Linux side runs). A Skoll name may appear in
 # several rows (one per Linux figure it is read against).
@@ -21,8 +25,25 @@ COUNTERPARTS = [
     ("thread_switch_ns", "thread_switch_ns", "futex handoff between threads, one CPU"),
     ("page_fault_ns", "page_fault_ns", "anonymous first-touch write fault"),
     ("thread_switch_2cpu_ns", "futex_pingpong_2cpu_ns", "futex handoff across two CPUs"),
-    ("ipc_roundtrip_ns", "pipe_roundtrip_ns", "1-byte round trip, two pipes, one CPU"),
-    ("ipc_roundtrip_ns", "unix_socket_roundtrip_ns", "1-byte round trip, socketpair, one CPU"),
+    # IPC between two processes: a 16-byte request and its 16-byte reply, client and server
+    # on one CPU or on two; read against pipes (the first row, the reference), an AF_UNIX
+    # SOCK_SEQPACKET socketpair and a futex word in shared memory.
+    ("ipc_roundtrip_1cpu_ns", "pipe_roundtrip_1cpu_ns", "16-byte request+reply, pipes, 1 CPU"),
+    ("ipc_roundtrip_1cpu_ns", "unix_roundtrip_1cpu_ns", "16-byte request+reply, socketpair"),
+    ("ipc_roundtrip_1cpu_ns", "futex_roundtrip_1cpu_ns", "shared futex word, 1 CPU"),
+    ("ipc_roundtrip_2cpu_ns", "pipe_roundtrip_2cpu_ns", "16-byte request+reply, pipes, 2 CPUs"),
+    ("ipc_roundtrip_2cpu_ns", "unix_roundtrip_2cpu_ns", "16-byte request+reply, socketpair"),
+    ("ipc_roundtrip_2cpu_ns", "futex_roundtrip_2cpu_ns", "shared futex word, 2 CPUs"),
+    # 64 requests outstanding, per request and reply: pipes, server on the other CPU (the
+    # reference, as bench-ipc runs it) and on the client's.
+    ("ipc_inflight64_ns", "pipe_inflight64_ns", "64 requests in flight, pipes, 2 CPUs"),
+    ("ipc_inflight64_ns", "pipe_inflight64_1cpu_ns", "64 requests in flight, pipes, 1 CPU"),
+    # Bulk transfer, MB/s (higher is better: the ratio is linux / skoll): writer and reader on
+    # two CPUs (the reference) and on one.
+    ("ipc_bandwidth_4k_mbps", "pipe_bandwidth_4k_mbps", "4 KiB writes through a pipe, 2 CPUs"),
+    ("ipc_bandwidth_4k_mbps", "pipe_bandwidth_4k_1cpu_mbps", "4 KiB writes, pipe, 1 CPU"),
+    ("ipc_bandwidth_1m_mbps", "pipe_bandwidth_1m_mbps", "1 MiB writes through a pipe, 2 CPUs"),
+    ("ipc_bandwidth_1m_mbps", "pipe_bandwidth_1m_1cpu_mbps", "1 MiB writes, pipe, 1 CPU"),
     # The queue runtime: a nop submitted and completed through the queue, against the cheapest
     # Linux system call (goal: async_nop_128_ns <= 0.05 x getppid).
     ("async_nop_1_ns", "null_syscall_ns", "getppid() (1 nop per drive)"),
@@ -65,12 +86,15 @@ def parse_lines(text, prefix="bench"):
 
 def comparison_rows(skoll, linux):
     """One dict per COUNTERPARTS row: skoll_name, linux_name, what, skoll, linux (each a
-    (value, unit) or None), ratio (float or None) and status (a short reason when no ratio).
+    (value, unit) or None), ratio (float or None: Skoll's cost over Linux's), inverted (True
+    when the unit is a rate, so ratio = linux / skoll) and status (a short reason when no
+    ratio).
     """
     rows = []
     for s_name, l_name, what in COUNTERPARTS:
         s, lx = skoll.get(s_name), linux.get(l_name)
         ratio, status = None, ""
+        inverted = (s or lx or (0, ""))[1] in RATE_UNITS
         if s is None and lx is None:
             status = "no Skoll figure yet, no Linux figure"
         elif s is None:
@@ -79,12 +103,14 @@ def comparison_rows(skoll, linux):
             status = "no Linux figure"
         elif s[1] != lx[1]:
             status = "units differ (%s vs %s)" % (s[1], lx[1])
-        elif lx[0] <= 0:
+        elif inverted and s[0] <= 0:
+            status = "Skoll figure is zero"
+        elif not inverted and lx[0] <= 0:
             status = "Linux figure is zero"
         else:
-            ratio = s[0] / lx[0]
+            ratio = lx[0] / s[0] if inverted else s[0] / lx[0]
         rows.append({"skoll_name": s_name, "linux_name": l_name, "what": what, "skoll": s,
-                     "linux": lx, "ratio": ratio, "status": status})
+                     "linux": lx, "ratio": ratio, "inverted": inverted, "status": status})
     return rows
 
 
@@ -94,10 +120,17 @@ def _fmt(fig):
 
 def print_comparison(skoll, linux, out=sys.stdout):
     """Prints the comparison table, one `#` line per COUNTERPARTS row."""
-    out.write("# Skoll vs Linux (ratio = skoll / linux; below 1 Skoll is faster)\n")
+    out.write("# Skoll vs Linux (ratio = Skoll's cost / Linux's: skoll / linux for times,\n"
+              "# linux / skoll for rates (%s), marked; below 1 Skoll is faster)\n"
+              % ", ".join(sorted(RATE_UNITS)))
     out.write("#   %-22s %-10s %-29s %-10s %s\n" % ("skoll", "", "linux", "", "ratio"))
     for row in comparison_rows(skoll, linux):
-        tail = "%.2f" % row["ratio"] if row["ratio"] is not None else row["status"]
+        if row["ratio"] is None:
+            tail = row["status"]
+        elif row["inverted"]:
+            tail = "%.2f (rate: linux / skoll)" % row["ratio"]
+        else:
+            tail = "%.2f" % row["ratio"]
         out.write("#   %-22s %-10s %-29s %-10s %s\n" % (
             row["skoll_name"], _fmt(row["skoll"]), row["linux_name"], _fmt(row["linux"]), tail))
     out.flush()

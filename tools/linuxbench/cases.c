@@ -16,7 +16,6 @@
 #include <sys/eventfd.h>
 #include <sys/mman.h>
 #include <sys/ptrace.h>
-#include <sys/socket.h>
 #include <sys/syscall.h>
 #include <sys/user.h>
 #include <sys/wait.h>
@@ -48,14 +47,14 @@ static double null_syscall(long iters)
 
 /* --- first-touch page faults ----------------------------------------------- */
 
-/* iters is a page count, rounded up to whole 8 MiB regions. */
+/* Faults `iters` pages, in fresh 8 MiB regions (the last one partly used). */
 static double page_fault(long iters)
 {
 	long per_region = FAULT_REGION / PAGE;
-	long regions = (iters + per_region - 1) / per_region;
 	uint64_t total = 0;
 
-	for (long r = 0; r < regions; r++) {
+	for (long done = 0; done < iters; done += per_region) {
+		long n = iters - done < per_region ? iters - done : per_region;
 		char *p = mmap(NULL, FAULT_REGION, PROT_READ | PROT_WRITE,
 			       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 		if (p == MAP_FAILED)
@@ -64,12 +63,12 @@ static double page_fault(long iters)
 		if (madvise(p, FAULT_REGION, MADV_NOHUGEPAGE) != 0)
 			return lb_fail("page_fault: madvise");
 		uint64_t t0 = lb_now_ns();
-		for (long off = 0; off < FAULT_REGION; off += PAGE)
+		for (long off = 0; off < n * PAGE; off += PAGE)
 			((volatile char *)p)[off] = 1;
 		total += lb_now_ns() - t0;
 		munmap(p, FAULT_REGION);
 	}
-	return (double)total / (double)(regions * per_region);
+	return (double)total / (double)iters;
 }
 
 /* --- futex ping-pong between two threads ---------------------------------- */
@@ -199,70 +198,6 @@ static double eventfd_pingpong_2cpu(long iters)
 	return (double)(t1 - t0) / (double)iters / 2.0;
 }
 
-/* --- one byte back and forth between two processes ------------------------ */
-
-/* The parent writes on `out`, reads on `in`; the child echoes from `c_in` to
- * `c_out` until end of file. Both run on CPU 0. Returns ns per round trip. */
-static double byte_roundtrip(long iters, int out, int in, int c_in, int c_out, const char *what)
-{
-	char c = 'x';
-	pid_t pid;
-	uint64_t t0, t1;
-
-	if (lb_pin(0) != 0)
-		return lb_fail("roundtrip: sched_setaffinity");
-	pid = fork();
-	if (pid < 0)
-		return lb_fail("roundtrip: fork");
-	if (pid == 0) {
-		close(out);
-		close(in);
-		while (read(c_in, &c, 1) == 1)
-			if (write(c_out, &c, 1) != 1)
-				break;
-		_exit(0);
-	}
-	close(c_in);
-	close(c_out);
-	if (write(out, &c, 1) != 1 || read(in, &c, 1) != 1) /* untimed: child is up */
-		return lb_fail(what);
-	t0 = lb_now_ns();
-	for (long i = 0; i < iters; i++)
-		if (write(out, &c, 1) != 1 || read(in, &c, 1) != 1)
-			return lb_fail(what);
-	t1 = lb_now_ns();
-	close(out);
-	close(in);
-	waitpid(pid, NULL, 0);
-	lb_unpin();
-	return (double)(t1 - t0) / (double)iters;
-}
-
-static double pipe_roundtrip(long iters)
-{
-	int to_child[2], to_parent[2];
-
-	if (pipe(to_child) != 0 || pipe(to_parent) != 0)
-		return lb_fail("pipe_roundtrip: pipe");
-	return byte_roundtrip(iters, to_child[1], to_parent[0], to_child[0], to_parent[1],
-			      "pipe_roundtrip: read/write");
-}
-
-static double unix_socket_roundtrip(long iters)
-{
-	int sv[2], dup_parent, dup_child;
-
-	if (socketpair(AF_UNIX, SOCK_STREAM, 0, sv) != 0)
-		return lb_fail("unix_socket_roundtrip: socketpair");
-	/* byte_roundtrip closes each fd once; give each side two descriptors. */
-	dup_parent = dup(sv[0]);
-	dup_child = dup(sv[1]);
-	if (dup_parent < 0 || dup_child < 0)
-		return lb_fail("unix_socket_roundtrip: dup");
-	return byte_roundtrip(iters, sv[0], dup_parent, sv[1], dup_child,
-			      "unix_socket_roundtrip: read/write");
-}
-
 /* --- system-call interception: ptrace(PTRACE_SYSEMU) ------------------------ */
 
 /* The Linux counterpart of Skoll's thread observation (bench-core observe_roundtrip_ns):
@@ -387,26 +322,55 @@ static double observe_roundtrip_sharedvm(long iters)
 	return sysemu_roundtrip(iters, 0, 1);
 }
 
-/* Sized so each case takes one to three seconds under TCG on a 2-core host. */
+/* Sized so a repetition takes 0.03 to 0.5 s under TCG on a quiet 2-core host (main.c
+ * shortens the repetitions when the host is too slow for them).
+ * { name, unit, what, iterations, repetitions, CPUs needed, run } */
 const struct lb_case lb_cases[] = {
-	{ "null_syscall_ns", "getppid() calls", 200000, 7, 1, null_syscall },
-	{ "thread_switch_ns", "futex round trips on one CPU (value per handoff)", 10000, 7, 1,
-	  thread_switch },
-	{ "page_fault_ns", "first-touch write faults (8 MiB regions)", 4096, 9, 1, page_fault },
-	{ "futex_pingpong_2cpu_ns", "futex round trips across two CPUs (value per handoff)", 4000,
-	  7, 2, futex_pingpong_2cpu },
-	{ "eventfd_pingpong_2cpu_ns", "eventfd round trips across two CPUs (value per handoff)",
-	  4000, 7, 2, eventfd_pingpong_2cpu },
-	{ "pipe_roundtrip_ns", "one-byte round trips over two pipes on one CPU", 3000, 7, 1,
-	  pipe_roundtrip },
-	{ "unix_socket_roundtrip_ns", "one-byte round trips over a socketpair on one CPU", 3000, 7,
-	  1, unix_socket_roundtrip },
-	{ "observe_roundtrip_ns", "PTRACE_SYSEMU round trips, forked tracee, one CPU", 2000, 7,
-	  1, observe_roundtrip },
-	{ "observe_roundtrip_regs_ns",
+	{ "null_syscall_ns", "ns", "getppid() calls", 200000, 7, 1, null_syscall },
+	{ "thread_switch_ns", "ns", "futex round trips on one CPU (value per handoff)", 10000, 7,
+	  1, thread_switch },
+	{ "page_fault_ns", "ns", "first-touch write faults (8 MiB regions)", 4096, 9, 1,
+	  page_fault },
+	{ "futex_pingpong_2cpu_ns", "ns", "futex round trips across two CPUs (value per handoff)",
+	  4000, 7, 2, futex_pingpong_2cpu },
+	{ "eventfd_pingpong_2cpu_ns", "ns",
+	  "eventfd round trips across two CPUs (value per handoff)", 4000, 7, 2,
+	  eventfd_pingpong_2cpu },
+	/* between two processes (ipc.c) */
+	{ "pipe_roundtrip_1cpu_ns", "ns", "16-byte round trips over two pipes, one CPU", 2000, 7,
+	  1, lb_pipe_roundtrip_1cpu },
+	{ "pipe_roundtrip_2cpu_ns", "ns", "16-byte round trips over two pipes, two CPUs", 2000, 7,
+	  2, lb_pipe_roundtrip_2cpu },
+	{ "unix_roundtrip_1cpu_ns", "ns",
+	  "16-byte round trips over a SEQPACKET socketpair, one CPU", 2000, 7, 1,
+	  lb_unix_roundtrip_1cpu },
+	{ "unix_roundtrip_2cpu_ns", "ns",
+	  "16-byte round trips over a SEQPACKET socketpair, two CPUs", 2000, 7, 2,
+	  lb_unix_roundtrip_2cpu },
+	{ "futex_roundtrip_1cpu_ns", "ns", "round trips through a shared futex word, one CPU",
+	  2000, 7, 1, lb_futex_roundtrip_1cpu },
+	{ "futex_roundtrip_2cpu_ns", "ns", "round trips through a shared futex word, two CPUs",
+	  2000, 7, 2, lb_futex_roundtrip_2cpu },
+	{ "pipe_inflight64_ns", "ns",
+	  "16-byte requests and replies over pipes, 64 in flight, two CPUs", 20000, 7, 2,
+	  lb_pipe_inflight64 },
+	{ "pipe_inflight64_1cpu_ns", "ns",
+	  "16-byte requests and replies over pipes, 64 in flight, one CPU", 10000, 7, 1,
+	  lb_pipe_inflight64_1cpu },
+	{ "pipe_bandwidth_4k_mbps", "MB/s", "4 KiB writes through a pipe, two CPUs", 8000, 7, 2,
+	  lb_pipe_bandwidth_4k },
+	{ "pipe_bandwidth_1m_mbps", "MB/s", "1 MiB writes through a pipe, two CPUs", 32, 7, 2,
+	  lb_pipe_bandwidth_1m },
+	{ "pipe_bandwidth_4k_1cpu_mbps", "MB/s", "4 KiB writes through a pipe, one CPU", 8000, 7,
+	  1, lb_pipe_bandwidth_4k_1cpu },
+	{ "pipe_bandwidth_1m_1cpu_mbps", "MB/s", "1 MiB writes through a pipe, one CPU", 32, 7, 1,
+	  lb_pipe_bandwidth_1m_1cpu },
+	{ "observe_roundtrip_ns", "ns", "PTRACE_SYSEMU round trips, forked tracee, one CPU", 2000,
+	  7, 1, observe_roundtrip },
+	{ "observe_roundtrip_regs_ns", "ns",
 	  "PTRACE_SYSEMU round trips with GETREGS+SETREGS, forked tracee, one CPU", 2000, 7, 1,
 	  observe_roundtrip_regs },
-	{ "observe_roundtrip_sharedvm_ns",
+	{ "observe_roundtrip_sharedvm_ns", "ns",
 	  "PTRACE_SYSEMU round trips, CLONE_VM tracee, one CPU", 2000, 7, 1,
 	  observe_roundtrip_sharedvm },
 };
