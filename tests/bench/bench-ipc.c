@@ -8,11 +8,51 @@
  *   ipc_bandwidth_4k_mbps   a stream of 4 KiB sends into receive buffers, 8 of each
  *   ipc_bandwidth_1m_mbps   in flight (the receiver on the other CPU); MB/s (10^6 bytes)
  *
- * The server is a thread of this process with a queue of its own (the request/reply rows
- * use the runtime's server loop, calls and replies: sk/ipc.h).
+ * The server and the receiver are other processes (this program started as "bench-ipc
+ * server <cpu>" / "sink <cpu> <size> <depth>", with the lane as their registry lane), as
+ * Linux's pipe and socket references are. The request/reply rows use the runtime's server
+ * loop, calls and replies (sk/ipc.h). ipc_pair_ns, the floor, is one thread alone.
  */
 #include "bench_util.h"
 #include <sk/ipc.h>
+#include <sk/spawn.h>
+#include <base/cpio.h>
+
+static const struct sk_start_info *start_info;
+
+/* Start this program as a child ("bench-ipc <mode> <a> <b> <c>") on lane. */
+static sk_error_t spawn_peer(sk_handle_t lane, const char *mode, uint64_t a, uint64_t b,
+                             uint64_t c, struct sk_process *p)
+{
+    const struct sk_start_info *si = start_info;
+    if (!si || !si->initrd)
+        return SK_ERR_NOT_FOUND;
+    uint64_t m, len = sk_page_round_up(si->initrd_size);
+    sk_error_t e = sk_space_map(SK_THIS_SPACE, si->initrd, 0, 0, len, SK_PROT_READ, &m);
+    if (e != SK_OK)
+        return e;
+    struct cpio_entry ent;
+    char sa[24], sb[24], sc[24];
+    sk_snprintf(sa, sizeof sa, "%lu", a);
+    sk_snprintf(sb, sizeof sb, "%lu", b);
+    sk_snprintf(sc, sizeof sc, "%lu", c);
+    e = SK_ERR_NOT_FOUND;
+    if (cpio_find((const uint8_t *)m, si->initrd_size, "bin/bench-ipc", &ent) == 1) {
+        const char *argv[] = {"bench-ipc", mode, sa, sb, sc};
+        struct sk_spawn_args args = {.argc = 5, .argv = argv, .registry = lane};
+        e = sk_spawn(ent.data, ent.size, &args, p, NULL);
+    }
+    sk_space_unmap(SK_THIS_SPACE, m, len);
+    return e;
+}
+
+static uint64_t num_arg(int i)
+{
+    uint64_t v = 0;
+    for (const char *c = sk_argc() > i ? sk_argv(i) : ""; *c >= '0' && *c <= '9'; c++)
+        v = v * 10 + (uint64_t)(*c - '0');
+    return v;
+}
 
 #define MS 1000000ul
 
@@ -33,7 +73,6 @@ static struct {
     struct sk_ipc_server srv;
     sk_handle_t lane;
     int cpu;
-    volatile int ready, stop;
     struct job jobs[128];
     unsigned next;
 } S;
@@ -51,44 +90,32 @@ static void on_request(struct sk_ipc_server *s, sk_handle_t lane, const void *re
     sk_ipc_reply(&S.q, &j->reply, lane, j->answer, len, NULL);
 }
 
-static int server_main(void *arg)
+/* The server process: echo until the lane ends. */
+static int server_main(void)
 {
-    (void)arg;
     pin(S.cpu);
     if (sk_queue_open(&S.q, 256, 512) != SK_OK ||
         sk_ipc_server_start(&S.q, &S.srv, S.lane, 16, 8, on_request) != SK_OK)
         return 1;
-    S.ready = 1;
-    while (!S.srv.error && !S.stop)
-        sk_queue_wait(&S.q, S.stop ? 0 : SK_TIMEOUT_NEVER);
-    sk_ipc_server_stop(&S.srv);
-    for (int i = 0; i < 50 && sk_queue_pending(&S.q); i++)
-        sk_queue_wait(&S.q, 10 * MS);
-    sk_queue_close(&S.q);
+    while (!S.srv.error)
+        sk_queue_wait(&S.q, SK_TIMEOUT_NEVER);
     return 0;
 }
 
-static struct sk_thread *server_start(sk_handle_t l[2], int cpu)
+static int server_start(sk_handle_t l[2], int cpu, struct sk_process *p)
 {
-    memset(&S, 0, sizeof S);
     if (sk_stream_create(0, 0, l) != SK_OK)
-        return NULL;
-    S.lane = l[1];
-    S.cpu = cpu;
-    struct sk_thread *t;
-    if (sk_thread_spawn(server_main, NULL, 0, &t) != SK_OK)
-        return NULL;
-    while (!S.ready)
-        sk_thread_yield();
-    return t;
+        return 0;
+    return spawn_peer(l[1], "server", (uint64_t)cpu, 0, 0, p) == SK_OK;
 }
 
-static void server_end(struct sk_thread *t, sk_handle_t l[2])
+static void server_end(struct sk_process *p, sk_handle_t l[2])
 {
-    S.stop = 1;
-    sk_handle_close(l[0]);
-    sk_thread_join(t);
+    sk_handle_close(l[0]); /* the server's accepts end: so does it */
     sk_handle_close(l[1]);
+    uint64_t st;
+    sk_process_wait(p, SK_TIMEOUT_NEVER, &st);
+    sk_process_release(p);
 }
 
 /* ---- calls ---------------------------------------------------------------------------- */
@@ -130,9 +157,9 @@ static uint64_t run_calls(uint64_t n, unsigned depth)
 static void calls_row(const char *name, int server_cpu, unsigned depth, uint64_t n)
 {
     sk_handle_t l[2];
+    struct sk_process proc;
     pin(0);
-    struct sk_thread *t = server_start(l, server_cpu);
-    if (!t) {
+    if (!server_start(l, server_cpu, &proc)) {
         sk_printf("# %s: no server\n", name);
         return;
     }
@@ -141,7 +168,7 @@ static void calls_row(const char *name, int server_cpu, unsigned depth, uint64_t
     run_calls(n / 4, depth); /* warm up */
     for (int r = 0; r < REPS; r++)
         v[r] = run_calls(n, depth);
-    server_end(t, l);
+    server_end(&proc, l);
     pin(-1);
     if (failed_calls) {
         sk_printf("# %s: a call failed\n", name);
@@ -197,51 +224,42 @@ static void pair_row(void)
 /* ---- bandwidth: sends on one lane, receives on the other ---------------------------------- */
 
 #define DEPTH 32 /* most in flight each way */
-static struct {
-    sk_handle_t lane;
-    uint64_t size, count;
-    unsigned depth;
-    volatile int ready;
-    volatile uint64_t received, failed;
-} B;
 
 struct xfer {
     struct sk_op op;
     struct sk_action act;
 };
 
+static volatile int sink_ended;
 static void recv_done(struct sk_op *op, const struct sk_cqe *cqe)
 {
     (void)op;
     if (cqe->error != SK_OK)
-        B.failed++;
-    B.received++;
+        sink_ended = 1;
 }
 
 static uint8_t *rbuf, *sbuf;
 
-static int receiver_main(void *arg)
+/* The receiving process: keep `depth` receives of `size` posted until the lane ends. */
+static int sink_main(int cpu, uint64_t size, unsigned depth)
 {
-    (void)arg;
-    pin(1);
+    pin(cpu);
     struct sk_queue q;
-    if (sk_queue_open(&q, 64, 128) != SK_OK)
+    if (depth > DEPTH || sk_queue_open(&q, 64, 128) != SK_OK)
         return 1;
+    if (!(rbuf = sk_malloc(size * depth)))
+        return 1;
+    sk_handle_t lane = sk_registry_lane();
     static struct xfer x[DEPTH];
-    memset(x, 0, sizeof x);
-    uint64_t posted = 0;
-    B.ready = 1;
-    while (B.received < B.count && !B.failed) {
-        for (unsigned i = 0; i < B.depth && posted < B.count; i++) {
+    while (!sink_ended) {
+        for (unsigned i = 0; i < depth && !sink_ended; i++) {
             if (x[i].op.state != SK_OPSTATE_IDLE)
                 continue;
-            x[i].act = SK_ACT_RECV(0, rbuf + (uint64_t)i * B.size, B.size);
-            sk_op_ipc(&q, &x[i].op, B.lane, &x[i].act, 1, recv_done);
-            posted++;
+            x[i].act = SK_ACT_RECV(0, rbuf + (uint64_t)i * size, size);
+            sk_op_ipc(&q, &x[i].op, lane, &x[i].act, 1, recv_done);
         }
-        sk_queue_wait(&q, 1000 * MS);
+        sk_queue_wait(&q, SK_TIMEOUT_NEVER);
     }
-    sk_queue_close(&q);
     return 0;
 }
 
@@ -253,42 +271,25 @@ static void send_done(struct sk_op *op, const struct sk_cqe *cqe)
     sent++;
 }
 
-/* MB/s (in tenths) for count sends of size bytes. */
-static uint64_t run_bandwidth(uint64_t size, uint64_t count, unsigned depth)
+/* MB/s (in tenths) for count sends of size bytes on lane, depth in flight. */
+static uint64_t run_bandwidth(sk_handle_t lane, uint64_t size, uint64_t count, unsigned depth)
 {
-    B.depth = depth;
-    sk_handle_t l[2];
-    if (sk_stream_create(0, 0, l) != SK_OK)
-        return 0;
-    B.lane = l[1];
-    B.size = size;
-    B.count = count;
-    B.received = B.failed = 0;
-    B.ready = 0;
     sent = send_failed = 0;
-    struct sk_thread *t;
-    if (sk_thread_spawn(receiver_main, NULL, 0, &t) != SK_OK)
-        return 0;
-    while (!B.ready)
-        sk_thread_yield();
     static struct xfer x[DEPTH];
     memset(x, 0, sizeof x);
     uint64_t posted = 0, t0 = now();
     while (sent < count && !send_failed) {
-        for (unsigned i = 0; i < B.depth && posted < count; i++) {
+        for (unsigned i = 0; i < depth && posted < count; i++) {
             if (x[i].op.state != SK_OPSTATE_IDLE)
                 continue;
             x[i].act = SK_ACT_SEND(0, sbuf + (uint64_t)i * size, size);
-            sk_op_ipc(&Q, &x[i].op, l[0], &x[i].act, 1, send_done);
+            sk_op_ipc(&Q, &x[i].op, lane, &x[i].act, 1, send_done);
             posted++;
         }
-        sk_queue_wait(&Q, 1000 * MS);
+        sk_queue_wait(&Q, SK_TIMEOUT_NEVER);
     }
     uint64_t t1 = now();
-    sk_thread_join(t);
-    sk_handle_close(l[0]);
-    sk_handle_close(l[1]);
-    if (send_failed || B.failed || t1 == t0)
+    if (send_failed || t1 == t0)
         return 0;
     /* bytes/ns = GB/s; x 1000 = MB/s; x 10 for tenths */
     return size * count * 10000 / (t1 - t0);
@@ -296,12 +297,23 @@ static uint64_t run_bandwidth(uint64_t size, uint64_t count, unsigned depth)
 
 static void bandwidth_row(const char *name, uint64_t size, uint64_t count, unsigned depth)
 {
+    sk_handle_t l[2];
+    struct sk_process proc;
+    if (sk_stream_create(0, 0, l) != SK_OK || spawn_peer(l[1], "sink", 1, size, depth, &proc)) {
+        sk_printf("# %s: no receiver\n", name);
+        return;
+    }
     pin(0);
     uint64_t v[REPS];
-    run_bandwidth(size, count / 4 ? count / 4 : 1, depth);
+    run_bandwidth(l[0], size, count / 4 ? count / 4 : 1, depth);
     for (int r = 0; r < REPS; r++)
-        v[r] = run_bandwidth(size, count, depth);
+        v[r] = run_bandwidth(l[0], size, count, depth);
     pin(-1);
+    sk_handle_close(l[0]);
+    sk_handle_close(l[1]);
+    uint64_t st;
+    sk_process_wait(&proc, SK_TIMEOUT_NEVER, &st);
+    sk_process_release(&proc);
     uint64_t m = median(v, REPS);
     if (!m) {
         sk_printf("# %s: a transfer failed\n", name);
@@ -315,7 +327,14 @@ static void bandwidth_row(const char *name, uint64_t size, uint64_t count, unsig
 
 int main(const struct sk_start_info *si)
 {
-    (void)si;
+    start_info = si;
+    if (sk_argc() > 1 && strcmp(sk_argv(1), "server") == 0) {
+        S.lane = sk_registry_lane();
+        S.cpu = (int)num_arg(2);
+        return server_main();
+    }
+    if (sk_argc() > 1 && strcmp(sk_argv(1), "sink") == 0)
+        return sink_main((int)num_arg(2), num_arg(3), (unsigned)num_arg(4));
     if (sk_queue_open(&Q, 256, 512) != SK_OK)
         return 1;
     if (!pin(1)) {
@@ -327,13 +346,9 @@ int main(const struct sk_start_info *si)
     calls_row("ipc_roundtrip_1cpu_ns", 0, 1, 2000);
     calls_row("ipc_roundtrip_2cpu_ns", 1, 1, 2000);
     calls_row("ipc_inflight64_ns", 1, 64, 8000);
-    uint64_t top = 8 * (1ull << 20);
-    sbuf = sk_malloc(top);
-    rbuf = sk_malloc(top);
-    if (!sbuf || !rbuf)
+    if (!(sbuf = sk_malloc(8ull << 20)))
         return 1;
-    memset(sbuf, 0x5a, top);
-    memset(rbuf, 0, top);
+    memset(sbuf, 0x5a, 8ull << 20);
     bandwidth_row("ipc_bandwidth_4k_mbps", 4096, 4000, 32);
     bandwidth_row("ipc_bandwidth_1m_mbps", 1 << 20, 48, 8);
     return 0;
