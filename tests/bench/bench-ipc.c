@@ -16,34 +16,18 @@
 #include "bench_util.h"
 #include <sk/ipc.h>
 #include <sk/spawn.h>
-#include <base/cpio.h>
-
-static const struct sk_start_info *start_info;
 
 /* Start this program as a child ("bench-ipc <mode> <a> <b> <c>") on lane. */
 static sk_error_t spawn_peer(sk_handle_t lane, const char *mode, uint64_t a, uint64_t b,
                              uint64_t c, struct sk_process *p)
 {
-    const struct sk_start_info *si = start_info;
-    if (!si || !si->initrd)
-        return SK_ERR_NOT_FOUND;
-    uint64_t m, len = sk_page_round_up(si->initrd_size);
-    sk_error_t e = sk_space_map(SK_THIS_SPACE, si->initrd, 0, 0, len, SK_PROT_READ, &m);
-    if (e != SK_OK)
-        return e;
-    struct cpio_entry ent;
     char sa[24], sb[24], sc[24];
     sk_snprintf(sa, sizeof sa, "%lu", a);
     sk_snprintf(sb, sizeof sb, "%lu", b);
     sk_snprintf(sc, sizeof sc, "%lu", c);
-    e = SK_ERR_NOT_FOUND;
-    if (cpio_find((const uint8_t *)m, si->initrd_size, "bin/bench-ipc", &ent) == 1) {
-        const char *argv[] = {"bench-ipc", mode, sa, sb, sc};
-        struct sk_spawn_args args = {.argc = 5, .argv = argv, .registry = lane};
-        e = sk_spawn(ent.data, ent.size, &args, p, NULL);
-    }
-    sk_space_unmap(SK_THIS_SPACE, m, len);
-    return e;
+    const char *argv[] = {"bench-ipc", mode, sa, sb, sc};
+    struct sk_spawn_args args = {.argc = 5, .argv = argv, .registry = lane};
+    return sk_spawn_program("bench-ipc", &args, p);
 }
 
 static uint64_t num_arg(int i)
@@ -327,7 +311,7 @@ static void bandwidth_row(const char *name, uint64_t size, uint64_t count, unsig
 
 int main(const struct sk_start_info *si)
 {
-    start_info = si;
+    (void)si;
     if (sk_argc() > 1 && strcmp(sk_argv(1), "server") == 0) {
         S.lane = sk_registry_lane();
         S.cpu = (int)num_arg(2);

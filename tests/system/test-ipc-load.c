@@ -10,9 +10,6 @@
 #include <sk/test.h>
 #include <sk/ipc.h>
 #include <sk/spawn.h>
-#include <base/cpio.h>
-
-static const struct sk_start_info *start_info;
 
 #define MS 1000000ul
 
@@ -374,8 +371,10 @@ static int hostile_main(void *arg)
         if (r % 512 == 0 && !child_mode)
             break; /* leave with everything in flight */
         if (child_mode && hostile_rounds >= child_mode) {
-            if (r & 1)
-                *(volatile int *)16 = 1; /* die of a fault, everything in flight */
+            if (r & 1) {
+                static volatile int *volatile nowhere = (volatile int *)16;
+                *nowhere = 1; /* die of a fault, everything in flight */
+            }
             sk_thread_exit(0);           /* or just stop */
         }
         sk_queue_wait(&q, (r >> 20) % 3 ? 0 : MS);
@@ -436,27 +435,14 @@ SK_TEST(hostile_clients_do_not_disturb_a_good_one)
     server_end(t, l);
 }
 
-/* Spawn this program as a hostile child on lane (its "registry" lane). */
+/* Spawn this program as a hostile child on lane (its start-up "registry" lane). */
 static sk_error_t spawn_hostile(sk_handle_t lane, uint64_t seed, struct sk_process *p)
 {
-    const struct sk_start_info *si = start_info;
-    if (!si || !si->initrd)
-        return SK_ERR_NOT_FOUND;
-    uint64_t a, len = sk_page_round_up(si->initrd_size);
-    sk_error_t e = sk_space_map(SK_THIS_SPACE, si->initrd, 0, 0, len, SK_PROT_READ, &a);
-    if (e != SK_OK)
-        return e;
-    struct cpio_entry ent;
     char seedstr[24];
     sk_snprintf(seedstr, sizeof seedstr, "%lu", seed);
-    e = SK_ERR_NOT_FOUND;
-    if (cpio_find((const uint8_t *)a, si->initrd_size, "bin/test-ipc-load", &ent) == 1) {
-        const char *argv[] = {"test-ipc-load", "hostile", seedstr};
-        struct sk_spawn_args args = {.argc = 3, .argv = argv, .registry = lane};
-        e = sk_spawn(ent.data, ent.size, &args, p, NULL);
-    }
-    sk_space_unmap(SK_THIS_SPACE, a, len);
-    return e;
+    const char *argv[] = {"test-ipc-load", "hostile", seedstr};
+    struct sk_spawn_args args = {.argc = 3, .argv = argv, .registry = lane};
+    return sk_spawn_program("test-ipc-load", &args, p);
 }
 
 SK_TEST(hostile_processes_that_die_mid_flight)
@@ -488,7 +474,7 @@ SK_TEST(hostile_processes_that_die_mid_flight)
 
 int main(const struct sk_start_info *si)
 {
-    start_info = si;
+    (void)si;
     if (sk_argc() > 2 && strcmp(sk_argv(1), "hostile") == 0) {
         uint64_t seed = 0;
         for (const char *c = sk_argv(2); *c >= '0' && *c <= '9'; c++)

@@ -10,9 +10,6 @@
 #include <sk/test.h>
 #include <sk/ipc.h>
 #include <sk/spawn.h>
-#include <base/cpio.h>
-
-static const struct sk_start_info *start_info;
 
 static struct sk_queue Q;
 
@@ -895,26 +892,12 @@ SK_TEST(call_timeout_cancels_the_call)
 
 /* ---- another process ------------------------------------------------------------------------ */
 
-/* Spawn this program as "test-ipc <mode>" with lane as its registry lane. */
+/* Spawn this program as "test-ipc <mode>" with lane as its start-up (registry) lane. */
 static sk_error_t spawn_child(const char *mode, sk_handle_t lane, struct sk_process *p)
 {
-    const struct sk_start_info *si = start_info;
-    if (!si || !si->initrd)
-        return SK_ERR_NOT_FOUND;
-    uint64_t a;
-    sk_error_t e = sk_space_map(SK_THIS_SPACE, si->initrd, 0, 0, sk_page_round_up(si->initrd_size),
-                                SK_PROT_READ, &a);
-    if (e != SK_OK)
-        return e;
-    struct cpio_entry ent;
-    e = SK_ERR_NOT_FOUND;
-    if (cpio_find((const uint8_t *)a, si->initrd_size, "bin/test-ipc", &ent) == 1) {
-        const char *argv[] = {"test-ipc", mode};
-        struct sk_spawn_args args = {.argc = 2, .argv = argv, .registry = lane};
-        e = sk_spawn(ent.data, ent.size, &args, p, NULL);
-    }
-    sk_space_unmap(SK_THIS_SPACE, a, sk_page_round_up(si->initrd_size));
-    return e;
+    const char *argv[] = {"test-ipc", mode};
+    struct sk_spawn_args args = {.argc = 2, .argv = argv, .registry = lane};
+    return sk_spawn_program("test-ipc", &args, p);
 }
 
 /* The child: pull a memory object, map it, write through it, answer with its credentials. */
@@ -1013,7 +996,7 @@ SK_TEST(zz_exit_with_pending_chains)
 
 int main(const struct sk_start_info *si)
 {
-    start_info = si;
+    (void)si;
     if (sk_queue_open(&Q, 64, 128) != SK_OK)
         return 1;
     if (sk_argc() > 1 && strcmp(sk_argv(1), "child-mem") == 0)

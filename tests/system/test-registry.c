@@ -384,23 +384,9 @@ static int child_owner(void)
 /* Spawn this program again with argument `mode`, passing the registry lane on. */
 static sk_error_t spawn_self(const char *mode, struct sk_process *p)
 {
-    const struct sk_start_info *si = sk_start_info();
-    if (!si || !si->initrd)
-        return SK_ERR_NOT_FOUND;
-    uint64_t a, len = sk_page_round_up(si->initrd_size);
-    sk_error_t e = sk_space_map(SK_THIS_SPACE, si->initrd, 0, 0, len, SK_PROT_READ, &a);
-    if (e != SK_OK)
-        return e;
-    struct cpio_entry ce;
-    if (cpio_find((const uint8_t *)a, si->initrd_size, "bin/test-registry", &ce) != 1) {
-        sk_space_unmap(SK_THIS_SPACE, a, len);
-        return SK_ERR_NOT_FOUND;
-    }
     const char *argv[] = {"test-registry", mode};
     struct sk_spawn_args args = {.argc = 2, .argv = argv, .registry = REG};
-    e = sk_spawn(ce.data, ce.size, &args, p, NULL);
-    sk_space_unmap(SK_THIS_SPACE, a, len);
-    return e;
+    return sk_spawn_program("test-registry", &args, p);
 }
 
 SK_TEST(vanished_owner_process)

@@ -48,6 +48,12 @@ struct sk_process {
  */
 sk_error_t sk_spawn(const void *elf, size_t size, const struct sk_spawn_args *args,
                     struct sk_process *p, int *elf_error);
+/*
+ * sk_spawn of bin/<name> from the boot archive this program was started with (the
+ * initrd of its start info). SK_ERR_NOT_FOUND without an archive or such a program.
+ */
+sk_error_t sk_spawn_program(const char *name, const struct sk_spawn_args *args,
+                            struct sk_process *p);
 /* Wait for the first thread to end (see sk_exit_wait). */
 sk_error_t sk_process_wait(const struct sk_process *p, uint64_t timeout_ns, uint64_t *status);
 /* Drop the parent's handles and mapping. A running child keeps running. */
