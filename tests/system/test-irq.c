@@ -86,6 +86,28 @@ static int wait_tag(uint64_t tag, uint64_t timeout_ns, struct sk_cqe *out)
     }
 }
 
+/* Wait for the completion of any of the n tags from tag0; returns its index, or -1. */
+static int wait_any(uint64_t tag0, unsigned n, uint64_t timeout_ns, struct sk_cqe *out)
+{
+    uint64_t now, end;
+    sk_clock_get(&now);
+    end = now + timeout_ns;
+    for (;;) {
+        drain();
+        for (int i = 0; i < nstash; i++) {
+            if (stash[i].tag >= tag0 && stash[i].tag < tag0 + n) {
+                *out = stash[i];
+                stash[i] = stash[--nstash];
+                return (int)(out->tag - tag0);
+            }
+        }
+        sk_clock_get(&now);
+        if (now >= end)
+            return -1;
+        sk_queue_drive(q, 1, end - now, NULL);
+    }
+}
+
 /* Submit irq_await(irq, seq) with tag and wait for it. Returns the error; *seq_out the value. */
 static sk_error_t await_irq(sk_handle_t irq, uint64_t seq, uint64_t tag, uint64_t timeout_ns,
                             uint64_t *seq_out, uint64_t *storms)
@@ -265,13 +287,12 @@ static void find_intx(void)
     }
     tags += 8;
     edu_raise(1);
+    /* the first probe to complete is on the edu's line (waiting on each in turn would
+       leave the line asserted for seconds, re-raised every time the kernel's answer
+       timeout gives it back) */
     struct sk_cqe c = {0};
-    int found = -1;
-    for (unsigned i = 0; i < 8 && found < 0; i++) {
-        if (wait_tag(tag0 + i, i == 0 ? 5000 * MS : 200 * MS, &c) && c.error == SK_OK)
-            found = (int)i;
-    }
-    SK_ASSERT(found >= 0);
+    int found = wait_any(tag0, 8, 5000 * MS, &c);
+    SK_ASSERT(found >= 0 && c.error == SK_OK);
     SK_EXPECT_EQ(c.value, 1);
     SK_EXPECT_EQ(edu_status(), 1);
     intx_gsi = 16 + (unsigned)found;
