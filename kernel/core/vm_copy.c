@@ -1,17 +1,68 @@
 /*
  * Copies into and out of the user memory of any address space, not only the
  * current thread's: IPC transfers run in whichever thread completes a match,
- * and mem_read/mem_write copy between two spaces. A space that is not the one
- * loaded is loaded for one chunk at a time with interrupts off (so nothing can
- * switch threads while it is in CR3), then the previous one is restored; page
- * faults inside the copy resolve against the loaded space as usual.
+ * and mem_read/mem_write copy between two spaces.
+ *
+ * Another space's page is reached through the kernel's direct map: under that
+ * space's lock (which keeps its regions, and so the frames they hold, in place)
+ * the page table entry is read, and if the page is not present with the access
+ * needed it is faulted in (copy-on-write broken) first. Nothing is loaded into
+ * CR3, so no TLB is flushed (which under emulation costs more than the copy).
+ * Pages that are not ordinary RAM (device memory, other cache modes) are copied
+ * the old way instead: that space is loaded for the one chunk with interrupts
+ * off, so its own mapping, with its cache mode, is used.
  */
-#include <k/uspace.h>
+#include <k/uspace_impl.h>
+#include <k/upt.h>
+#include <k/urange.h>
+#include <k/pmm.h>
 #include <k/heap.h>
 #include <k/percpu.h>
 #include <arch/cpu.h>
+#include <arch/layout.h>
+#include <base/string.h>
+
+#define PF_USER (1u << 2)
+#define PF_WRITE (1u << 1)
 
 #define CHUNK 4096u
+
+/*
+ * Copy n bytes within one page of s (not the current space) through the direct
+ * map. Returns SK_OK, SK_ERR_FAULT, or SK_ERR_UNSUPPORTED when the page is not
+ * ordinary RAM (the caller then loads s instead).
+ */
+static sk_error_t page_copy(struct vm_space *s, uint64_t uaddr, void *kbuf, size_t n, int out)
+{
+    uint64_t va = uaddr & ~(uint64_t)(PAGE_SIZE - 1);
+    for (int tries = 0;; tries++) {
+        uint64_t f = vm_spin_lock(&s->lock);
+        uint64_t phys = 0;
+        unsigned flags = 0;
+        uint64_t g = vm_spin_lock(&s->pt.lock);
+        int present = upt_query(&s->pt, va, &phys, &flags) == 0;
+        vm_spin_unlock(&s->pt.lock, g);
+        if (present && (!out || (flags & UPT_WRITE))) {
+            if ((flags & (UPT_UC | UPT_WC)) || !pmm_manages(phys, PAGE_SIZE)) {
+                vm_spin_unlock(&s->lock, f);
+                return SK_ERR_UNSUPPORTED;
+            }
+            uint8_t *p = (uint8_t *)phys_to_virt(phys) + (uaddr - va);
+            if (out)
+                memcpy(p, kbuf, n);
+            else
+                memcpy(kbuf, p, n);
+            vm_spin_unlock(&s->lock, f);
+            return SK_OK;
+        }
+        vm_spin_unlock(&s->lock, f);
+        if (tries) /* faulted in, and gone again: another thread is unmapping it */
+            return SK_ERR_FAULT;
+        sk_error_t e = vm_space_fault(s, uaddr, PF_USER | (out ? PF_WRITE : 0));
+        if (e)
+            return e;
+    }
+}
 
 /* Copy within one chunk to (out) or from user memory of s, with s loaded only for the copy. */
 static sk_error_t chunk(struct vm_space *s, uint64_t uaddr, void *kbuf, size_t n, int out)
@@ -19,6 +70,18 @@ static sk_error_t chunk(struct vm_space *s, uint64_t uaddr, void *kbuf, size_t n
     struct vm_space *old = this_cpu()->space;
     if (s == old)
         return out ? copy_to_user(uaddr, kbuf, n) : copy_from_user(kbuf, uaddr, n);
+    if (!urange_ok(uaddr, n))
+        return SK_ERR_FAULT;
+    sk_error_t pe = SK_OK;
+    for (size_t done = 0; done < n && pe == SK_OK;) {
+        uint64_t a = uaddr + done;
+        size_t c = PAGE_SIZE - (a & (PAGE_SIZE - 1));
+        c = c < n - done ? c : n - done;
+        pe = page_copy(s, a, (uint8_t *)kbuf + done, c, out);
+        done += c;
+    }
+    if (pe != SK_ERR_UNSUPPORTED)
+        return pe;
     uint64_t f = irq_save();
     old = this_cpu()->space;
     vm_space_activate(s);

@@ -82,6 +82,45 @@ SK_TEST(read_and_write_another_space)
     sk_queue_close(&q);
 }
 
+/* Writes into another space respect its mappings: read-only refuses, private copies. */
+SK_TEST(write_respects_the_remote_mapping)
+{
+    struct sk_queue q;
+    SK_ASSERT_OK(sk_queue_open(&q, 8, 8));
+    sk_handle_t space, mem;
+    uint64_t remote, ro_at, priv_at;
+    uint8_t *view;
+    other_space(&space, &mem, &remote, &view);
+    view[0] = 11;
+    SK_ASSERT_OK(sk_space_map(space, mem, 0, 0x21000000, PAGE, SK_PROT_READ, &ro_at));
+    SK_ASSERT_OK(sk_space_map(space, mem, 0, 0x22000000, PAGE,
+                              SK_PROT_READ | SK_PROT_WRITE | SK_MAP_PRIVATE, &priv_at));
+    static uint8_t buf[64], back[64];
+    memset(buf, 0x5c, sizeof buf);
+    struct result r = {0};
+    run_op(&q, &r, SK_OP_mem_write, (uint64_t)space, ro_at, (uint64_t)buf, sizeof buf);
+    SK_EXPECT_ERR(r.error, SK_ERR_FAULT);
+    SK_EXPECT_EQ(view[0], 11);
+    /* private: the other space sees the bytes, the object (our view) does not */
+    run_op(&q, &r, SK_OP_mem_read, (uint64_t)space, priv_at, (uint64_t)back, 1);
+    SK_EXPECT_ERR(r.error, SK_OK);
+    SK_EXPECT_EQ(back[0], 11); /* read before the write: shares the object's page */
+    run_op(&q, &r, SK_OP_mem_write, (uint64_t)space, priv_at, (uint64_t)buf, sizeof buf);
+    SK_EXPECT_ERR(r.error, SK_OK);
+    SK_EXPECT_EQ(view[0], 11);
+    run_op(&q, &r, SK_OP_mem_read, (uint64_t)space, priv_at, (uint64_t)back, sizeof back);
+    SK_EXPECT_ERR(r.error, SK_OK);
+    SK_EXPECT(memcmp(back, buf, sizeof buf) == 0);
+    /* not yet touched pages of the shared mapping are faulted in by the write */
+    run_op(&q, &r, SK_OP_mem_write, (uint64_t)space, remote + PAGE + 8, (uint64_t)buf, 8);
+    SK_EXPECT_ERR(r.error, SK_OK);
+    SK_EXPECT(memcmp(view + PAGE + 8, buf, 8) == 0);
+    sk_mem_unmap(view, 2 * PAGE);
+    sk_handle_close(mem);
+    sk_handle_close(space);
+    sk_queue_close(&q);
+}
+
 SK_TEST(read_and_write_bad_arguments)
 {
     struct sk_queue q;
