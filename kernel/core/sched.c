@@ -166,10 +166,37 @@ static struct thread *steal(struct cpu *self, uint32_t min_excess)
     }
 }
 
+/*
+ * Time slices. Each switch gives the new thread a fresh slice (c->slice_end), but
+ * the slice timer is armed only when it is not armed already: reprogramming the
+ * hardware timer at every switch costs more (a trap to the hypervisor under
+ * virtualisation) than a slice timer that expires early now and then and re-arms
+ * itself for the slice's real end.
+ */
 static void slice_expired(struct timer *t)
 {
     (void)t;
-    this_cpu()->need_resched = 1;
+    struct cpu *c = this_cpu();
+    uint64_t end = c->slice_end;
+    if (!end)
+        return; /* idle since: no slice to end */
+    if (clock_ns() < end) {
+        timer_arm(&c->slice_timer, end, slice_expired, NULL);
+        return;
+    }
+    c->need_resched = 1;
+}
+
+/* A fresh slice for c's current thread (none for the idle thread). Interrupts off. */
+static void slice_start(struct cpu *c)
+{
+    if (c->current == c->idle) {
+        c->slice_end = 0;
+        return;
+    }
+    c->slice_end = clock_ns() + SCHED_SLICE_NS;
+    if (!c->slice_timer.armed)
+        timer_arm(&c->slice_timer, c->slice_end, slice_expired, NULL);
 }
 
 static void resched_ipi(struct trap_frame *tf)
@@ -306,10 +333,7 @@ static void schedule(void)
             kick_idle(c);
         /* a new slice: a running thread always has a slice timer, so that threads
            queued behind it later (wakers do not interrupt equal priorities) get a turn */
-        if (prev != c->idle) {
-            timer_cancel(&c->slice_timer);
-            timer_arm(&c->slice_timer, clock_ns() + SCHED_SLICE_NS, slice_expired, NULL);
-        }
+        slice_start(c);
         return;
     }
     if (requeued || waiting)
@@ -328,9 +352,7 @@ void sched_finish_switch(struct thread *prev)
     __atomic_store_n(&prev->on_cpu, 0, __ATOMIC_RELEASE);
     if (dead)
         thread_reap(prev);
-    timer_cancel(&c->slice_timer);
-    if (c->current != c->idle)
-        timer_arm(&c->slice_timer, clock_ns() + SCHED_SLICE_NS, slice_expired, NULL);
+    slice_start(c);
 }
 
 void sched_yield(void)

@@ -56,8 +56,13 @@ void lapic_timer_oneshot_ns(uint64_t ns)
         count = 1;
     if (count > 0xffffffffu)
         count = 0xffffffffu;
-    lapic_write(LAPIC_TIMER_DIV, DIV_16);
-    lapic_write(LAPIC_LVT_TIMER, VEC_TIMER); /* one-shot, unmasked */
+    struct cpu *c = this_cpu();
+    if (!c->lapic_timer_ready) {
+        /* once per CPU: each register write is a trap under virtualisation */
+        lapic_write(LAPIC_TIMER_DIV, DIV_16);
+        lapic_write(LAPIC_LVT_TIMER, VEC_TIMER); /* one-shot, unmasked */
+        c->lapic_timer_ready = 1;
+    }
     lapic_write(LAPIC_TIMER_INIT, (uint32_t)count);
 }
 

@@ -34,6 +34,7 @@ struct cpu {
     volatile int idling;       /* halted in the idle loop */
     int sched_ready;           /* sched_start_cpu has run here */
     struct timer slice_timer;
+    uint64_t slice_end;         /* the current thread's slice ends then (0: idle, no slice) */
     uint32_t id;               /* logical index, 0 = boot CPU */
     uint32_t apic_id;
     uint32_t acpi_uid;         /* ACPI processor UID (matches MADT NMI entries) */
@@ -41,6 +42,7 @@ struct cpu {
     int panicking;
     struct gdt_cpu gdt;        /* this CPU's GDT and TSS */
     uint64_t lapic_ticks_per_ms;
+    int lapic_timer_ready;      /* its divide and LVT registers are set for one-shot use */
     volatile uint64_t ipi_count;
     uint64_t io_stamp;         /* version of the I/O port map in gdt.iopb (0: none) */
     uint32_t io_extent;        /* bytes of gdt.iopb that may hold a clear bit */
