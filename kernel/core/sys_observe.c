@@ -12,28 +12,12 @@
 
 #define SMALL_REGS 256 /* register sets up to this size go through the stack */
 
-/* A user thread from a handle with SK_RIGHT_MANAGE; a counted reference on success. */
-static sk_error_t get_thread(uint64_t h, struct thread **out)
-{
-    struct kobject *o;
-    sk_error_t err = handle_get((sk_handle_t)h, SK_OBJ_THREAD, SK_RIGHT_MANAGE, &o, NULL);
-    if (err)
-        return err;
-    struct thread *t = (struct thread *)o;
-    if (!thread_is_user(t)) {
-        kobj_put(o);
-        return SK_ERR_INVALID; /* kernel threads are not user business */
-    }
-    *out = t;
-    return SK_OK;
-}
-
 /* thread_interrupt(thread): an observed thread stops at its next return to user mode. */
 SYSCALL_DEFINE(thread_interrupt)
 {
     SYSCALL_UNUSED_ARGS;
     struct thread *t;
-    sk_error_t err = get_thread(a0, &t);
+    sk_error_t err = thread_get_managed(a0, &t);
     if (err)
         return err;
     err = observe_interrupt(t);
@@ -46,7 +30,7 @@ SYSCALL_DEFINE(thread_resume)
 {
     SYSCALL_UNUSED_ARGS;
     struct thread *t;
-    sk_error_t err = get_thread(a0, &t);
+    sk_error_t err = thread_get_managed(a0, &t);
     if (err)
         return err;
     err = observe_resume(t);
@@ -62,7 +46,7 @@ SYSCALL_DEFINE(thread_get_regs)
 {
     SYSCALL_UNUSED_ARGS;
     struct thread *t;
-    sk_error_t err = get_thread(a0, &t);
+    sk_error_t err = thread_get_managed(a0, &t);
     if (err)
         return err;
     uint64_t n = a1 < SK_REGS_KINDS ? observe_regs_size((uint32_t)a1) : 0;
@@ -97,7 +81,7 @@ SYSCALL_DEFINE(thread_set_regs)
 {
     SYSCALL_UNUSED_ARGS;
     struct thread *t;
-    sk_error_t err = get_thread(a0, &t);
+    sk_error_t err = thread_get_managed(a0, &t);
     if (err)
         return err;
     uint64_t n = a1 < SK_REGS_KINDS ? observe_regs_size((uint32_t)a1) : 0;

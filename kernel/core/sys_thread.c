@@ -60,9 +60,9 @@ SYSCALL_DEFINE(thread_create)
 
 /*
  * A user thread, alive or not, from a handle with SK_RIGHT_MANAGE: a counted
- * reference in *out. Kernel threads are SK_ERR_INVALID.
+ * reference in *out. Kernel threads are SK_ERR_INVALID (not user business).
  */
-static sk_error_t get_user_thread(uint64_t h, struct thread **out)
+sk_error_t thread_get_managed(uint64_t h, struct thread **out)
 {
     struct kobject *o;
     sk_error_t err = handle_get((sk_handle_t)h, SK_OBJ_THREAD, SK_RIGHT_MANAGE, &o, NULL);
@@ -85,7 +85,7 @@ static sk_error_t get_user_thread(uint64_t h, struct thread **out)
 static sk_error_t get_managed_thread(uint64_t h, struct thread **out)
 {
     struct thread *t;
-    sk_error_t err = get_user_thread(h, &t);
+    sk_error_t err = thread_get_managed(h, &t);
     if (err)
         return err;
     if (!t->space) {
@@ -205,7 +205,7 @@ SYSCALL_DEFINE(thread_set_affinity)
 {
     SYSCALL_UNUSED_ARGS;
     struct thread *t;
-    sk_error_t err = get_user_thread(a0, &t);
+    sk_error_t err = thread_get_managed(a0, &t);
     if (err)
         return err;
     if (!(a1 & sched_cpu_mask()))

@@ -124,6 +124,9 @@ void sched_set_affinity(struct thread *t, uint64_t mask);
 sk_error_t thread_create_user(struct universe *u, struct vm_space *s, uint64_t entry,
                               uint64_t stack, uint64_t arg, unsigned prio, uint64_t exit_word,
                               struct thread **out);
+/* A user thread from handle h with SK_RIGHT_MANAGE (a counted reference in *out), for the
+   thread system calls; SK_ERR_INVALID for kernel threads, or handle_get's error. */
+sk_error_t thread_get_managed(uint64_t h, struct thread **out);
 /* Start a NEW thread. SK_ERR_BUSY if it was started before. */
 sk_error_t thread_start(struct thread *t);
 /* End the current thread with status (SK_EXIT_* bits). */
