@@ -94,3 +94,4 @@ _Static_assert(sizeof(struct sk_queue_params) == 24, "queue params layout");
 #define SK_STOP_SUPERCALL 3  /* syscall with a number from SK_SUPERCALL_BASE; value2 = the number */
 #define SK_STOP_INTERRUPT 4  /* thread_interrupt */
 #define SK_STOP_EXIT 5       /* the thread ended; value2 = its exit status */
+#define SK_STOP_SYSCALL 6    /* a foreign thread's syscall (SK_THREAD_FOREIGN), any number; value2 = it */

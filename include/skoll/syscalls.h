@@ -100,6 +100,9 @@ enum sk_syscall {
 #define SK_THREAD_PRIO_MAX 15
 #define SK_THREAD_START_STOPPED (1u << 0)
 #define SK_THREAD_OBSERVED (1u << 1) /* observed from birth: stops for a supervisor (docs/observation.md) */
+#define SK_THREAD_FOREIGN (1u << 2)  /* with OBSERVED: a foreign-personality thread (a Linux
+                                        program): every syscall stops it (SK_STOP_SYSCALL), native
+                                        numbers included; the kernel executes none of them */
 
 struct sk_thread_create {
     uint64_t entry;     /* user rip */

@@ -31,9 +31,10 @@
 
 static struct spinlock obs_lock = SPINLOCK_INIT;
 
-void observe_thread_init(struct thread *t, int observed)
+void observe_thread_init(struct thread *t, int observed, int foreign)
 {
     t->obs.observed = observed != 0;
+    t->obs.foreign = foreign != 0;
 }
 
 static int is_observed(struct thread *t)
@@ -122,13 +123,14 @@ int observe_fault(struct trap_frame *tf)
 int observe_supercall(struct trap_frame *tf)
 {
     struct thread *t = current_thread();
-    if (tf->rax - SK_SUPERCALL_BASE >= SK_SUPERCALL_COUNT || !is_observed(t))
+    int foreign = t->obs.foreign; /* (implies observed: checked at creation) */
+    if (!foreign && (tf->rax - SK_SUPERCALL_BASE >= SK_SUPERCALL_COUNT || !is_observed(t)))
         return 0;
     kassert(tf == arch_user_frame(t));
     struct sk_stop_info info;
     memset(&info, 0, sizeof info);
     fill_from_frame(&info, tf);
-    info.reason = SK_STOP_SUPERCALL;
+    info.reason = foreign ? SK_STOP_SYSCALL : SK_STOP_SUPERCALL;
     info.number = tf->rax;
     info.args[0] = tf->rdi;
     info.args[1] = tf->rsi;

@@ -29,7 +29,9 @@ SYSCALL_DEFINE(thread_create)
         return SK_ERR_OUT_OF_RANGE;
     if (args.exit_word & 7)
         return SK_ERR_ALIGNMENT;
-    if (args.priority > SK_THREAD_PRIO_MAX || (args.flags & ~(SK_THREAD_START_STOPPED | SK_THREAD_OBSERVED)))
+    if (args.priority > SK_THREAD_PRIO_MAX ||
+        (args.flags & ~(SK_THREAD_START_STOPPED | SK_THREAD_OBSERVED | SK_THREAD_FOREIGN)) ||
+        ((args.flags & SK_THREAD_FOREIGN) && !(args.flags & SK_THREAD_OBSERVED)))
         return SK_ERR_INVALID;
     struct kobject *u, *s;
     err = handle_get((sk_handle_t)a0, SK_OBJ_UNIVERSE, SK_RIGHT_MANAGE, &u, NULL);
@@ -47,7 +49,7 @@ SYSCALL_DEFINE(thread_create)
     kobj_put(u);
     if (err)
         return err;
-    observe_thread_init(t, args.flags & SK_THREAD_OBSERVED);
+    observe_thread_init(t, args.flags & SK_THREAD_OBSERVED, args.flags & SK_THREAD_FOREIGN);
     sk_handle_t h;
     err = universe_insert(thread_universe(current_thread()), &t->obj, SK_RIGHTS_ALL, &h);
     if (!err && !(args.flags & SK_THREAD_START_STOPPED))

@@ -32,7 +32,7 @@ static struct fixture {
     uint64_t mem, mem_ro, mem_nomap, mem_nodup, mem_notransfer, mem_noread, mem_noexec;
     uint64_t space, space_ro, universe, universe_ro, thread, thread_ro, thread_dead, closed;
     uint64_t page, ro_page, unmapped, edge, futex;
-    uint64_t tc_ok, tc_prio, tc_flags, tc_exitword, tc_entry;
+    uint64_t tc_ok, tc_prio, tc_flags, tc_exitword, tc_entry, tc_foreign;
     uint64_t bases_bad, gregs_ok, gregs_bad_cs, gregs_bad_rip;
     uint64_t hw, hw_nomanage, irq, irq_nosignal, msi_ok, msi_bad;
     uint64_t lane, lane_ro, token, token_noread;
@@ -140,6 +140,7 @@ static struct fixture {
     X(thread_create, SK_ERR_FAULT, SK_ERR_FAULT, 0, THIS_U, THIS_S, F.edge, 0, 0, 0) \
     X(thread_create, SK_ERR_INVALID, SK_ERR_INVALID, 0, THIS_U, THIS_S, F.tc_prio, 0, 0, 0) \
     X(thread_create, SK_ERR_INVALID, SK_ERR_INVALID, 0, THIS_U, THIS_S, F.tc_flags, 0, 0, 0) \
+    X(thread_create, SK_ERR_INVALID, SK_ERR_INVALID, 0, THIS_U, THIS_S, F.tc_foreign, 0, 0, 0) \
     X(thread_create, SK_ERR_ALIGNMENT, SK_ERR_ALIGNMENT, 0, THIS_U, THIS_S, F.tc_exitword, 0, 0, 0) \
     X(thread_create, SK_ERR_OUT_OF_RANGE, SK_ERR_OUT_OF_RANGE, 0, THIS_U, THIS_S, F.tc_entry, 0, 0, 0) \
     X(thread_create, SK_OK, SK_OK, CLOSE, THIS_U, THIS_S, F.tc_ok, 0, 0, 0) \
@@ -438,8 +439,9 @@ static int setup(void)
         .priority = SK_THREAD_PRIO_DEFAULT,
         .flags = SK_THREAD_START_STOPPED, /* never runs: closing its only handle ends it */
     };
-    for (int i = 0; i < 5; i++)
+    for (int i = 0; i < 6; i++)
         tc[i] = ok;
+    tc[5].flags = SK_THREAD_START_STOPPED | SK_THREAD_FOREIGN; /* foreign without observed */
     tc[1].priority = SK_THREAD_PRIO_MAX + 1;
     tc[2].flags = 1u << 31;
     tc[3].exit_word = F.futex + 4;
@@ -449,6 +451,7 @@ static int setup(void)
     F.tc_flags = U(&tc[2]);
     F.tc_exitword = U(&tc[3]);
     F.tc_entry = U(&tc[4]);
+    F.tc_foreign = U(&tc[5]);
 
     /* register sets for thread_set_regs (page 1 of the scratch area) */
     struct sk_base_regs *bb = (struct sk_base_regs *)(F.page + PG);

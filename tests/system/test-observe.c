@@ -44,6 +44,64 @@ static int do_supercalls(void *arg)
     return 3;
 }
 
+/* ---- foreign-personality threads: every syscall stops ---- */
+
+static volatile uint64_t fo_getpid, fo_nop, fo_write;
+
+static int do_linux_calls(void *arg)
+{
+    (void)arg;
+    fo_getpid = supercall(39, 0, 0, 0, 0, 0, 0, NULL);                 /* Linux getpid */
+    fo_nop = supercall(SK_SYS_nop, 0, 0, 0, 0, 0, 0, NULL);            /* a native number */
+    fo_write = supercall(1, 1, (uint64_t)"hi\n", 3, 0, 0, 0, NULL);    /* Linux write */
+    supercall(60, 7, 0, 0, 0, 0, 0, NULL);                             /* Linux exit */
+    return 1; /* not reached: the supervisor ends the thread at exit */
+}
+
+SK_TEST(foreign_thread_stops_on_every_syscall)
+{
+    struct child c = {0};
+    struct sk_cqe e;
+    struct sk_gregs g;
+    /* foreign needs observed */
+    struct child bad = {0};
+    SK_EXPECT_ERR(child_start(&bad, do_linux_calls, NULL, SK_THREAD_FOREIGN), SK_ERR_INVALID);
+    TRY_OK(child_start(&c, do_linux_calls, NULL, SK_THREAD_OBSERVED | SK_THREAD_FOREIGN));
+    /* getpid: the supervisor answers */
+    TRY(observe_next(&Q, c.h, &e));
+    TRY(stopped_as(&e, SK_STOP_SYSCALL, 39));
+    TRY_OK(sk_thread_get_regs(c.h, SK_REGS_GENERAL, &g, sizeof g));
+    g.rax = 4242;
+    TRY_OK(sk_thread_set_regs(c.h, SK_REGS_GENERAL, &g, sizeof g));
+    TRY_OK(sk_thread_resume(c.h));
+    /* a native number is not executed either (nop would have returned SK_OK = 0) */
+    TRY(observe_next(&Q, c.h, &e));
+    TRY(stopped_as(&e, SK_STOP_SYSCALL, SK_SYS_nop));
+    TRY_OK(sk_thread_get_regs(c.h, SK_REGS_GENERAL, &g, sizeof g));
+    g.rax = 77;
+    TRY_OK(sk_thread_set_regs(c.h, SK_REGS_GENERAL, &g, sizeof g));
+    TRY_OK(sk_thread_resume(c.h));
+    /* write(1, "hi\n", 3): the arguments arrive in the stop record */
+    TRY(observe_next(&Q, c.h, &e));
+    TRY(stopped_as(&e, SK_STOP_SYSCALL, 1));
+    const struct sk_stop_info *si = stop_info(&e);
+    SK_EXPECT_EQ(si->args[0], 1);
+    SK_EXPECT_EQ(si->args[2], 3);
+    TRY_OK(sk_thread_get_regs(c.h, SK_REGS_GENERAL, &g, sizeof g));
+    g.rax = 3;
+    TRY_OK(sk_thread_set_regs(c.h, SK_REGS_GENERAL, &g, sizeof g));
+    TRY_OK(sk_thread_resume(c.h));
+    /* exit: the supervisor ends the thread */
+    TRY(observe_next(&Q, c.h, &e));
+    TRY(stopped_as(&e, SK_STOP_SYSCALL, 60));
+    SK_EXPECT_EQ(stop_info(&e)->args[0], 7);
+    SK_EXPECT_EQ(fo_getpid, 4242);
+    SK_EXPECT_EQ(fo_nop, 77);
+    SK_EXPECT_EQ(fo_write, 3);
+out:
+    SK_EXPECT_EQ(child_end(&c, 1) & SK_EXIT_KILLED, SK_EXIT_KILLED);
+}
+
 SK_TEST(unobserved_supercall_is_unsupported)
 {
     uint64_t rdx = 99;

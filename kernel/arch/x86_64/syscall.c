@@ -44,7 +44,9 @@ void syscall_dispatch(struct trap_frame *tf)
     irq_enable();
     current_thread()->syscalls++;
     uint64_t nr = tf->rax - SK_SYSCALL_BASE, ret = 0;
-    if (tf->rax >= SK_SYSCALL_BASE && nr < SK_SYSCALL_COUNT && table[nr]) {
+    if (current_thread()->obs.foreign) {
+        observe_supercall(tf); /* a foreign thread: every syscall stops, none is executed */
+    } else if (tf->rax >= SK_SYSCALL_BASE && nr < SK_SYSCALL_COUNT && table[nr]) {
         sk_error_t err = table[nr](tf->rdi, tf->rsi, tf->rdx, tf->r10, tf->r8, tf->r9, &ret);
         tf->rax = err;
         tf->rdx = ret;

@@ -23,6 +23,7 @@ struct async_op;
 
 struct thread_obs {
     int observed;              /* stops instead of dying; never cleared */
+    int foreign;               /* every syscall stops (SK_THREAD_FOREIGN); fixed at creation */
     int stopped;               /* in the stop loop (set by the thread, cleared by resume) */
     int reported;              /* the current stop has been delivered to an observe op */
     int exited;                /* the thread has ended (or was killed before it started) */
@@ -34,7 +35,7 @@ struct thread_obs {
 };
 
 /* A new thread (not started yet): observed from birth if observed is non-zero. */
-void observe_thread_init(struct thread *t, int observed);
+void observe_thread_init(struct thread *t, int observed, int foreign);
 
 /*
  * The current user thread took exception tf->vector in user mode and nothing
