@@ -86,6 +86,19 @@ static void drop_obj(struct ipc_action *a)
     a->obj = NULL;
 }
 
+/* Let go of the pushed objects, the universe and the space the chain holds. */
+static void chain_drop_refs(struct ipc_chain *c)
+{
+    for (unsigned i = 0; i < c->n; i++)
+        drop_obj(&c->acts[i]);
+    if (c->universe)
+        universe_weak_put(c->universe);
+    if (c->space)
+        kobj_put(vm_space_kobj(c->space));
+    c->universe = NULL;
+    c->space = NULL;
+}
+
 /* The chain's last action is done: post the CQE and let go of what the chain held. */
 static void chain_finish(struct ipc_chain *c)
 {
@@ -95,14 +108,7 @@ static void chain_finish(struct ipc_chain *c)
         memcpy(&r, c->results + c->acts[i].result_off, sizeof r);
         first = (sk_error_t)r.error;
     }
-    for (unsigned i = 0; i < c->n; i++)
-        drop_obj(&c->acts[i]);
-    if (c->universe)
-        universe_weak_put(c->universe);
-    if (c->space)
-        kobj_put(vm_space_kobj(c->space));
-    c->universe = NULL;
-    c->space = NULL;
+    chain_drop_refs(c);
     /* the op (and with it c, through ipc_release) may be freed inside this call */
     async_complete_data(c->op, first, c->n, 0, c->results, c->results_len);
 }
@@ -625,13 +631,7 @@ sk_error_t async_submit_ipc(struct async_op *op)
         kobj_get(vm_space_kobj(c->space));
     }
     if (err) {
-        c->n = (uint16_t)n;
-        for (unsigned i = 0; i < n; i++)
-            drop_obj(&c->acts[i]);
-        if (c->universe)
-            universe_weak_put(c->universe);
-        if (c->space)
-            kobj_put(vm_space_kobj(c->space));
+        chain_drop_refs(c);
         kfree(c);
         kobj_put(lo);
         return err;

@@ -8,7 +8,6 @@
  */
 #include "observe_util.h"
 #include <sk/spawn.h>
-#include <base/cpio.h>
 
 static struct rawq Q;
 
@@ -698,20 +697,14 @@ static int child_program(void)
 
 SK_TEST(supervise_another_process)
 {
-    const struct sk_start_info *si = sk_start_info();
     struct sk_process p = {0};
     struct sk_cqe e;
     struct sk_gregs g;
-    uint64_t a = 0, len = 0, st = 0;
+    uint64_t st = 0;
     int spawned = 0;
-    TRY(si && si->initrd);
-    len = sk_page_round_up(si->initrd_size);
-    TRY_OK(sk_space_map(SK_THIS_SPACE, si->initrd, 0, 0, len, SK_PROT_READ, &a));
-    struct cpio_entry ce;
-    TRY(cpio_find((const uint8_t *)a, si->initrd_size, "bin/test-observe", &ce) == 1);
     const char *argv[] = {"test-observe", "child"};
     struct sk_spawn_args args = {.argc = 2, .argv = argv};
-    TRY_OK(sk_spawn(ce.data, ce.size, &args, &p, NULL));
+    TRY_OK(sk_spawn_program("test-observe", &args, &p));
     spawned = 1;
     TRY(observe_next(&Q, p.thread, &e));
     TRY(stopped_as(&e, SK_STOP_SUPERCALL, SC(100)));
@@ -735,8 +728,6 @@ out:
         }
         sk_process_release(&p);
     }
-    if (a)
-        sk_space_unmap(SK_THIS_SPACE, a, len);
 }
 
 int main(const struct sk_start_info *si)

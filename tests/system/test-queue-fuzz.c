@@ -10,7 +10,6 @@
 #include <sk/test.h>
 #include <sk/queue.h>
 #include <sk/spawn.h>
-#include <base/cpio.h>
 
 #define MS 1000000ul
 #define ROUNDS 10000
@@ -219,12 +218,6 @@ static uint32_t seeds_to_run(void)
 
 SK_TEST(fuzz_children)
 {
-    const struct sk_start_info *si = sk_start_info();
-    SK_ASSERT(si && si->initrd);
-    uint64_t a, len = sk_page_round_up(si->initrd_size);
-    SK_ASSERT_OK(sk_space_map(SK_THIS_SPACE, si->initrd, 0, 0, len, SK_PROT_READ, &a));
-    struct cpio_entry e;
-    SK_ASSERT(cpio_find((const uint8_t *)a, si->initrd_size, "bin/test-queue-fuzz", &e) == 1);
     struct sk_queue q;
     SK_ASSERT_OK(sk_queue_open(&q, 64, 64));
     probe_good = probe_bad = 0;
@@ -234,7 +227,7 @@ SK_TEST(fuzz_children)
         const char *argv[] = {"test-queue-fuzz", "child", seedstr};
         struct sk_spawn_args args = {.argc = 3, .argv = argv};
         struct sk_process p;
-        SK_ASSERT_OK(sk_spawn(e.data, e.size, &args, &p, NULL));
+        SK_ASSERT_OK(sk_spawn_program("test-queue-fuzz", &args, &p));
         uint64_t t0 = now();
         exercise_until(&q, &p, 60000 * MS);
         uint64_t st = 0;
@@ -258,7 +251,6 @@ SK_TEST(fuzz_children)
     sk_queue_run(&q);
     SK_EXPECT(probe_good > before);
     sk_queue_close(&q);
-    sk_space_unmap(SK_THIS_SPACE, a, len);
 }
 
 int main(const struct sk_start_info *si)

@@ -9,7 +9,6 @@
  * test-registry-hostile.
  */
 #include <sk/spawn.h>
-#include <base/cpio.h>
 #include "registry_util.h"
 /* ---- entities --------------------------------------------------------------------------- */
 
