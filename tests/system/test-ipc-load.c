@@ -45,7 +45,13 @@ struct held {
     sk_handle_t lane;
     uint64_t value;
     struct sk_ipc_reply reply;
+    struct sk_op cancel; /* gives up a reply the client never takes */
 };
+
+static void ignored(struct sk_op *op, const struct sk_cqe *cqe)
+{
+    (void)op, (void)cqe;
+}
 
 #define MANY 10000
 static struct {
@@ -92,12 +98,25 @@ static void on_request(struct sk_ipc_server *s, sk_handle_t lane, const void *re
         }
         h = &S.held[S.nheld++];
     } else {
-        h = &S.one[S.next_one++ % 64];
-        if (h->reply.op.state != SK_OPSTATE_IDLE) { /* 64 replies in flight: plenty */
+        /* a free reply slot; a client that keeps its side of the conversation open and never
+           receives (a hostile one) holds its slot until the server gives the reply up */
+        h = NULL;
+        for (unsigned k = 0; k < 64 && !h; k++) {
+            struct held *x = &S.one[(S.next_one + k) % 64];
+            if (x->reply.op.state == SK_OPSTATE_IDLE)
+                h = x;
+        }
+        struct held *oldest = &S.one[S.next_one++ % 64];
+        if (!h) {
+            if (oldest->cancel.state == SK_OPSTATE_IDLE)
+                sk_op_cancel(&S.q, &oldest->cancel, &oldest->reply.op, ignored);
             S.bad++;
             sk_handle_close(lane);
             return;
         }
+        if (h != oldest && oldest->reply.op.state != SK_OPSTATE_IDLE &&
+            oldest->cancel.state == SK_OPSTATE_IDLE)
+            sk_op_cancel(&S.q, &oldest->cancel, &oldest->reply.op, ignored); /* 64 requests old */
     }
     h->lane = lane;
     memcpy(&h->value, req, 8);
