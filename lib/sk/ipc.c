@@ -43,6 +43,8 @@ static sk_error_t accept_post(struct sk_ipc_accept *a)
     struct sk_ipc_server *s = a->server;
     a->acts[0] = SK_ACT_ACCEPT(SK_ACTF_ANCILLARY | SK_ACTF_WANT_LANE);
     a->acts[1] = SK_ACT_RECV_INLINE(0, s->head_max);
+    a->posted = s->sweeps;
+    a->swept = 0;
     return sk_op_ipc(s->q, &a->op, s->lane, a->acts, 2, accept_done);
 }
 
@@ -56,7 +58,9 @@ static void accept_done(struct sk_op *op, const struct sk_cqe *cqe)
     if (!ra || ra->error != SK_OK) {
         /* the accept itself failed: the lane is gone, or a client sent nonsense */
         sk_error_t e = ra ? (sk_error_t)ra->error : (sk_error_t)cqe->error;
-        if (e == SK_ERR_END_OF_LANE || e == SK_ERR_CANCELLED || !ra) {
+        if (e == SK_ERR_CANCELLED && a->swept && !s->stopping) {
+            s->stalls++; /* (an idle accept the sweep caught: nothing lost) */
+        } else if (e == SK_ERR_END_OF_LANE || e == SK_ERR_CANCELLED || !ra) {
             if (!s->error)
                 s->error = e;
             s->stopping = 1;
@@ -64,7 +68,10 @@ static void accept_done(struct sk_op *op, const struct sk_cqe *cqe)
             s->failures++;
         }
     } else if (rh->error != SK_OK) {
-        s->failures++; /* the client's head did not fit, or it hung up: drop it */
+        if (a->swept)
+            s->stalls++; /* a client that never sent its head */
+        else
+            s->failures++; /* the client's head did not fit, or it hung up: drop it */
         sk_handle_close(lane);
     } else {
         s->requests++;
@@ -73,6 +80,30 @@ static void accept_done(struct sk_op *op, const struct sk_cqe *cqe)
     if (!s->stopping && accept_post(a) == SK_OK)
         return;
     s->live--;
+}
+
+static void nothing(struct sk_op *op, const struct sk_cqe *cqe)
+{
+    (void)op, (void)cqe;
+}
+
+/* The stall sweep: cancel accepts in flight since before the last tick; accept_done posts
+   them again. */
+static void sweep_tick(struct sk_op *op, const struct sk_cqe *cqe)
+{
+    struct sk_ipc_server *s = SK_OP_CONTAINER(op, struct sk_ipc_server, sweep);
+    if (s->stopping || cqe->error != SK_OK)
+        return;
+    s->sweeps++;
+    for (unsigned i = 0; i < s->naccepts; i++) {
+        struct sk_ipc_accept *a = &s->accepts[i];
+        if (a->op.state == SK_OPSTATE_KERNEL && a->posted + 2 <= s->sweeps &&
+            a->cancel.state == SK_OPSTATE_IDLE) {
+            a->swept = 1;
+            sk_op_cancel(s->q, &a->cancel, &a->op, nothing);
+        }
+    }
+    sk_op_sleep(s->q, &s->sweep, SK_IPC_SERVER_STALL_NS, sweep_tick);
 }
 
 sk_error_t sk_ipc_server_start(struct sk_queue *q, struct sk_ipc_server *s, sk_handle_t lane,
@@ -94,17 +125,14 @@ sk_error_t sk_ipc_server_start(struct sk_queue *q, struct sk_ipc_server *s, sk_h
             return e;
         s->live++;
     }
-    return SK_OK;
-}
-
-static void nothing(struct sk_op *op, const struct sk_cqe *cqe)
-{
-    (void)op, (void)cqe;
+    return sk_op_sleep(q, &s->sweep, SK_IPC_SERVER_STALL_NS, sweep_tick);
 }
 
 void sk_ipc_server_stop(struct sk_ipc_server *s)
 {
     s->stopping = 1;
+    if (s->sweep.state != SK_OPSTATE_IDLE && s->sweep_cancel.state == SK_OPSTATE_IDLE)
+        sk_op_cancel(s->q, &s->sweep_cancel, &s->sweep, nothing);
     for (unsigned i = 0; i < s->naccepts; i++) {
         struct sk_ipc_accept *a = &s->accepts[i];
         if (a->op.state != SK_OPSTATE_IDLE && a->cancel.state == SK_OPSTATE_IDLE)

@@ -54,15 +54,16 @@ static void ignored(struct sk_op *op, const struct sk_cqe *cqe)
 }
 
 #define MANY 10000
+#define RING 1024 /* replies in flight before the oldest is given up */
 static struct {
     struct sk_queue q;
     struct sk_ipc_server srv;
     sk_handle_t lane;
     unsigned hold;              /* answer nothing until this many are held (0: at once) */
-    unsigned nheld, replied, bad;
+    unsigned nheld, replied, bad, gave_up;
     volatile int stop, ready;
     struct held *held;          /* hold entries */
-    struct held one[64];        /* ring for immediate replies */
+    struct held one[RING];      /* ring for immediate replies */
     unsigned next_one;
     int cpu;                    /* pin here (-1: anywhere) */
     uint64_t cpu_seen;
@@ -101,22 +102,24 @@ static void on_request(struct sk_ipc_server *s, sk_handle_t lane, const void *re
         /* a free reply slot; a client that keeps its side of the conversation open and never
            receives (a hostile one) holds its slot until the server gives the reply up */
         h = NULL;
-        for (unsigned k = 0; k < 64 && !h; k++) {
-            struct held *x = &S.one[(S.next_one + k) % 64];
+        for (unsigned k = 0; k < RING && !h; k++) {
+            struct held *x = &S.one[(S.next_one + k) % RING];
             if (x->reply.op.state == SK_OPSTATE_IDLE)
                 h = x;
         }
-        struct held *oldest = &S.one[S.next_one++ % 64];
+        struct held *oldest = &S.one[S.next_one++ % RING];
         if (!h) {
-            if (oldest->cancel.state == SK_OPSTATE_IDLE)
-                sk_op_cancel(&S.q, &oldest->cancel, &oldest->reply.op, ignored);
+            if (oldest->cancel.state == SK_OPSTATE_IDLE &&
+                sk_op_cancel(&S.q, &oldest->cancel, &oldest->reply.op, ignored) == SK_OK)
+                S.gave_up++;
             S.bad++;
             sk_handle_close(lane);
             return;
         }
         if (h != oldest && oldest->reply.op.state != SK_OPSTATE_IDLE &&
-            oldest->cancel.state == SK_OPSTATE_IDLE)
-            sk_op_cancel(&S.q, &oldest->cancel, &oldest->reply.op, ignored); /* 64 requests old */
+            oldest->cancel.state == SK_OPSTATE_IDLE &&
+            sk_op_cancel(&S.q, &oldest->cancel, &oldest->reply.op, ignored) == SK_OK)
+            S.gave_up++; /* RING requests old */
     }
     h->lane = lane;
     memcpy(&h->value, req, 8);
@@ -443,9 +446,10 @@ SK_TEST(hostile_clients_do_not_disturb_a_good_one)
         if (evil[i])
             sk_thread_join(evil[i]);
     sk_printf("# %lu hostile rounds (%u threads, %u killed), %u good calls x4, server: %lu "
-              "requests, %lu failed accepts, %u bad heads\n",
+              "requests, %lu failed accepts, %lu stalled accepts re-posted, %u bad heads or no reply slot, "
+              "%u replies given up\n",
               (uint64_t)hostile_rounds, spawned, killed, good_rounds, S.srv.requests,
-              S.srv.failures, S.bad);
+              S.srv.failures, S.srv.stalls, S.bad, S.gave_up);
     SK_EXPECT_EQ(bad, 0);
     SK_EXPECT(hostile_rounds >= 1000);
     SK_EXPECT(S.srv.error == SK_OK);

@@ -962,6 +962,50 @@ SK_TEST(another_process_maps_a_pushed_memory_object)
     closes(l);
 }
 
+/* ---- the runtime's server loop against clients that never send their head ------------- */
+
+static struct sk_ipc_server srv;
+static unsigned served;
+
+static void serve_one(struct sk_ipc_server *s, sk_handle_t lane, const void *req, uint32_t len)
+{
+    static struct sk_ipc_reply replies[4];
+    static uint8_t answer[8];
+    memcpy(answer, req, len < 8 ? len : 8);
+    sk_ipc_reply(s->q, &replies[served++ % 4], lane, answer, len < 8 ? len : 8, NULL);
+}
+
+SK_TEST(server_survives_clients_that_never_send)
+{
+    sk_handle_t l[2];
+    stream(l);
+    served = 0;
+    SK_ASSERT_OK(sk_ipc_server_start(&Q, &srv, l[1], 8, 2, serve_one));
+    /* two clients take both accepts and keep their conversations open without a word */
+    static struct sub idle[2];
+    for (int i = 0; i < 2; i++) {
+        ONE(idle[i], SK_ACT_OFFER(SK_ACTF_WANT_LANE));
+        post(&idle[i], l[0]);
+        SK_ASSERT(settle(&idle[i]));
+    }
+    /* a good client is still answered: the stalled accepts are given up and posted again */
+    call_error = (sk_error_t)-1;
+    static struct sk_ipc_call c;
+    SK_ASSERT_OK(sk_ipc_call(&Q, &c, l[0], "ping", 4, 8, 0, call_back));
+    for (int i = 0; i < 400 && call_error == (sk_error_t)-1; i++)
+        sk_queue_wait(&Q, 10000000);
+    SK_EXPECT_EQ(call_error, SK_OK);
+    SK_EXPECT_EQ(served, 1);
+    SK_EXPECT(srv.stalls >= 1);
+    sk_ipc_server_stop(&srv);
+    for (int i = 0; i < 2; i++)
+        sk_handle_close(sk_ipc_handle(rec(&idle[i], 0)));
+    for (int i = 0; i < 100 && (srv.live || srv.sweep.state != SK_OPSTATE_IDLE); i++)
+        sk_queue_wait(&Q, 10000000);
+    SK_EXPECT_EQ(srv.live, 0);
+    closes(l);
+}
+
 /* Left pending on purpose: the process's exit must clean up (the kernel's leak check). */
 SK_TEST(zz_exit_with_pending_chains)
 {

@@ -71,8 +71,11 @@ struct sk_ipc_accept {
     struct sk_op op, cancel;
     struct sk_action acts[2];
     struct sk_ipc_server *server;
+    uint64_t posted;             /* the server's sweep count when it was posted */
+    int swept;                   /* cancelled by the sweep: post it again */
 };
 #define SK_IPC_SERVER_MAX_ACCEPTS 16
+#define SK_IPC_SERVER_STALL_NS 1000000000ull /* an accept in flight this long is re-posted */
 struct sk_ipc_server {
     struct sk_queue *q;
     sk_handle_t lane;
@@ -82,12 +85,20 @@ struct sk_ipc_server {
     sk_error_t error;            /* why the loop ended (SK_OK while it runs) */
     unsigned naccepts, live;
     uint64_t requests, failures; /* statistics */
+    uint64_t stalls;             /* accepts given up on by the sweep */
+    uint64_t sweeps;
+    struct sk_op sweep, sweep_cancel;
     struct sk_ipc_accept accepts[SK_IPC_SERVER_MAX_ACCEPTS];
 };
 /*
  * Serve lane: keep `accepts` (1..SK_IPC_SERVER_MAX_ACCEPTS) accept + receive-head
- * actions posted, and call fn per request. The loop ends when the lane ends
- * (s->error = SK_ERR_END_OF_LANE) or on sk_ipc_server_stop.
+ * actions posted, and call fn per request. An accept matched by a client that
+ * never sends its head (it keeps its side of the conversation open and idle)
+ * would hold that accept for good: a timer every SK_IPC_SERVER_STALL_NS cancels
+ * accepts in flight since before the previous tick and posts them again (a
+ * canonical client sends its head in the same submission as its offer, so it is
+ * never caught). The loop ends when the lane ends (s->error = SK_ERR_END_OF_LANE)
+ * or on sk_ipc_server_stop.
  */
 sk_error_t sk_ipc_server_start(struct sk_queue *q, struct sk_ipc_server *s, sk_handle_t lane,
                                uint32_t head_max, unsigned accepts, sk_ipc_request_fn fn);
