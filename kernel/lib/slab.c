@@ -76,6 +76,26 @@ int slab_object_used(const struct slab *s, const void *obj)
     return i >= 0 && ((s->used[i / 64] >> (i % 64)) & 1);
 }
 
+int slab_park(struct slab *s, void *obj)
+{
+    long i = object_index(s, obj);
+    if (i < 0)
+        return SLAB_ERR_FOREIGN;
+    uint64_t bit = 1ull << (i % 64);
+    if (!(s->used[i / 64] & bit))
+        return SLAB_ERR_DOUBLE;
+    if (__atomic_fetch_or(&s->parked[i / 64], bit, __ATOMIC_RELAXED) & bit)
+        return SLAB_ERR_DOUBLE;
+    return SLAB_OK;
+}
+
+void slab_unpark(struct slab *s, void *obj)
+{
+    long i = object_index(s, obj);
+    if (i >= 0)
+        __atomic_fetch_and(&s->parked[i / 64], ~(1ull << (i % 64)), __ATOMIC_RELAXED);
+}
+
 int slab_put(struct slab *s, void *obj)
 {
     long i = object_index(s, obj);

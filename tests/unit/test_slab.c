@@ -80,6 +80,30 @@ START_TEST(slab_misuse)
 }
 END_TEST
 
+/* Parking (a free into a per-CPU cache): a second free of a parked object is a double free. */
+START_TEST(slab_park_detects_double_free)
+{
+    struct slab_layout l;
+    struct slab *s = new_slab(64, 64, &l);
+    char *a = slab_take(s), *b = slab_take(s);
+    ck_assert_int_eq(slab_park(s, a + 8), SLAB_ERR_FOREIGN);
+    ck_assert_int_eq(slab_park(s, b + 64), SLAB_ERR_DOUBLE); /* never allocated */
+    ck_assert_int_eq(slab_park(s, a), SLAB_OK);
+    ck_assert_int_eq(slab_park(s, a), SLAB_ERR_DOUBLE);
+    ck_assert(slab_object_used(s, a));                         /* parked objects stay used */
+    ck_assert_int_eq(slab_park(s, b), SLAB_OK);
+    slab_unpark(s, a);                                         /* handed out again */
+    ck_assert_int_eq(slab_park(s, a), SLAB_OK);
+    slab_unpark(s, a);
+    slab_unpark(s, b);
+    ck_assert_int_eq(slab_put(s, a), SLAB_OK);
+    ck_assert_int_eq(slab_park(s, a), SLAB_ERR_DOUBLE);        /* free in the bitmap */
+    ck_assert_int_eq(slab_put(s, b), SLAB_OK);
+    ck_assert_uint_eq(s->inuse, 0);
+    free(s);
+}
+END_TEST
+
 START_TEST(slab_random_model)
 {
     struct slab_layout l;
@@ -118,6 +142,7 @@ Suite *suite_slab(void)
     unit_add(s, slab_layout_rules);
     unit_add(s, slab_fill_and_empty);
     unit_add(s, slab_misuse);
+    unit_add(s, slab_park_detects_double_free);
     unit_add(s, slab_random_model);
     return s;
 }

@@ -29,6 +29,9 @@ struct slab {
     struct slab *next, *prev; /* the owner's lists */
     void *owner;
     uint64_t used[SLAB_MAX_OBJECTS / 64];
+    /* objects freed into a per-CPU cache of the heap: still "used" above, marked here
+       (atomically: CPUs park and unpark without the owner's lock) */
+    uint64_t parked[SLAB_MAX_OBJECTS / 64];
 };
 
 struct slab_layout {
@@ -50,5 +53,13 @@ void slab_init(struct slab *s, void *owner, const struct slab_layout *l);
 void *slab_take(struct slab *s);
 /* Give back obj. Returns SLAB_OK, SLAB_ERR_FOREIGN or SLAB_ERR_DOUBLE (slab unchanged on errors). */
 int slab_put(struct slab *s, void *obj);
+/*
+ * Mark the allocated object obj as parked (freed into a per-CPU cache, not yet
+ * back in the bitmap). Returns SLAB_OK, SLAB_ERR_FOREIGN, or SLAB_ERR_DOUBLE if
+ * obj is free or parked already. Atomic: needs no lock.
+ */
+int slab_park(struct slab *s, void *obj);
+/* obj (parked, checked by slab_park) is handed out again or goes back: unmark it. */
+void slab_unpark(struct slab *s, void *obj);
 /* Is obj (the start of an object of s) allocated? */
 int slab_object_used(const struct slab *s, const void *obj);
