@@ -172,6 +172,20 @@ int pmm_block_of(uint64_t phys, uint64_t *head, unsigned *order, unsigned *tag)
     uint64_t pfn = phys >> PAGE_SHIFT, h = 0;
     uint8_t t = 0;
     struct buddy *z = buddy_spans(&zones[ZONE_HIGH], pfn) ? &zones[ZONE_HIGH] : &zones[ZONE_LOW];
+    /* the common case first (every kfree asks): the head frame of an allocated block */
+    uint64_t i = pfn - z->base_pfn;
+    if (i < z->npages) {
+        const volatile struct buddy_page *p = &z->pages[i];
+        if (p->state == BUDDY_ALLOC_HEAD) {
+            if (head)
+                *head = phys & ~(uint64_t)(PAGE_SIZE - 1);
+            if (order)
+                *order = p->order;
+            if (tag)
+                *tag = p->tag;
+            return 0;
+        }
+    }
     int rc = buddy_block_of(z, pfn, &h, order, &t);
     if (rc == 0 && head)
         *head = h << PAGE_SHIFT;

@@ -58,7 +58,10 @@ void arch_switch_to(struct thread *prev, struct thread *next)
         wrmsr(MSR_FS_BASE, next->fs_base);
         wrmsr(MSR_KERNEL_GS_BASE, next->gs_base);
     }
-    if (next->space != prev->space)
+    /* Kernel threads (no space) run on whatever page tables are loaded: the kernel half is
+       the same in all of them, and under QEMU TCG every CR3 load costs the whole TLB. A
+       space that goes away is first unloaded from every CPU (vm_space_destroy). */
+    if (next->space && next->space != c->space)
         vm_space_activate(next->space);
     arch_ioports_load(next);
 }

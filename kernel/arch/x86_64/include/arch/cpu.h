@@ -45,7 +45,8 @@ static inline uint64_t read_rflags(void) { uint64_t f; __asm__ volatile("pushfq;
 static inline int irq_enabled(void) { return (read_rflags() >> 9) & 1; }
 /* Save the interrupt flag and disable interrupts; restore with irq_restore. */
 static inline uint64_t irq_save(void) { uint64_t f = read_rflags(); irq_disable(); return f; }
-static inline void irq_restore(uint64_t f) { if (f & (1 << 9)) irq_enable(); }
+/* (popf, not sti: under QEMU TCG it is the cheaper of the two; f holds the flags of irq_save) */
+static inline void irq_restore(uint64_t f) { __asm__ volatile("pushq %0; popfq" ::"r"(f) : "memory", "cc"); }
 
 #define MSR_EFER          0xc0000080
 #define MSR_FS_BASE       0xc0000100
