@@ -40,7 +40,7 @@ struct ipc_action {
     uint32_t rights;
     uint64_t buf, len;              /* send/send_sg: len is the total */
     int16_t child, sibling;         /* nested list / next of this list; -1 none */
-    uint16_t result_off;            /* its record in chain->results */
+    uint16_t result_off;            /* its record in the results (the op's data) */
     uint8_t state, side, holds_lane;
     uint8_t niov;
     uint8_t *stage;                 /* a small send's bytes */
@@ -61,9 +61,14 @@ struct ipc_chain {
                                        one would keep the process's handles, and so maybe
                                        the lanes this chain waits on, alive) */
     struct vm_space *space;         /* a reference when user buffers are used */
-    uint8_t results[SK_IPC_RESULTS_MAX] __attribute__((aligned(8)));
     struct ipc_action acts[];       /* then the iovec arrays and staged bytes */
 };
+
+/* The result records are written where the CQE's inline data waits: the op's data. */
+static uint8_t *results(struct ipc_chain *c)
+{
+    return c->op->data;
+}
 
 static int is_sender(unsigned t)
 {
@@ -105,18 +110,18 @@ static void chain_finish(struct ipc_chain *c)
     sk_error_t first = SK_OK;
     for (unsigned i = 0; i < c->n && first == SK_OK; i++) {
         struct sk_ipc_result r;
-        memcpy(&r, c->results + c->acts[i].result_off, sizeof r);
+        memcpy(&r, results(c) + c->acts[i].result_off, sizeof r);
         first = (sk_error_t)r.error;
     }
     chain_drop_refs(c);
     /* the op (and with it c, through ipc_release) may be freed inside this call */
-    async_complete_data(c->op, first, c->n, 0, c->results, c->results_len);
+    async_complete_data(c->op, first, c->n, 0, results(c), c->results_len);
 }
 
 static void record(struct ipc_chain *c, struct ipc_action *a, sk_error_t err, uint32_t length)
 {
     struct sk_ipc_result r = {.error = err, .length = length};
-    memcpy(c->results + a->result_off, &r, sizeof r);
+    memcpy(results(c) + a->result_off, &r, sizeof r);
 }
 
 static void act_done(struct ipc_action *a, sk_error_t err, uint32_t length);
@@ -149,7 +154,7 @@ static void act_done(struct ipc_action *a, sk_error_t err, uint32_t length)
 
 static void put_handle(struct ipc_action *a, sk_handle_t h)
 {
-    memcpy(a->chain->results + a->result_off + sizeof(struct sk_ipc_result), &h, sizeof h);
+    memcpy(results(a->chain) + a->result_off + sizeof(struct sk_ipc_result), &h, sizeof h);
 }
 
 /* ---- performing a matched pair ------------------------------------------------------ */
@@ -191,7 +196,7 @@ static void do_transfer(struct ipc_action *snd, struct ipc_action *rcv)
         err = SK_ERR_BUFFER_TOO_SMALL;
     } else if (rcv->type == SK_ACT_recv_inline) {
         /* recv_inline takes at most SK_IPC_RESULTS_MAX, and sends that small are staged */
-        memcpy(rcv->chain->results + rcv->result_off + sizeof(struct sk_ipc_result), snd->stage,
+        memcpy(results(rcv->chain) + rcv->result_off + sizeof(struct sk_ipc_result), snd->stage,
                total);
     } else if (snd->stage) {
         err = vm_copy_out(rcv->chain->space, rcv->buf, snd->stage, total);
@@ -229,7 +234,7 @@ static void do_push(struct ipc_action *push, struct ipc_action *pull)
 static void do_creds(struct ipc_action *imbue, struct ipc_action *extract)
 {
     struct stream *s = imbue->stream;
-    memcpy(extract->chain->results + extract->result_off + sizeof(struct sk_ipc_result),
+    memcpy(results(extract->chain) + extract->result_off + sizeof(struct sk_ipc_result),
            s->has_creds ? s->creds : imbue->creds, SK_CREDENTIALS_SIZE);
     act_done(imbue, SK_OK, 0);
     act_done(extract, SK_OK, 0);
@@ -570,20 +575,20 @@ sk_error_t async_submit_ipc(struct async_op *op)
         err = SK_ERR_INVALID; /* actions after the end of the top-level list */
     if (err)
         return err;
-    uint64_t results = 0, extra = 0;
+    uint64_t rec_bytes = 0, extra = 0;
     int want_universe = 0, want_space = 0;
     for (unsigned i = 0; i < n; i++) {
         err = check_action(&ua[i]);
         if (err)
             return err;
-        results += sizeof(struct sk_ipc_result) + sk_ipc_payload_size(&ua[i]);
+        rec_bytes += sizeof(struct sk_ipc_result) + sk_ipc_payload_size(&ua[i]);
         extra += extra_size(&ua[i]);
         unsigned t = ua[i].type;
         want_universe |= t == SK_ACT_pull || (ua[i].flags & SK_ACTF_WANT_LANE);
         want_space |= t == SK_ACT_recv || ((t == SK_ACT_send || t == SK_ACT_send_sg) &&
                                            ua[i].len > (t == SK_ACT_send ? SK_IPC_STAGE_MAX : 0));
     }
-    if (results > SK_IPC_RESULTS_MAX)
+    if (rec_bytes > SK_IPC_RESULTS_MAX)
         return SK_ERR_TOO_BIG;
     struct kobject *lo;
     uint32_t rights;
@@ -599,9 +604,12 @@ sk_error_t async_submit_ipc(struct async_op *op)
     }
     struct ipc_chain *c = NULL;
     if (!err) {
-        c = kzalloc(sizeof *c + n * sizeof(struct ipc_action) + extra);
+        /* (the staged bytes and iovecs after the actions are all written before use) */
+        c = kmalloc(sizeof *c + n * sizeof(struct ipc_action) + extra);
         if (!c)
             err = SK_ERR_NO_MEMORY;
+        else
+            memset(c, 0, sizeof *c + n * sizeof(struct ipc_action));
     }
     if (err) {
         kobj_put(lo);
@@ -622,6 +630,8 @@ sk_error_t async_submit_ipc(struct async_op *op)
             err = load_action(c, i, &ua[i], &more);
     }
     c->results_len = (uint16_t)off;
+    /* slots an action leaves unwritten must not show an earlier op's bytes */
+    memset(op->data, 0, off);
     if (!err && want_universe) {
         c->universe = thread_universe(current_thread());
         universe_weak_get(c->universe);

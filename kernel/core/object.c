@@ -22,21 +22,6 @@ int kobj_get_unless_zero(struct kobject *o)
     return 0;
 }
 
-void kobj_get(struct kobject *o)
-{
-    uint32_t old = __atomic_fetch_add(&o->refs, 1, __ATOMIC_RELAXED);
-    kassert(old > 0 && old < 0xfffffff0u);
-    (void)old;
-}
-
-void kobj_put(struct kobject *o)
-{
-    uint32_t old = __atomic_fetch_sub(&o->refs, 1, __ATOMIC_ACQ_REL);
-    kassert(old > 0);
-    if (old == 1 && o->destroy)
-        o->destroy(o);
-}
-
 void kobj_handle_added(struct kobject *o)
 {
     __atomic_fetch_add(&o->handles, 1, __ATOMIC_RELAXED);

@@ -33,7 +33,9 @@ _Static_assert(PAGE_SIZE == (1ull << PAGE_SHIFT), "page size");
 
 static struct spinlock pmm_lock = SPINLOCK_INIT;
 static struct buddy zones[2];
-static uint64_t usable_bytes, phys_limit;
+static uint64_t usable_bytes;
+uint64_t pmm_limit;
+#define phys_limit pmm_limit
 
 /* The usable RAM left after taking out everything reserved (see the file comment). */
 static void collect_free_ranges(struct rangeset *s)
@@ -241,7 +243,3 @@ uint64_t pmm_usable_bytes(void)
     return usable_bytes;
 }
 
-uint64_t pmm_phys_limit(void)
-{
-    return phys_limit;
-}

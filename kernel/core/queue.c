@@ -168,7 +168,7 @@ int async_complete_data(struct async_op *op, sk_error_t error, uint64_t value, u
     op->value = value;
     op->value2 = value2;
     op->length = (uint32_t)length;
-    if (length)
+    if (length && data != op->data) /* (a provider may have written it in place) */
         memcpy(op->data, data, length);
     struct queue *q = op->queue;
     struct async_op *freed = NULL;
@@ -218,6 +218,8 @@ static const async_submit_fn providers[SK_OP_COUNT] = {
 static uint32_t submit_all(struct queue *q)
 {
     uint32_t done = 0;
+    /* an op taken from the heap before the lock, for the next entry that needs one */
+    struct async_op *spare = NULL;
     for (;;) {
         uint64_t f = spin_lock_irqsave(&q->lock);
         uint32_t tail = __atomic_load_n(&q->hdr->sq_tail, __ATOMIC_ACQUIRE);
@@ -272,50 +274,51 @@ static uint32_t submit_all(struct queue *q)
             if (avail && q->in_flight >= q->cq_entries)
                 q->hdr->dropped++;
             spin_unlock_irqrestore(&q->lock, f);
-            return done;
+            break;
         }
         /* the slow path: an operation with a provider, one at a time */
-        struct sk_sqe e;
-        memcpy(&e, &q->sq[q->sq_head & (q->sq_entries - 1)], sizeof e);
+        if (!spare) {
+            spin_unlock_irqrestore(&q->lock, f);
+            spare = slab_alloc(op_cache);
+            if (!spare)
+                break; /* cannot even record it: the entry stays for a later drive */
+            continue;
+        }
+        struct async_op *op = spare;
+        spare = NULL;
+        memset(op, 0, offsetof(struct async_op, data));
+        /* each field read once: the entry is the process's memory */
+        const struct sk_sqe *src = &q->sq[q->sq_head & sq_mask];
+        op->tag = __atomic_load_n(&src->tag, __ATOMIC_RELAXED);
+        op->opcode = __atomic_load_n(&src->opcode, __ATOMIC_RELAXED);
+        op->flags = __atomic_load_n(&src->flags, __ATOMIC_RELAXED);
+        memcpy(op->args, (const void *)src->args, sizeof op->args);
         q->sq_head++;
         __atomic_store_n(&q->hdr->sq_head, q->sq_head, __ATOMIC_RELEASE);
         q->in_flight++;
-        spin_unlock_irqrestore(&q->lock, f);
-
-        struct async_op *op = slab_alloc(op_cache);
-        if (!op) {
-            /* cannot even record it: give the slot back for a later drive */
-            f = spin_lock_irqsave(&q->lock);
-            q->in_flight--;
-            q->sq_head--;
-            __atomic_store_n(&q->hdr->sq_head, q->sq_head, __ATOMIC_RELEASE);
-            spin_unlock_irqrestore(&q->lock, f);
-            return done;
-        }
-        memset(op, 0, offsetof(struct async_op, data));
-        kobj_get(&q->obj);
-        op->queue = q;
-        op->submitter = current_thread();
-        op->tag = e.tag;
-        op->opcode = e.opcode;
-        op->flags = e.flags;
-        memcpy(op->args, e.args, sizeof op->args);
-        op->refs = 1;
-        f = spin_lock_irqsave(&q->lock);
         op->qnext = q->ops;
         if (q->ops)
             q->ops->qprev = op;
         q->ops = op;
         spin_unlock_irqrestore(&q->lock, f);
+
+        kobj_get(&q->obj);
+        op->queue = q;
+        op->submitter = current_thread();
+        op->refs = 1;
         sk_error_t err = SK_ERR_UNSUPPORTED;
-        if (e.flags != 0)
+        if (op->flags != 0)
             err = SK_ERR_INVALID;
-        else if (e.opcode < SK_OP_COUNT)
-            err = providers[e.opcode](op);
+        else if (op->opcode < SK_OP_COUNT)
+            err = providers[op->opcode](op);
         if (err != SK_OK)
             async_complete(op, err, 0, 0);
         done++;
+        spare = slab_alloc(op_cache); /* (NULL: the next entry tries again) */
     }
+    if (spare)
+        slab_free(op_cache, spare);
+    return done;
 }
 
 /*

@@ -127,11 +127,6 @@ sk_error_t thread_start(struct thread *t)
     return SK_OK;
 }
 
-struct thread *current_thread(void)
-{
-    return this_cpu()->current;
-}
-
 struct universe *thread_universe(struct thread *t)
 {
     return t->universe;

@@ -18,7 +18,8 @@
 
 static void leave_space(void *arg)
 {
-    if (this_cpu()->space == arg)
+    struct cpu *c = this_cpu();
+    if (c->space == arg || c->lazy_space == arg)
         vm_space_activate(NULL);
 }
 
@@ -71,10 +72,12 @@ void vm_space_activate(struct vm_space *s)
 {
     uint64_t f = irq_save();
     struct cpu *c = this_cpu();
-    struct vm_space *old = c->space;
-    if (old != s) {
-        upt_load(s ? &s->pt : NULL, old ? &old->pt : NULL);
+    struct vm_space *old = c->space ? c->space : c->lazy_space; /* the tables in CR3 */
+    if (old != s || c->space != s) {
+        if (old != s)
+            upt_load(s ? &s->pt : NULL, old ? &old->pt : NULL);
         c->space = s;
+        c->lazy_space = NULL;
     }
     irq_restore(f);
 }

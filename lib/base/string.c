@@ -1,4 +1,5 @@
 /* Freestanding memory and string routines for the kernel and native (non-libc) programs. */
+#define BASE_STRING_IMPL
 #include <base/string.h>
 #include <stdint.h>
 

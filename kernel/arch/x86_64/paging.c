@@ -16,7 +16,9 @@
 
 struct spinlock vm_lock = SPINLOCK_INIT;
 uint64_t vm_pml4;
-static int nx_ok, pat_ok, smep_ok, smap_ok, tables_live;
+static int nx_ok, pat_ok, smep_ok, tables_live;
+int vm_smap_on;
+#define smap_ok vm_smap_on
 
 static uint64_t *table(uint64_t entry)
 {
@@ -275,11 +277,6 @@ void vm_cpu_init(void)
         cr4 |= CR4_SMAP;
     write_cr4(cr4);
     write_cr3(vm_pml4);
-}
-
-int vm_smap_enabled(void)
-{
-    return smap_ok;
 }
 
 int vm_smep_enabled(void)

@@ -59,9 +59,21 @@ void arch_switch_to(struct thread *prev, struct thread *next)
         wrmsr(MSR_KERNEL_GS_BASE, next->gs_base);
     }
     /* Kernel threads (no space) run on whatever page tables are loaded: the kernel half is
-       the same in all of them, and under QEMU TCG every CR3 load costs the whole TLB. A
-       space that goes away is first unloaded from every CPU (vm_space_destroy). */
-    if (next->space && next->space != c->space)
-        vm_space_activate(next->space);
+       the same in all of them, and under QEMU TCG every CR3 load costs the whole TLB. For
+       them c->space is NULL (no user memory to copy from) and lazy_space names the tables
+       still loaded, which stay counted as loaded here for TLB shootdowns; a space that goes
+       away is first unloaded from every CPU (vm_space_destroy). */
+    if (next->space != c->space) {
+        if (!next->space) {
+            if (c->space)
+                c->lazy_space = c->space;
+            c->space = NULL;
+        } else if (next->space == c->lazy_space) {
+            c->space = next->space;
+            c->lazy_space = NULL;
+        } else {
+            vm_space_activate(next->space);
+        }
+    }
     arch_ioports_load(next);
 }

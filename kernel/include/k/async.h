@@ -65,7 +65,8 @@ SK_OPS(ASYNC_DECLARE)
 
 /* Complete op with a result (and optionally inline data, at most SK_CQE_INLINE_MAX bytes).
    Exactly once per op; any context (interrupts included). Returns 0 if the op had
-   already been completed (e.g. cancelled first), 1 otherwise. */
+   already been completed (e.g. cancelled first), 1 otherwise. data may be op->data
+   itself, filled in place by the provider (which must then have written all length bytes). */
 int async_complete(struct async_op *op, sk_error_t error, uint64_t value, uint64_t value2);
 int async_complete_data(struct async_op *op, sk_error_t error, uint64_t value, uint64_t value2,
                         const void *data, size_t length);

@@ -7,6 +7,7 @@
 #pragma once
 #include <stdint.h>
 #include <skoll/objects.h>
+#include <k/panic.h>
 
 struct kobject {
     uint32_t type;                         /* enum sk_object_type */
@@ -20,12 +21,23 @@ struct kobject {
 /* Initialise with one reference held by the caller and no handles. */
 void kobj_init(struct kobject *o, uint32_t type, void (*destroy)(struct kobject *o));
 /* Take another reference. */
-void kobj_get(struct kobject *o);
+static inline void kobj_get(struct kobject *o)
+{
+    uint32_t old = __atomic_fetch_add(&o->refs, 1, __ATOMIC_RELAXED);
+    kassert(old > 0 && old < 0xfffffff0u);
+    (void)old;
+}
 /* Take a reference unless the count is already 0 (the object is being destroyed; its memory
    must still be valid, e.g. through a weak reference). Returns 1 if taken. */
 int kobj_get_unless_zero(struct kobject *o);
 /* Drop a reference; destroys the object when it was the last. Never call with spinlocks held. */
-void kobj_put(struct kobject *o);
+static inline void kobj_put(struct kobject *o)
+{
+    uint32_t old = __atomic_fetch_sub(&o->refs, 1, __ATOMIC_ACQ_REL);
+    kassert(old > 0);
+    if (old == 1 && o->destroy)
+        o->destroy(o);
+}
 /* Handle-table bookkeeping: a handle now refers to o / no longer does (calls last_handle at 0). */
 void kobj_handle_added(struct kobject *o);
 void kobj_handle_removed(struct kobject *o);

@@ -48,6 +48,8 @@ struct cpu {
     uint32_t io_extent;        /* bytes of gdt.iopb that may hold a clear bit */
     struct vm_space *space;    /* user address space in CR3, NULL for the kernel tables
                                   (set by vm_space_activate) */
+    struct vm_space *lazy_space; /* while a kernel thread runs (space NULL): the user space
+                                  whose tables CR3 still holds, if any (see arch_switch_to) */
 };
 
 extern struct cpu cpus[MAX_CPUS];

@@ -81,6 +81,10 @@ int pmm_manages(uint64_t phys, uint64_t size);
 uint64_t pmm_free_count(void);
 uint64_t pmm_total_count(void);
 /* Highest physical address (exclusive) of any usable RAM, for range checks. */
-uint64_t pmm_phys_limit(void);
+extern uint64_t pmm_limit;
+static inline uint64_t pmm_phys_limit(void)
+{
+    return pmm_limit;
+}
 /* Bytes the memory map calls usable (before the kernel, metadata etc. are taken out). */
 uint64_t pmm_usable_bytes(void);

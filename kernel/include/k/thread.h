@@ -8,6 +8,7 @@
 #include <skoll/types.h>
 #include <skoll/errors.h>
 #include <k/object.h>
+#include <k/percpu.h>
 
 struct universe;
 struct vm_space;
@@ -15,7 +16,10 @@ struct trap_frame;
 struct thread;
 
 /* The thread running on this CPU (the CPU's idle thread when nothing else runs). */
-struct thread *current_thread(void);
+static inline struct thread *current_thread(void)
+{
+    return this_cpu()->current;
+}
 struct universe *thread_universe(struct thread *t);
 struct vm_space *thread_space(struct thread *t);
 

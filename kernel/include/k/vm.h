@@ -61,7 +61,11 @@ void vm_cpu_init(void);
 /* Physical address of the kernel PML4 (always below 4 GiB, so 32-bit trampolines can load it). */
 uint64_t vm_kernel_pml4_phys(void);
 /* True if every CPU runs with SMAP / SMEP on (the CPU supports them). */
-int vm_smap_enabled(void);
+extern int vm_smap_on;
+static inline int vm_smap_enabled(void)
+{
+    return vm_smap_on;
+}
 int vm_smep_enabled(void);
 /* True if page tables use the NX bit (the CPU supports it). */
 int vm_nx_supported(void);

@@ -6,6 +6,15 @@ void *memcpy(void *dst, const void *src, size_t n);
 void *memmove(void *dst, const void *src, size_t n);
 void *memset(void *dst, int c, size_t n);
 int memcmp(const void *a, const void *b, size_t n);
+#ifndef BASE_STRING_IMPL
+/*
+ * -ffreestanding also stops the compiler from expanding these itself: ask for it, so a
+ * copy or fill of a small constant size becomes a few moves (under QEMU TCG a call and
+ * its return cost more than the copy); other sizes still call the functions above.
+ */
+#define memcpy(d, s, n) __builtin_memcpy(d, s, n)
+#define memset(d, c, n) __builtin_memset(d, c, n)
+#endif
 size_t strlen(const char *s);
 size_t strnlen(const char *s, size_t max);
 int strcmp(const char *a, const char *b);
