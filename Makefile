@@ -26,6 +26,13 @@ KCFLAGS := -std=gnu11 $(OPT) -g $(WARN) -ffreestanding -fno-stack-protector -fno
 KASFLAGS := -g $(KINC) -D__ASSEMBLER__ -MMD -MP
 KLDFLAGS := -nostdlib -z max-page-size=0x1000 -z noexecstack --no-warn-rwx-segments \
 	-T kernel/arch/x86_64/linker.ld
+ifeq ($(CONFIG),release)
+KCFLAGS += -flto -flto-partition=one
+KLINK = $(CC) $(KCFLAGS) -nostdlib -static -no-pie $(patsubst %,-Wl$(comma)%,-z max-page-size=0x1000 -z noexecstack --no-warn-rwx-segments) -Wl,-T,kernel/arch/x86_64/linker.ld
+else
+KLINK = $(LD) $(KLDFLAGS)
+endif
+comma := ,
 
 KSRC := $(shell find kernel lib/base -name '*.c' -o -name '*.S' | sort)
 KOBJ := $(patsubst %,$(OUT)/obj/%.o,$(KSRC))
@@ -65,10 +72,10 @@ $(OUT)/skoll.elf: $(KOBJ) kernel/arch/x86_64/linker.ld tools/gen-ksyms.sh
 	@$(if $(Q),echo "  LD      $@")
 	$(Q)tools/gen-ksyms.sh > $(OUT)/ksyms0.S
 	$(Q)$(CC) -c $(OUT)/ksyms0.S -o $(OUT)/ksyms0.o
-	$(Q)$(LD) $(KLDFLAGS) -o $(OUT)/skoll.pass1.elf $(KOBJ) $(OUT)/ksyms0.o
+	$(Q)$(KLINK) -o $(OUT)/skoll.pass1.elf $(KOBJ) $(OUT)/ksyms0.o
 	$(Q)tools/gen-ksyms.sh $(OUT)/skoll.pass1.elf > $(OUT)/ksyms.S
 	$(Q)$(CC) -c $(OUT)/ksyms.S -o $(OUT)/ksyms.o
-	$(Q)$(LD) $(KLDFLAGS) -o $@.tmp $(KOBJ) $(OUT)/ksyms.o
+	$(Q)$(KLINK) -o $@.tmp $(KOBJ) $(OUT)/ksyms.o
 	@tools/gen-ksyms.sh $@.tmp | cmp -s - $(OUT)/ksyms.S || \
 		{ echo "ksyms: text moved between link passes"; rm -f $@.tmp; exit 1; }
 	@mv $@.tmp $@

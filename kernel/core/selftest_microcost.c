@@ -11,6 +11,7 @@
 #include <arch/layout.h>
 
 #define N 200000
+#define M 20000
 
 #define F(i) __attribute__((noinline)) static uint64_t fn##i(uint64_t x) { __asm__ volatile(""); return x * 3 + i; }
 #define F8(a) F(a##0) F(a##1) F(a##2) F(a##3) F(a##4) F(a##5) F(a##6) F(a##7)
@@ -25,6 +26,8 @@ __attribute__((noinline)) static uint64_t touch1(void) { uint64_t x = 0; for (in
 
 static struct spinlock L = SPINLOCK_INIT;
 static volatile uint64_t sink;
+void fpu_save(void *area);
+void fpu_restore(const void *area);
 
 SELFTEST(microcost, SELFTEST_MANUAL)
 {
@@ -102,8 +105,17 @@ SELFTEST(microcost, SELFTEST_MANUAL)
     t1 = clock_ns();
     kprintf("microcost slab_take_put %lu ps\n", (t1 - t0) * 1000 / N);
     kfree(p);
+    static uint8_t fpu_area[4096] __attribute__((aligned(64)));
+    fpu_save(fpu_area);
+    t0 = clock_ns();
+    for (int i = 0; i < M; i++) { fpu_save(fpu_area); fpu_restore(fpu_area); }
+    t1 = clock_ns();
+    kprintf("microcost fpu_save_restore %lu ps\n", (t1 - t0) * 1000 / M);
+    t0 = clock_ns();
+    for (int i = 0; i < M; i++) { __asm__ volatile("fxsave64 (%0)" ::"r"(fpu_area) : "memory"); __asm__ volatile("fxrstor64 (%0)" ::"r"(fpu_area) : "memory"); }
+    t1 = clock_ns();
+    kprintf("microcost fxsave_fxrstor %lu ps\n", (t1 - t0) * 1000 / M);
     uint64_t cr3 = read_cr3();
-#define M 20000
     t0 = clock_ns();
     for (int i = 0; i < M; i++) { write_cr3(cr3); }
     t1 = clock_ns();
