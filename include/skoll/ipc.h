@@ -2,7 +2,7 @@
  * IPC: streams, lanes and actions (docs/ipc.md).
  *
  * A stream has two lanes. An `ipc` queue operation (SK_OP_ipc: lane, actions,
- * count) posts a list of actions to a lane; the n-th action posted on one lane
+ * count, flags SK_IPC_*) posts a list of actions to a lane; the n-th action posted on one lane
  * is matched with the n-th action posted on the other, and both complete
  * together. An offer matched with an accept creates a new ("ancillary") stream;
  * the actions nested under them go onto its lanes. The whole submission
@@ -48,6 +48,11 @@ enum sk_action_type {
 #define SK_IPC_MAX_TRANSFER (64ull << 20) /* bytes in one send */
 #define SK_IPC_STAGE_MAX 128            /* sends up to this size are copied at submission */
 #define SK_IPC_RESULTS_MAX 128          /* bytes of result records: SK_CQE_INLINE_MAX */
+
+/* ipc operation flags (its fourth argument) */
+#define SK_IPC_CLOSE 0x1u /* close the lane handle once the submission is handled (whether the
+                             chain was posted or refused); pending actions keep the lane */
+#define SK_IPC_FLAGS_ALL 0x1u
 
 /*
  * One action. Fields an action does not use must be 0.

@@ -51,17 +51,24 @@ struct sk_queue_header {
     uint32_t sq_offset;         /* byte offsets of the rings in the memory object */
     uint32_t cq_offset;
     volatile uint32_t dropped;  /* kernel: SQ entries refused because too many were in flight */
-    uint32_t reserved[7];
+    volatile uint32_t skipped;  /* kernel: operations with SK_SQE_SKIP_SUCCESS that succeeded
+                                   (they posted no completion, and are no longer in flight) */
+    uint32_t reserved[6];
 };
 _Static_assert(sizeof(struct sk_queue_header) == 64, "queue header layout");
 
 struct sk_sqe {
     uint32_t opcode;   /* SK_OP_* */
-    uint32_t flags;    /* none defined yet: must be 0 */
+    uint32_t flags;    /* SK_SQE_*; other bits must be 0 */
     uint64_t tag;      /* returned in the completion; the runtime uses the op's address */
     uint64_t args[6];
 };
 _Static_assert(sizeof(struct sk_sqe) == 64, "sqe layout");
+
+/* SQE flags */
+#define SK_SQE_SKIP_SUCCESS 0x1u /* post a completion only if the operation fails; a success
+                                    counts in the header's `skipped` instead */
+#define SK_SQE_FLAGS_ALL 0x1u
 
 struct sk_cqe {
     uint64_t tag;

@@ -554,12 +554,31 @@ static sk_error_t load_action(struct ipc_chain *c, unsigned i, const struct sk_a
     }
 }
 
-/* ipc(lane, actions, count): docs/ipc.md */
+static sk_error_t submit_chain(struct async_op *op);
+
+/* ipc(lane, actions, count, flags): docs/ipc.md */
 sk_error_t async_submit_ipc(struct async_op *op)
 {
-    uint64_t n = op->args[2];
-    if (op->args[3] || op->args[4] || op->args[5])
+    if ((op->args[3] & ~(uint64_t)SK_IPC_FLAGS_ALL) || op->args[4] || op->args[5])
         return SK_ERR_INVALID;
+    /* (read before submitting: a chain that completes at once may free op) */
+    int close = (op->args[3] & SK_IPC_CLOSE) != 0;
+    sk_handle_t lane = (sk_handle_t)op->args[0];
+    sk_error_t err = submit_chain(op);
+    if (close) {
+        /* (handles are never reused: this is the handle the chain was posted on, if it still
+           exists; pending actions hold the lane itself) */
+        struct universe *u = thread_universe(current_thread());
+        if (u)
+            universe_remove(u, lane);
+    }
+    return err;
+}
+
+/* The chain of op (arguments checked) is checked, copied and posted. */
+static sk_error_t submit_chain(struct async_op *op)
+{
+    uint64_t n = op->args[2];
     if (n == 0)
         return SK_ERR_INVALID;
     if (n > SK_IPC_MAX_ACTIONS)

@@ -40,6 +40,7 @@ struct queue {
     uint32_t sq_entries, cq_entries; /* the kernel's own copies */
     uint32_t sq_head, cq_tail;       /* the kernel's own indices */
     uint32_t in_flight;
+    uint32_t skipped;                /* SK_SQE_SKIP_SUCCESS ops that succeeded (hdr->skipped) */
     struct async_op *ops;            /* not yet posted (pending, or in the overflow list) */
     struct async_op *overflow, *overflow_tail;
     struct thread *waiters;          /* sleeping in queue_drive, linked by qwait_next */
@@ -180,6 +181,14 @@ int async_complete_data(struct async_op *op, sk_error_t error, uint64_t value, u
         q->in_flight--;
         op->next = freed;
         freed = op;
+    } else if (error == SK_OK && (op->flags & SK_SQE_SKIP_SUCCESS)) {
+        /* no completion: only the count, and its in-flight slot is free */
+        unlink_op(q, op);
+        q->in_flight--;
+        q->skipped++;
+        __atomic_store_n(&q->hdr->skipped, q->skipped, __ATOMIC_RELEASE);
+        op->next = freed;
+        freed = op;
     } else if (!q->overflow && post_locked(q, op)) {
         unlink_op(q, op);
         op->next = freed;
@@ -248,8 +257,10 @@ static uint32_t submit_all(struct queue *q)
                                                     __ATOMIC_RELAXED);
             int32_t error = SK_OK;
             if (opcode_flags != SK_OP_nop) { /* (a nop with flags 0: one test) */
-                if (opcode_flags >> 32)
+                if ((opcode_flags >> 32) & ~(uint64_t)SK_SQE_FLAGS_ALL)
                     error = SK_ERR_INVALID;
+                else if (opcode_flags >> 32)
+                    break; /* valid flags: the slow path looks at them */
                 else if ((uint32_t)opcode_flags >= SK_OP_COUNT)
                     error = SK_ERR_UNSUPPORTED;
                 else
@@ -307,7 +318,7 @@ static uint32_t submit_all(struct queue *q)
         op->submitter = current_thread();
         op->refs = 1;
         sk_error_t err = SK_ERR_UNSUPPORTED;
-        if (op->flags != 0)
+        if (op->flags & ~SK_SQE_FLAGS_ALL)
             err = SK_ERR_INVALID;
         else if (op->opcode < SK_OP_COUNT)
             err = providers[op->opcode](op);
@@ -459,7 +470,8 @@ SYSCALL_DEFINE(queue_drive)
         flush_overflow_locked(q, &freed);
         uint32_t used = cq_used(q);
         int interrupted = __atomic_load_n(&self->obs.stop_request, __ATOMIC_ACQUIRE);
-        if (used >= want || self->kill || q->alerted || interrupted || clock_ns() >= deadline) {
+        if (used >= want || self->kill || q->alerted || interrupted ||
+            (deadline != UINT64_MAX && clock_ns() >= deadline)) {
             if (used < want)
                 err = self->kill ? SK_ERR_DEAD
                       : q->alerted || interrupted ? SK_ERR_ALERTED : SK_ERR_TIMEOUT;
@@ -478,7 +490,8 @@ SYSCALL_DEFINE(queue_drive)
         spin_unlock(&q->lock);
         put_list(freed);
         sched_block();
-        timer_cancel_sync(&self->wait_timer);
+        if (deadline != UINT64_MAX)
+            timer_cancel_sync(&self->wait_timer);
         irq_restore(f);
         /* off the waiter list, whoever woke us */
         f = spin_lock_irqsave(&q->lock);

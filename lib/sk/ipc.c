@@ -146,7 +146,6 @@ static void reply_done(struct sk_op *op, const struct sk_cqe *cqe)
 {
     struct sk_ipc_reply *r = SK_OP_CONTAINER(op, struct sk_ipc_reply, op);
     const struct sk_ipc_result *res = sk_ipc_result(cqe, &r->act, 1, 0);
-    sk_handle_close(r->lane);
     if (r->done)
         r->done(r, res ? (sk_error_t)res->error : (sk_error_t)cqe->error);
 }
@@ -158,9 +157,12 @@ sk_error_t sk_ipc_reply(struct sk_queue *q, struct sk_ipc_reply *r, sk_handle_t 
     r->lane = lane;
     r->done = done;
     r->act = SK_ACT_SEND(0, buf, len);
-    sk_error_t e = sk_op_ipc(q, &r->op, lane, &r->act, 1, reply_done);
+    uint64_t a1 = (uint64_t)&r->act;
+    sk_error_t e = !done && len <= SK_IPC_STAGE_MAX
+                       ? sk_op_submit_forget(q, &r->op, SK_OP_ipc, lane, a1, 1, SK_IPC_CLOSE)
+                       : sk_op_submit(q, &r->op, SK_OP_ipc, reply_done, lane, a1, 1, SK_IPC_CLOSE);
     if (e != SK_OK)
-        sk_handle_close(lane);
+        sk_handle_close(lane); /* (not submitted: the kernel never saw it) */
     return e;
 }
 

@@ -63,6 +63,7 @@ sk_error_t sk_queue_open(struct sk_queue *q, uint32_t sq_entries, uint32_t cq_en
     q->cq_entries = cq_entries;
     q->sq_tail = q->retired = q->credit_end = h->sq_tail;
     q->cq_head = h->cq_head;
+    q->skipped_seen = h->skipped;
     q->limit = cq_entries;
     q->tags = sk_malloc(q->limit * sizeof *q->tags);
     if (!q->tags) {
@@ -87,6 +88,8 @@ void sk_queue_close(struct sk_queue *q)
     for (struct sk_op *op = q->backlog; op; op = op->next)
         op->state = SK_OPSTATE_IDLE;
     for (struct sk_op *op = q->local; op; op = op->next)
+        op->state = SK_OPSTATE_IDLE;
+    for (struct sk_op *op = q->forgotten; op; op = op->next)
         op->state = SK_OPSTATE_IDLE;
     if (q->hdr)
         sk_space_unmap(SK_THIS_SPACE, (uint64_t)q->hdr, q->size);
@@ -147,12 +150,29 @@ static void feed_backlog(struct sk_queue *q)
     q->credit_end = q->sq_tail + (q->backlog ? 0 : c);
 }
 
+/* Forgotten ops whose SQEs the kernel has taken are idle again (their tag field holds the
+   SQ position). */
+static void release_forgotten(struct sk_queue *q)
+{
+    uint32_t head = LOAD_ACQ(&q->hdr->sq_head);
+    while (q->forgotten && (int32_t)(head - (uint32_t)q->forgotten->tag) > 0) {
+        struct sk_op *op = q->forgotten;
+        q->forgotten = op->next;
+        if (!q->forgotten)
+            q->forgotten_tail = NULL;
+        op->state = SK_OPSTATE_IDLE;
+    }
+}
+
 static sk_error_t drive(struct sk_queue *q, uint64_t min_complete, uint64_t timeout_ns)
 {
     STORE_REL(&q->hdr->sq_tail, q->sq_tail);
     STORE_REL(&q->hdr->cq_head, q->cq_head);
     q->drives++;
-    return sk_queue_drive(q->handle, min_complete, timeout_ns, NULL);
+    sk_error_t e = sk_queue_drive(q->handle, min_complete, timeout_ns, NULL);
+    if (q->forgotten)
+        release_forgotten(q);
+    return e;
 }
 
 /* SQ entries the kernel has not taken yet (published or not). */
@@ -226,8 +246,14 @@ static __attribute__((noinline)) void dispatch_run(struct sk_queue *q, const str
         uintptr_t v = entry < limit ? tags[entry] : 1;
         struct sk_op *op = (struct sk_op *)v;
         if (__builtin_expect((v & 1) || op->tag != tag, 0)) {
-            q->stray++;
             q->completed--;
+            if (tag == SK_TAG_FORGET && q->forget_inflight) {
+                q->forget_inflight--; /* a forgotten op failed */
+                q->retired++;
+                q->forget_failures++;
+            } else {
+                q->stray++;
+            }
             continue;
         }
         tags[entry] = (uintptr_t)q->free << 1 | 1;
@@ -263,6 +289,14 @@ uint32_t sk_queue_poll(struct sk_queue *q)
         return 0;
     q->polling = 1;
     uint32_t n = q->local ? poll_local(q) : 0;
+    if (q->forget_inflight) {
+        /* forgotten ops that succeeded: the kernel counts them, posting nothing */
+        uint32_t skipped = LOAD_ACQ(&q->hdr->skipped), d = skipped - q->skipped_seen;
+        q->skipped_seen = skipped;
+        d = d < q->forget_inflight ? d : q->forget_inflight;
+        q->forget_inflight -= d;
+        q->retired += d;
+    }
     /*
      * One acquire load of cq_tail and one release store of cq_head for the whole batch.
      * A slot stays ours until cq_head passes it, so a callback may read its cqe; a drive
@@ -324,7 +358,13 @@ uint32_t sk_queue_pending(const struct sk_queue *q)
 sk_error_t sk_queue_run(struct sk_queue *q)
 {
     sk_error_t e = SK_OK;
-    while (!q->stop && (sk_queue_inflight(q) || q->backlog || q->local)) {
+    while (!q->stop) {
+        if (sk_queue_inflight(q) <= q->forget_inflight && !q->backlog && !q->local) {
+            /* forgotten ops are handed over, not waited for: a success posts nothing */
+            if (q->forgotten)
+                e = sk_queue_flush(q);
+            break;
+        }
         e = sk_queue_wait(q, SK_TIMEOUT_NEVER);
         if (e == SK_ERR_ALERTED || e == SK_ERR_TIMEOUT)
             e = SK_OK;
@@ -374,6 +414,39 @@ sk_error_t sk_op_event(struct sk_queue *q, struct sk_op *op, sk_handle_t event, 
     op->args[0] = (uint64_t)event;
     op->args[1] = seq;
     return sk_queue_submit(q, op);
+}
+
+static void forget_done(struct sk_op *op, const struct sk_cqe *cqe)
+{
+    if (cqe->error != SK_OK)
+        op->queue->forget_failures++;
+}
+
+sk_error_t sk_op_submit_forget(struct sk_queue *q, struct sk_op *op, uint32_t opcode,
+                               uint64_t a0, uint64_t a1, uint64_t a2, uint64_t a3)
+{
+    if (op->state != SK_OPSTATE_IDLE)
+        return SK_ERR_BUSY;
+    if (q->backlog || q->sq_tail == q->credit_end)
+        return sk_op_submit(q, op, opcode, forget_done, a0, a1, a2, a3);
+    sk_op_prep(op, opcode, NULL);
+    op->queue = q;
+    op->state = SK_OPSTATE_KERNEL;
+    uint32_t tail = q->sq_tail;
+    op->tag = tail; /* (its SQ position, for release_forgotten) */
+    struct sk_sqe *e = &q->sq[tail & (q->sq_entries - 1)];
+    e->opcode = opcode;
+    e->flags = SK_SQE_SKIP_SUCCESS;
+    e->tag = SK_TAG_FORGET;
+    e->args[0] = a0;
+    e->args[1] = a1;
+    e->args[2] = a2;
+    e->args[3] = a3;
+    e->args[4] = e->args[5] = 0;
+    q->sq_tail = tail + 1;
+    q->forget_inflight++;
+    list_push(&q->forgotten, &q->forgotten_tail, op);
+    return SK_OK;
 }
 
 sk_error_t sk_op_submit(struct sk_queue *q, struct sk_op *op, uint32_t opcode, sk_op_fn done,

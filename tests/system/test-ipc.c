@@ -797,6 +797,93 @@ SK_TEST(cancel_pending_chain)
 
 /* ---- nesting -------------------------------------------------------------------------------- */
 
+/* Post s on lane with ipc flags. */
+static void post_flags(struct sub *s, sk_handle_t lane, uint64_t flags)
+{
+    s->done = 0;
+    sk_error_t e = sk_op_submit(&Q, &s->op, SK_OP_ipc, sub_done, lane, (uint64_t)s->acts, s->n,
+                                flags);
+    if (e != SK_OK)
+        sk_test_fail(__FILE__, __LINE__, "sk_op_submit: %s", sk_error_name(e));
+    sk_queue_flush(&Q);
+}
+
+/*
+ * SK_IPC_CLOSE: the lane handle goes once the chain is posted; a pending action keeps the
+ * lane until it completes, then the lane ends. A refused chain closes the handle too; an
+ * unknown flag is refused and closes nothing.
+ */
+SK_TEST(close_flag_consumes_the_lane_handle)
+{
+    static const char msg[] = "last words";
+    sk_handle_t l[2];
+    stream(l);
+    struct sub r = {0}, s = {0}, t = {0};
+    ONE(r, SK_ACT_RECV_INLINE(0, 32));
+    post_flags(&r, l[1], SK_IPC_CLOSE);
+    SK_EXPECT_ERR(sk_handle_close(l[1]), SK_ERR_BAD_HANDLE); /* gone already */
+    SK_EXPECT(!r.done);
+    ONE(s, SK_ACT_SEND(0, msg, sizeof msg));
+    post(&s, l[0]);
+    SK_ASSERT(settle(&r) && settle(&s));
+    SK_EXPECT_ERR(r.cqe.error, SK_OK);
+    SK_EXPECT_ERR(s.cqe.error, SK_OK);
+    SK_EXPECT_EQ(rec(&r, 0)->length, sizeof msg);
+    /* the receiving lane is gone with its last action: the peer's next send ends */
+    ONE(t, SK_ACT_SEND(0, msg, sizeof msg));
+    post(&t, l[0]);
+    SK_ASSERT(settle(&t));
+    SK_EXPECT_ERR(t.cqe.error, SK_ERR_END_OF_LANE);
+    sk_handle_close(l[0]);
+
+    /* refused (a malformed action): the handle is closed all the same */
+    stream(l);
+    struct sub bad = {0};
+    ONE(bad, SK_ACT_SEND(SK_ACTF_CHAIN, msg, 4));
+    post_flags(&bad, l[0], SK_IPC_CLOSE);
+    SK_ASSERT(settle(&bad));
+    SK_EXPECT_ERR(bad.cqe.error, SK_ERR_INVALID);
+    SK_EXPECT_ERR(sk_handle_close(l[0]), SK_ERR_BAD_HANDLE);
+    /* an unknown flag: refused, the handle stays */
+    struct sub odd = {0};
+    ONE(odd, SK_ACT_SEND(0, msg, 4));
+    post_flags(&odd, l[1], 0x80);
+    SK_ASSERT(settle(&odd));
+    SK_EXPECT_ERR(odd.cqe.error, SK_ERR_INVALID);
+    SK_EXPECT_OK(sk_handle_close(l[1]));
+}
+
+/* sk_ipc_reply without a callback: forgotten (no completion), and the lane is closed. */
+SK_TEST(forgotten_reply_arrives_and_closes)
+{
+    sk_handle_t l[2];
+    stream(l);
+    struct sub r = {0};
+    ONE(r, SK_ACT_RECV_INLINE(0, 32));
+    post(&r, l[0]);
+    static struct sk_ipc_reply rep;
+    static const char answer[] = "forty-two";
+    uint64_t completed = Q.completed;
+    SK_ASSERT_OK(sk_ipc_reply(&Q, &rep, l[1], answer, sizeof answer, NULL));
+    SK_ASSERT(settle(&r));
+    SK_EXPECT_ERR(r.cqe.error, SK_OK);
+    SK_EXPECT(memcmp(sk_ipc_payload(rec(&r, 0)), answer, sizeof answer) == 0);
+    SK_EXPECT_EQ(rep.op.state, SK_OPSTATE_IDLE);
+    SK_EXPECT_EQ(Q.completed, completed + 1); /* the receive's completion only */
+    SK_EXPECT_ERR(sk_handle_close(l[1]), SK_ERR_BAD_HANDLE);
+    /* a forgotten reply that fails (the peer is gone) counts as a failure */
+    uint64_t failures = Q.forget_failures;
+    sk_handle_t m[2];
+    stream(m);
+    sk_handle_close(m[0]);
+    SK_ASSERT_OK(sk_ipc_reply(&Q, &rep, m[1], answer, sizeof answer, NULL));
+    for (int i = 0; i < 50 && Q.forget_failures == failures; i++)
+        sk_queue_wait(&Q, 2000000);
+    SK_EXPECT_EQ(Q.forget_failures, failures + 1);
+    SK_EXPECT_ERR(sk_handle_close(m[1]), SK_ERR_BAD_HANDLE);
+    sk_handle_close(l[0]);
+}
+
 SK_TEST(nested_ancillary_chains)
 {
     sk_handle_t l[2];

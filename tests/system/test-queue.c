@@ -130,7 +130,7 @@ SK_TEST(raw_protocol_and_error_completions)
     struct sk_queue_header *h = q.hdr;
     struct sk_sqe bad[4] = {
         {.opcode = 999, .tag = 11},
-        {.opcode = SK_OP_nop, .flags = 1, .tag = 12},
+        {.opcode = SK_OP_nop, .flags = 0x100, .tag = 12}, /* an undefined flag */
         {.opcode = SK_OP_event_await, .tag = 13, .args = {12345}},
         {.opcode = SK_OP_nop, .tag = 14},
     };
@@ -654,6 +654,95 @@ SK_TEST(more_than_inflight_limit)
         if (tags[i] >= 200 && tags[i] < 232)
             mask |= 1u << (tags[i] - 200);
     SK_EXPECT_EQ(mask, 0xffffffffu);
+    sk_queue_close(&q);
+}
+
+/*
+ * SK_SQE_SKIP_SUCCESS: a success posts nothing and counts in the header's `skipped` (its
+ * in-flight slot is free at once); a failure still posts its completion.
+ */
+SK_TEST(skip_success_posts_failures_only)
+{
+    struct sk_queue q;
+    SK_ASSERT_OK(sk_queue_open(&q, 8, 8));
+    struct sk_queue_header *h = q.hdr;
+    struct sk_sqe s[5] = {
+        {.opcode = SK_OP_nop, .flags = SK_SQE_SKIP_SUCCESS, .tag = 21},
+        {.opcode = SK_OP_event_await, .flags = SK_SQE_SKIP_SUCCESS, .tag = 22, .args = {12345}},
+        {.opcode = SK_OP_nop, .tag = 23},
+        {.opcode = SK_OP_nop, .flags = SK_SQE_SKIP_SUCCESS | 0x8, .tag = 24},
+        {.opcode = 999, .flags = SK_SQE_SKIP_SUCCESS, .tag = 25},
+    };
+    for (int i = 0; i < 5; i++)
+        q.sq[i] = s[i];
+    h->sq_tail = 5;
+    uint64_t consumed = 0;
+    SK_ASSERT_OK(sk_queue_drive(q.handle, 0, 0, &consumed));
+    SK_EXPECT_EQ(consumed, 5);
+    SK_EXPECT_EQ(h->skipped, 1);
+    SK_ASSERT_EQ(h->cq_tail, 4);
+    SK_EXPECT_EQ(q.cq[0].tag, 22);
+    SK_EXPECT_ERR(q.cq[0].error, SK_ERR_BAD_HANDLE);
+    SK_EXPECT_EQ(q.cq[1].tag, 23);
+    SK_EXPECT_ERR(q.cq[1].error, SK_OK);
+    SK_EXPECT_EQ(q.cq[2].tag, 24);
+    SK_EXPECT_ERR(q.cq[2].error, SK_ERR_INVALID);
+    SK_EXPECT_EQ(q.cq[3].tag, 25);
+    SK_EXPECT(q.cq[3].error != SK_OK);
+    h->cq_head = 4;
+    /* skipped successes hold no slot: 8 in flight at most, yet 100 go through unread */
+    for (uint32_t i = 0; i < 100; i++) {
+        q.sq[h->sq_tail & 7] = (struct sk_sqe){.opcode = SK_OP_nop, .flags = SK_SQE_SKIP_SUCCESS};
+        h->sq_tail++;
+        SK_ASSERT_OK(sk_queue_drive(q.handle, 0, 0, &consumed));
+        SK_ASSERT_EQ(consumed, 1);
+    }
+    SK_EXPECT_EQ(h->skipped, 101);
+    SK_EXPECT_EQ(h->cq_tail, 4);
+    SK_EXPECT_EQ(h->dropped, 0);
+    sk_queue_close(&q);
+}
+
+static void never_called(struct sk_op *op, const struct sk_cqe *cqe)
+{
+    (void)op, (void)cqe;
+    nbad++;
+}
+
+/* sk_op_submit_forget: ops are free again after the drive, successes leave no trace, failures
+   count, and the in-flight count comes back to zero (many more than the limit went through). */
+SK_TEST(forgotten_ops_give_their_slots_back)
+{
+    struct sk_queue q;
+    SK_ASSERT_OK(sk_queue_open(&q, 8, 16));
+    reset_seen();
+    for (int round = 0; round < 200; round++) {
+        for (int i = 0; i < 6; i++)
+            SK_ASSERT_OK(sk_op_submit_forget(&q, &ops[i], SK_OP_nop, 0, 0, 0, 0));
+        SK_EXPECT_ERR(sk_op_submit_forget(&q, &ops[0], SK_OP_nop, 0, 0, 0, 0), SK_ERR_BUSY);
+        /* one ordinary op among them, whose callback does run */
+        SK_ASSERT_OK(sk_op_nop(&q, &ops[8], count_nop));
+        SK_ASSERT_OK(sk_queue_wait(&q, SK_TIMEOUT_NEVER));
+        for (int i = 0; i < 6; i++)
+            SK_ASSERT_EQ(ops[i].state, SK_OPSTATE_IDLE);
+    }
+    SK_EXPECT_EQ(nseen, 200);
+    /* failures: an event that does not exist, forgotten */
+    SK_ASSERT_OK(sk_op_submit_forget(&q, &ops[0], SK_OP_event_await, 12345, 0, 0, 0));
+    SK_ASSERT_OK(sk_op_nop(&q, &ops[8], count_nop));
+    SK_ASSERT_OK(sk_queue_wait(&q, SK_TIMEOUT_NEVER));
+    sk_queue_poll(&q);
+    SK_EXPECT_EQ(q.forget_failures, 1);
+    SK_EXPECT_EQ(q.stray, 0);
+    SK_EXPECT_EQ(sk_queue_inflight(&q), 0);
+    SK_EXPECT_EQ(q.forget_inflight, 0);
+    SK_EXPECT_EQ(nbad, 0);
+    /* sk_queue_run does not wait for forgotten ops (they post nothing when they succeed) */
+    SK_ASSERT_OK(sk_op_submit_forget(&q, &ops[0], SK_OP_nop, 0, 0, 0, 0));
+    SK_EXPECT_OK(sk_queue_run(&q));
+    SK_EXPECT_EQ(ops[0].state, SK_OPSTATE_IDLE);
+    SK_EXPECT_EQ(q.hdr->sq_head, q.sq_tail);
+    (void)never_called;
     sk_queue_close(&q);
 }
 

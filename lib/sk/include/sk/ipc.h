@@ -112,9 +112,14 @@ struct sk_ipc_reply {
     sk_handle_t lane;
     void (*done)(struct sk_ipc_reply *r, sk_error_t error); /* may be NULL */
 };
-/* Send buf/len on a conversation's lane, then close the lane (its handle is consumed,
-   even on error). buf must stay valid until done runs (or copy it: up to
-   SK_IPC_STAGE_MAX bytes are copied when the kernel consumes the SQ entry). */
+/*
+ * Send buf/len on a conversation's lane and close the lane: the handle is consumed, even
+ * on error (the ipc op's SK_IPC_CLOSE: no system call of its own). r and buf are in use
+ * until r->op.state is idle again. With done, that is when done has run. Without done
+ * and with len <= SK_IPC_STAGE_MAX (the kernel copies the bytes when it takes the SQ
+ * entry), the reply is forgotten (sk_op_submit_forget): no completion unless it fails,
+ * and r is free again after the next drive.
+ */
 sk_error_t sk_ipc_reply(struct sk_queue *q, struct sk_ipc_reply *r, sk_handle_t lane,
                         const void *buf, uint32_t len,
                         void (*done)(struct sk_ipc_reply *r, sk_error_t error));

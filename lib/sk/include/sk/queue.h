@@ -62,6 +62,7 @@ struct sk_op {
 #define SK_TAG_MARK 0x80000000u
 #define SK_TAG_ENTRY(tag) ((uint32_t)(tag) - SK_TAG_MARK) /* >= the table size if not ours */
 #define SK_TAG_NONE 0xffffffffu /* sk_queue.free when every entry is in use */
+#define SK_TAG_FORGET 0x7fffffffu /* the tag of sk_op_submit_forget's SQEs (no table entry) */
 
 /* The struct that embeds op as member. */
 #define SK_OP_CONTAINER(op, type, member) ((type *)((char *)(op) - offsetof(type, member)))
@@ -92,6 +93,11 @@ struct sk_queue {
     uint64_t drives;               /* queue_drive calls made */
     uint64_t completed;            /* callbacks run */
     uint64_t stray;                /* completions whose tag was not a live submission */
+    /* sk_op_submit_forget */
+    struct sk_op *forgotten, *forgotten_tail; /* in the SQ, not yet taken by the kernel */
+    uint32_t forget_inflight;      /* submitted and not known finished */
+    uint32_t skipped_seen;         /* the header's `skipped` when last read */
+    uint64_t forget_failures;      /* forgotten ops that failed (statistics) */
 };
 
 /*
@@ -124,7 +130,8 @@ uint32_t sk_queue_poll(struct sk_queue *q);
 sk_error_t sk_queue_wait(struct sk_queue *q, uint64_t timeout_ns);
 /*
  * Turn the loop until nothing is in flight or queued, or sk_queue_stop is
- * called. Returns SK_OK, or the first unexpected queue_drive error.
+ * called (forgotten ops are handed to the kernel, not waited for). Returns
+ * SK_OK, or the first unexpected queue_drive error.
  */
 sk_error_t sk_queue_run(struct sk_queue *q);
 /* Any thread: wake the queue's loop if it sleeps in queue_drive (queue_alert). */
@@ -156,6 +163,16 @@ sk_error_t sk_op_cancel(struct sk_queue *q, struct sk_op *op, struct sk_op *targ
 /* Any opcode with up to six arguments (mem_* ops and the like). */
 sk_error_t sk_op_submit(struct sk_queue *q, struct sk_op *op, uint32_t opcode, sk_op_fn done,
                         uint64_t a0, uint64_t a1, uint64_t a2, uint64_t a3);
+/*
+ * Submit and forget: no callback, and no completion at all if the operation succeeds
+ * (SK_SQE_SKIP_SUCCESS); a failure only counts in q->forget_failures. op (and whatever
+ * its arguments point to) is in use until the kernel has taken the SQE, i.e. until
+ * op->state is idle again after the next drive. For operations whose effect needs no
+ * answer, such as a small reply that also closes its lane. When the SQ has no room at
+ * once, the op takes the ordinary path (a completion, no callback) and stays busy until then.
+ */
+sk_error_t sk_op_submit_forget(struct sk_queue *q, struct sk_op *op, uint32_t opcode,
+                               uint64_t a0, uint64_t a1, uint64_t a2, uint64_t a3);
 
 /* ---- the submit fast path, inline (lib/sk/queue.c uses it too) --------------------- */
 
