@@ -1,14 +1,14 @@
 #!/bin/bash
 # Hunt rare hangs: boot N kernels in parallel (each with a GDB stub) and, for any
 # still running after T seconds, print both CPUs' backtraces and scheduler state.
-# usage: N=4 T=70 SMP=2 CPU=max CMDLINE="selftest=all usertests=all qemu_exit" tools/hang-hunt.sh
+# usage: N=4 T=70 SMP=2 CPU=max OUT=build CMDLINE="selftest=all usertests=all qemu_exit" tools/hang-hunt.sh
 cd "$(dirname "$0")/.."
 N=${N:-3}; T=${T:-60}; SMP=${SMP:-2}; CPU=${CPU:-max}
 CMDLINE=${CMDLINE:-"selftest=all usertests=all expect_cpus=$SMP qemu_exit"}
 for i in $(seq 1 "$N"); do
     rm -f "/tmp/hang$i.log"
     timeout 300 qemu-system-x86_64 -gdb tcp::$((1240 + i)) -accel tcg -cpu "$CPU" -M q35 -m 128M \
-        -smp "$SMP" -kernel build/skoll.elf -initrd build/initrd.cpio -append "$CMDLINE" \
+        -smp "$SMP" -kernel ${OUT:-build}/skoll.elf -initrd ${OUT:-build}/initrd.cpio -append "$CMDLINE" \
         -serial file:/tmp/hang$i.log -display none -no-reboot \
         -device isa-debug-exit,iobase=0xf4,iosize=4 -device edu -monitor none >/dev/null 2>&1 &
     echo $! > "/tmp/hang$i.pid"
@@ -27,6 +27,6 @@ for i in $(seq 1 "$N"); do
         cmds+=(-ex "thread $((c + 1))" -ex "bt 8"
                -ex "printf \"cpu$c current %s state %d, run queue %d, idling %d\\n\", cpus[$c].current->name, cpus[$c].current->state, cpus[$c].rq.count, cpus[$c].idling")
     done
-    timeout 30 gdb -batch "${cmds[@]}" -ex detach build/skoll.elf 2>&1 | grep -vE '^\[New|warning|^$'
+    timeout 30 gdb -batch "${cmds[@]}" -ex detach ${OUT:-build}/skoll.elf 2>&1 | grep -vE '^\[New|warning|^$'
     kill "$pid"
 done

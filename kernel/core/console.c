@@ -163,7 +163,7 @@ void console_run(void)
             uint64_t f = irq_save();
             __atomic_store_n(&t->state, THREAD_BLOCKED, __ATOMIC_SEQ_CST);
             if (__atomic_load_n(&ring_head, __ATOMIC_SEQ_CST) != ring_tail)
-                t->state = THREAD_RUNNING;
+                sched_cancel_block();
             else
                 sched_block();
             irq_restore(f);

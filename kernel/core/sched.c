@@ -373,6 +373,15 @@ void sched_block(void)
     irq_restore(f);
 }
 
+void sched_cancel_block(void)
+{
+    struct thread *t = this_cpu()->current;
+    int from = THREAD_BLOCKED;
+    if (!__atomic_compare_exchange_n(&t->state, &from, THREAD_RUNNING, 0, __ATOMIC_ACQ_REL,
+                                     __ATOMIC_ACQUIRE))
+        sched_block(); /* RUNNABLE: its waker queues it once it is off this CPU */
+}
+
 int sched_wake(struct thread *t)
 {
     int from = __atomic_load_n(&t->state, __ATOMIC_ACQUIRE);

@@ -89,7 +89,7 @@ static void pinger(void *arg)
         uint64_t f = irq_save();
         __atomic_store_n(&self->state, THREAD_BLOCKED, __ATOMIC_SEQ_CST);
         if (__atomic_load_n(&pp.turn, __ATOMIC_SEQ_CST) == me)
-            self->state = THREAD_RUNNING;
+            sched_cancel_block(); /* (a plain store raced with the other's wake: hung 1 boot in 150) */
         else
             sched_block();
         irq_restore(f);

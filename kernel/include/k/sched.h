@@ -98,6 +98,14 @@ void sched_yield(void);
  * queueing it where a waker will find it. Returns when woken.
  */
 void sched_block(void);
+/*
+ * The current thread set itself THREAD_BLOCKED, then found what it waits for already
+ * there: make it RUNNING again. Never store RUNNING directly: a waker on another CPU
+ * may have made it RUNNABLE meanwhile and will queue it once it is off its CPU, so
+ * then it must get off (it is switched out and queued, and this returns when it runs).
+ * Interrupts off.
+ */
+void sched_cancel_block(void);
 /* A timer callback that wakes the thread in tm->arg (for timed sleeps). */
 void sched_wake_timer(struct timer *tm);
 /* Sleep for at least ns nanoseconds (kernel threads; uses the thread's wait timer). */
