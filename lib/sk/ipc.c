@@ -77,9 +77,28 @@ static void accept_done(struct sk_op *op, const struct sk_cqe *cqe)
         s->requests++;
         s->fn(s, lane, sk_ipc_payload(rh), rh->length);
     }
-    if (!s->stopping && accept_post(a) == SK_OK)
+    if (s->stopping || accept_post(a) != SK_OK) {
+        s->live--;
         return;
-    s->live--;
+    }
+    /* every posted accept completed in this drive: requests queue up, post more */
+    if (s->q->drives != s->epoch) {
+        s->epoch = s->q->drives;
+        s->batch = 0;
+    }
+    if (++s->batch >= s->naccepts && s->naccepts < s->max_accepts) {
+        unsigned more = s->naccepts < s->max_accepts - s->naccepts ? s->naccepts
+                                                                  : s->max_accepts - s->naccepts;
+        for (unsigned i = 0; i < more; i++) {
+            struct sk_ipc_accept *b = &s->accepts[s->naccepts];
+            b->server = s;
+            if (accept_post(b) != SK_OK)
+                break;
+            s->naccepts++;
+            s->live++;
+        }
+        s->batch = 0;
+    }
 }
 
 static void nothing(struct sk_op *op, const struct sk_cqe *cqe)
@@ -117,8 +136,9 @@ sk_error_t sk_ipc_server_start(struct sk_queue *q, struct sk_ipc_server *s, sk_h
     s->lane = lane;
     s->head_max = head_max;
     s->fn = fn;
-    s->naccepts = accepts;
-    for (unsigned i = 0; i < accepts; i++) {
+    s->max_accepts = accepts;
+    s->naccepts = accepts < SK_IPC_SERVER_FIRST_ACCEPTS ? accepts : SK_IPC_SERVER_FIRST_ACCEPTS;
+    for (unsigned i = 0; i < s->naccepts; i++) {
         s->accepts[i].server = s;
         sk_error_t e = accept_post(&s->accepts[i]);
         if (e != SK_OK)

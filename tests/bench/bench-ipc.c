@@ -79,7 +79,7 @@ static int server_main(void)
 {
     pin(S.cpu);
     if (sk_queue_open(&S.q, 256, 512) != SK_OK ||
-        sk_ipc_server_start(&S.q, &S.srv, S.lane, 16, 8, on_request) != SK_OK)
+        sk_ipc_server_start(&S.q, &S.srv, S.lane, 16, 64, on_request) != SK_OK)
         return 1;
     while (!S.srv.error)
         sk_queue_wait(&S.q, SK_TIMEOUT_NEVER);

@@ -238,8 +238,25 @@ SK_TEST(ten_thousand_requests_in_flight)
     sk_printf("# 10000 requests in flight at once: %lu ms; server memory per request in flight: "
               "%lu bytes (its own state; the kernel holds one waiting chain each)\n",
               (t1 - t0) / MS, (uint64_t)sizeof(struct held));
+    SK_EXPECT_EQ(S.srv.naccepts, 16); /* grew to its limit: requests queued up */
     server_end(t, l);
     SK_EXPECT_EQ(S.replied, MANY);
+}
+
+/* The server posts more accepts only while requests queue up: one at a time keeps it small. */
+SK_TEST(accepts_grow_only_when_requests_queue_up)
+{
+    sk_handle_t l[2];
+    struct sk_thread *t = server_start(l, 0, -1);
+    SK_ASSERT(t != NULL);
+    for (int i = 0; i < 50; i++)
+        SK_ASSERT(call_many(l[0], 1, 10000 * MS));
+    SK_EXPECT_EQ(S.srv.naccepts, SK_IPC_SERVER_FIRST_ACCEPTS);
+    SK_ASSERT(call_many(l[0], 200, 30000 * MS));
+    SK_EXPECT(S.srv.naccepts > SK_IPC_SERVER_FIRST_ACCEPTS);
+    SK_EXPECT(S.srv.naccepts <= 16);
+    SK_EXPECT_EQ(S.srv.live, S.srv.naccepts);
+    server_end(t, l);
 }
 
 SK_TEST(client_and_server_on_different_cpus)

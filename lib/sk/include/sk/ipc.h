@@ -74,7 +74,8 @@ struct sk_ipc_accept {
     uint64_t posted;             /* the server's sweep count when it was posted */
     int swept;                   /* cancelled by the sweep: post it again */
 };
-#define SK_IPC_SERVER_MAX_ACCEPTS 16
+#define SK_IPC_SERVER_MAX_ACCEPTS 64
+#define SK_IPC_SERVER_FIRST_ACCEPTS 4 /* posted at the start; more as requests queue up */
 #define SK_IPC_SERVER_STALL_NS 1000000000ull /* an accept in flight this long is re-posted */
 struct sk_ipc_server {
     struct sk_queue *q;
@@ -83,7 +84,10 @@ struct sk_ipc_server {
     sk_ipc_request_fn fn;
     int stopping;
     sk_error_t error;            /* why the loop ended (SK_OK while it runs) */
-    unsigned naccepts, live;
+    unsigned naccepts, live;     /* accept slots in use (posted or being handled), posted */
+    unsigned max_accepts;
+    uint64_t epoch, batch;       /* the drive whose completions are being handled, and how many
+                                    accepts completed in it */
     uint64_t requests, failures; /* statistics */
     uint64_t stalls;             /* accepts given up on by the sweep */
     uint64_t sweeps;
@@ -91,8 +95,11 @@ struct sk_ipc_server {
     struct sk_ipc_accept accepts[SK_IPC_SERVER_MAX_ACCEPTS];
 };
 /*
- * Serve lane: keep `accepts` (1..SK_IPC_SERVER_MAX_ACCEPTS) accept + receive-head
- * actions posted, and call fn per request. An accept matched by a client that
+ * Serve lane: keep accept + receive-head actions posted, and call fn per request.
+ * It starts with SK_IPC_SERVER_FIRST_ACCEPTS (or `accepts`, if fewer) and doubles
+ * them, up to `accepts` (1..SK_IPC_SERVER_MAX_ACCEPTS), whenever every posted
+ * accept completed in one drive (requests are queueing up): a server with little
+ * concurrency keeps its working set small, a busy one takes whole batches. An accept matched by a client that
  * never sends its head (it keeps its side of the conversation open and idle)
  * would hold that accept for good: a timer every SK_IPC_SERVER_STALL_NS cancels
  * accepts in flight since before the previous tick and posts them again (a
