@@ -45,11 +45,15 @@ struct ipc_action {
     uint8_t niov;
     uint8_t *stage;                 /* a small send's bytes */
     struct sk_iovec *iov;           /* a large send's buffers */
-    struct kobject *obj;            /* push: the object (a reference until the chain ends; weak
-                                       for a universe, see universe_weak_get) */
-    uint32_t obj_rights;
-    uint8_t obj_weak;
-    uint8_t creds[SK_CREDENTIALS_SIZE]; /* imbue */
+    union {
+        struct {
+            struct kobject *obj;    /* push: the object (a reference until the chain ends;
+                                       weak for a universe, see universe_weak_get) */
+            uint32_t obj_rights;
+            uint8_t obj_weak;
+        };
+        uint8_t creds[SK_CREDENTIALS_SIZE]; /* imbue */
+    };
 };
 
 struct ipc_chain {
@@ -57,12 +61,17 @@ struct ipc_chain {
     volatile uint32_t remaining;    /* actions not DONE */
     volatile int cancelled;
     uint16_t n, results_len;
+    uint8_t in_op;                  /* lives in the op's provider area (else kmalloc'd) */
     struct universe *universe;      /* a weak reference when handles may be inserted (a strong
                                        one would keep the process's handles, and so maybe
                                        the lanes this chain waits on, alive) */
     struct vm_space *space;         /* a reference when user buffers are used */
     struct ipc_action acts[];       /* then the iovec arrays and staged bytes */
 };
+
+/* A call (offer, send of up to 16 bytes, recv_inline) needs no heap object but its op. */
+_Static_assert(sizeof(struct ipc_chain) + 3 * sizeof(struct ipc_action) + 16 <=
+                   ASYNC_PROVIDER_BYTES, "the canonical call fits in the op");
 
 /* The result records are written where the CQE's inline data waits: the op's data. */
 static uint8_t *results(struct ipc_chain *c)
@@ -82,7 +91,7 @@ static void post_list(struct stream *s, int side, struct ipc_chain *c, int first
 
 static void drop_obj(struct ipc_action *a)
 {
-    if (!a->obj)
+    if (a->type != SK_ACT_push || !a->obj)
         return;
     if (a->obj_weak)
         universe_weak_put((struct universe *)a->obj);
@@ -401,7 +410,8 @@ static void ipc_release(struct async_op *op)
     for (unsigned i = 0; i < c->n; i++)
         if (c->acts[i].stream)
             stream_mem_put(c->acts[i].stream);
-    kfree(c);
+    if (!c->in_op)
+        kfree(c);
 }
 
 /* ---- submission ---------------------------------------------------------------------- */
@@ -624,11 +634,15 @@ static sk_error_t submit_chain(struct async_op *op)
     struct ipc_chain *c = NULL;
     if (!err) {
         /* (the staged bytes and iovecs after the actions are all written before use) */
-        c = kmalloc(sizeof *c + n * sizeof(struct ipc_action) + extra);
-        if (!c)
+        uint64_t size = sizeof *c + n * sizeof(struct ipc_action) + extra;
+        int in_op = size <= sizeof op->provider;
+        c = in_op ? (struct ipc_chain *)op->provider : kmalloc(size);
+        if (!c) {
             err = SK_ERR_NO_MEMORY;
-        else
+        } else {
             memset(c, 0, sizeof *c + n * sizeof(struct ipc_action));
+            c->in_op = (uint8_t)in_op;
+        }
     }
     if (err) {
         kobj_put(lo);
@@ -661,7 +675,8 @@ static sk_error_t submit_chain(struct async_op *op)
     }
     if (err) {
         chain_drop_refs(c);
-        kfree(c);
+        if (!c->in_op)
+            kfree(c);
         kobj_put(lo);
         return err;
     }

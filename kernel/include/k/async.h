@@ -17,6 +17,8 @@
 struct queue;
 struct thread;
 
+#define ASYNC_PROVIDER_BYTES 368
+
 struct async_op {
     struct queue *queue;        /* holds a reference until the op is freed */
     struct thread *submitter;   /* the thread that submitted it (no reference; for context checks) */
@@ -49,6 +51,9 @@ struct async_op {
     uint32_t length;
     uint64_t value, value2;
     uint8_t data[SK_CQE_INLINE_MAX];
+    /* provider memory that comes with the op, not zeroed (an ipc chain of a few actions
+       lives here rather than in a heap object of its own) */
+    uint8_t provider[ASYNC_PROVIDER_BYTES] __attribute__((aligned(16)));
 };
 
 /*
