@@ -18,10 +18,16 @@
  * Each cache has a small per-CPU stack of free objects ("magazine") in front of
  * its slabs: most allocations and frees touch only it, with interrupts off and
  * no lock. Objects in a magazine stay allocated in their slab's bitmap and are
- * marked parked (slab_park), so a double free is still caught at once. When a
- * magazine is empty it is refilled with half its size under the cache lock;
- * when full, half goes back. heap_reclaim and slab_cache_destroy first empty
- * every CPU's magazines (each CPU its own, through a cross-CPU call).
+ * marked parked (slab_park), so a double free is still caught at once. Behind
+ * the magazines each cache keeps a small depot of full magazines' worth of
+ * objects: a CPU whose magazine is full hands its contents to the depot and one
+ * whose magazine is empty takes a full one from it, one copy under the cache
+ * lock instead of an object at a time into and out of the slabs. That is what
+ * objects allocated on one CPU and freed on another (an IPC request and its
+ * answer) go through. Only when the depot is full or empty do objects go back to
+ * or come from the slabs, half a magazine at a time. heap_reclaim and
+ * slab_cache_destroy first empty every CPU's magazines (each CPU its own,
+ * through a cross-CPU call), then the depot.
  *
  * Lock order: registry_lock, then a cache's lock, then the PMM lock.
  */
@@ -45,6 +51,8 @@
 #define HEAP_PMM_FLAGS(tag) (PMM_ZERO | PMM_TAG(tag))
 
 #define MAG_SIZE 15
+#define DEPOT_MAGS 8             /* full magazines a depot holds at most ... */
+#define DEPOT_BYTES (64 * 1024)  /* ... and at most about this many bytes of objects */
 
 /* A CPU's free objects of one cache (touched only by that CPU, interrupts off). */
 struct heap_mag {
@@ -62,6 +70,8 @@ struct slab_cache {
     uint64_t inuse; /* objects allocated */
     struct slab_cache *next; /* registry */
     struct heap_mag *mags;   /* [MAX_CPUS] */
+    uint32_t depot_n, depot_max;     /* full magazines in the depot (under lock), limit */
+    void *depot[DEPOT_MAGS][MAG_SIZE];
 };
 
 static struct spinlock registry_lock = SPINLOCK_INIT;
@@ -112,6 +122,9 @@ static int cache_setup(struct slab_cache *c, const char *name, size_t size, size
     }
     if (!found)
         return -1;
+    size_t per_mag = (size_t)c->layout.obj_size * MAG_SIZE;
+    c->depot_max = DEPOT_BYTES / per_mag < DEPOT_MAGS ? (uint32_t)(DEPOT_BYTES / per_mag)
+                                                      : DEPOT_MAGS;
     size_t n = strnlen(name, sizeof c->name - 1);
     memcpy(c->name, name, n);
     c->name[n] = '\0';
@@ -175,6 +188,7 @@ static uint64_t trim_empty(struct slab_cache *c, uint32_t keep)
 }
 
 static void drain_everywhere(struct slab_cache *only);
+static void depot_flush_locked(struct slab_cache *c);
 
 int slab_cache_destroy(struct slab_cache *c)
 {
@@ -183,6 +197,7 @@ int slab_cache_destroy(struct slab_cache *c)
     drain_everywhere(c);
     uint64_t f = spin_lock_irqsave(&registry_lock);
     spin_lock(&c->lock);
+    depot_flush_locked(c);
     int busy = c->inuse != 0;
     if (!busy) {
         trim_empty(c, 0);
@@ -273,6 +288,17 @@ static void flush_locked(struct slab_cache *c, struct heap_mag *m, uint32_t n)
     }
 }
 
+/* Give every object of the depot back to the slabs. c->lock held. */
+static void depot_flush_locked(struct slab_cache *c)
+{
+    while (c->depot_n) {
+        struct heap_mag m;
+        m.n = MAG_SIZE;
+        memcpy(m.obj, c->depot[--c->depot_n], sizeof m.obj);
+        flush_locked(c, &m, MAG_SIZE);
+    }
+}
+
 void *slab_alloc(struct slab_cache *c)
 {
     uint64_t f = irq_save();
@@ -284,8 +310,18 @@ void *slab_alloc(struct slab_cache *c)
         slab_unpark(slab_of(c, obj), obj);
         return obj;
     }
-    /* refill half the magazine, and take one more for the caller */
     spin_lock(&c->lock);
+    if (c->depot_n) {
+        /* a full magazine from the depot */
+        memcpy(m->obj, c->depot[--c->depot_n], sizeof m->obj);
+        spin_unlock(&c->lock);
+        obj = m->obj[MAG_SIZE - 1];
+        m->n = MAG_SIZE - 1;
+        irq_restore(f);
+        slab_unpark(slab_of(c, obj), obj);
+        return obj;
+    }
+    /* refill half the magazine from the slabs, and take one more for the caller */
     obj = take_locked(c);
     for (void *o; obj && m->n < MAG_SIZE / 2 && (o = take_locked(c)); m->n++) {
         slab_park(slab_of(c, o), o);
@@ -312,7 +348,12 @@ static void cache_free(struct slab_cache *c, struct slab *s, void *obj)
     struct heap_mag *m = &c->mags[this_cpu()->id];
     if (m->n == MAG_SIZE) {
         spin_lock(&c->lock);
-        flush_locked(c, m, MAG_SIZE / 2 + 1);
+        if (c->depot_n < c->depot_max) {
+            memcpy(c->depot[c->depot_n++], m->obj, sizeof m->obj); /* to the depot, whole */
+            m->n = 0;
+        } else {
+            flush_locked(c, m, MAG_SIZE / 2 + 1);
+        }
         spin_unlock(&c->lock);
     }
     m->obj[m->n++] = obj;
@@ -419,6 +460,7 @@ uint64_t heap_reclaim(void)
     uint64_t f = spin_lock_irqsave(&registry_lock);
     for (struct slab_cache *c = registry; c; c = c->next) {
         spin_lock(&c->lock);
+        depot_flush_locked(c);
         pages += trim_empty(c, 0);
         spin_unlock(&c->lock);
     }
