@@ -174,7 +174,9 @@ int async_complete_data(struct async_op *op, sk_error_t error, uint64_t value, u
     struct queue *q = op->queue;
     struct async_op *freed = NULL;
     uint64_t f = spin_lock_irqsave(&q->lock);
-    flush_overflow_locked(q, &freed);
+    if (q->overflow)
+        if (q->overflow)
+            flush_overflow_locked(q, &freed);
     if (q->closing) {
         /* nobody can read it: drop it */
         unlink_op(q, op);
@@ -227,8 +229,15 @@ static const async_submit_fn providers[SK_OP_COUNT] = {
 static uint32_t submit_all(struct queue *q)
 {
     uint32_t done = 0;
-    /* an op taken from the heap before the lock, for the next entry that needs one */
+    /* An op taken from the heap before the lock, for the next entry that needs one: taken
+       when a look without the lock (only a hint) finds such an entry next, and after each
+       slow-path entry if more entries wait. */
     struct async_op *spare = NULL;
+    uint32_t head_hint = __atomic_load_n(&q->sq_head, __ATOMIC_RELAXED);
+    if (__atomic_load_n(&q->hdr->sq_tail, __ATOMIC_RELAXED) != head_hint &&
+        __atomic_load_n(&q->sq[head_hint & (q->sq_entries - 1)].opcode, __ATOMIC_RELAXED) !=
+            SK_OP_nop)
+        spare = slab_alloc(op_cache);
     for (;;) {
         uint64_t f = spin_lock_irqsave(&q->lock);
         uint32_t tail = __atomic_load_n(&q->hdr->sq_tail, __ATOMIC_ACQUIRE);
@@ -325,7 +334,8 @@ static uint32_t submit_all(struct queue *q)
         if (err != SK_OK)
             async_complete(op, err, 0, 0);
         done++;
-        spare = slab_alloc(op_cache); /* (NULL: the next entry tries again) */
+        if (avail > 1)
+            spare = slab_alloc(op_cache); /* (NULL: the next entry tries again) */
     }
     if (spare)
         slab_free(op_cache, spare);
@@ -464,10 +474,11 @@ SYSCALL_DEFINE(queue_drive)
     uint64_t now = want && a2 != SK_TIMEOUT_NEVER ? clock_ns() : 0;
     uint64_t deadline = !want || a2 == SK_TIMEOUT_NEVER || a2 > UINT64_MAX - now ? UINT64_MAX
                                                                                   : now + a2;
+    struct async_op *freed = NULL;
+    uint64_t f = spin_lock_irqsave(&q->lock);
     for (;;) {
-        struct async_op *freed = NULL;
-        uint64_t f = spin_lock_irqsave(&q->lock);
-        flush_overflow_locked(q, &freed);
+        if (q->overflow)
+            flush_overflow_locked(q, &freed);
         uint32_t used = cq_used(q);
         int interrupted = __atomic_load_n(&self->obs.stop_request, __ATOMIC_ACQUIRE);
         if (used >= want || self->kill || q->alerted || interrupted ||
@@ -489,12 +500,12 @@ SYSCALL_DEFINE(queue_drive)
             panic("queue_drive: wait timer of %s still armed", self->name);
         spin_unlock(&q->lock);
         put_list(freed);
+        freed = NULL;
         sched_block();
         if (deadline != UINT64_MAX)
             timer_cancel_sync(&self->wait_timer);
-        irq_restore(f);
-        /* off the waiter list, whoever woke us */
-        f = spin_lock_irqsave(&q->lock);
+        /* off the waiter list, whoever woke us; then look again, under the same hold */
+        spin_lock(&q->lock);
         for (struct thread **pp = &q->waiters; *pp; pp = &(*pp)->qwait_next) {
             if (*pp == self) {
                 *pp = self->qwait_next;
@@ -502,7 +513,6 @@ SYSCALL_DEFINE(queue_drive)
             }
         }
         self->qwait_next = NULL;
-        spin_unlock_irqrestore(&q->lock, f);
     }
     kobj_put(o);
     *ret = submitted;
