@@ -177,7 +177,7 @@ SK_TEST(execute)
 }
 
 /* Our own image: text is not writable, rodata neither, and data is not executable. */
-extern char sk_start[];
+void sk_start(const struct sk_start_info *si); /* lib/sk/start.c: a function of our text */
 static const char rodata_probe[] = "constant";
 static char data_probe[64] = "data";
 
