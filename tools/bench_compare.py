@@ -34,10 +34,16 @@ COUNTERPARTS = [
     ("ipc_roundtrip_2cpu_ns", "pipe_roundtrip_2cpu_ns", "16-byte request+reply, pipes, 2 CPUs"),
     ("ipc_roundtrip_2cpu_ns", "unix_roundtrip_2cpu_ns", "16-byte request+reply, socketpair"),
     ("ipc_roundtrip_2cpu_ns", "futex_roundtrip_2cpu_ns", "shared futex word, 2 CPUs"),
+    # The same over an established stream (as the pipes are established): one chain per side
+    # per request.
+    ("ipc_stream_roundtrip_1cpu_ns", "pipe_roundtrip_1cpu_ns", "16-byte request+reply, pipes"),
+    ("ipc_stream_roundtrip_2cpu_ns", "pipe_roundtrip_2cpu_ns", "16-byte request+reply, pipes"),
     # 64 requests outstanding, per request and reply: pipes, server on the other CPU (the
     # reference, as bench-ipc runs it) and on the client's.
     ("ipc_inflight64_ns", "pipe_inflight64_ns", "64 requests in flight, pipes, 2 CPUs"),
     ("ipc_inflight64_ns", "pipe_inflight64_1cpu_ns", "64 requests in flight, pipes, 1 CPU"),
+    # Requests on one stream and replies on another: the pipe pair's shape.
+    ("ipc_stream_inflight64_ns", "pipe_inflight64_ns", "64 requests in flight, pipes, 2 CPUs"),
     # Bulk transfer, MB/s (higher is better: the ratio is linux / skoll): writer and reader on
     # two CPUs (the reference) and on one.
     ("ipc_bandwidth_4k_mbps", "pipe_bandwidth_4k_mbps", "4 KiB writes through a pipe, 2 CPUs"),

@@ -5,6 +5,14 @@
  *                           inline), client and server pinned to CPU 0
  *   ipc_roundtrip_2cpu_ns   the same, server on CPU 1
  *   ipc_inflight64_ns       64 calls kept in flight; per call (client CPU 0, server CPU 1)
+ *   ipc_stream_roundtrip_1cpu_ns, _2cpu_ns, ipc_stream_inflight64_ns
+ *                           the same over one established stream, as Linux's pipe pair is one
+ *                           established channel: the client posts send(request) + recv_inline
+ *                           as one chain, the server answers each request with one chain
+ *                           send(reply) + recv_inline(next request); the stream pairs them in
+ *                           order (ipc_stream_inflight64_ns: requests on one stream and
+ *                           replies on another, like the pipe pair, so that each side keeps
+ *                           64 receives posted and sends without waiting for an answer)
  *   ipc_bandwidth_4k_mbps   a stream of 4 KiB sends into receive buffers, 8 of each
  *   ipc_bandwidth_1m_mbps   in flight (the receiver on the other CPU); MB/s (10^6 bytes)
  *
@@ -102,6 +110,113 @@ static void server_end(struct sk_process *p, sk_handle_t l[2])
     sk_process_release(p);
 }
 
+/* ---- the echo server on an established stream --------------------------------------------- */
+
+static struct {
+    struct sk_queue q;
+    sk_handle_t lane;
+    struct sk_op op;
+    struct sk_action act[2];
+    unsigned nact;
+    uint8_t out[16];
+    int ended;
+} E;
+
+static void echo_done(struct sk_op *op, const struct sk_cqe *cqe)
+{
+    (void)op;
+    const struct sk_ipc_result *r = sk_ipc_result(cqe, E.act, E.nact, E.nact - 1);
+    if (cqe->error != SK_OK || !r || r->length > sizeof E.out || r->length == 0) {
+        E.ended = 1; /* the client hung up (or sent nonsense) */
+        return;
+    }
+    memcpy(E.out, sk_ipc_payload(r), r->length);
+    E.out[0]++;
+    /* the reply and the next request's receive, one chain (the reply's bytes are copied now) */
+    E.act[0] = SK_ACT_SEND(SK_ACTF_CHAIN, E.out, r->length);
+    E.act[1] = SK_ACT_RECV_INLINE(0, sizeof E.out);
+    E.nact = 2;
+    if (sk_op_ipc(&E.q, &E.op, E.lane, E.act, 2, echo_done) != SK_OK)
+        E.ended = 1;
+}
+
+static int echo_main(int cpu)
+{
+    pin(cpu);
+    E.lane = sk_registry_lane();
+    if (sk_queue_open(&E.q, 64, 128) != SK_OK)
+        return 1;
+    E.act[0] = SK_ACT_RECV_INLINE(0, sizeof E.out);
+    E.nact = 1;
+    if (sk_op_ipc(&E.q, &E.op, E.lane, E.act, 1, echo_done) != SK_OK)
+        return 1;
+    while (!E.ended)
+        sk_queue_wait(&E.q, SK_TIMEOUT_NEVER);
+    return 0;
+}
+
+/* The pipe-pair echo server: requests on its start-up lane, replies on a lane it pulls from
+   there first; 64 receives kept posted, each answered with a forgotten send. */
+#define PAIR_DEPTH 64
+static struct {
+    struct sk_queue q;
+    sk_handle_t in, out;
+    struct pslot {
+        struct sk_op op, reply;
+        struct sk_action act, ract;
+        uint8_t out[16];
+    } slot[PAIR_DEPTH];
+    int ended;
+} P;
+
+static void pair_recv_done(struct sk_op *op, const struct sk_cqe *cqe)
+{
+    struct pslot *s = SK_OP_CONTAINER(op, struct pslot, op);
+    const struct sk_ipc_result *r = sk_ipc_result(cqe, &s->act, 1, 0);
+    if (cqe->error != SK_OK || !r || r->length == 0 || r->length > sizeof s->out ||
+        s->reply.state != SK_OPSTATE_IDLE) {
+        P.ended = 1;
+        return;
+    }
+    memcpy(s->out, sk_ipc_payload(r), r->length);
+    s->out[0]++;
+    s->ract = SK_ACT_SEND(0, s->out, r->length);
+    if (sk_op_submit_forget(&P.q, &s->reply, SK_OP_ipc, P.out, (uint64_t)&s->ract, 1, 0) != SK_OK ||
+        sk_op_ipc(&P.q, &s->op, P.in, &s->act, 1, pair_recv_done) != SK_OK)
+        P.ended = 1;
+}
+
+static void pulled(struct sk_op *op, const struct sk_cqe *cqe)
+{
+    struct pslot *s = SK_OP_CONTAINER(op, struct pslot, op);
+    const struct sk_ipc_result *r = sk_ipc_result(cqe, &s->act, 1, 0);
+    if (cqe->error != SK_OK || !r)
+        P.ended = 1;
+    else
+        P.out = sk_ipc_handle(r);
+}
+
+static int pair_main(int cpu)
+{
+    pin(cpu);
+    P.in = sk_registry_lane();
+    if (sk_queue_open(&P.q, 256, 512) != SK_OK)
+        return 1;
+    P.slot[0].act = sk_act_pull(0, SK_RIGHT_WRITE);
+    if (sk_op_ipc(&P.q, &P.slot[0].op, P.in, &P.slot[0].act, 1, pulled) != SK_OK)
+        return 1;
+    while (!P.out && !P.ended)
+        sk_queue_wait(&P.q, SK_TIMEOUT_NEVER);
+    for (unsigned i = 0; i < PAIR_DEPTH && !P.ended; i++) {
+        P.slot[i].act = SK_ACT_RECV_INLINE(0, sizeof P.slot[i].out);
+        if (sk_op_ipc(&P.q, &P.slot[i].op, P.in, &P.slot[i].act, 1, pair_recv_done) != SK_OK)
+            P.ended = 1;
+    }
+    while (!P.ended)
+        sk_queue_wait(&P.q, SK_TIMEOUT_NEVER);
+    return 0;
+}
+
 /* ---- calls ---------------------------------------------------------------------------- */
 
 static struct sk_queue Q;
@@ -164,6 +279,171 @@ static void calls_row(const char *name, int server_cpu, unsigned depth, uint64_t
     report(name, median(v, REPS));
     sk_printf("#   median of %d runs of %lu calls, %u in flight; min %lu.%lu, max %lu.%lu ns\n",
               REPS, n, depth, lo / 10, lo % 10, hi / 10, hi % 10);
+}
+
+/* ---- requests on an established stream --------------------------------------------------- */
+
+static struct msg {
+    struct sk_op op;
+    struct sk_action act[2];
+    uint8_t req[16];
+} msgs[64];
+
+static void msg_done(struct sk_op *op, const struct sk_cqe *cqe)
+{
+    struct msg *m = SK_OP_CONTAINER(op, struct msg, op);
+    const struct sk_ipc_result *r = sk_ipc_result(cqe, m->act, 2, 1);
+    if (cqe->error != SK_OK || !r || r->length != 16 ||
+        ((const uint8_t *)sk_ipc_payload(r))[0] != (uint8_t)(m->req[0] + 1))
+        failed_calls++;
+    done_calls++;
+    if (to_start) {
+        to_start--;
+        m->req[0]++;
+        m->act[0] = SK_ACT_SEND(SK_ACTF_CHAIN, m->req, 16);
+        m->act[1] = SK_ACT_RECV_INLINE(0, 16);
+        sk_op_ipc(&Q, &m->op, client_lane, m->act, 2, msg_done);
+    }
+}
+
+/* n requests with `depth` in flight on the stream; returns ns (in tenths) per request. */
+static uint64_t run_msgs(uint64_t n, unsigned depth)
+{
+    done_calls = failed_calls = 0;
+    to_start = n - depth;
+    uint64_t t0 = now();
+    for (unsigned i = 0; i < depth; i++) {
+        msgs[i].act[0] = SK_ACT_SEND(SK_ACTF_CHAIN, msgs[i].req, 16);
+        msgs[i].act[1] = SK_ACT_RECV_INLINE(0, 16);
+        sk_op_ipc(&Q, &msgs[i].op, client_lane, msgs[i].act, 2, msg_done);
+    }
+    while (done_calls < n && !failed_calls)
+        sk_queue_wait(&Q, SK_TIMEOUT_NEVER);
+    uint64_t t1 = now();
+    return failed_calls ? 0 : (t1 - t0) * 10 / n;
+}
+
+static void stream_row(const char *name, int server_cpu, unsigned depth, uint64_t n)
+{
+    sk_handle_t l[2];
+    struct sk_process proc;
+    pin(0);
+    if (sk_stream_create(0, 0, l) != SK_OK ||
+        spawn_peer(l[1], "echo", (uint64_t)server_cpu, 0, 0, &proc) != SK_OK) {
+        sk_printf("# %s: no server\n", name);
+        return;
+    }
+    client_lane = l[0];
+    uint64_t v[REPS];
+    run_msgs(n / 4, depth); /* warm up */
+    for (int r = 0; r < REPS; r++)
+        v[r] = run_msgs(n, depth);
+    server_end(&proc, l);
+    pin(-1);
+    if (failed_calls) {
+        sk_printf("# %s: a request failed\n", name);
+        return;
+    }
+    report(name, median(v, REPS));
+    sk_printf("#   median of %d runs of %lu requests on one stream, %u in flight\n", REPS, n,
+              depth);
+}
+
+static void ignore_done(struct sk_op *op, const struct sk_cqe *cqe)
+{
+    (void)op, (void)cqe;
+}
+
+/* Requests on one stream, replies on another (the pipe pair): per slot a forgotten send of the
+   request and a receive of its reply, 64 slots in flight. */
+static struct pmsg {
+    struct sk_op send, recv;
+    struct sk_action sact, ract;
+    uint8_t req[16];
+} pmsgs[PAIR_DEPTH];
+static sk_handle_t reply_lane;
+static void pmsg_done(struct sk_op *op, const struct sk_cqe *cqe);
+
+static void pmsg_post(struct pmsg *m)
+{
+    m->sact = SK_ACT_SEND(0, m->req, 16);
+    m->ract = SK_ACT_RECV_INLINE(0, 16);
+    if (sk_op_ipc(&Q, &m->recv, reply_lane, &m->ract, 1, pmsg_done) != SK_OK ||
+        sk_op_submit_forget(&Q, &m->send, SK_OP_ipc, client_lane, (uint64_t)&m->sact, 1, 0) !=
+            SK_OK)
+        failed_calls++;
+}
+
+/* Replies come in the order of the requests: the k-th reply answers the k-th request. */
+static uint64_t replies_seen;
+static void pmsg_done(struct sk_op *op, const struct sk_cqe *cqe)
+{
+    struct pmsg *m = SK_OP_CONTAINER(op, struct pmsg, recv);
+    const struct sk_ipc_result *r = sk_ipc_result(cqe, &m->ract, 1, 0);
+    struct pmsg *asked = &pmsgs[replies_seen++ % PAIR_DEPTH];
+    if (cqe->error != SK_OK || !r || r->length != 16 || m != asked ||
+        ((const uint8_t *)sk_ipc_payload(r))[0] != (uint8_t)(m->req[0] + 1))
+        failed_calls++;
+    done_calls++;
+    if (to_start) {
+        to_start--;
+        m->req[0]++;
+        pmsg_post(m);
+    }
+}
+
+static uint64_t run_pair(uint64_t n)
+{
+    done_calls = failed_calls = 0;
+    replies_seen = 0;
+    to_start = n - PAIR_DEPTH;
+    uint64_t t0 = now();
+    for (unsigned i = 0; i < PAIR_DEPTH; i++)
+        pmsg_post(&pmsgs[i]);
+    while (done_calls < n && !failed_calls)
+        sk_queue_wait(&Q, SK_TIMEOUT_NEVER);
+    uint64_t t1 = now();
+    return failed_calls ? 0 : (t1 - t0) * 10 / n;
+}
+
+static void pair_streams_row(const char *name, uint64_t n)
+{
+    sk_handle_t a[2], b[2];
+    struct sk_process proc;
+    pin(0);
+    if (sk_stream_create(0, 0, a) != SK_OK || sk_stream_create(0, 0, b) != SK_OK ||
+        spawn_peer(a[1], "pair", 1, 0, 0, &proc) != SK_OK) {
+        sk_printf("# %s: no server\n", name);
+        return;
+    }
+    /* hand the server its reply lane over the request stream */
+    static struct sk_op push;
+    static struct sk_action pact;
+    pact = sk_act_push(0, b[1], SK_RIGHT_WRITE);
+    int pushed = 0;
+    sk_op_ipc(&Q, &push, a[0], &pact, 1, ignore_done);
+    for (int i = 0; i < 1000 && push.state != SK_OPSTATE_IDLE; i++)
+        sk_queue_wait(&Q, 10 * MS);
+    pushed = push.state == SK_OPSTATE_IDLE;
+    sk_handle_close(b[1]);
+    client_lane = a[0];
+    reply_lane = b[0];
+    uint64_t v[REPS];
+    if (pushed) {
+        run_pair(n / 4); /* warm up */
+        for (int r = 0; r < REPS; r++)
+            v[r] = run_pair(n);
+    }
+    sk_handle_close(b[0]);
+    server_end(&proc, a);
+    pin(-1);
+    if (!pushed || failed_calls) {
+        sk_printf("# %s: a request failed\n", name);
+        return;
+    }
+    report(name, median(v, REPS));
+    sk_printf("#   median of %d runs of %lu requests, %u in flight, requests on one stream and "
+              "replies on another\n", REPS, n, PAIR_DEPTH);
 }
 
 static uint64_t sent, send_failed;
@@ -317,6 +597,10 @@ int main(const struct sk_start_info *si)
         S.cpu = (int)num_arg(2);
         return server_main();
     }
+    if (sk_argc() > 1 && strcmp(sk_argv(1), "pair") == 0)
+        return pair_main((int)num_arg(2));
+    if (sk_argc() > 1 && strcmp(sk_argv(1), "echo") == 0)
+        return echo_main((int)num_arg(2));
     if (sk_argc() > 1 && strcmp(sk_argv(1), "sink") == 0)
         return sink_main((int)num_arg(2), num_arg(3), (unsigned)num_arg(4));
     if (sk_queue_open(&Q, 256, 512) != SK_OK)
@@ -330,6 +614,9 @@ int main(const struct sk_start_info *si)
     calls_row("ipc_roundtrip_1cpu_ns", 0, 1, 2000);
     calls_row("ipc_roundtrip_2cpu_ns", 1, 1, 2000);
     calls_row("ipc_inflight64_ns", 1, 64, 8000);
+    stream_row("ipc_stream_roundtrip_1cpu_ns", 0, 1, 2000);
+    stream_row("ipc_stream_roundtrip_2cpu_ns", 1, 1, 2000);
+    pair_streams_row("ipc_stream_inflight64_ns", 8000);
     if (!(sbuf = sk_malloc(8ull << 20)))
         return 1;
     memset(sbuf, 0x5a, 8ull << 20);
