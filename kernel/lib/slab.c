@@ -76,14 +76,23 @@ int slab_object_used(const struct slab *s, const void *obj)
     return i >= 0 && ((s->used[i / 64] >> (i % 64)) & 1);
 }
 
-int slab_park(struct slab *s, void *obj)
+/* obj's index in s if it is an allocated object of s; else SLAB_ERR_FOREIGN or _DOUBLE. */
+static long allocated_index(const struct slab *s, const void *obj)
 {
     long i = object_index(s, obj);
     if (i < 0)
         return SLAB_ERR_FOREIGN;
-    uint64_t bit = 1ull << (i % 64);
-    if (!(s->used[i / 64] & bit))
+    if (!((s->used[i / 64] >> (i % 64)) & 1))
         return SLAB_ERR_DOUBLE;
+    return i;
+}
+
+int slab_park(struct slab *s, void *obj)
+{
+    long i = allocated_index(s, obj);
+    if (i < 0)
+        return (int)i;
+    uint64_t bit = 1ull << (i % 64);
     if (__atomic_fetch_or(&s->parked[i / 64], bit, __ATOMIC_RELAXED) & bit)
         return SLAB_ERR_DOUBLE;
     return SLAB_OK;
@@ -98,13 +107,10 @@ void slab_unpark(struct slab *s, void *obj)
 
 int slab_put(struct slab *s, void *obj)
 {
-    long i = object_index(s, obj);
+    long i = allocated_index(s, obj);
     if (i < 0)
-        return SLAB_ERR_FOREIGN;
-    uint64_t bit = 1ull << (i % 64);
-    if (!(s->used[i / 64] & bit))
-        return SLAB_ERR_DOUBLE;
-    s->used[i / 64] &= ~bit;
+        return (int)i;
+    s->used[i / 64] &= ~(1ull << (i % 64));
     s->inuse--;
     s->hint = (uint32_t)(i / 64);
     return SLAB_OK;

@@ -94,13 +94,6 @@ static int server_main(void)
     return 0;
 }
 
-static int server_start(sk_handle_t l[2], int cpu, struct sk_process *p)
-{
-    if (sk_stream_create(0, 0, l) != SK_OK)
-        return 0;
-    return spawn_peer(l[1], "server", (uint64_t)cpu, 0, 0, p) == SK_OK;
-}
-
 static void server_end(struct sk_process *p, sk_handle_t l[2])
 {
     sk_handle_close(l[0]); /* the server's accepts end: so does it */
@@ -253,34 +246,6 @@ static uint64_t run_calls(uint64_t n, unsigned depth)
     return failed_calls ? 0 : (t1 - t0) * 10 / n;
 }
 
-static void calls_row(const char *name, int server_cpu, unsigned depth, uint64_t n)
-{
-    sk_handle_t l[2];
-    struct sk_process proc;
-    pin(0);
-    if (!server_start(l, server_cpu, &proc)) {
-        sk_printf("# %s: no server\n", name);
-        return;
-    }
-    client_lane = l[0];
-    uint64_t v[REPS];
-    run_calls(n / 4, depth); /* warm up */
-    for (int r = 0; r < REPS; r++)
-        v[r] = run_calls(n, depth);
-    server_end(&proc, l);
-    pin(-1);
-    if (failed_calls) {
-        sk_printf("# %s: a call failed\n", name);
-        return;
-    }
-    uint64_t lo = v[0], hi = v[0];
-    for (int r = 0; r < REPS; r++)
-        lo = v[r] < lo ? v[r] : lo, hi = v[r] > hi ? v[r] : hi;
-    report(name, median(v, REPS));
-    sk_printf("#   median of %d runs of %lu calls, %u in flight; min %lu.%lu, max %lu.%lu ns\n",
-              REPS, n, depth, lo / 10, lo % 10, hi / 10, hi % 10);
-}
-
 /* ---- requests on an established stream --------------------------------------------------- */
 
 static struct msg {
@@ -289,17 +254,26 @@ static struct msg {
     uint8_t req[16];
 } msgs[64];
 
+/* A reply (record r) to the request whose first byte is *req0 came: count it, and say whether
+   to send another request (then *req0 is the next request's). ok: the caller's own checks. */
+static int reply_seen(const struct sk_cqe *cqe, const struct sk_ipc_result *r, uint8_t *req0,
+                      int ok)
+{
+    if (!ok || cqe->error != SK_OK || !r || r->length != 16 ||
+        ((const uint8_t *)sk_ipc_payload(r))[0] != (uint8_t)(*req0 + 1))
+        failed_calls++;
+    done_calls++;
+    if (!to_start)
+        return 0;
+    to_start--;
+    (*req0)++;
+    return 1;
+}
+
 static void msg_done(struct sk_op *op, const struct sk_cqe *cqe)
 {
     struct msg *m = SK_OP_CONTAINER(op, struct msg, op);
-    const struct sk_ipc_result *r = sk_ipc_result(cqe, m->act, 2, 1);
-    if (cqe->error != SK_OK || !r || r->length != 16 ||
-        ((const uint8_t *)sk_ipc_payload(r))[0] != (uint8_t)(m->req[0] + 1))
-        failed_calls++;
-    done_calls++;
-    if (to_start) {
-        to_start--;
-        m->req[0]++;
+    if (reply_seen(cqe, sk_ipc_result(cqe, m->act, 2, 1), &m->req[0], 1)) {
         m->act[0] = SK_ACT_SEND(SK_ACTF_CHAIN, m->req, 16);
         m->act[1] = SK_ACT_RECV_INLINE(0, 16);
         sk_op_ipc(&Q, &m->op, client_lane, m->act, 2, msg_done);
@@ -323,30 +297,39 @@ static uint64_t run_msgs(uint64_t n, unsigned depth)
     return failed_calls ? 0 : (t1 - t0) * 10 / n;
 }
 
-static void stream_row(const char *name, int server_cpu, unsigned depth, uint64_t n)
+/*
+ * A request/reply row: start this program as `mode` (the call server or the stream echo
+ * server) on a new stream, run `run` (n requests, depth in flight) once to warm up and REPS
+ * times, and report the median per request.
+ */
+static void row(const char *name, const char *mode, int server_cpu, unsigned depth, uint64_t n,
+                uint64_t (*run)(uint64_t n, unsigned depth))
 {
     sk_handle_t l[2];
     struct sk_process proc;
     pin(0);
     if (sk_stream_create(0, 0, l) != SK_OK ||
-        spawn_peer(l[1], "echo", (uint64_t)server_cpu, 0, 0, &proc) != SK_OK) {
+        spawn_peer(l[1], mode, (uint64_t)server_cpu, 0, 0, &proc) != SK_OK) {
         sk_printf("# %s: no server\n", name);
         return;
     }
     client_lane = l[0];
     uint64_t v[REPS];
-    run_msgs(n / 4, depth); /* warm up */
+    run(n / 4, depth); /* warm up */
     for (int r = 0; r < REPS; r++)
-        v[r] = run_msgs(n, depth);
+        v[r] = run(n, depth);
     server_end(&proc, l);
     pin(-1);
     if (failed_calls) {
         sk_printf("# %s: a request failed\n", name);
         return;
     }
+    uint64_t lo = v[0], hi = v[0];
+    for (int r = 0; r < REPS; r++)
+        lo = v[r] < lo ? v[r] : lo, hi = v[r] > hi ? v[r] : hi;
     report(name, median(v, REPS));
-    sk_printf("#   median of %d runs of %lu requests on one stream, %u in flight\n", REPS, n,
-              depth);
+    sk_printf("#   median of %d runs of %lu requests (%s server), %u in flight; min %lu.%lu, "
+              "max %lu.%lu ns\n", REPS, n, mode, depth, lo / 10, lo % 10, hi / 10, hi % 10);
 }
 
 static void ignore_done(struct sk_op *op, const struct sk_cqe *cqe)
@@ -379,17 +362,9 @@ static uint64_t replies_seen;
 static void pmsg_done(struct sk_op *op, const struct sk_cqe *cqe)
 {
     struct pmsg *m = SK_OP_CONTAINER(op, struct pmsg, recv);
-    const struct sk_ipc_result *r = sk_ipc_result(cqe, &m->ract, 1, 0);
     struct pmsg *asked = &pmsgs[replies_seen++ % PAIR_DEPTH];
-    if (cqe->error != SK_OK || !r || r->length != 16 || m != asked ||
-        ((const uint8_t *)sk_ipc_payload(r))[0] != (uint8_t)(m->req[0] + 1))
-        failed_calls++;
-    done_calls++;
-    if (to_start) {
-        to_start--;
-        m->req[0]++;
+    if (reply_seen(cqe, sk_ipc_result(cqe, &m->ract, 1, 0), &m->req[0], m == asked))
         pmsg_post(m);
-    }
 }
 
 static uint64_t run_pair(uint64_t n)
@@ -611,11 +586,11 @@ int main(const struct sk_start_info *si)
     }
     pin(-1);
     pair_row();
-    calls_row("ipc_roundtrip_1cpu_ns", 0, 1, 2000);
-    calls_row("ipc_roundtrip_2cpu_ns", 1, 1, 2000);
-    calls_row("ipc_inflight64_ns", 1, 64, 8000);
-    stream_row("ipc_stream_roundtrip_1cpu_ns", 0, 1, 2000);
-    stream_row("ipc_stream_roundtrip_2cpu_ns", 1, 1, 2000);
+    row("ipc_roundtrip_1cpu_ns", "server", 0, 1, 2000, run_calls);
+    row("ipc_roundtrip_2cpu_ns", "server", 1, 1, 2000, run_calls);
+    row("ipc_inflight64_ns", "server", 1, 64, 8000, run_calls);
+    row("ipc_stream_roundtrip_1cpu_ns", "echo", 0, 1, 2000, run_msgs);
+    row("ipc_stream_roundtrip_2cpu_ns", "echo", 1, 1, 2000, run_msgs);
     pair_streams_row("ipc_stream_inflight64_ns", 8000);
     if (!(sbuf = sk_malloc(8ull << 20)))
         return 1;
