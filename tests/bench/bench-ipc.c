@@ -328,7 +328,7 @@ static void row(const char *name, const char *mode, int server_cpu, unsigned dep
     for (int r = 0; r < REPS; r++)
         lo = v[r] < lo ? v[r] : lo, hi = v[r] > hi ? v[r] : hi;
     report(name, median(v, REPS));
-    sk_printf("#   median of %d runs of %lu requests (%s server), %u in flight; min %lu.%lu, "
+    sk_printf("#   median of %d runs of %lu requests (bench-ipc %s), %u in flight; min %lu.%lu, "
               "max %lu.%lu ns\n", REPS, n, mode, depth, lo / 10, lo % 10, hi / 10, hi % 10);
 }
 
