@@ -1,0 +1,107 @@
+#!/usr/bin/env python3
+"""Guest instructions per function, exactly (docs/testing.md, "Profiling").
+
+Boots the release build under QEMU with `-d in_asm,exec,nochain`: QEMU logs every
+translated block once with its instructions, and every execution of a block. Weighting each
+execution by its block's instruction count gives the guest instructions each function ran,
+deterministically (no sampling). Reported per execution of a marker function (e.g. the
+provider of the operation under study), over the last part of the run (--from, a fraction of
+the log, skips the boot). The log is large (about 1 GB per second of guest time): keep the
+workload short.
+
+usage: tools/insn-profile.py [--out build/release] [--smp 2] [--user bench-ipc]
+                             [--marker k:async_submit_ipc] [--from 0.6] [--top 40]
+                             "usertests=bench-ipc qemu_exit"
+Function names are "k:" (kernel) or "u:" (the program named by --user); the marker counts
+block entries, so pick a function whose body is one block or scale by hand.
+"""
+import argparse
+import bisect
+import collections
+import os
+import re
+import subprocess
+import sys
+import tempfile
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from skoll_qemu import qemu_cmd  # noqa: E402
+
+
+def symbols(elf):
+    out = subprocess.run(["nm", "--defined-only", elf], capture_output=True, text=True,
+                         check=True).stdout
+    syms = []
+    for line in out.splitlines():
+        parts = line.split()
+        if len(parts) >= 3 and parts[1] in "tTwW":
+            syms.append((int(parts[0], 16), parts[2]))
+    syms.sort()
+    return syms
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("cmdline")
+    ap.add_argument("--out", default="build/release")
+    ap.add_argument("--smp", type=int, default=2)
+    ap.add_argument("--user", default=None)
+    ap.add_argument("--marker", default=None)
+    ap.add_argument("--from", dest="start", type=float, default=0.5)
+    ap.add_argument("--top", type=int, default=40)
+    args = ap.parse_args()
+
+    ksyms = symbols(os.path.join(args.out, "skoll.elf"))
+    usyms = symbols(os.path.join(args.out, "user", args.user + ".elf")) if args.user else []
+    kaddr, uaddr = [a for a, _ in ksyms], [a for a, _ in usyms]
+
+    def name(pc):
+        if pc >= 0xffff800000000000:
+            i = bisect.bisect_right(kaddr, pc) - 1
+            return "k:" + (ksyms[i][1] if i >= 0 else "?")
+        i = bisect.bisect_right(uaddr, pc) - 1
+        return "u:" + (usyms[i][1] if i >= 0 else "?")
+
+    with tempfile.TemporaryDirectory() as tmp:
+        log, serial = os.path.join(tmp, "qemu.log"), os.path.join(tmp, "serial.log")
+        cmd = qemu_cmd("kernel", args.out, smp=args.smp, cmdline=args.cmdline, serial=serial)
+        cmd += ["-d", "in_asm,exec,nochain", "-D", log]
+        subprocess.run(["timeout", "600"] + cmd, stdin=subprocess.DEVNULL, check=False)
+        with open(log, errors="replace") as f:
+            lines = sum(1 for _ in f)
+        size, insns, entries = {}, collections.Counter(), collections.Counter()
+        addr = re.compile(r"^0x([0-9a-f]+):")
+        block, count = None, 0
+        with open(log, errors="replace") as f:
+            for n, line in enumerate(f):
+                if line.startswith("IN:"):
+                    block, count = None, 0
+                    continue
+                m = addr.match(line)
+                if m:
+                    block = int(m.group(1), 16) if block is None else block
+                    count += 1
+                    continue
+                if not line.startswith("Trace"):
+                    continue
+                if block is not None:
+                    size[block] = count
+                    block = None
+                if n < lines * args.start:
+                    continue
+                try:
+                    pc = int(line.split("[")[1].split("/")[1], 16)
+                except (IndexError, ValueError):
+                    continue
+                fn = name(pc)
+                insns[fn] += size.get(pc, 1)
+                entries[fn] += 1
+    per = entries[args.marker] if args.marker and entries[args.marker] else 1
+    total = sum(insns.values())
+    print("%d instructions%s" % (total / per, " per %s entry" % args.marker if per > 1 else ""))
+    for fn, v in insns.most_common(args.top):
+        print("%10.1f  %s" % (v / per, fn))
+
+
+if __name__ == "__main__":
+    main()
