@@ -226,6 +226,9 @@ static const async_submit_fn providers[SK_OP_COUNT] = {
  * Stops when the SQ is empty or the in-flight limit is reached. Returns how many
  * entries were consumed. Called in the submitting thread, interrupts on.
  */
+/* (a field added to struct async_op before data must be set or zeroed in submit_all) */
+_Static_assert(offsetof(struct async_op, data) == 232, "async_op fields: see submit_all");
+
 static uint32_t submit_all(struct queue *q)
 {
     uint32_t done = 0;
@@ -306,7 +309,18 @@ static uint32_t submit_all(struct queue *q)
         }
         struct async_op *op = spare;
         spare = NULL;
-        memset(op, 0, offsetof(struct async_op, data));
+        /* every field before data: the ones not set below start zero (one store each: under
+           TCG a 232-byte rep stos is a block per word) */
+        op->state = 0;
+        op->cancel = NULL;
+        op->priv = NULL;
+        op->release = NULL;
+        op->next = NULL;
+        memset(&op->u, 0, sizeof op->u);
+        op->posted_overflow = 0;
+        op->error = 0;
+        op->length = 0;
+        op->value = op->value2 = 0;
         /* each field read once: the entry is the process's memory */
         const struct sk_sqe *src = &q->sq[q->sq_head & sq_mask];
         op->tag = __atomic_load_n(&src->tag, __ATOMIC_RELAXED);
@@ -317,6 +331,7 @@ static uint32_t submit_all(struct queue *q)
         __atomic_store_n(&q->hdr->sq_head, q->sq_head, __ATOMIC_RELEASE);
         q->in_flight++;
         op->qnext = q->ops;
+        op->qprev = NULL;
         if (q->ops)
             q->ops->qprev = op;
         q->ops = op;

@@ -19,6 +19,7 @@ struct thread;
 
 #define ASYNC_PROVIDER_BYTES 368
 
+/* (submit_all sets or zeroes each field before data: a new field needs a line there) */
 struct async_op {
     struct queue *queue;        /* holds a reference until the op is freed */
     struct thread *submitter;   /* the thread that submitted it (no reference; for context checks) */
