@@ -44,6 +44,8 @@ COUNTERPARTS = [
     ("ipc_inflight64_ns", "pipe_inflight64_1cpu_ns", "64 requests in flight, pipes, 1 CPU"),
     # Requests on one stream and replies on another: the pipe pair's shape.
     ("ipc_stream_inflight64_ns", "pipe_inflight64_ns", "64 requests in flight, pipes, 2 CPUs"),
+    # The same with requests and replies sent and received in chains of 16 actions.
+    ("ipc_batch_inflight64_ns", "pipe_inflight64_ns", "64 requests in flight, pipes, 2 CPUs"),
     # Bulk transfer, MB/s (higher is better: the ratio is linux / skoll): writer and reader on
     # two CPUs (the reference) and on one.
     ("ipc_bandwidth_4k_mbps", "pipe_bandwidth_4k_mbps", "4 KiB writes through a pipe, 2 CPUs"),

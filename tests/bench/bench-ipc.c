@@ -13,6 +13,8 @@
  *                           order (ipc_stream_inflight64_ns: requests on one stream and
  *                           replies on another, like the pipe pair, so that each side keeps
  *                           64 receives posted and sends without waiting for an answer)
+ *   ipc_batch_inflight64_ns the same two streams, requests and replies sent and received in
+ *                           chains of 16 actions: one submission and one completion per 16
  *   ipc_bandwidth_4k_mbps   a stream of 4 KiB sends into receive buffers, 8 of each
  *   ipc_bandwidth_1m_mbps   in flight (the receiver on the other CPU); MB/s (10^6 bytes)
  *
@@ -210,6 +212,60 @@ static int pair_main(int cpu)
     return 0;
 }
 
+/* The batching echo server: as the pair server, but requests are received and replies sent
+   in chains of BATCH actions (one submission and one completion per BATCH requests). */
+#define BATCH 16
+#define BATCHES (PAIR_DEPTH / BATCH)
+static struct bslot {
+    struct sk_op op, reply;
+    struct sk_action act[BATCH], ract[BATCH];
+    uint8_t in[BATCH][16], out[BATCH][16];
+} B[BATCHES];
+
+static void batch_post_recv(struct bslot *s, sk_op_fn done)
+{
+    for (unsigned k = 0; k < BATCH; k++)
+        s->act[k] = SK_ACT_RECV(k + 1 < BATCH ? SK_ACTF_CHAIN : 0, s->in[k], 16);
+    if (sk_op_ipc(&P.q, &s->op, P.in, s->act, BATCH, done) != SK_OK)
+        P.ended = 1;
+}
+
+static void batch_recv_done(struct sk_op *op, const struct sk_cqe *cqe)
+{
+    struct bslot *s = SK_OP_CONTAINER(op, struct bslot, op);
+    if (cqe->error != SK_OK || s->reply.state != SK_OPSTATE_IDLE) {
+        P.ended = 1;
+        return;
+    }
+    for (unsigned k = 0; k < BATCH; k++) {
+        memcpy(s->out[k], s->in[k], 16);
+        s->out[k][0]++;
+        s->ract[k] = SK_ACT_SEND(k + 1 < BATCH ? SK_ACTF_CHAIN : 0, s->out[k], 16);
+    }
+    if (sk_op_submit_forget(&P.q, &s->reply, SK_OP_ipc, P.out, (uint64_t)s->ract, BATCH, 0) !=
+        SK_OK)
+        P.ended = 1;
+    batch_post_recv(s, batch_recv_done);
+}
+
+static int batch_main(int cpu)
+{
+    pin(cpu);
+    P.in = sk_registry_lane();
+    if (sk_queue_open(&P.q, 64, 128) != SK_OK)
+        return 1;
+    P.slot[0].act = sk_act_pull(0, SK_RIGHT_WRITE);
+    if (sk_op_ipc(&P.q, &P.slot[0].op, P.in, &P.slot[0].act, 1, pulled) != SK_OK)
+        return 1;
+    while (!P.out && !P.ended)
+        sk_queue_wait(&P.q, SK_TIMEOUT_NEVER);
+    for (unsigned b = 0; b < BATCHES && !P.ended; b++)
+        batch_post_recv(&B[b], batch_recv_done);
+    while (!P.ended)
+        sk_queue_wait(&P.q, SK_TIMEOUT_NEVER);
+    return 0;
+}
+
 /* ---- calls ---------------------------------------------------------------------------- */
 
 static struct sk_queue Q;
@@ -381,13 +437,68 @@ static uint64_t run_pair(uint64_t n)
     return failed_calls ? 0 : (t1 - t0) * 10 / n;
 }
 
-static void pair_streams_row(const char *name, uint64_t n)
+/* Requests sent and replies received in chains of BATCH: BATCHES chains of each in flight. */
+static struct cbatch {
+    struct sk_op send, recv;
+    struct sk_action sact[BATCH], ract[BATCH];
+    uint8_t req[BATCH][16], rep[BATCH][16];
+} CB[BATCHES];
+static void cbatch_done(struct sk_op *op, const struct sk_cqe *cqe);
+
+static void cbatch_post(struct cbatch *c)
+{
+    for (unsigned k = 0; k < BATCH; k++) {
+        uint16_t f = k + 1 < BATCH ? SK_ACTF_CHAIN : 0;
+        c->sact[k] = SK_ACT_SEND(f, c->req[k], 16);
+        c->ract[k] = SK_ACT_RECV(f, c->rep[k], 16);
+    }
+    if (sk_op_ipc(&Q, &c->recv, reply_lane, c->ract, BATCH, cbatch_done) != SK_OK ||
+        sk_op_submit_forget(&Q, &c->send, SK_OP_ipc, client_lane, (uint64_t)c->sact, BATCH, 0) !=
+            SK_OK)
+        failed_calls++;
+}
+
+static void cbatch_done(struct sk_op *op, const struct sk_cqe *cqe)
+{
+    struct cbatch *c = SK_OP_CONTAINER(op, struct cbatch, recv);
+    struct cbatch *asked = &CB[replies_seen++ % BATCHES];
+    for (unsigned k = 0; k < BATCH; k++) {
+        const struct sk_ipc_result *r = sk_ipc_result(cqe, c->ract, BATCH, k);
+        if (c != asked || cqe->error != SK_OK || !r || r->length != 16 ||
+            c->rep[k][0] != (uint8_t)(c->req[k][0] + 1))
+            failed_calls++;
+        done_calls++;
+    }
+    if (to_start >= BATCH) { /* (n and the depth are multiples of BATCH) */
+        to_start -= BATCH;
+        for (unsigned k = 0; k < BATCH; k++)
+            c->req[k][0]++;
+        cbatch_post(c);
+    }
+}
+
+static uint64_t run_batch(uint64_t n)
+{
+    done_calls = failed_calls = 0;
+    replies_seen = 0;
+    to_start = n - PAIR_DEPTH;
+    uint64_t t0 = now();
+    for (unsigned b = 0; b < BATCHES; b++)
+        cbatch_post(&CB[b]);
+    while (done_calls < n && !failed_calls)
+        sk_queue_wait(&Q, SK_TIMEOUT_NEVER);
+    uint64_t t1 = now();
+    return failed_calls ? 0 : (t1 - t0) * 10 / n;
+}
+
+static void pair_streams_row(const char *name, const char *mode, uint64_t n,
+                             uint64_t (*run)(uint64_t n), const char *how)
 {
     sk_handle_t a[2], b[2];
     struct sk_process proc;
     pin(0);
     if (sk_stream_create(0, 0, a) != SK_OK || sk_stream_create(0, 0, b) != SK_OK ||
-        spawn_peer(a[1], "pair", 1, 0, 0, &proc) != SK_OK) {
+        spawn_peer(a[1], mode, 1, 0, 0, &proc) != SK_OK) {
         sk_printf("# %s: no server\n", name);
         return;
     }
@@ -405,9 +516,9 @@ static void pair_streams_row(const char *name, uint64_t n)
     reply_lane = b[0];
     uint64_t v[REPS];
     if (pushed) {
-        run_pair(n / 4); /* warm up */
+        run(n / 4); /* warm up */
         for (int r = 0; r < REPS; r++)
-            v[r] = run_pair(n);
+            v[r] = run(n);
     }
     sk_handle_close(b[0]);
     server_end(&proc, a);
@@ -418,7 +529,7 @@ static void pair_streams_row(const char *name, uint64_t n)
     }
     report(name, median(v, REPS));
     sk_printf("#   median of %d runs of %lu requests, %u in flight, requests on one stream and "
-              "replies on another\n", REPS, n, PAIR_DEPTH);
+              "replies on another, %s\n", REPS, n, PAIR_DEPTH, how);
 }
 
 static uint64_t sent, send_failed;
@@ -572,6 +683,8 @@ int main(const struct sk_start_info *si)
         S.cpu = (int)num_arg(2);
         return server_main();
     }
+    if (sk_argc() > 1 && strcmp(sk_argv(1), "batch") == 0)
+        return batch_main((int)num_arg(2));
     if (sk_argc() > 1 && strcmp(sk_argv(1), "pair") == 0)
         return pair_main((int)num_arg(2));
     if (sk_argc() > 1 && strcmp(sk_argv(1), "echo") == 0)
@@ -591,7 +704,10 @@ int main(const struct sk_start_info *si)
     row("ipc_inflight64_ns", "server", 1, 64, 8000, run_calls);
     row("ipc_stream_roundtrip_1cpu_ns", "echo", 0, 1, 2000, run_msgs);
     row("ipc_stream_roundtrip_2cpu_ns", "echo", 1, 1, 2000, run_msgs);
-    pair_streams_row("ipc_stream_inflight64_ns", 8000);
+    pair_streams_row("ipc_stream_inflight64_ns", "pair", 8000, run_pair,
+                     "a submission per request and per reply");
+    pair_streams_row("ipc_batch_inflight64_ns", "batch", 8000, run_batch,
+                     "sent and received in chains of 16");
     if (!(sbuf = sk_malloc(8ull << 20)))
         return 1;
     memset(sbuf, 0x5a, 8ull << 20);
