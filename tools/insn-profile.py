@@ -16,7 +16,6 @@ Function names are "k:" (kernel) or "u:" (the program named by --user); the mark
 block entries, so pick a function whose body is one block or scale by hand.
 """
 import argparse
-import bisect
 import collections
 import os
 import re
@@ -26,18 +25,7 @@ import tempfile
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from skoll_qemu import qemu_cmd  # noqa: E402
-
-
-def symbols(elf):
-    out = subprocess.run(["nm", "--defined-only", elf], capture_output=True, text=True,
-                         check=True).stdout
-    syms = []
-    for line in out.splitlines():
-        parts = line.split()
-        if len(parts) >= 3 and parts[1] in "tTwW":
-            syms.append((int(parts[0], 16), parts[2]))
-    syms.sort()
-    return syms
+from elfsyms import resolve, symbols  # noqa: E402
 
 
 def main():
@@ -57,10 +45,8 @@ def main():
 
     def name(pc):
         if pc >= 0xffff800000000000:
-            i = bisect.bisect_right(kaddr, pc) - 1
-            return "k:" + (ksyms[i][1] if i >= 0 else "?")
-        i = bisect.bisect_right(uaddr, pc) - 1
-        return "u:" + (usyms[i][1] if i >= 0 else "?")
+            return "k:" + resolve(ksyms, kaddr, pc)
+        return "u:" + resolve(usyms, uaddr, pc)
 
     with tempfile.TemporaryDirectory() as tmp:
         log, serial = os.path.join(tmp, "qemu.log"), os.path.join(tmp, "serial.log")

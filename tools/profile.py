@@ -11,7 +11,6 @@ usage: tools/profile.py [--out build/release] [--smp 2] [--hz 400] [--user bench
                         [--top 40] [--seconds 60] "usertests=bench-ipc qemu_exit"
 """
 import argparse
-import bisect
 import collections
 import os
 import re
@@ -23,26 +22,9 @@ import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from skoll_qemu import qemu_cmd  # noqa: E402
+from elfsyms import resolve, symbols  # noqa: E402
 
 KERNEL_BASE = 0xffff800000000000
-
-
-def symbols(elf):
-    """Sorted (address, name) of the function symbols of elf."""
-    out = subprocess.run(["nm", "-C", "--defined-only", elf], capture_output=True, text=True,
-                         check=True).stdout
-    syms = []
-    for line in out.splitlines():
-        parts = line.split()
-        if len(parts) >= 3 and parts[1] in "tTwW":
-            syms.append((int(parts[0], 16), parts[2]))
-    syms.sort()
-    return syms
-
-
-def resolve(syms, addrs, addr):
-    i = bisect.bisect_right(addrs, addr) - 1
-    return syms[i][1] if i >= 0 else "?"
 
 
 def main():

@@ -189,15 +189,24 @@ sk_error_t sk_queue_flush(struct sk_queue *q)
     return drive(q, 0, 0);
 }
 
+/* The credit is used up: look at the room again (0 while the in-flight limit is reached). */
+static uint32_t credit_refresh(struct sk_queue *q)
+{
+    if (sk_queue_inflight(q) >= q->limit)
+        return 0;
+    uint32_t c = credit_now(q);
+    if (!c) {
+        drive(q, 0, 0); /* the SQ is full: hand it over to make room */
+        c = credit_now(q);
+    }
+    return c;
+}
+
 sk_error_t sk_queue_submit_slow(struct sk_queue *q, struct sk_op *op)
 {
     op->queue = q;
-    if (!q->backlog && sk_queue_inflight(q) < q->limit) {
-        uint32_t c = credit_now(q);
-        if (!c) {
-            drive(q, 0, 0); /* the SQ is full: hand it over to make room */
-            c = credit_now(q);
-        }
+    if (!q->backlog) {
+        uint32_t c = credit_refresh(q);
         if (c && q->free != SK_TAG_NONE) {
             q->credit_end = q->sq_tail + c;
             sk_queue_push_sqe(q, op, 6);
@@ -427,15 +436,8 @@ sk_error_t sk_op_submit_forget(struct sk_queue *q, struct sk_op *op, uint32_t op
 {
     if (op->state != SK_OPSTATE_IDLE)
         return SK_ERR_BUSY;
-    if (!q->backlog && q->sq_tail == q->credit_end) {
-        /* the credit is used up: look at the room again (as sk_queue_submit_slow does) */
-        uint32_t c = sk_queue_inflight(q) < q->limit ? credit_now(q) : 0;
-        if (!c && sk_queue_inflight(q) < q->limit) {
-            drive(q, 0, 0); /* the SQ is full: hand it over to make room */
-            c = credit_now(q);
-        }
-        q->credit_end = q->sq_tail + c;
-    }
+    if (!q->backlog && q->sq_tail == q->credit_end)
+        q->credit_end = q->sq_tail + credit_refresh(q);
     if (q->backlog || q->sq_tail == q->credit_end)
         return sk_op_submit(q, op, opcode, forget_done, a0, a1, a2, a3);
     sk_op_prep(op, opcode, NULL);

@@ -191,7 +191,9 @@ static void pulled(struct sk_op *op, const struct sk_cqe *cqe)
         P.out = sk_ipc_handle(r);
 }
 
-static int pair_main(int cpu)
+/* A server on two streams: requests on the start-up lane, replies on a lane pulled from it
+   first; post_receives keeps its receives posted. */
+static int two_streams_server(int cpu, void (*post_receives)(void))
 {
     pin(cpu);
     P.in = sk_registry_lane();
@@ -202,14 +204,20 @@ static int pair_main(int cpu)
         return 1;
     while (!P.out && !P.ended)
         sk_queue_wait(&P.q, SK_TIMEOUT_NEVER);
+    if (!P.ended)
+        post_receives();
+    while (!P.ended)
+        sk_queue_wait(&P.q, SK_TIMEOUT_NEVER);
+    return 0;
+}
+
+static void pair_receives(void)
+{
     for (unsigned i = 0; i < PAIR_DEPTH && !P.ended; i++) {
         P.slot[i].act = SK_ACT_RECV_INLINE(0, sizeof P.slot[i].out);
         if (sk_op_ipc(&P.q, &P.slot[i].op, P.in, &P.slot[i].act, 1, pair_recv_done) != SK_OK)
             P.ended = 1;
     }
-    while (!P.ended)
-        sk_queue_wait(&P.q, SK_TIMEOUT_NEVER);
-    return 0;
 }
 
 /* The batching echo server: as the pair server, but requests are received and replies sent
@@ -248,22 +256,10 @@ static void batch_recv_done(struct sk_op *op, const struct sk_cqe *cqe)
     batch_post_recv(s, batch_recv_done);
 }
 
-static int batch_main(int cpu)
+static void batch_receives(void)
 {
-    pin(cpu);
-    P.in = sk_registry_lane();
-    if (sk_queue_open(&P.q, 64, 128) != SK_OK)
-        return 1;
-    P.slot[0].act = sk_act_pull(0, SK_RIGHT_WRITE);
-    if (sk_op_ipc(&P.q, &P.slot[0].op, P.in, &P.slot[0].act, 1, pulled) != SK_OK)
-        return 1;
-    while (!P.out && !P.ended)
-        sk_queue_wait(&P.q, SK_TIMEOUT_NEVER);
     for (unsigned b = 0; b < BATCHES && !P.ended; b++)
         batch_post_recv(&B[b], batch_recv_done);
-    while (!P.ended)
-        sk_queue_wait(&P.q, SK_TIMEOUT_NEVER);
-    return 0;
 }
 
 /* ---- calls ---------------------------------------------------------------------------- */
@@ -289,17 +285,30 @@ static void call_done(struct sk_ipc_call *c, sk_error_t e, const void *reply, ui
 }
 
 /* n calls with `depth` in flight; returns ns per call. */
-static uint64_t run_calls(uint64_t n, unsigned depth)
+/* Replies seen in this run (the request streams answer in order). */
+static uint64_t replies_seen;
+
+/*
+ * n requests: start(depth) sends the first `depth`, and each reply sends the next until n were
+ * sent (to_start). Returns ns (in tenths) per request, 0 if one failed.
+ */
+static uint64_t timed_requests(uint64_t n, unsigned depth, void (*start)(unsigned depth))
 {
     done_calls = failed_calls = 0;
+    replies_seen = 0;
     to_start = n - depth;
     uint64_t t0 = now();
-    for (unsigned i = 0; i < depth; i++)
-        sk_ipc_call(&Q, &calls[i], client_lane, reqs[i], 16, 16, 0, call_done);
+    start(depth);
     while (done_calls < n && !failed_calls)
         sk_queue_wait(&Q, SK_TIMEOUT_NEVER);
     uint64_t t1 = now();
     return failed_calls ? 0 : (t1 - t0) * 10 / n;
+}
+
+static void start_calls(unsigned depth)
+{
+    for (unsigned i = 0; i < depth; i++)
+        sk_ipc_call(&Q, &calls[i], client_lane, reqs[i], 16, 16, 0, call_done);
 }
 
 /* ---- requests on an established stream --------------------------------------------------- */
@@ -337,29 +346,22 @@ static void msg_done(struct sk_op *op, const struct sk_cqe *cqe)
 }
 
 /* n requests with `depth` in flight on the stream; returns ns (in tenths) per request. */
-static uint64_t run_msgs(uint64_t n, unsigned depth)
+static void start_msgs(unsigned depth)
 {
-    done_calls = failed_calls = 0;
-    to_start = n - depth;
-    uint64_t t0 = now();
     for (unsigned i = 0; i < depth; i++) {
         msgs[i].act[0] = SK_ACT_SEND(SK_ACTF_CHAIN, msgs[i].req, 16);
         msgs[i].act[1] = SK_ACT_RECV_INLINE(0, 16);
         sk_op_ipc(&Q, &msgs[i].op, client_lane, msgs[i].act, 2, msg_done);
     }
-    while (done_calls < n && !failed_calls)
-        sk_queue_wait(&Q, SK_TIMEOUT_NEVER);
-    uint64_t t1 = now();
-    return failed_calls ? 0 : (t1 - t0) * 10 / n;
 }
 
 /*
  * A request/reply row: start this program as `mode` (the call server or the stream echo
- * server) on a new stream, run `run` (n requests, depth in flight) once to warm up and REPS
- * times, and report the median per request.
+ * server) on a new stream, time n requests with `depth` in flight (started by `start`) once
+ * to warm up and REPS times, and report the median per request.
  */
 static void row(const char *name, const char *mode, int server_cpu, unsigned depth, uint64_t n,
-                uint64_t (*run)(uint64_t n, unsigned depth))
+                void (*start)(unsigned depth))
 {
     sk_handle_t l[2];
     struct sk_process proc;
@@ -371,9 +373,9 @@ static void row(const char *name, const char *mode, int server_cpu, unsigned dep
     }
     client_lane = l[0];
     uint64_t v[REPS];
-    run(n / 4, depth); /* warm up */
+    timed_requests(n / 4, depth, start); /* warm up */
     for (int r = 0; r < REPS; r++)
-        v[r] = run(n, depth);
+        v[r] = timed_requests(n, depth, start);
     server_end(&proc, l);
     pin(-1);
     if (failed_calls) {
@@ -414,7 +416,6 @@ static void pmsg_post(struct pmsg *m)
 }
 
 /* Replies come in the order of the requests: the k-th reply answers the k-th request. */
-static uint64_t replies_seen;
 static void pmsg_done(struct sk_op *op, const struct sk_cqe *cqe)
 {
     struct pmsg *m = SK_OP_CONTAINER(op, struct pmsg, recv);
@@ -423,18 +424,10 @@ static void pmsg_done(struct sk_op *op, const struct sk_cqe *cqe)
         pmsg_post(m);
 }
 
-static uint64_t run_pair(uint64_t n)
+static void start_pair(unsigned depth)
 {
-    done_calls = failed_calls = 0;
-    replies_seen = 0;
-    to_start = n - PAIR_DEPTH;
-    uint64_t t0 = now();
-    for (unsigned i = 0; i < PAIR_DEPTH; i++)
+    for (unsigned i = 0; i < depth; i++)
         pmsg_post(&pmsgs[i]);
-    while (done_calls < n && !failed_calls)
-        sk_queue_wait(&Q, SK_TIMEOUT_NEVER);
-    uint64_t t1 = now();
-    return failed_calls ? 0 : (t1 - t0) * 10 / n;
 }
 
 /* Requests sent and replies received in chains of BATCH: BATCHES chains of each in flight. */
@@ -477,22 +470,14 @@ static void cbatch_done(struct sk_op *op, const struct sk_cqe *cqe)
     }
 }
 
-static uint64_t run_batch(uint64_t n)
+static void start_batch(unsigned depth)
 {
-    done_calls = failed_calls = 0;
-    replies_seen = 0;
-    to_start = n - PAIR_DEPTH;
-    uint64_t t0 = now();
-    for (unsigned b = 0; b < BATCHES; b++)
+    for (unsigned b = 0; b < depth / BATCH; b++)
         cbatch_post(&CB[b]);
-    while (done_calls < n && !failed_calls)
-        sk_queue_wait(&Q, SK_TIMEOUT_NEVER);
-    uint64_t t1 = now();
-    return failed_calls ? 0 : (t1 - t0) * 10 / n;
 }
 
 static void pair_streams_row(const char *name, const char *mode, uint64_t n,
-                             uint64_t (*run)(uint64_t n), const char *how)
+                             void (*start)(unsigned depth), const char *how)
 {
     sk_handle_t a[2], b[2];
     struct sk_process proc;
@@ -516,9 +501,9 @@ static void pair_streams_row(const char *name, const char *mode, uint64_t n,
     reply_lane = b[0];
     uint64_t v[REPS];
     if (pushed) {
-        run(n / 4); /* warm up */
+        timed_requests(n / 4, PAIR_DEPTH, start); /* warm up */
         for (int r = 0; r < REPS; r++)
-            v[r] = run(n);
+            v[r] = timed_requests(n, PAIR_DEPTH, start);
     }
     sk_handle_close(b[0]);
     server_end(&proc, a);
@@ -684,9 +669,9 @@ int main(const struct sk_start_info *si)
         return server_main();
     }
     if (sk_argc() > 1 && strcmp(sk_argv(1), "batch") == 0)
-        return batch_main((int)num_arg(2));
+        return two_streams_server((int)num_arg(2), batch_receives);
     if (sk_argc() > 1 && strcmp(sk_argv(1), "pair") == 0)
-        return pair_main((int)num_arg(2));
+        return two_streams_server((int)num_arg(2), pair_receives);
     if (sk_argc() > 1 && strcmp(sk_argv(1), "echo") == 0)
         return echo_main((int)num_arg(2));
     if (sk_argc() > 1 && strcmp(sk_argv(1), "sink") == 0)
@@ -699,14 +684,14 @@ int main(const struct sk_start_info *si)
     }
     pin(-1);
     pair_row();
-    row("ipc_roundtrip_1cpu_ns", "server", 0, 1, 2000, run_calls);
-    row("ipc_roundtrip_2cpu_ns", "server", 1, 1, 2000, run_calls);
-    row("ipc_inflight64_ns", "server", 1, 64, 8000, run_calls);
-    row("ipc_stream_roundtrip_1cpu_ns", "echo", 0, 1, 2000, run_msgs);
-    row("ipc_stream_roundtrip_2cpu_ns", "echo", 1, 1, 2000, run_msgs);
-    pair_streams_row("ipc_stream_inflight64_ns", "pair", 8000, run_pair,
+    row("ipc_roundtrip_1cpu_ns", "server", 0, 1, 2000, start_calls);
+    row("ipc_roundtrip_2cpu_ns", "server", 1, 1, 2000, start_calls);
+    row("ipc_inflight64_ns", "server", 1, 64, 8000, start_calls);
+    row("ipc_stream_roundtrip_1cpu_ns", "echo", 0, 1, 2000, start_msgs);
+    row("ipc_stream_roundtrip_2cpu_ns", "echo", 1, 1, 2000, start_msgs);
+    pair_streams_row("ipc_stream_inflight64_ns", "pair", 8000, start_pair,
                      "a submission per request and per reply");
-    pair_streams_row("ipc_batch_inflight64_ns", "batch", 8000, run_batch,
+    pair_streams_row("ipc_batch_inflight64_ns", "batch", 8000, start_batch,
                      "sent and received in chains of 16");
     if (!(sbuf = sk_malloc(8ull << 20)))
         return 1;

@@ -566,6 +566,22 @@ static void client_chain(struct sub *c)
     c->n = 3;
 }
 
+/* A canonical request on l[0] (client_chain into c) answered by an accept on l[1] (into s):
+   both must succeed. */
+static void serve_one_request(struct sub *c, struct sub *s, sk_handle_t l[2])
+{
+    client_chain(c);
+    post(c, l[0]);
+    s->acts[0] = SK_ACT_ACCEPT(SK_ACTF_ANCILLARY);
+    s->acts[1] = SK_ACT_RECV_INLINE(SK_ACTF_CHAIN, 16);
+    s->acts[2] = SK_ACT_SEND(0, "ok", 2);
+    s->n = 3;
+    post(s, l[1]);
+    SK_ASSERT(settle(s) && settle(c));
+    SK_EXPECT_EQ(c->cqe.error, SK_OK);
+    SK_EXPECT_EQ(s->cqe.error, SK_OK);
+}
+
 SK_TEST(hangup_at_every_phase)
 {
     /* 1: the server's lane is gone before the request */
@@ -707,16 +723,7 @@ SK_TEST(shutdown_at_every_phase)
     SK_EXPECT_EQ(res(&r, 0), SK_ERR_END_OF_LANE);
     sk_handle_close(conv);
     /* 4: the next request on the same service lane is served normally */
-    client_chain(&c);
-    post(&c, l[0]);
-    s.acts[0] = SK_ACT_ACCEPT(SK_ACTF_ANCILLARY);
-    s.acts[1] = SK_ACT_RECV_INLINE(SK_ACTF_CHAIN, 16);
-    s.acts[2] = SK_ACT_SEND(0, "ok", 2);
-    s.n = 3;
-    post(&s, l[1]);
-    SK_ASSERT(settle(&s) && settle(&c));
-    SK_EXPECT_EQ(c.cqe.error, SK_OK);
-    SK_EXPECT_EQ(s.cqe.error, SK_OK);
+    serve_one_request(&c, &s, l);
     closes(l);
 }
 
@@ -761,16 +768,7 @@ SK_TEST(cancel_pending_chain)
         SK_EXPECT_EQ(res(&c, i), SK_ERR_CANCELLED);
     spin();
     /* the cancelled offer is off the lane: the next one is matched */
-    client_chain(&c);
-    post(&c, l[0]);
-    s.acts[0] = SK_ACT_ACCEPT(SK_ACTF_ANCILLARY);
-    s.acts[1] = SK_ACT_RECV_INLINE(SK_ACTF_CHAIN, 16);
-    s.acts[2] = SK_ACT_SEND(0, "ok", 2);
-    s.n = 3;
-    post(&s, l[1]);
-    SK_ASSERT(settle(&s) && settle(&c));
-    SK_EXPECT_EQ(s.cqe.error, SK_OK);
-    SK_EXPECT_EQ(c.cqe.error, SK_OK);
+    serve_one_request(&c, &s, l);
     /* a request matched halfway: cancelling it ends the pending receive only */
     client_chain(&c);
     post(&c, l[0]);
