@@ -12,8 +12,8 @@ workload short.
 usage: tools/insn-profile.py [--out build/release] [--smp 2] [--user bench-ipc]
                              [--marker k:async_submit_ipc] [--from 0.6] [--top 40]
                              "usertests=bench-ipc qemu_exit"
-Function names are "k:" (kernel) or "u:" (the program named by --user); the marker counts
-block entries, so pick a function whose body is one block or scale by hand.
+Function names are "k:" (kernel) or "u:" (the program named by --user); the figures are per
+call of the marker (executions of the block at its first instruction).
 """
 import argparse
 import collections
@@ -37,11 +37,25 @@ def main():
     ap.add_argument("--marker", default=None)
     ap.add_argument("--from", dest="start", type=float, default=0.5)
     ap.add_argument("--top", type=int, default=40)
+    ap.add_argument("--blocks", default=None,
+                    help="also list this function's blocks (start address, size, instructions)")
     args = ap.parse_args()
 
     ksyms = symbols(os.path.join(args.out, "skoll.elf"))
     usyms = symbols(os.path.join(args.out, "user", args.user + ".elf")) if args.user else []
     kaddr, uaddr = [a for a, _ in ksyms], [a for a, _ in usyms]
+
+    # the marker counts executions of the block at the function's first instruction (calls,
+    # not loop iterations)
+    mark_pc = None
+    if args.marker:
+        syms = ksyms if args.marker.startswith("k:") else usyms
+        mark_pc = next((a for a, n in syms if n == args.marker[2:]), None)
+        if mark_pc is None:
+            sys.exit("insn-profile: no symbol " + args.marker)
+    calls = 0
+    starts = {a for a, _ in ksyms} | {a for a, _ in usyms}
+    entered = collections.Counter()  # calls of each function (its first block run)
 
     def name(pc):
         if pc >= 0xffff800000000000:
@@ -55,7 +69,7 @@ def main():
         subprocess.run(["timeout", "600"] + cmd, stdin=subprocess.DEVNULL, check=False)
         with open(log, errors="replace") as f:
             lines = sum(1 for _ in f)
-        size, insns, entries = {}, collections.Counter(), collections.Counter()
+        size, insns, blocks = {}, collections.Counter(), collections.Counter()
         addr = re.compile(r"^0x([0-9a-f]+):")
         block, count = None, 0
         with open(log, errors="replace") as f:
@@ -81,12 +95,18 @@ def main():
                     continue
                 fn = name(pc)
                 insns[fn] += size.get(pc, 1)
-                entries[fn] += 1
-    per = entries[args.marker] if args.marker and entries[args.marker] else 1
+                if fn == args.blocks:
+                    blocks[pc] += size.get(pc, 1)
+                calls += pc == mark_pc
+                if pc in starts:
+                    entered[fn] += 1
+    per = calls or 1
     total = sum(insns.values())
-    print("%d instructions%s" % (total / per, " per %s entry" % args.marker if per > 1 else ""))
+    print("%d instructions%s" % (total / per, " per call of %s" % args.marker if per > 1 else ""))
     for fn, v in insns.most_common(args.top):
-        print("%10.1f  %s" % (v / per, fn))
+        print("%10.1f  %8.2f calls  %s" % (v / per, entered[fn] / per, fn))
+    for pc, v in sorted(blocks.items()):
+        print("%#x  %3d insns  %10.1f" % (pc, size.get(pc, 1), v / per))
 
 
 if __name__ == "__main__":

@@ -259,6 +259,8 @@ static void kick(struct cpu *target, const struct thread *t)
     if (target == self) {
         if (self->current == self->idle || t->prio > self->current->prio)
             self->need_resched = 1;
+    } else if (__atomic_load_n(&target->polling, __ATOMIC_SEQ_CST)) {
+        /* it sees its queue grow (idle_poll) */
     } else if (__atomic_load_n(&target->idling, __ATOMIC_RELAXED) ||
                target->current == target->idle || t->prio > target->current->prio) {
         smp_send_ipi(target->id, VEC_IPI_RESCHED);
@@ -473,6 +475,30 @@ void sched_start_cpu(void)
     __atomic_fetch_or(&online_mask, 1ull << c->id, __ATOMIC_RELEASE); /* after: masks name ready CPUs */
 }
 
+uint64_t sched_idle_poll_ns = 50000;
+
+/*
+ * Before halting, the idle loop watches its queue for sched_idle_poll_ns (interrupts on):
+ * under virtualisation a halted CPU is a sleeping host thread, and waking it costs tens of
+ * microseconds, more than most waits between two IPC messages. While c->polling is set,
+ * wakers queue without an IPI (kick); clearing it and then looking at the queue once more
+ * (both seq_cst, as the waker's queueing and its look at polling) leaves no window.
+ */
+static void idle_poll(struct cpu *c)
+{
+    if (!sched_idle_poll_ns)
+        return;
+    __atomic_store_n(&c->polling, 1, __ATOMIC_SEQ_CST);
+    uint64_t until = clock_ns() + sched_idle_poll_ns;
+    while (!c->need_resched && __atomic_load_n(&c->rq.count, __ATOMIC_SEQ_CST) == 0 &&
+           clock_ns() < until) {
+        irq_enable();
+        cpu_relax();
+        irq_disable();
+    }
+    __atomic_store_n(&c->polling, 0, __ATOMIC_SEQ_CST);
+}
+
 void sched_idle_loop(void)
 {
     struct cpu *c = this_cpu();
@@ -482,6 +508,7 @@ void sched_idle_loop(void)
         /* Nothing to run: halt until an interrupt. idling is set before the queue is
            looked at (wakers look at idling after queueing), and sti;hlt leaves no window. */
         __atomic_store_n(&c->idling, 1, __ATOMIC_SEQ_CST);
+        idle_poll(c);
         if (!c->need_resched && __atomic_load_n(&c->rq.count, __ATOMIC_SEQ_CST) == 0)
             __asm__ volatile("sti; hlt" ::: "memory");
         __atomic_store_n(&c->idling, 0, __ATOMIC_RELAXED);

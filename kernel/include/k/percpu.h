@@ -31,7 +31,8 @@ struct cpu {
     struct runqueue rq;
     volatile int need_resched;
     int irq_depth;             /* > 0 while handling a hardware interrupt or IPI */
-    volatile int idling;       /* halted in the idle loop */
+    volatile int idling;       /* in the idle loop, about to halt or halted */
+    volatile int polling;      /* in the idle loop, watching its queue (no IPI needed) */
     int sched_ready;           /* sched_start_cpu has run here */
     struct timer slice_timer;
     uint64_t slice_end;         /* the current thread's slice ends then (0: idle, no slice) */

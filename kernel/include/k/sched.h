@@ -91,6 +91,10 @@ void sched_start_cpu(void);
 /* This CPU's idle loop: run threads, halt when there are none. Never returns. */
 __attribute__((noreturn)) void sched_idle_loop(void);
 
+/* How long an idle CPU watches its queue before halting (boot option idle.poll_us=, 0: halt
+   at once). */
+extern uint64_t sched_idle_poll_ns;
+
 /* Give up the CPU; returns when this thread runs again. Interrupts may be on or off. */
 void sched_yield(void);
 /*
