@@ -288,14 +288,20 @@ static void post_list(struct stream *s, int side, struct ipc_chain *c, int first
     struct ipc_action *pairs[SK_IPC_MAX_ACTIONS][2];
     struct ipc_action *failed[SK_IPC_MAX_ACTIONS];
     sk_error_t why[SK_IPC_MAX_ACTIONS];
-    int np = 0, nf = 0;
+    int np = 0, nf = 0, count = 0;
     uint64_t f = spin_lock_irqsave(&s->lock);
+    for (int i = first; i >= 0; i = c->acts[i].sibling, count++)
+        __atomic_store_n(&c->acts[i].stream, s, __ATOMIC_RELAXED);
+    __atomic_add_fetch(&s->mem_refs, count, __ATOMIC_RELAXED);
+    /* (a canceller stores `cancelled`, then looks at each action's stream; with a full
+       barrier between our stores and our look at `cancelled`, one of the two sees the
+       other, and a canceller that sees a stream waits for its lock) */
+    __atomic_thread_fence(__ATOMIC_SEQ_CST);
+    int cancelled = __atomic_load_n(&c->cancelled, __ATOMIC_RELAXED);
     for (int i = first; i >= 0; i = c->acts[i].sibling) {
         struct ipc_action *a = &c->acts[i];
-        __atomic_add_fetch(&s->mem_refs, 1, __ATOMIC_RELAXED);
-        __atomic_store_n(&a->stream, s, __ATOMIC_SEQ_CST);
         a->side = (uint8_t)side;
-        if (__atomic_load_n(&c->cancelled, __ATOMIC_SEQ_CST)) {
+        if (cancelled) {
             a->state = ACT_TAKEN;
             failed[nf] = a;
             why[nf++] = SK_ERR_CANCELLED;
@@ -407,9 +413,20 @@ static void ipc_cancel(struct async_op *op)
 static void ipc_release(struct async_op *op)
 {
     struct ipc_chain *c = op->priv;
-    for (unsigned i = 0; i < c->n; i++)
-        if (c->acts[i].stream)
-            stream_mem_put(c->acts[i].stream);
+    struct stream *run = NULL; /* (a list's actions went to one stream: one put for them) */
+    uint32_t k = 0;
+    for (unsigned i = 0; i < c->n; i++) {
+        struct stream *s = c->acts[i].stream;
+        if (s != run) {
+            if (k)
+                stream_mem_put_n(run, k);
+            run = s;
+            k = 0;
+        }
+        k += s != NULL;
+    }
+    if (k)
+        stream_mem_put_n(run, k);
     if (!c->in_op)
         kfree(c);
 }
@@ -489,6 +506,9 @@ static sk_error_t load_action(struct ipc_chain *c, unsigned i, const struct sk_a
     a->rights = ua->rights;
     a->buf = ua->buf;
     a->len = ua->len;
+    a->niov = 0;
+    a->stage = NULL;
+    a->iov = NULL;
     switch (ua->type) {
     case SK_ACT_send:
         if (ua->len <= SK_IPC_STAGE_MAX) {
@@ -533,6 +553,8 @@ static sk_error_t load_action(struct ipc_chain *c, unsigned i, const struct sk_a
         return SK_OK;
     }
     case SK_ACT_push: {
+        a->obj = NULL;
+        a->obj_weak = 0;
         uint32_t rights;
         sk_error_t e = handle_get(ua->handle, SK_OBJ_NONE, SK_RIGHT_TRANSFER, &a->obj, &rights);
         if (e)
@@ -598,12 +620,27 @@ static sk_error_t submit_chain(struct async_op *op)
     if (err)
         return err;
     int16_t child[SK_IPC_MAX_ACTIONS], sibling[SK_IPC_MAX_ACTIONS];
-    unsigned pos = 0;
-    err = parse_list(ua, (unsigned)n, &pos, 0, child, sibling);
-    if (!err && pos != n)
-        err = SK_ERR_INVALID; /* actions after the end of the top-level list */
-    if (err)
-        return err;
+    uint16_t any = 0, chained = 0;
+    for (unsigned i = 0; i < n; i++) {
+        any |= ua[i].flags;
+        chained += (ua[i].flags & SK_ACTF_CHAIN) != 0;
+    }
+    if (!(any & SK_ACTF_ANCILLARY)) {
+        /* one flat list (the common case): every action but the last says CHAIN */
+        if (chained != n - 1 || (ua[n - 1].flags & SK_ACTF_CHAIN))
+            return SK_ERR_INVALID;
+        for (unsigned i = 0; i < n; i++) {
+            child[i] = -1;
+            sibling[i] = (int16_t)(i + 1 < n ? (int)i + 1 : -1);
+        }
+    } else {
+        unsigned pos = 0;
+        err = parse_list(ua, (unsigned)n, &pos, 0, child, sibling);
+        if (!err && pos != n)
+            err = SK_ERR_INVALID; /* actions after the end of the top-level list */
+        if (err)
+            return err;
+    }
     uint64_t rec_bytes = 0, extra = 0;
     int want_universe = 0, want_space = 0;
     for (unsigned i = 0; i < n; i++) {
@@ -637,12 +674,10 @@ static sk_error_t submit_chain(struct async_op *op)
         uint64_t size = sizeof *c + n * sizeof(struct ipc_action) + extra;
         int in_op = size <= sizeof op->provider;
         c = in_op ? (struct ipc_chain *)op->provider : kmalloc(size);
-        if (!c) {
+        if (!c)
             err = SK_ERR_NO_MEMORY;
-        } else {
-            memset(c, 0, sizeof *c + n * sizeof(struct ipc_action));
+        else
             c->in_op = (uint8_t)in_op;
-        }
     }
     if (err) {
         kobj_put(lo);
@@ -650,17 +685,25 @@ static sk_error_t submit_chain(struct async_op *op)
     }
     c->op = op;
     c->n = (uint16_t)n;
+    c->cancelled = 0;
+    c->universe = NULL;
+    c->space = NULL;
     uint8_t *more = (uint8_t *)&c->acts[n];
     uint32_t off = 0;
     for (unsigned i = 0; i < n; i++) {
         struct ipc_action *a = &c->acts[i];
         a->chain = c;
+        a->stream = NULL;
+        a->state = ACT_NEW;
+        a->holds_lane = 0;
         a->child = child[i];
         a->sibling = sibling[i];
         a->result_off = (uint16_t)off;
         off += (uint32_t)sizeof(struct sk_ipc_result) + sk_ipc_payload_size(&ua[i]);
         if (!err)
             err = load_action(c, i, &ua[i], &more);
+        else
+            a->type = SK_ACT_dismiss; /* (not loaded: holds nothing to drop) */
     }
     c->results_len = (uint16_t)off;
     /* slots an action leaves unwritten must not show an earlier op's bytes */

@@ -39,7 +39,12 @@ struct stream *stream_new(const uint8_t *creds)
 
 void stream_mem_put(struct stream *s)
 {
-    if (__atomic_sub_fetch(&s->mem_refs, 1, __ATOMIC_ACQ_REL) == 0)
+    stream_mem_put_n(s, 1);
+}
+
+void stream_mem_put_n(struct stream *s, uint32_t n)
+{
+    if (__atomic_sub_fetch(&s->mem_refs, n, __ATOMIC_ACQ_REL) == 0)
         kfree(s);
 }
 

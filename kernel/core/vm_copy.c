@@ -8,6 +8,9 @@
  * the page table entry is read, and if the page is not present with the access
  * needed it is faulted in (copy-on-write broken) first. Nothing is loaded into
  * CR3, so no TLB is flushed (which under emulation costs more than the copy).
+ * The space remembers the last page reached this way, checked against the page
+ * tables' generation (which every change of an entry moves), so a run of small
+ * copies into one page walks the tables once.
  * Pages that are not ordinary RAM (device memory, other cache modes) are copied
  * the old way instead: that space is loaded for the one chunk with interrupts
  * off, so its own mapping, with its cache mode, is used.
@@ -37,17 +40,27 @@ static sk_error_t page_copy(struct vm_space *s, uint64_t uaddr, void *kbuf, size
     uint64_t va = uaddr & ~(uint64_t)(PAGE_SIZE - 1);
     for (int tries = 0;; tries++) {
         uint64_t f = vm_spin_lock(&s->lock);
-        uint64_t phys = 0;
-        unsigned flags = 0;
-        uint64_t g = vm_spin_lock(&s->pt.lock);
-        int present = upt_query(&s->pt, va, &phys, &flags) == 0;
-        vm_spin_unlock(&s->pt.lock, g);
-        if (present && (!out || (flags & UPT_WRITE))) {
-            if ((flags & (UPT_UC | UPT_WC)) || !pmm_manages(phys, PAGE_SIZE)) {
+        int present = 1;
+        if (s->copy_va != va || s->copy_gen != __atomic_load_n(&s->pt.gen, __ATOMIC_ACQUIRE)) {
+            /* (the last page copied to or from, unchanged since, needs no walk: IPC copies
+               many small messages into one page) */
+            uint64_t phys = 0;
+            unsigned flags = 0;
+            uint64_t g = vm_spin_lock(&s->pt.lock);
+            present = upt_query(&s->pt, va, &phys, &flags) == 0;
+            uint64_t gen = s->pt.gen;
+            vm_spin_unlock(&s->pt.lock, g);
+            if (present && (flags & (UPT_UC | UPT_WC) || !pmm_manages(phys, PAGE_SIZE))) {
                 vm_spin_unlock(&s->lock, f);
                 return SK_ERR_UNSUPPORTED;
             }
-            uint8_t *p = (uint8_t *)phys_to_virt(phys) + (uaddr - va);
+            s->copy_va = present ? va : 1;
+            s->copy_gen = gen;
+            s->copy_phys = phys;
+            s->copy_flags = flags;
+        }
+        if (present && (!out || (s->copy_flags & UPT_WRITE))) {
+            uint8_t *p = (uint8_t *)phys_to_virt(s->copy_phys) + (uaddr - va);
             if (out)
                 memcpy(p, kbuf, n);
             else

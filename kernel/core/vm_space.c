@@ -64,6 +64,7 @@ sk_error_t vm_space_create(struct vm_space **out)
     kobj_init(&s->kobj, SK_OBJ_SPACE, vm_space_destroy);
     s->lock = (struct spinlock)SPINLOCK_INIT;
     regions_init(&s->regions);
+    s->copy_va = 1;
     *out = s;
     return SK_OK;
 }

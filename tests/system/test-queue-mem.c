@@ -121,6 +121,53 @@ SK_TEST(write_respects_the_remote_mapping)
     sk_queue_close(&q);
 }
 
+/* The kernel remembers the last page it reached in another space: a changed mapping there
+   (unmapped and mapped again, write taken away) must be seen at once. */
+SK_TEST(writes_follow_a_changed_remote_mapping)
+{
+    struct sk_queue q;
+    SK_ASSERT_OK(sk_queue_open(&q, 8, 8));
+    sk_handle_t space, mem, mem2;
+    uint64_t remote, again;
+    uint8_t *view;
+    other_space(&space, &mem, &remote, &view);
+    static uint8_t a[16], b[16];
+    memset(a, 0xa1, sizeof a);
+    memset(b, 0xb2, sizeof b);
+    struct result r = {0};
+    run_op(&q, &r, SK_OP_mem_write, (uint64_t)space, remote + 32, (uint64_t)a, sizeof a);
+    SK_EXPECT_ERR(r.error, SK_OK);
+    SK_EXPECT(memcmp(view + 32, a, sizeof a) == 0);
+    /* another object at the same address */
+    SK_ASSERT_OK(sk_space_unmap(space, remote, 2 * PAGE));
+    SK_ASSERT_OK(sk_memory_create(PAGE, 0, &mem2));
+    SK_ASSERT_OK(sk_space_map(space, mem2, 0, remote, PAGE,
+                              SK_PROT_READ | SK_PROT_WRITE | SK_MAP_FIXED, &again));
+    SK_EXPECT_EQ(again, remote);
+    run_op(&q, &r, SK_OP_mem_write, (uint64_t)space, remote + 48, (uint64_t)b, sizeof b);
+    SK_EXPECT_ERR(r.error, SK_OK);
+    SK_EXPECT(memcmp(view + 32, a, sizeof a) == 0); /* the old object is untouched */
+    SK_EXPECT_EQ(view[48], 0);
+    static uint8_t back[64];
+    run_op(&q, &r, SK_OP_mem_read, (uint64_t)space, remote + 32, (uint64_t)back, sizeof back);
+    SK_EXPECT_ERR(r.error, SK_OK);
+    SK_EXPECT_EQ(back[0], 0); /* the new object's page: only the second write */
+    SK_EXPECT(memcmp(back + 16, b, sizeof b) == 0);
+    /* write taken away after a write */
+    SK_ASSERT_OK(sk_space_protect(space, remote, PAGE, SK_PROT_READ));
+    run_op(&q, &r, SK_OP_mem_write, (uint64_t)space, remote + 48, (uint64_t)a, sizeof a);
+    SK_EXPECT_ERR(r.error, SK_ERR_FAULT);
+    /* unmapped after a read */
+    SK_ASSERT_OK(sk_space_unmap(space, remote, PAGE));
+    run_op(&q, &r, SK_OP_mem_read, (uint64_t)space, remote + 32, (uint64_t)back, 16);
+    SK_EXPECT_ERR(r.error, SK_ERR_FAULT);
+    sk_mem_unmap(view, 2 * PAGE);
+    sk_handle_close(mem);
+    sk_handle_close(mem2);
+    sk_handle_close(space);
+    sk_queue_close(&q);
+}
+
 SK_TEST(read_and_write_bad_arguments)
 {
     struct sk_queue q;

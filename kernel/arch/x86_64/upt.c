@@ -34,6 +34,7 @@ int upt_init(struct upt *pt)
     pt->pml4 = p;
     pt->lock = (struct spinlock)SPINLOCK_INIT;
     pt->cpus = 0;
+    pt->gen = 0;
     return 0;
 }
 
@@ -91,6 +92,7 @@ int upt_map(struct upt *pt, uint64_t va, uint64_t phys, unsigned flags)
     else if (flags & UPT_WC)
         v |= PTE_PWT; /* PAT index 1: write-combining (PAT_VALUE) */
     __atomic_store_n(e, v, __ATOMIC_RELEASE);
+    __atomic_add_fetch(&pt->gen, 1, __ATOMIC_RELEASE);
     return 0;
 }
 
@@ -164,11 +166,13 @@ static int restrict_leaf(uint64_t *e, unsigned keep)
 
 uint64_t upt_clear(struct upt *pt, uint64_t va, uint64_t end)
 {
+    __atomic_add_fetch(&pt->gen, 1, __ATOMIC_RELEASE);
     return for_leaves(pt, va, end, clear_leaf, 0);
 }
 
 uint64_t upt_restrict(struct upt *pt, uint64_t va, uint64_t end, unsigned keep)
 {
+    __atomic_add_fetch(&pt->gen, 1, __ATOMIC_RELEASE);
     return for_leaves(pt, va, end, restrict_leaf, keep);
 }
 

@@ -47,6 +47,7 @@ struct stream {
 struct stream *stream_new(const uint8_t *creds);
 /* Drop a memory reference (any context). */
 void stream_mem_put(struct stream *s);
+void stream_mem_put_n(struct stream *s, uint32_t n); /* n references at once */
 /* Called by ipc.c: end side `side` (its lane object is going) / shut the stream down:
    the pending actions that can no longer match fail with SK_ERR_END_OF_LANE. No locks held. */
 void ipc_lane_ended(struct stream *s, int side);

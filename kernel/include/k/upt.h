@@ -18,6 +18,9 @@ struct upt {
     uint64_t pml4;          /* physical address */
     struct spinlock lock;
     volatile uint64_t cpus; /* bit i: CPU i has this PML4 in CR3 */
+    volatile uint64_t gen;  /* changes whenever an entry may change (upt_map, upt_clear,
+                               upt_restrict): what was read from the tables at one value
+                               is still there while it has not moved */
 };
 
 /* Leaf flags for upt_map (readable and user-accessible always). */

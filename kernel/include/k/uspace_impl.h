@@ -59,6 +59,10 @@ struct vm_space {
     struct spinlock lock;
     struct region_set regions;
     struct upt pt;
+    /* the last page vm_copy reached through the direct map (under lock; valid while pt.gen
+       is copy_gen): its user address (copy_va, 1 for none), frame and UPT_* flags */
+    uint64_t copy_gen, copy_va, copy_phys;
+    unsigned copy_flags;
 };
 
 /* Where vm_space_map places a mapping given no usable hint. */
