@@ -19,6 +19,21 @@ const struct sk_ipc_result *sk_ipc_result(const struct sk_cqe *cqe, const struct
     return (const struct sk_ipc_result *)(cqe->data + off);
 }
 
+unsigned sk_ipc_results(const struct sk_cqe *cqe, const struct sk_action *acts, unsigned n,
+                        const struct sk_ipc_result **out)
+{
+    unsigned found = 0;
+    uint32_t off = 0;
+    for (unsigned i = 0; i < n; i++) {
+        uint32_t end = off + sizeof(struct sk_ipc_result) + sk_ipc_payload_size(&acts[i]);
+        int ok = cqe->value == n && end <= cqe->length && end <= SK_IPC_RESULTS_MAX;
+        out[i] = ok ? (const struct sk_ipc_result *)(cqe->data + off) : NULL;
+        found += ok;
+        off = end;
+    }
+    return found;
+}
+
 sk_handle_t sk_ipc_handle(const struct sk_ipc_result *r)
 {
     if (!r || r->error != SK_OK)

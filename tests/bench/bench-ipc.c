@@ -455,8 +455,10 @@ static void cbatch_done(struct sk_op *op, const struct sk_cqe *cqe)
 {
     struct cbatch *c = SK_OP_CONTAINER(op, struct cbatch, recv);
     struct cbatch *asked = &CB[replies_seen++ % BATCHES];
+    const struct sk_ipc_result *res[BATCH];
+    sk_ipc_results(cqe, c->ract, BATCH, res);
     for (unsigned k = 0; k < BATCH; k++) {
-        const struct sk_ipc_result *r = sk_ipc_result(cqe, c->ract, BATCH, k);
+        const struct sk_ipc_result *r = res[k];
         if (c != asked || cqe->error != SK_OK || !r || r->length != 16 ||
             c->rep[k][0] != (uint8_t)(c->req[k][0] + 1))
             failed_calls++;

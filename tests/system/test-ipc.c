@@ -913,6 +913,17 @@ SK_TEST(nested_ancillary_chains)
     SK_EXPECT(memcmp(sk_ipc_payload(rec(&s, 3)), "inner", 5) == 0);
     SK_EXPECT(rec(&c, 4)->length == 2 && memcmp(sk_ipc_payload(rec(&c, 4)), "IN", 2) == 0);
     SK_EXPECT(rec(&c, 5)->length == 3 && memcmp(sk_ipc_payload(rec(&c, 5)), "OUT", 3) == 0);
+    /* every record in one pass: the same as one at a time; none from a garbled completion */
+    const struct sk_ipc_result *all[6];
+    SK_EXPECT_EQ(sk_ipc_results(&c.cqe, c.acts, 6, all), 6);
+    for (unsigned i = 0; i < 6; i++)
+        SK_EXPECT(all[i] == rec(&c, i));
+    struct sk_cqe bad = c.cqe;
+    bad.length = 20; /* (records of 8 + 0, 8 + 0, ... : cuts into the third) */
+    SK_EXPECT_EQ(sk_ipc_results(&bad, c.acts, 6, all), 2);
+    SK_EXPECT(all[1] == (const void *)(bad.data + 8) && all[2] == NULL && all[5] == NULL);
+    bad.value = 5;
+    SK_EXPECT_EQ(sk_ipc_results(&bad, c.acts, 6, all), 0);
     /* a nested offer that meets a receive: it and its list fail, the rest goes on */
     s.acts[2] = SK_ACT_RECV_INLINE(SK_ACTF_CHAIN, 8);
     s.acts[3] = SK_ACT_SEND(0, "OUT", 3);

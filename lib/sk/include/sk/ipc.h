@@ -46,6 +46,12 @@ static inline struct sk_action sk_act_imbue(uint16_t flags, sk_handle_t from)
  */
 const struct sk_ipc_result *sk_ipc_result(const struct sk_cqe *cqe, const struct sk_action *acts,
                                           unsigned n, unsigned i);
+/*
+ * Every record at once: out[i] = sk_ipc_result(cqe, acts, n, i) for i < n, in one pass.
+ * Returns how many are non-NULL (n, or 0 when the completion holds none).
+ */
+unsigned sk_ipc_results(const struct sk_cqe *cqe, const struct sk_action *acts, unsigned n,
+                        const struct sk_ipc_result **out);
 static inline const void *sk_ipc_payload(const struct sk_ipc_result *r)
 {
     return r + 1;
