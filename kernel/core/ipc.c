@@ -62,6 +62,7 @@ struct ipc_chain {
     volatile int cancelled;
     uint16_t n, results_len;
     uint8_t in_op;                  /* lives in the op's provider area (else kmalloc'd) */
+    uint8_t pushes;                 /* has push actions (whose objects it may hold) */
     struct universe *universe;      /* a weak reference when handles may be inserted (a strong
                                        one would keep the process's handles, and so maybe
                                        the lanes this chain waits on, alive) */
@@ -79,10 +80,25 @@ static uint8_t *results(struct ipc_chain *c)
     return c->op->data;
 }
 
+/* What each action type uses and is: the fields it may set, whether it sends. */
+enum { P_BUF = 1, P_LEN = 2, P_HANDLE = 4, P_RIGHTS = 8, P_SENDER = 16, P_NEST = 32 };
+static const uint8_t act_props[SK_ACT_LIMIT] = {
+    [SK_ACT_offer] = P_SENDER | P_NEST,
+    [SK_ACT_accept] = P_NEST,
+    [SK_ACT_send] = P_BUF | P_LEN | P_SENDER,
+    [SK_ACT_send_sg] = P_BUF | P_LEN | P_SENDER,
+    [SK_ACT_recv_inline] = P_LEN,
+    [SK_ACT_recv] = P_BUF | P_LEN,
+    [SK_ACT_push] = P_HANDLE | P_RIGHTS | P_SENDER,
+    [SK_ACT_pull] = P_RIGHTS,
+    [SK_ACT_imbue] = P_HANDLE | P_SENDER,
+    [SK_ACT_extract] = 0,
+    [SK_ACT_dismiss] = 0,
+};
+
 static int is_sender(unsigned t)
 {
-    return t == SK_ACT_offer || t == SK_ACT_send || t == SK_ACT_send_sg || t == SK_ACT_push ||
-           t == SK_ACT_imbue;
+    return act_props[t] & P_SENDER;
 }
 
 /* ---- completion ------------------------------------------------------------------- */
@@ -103,8 +119,9 @@ static void drop_obj(struct ipc_action *a)
 /* Let go of the pushed objects, the universe and the space the chain holds. */
 static void chain_drop_refs(struct ipc_chain *c)
 {
-    for (unsigned i = 0; i < c->n; i++)
+    for (unsigned i = 0; c->pushes && i < c->n; i++)
         drop_obj(&c->acts[i]);
+    c->pushes = 0;
     if (c->universe)
         universe_weak_put(c->universe);
     if (c->space)
@@ -465,25 +482,21 @@ static sk_error_t check_action(const struct sk_action *a)
     unsigned t = a->type;
     if (t == 0 || t >= SK_ACT_LIMIT || (a->flags & ~SK_ACTF_ALL))
         return SK_ERR_INVALID;
-    if ((a->flags & (SK_ACTF_ANCILLARY | SK_ACTF_WANT_LANE)) && t != SK_ACT_offer &&
-        t != SK_ACT_accept)
+    unsigned p = act_props[t];
+    if (((a->flags & (SK_ACTF_ANCILLARY | SK_ACTF_WANT_LANE)) && !(p & P_NEST)) ||
+        (!(p & P_BUF) && a->buf) || (!(p & P_LEN) && a->len) ||
+        (!(p & P_HANDLE) && a->handle) || (!(p & P_RIGHTS) && a->rights) ||
+        (a->rights & ~SK_RIGHTS_ALL))
         return SK_ERR_INVALID;
-    int uses_buf = t == SK_ACT_send || t == SK_ACT_send_sg || t == SK_ACT_recv;
-    int uses_len = uses_buf || t == SK_ACT_recv_inline;
-    int uses_handle = t == SK_ACT_push || t == SK_ACT_imbue;
-    int uses_rights = t == SK_ACT_push || t == SK_ACT_pull;
-    if ((!uses_buf && a->buf) || (!uses_len && a->len) || (!uses_handle && a->handle) ||
-        (!uses_rights && a->rights) || (uses_rights && (a->rights & ~SK_RIGHTS_ALL)))
-        return SK_ERR_INVALID;
-    if (t == SK_ACT_send_sg && a->len > SK_IPC_MAX_SG)
-        return SK_ERR_TOO_BIG;
-    if ((t == SK_ACT_send || t == SK_ACT_recv) && a->len > SK_IPC_MAX_TRANSFER)
-        return SK_ERR_TOO_BIG;
-    if (t == SK_ACT_send_sg && !urange_ok(a->buf, a->len * sizeof(struct sk_iovec)))
-        return SK_ERR_FAULT;
-    if ((t == SK_ACT_send || t == SK_ACT_recv) && !urange_ok(a->buf, a->len))
-        return SK_ERR_FAULT;
-    return SK_OK;
+    if (!(p & P_BUF))
+        return SK_OK;
+    if (t == SK_ACT_send_sg)
+        return a->len > SK_IPC_MAX_SG                                   ? SK_ERR_TOO_BIG
+               : !urange_ok(a->buf, a->len * sizeof(struct sk_iovec)) ? SK_ERR_FAULT
+                                                                       : SK_OK;
+    return a->len > SK_IPC_MAX_TRANSFER ? SK_ERR_TOO_BIG
+           : !urange_ok(a->buf, a->len) ? SK_ERR_FAULT
+                                        : SK_OK;
 }
 
 /* Bytes of kernel memory action a needs after the chain's action array. */
@@ -555,6 +568,7 @@ static sk_error_t load_action(struct ipc_chain *c, unsigned i, const struct sk_a
     case SK_ACT_push: {
         a->obj = NULL;
         a->obj_weak = 0;
+        c->pushes = 1;
         uint32_t rights;
         sk_error_t e = handle_get(ua->handle, SK_OBJ_NONE, SK_RIGHT_TRANSFER, &a->obj, &rights);
         if (e)
@@ -643,11 +657,13 @@ static sk_error_t submit_chain(struct async_op *op)
     }
     uint64_t rec_bytes = 0, extra = 0;
     int want_universe = 0, want_space = 0;
+    uint32_t rec_size[SK_IPC_MAX_ACTIONS];
     for (unsigned i = 0; i < n; i++) {
         err = check_action(&ua[i]);
         if (err)
             return err;
-        rec_bytes += sizeof(struct sk_ipc_result) + sk_ipc_payload_size(&ua[i]);
+        rec_size[i] = (uint32_t)sizeof(struct sk_ipc_result) + sk_ipc_payload_size(&ua[i]);
+        rec_bytes += rec_size[i];
         extra += extra_size(&ua[i]);
         unsigned t = ua[i].type;
         want_universe |= t == SK_ACT_pull || (ua[i].flags & SK_ACTF_WANT_LANE);
@@ -686,6 +702,7 @@ static sk_error_t submit_chain(struct async_op *op)
     c->op = op;
     c->n = (uint16_t)n;
     c->cancelled = 0;
+    c->pushes = 0;
     c->universe = NULL;
     c->space = NULL;
     uint8_t *more = (uint8_t *)&c->acts[n];
@@ -699,7 +716,7 @@ static sk_error_t submit_chain(struct async_op *op)
         a->child = child[i];
         a->sibling = sibling[i];
         a->result_off = (uint16_t)off;
-        off += (uint32_t)sizeof(struct sk_ipc_result) + sk_ipc_payload_size(&ua[i]);
+        off += rec_size[i];
         if (!err)
             err = load_action(c, i, &ua[i], &more);
         else
