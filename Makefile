@@ -22,7 +22,7 @@ WARN := -Wall -Wextra -Werror
 KINC := -Iinclude -Ikernel/include -Ikernel/arch/x86_64/include -Ilib/base/include
 KCFLAGS := -std=gnu11 $(OPT) -g $(WARN) -ffreestanding -fno-stack-protector -fno-pic -fno-pie \
 	-mno-red-zone -mcmodel=kernel -mgeneral-regs-only -fno-omit-frame-pointer \
-	-mno-omit-leaf-frame-pointer -fno-optimize-sibling-calls -fno-asynchronous-unwind-tables -MMD -MP $(KINC)
+	-mno-omit-leaf-frame-pointer -fno-optimize-sibling-calls -fno-asynchronous-unwind-tables -ffunction-sections -MMD -MP $(KINC)
 KASFLAGS := -g $(KINC) -D__ASSEMBLER__ -MMD -MP
 KLDFLAGS := -nostdlib -z max-page-size=0x1000 -z noexecstack --no-warn-rwx-segments \
 	-T kernel/arch/x86_64/linker.ld
@@ -67,7 +67,7 @@ $(OUT)/obj/%.S.o: %.S
 
 # Two-pass link: pass 1 with an empty symbol table, then the real table. The table
 # sits after all text, so text addresses cannot move; the build checks that.
-$(OUT)/skoll.elf: $(KOBJ) kernel/arch/x86_64/linker.ld tools/gen-ksyms.sh
+$(OUT)/skoll.elf: $(KOBJ) kernel/arch/x86_64/linker.ld kernel/arch/x86_64/hot.ld tools/gen-ksyms.sh
 	@mkdir -p $(OUT)
 	@$(if $(Q),echo "  LD      $@")
 	$(Q)tools/gen-ksyms.sh > $(OUT)/ksyms0.S

@@ -10,8 +10,12 @@
  *   drive_wait_wakeup_ns  two threads, each asleep in queue_drive on its own
  *                         queue waiting for an event; each wakes the other by
  *                         raising the other's event; per hand-off (half a round
- *                         trip). Run with -smp 2: there is no affinity call yet,
- *                         so which CPUs they are on is printed, not chosen.
+ *                         trip). The threads are pinned to CPUs 0 and 1 (run with
+ *                         -smp 2), as Linux's eventfd ping-pong is.
+ *   thread_switch_2cpu_ns the futex hand-off of bench-core's thread_switch_ns with
+ *                         the two threads pinned to CPUs 0 and 1: a cross-CPU
+ *                         wake-up and a block per hand-off (Linux: the futex
+ *                         ping-pong on two CPUs).
  * Each figure is the median of REPS runs, printed as "bench <name> <value> ns".
  */
 #include <sk/sk.h>
@@ -154,9 +158,15 @@ static void note_cpu(struct side *s)
         s->cpu = st.cpu;
 }
 
+static int pin(int cpu)
+{
+    return sk_thread_set_affinity(SK_THIS_THREAD, cpu < 0 ? ~0ull : 1ull << cpu) == SK_OK;
+}
+
 static int partner(void *arg)
 {
     struct side *s = arg;
+    pin(1);
     for (uint64_t i = 0; i < (uint64_t)(REPS + 1) * ROUNDS; i++) {
         await(s, i);
         sk_event_raise(s->other, 0);
@@ -177,6 +187,7 @@ static void bench_drive_wakeup(void)
     a.mine = ea, a.other = eb;
     b.mine = eb, b.other = ea;
     struct sk_thread *t;
+    pin(0);
     if (sk_thread_spawn(partner, &b, 0, &t) != SK_OK)
         return;
     uint64_t r[REPS], i = 0;
@@ -191,12 +202,56 @@ static void bench_drive_wakeup(void)
     }
     note_cpu(&a);
     sk_thread_join(t);
+    pin(-1);
     report("drive_wait_wakeup_ns", median(r, REPS));
     sk_printf("#   drive_wait_wakeup_ns: threads last ran on cpus %lu and %lu\n", a.cpu, b.cpu);
     sk_queue_close(&a.q);
     sk_queue_close(&b.q);
     sk_handle_close(ea);
     sk_handle_close(eb);
+}
+
+/* ---- thread_switch_2cpu_ns ---------------------------------------------------------- */
+
+static volatile uint64_t word;
+
+static int futex_partner(void *arg)
+{
+    (void)arg;
+    pin(1);
+    for (uint64_t i = 0; i < (uint64_t)(REPS + 1) * ROUNDS; i++) {
+        while (sk_atomic_load(&word) != 2 * i + 1)
+            sk_futex_wait(&word, 2 * i, SK_TIMEOUT_NEVER);
+        sk_atomic_store(&word, 2 * i + 2);
+        sk_futex_wake(&word, 1, NULL);
+    }
+    return 0;
+}
+
+static void bench_thread_switch_2cpu(void)
+{
+    struct sk_thread *t;
+    word = 0;
+    pin(0);
+    if (sk_thread_spawn(futex_partner, NULL, 0, &t) != SK_OK) {
+        sk_printf("bench-async: cannot start a thread\n");
+        return;
+    }
+    uint64_t r[REPS], i = 0;
+    for (int k = -1; k < REPS; k++) { /* k = -1: warm-up */
+        uint64_t t0 = now();
+        for (int j = 0; j < ROUNDS; j++, i++) {
+            sk_atomic_store(&word, 2 * i + 1);
+            sk_futex_wake(&word, 1, NULL);
+            while (sk_atomic_load(&word) != 2 * i + 2)
+                sk_futex_wait(&word, 2 * i + 1, SK_TIMEOUT_NEVER);
+        }
+        if (k >= 0)
+            r[k] = (now() - t0) * 10 / (2 * ROUNDS);
+    }
+    sk_thread_join(t);
+    pin(-1);
+    report_spread("thread_switch_2cpu_ns", r, REPS);
 }
 
 int main(const struct sk_start_info *si)
@@ -213,5 +268,6 @@ int main(const struct sk_start_info *si)
     sk_queue_close(&q);
     bench_raw_nop(128, "async_nop_raw_128_ns");
     bench_drive_wakeup();
+    bench_thread_switch_2cpu();
     return 0;
 }

@@ -2,9 +2,9 @@
  * bench-core: costs of the core kernel paths, seen from user space.
  *   null_syscall_ns   sk_nop round trip
  *   thread_switch_ns  one futex hand-off between two threads of this process
- *                     (a ping-pong round trip is two). There is no affinity call
- *                     yet, so boot with -smp 1 to measure a switch on one CPU;
- *                     with more CPUs this measures cross-CPU wake-ups.
+ *                     (a ping-pong round trip is two). make bench boots this
+ *                     program at -smp 1, so it is a switch on one CPU;
+ *                     bench-async's thread_switch_2cpu_ns is the cross-CPU one.
  *   page_fault_ns     first write to a page of fresh anonymous memory
  *                     (demand-zero fault, allocation and zeroing included)
  *   observe_roundtrip_ns  an observed thread's supercall stops it, its supervisor

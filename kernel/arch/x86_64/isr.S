@@ -1,7 +1,7 @@
 /* Interrupt entry stubs (generated shape): push a uniform trap frame and call isr_dispatch. */
 #include <arch/frame.h>
 
-        .text
+        .section .text.entry, "ax"
 isr_stub_0:
         pushq $0
         pushq $0

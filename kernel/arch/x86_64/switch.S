@@ -2,7 +2,7 @@
  * Kernel stack switching and the first run of a new thread.
  * struct thread *context_switch(uint64_t *prev_rsp, uint64_t next_rsp, struct thread *prev)
  */
-        .text
+        .section .text.entry, "ax"
         .global context_switch
 context_switch:
         pushq %rbp

@@ -9,7 +9,7 @@
 #include <arch/frame.h>
 #include <arch/gdt.h>
 
-        .text
+        .section .text.entry, "ax"
         .global syscall_entry
 syscall_entry:
         swapgs

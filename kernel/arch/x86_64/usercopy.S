@@ -11,7 +11,7 @@
  *   rep movs is restartable, so a fault the hook resolves (demand paging)
  *   simply resumes it.
  */
-        .text
+        .section .text.entry, "ax"
         .global uaccess_copy
         .type uaccess_copy, @function
 uaccess_copy:
