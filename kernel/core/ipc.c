@@ -305,7 +305,7 @@ static void post_list(struct stream *s, int side, struct ipc_chain *c, int first
     struct ipc_action *pairs[SK_IPC_MAX_ACTIONS][2];
     struct ipc_action *failed[SK_IPC_MAX_ACTIONS];
     sk_error_t why[SK_IPC_MAX_ACTIONS];
-    int np = 0, nf = 0, count = 0;
+    int np = 0, nf = 0, count = 0, held = 0;
     uint64_t f = spin_lock_irqsave(&s->lock);
     for (int i = first; i >= 0; i = c->acts[i].sibling, count++)
         __atomic_store_n(&c->acts[i].stream, s, __ATOMIC_RELAXED);
@@ -348,9 +348,11 @@ static void post_list(struct stream *s, int side, struct ipc_chain *c, int first
             s->pend_side = side;
             a->state = ACT_PENDING;
             a->holds_lane = 1;
-            kobj_get(&s->lanes[side].obj);
+            held++;
         }
     }
+    if (held) /* (before the lock goes: only then can a pending action complete) */
+        kobj_get_n(&s->lanes[side].obj, (uint32_t)held);
     spin_unlock_irqrestore(&s->lock, f);
     for (int i = 0; i < nf; i++)
         act_done(failed[i], why[i], 0);

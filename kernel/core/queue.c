@@ -471,6 +471,23 @@ SYSCALL_DEFINE(queue_create)
 }
 
 /*
+ * Before a drive blocks: while nothing else wants this CPU, watch the queue for up to
+ * sched_idle_poll_ns (interrupts on) for what the drive waits for. An answer that comes
+ * from another CPU within that time then costs no switch to the idle thread and back (nor
+ * the FPU save and restore that goes with it), as the idle loop's own watching saves the
+ * halt (docs/processes.md). Reads without the lock are hints: the caller looks again.
+ */
+static void drive_spin(struct queue *q, uint64_t want, uint64_t deadline, struct thread *self)
+{
+    uint64_t until = clock_ns() + sched_idle_poll_ns;
+    until = until < deadline ? until : deadline;
+    while (cq_used(q) < want && !q->overflow && !self->kill && !q->alerted &&
+           !__atomic_load_n(&self->obs.stop_request, __ATOMIC_RELAXED) &&
+           !sched_others_waiting() && clock_ns() < until)
+        cpu_relax();
+}
+
+/*
  * queue_drive(queue, min_complete, timeout_ns) -> SQ entries consumed.
  * Submits, then sleeps while fewer than min_complete completions are unread.
  */
@@ -490,6 +507,7 @@ SYSCALL_DEFINE(queue_drive)
     uint64_t deadline = !want || a2 == SK_TIMEOUT_NEVER || a2 > UINT64_MAX - now ? UINT64_MAX
                                                                                   : now + a2;
     struct async_op *freed = NULL;
+    int spun = 0;
     uint64_t f = spin_lock_irqsave(&q->lock);
     for (;;) {
         if (q->overflow)
@@ -506,6 +524,16 @@ SYSCALL_DEFINE(queue_drive)
             spin_unlock_irqrestore(&q->lock, f);
             put_list(freed);
             break;
+        }
+        if (!spun && sched_idle_poll_ns) {
+            /* once per drive, watch for the completions before blocking (see drive_spin) */
+            spun = 1;
+            spin_unlock_irqrestore(&q->lock, f);
+            put_list(freed);
+            freed = NULL;
+            drive_spin(q, want, deadline, self);
+            f = spin_lock_irqsave(&q->lock);
+            continue;
         }
         self->qwait_next = q->waiters;
         q->waiters = self;

@@ -210,6 +210,12 @@ void sched_set_need_resched(void)
     this_cpu()->need_resched = 1;
 }
 
+int sched_others_waiting(void)
+{
+    struct cpu *c = this_cpu();
+    return c->need_resched || __atomic_load_n(&c->rq.count, __ATOMIC_RELAXED) != 0;
+}
+
 /* Kick one idling CPU (other than self) so it comes looking for work. */
 static void kick_idle(struct cpu *self)
 {

@@ -27,6 +27,13 @@ static inline void kobj_get(struct kobject *o)
     kassert(old > 0 && old < 0xfffffff0u);
     (void)old;
 }
+/* n references at once (n > 0). */
+static inline void kobj_get_n(struct kobject *o, uint32_t n)
+{
+    uint32_t old = __atomic_fetch_add(&o->refs, n, __ATOMIC_RELAXED);
+    kassert(old > 0 && old < 0xfffffff0u - n);
+    (void)old;
+}
 /* Take a reference unless the count is already 0 (the object is being destroyed; its memory
    must still be valid, e.g. through a weak reference). Returns 1 if taken. */
 int kobj_get_unless_zero(struct kobject *o);

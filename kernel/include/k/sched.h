@@ -120,6 +120,9 @@ int sched_wake(struct thread *t);
 void sched_return_to_user(void);
 /* Ask this CPU to reschedule at the next opportunity. */
 void sched_set_need_resched(void);
+/* Something else wants this CPU: a thread in its queue, or a reschedule asked for. A hint
+   (the caller may move meanwhile) for threads that spin before blocking. */
+int sched_others_waiting(void);
 /* The CPUs that schedule threads (bit i = CPU i). CPUs join once and never leave. */
 uint64_t sched_cpu_mask(void);
 /*
