@@ -158,15 +158,10 @@ static void note_cpu(struct side *s)
         s->cpu = st.cpu;
 }
 
-static int pin(int cpu)
-{
-    return sk_thread_set_affinity(SK_THIS_THREAD, cpu < 0 ? ~0ull : 1ull << cpu) == SK_OK;
-}
-
 static int partner(void *arg)
 {
     struct side *s = arg;
-    pin(1);
+    bench_pin(1);
     for (uint64_t i = 0; i < (uint64_t)(REPS + 1) * ROUNDS; i++) {
         await(s, i);
         sk_event_raise(s->other, 0);
@@ -187,7 +182,7 @@ static void bench_drive_wakeup(void)
     a.mine = ea, a.other = eb;
     b.mine = eb, b.other = ea;
     struct sk_thread *t;
-    pin(0);
+    bench_pin(0);
     if (sk_thread_spawn(partner, &b, 0, &t) != SK_OK)
         return;
     uint64_t r[REPS], i = 0;
@@ -202,7 +197,7 @@ static void bench_drive_wakeup(void)
     }
     note_cpu(&a);
     sk_thread_join(t);
-    pin(-1);
+    bench_pin(-1);
     report("drive_wait_wakeup_ns", median(r, REPS));
     sk_printf("#   drive_wait_wakeup_ns: threads last ran on cpus %lu and %lu\n", a.cpu, b.cpu);
     sk_queue_close(&a.q);
@@ -213,44 +208,13 @@ static void bench_drive_wakeup(void)
 
 /* ---- thread_switch_2cpu_ns ---------------------------------------------------------- */
 
-static volatile uint64_t word;
-
-static int futex_partner(void *arg)
-{
-    (void)arg;
-    pin(1);
-    for (uint64_t i = 0; i < (uint64_t)(REPS + 1) * ROUNDS; i++) {
-        while (sk_atomic_load(&word) != 2 * i + 1)
-            sk_futex_wait(&word, 2 * i, SK_TIMEOUT_NEVER);
-        sk_atomic_store(&word, 2 * i + 2);
-        sk_futex_wake(&word, 1, NULL);
-    }
-    return 0;
-}
-
 static void bench_thread_switch_2cpu(void)
 {
-    struct sk_thread *t;
-    word = 0;
-    pin(0);
-    if (sk_thread_spawn(futex_partner, NULL, 0, &t) != SK_OK) {
+    uint64_t r[REPS];
+    if (futex_handoffs(0, 1, ROUNDS, r) != 0) {
         sk_printf("bench-async: cannot start a thread\n");
         return;
     }
-    uint64_t r[REPS], i = 0;
-    for (int k = -1; k < REPS; k++) { /* k = -1: warm-up */
-        uint64_t t0 = now();
-        for (int j = 0; j < ROUNDS; j++, i++) {
-            sk_atomic_store(&word, 2 * i + 1);
-            sk_futex_wake(&word, 1, NULL);
-            while (sk_atomic_load(&word) != 2 * i + 2)
-                sk_futex_wait(&word, 2 * i + 1, SK_TIMEOUT_NEVER);
-        }
-        if (k >= 0)
-            r[k] = (now() - t0) * 10 / (2 * ROUNDS);
-    }
-    sk_thread_join(t);
-    pin(-1);
     report_spread("thread_switch_2cpu_ns", r, REPS);
 }
 

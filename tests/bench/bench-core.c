@@ -32,41 +32,13 @@ static void bench_null_syscall(void)
     report("null_syscall_ns", median(r, REPS));
 }
 
-#define ROUNDS 5000
-static volatile uint64_t word;
-
-static int partner(void *arg)
-{
-    (void)arg;
-    for (uint64_t i = 0; i < (uint64_t)REPS * ROUNDS; i++) {
-        while (sk_atomic_load(&word) != 2 * i + 1)
-            sk_futex_wait(&word, 2 * i, SK_TIMEOUT_NEVER);
-        sk_atomic_store(&word, 2 * i + 2);
-        sk_futex_wake(&word, 1, NULL);
-    }
-    return 0;
-}
-
 static void bench_thread_switch(void)
 {
-    struct sk_thread *t;
-    word = 0;
-    if (sk_thread_spawn(partner, NULL, 0, &t) != SK_OK) {
+    uint64_t r[REPS];
+    if (futex_handoffs(-1, -1, 5000, r) != 0) {
         sk_printf("bench-core: cannot start a thread\n");
         return;
     }
-    uint64_t r[REPS], i = 0;
-    for (int k = 0; k < REPS; k++) {
-        uint64_t t0 = now();
-        for (int j = 0; j < ROUNDS; j++, i++) {
-            sk_atomic_store(&word, 2 * i + 1);
-            sk_futex_wake(&word, 1, NULL);
-            while (sk_atomic_load(&word) != 2 * i + 2)
-                sk_futex_wait(&word, 2 * i + 1, SK_TIMEOUT_NEVER);
-        }
-        r[k] = (now() - t0) * 10 / (2 * ROUNDS);
-    }
-    sk_thread_join(t);
     report("thread_switch_ns", median(r, REPS));
 }
 

@@ -50,11 +50,6 @@ static uint64_t num_arg(int i)
 
 #define MS 1000000ul
 
-static int pin(int cpu)
-{
-    return sk_thread_set_affinity(SK_THIS_THREAD, cpu < 0 ? ~0ull : 1ull << cpu) == SK_OK;
-}
-
 /* ---- the echo server ------------------------------------------------------------------ */
 
 struct job {
@@ -87,7 +82,7 @@ static void on_request(struct sk_ipc_server *s, sk_handle_t lane, const void *re
 /* The server process: echo until the lane ends. */
 static int server_main(void)
 {
-    pin(S.cpu);
+    bench_pin(S.cpu);
     if (sk_queue_open(&S.q, 256, 512) != SK_OK ||
         sk_ipc_server_start(&S.q, &S.srv, S.lane, 16, 64, on_request) != SK_OK)
         return 1;
@@ -137,7 +132,7 @@ static void echo_done(struct sk_op *op, const struct sk_cqe *cqe)
 
 static int echo_main(int cpu)
 {
-    pin(cpu);
+    bench_pin(cpu);
     E.lane = sk_registry_lane();
     if (sk_queue_open(&E.q, 64, 128) != SK_OK)
         return 1;
@@ -195,7 +190,7 @@ static void pulled(struct sk_op *op, const struct sk_cqe *cqe)
    first; post_receives keeps its receives posted. */
 static int two_streams_server(int cpu, void (*post_receives)(void))
 {
-    pin(cpu);
+    bench_pin(cpu);
     P.in = sk_registry_lane();
     if (sk_queue_open(&P.q, 256, 512) != SK_OK)
         return 1;
@@ -365,7 +360,7 @@ static void row(const char *name, const char *mode, int server_cpu, unsigned dep
 {
     sk_handle_t l[2];
     struct sk_process proc;
-    pin(0);
+    bench_pin(0);
     if (sk_stream_create(0, 0, l) != SK_OK ||
         spawn_peer(l[1], mode, (uint64_t)server_cpu, 0, 0, &proc) != SK_OK) {
         sk_printf("# %s: no server\n", name);
@@ -377,7 +372,7 @@ static void row(const char *name, const char *mode, int server_cpu, unsigned dep
     for (int r = 0; r < REPS; r++)
         v[r] = timed_requests(n, depth, start);
     server_end(&proc, l);
-    pin(-1);
+    bench_pin(-1);
     if (failed_calls) {
         sk_printf("# %s: a request failed\n", name);
         return;
@@ -483,7 +478,7 @@ static void pair_streams_row(const char *name, const char *mode, uint64_t n,
 {
     sk_handle_t a[2], b[2];
     struct sk_process proc;
-    pin(0);
+    bench_pin(0);
     if (sk_stream_create(0, 0, a) != SK_OK || sk_stream_create(0, 0, b) != SK_OK ||
         spawn_peer(a[1], mode, 1, 0, 0, &proc) != SK_OK) {
         sk_printf("# %s: no server\n", name);
@@ -509,7 +504,7 @@ static void pair_streams_row(const char *name, const char *mode, uint64_t n,
     }
     sk_handle_close(b[0]);
     server_end(&proc, a);
-    pin(-1);
+    bench_pin(-1);
     if (!pushed || failed_calls) {
         sk_printf("# %s: a request failed\n", name);
         return;
@@ -580,7 +575,7 @@ static uint8_t *rbuf, *sbuf;
 /* The receiving process: keep `depth` receives of `size` posted until the lane ends. */
 static int sink_main(int cpu, uint64_t size, unsigned depth)
 {
-    pin(cpu);
+    bench_pin(cpu);
     struct sk_queue q;
     if (depth > DEPTH || sk_queue_open(&q, 64, 128) != SK_OK)
         return 1;
@@ -640,12 +635,12 @@ static void bandwidth_row(const char *name, uint64_t size, uint64_t count, unsig
         sk_printf("# %s: no receiver\n", name);
         return;
     }
-    pin(0);
+    bench_pin(0);
     uint64_t v[REPS];
     run_bandwidth(l[0], size, count / 4 ? count / 4 : 1, depth);
     for (int r = 0; r < REPS; r++)
         v[r] = run_bandwidth(l[0], size, count, depth);
-    pin(-1);
+    bench_pin(-1);
     sk_handle_close(l[0]);
     sk_handle_close(l[1]);
     uint64_t st;
@@ -680,11 +675,11 @@ int main(const struct sk_start_info *si)
         return sink_main((int)num_arg(2), num_arg(3), (unsigned)num_arg(4));
     if (sk_queue_open(&Q, 256, 512) != SK_OK)
         return 1;
-    if (!pin(1)) {
+    if (!bench_pin(1)) {
         sk_printf("# bench-ipc needs two CPUs\n");
         return 1;
     }
-    pin(-1);
+    bench_pin(-1);
     pair_row();
     row("ipc_roundtrip_1cpu_ns", "server", 0, 1, 2000, start_calls);
     row("ipc_roundtrip_2cpu_ns", "server", 1, 1, 2000, start_calls);
