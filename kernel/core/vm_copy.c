@@ -106,6 +106,13 @@ static sk_error_t chunk(struct vm_space *s, uint64_t uaddr, void *kbuf, size_t n
 
 sk_error_t vm_copy_out(struct vm_space *s, uint64_t udst, const void *src, size_t n)
 {
+    /* a small copy within one page (an IPC message), whichever space: straight through the
+       remembered translation */
+    if (n && n <= PAGE_SIZE - (udst & (PAGE_SIZE - 1)) && urange_ok(udst, n)) {
+        sk_error_t e = page_copy(s, udst, (void *)src, n, 1);
+        if (e != SK_ERR_UNSUPPORTED)
+            return e;
+    }
     for (size_t off = 0; off < n;) {
         size_t c = n - off < CHUNK ? n - off : CHUNK;
         sk_error_t e = chunk(s, udst + off, (void *)((const uint8_t *)src + off), c, 1);

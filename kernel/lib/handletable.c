@@ -41,7 +41,14 @@ int64_t handle_table_add(struct handle_table *t, void *object, uint32_t rights)
 
 struct handle_entry *handle_table_find(struct handle_table *t, int64_t h)
 {
-    size_t lo = 0, hi = t->used;
+    if (t->used == 0 || h < t->e[0].handle || h >= t->next)
+        return NULL;
+    /* The entries hold distinct values in [e[0].handle, next), sorted: h's index is at most
+       h - e[0].handle, and at least used - (next - h) (no more than next - h - 1 values lie
+       above it). A recent handle is found among the last few entries. */
+    size_t hi = (size_t)(h - t->e[0].handle) + 1, above = (size_t)(t->next - h);
+    size_t lo = t->used > above ? t->used - above : 0;
+    hi = hi < t->used ? hi : t->used;
     while (lo < hi) {
         size_t mid = lo + (hi - lo) / 2;
         if (t->e[mid].handle < h)
