@@ -640,15 +640,14 @@ static sk_error_t submit_chain(struct async_op *op)
     for (unsigned i = 0; i < n; i++) {
         any |= ua[i].flags;
         chained += (ua[i].flags & SK_ACTF_CHAIN) != 0;
+        child[i] = -1; /* (a flat list's structure; parse_list redoes it for a nested one) */
+        sibling[i] = (int16_t)(i + 1 < n ? (int)i + 1 : -1);
     }
-    if (!(any & SK_ACTF_ANCILLARY)) {
+    int flat = !(any & SK_ACTF_ANCILLARY);
+    if (flat) {
         /* one flat list (the common case): every action but the last says CHAIN */
         if (chained != n - 1 || (ua[n - 1].flags & SK_ACTF_CHAIN))
             return SK_ERR_INVALID;
-        for (unsigned i = 0; i < n; i++) {
-            child[i] = -1;
-            sibling[i] = (int16_t)(i + 1 < n ? (int)i + 1 : -1);
-        }
     } else {
         unsigned pos = 0;
         err = parse_list(ua, (unsigned)n, &pos, 0, child, sibling);
@@ -658,12 +657,18 @@ static sk_error_t submit_chain(struct async_op *op)
             return err;
     }
     uint64_t rec_bytes = 0, extra = 0;
-    int want_universe = 0, want_space = 0;
-    uint32_t rec_size[SK_IPC_MAX_ACTIONS];
+    int want_universe = 0, want_space = 0, dismiss = 0;
+    uint32_t rec_size[SK_IPC_MAX_ACTIONS], need = 0;
     for (unsigned i = 0; i < n; i++) {
         err = check_action(&ua[i]);
         if (err)
             return err;
+        /* the rights the lane must have: what each action of the top-level list needs
+           (every action, for a flat list) */
+        dismiss |= ua[i].type == SK_ACT_dismiss;
+        need |= ua[i].type == SK_ACT_dismiss ? 0
+                : is_sender(ua[i].type)      ? SK_RIGHT_WRITE
+                                             : SK_RIGHT_READ;
         rec_size[i] = (uint32_t)sizeof(struct sk_ipc_result) + sk_ipc_payload_size(&ua[i]);
         rec_bytes += rec_size[i];
         extra += extra_size(&ua[i]);
@@ -679,13 +684,18 @@ static sk_error_t submit_chain(struct async_op *op)
     err = handle_get((sk_handle_t)op->args[0], SK_OBJ_LANE, 0, &lo, &rights);
     if (err)
         return err;
-    for (int i = 0; i >= 0 && !err; i = sibling[i]) {
-        unsigned t = ua[i].type;
-        uint32_t need = t == SK_ACT_dismiss ? 0 : is_sender(t) ? SK_RIGHT_WRITE : SK_RIGHT_READ;
-        if ((rights & need) != need ||
-            (t == SK_ACT_dismiss && !(rights & (SK_RIGHT_READ | SK_RIGHT_WRITE))))
-            err = SK_ERR_NO_RIGHTS;
+    if (!flat) { /* only the top-level list goes onto this lane */
+        need = 0;
+        dismiss = 0;
+        for (int i = 0; i >= 0; i = sibling[i]) {
+            unsigned t = ua[i].type;
+            dismiss |= t == SK_ACT_dismiss;
+            need |= t == SK_ACT_dismiss ? 0 : is_sender(t) ? SK_RIGHT_WRITE : SK_RIGHT_READ;
+        }
     }
+    /* a dismiss needs either right */
+    if ((rights & need) != need || (dismiss && !(rights & (SK_RIGHT_READ | SK_RIGHT_WRITE))))
+        err = SK_ERR_NO_RIGHTS;
     struct ipc_chain *c = NULL;
     if (!err) {
         /* (the staged bytes and iovecs after the actions are all written before use) */

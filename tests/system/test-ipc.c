@@ -545,7 +545,30 @@ SK_TEST(malformed_submissions_are_refused)
     sk_handle_close(ro);
     SK_ASSERT_OK(sk_handle_dup(l[0], SK_RIGHT_WRITE, &ro));
     SK_EXPECT_EQ(submit_error(a, 1, ro), SK_ERR_NO_RIGHTS);
+    /* one action of a flat list lacking its right refuses the whole chain */
+    a[0] = SK_ACT_SEND(SK_ACTF_CHAIN, buf, 1);
+    a[1] = SK_ACT_RECV_INLINE(0, 8);
+    SK_EXPECT_EQ(submit_error(a, 2, ro), SK_ERR_NO_RIGHTS);
+    /* a nested list goes onto the new stream: only the offer needs this lane's write right */
+    struct sub c = {0}, srv = {0};
+    c.acts[0] = SK_ACT_OFFER(SK_ACTF_ANCILLARY);
+    c.acts[1] = SK_ACT_RECV_INLINE(0, 8);
+    c.n = 2;
+    srv.acts[0] = SK_ACT_ACCEPT(SK_ACTF_ANCILLARY);
+    srv.acts[1] = SK_ACT_SEND(0, "hi", 2);
+    srv.n = 2;
+    post(&c, ro);
+    post(&srv, l[1]);
+    SK_ASSERT(settle(&c) && settle(&srv));
+    SK_EXPECT_EQ(c.cqe.error, SK_OK);
+    SK_EXPECT_EQ(srv.cqe.error, SK_OK);
     sk_handle_close(ro);
+    /* dismiss needs either right */
+    SK_ASSERT_OK(sk_handle_dup(l[0], SK_RIGHT_TRANSFER, &ro));
+    a[0] = SK_ACT_DISMISS(0);
+    SK_EXPECT_EQ(submit_error(a, 1, ro), SK_ERR_NO_RIGHTS);
+    sk_handle_close(ro);
+    a[0] = SK_ACT_RECV_INLINE(0, 8);
     SK_EXPECT_EQ(submit_error(a, 1, SK_THIS_THREAD), SK_ERR_WRONG_TYPE);
     closes(l);
 }
