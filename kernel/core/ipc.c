@@ -150,10 +150,12 @@ static void record(struct ipc_chain *c, struct ipc_action *a, sk_error_t err, ui
     memcpy(results(c) + a->result_off, &r, sizeof r);
 }
 
-static void act_done(struct ipc_action *a, sk_error_t err, uint32_t length);
+/* (inline at every call: it runs once per action, and a call's prologue is a good part of it) */
+static inline __attribute__((always_inline)) void act_done(struct ipc_action *a, sk_error_t err,
+                                                           uint32_t length);
 
 /* Every action of the list from `first` (and their nested lists) fails with err, unposted. */
-static void fail_list(struct ipc_chain *c, int first, sk_error_t err)
+static __attribute__((noinline)) void fail_list(struct ipc_chain *c, int first, sk_error_t err)
 {
     for (int i = first; i >= 0; i = c->acts[i].sibling)
         act_done(&c->acts[i], err, 0);
@@ -163,7 +165,8 @@ static void fail_list(struct ipc_chain *c, int first, sk_error_t err)
  * Action a is complete with err (and length bytes received). A failed offer or
  * accept takes its nested list down with it. Drops a's hold on its lane. No locks held.
  */
-static void act_done(struct ipc_action *a, sk_error_t err, uint32_t length)
+static inline __attribute__((always_inline)) void act_done(struct ipc_action *a, sk_error_t err,
+                                                           uint32_t length)
 {
     struct ipc_chain *c = a->chain;
     record(c, a, err, length);
