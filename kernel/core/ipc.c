@@ -61,6 +61,7 @@ struct ipc_chain {
     volatile uint32_t remaining;    /* actions not DONE */
     volatile int cancelled;
     uint16_t n, results_len;
+    uint16_t first_failed;          /* index of the first action that failed (n: none yet) */
     uint8_t in_op;                  /* lives in the op's provider area (else kmalloc'd) */
     uint8_t pushes;                 /* has push actions (whose objects it may hold) */
     struct universe *universe;      /* a weak reference when handles may be inserted (a strong
@@ -134,9 +135,9 @@ static void chain_drop_refs(struct ipc_chain *c)
 static void chain_finish(struct ipc_chain *c)
 {
     sk_error_t first = SK_OK;
-    for (unsigned i = 0; i < c->n && first == SK_OK; i++) {
+    if (c->first_failed < c->n) {
         struct sk_ipc_result r;
-        memcpy(&r, results(c) + c->acts[i].result_off, sizeof r);
+        memcpy(&r, results(c) + c->acts[c->first_failed].result_off, sizeof r);
         first = (sk_error_t)r.error;
     }
     chain_drop_refs(c);
@@ -171,8 +172,16 @@ static inline __attribute__((always_inline)) void act_done(struct ipc_action *a,
     struct ipc_chain *c = a->chain;
     record(c, a, err, length);
     a->state = ACT_DONE;
-    if (err != SK_OK && a->child >= 0)
-        fail_list(c, a->child, err);
+    if (err != SK_OK) {
+        /* the completion's error is the first failed action's, in array order */
+        uint16_t i = (uint16_t)(a - c->acts), cur = __atomic_load_n(&c->first_failed,
+                                                                    __ATOMIC_RELAXED);
+        while (i < cur && !__atomic_compare_exchange_n(&c->first_failed, &cur, i, 0,
+                                                        __ATOMIC_RELAXED, __ATOMIC_RELAXED))
+            ;
+        if (a->child >= 0)
+            fail_list(c, a->child, err);
+    }
     if (a->holds_lane) {
         a->holds_lane = 0;
         kobj_put(&a->stream->lanes[a->side].obj);
@@ -716,6 +725,7 @@ static sk_error_t submit_chain(struct async_op *op)
     }
     c->op = op;
     c->n = (uint16_t)n;
+    c->first_failed = (uint16_t)n;
     c->cancelled = 0;
     c->pushes = 0;
     c->universe = NULL;
