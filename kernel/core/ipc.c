@@ -62,8 +62,9 @@ struct ipc_chain {
     volatile int cancelled;
     uint16_t n, results_len;
     uint16_t first_failed;          /* index of the first action that failed (n: none yet) */
-    uint8_t in_op;                  /* lives in the op's provider area (else kmalloc'd) */
-    uint8_t pushes;                 /* has push actions (whose objects it may hold) */
+    uint8_t in_op : 1;              /* lives in the op's provider area (else kmalloc'd) */
+    uint8_t pushes : 1;             /* has push actions (whose objects it may hold) */
+    uint8_t flat : 1;               /* one list, no nested ones */
     struct universe *universe;      /* a weak reference when handles may be inserted (a strong
                                        one would keep the process's handles, and so maybe
                                        the lanes this chain waits on, alive) */
@@ -444,6 +445,13 @@ static void ipc_cancel(struct async_op *op)
 static void ipc_release(struct async_op *op)
 {
     struct ipc_chain *c = op->priv;
+    if (c->flat) { /* (posted as one list: every action went to the first one's stream) */
+        if (c->acts[0].stream)
+            stream_mem_put_n(c->acts[0].stream, c->n);
+        if (!c->in_op)
+            kfree(c);
+        return;
+    }
     struct stream *run = NULL; /* (a list's actions went to one stream: one put for them) */
     uint32_t k = 0;
     for (unsigned i = 0; i < c->n; i++) {
@@ -726,6 +734,7 @@ static sk_error_t submit_chain(struct async_op *op)
     c->op = op;
     c->n = (uint16_t)n;
     c->first_failed = (uint16_t)n;
+    c->flat = (uint8_t)flat;
     c->cancelled = 0;
     c->pushes = 0;
     c->universe = NULL;
