@@ -8,6 +8,8 @@
  *   usertests=all          every bin/test-* in the archive, in archive (sorted) order
  *   usertests=a,b,...      bin/a, bin/b, ... (any program, e.g. bench-core)
  *   usertests.timeout=S    seconds each program may run before init kills it (default 600)
+ *   <prog>.args=a,b,...    argv[1..] for bin/<prog> (at most 8 words; e.g.
+ *                          bench-ipc.args=only,ipc_batch_inflight64_ns)
  * Programs run one after another. Each prints its own PASS/FAIL lines; init
  * prints one line per program and "usertests: N passed, N failed", counting a
  * program as passed when its first thread exited with status 0, and exits with
@@ -86,9 +88,24 @@ static int run_one(const char *name, size_t namelen, uint64_t timeout_ns)
         sk_printf("usertests: %s: not in the boot archive\n", prog);
         return 0;
     }
-    const char *argv[] = {prog};
+    /* argv: the program's name, then the words of "<prog>.args=" split at commas */
+    char key[80], words[128];
+    const char *argv[9] = {prog};
+    int argc = 1;
+    sk_snprintf(key, sizeof key, "%s.args", prog);
+    const char *extra = arg_value(key);
+    if (extra && strlen(extra) < sizeof words) {
+        memcpy(words, extra, strlen(extra) + 1);
+        for (char *w = words; *w && argc < 9;) {
+            argv[argc++] = w;
+            while (*w && *w != ',')
+                w++;
+            if (*w)
+                *w++ = '\0';
+        }
+    }
     struct sk_spawn_args args = {
-        .argc = 1,
+        .argc = argc,
         .argv = argv,
         .initrd = sk_start_info()->initrd,
         .initrd_rights = SK_RIGHT_READ | SK_RIGHT_MAP,

@@ -18,6 +18,9 @@
  *   ipc_bandwidth_4k_mbps   a stream of 4 KiB sends into receive buffers, 8 of each
  *   ipc_bandwidth_1m_mbps   in flight (the receiver on the other CPU); MB/s (10^6 bytes)
  *
+ * "bench-ipc only <row> [cpu]" runs one row, its server on that CPU (0: both sides on one
+ * CPU, as a deterministic profile wants); init passes it with bench-ipc.args=only,<row>,<cpu>.
+ *
  * The server and the receiver are other processes (this program started as "bench-ipc
  * server <cpu>" / "sink <cpu> <size> <depth>", with the lane as their registry lane), as
  * Linux's pipe and socket references are. The request/reply rows use the runtime's server
@@ -49,6 +52,11 @@ static uint64_t num_arg(int i)
 }
 
 #define MS 1000000ul
+
+/* Where row() and pair_streams_row() put the server for their 2-CPU rows: CPU 1, or what
+   "only <row> <cpu>" says (0: both sides on one CPU, for a deterministic profile). */
+static int peer_cpu = 1;
+
 
 /* ---- the echo server ------------------------------------------------------------------ */
 
@@ -480,7 +488,7 @@ static void pair_streams_row(const char *name, const char *mode, uint64_t n,
     struct sk_process proc;
     bench_pin(0);
     if (sk_stream_create(0, 0, a) != SK_OK || sk_stream_create(0, 0, b) != SK_OK ||
-        spawn_peer(a[1], mode, 1, 0, 0, &proc) != SK_OK) {
+        spawn_peer(a[1], mode, (uint64_t)peer_cpu, 0, 0, &proc) != SK_OK) {
         sk_printf("# %s: no server\n", name);
         return;
     }
@@ -657,6 +665,43 @@ static void bandwidth_row(const char *name, uint64_t size, uint64_t count, unsig
               "max %lu.%lu MB/s\n", REPS, count, size, depth, lo / 10, lo % 10, hi / 10, hi % 10);
 }
 
+/* ---- the rows ------------------------------------------------------------------------ */
+
+static void run_pair(void) { pair_row(); }
+static void run_rt1(void) { row("ipc_roundtrip_1cpu_ns", "server", 0, 1, 2000, start_calls); }
+static void run_rt2(void) { row("ipc_roundtrip_2cpu_ns", "server", peer_cpu, 1, 2000, start_calls); }
+static void run_calls64(void) { row("ipc_inflight64_ns", "server", peer_cpu, 64, 8000, start_calls); }
+static void run_srt1(void) { row("ipc_stream_roundtrip_1cpu_ns", "echo", 0, 1, 2000, start_msgs); }
+static void run_srt2(void) { row("ipc_stream_roundtrip_2cpu_ns", "echo", peer_cpu, 1, 2000, start_msgs); }
+static void run_stream64(void)
+{
+    pair_streams_row("ipc_stream_inflight64_ns", "pair", 8000, start_pair,
+                     "a submission per request and per reply");
+}
+static void run_batch64(void)
+{
+    pair_streams_row("ipc_batch_inflight64_ns", "batch", 8000, start_batch,
+                     "sent and received in chains of 16");
+}
+static void run_bw4k(void) { bandwidth_row("ipc_bandwidth_4k_mbps", 4096, 4000, 32); }
+static void run_bw1m(void) { bandwidth_row("ipc_bandwidth_1m_mbps", 1 << 20, 48, 8); }
+
+static const struct {
+    const char *name;
+    void (*run)(void);
+} rows[] = {
+    {"ipc_pair_ns", run_pair},
+    {"ipc_roundtrip_1cpu_ns", run_rt1},
+    {"ipc_roundtrip_2cpu_ns", run_rt2},
+    {"ipc_inflight64_ns", run_calls64},
+    {"ipc_stream_roundtrip_1cpu_ns", run_srt1},
+    {"ipc_stream_roundtrip_2cpu_ns", run_srt2},
+    {"ipc_stream_inflight64_ns", run_stream64},
+    {"ipc_batch_inflight64_ns", run_batch64},
+    {"ipc_bandwidth_4k_mbps", run_bw4k},
+    {"ipc_bandwidth_1m_mbps", run_bw1m},
+};
+
 int main(const struct sk_start_info *si)
 {
     (void)si;
@@ -680,20 +725,20 @@ int main(const struct sk_start_info *si)
         return 1;
     }
     bench_pin(-1);
-    pair_row();
-    row("ipc_roundtrip_1cpu_ns", "server", 0, 1, 2000, start_calls);
-    row("ipc_roundtrip_2cpu_ns", "server", 1, 1, 2000, start_calls);
-    row("ipc_inflight64_ns", "server", 1, 64, 8000, start_calls);
-    row("ipc_stream_roundtrip_1cpu_ns", "echo", 0, 1, 2000, start_msgs);
-    row("ipc_stream_roundtrip_2cpu_ns", "echo", 1, 1, 2000, start_msgs);
-    pair_streams_row("ipc_stream_inflight64_ns", "pair", 8000, start_pair,
-                     "a submission per request and per reply");
-    pair_streams_row("ipc_batch_inflight64_ns", "batch", 8000, start_batch,
-                     "sent and received in chains of 16");
     if (!(sbuf = sk_malloc(8ull << 20)))
         return 1;
     memset(sbuf, 0x5a, 8ull << 20);
-    bandwidth_row("ipc_bandwidth_4k_mbps", 4096, 4000, 32);
-    bandwidth_row("ipc_bandwidth_1m_mbps", 1 << 20, 48, 8);
-    return 0;
+    /* "bench-ipc only <row> [server cpu]" (init: bench-ipc.args=only,<row>,0) runs one row */
+    const char *only = sk_argc() > 2 && strcmp(sk_argv(1), "only") == 0 ? sk_argv(2) : NULL;
+    if (only && sk_argc() > 3)
+        peer_cpu = (int)num_arg(3);
+    int ran = 0;
+    for (unsigned i = 0; i < sizeof rows / sizeof rows[0]; i++)
+        if (!only || strcmp(only, rows[i].name) == 0) {
+            rows[i].run();
+            ran++;
+        }
+    if (!ran)
+        sk_printf("# bench-ipc: no row named %s\n", only);
+    return ran ? 0 : 1;
 }
