@@ -103,6 +103,12 @@ static int is_sender(unsigned t)
     return act_props[t] & P_SENDER;
 }
 
+/* The right an action needs of the lane it is posted on (a dismiss: either, see submit_chain). */
+static uint32_t lane_right_needed(unsigned t)
+{
+    return t == SK_ACT_dismiss ? 0 : is_sender(t) ? SK_RIGHT_WRITE : SK_RIGHT_READ;
+}
+
 /* ---- completion ------------------------------------------------------------------- */
 
 static void post_list(struct stream *s, int side, struct ipc_chain *c, int first);
@@ -448,24 +454,22 @@ static void ipc_release(struct async_op *op)
     if (c->flat) { /* (posted as one list: every action went to the first one's stream) */
         if (c->acts[0].stream)
             stream_mem_put_n(c->acts[0].stream, c->n);
-        if (!c->in_op)
-            kfree(c);
-        return;
-    }
-    struct stream *run = NULL; /* (a list's actions went to one stream: one put for them) */
-    uint32_t k = 0;
-    for (unsigned i = 0; i < c->n; i++) {
-        struct stream *s = c->acts[i].stream;
-        if (s != run) {
-            if (k)
-                stream_mem_put_n(run, k);
-            run = s;
-            k = 0;
+    } else {
+        struct stream *run = NULL; /* (a list's actions went to one stream: one put for them) */
+        uint32_t k = 0;
+        for (unsigned i = 0; i < c->n; i++) {
+            struct stream *s = c->acts[i].stream;
+            if (s != run) {
+                if (k)
+                    stream_mem_put_n(run, k);
+                run = s;
+                k = 0;
+            }
+            k += s != NULL;
         }
-        k += s != NULL;
+        if (k)
+            stream_mem_put_n(run, k);
     }
-    if (k)
-        stream_mem_put_n(run, k);
     if (!c->in_op)
         kfree(c);
 }
@@ -686,9 +690,7 @@ static sk_error_t submit_chain(struct async_op *op)
         /* the rights the lane must have: what each action of the top-level list needs
            (every action, for a flat list) */
         dismiss |= ua[i].type == SK_ACT_dismiss;
-        need |= ua[i].type == SK_ACT_dismiss ? 0
-                : is_sender(ua[i].type)      ? SK_RIGHT_WRITE
-                                             : SK_RIGHT_READ;
+        need |= lane_right_needed(ua[i].type);
         rec_size[i] = (uint32_t)sizeof(struct sk_ipc_result) + sk_ipc_payload_size(&ua[i]);
         rec_bytes += rec_size[i];
         extra += extra_size(&ua[i]);
@@ -708,9 +710,8 @@ static sk_error_t submit_chain(struct async_op *op)
         need = 0;
         dismiss = 0;
         for (int i = 0; i >= 0; i = sibling[i]) {
-            unsigned t = ua[i].type;
-            dismiss |= t == SK_ACT_dismiss;
-            need |= t == SK_ACT_dismiss ? 0 : is_sender(t) ? SK_RIGHT_WRITE : SK_RIGHT_READ;
+            dismiss |= ua[i].type == SK_ACT_dismiss;
+            need |= lane_right_needed(ua[i].type);
         }
     }
     /* a dismiss needs either right */

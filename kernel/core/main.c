@@ -134,13 +134,9 @@ void kmain(uint32_t proto, uint32_t info_phys)
     if (cmdline_get(boot_info.cmdline, "loglevel", level, sizeof level) > 0 &&
         level[0] == 'd')
         log_set_level(LOG_DEBUG);
-    char poll[24];
-    if (cmdline_get(boot_info.cmdline, "idle.poll_us", poll, sizeof poll) > 0) {
-        uint64_t us = 0;
-        for (const char *p = poll; *p >= '0' && *p <= '9' && us < 1000000; p++)
-            us = us * 10 + (uint64_t)(*p - '0');
-        sched_idle_poll_ns = us * 1000;
-    }
+    uint64_t poll_us;
+    if (cmdline_get_num(boot_info.cmdline, "idle.poll_us", 1000000, &poll_us) == 1)
+        sched_idle_poll_ns = poll_us * 1000;
 
     /* memory: physical allocator, kernel page tables, heap */
     mem_init();

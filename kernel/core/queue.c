@@ -175,8 +175,7 @@ int async_complete_data(struct async_op *op, sk_error_t error, uint64_t value, u
     struct async_op *freed = NULL;
     uint64_t f = spin_lock_irqsave(&q->lock);
     if (q->overflow)
-        if (q->overflow)
-            flush_overflow_locked(q, &freed);
+        flush_overflow_locked(q, &freed);
     if (q->closing) {
         /* nobody can read it: drop it */
         unlink_op(q, op);

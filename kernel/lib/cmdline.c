@@ -41,6 +41,25 @@ int cmdline_get(const char *cmdline, const char *key, char *out, size_t outsz)
     return (int)n;
 }
 
+int cmdline_get_num(const char *cmdline, const char *key, uint64_t max, uint64_t *out)
+{
+    const char *p = find(cmdline, key);
+    if (!p || *p != '=')
+        return 0;
+    p++;
+    uint64_t v = 0;
+    if (*p == '\0' || *p == ' ')
+        return -1;
+    for (; *p && *p != ' '; p++) {
+        uint64_t d = (uint64_t)(*p - '0');
+        if (*p < '0' || *p > '9' || d > max || v > (max - d) / 10) /* (v * 10 + d > max) */
+            return -1;
+        v = v * 10 + d;
+    }
+    *out = v;
+    return 1;
+}
+
 int cmdline_list_contains(const char *list, const char *item)
 {
     size_t ilen = strlen(item);

@@ -192,6 +192,21 @@ START_TEST(cmdline_lookup)
     ck_assert(!cmdline_list_contains("all,mem", "me"));
     ck_assert(!cmdline_list_contains("", "all"));
     ck_assert(!cmdline_has("", "a"));
+    const char *n = "a=50 b=1000001 c=12x d= e f=0";
+    uint64_t u = 7;
+    ck_assert_int_eq(cmdline_get_num(n, "a", 1000000, &u), 1);
+    ck_assert_uint_eq(u, 50);
+    ck_assert_int_eq(cmdline_get_num(n, "b", 1000000, &u), -1); /* above max */
+    ck_assert_int_eq(cmdline_get_num(n, "c", 1000000, &u), -1);
+    ck_assert_int_eq(cmdline_get_num(n, "d", 1000000, &u), -1);
+    ck_assert_int_eq(cmdline_get_num(n, "e", 1000000, &u), 0); /* no value */
+    ck_assert_int_eq(cmdline_get_num(n, "g", 1000000, &u), 0);
+    ck_assert_int_eq(cmdline_get_num(n, "f", 1000000, &u), 1);
+    ck_assert_uint_eq(u, 0);
+    ck_assert_int_eq(cmdline_get_num("a=18446744073709551616", "a", UINT64_MAX, &u), -1);
+    ck_assert_int_eq(cmdline_get_num("a=18446744073709551615", "a", UINT64_MAX, &u), 1);
+    ck_assert(u == UINT64_MAX);
+    ck_assert_int_eq(cmdline_get_num("a=9", "a", 5, &u), -1);
 }
 END_TEST
 
