@@ -36,15 +36,24 @@ struct ipc_action {
     struct ipc_chain *chain;
     struct ipc_action *next, *prev; /* the stream's FIFO while PENDING */
     struct stream *volatile stream; /* where it was posted (the chain holds a memory ref) */
-    uint16_t type, flags;
-    uint32_t rights;
-    uint64_t buf, len;              /* send/send_sg: len is the total */
+    union {
+        struct sk_action ua;        /* as submitted (copied whole) ... */
+        struct {                    /* ... and its fields; send_sg: len becomes the total */
+            uint16_t type, flags;
+            uint32_t rights;
+            uint64_t buf, len;
+            sk_handle_t handle;
+        };
+    };
     int16_t child, sibling;         /* nested list / next of this list; -1 none */
     uint16_t result_off;            /* its record in the results (the op's data) */
     uint8_t state, side, holds_lane;
     uint8_t niov;
-    uint8_t *stage;                 /* a small send's bytes */
-    struct sk_iovec *iov;           /* a large send's buffers */
+    uint8_t staged;                 /* a send's bytes were copied at submission: stage */
+    union {
+        uint8_t *stage;             /* a small send's bytes */
+        struct sk_iovec *iov;       /* a large send's buffers */
+    };
     union {
         struct {
             struct kobject *obj;    /* push: the object (a reference until the chain ends;
@@ -83,17 +92,18 @@ static uint8_t *results(struct ipc_chain *c)
 }
 
 /* What each action type uses and is: the fields it may set, whether it sends. */
-enum { P_BUF = 1, P_LEN = 2, P_HANDLE = 4, P_RIGHTS = 8, P_SENDER = 16, P_NEST = 32 };
+enum { P_BUF = 1, P_LEN = 2, P_HANDLE = 4, P_RIGHTS = 8, P_SENDER = 16, P_NEST = 32,
+       P_LOAD = 64 /* load_action has more to do (a large send too) */ };
 static const uint8_t act_props[SK_ACT_LIMIT] = {
     [SK_ACT_offer] = P_SENDER | P_NEST,
     [SK_ACT_accept] = P_NEST,
-    [SK_ACT_send] = P_BUF | P_LEN | P_SENDER,
-    [SK_ACT_send_sg] = P_BUF | P_LEN | P_SENDER,
+    [SK_ACT_send] = P_BUF | P_LEN | P_SENDER | P_LOAD,
+    [SK_ACT_send_sg] = P_BUF | P_LEN | P_SENDER | P_LOAD,
     [SK_ACT_recv_inline] = P_LEN,
     [SK_ACT_recv] = P_BUF | P_LEN,
-    [SK_ACT_push] = P_HANDLE | P_RIGHTS | P_SENDER,
+    [SK_ACT_push] = P_HANDLE | P_RIGHTS | P_SENDER | P_LOAD,
     [SK_ACT_pull] = P_RIGHTS,
-    [SK_ACT_imbue] = P_HANDLE | P_SENDER,
+    [SK_ACT_imbue] = P_HANDLE | P_SENDER | P_LOAD,
     [SK_ACT_extract] = 0,
     [SK_ACT_dismiss] = 0,
 };
@@ -170,15 +180,19 @@ static __attribute__((noinline)) void fail_list(struct ipc_chain *c, int first, 
 }
 
 /*
- * Action a is complete with err (and length bytes received). A failed offer or
- * accept takes its nested list down with it. Drops a's hold on its lane. No locks held.
+ * Action a is complete with err (and length bytes received), except for its
+ * chain's count of actions not done, which the caller lowers (chain_sub): a
+ * poster that completes many actions of one chain lowers it once. A failed
+ * offer or accept takes its nested list down with it. Drops a's hold on its
+ * lane. No locks held.
  */
-static inline __attribute__((always_inline)) void act_done(struct ipc_action *a, sk_error_t err,
-                                                           uint32_t length)
+static inline __attribute__((always_inline)) void act_settle(struct ipc_action *a, sk_error_t err,
+                                                             uint32_t length)
 {
     struct ipc_chain *c = a->chain;
-    record(c, a, err, length);
     a->state = ACT_DONE;
+    if (err != SK_OK || length) /* (a record is all zero until written: SK_OK, 0 bytes) */
+        record(c, a, err, length);
     if (err != SK_OK) {
         /* the completion's error is the first failed action's, in array order */
         uint16_t i = (uint16_t)(a - c->acts), cur = __atomic_load_n(&c->first_failed,
@@ -193,8 +207,20 @@ static inline __attribute__((always_inline)) void act_done(struct ipc_action *a,
         a->holds_lane = 0;
         kobj_put(&a->stream->lanes[a->side].obj);
     }
-    if (__atomic_sub_fetch(&c->remaining, 1, __ATOMIC_ACQ_REL) == 0)
+}
+
+/* k more actions of c are done (settled); the last one finishes the chain, which may free c. */
+static inline __attribute__((always_inline)) void chain_sub(struct ipc_chain *c, uint32_t k)
+{
+    if (__atomic_sub_fetch(&c->remaining, k, __ATOMIC_ACQ_REL) == 0)
         chain_finish(c);
+}
+
+static inline __attribute__((always_inline)) void act_done(struct ipc_action *a, sk_error_t err,
+                                                           uint32_t length)
+{
+    act_settle(a, err, length);
+    chain_sub(a->chain, 1);
 }
 
 static void put_handle(struct ipc_action *a, sk_handle_t h)
@@ -243,7 +269,7 @@ static void do_transfer(struct ipc_action *snd, struct ipc_action *rcv)
         /* recv_inline takes at most SK_IPC_RESULTS_MAX, and sends that small are staged */
         memcpy(results(rcv->chain) + rcv->result_off + sizeof(struct sk_ipc_result), snd->stage,
                total);
-    } else if (snd->stage) {
+    } else if (snd->staged) {
         err = vm_copy_out(rcv->chain->space, rcv->buf, snd->stage, total);
     } else {
         uint64_t off = 0, done;
@@ -315,6 +341,36 @@ static void perform(struct ipc_action *a, struct ipc_action *b)
 /* ---- posting ------------------------------------------------------------------------ */
 
 /*
+ * A matched pair (a posted now, b waiting) performed. The common pair, a small
+ * (staged) send and a receive, is done here and leaves its actions' chain
+ * counts to the caller (returns 1); any other pair completes through perform()
+ * (returns 0).
+ */
+static inline __attribute__((always_inline)) int perform_pair(struct ipc_action *a,
+                                                               struct ipc_action *b)
+{
+    struct ipc_action *snd = a, *rcv = b;
+    if (b->type == SK_ACT_send) {
+        snd = b;
+        rcv = a;
+    }
+    if (snd->type != SK_ACT_send || !snd->staged || snd->len > rcv->len ||
+        (rcv->type != SK_ACT_recv && rcv->type != SK_ACT_recv_inline)) {
+        perform(a, b);
+        return 0;
+    }
+    sk_error_t err = SK_OK;
+    if (rcv->type == SK_ACT_recv_inline)
+        memcpy(results(rcv->chain) + rcv->result_off + sizeof(struct sk_ipc_result), snd->stage,
+               snd->len);
+    else
+        err = vm_copy_out(rcv->chain->space, rcv->buf, snd->stage, snd->len);
+    act_settle(snd, err, 0);
+    act_settle(rcv, err, err ? 0 : (uint32_t)snd->len);
+    return 1;
+}
+
+/*
  * Post the list of c's actions from `first` to side `side` of s, in order: each
  * is matched with the peer's first pending action or waits. The caller keeps
  * the lane alive for the call. No locks held.
@@ -322,61 +378,106 @@ static void perform(struct ipc_action *a, struct ipc_action *b)
 static void post_list(struct stream *s, int side, struct ipc_chain *c, int first)
 {
     struct ipc_action *pairs[SK_IPC_MAX_ACTIONS][2];
-    struct ipc_action *failed[SK_IPC_MAX_ACTIONS];
-    sk_error_t why[SK_IPC_MAX_ACTIONS];
-    int np = 0, nf = 0, count = 0, held = 0;
+    int np = 0, held = 0, i;
     uint64_t f = spin_lock_irqsave(&s->lock);
-    for (int i = first; i >= 0; i = c->acts[i].sibling, count++)
-        __atomic_store_n(&c->acts[i].stream, s, __ATOMIC_RELAXED);
-    __atomic_add_fetch(&s->mem_refs, count, __ATOMIC_RELAXED);
-    /* (a canceller stores `cancelled`, then looks at each action's stream; with a full
-       barrier between our stores and our look at `cancelled`, one of the two sees the
-       other, and a canceller that sees a stream waits for its lock) */
-    __atomic_thread_fence(__ATOMIC_SEQ_CST);
-    int cancelled = __atomic_load_n(&c->cancelled, __ATOMIC_RELAXED);
-    for (int i = first; i >= 0; i = c->acts[i].sibling) {
-        struct ipc_action *a = &c->acts[i];
-        a->side = (uint8_t)side;
-        if (cancelled) {
-            a->state = ACT_TAKEN;
-            failed[nf] = a;
-            why[nf++] = SK_ERR_CANCELLED;
-        } else if (s->shut || s->ended[!side]) {
-            a->state = ACT_TAKEN;
-            failed[nf] = a;
-            why[nf++] = SK_ERR_END_OF_LANE;
-        } else if (s->head && s->pend_side != side) {
-            struct ipc_action *b = s->head;
-            s->head = b->next;
-            if (s->head)
-                s->head->prev = NULL;
-            else
-                s->tail = NULL;
-            b->state = ACT_TAKEN;
-            a->state = ACT_TAKEN;
-            pairs[np][0] = a;
-            pairs[np++][1] = b;
-        } else {
-            a->next = NULL;
-            a->prev = s->tail;
-            if (s->tail)
-                s->tail->next = a;
-            else
-                s->head = a;
-            s->tail = a;
-            s->pend_side = side;
-            a->state = ACT_PENDING;
-            a->holds_lane = 1;
-            held++;
-        }
+    if (c->flat) {
+        /* (a flat chain is one list on one stream: its first action says which, for a
+           canceller and for the release) */
+        __atomic_store_n(&c->acts[first].stream, s, __ATOMIC_RELAXED);
+        __atomic_add_fetch(&s->mem_refs, c->n, __ATOMIC_RELAXED);
+    } else {
+        int count = 0;
+        for (i = first; i >= 0; i = c->acts[i].sibling, count++)
+            __atomic_store_n(&c->acts[i].stream, s, __ATOMIC_RELAXED);
+        __atomic_add_fetch(&s->mem_refs, count, __ATOMIC_RELAXED);
     }
-    if (held) /* (before the lock goes: only then can a pending action complete) */
+    /* (a canceller stores `cancelled`, then looks at the stream an action was posted to;
+       with a full barrier between our stores and our look at `cancelled`, one of the two
+       sees the other, and a canceller that sees a stream waits for its lock) */
+    __atomic_thread_fence(__ATOMIC_SEQ_CST);
+    sk_error_t dead = __atomic_load_n(&c->cancelled, __ATOMIC_RELAXED) ? SK_ERR_CANCELLED
+                      : s->shut || s->ended[!side]                    ? SK_ERR_END_OF_LANE
+                                                                      : SK_OK;
+    if (dead) {
+        struct ipc_action *failed[SK_IPC_MAX_ACTIONS];
+        int nf = 0;
+        for (i = first; i >= 0; i = c->acts[i].sibling) {
+            struct ipc_action *a = &c->acts[i];
+            a->stream = s;
+            a->side = (uint8_t)side;
+            a->state = ACT_TAKEN;
+            failed[nf++] = a;
+        }
+        spin_unlock_irqrestore(&s->lock, f);
+        for (i = 0; i < nf; i++)
+            act_done(failed[i], dead, 0);
+        return;
+    }
+    /* the peer's waiting actions, first come first matched; then ours wait */
+    struct ipc_action *b = s->head && s->pend_side != side ? s->head : NULL;
+    for (i = first; i >= 0 && b; i = c->acts[i].sibling, b = b->next) {
+        struct ipc_action *a = &c->acts[i];
+        a->stream = s;
+        a->side = (uint8_t)side;
+        a->state = ACT_TAKEN;
+        b->state = ACT_TAKEN;
+        b->holds_lane = 0; /* (its lane reference is dropped below, with the others) */
+        pairs[np][0] = a;
+        pairs[np++][1] = b;
+    }
+    if (np) {
+        s->head = b;
+        if (b)
+            b->prev = NULL;
+        else
+            s->tail = NULL;
+    }
+    for (; i >= 0; i = c->acts[i].sibling, held++) {
+        struct ipc_action *a = &c->acts[i];
+        a->stream = s;
+        a->side = (uint8_t)side;
+        a->next = NULL;
+        a->prev = s->tail;
+        if (s->tail)
+            s->tail->next = a;
+        else
+            s->head = a;
+        s->tail = a;
+        a->state = ACT_PENDING;
+        a->holds_lane = 1;
+    }
+    if (held) { /* (before the lock goes: only then can a pending action complete) */
+        s->pend_side = side;
         kobj_get_n(&s->lanes[side].obj, (uint32_t)held);
+    }
     spin_unlock_irqrestore(&s->lock, f);
-    for (int i = 0; i < nf; i++)
-        act_done(failed[i], why[i], 0);
-    for (int i = 0; i < np; i++)
-        perform(pairs[i][0], pairs[i][1]);
+    if (!np)
+        return;
+    /* The matched actions wait no more: their lane references go now (the peer's lane may
+       end here, failing whatever of ours waits on it). */
+    kobj_put_n(&s->lanes[!side].obj, (uint32_t)np);
+    /* Then the pairs; the chains' counts of the common pairs drop once per run of one
+       waiting chain and once for ours (which cannot finish before: its count still holds
+       these actions, so pairs[] stays valid). */
+    struct ipc_chain *pc = NULL;
+    uint32_t pk = 0, own = 0;
+    for (i = 0; i < np; i++) {
+        struct ipc_action *b = pairs[i][1];
+        if (!perform_pair(pairs[i][0], b))
+            continue;
+        own++;
+        if (b->chain != pc) {
+            if (pk)
+                chain_sub(pc, pk);
+            pc = b->chain;
+            pk = 0;
+        }
+        pk++;
+    }
+    if (pk)
+        chain_sub(pc, pk);
+    if (own)
+        chain_sub(c, own);
 }
 
 /* Take every pending action off s (lock held); returns the list, linked by next. */
@@ -425,7 +526,8 @@ static void ipc_cancel(struct async_op *op)
     __atomic_store_n(&c->cancelled, 1, __ATOMIC_SEQ_CST);
     for (unsigned i = 0; i < c->n; i++) {
         struct ipc_action *a = &c->acts[i];
-        struct stream *s = __atomic_load_n(&a->stream, __ATOMIC_SEQ_CST);
+        /* (a flat chain's actions all go to the stream its first one names) */
+        struct stream *s = __atomic_load_n(&c->acts[c->flat ? 0 : i].stream, __ATOMIC_SEQ_CST);
         if (!s)
             continue; /* not posted: its poster sees `cancelled` (both sides are seq_cst) */
         int mine = 0;
@@ -503,16 +605,26 @@ static sk_error_t parse_list(const struct sk_action *ua, unsigned n, unsigned *p
 }
 
 /* One action's fields on their own: types, flags, unused fields zero, sizes. */
-static sk_error_t check_action(const struct sk_action *a)
+static inline __attribute__((always_inline)) sk_error_t check_action(const struct sk_action *a)
 {
+    /* (type, flags and rights are the first 8 bytes: a send or a receive into a buffer
+       with no flag but CHAIN and no rights, the common action, is one compare away) */
+    uint64_t head;
+    memcpy(&head, a, sizeof head);
+    head &= ~((uint64_t)SK_ACTF_CHAIN << 16);
+    if ((head == SK_ACT_send || head == SK_ACT_recv) && !a->handle)
+        return a->len > SK_IPC_MAX_TRANSFER ? SK_ERR_TOO_BIG
+               : !urange_ok(a->buf, a->len) ? SK_ERR_FAULT
+                                            : SK_OK;
     unsigned t = a->type;
-    if (t == 0 || t >= SK_ACT_LIMIT || (a->flags & ~SK_ACTF_ALL))
+    if (t - 1u >= SK_ACT_LIMIT - 1u)
         return SK_ERR_INVALID;
     unsigned p = act_props[t];
-    if (((a->flags & (SK_ACTF_ANCILLARY | SK_ACTF_WANT_LANE)) && !(p & P_NEST)) ||
-        (!(p & P_BUF) && a->buf) || (!(p & P_LEN) && a->len) ||
-        (!(p & P_HANDLE) && a->handle) || (!(p & P_RIGHTS) && a->rights) ||
-        (a->rights & ~SK_RIGHTS_ALL))
+    /* the fields set, as P_* bits: each must be one the type uses */
+    unsigned set = (a->buf ? P_BUF : 0) | (a->len ? P_LEN : 0) | (a->handle ? P_HANDLE : 0) |
+                   (a->rights ? P_RIGHTS : 0) |
+                   (a->flags & (SK_ACTF_ANCILLARY | SK_ACTF_WANT_LANE) ? P_NEST : 0);
+    if ((set & ~p) | (a->flags & ~SK_ACTF_ALL) | (a->rights & ~SK_RIGHTS_ALL))
         return SK_ERR_INVALID;
     if (!(p & P_BUF))
         return SK_OK;
@@ -535,26 +647,13 @@ static uint64_t extra_size(const struct sk_action *a)
     return 0;
 }
 
-/* Fill c->acts[i] from ua (checked), taking references and copying; uses *extra. */
-static sk_error_t load_action(struct ipc_chain *c, unsigned i, const struct sk_action *ua,
-                              uint8_t **extra)
+/* The rest of action a (its fields set from ua, checked) for a large send, a send_sg, a push
+   or an imbue: references taken, iovecs and small gathered sends copied; uses *extra. */
+static sk_error_t load_action(struct ipc_chain *c, struct ipc_action *a,
+                              const struct sk_action *ua, uint8_t **extra)
 {
-    struct ipc_action *a = &c->acts[i];
-    a->type = ua->type;
-    a->flags = ua->flags;
-    a->rights = ua->rights;
-    a->buf = ua->buf;
-    a->len = ua->len;
-    a->niov = 0;
-    a->stage = NULL;
-    a->iov = NULL;
     switch (ua->type) {
     case SK_ACT_send:
-        if (ua->len <= SK_IPC_STAGE_MAX) {
-            a->stage = *extra;
-            *extra += (ua->len + 7) & ~7ull;
-            return copy_from_user(a->stage, ua->buf, ua->len);
-        }
         a->iov = (struct sk_iovec *)*extra;
         *extra += sizeof(struct sk_iovec);
         a->iov[0] = (struct sk_iovec){ua->buf, ua->len};
@@ -587,7 +686,8 @@ static sk_error_t load_action(struct ipc_chain *c, unsigned i, const struct sk_a
                     return e;
                 off += a->iov[k].len;
             }
-            a->stage = stage;
+            a->stage = stage; /* (the iovecs are not needed any more) */
+            a->staged = 1;
         }
         return SK_OK;
     }
@@ -659,15 +759,36 @@ static sk_error_t submit_chain(struct async_op *op)
     sk_error_t err = copy_from_user(ua, op->args[1], n * sizeof ua[0]);
     if (err)
         return err;
-    int16_t child[SK_IPC_MAX_ACTIONS], sibling[SK_IPC_MAX_ACTIONS];
-    uint16_t any = 0, chained = 0;
+    /* One pass over the actions: their fields, record offsets, kernel memory, what the
+       chain needs; a structure error (below) goes before a field error. */
+    uint16_t any = 0, chained = 0, roff[SK_IPC_MAX_ACTIONS];
+    uint32_t kinds = 0, rec_bytes = 0;
+    uint64_t extra = 0;
+    int want_space = 0;
+    sk_error_t bad = SK_OK;
     for (unsigned i = 0; i < n; i++) {
-        any |= ua[i].flags;
-        chained += (ua[i].flags & SK_ACTF_CHAIN) != 0;
-        child[i] = -1; /* (a flat list's structure; parse_list redoes it for a nested one) */
-        sibling[i] = (int16_t)(i + 1 < n ? (int)i + 1 : -1);
+        const struct sk_action *a = &ua[i];
+        sk_error_t e = check_action(a);
+        if (e && !bad)
+            bad = e;
+        any |= a->flags;
+        chained += a->flags & SK_ACTF_CHAIN;
+        kinds |= 1u << (a->type & 31);
+        roff[i] = (uint16_t)rec_bytes;
+        rec_bytes += (uint32_t)sizeof(struct sk_ipc_result) + sk_ipc_payload_size(a);
+        extra += extra_size(a);
+        unsigned t = a->type;
+        want_space |= (t == SK_ACT_send && a->len > SK_IPC_STAGE_MAX) || t == SK_ACT_send_sg;
     }
+    _Static_assert(SK_ACTF_CHAIN == 1, "chained counts CHAIN flags");
+    int16_t child[SK_IPC_MAX_ACTIONS], sibling[SK_IPC_MAX_ACTIONS];
     int flat = !(any & SK_ACTF_ANCILLARY);
+    uint32_t senders = kinds & ((1u << SK_ACT_offer) | (1u << SK_ACT_send) |
+                                (1u << SK_ACT_send_sg) | (1u << SK_ACT_push) |
+                                (1u << SK_ACT_imbue));
+    uint32_t need = (senders ? SK_RIGHT_WRITE : 0) |
+                    (kinds & ~senders & ~(1u << SK_ACT_dismiss) ? SK_RIGHT_READ : 0);
+    int dismiss = (kinds >> SK_ACT_dismiss) & 1;
     if (flat) {
         /* one flat list (the common case): every action but the last says CHAIN */
         if (chained != n - 1 || (ua[n - 1].flags & SK_ACTF_CHAIN))
@@ -680,25 +801,10 @@ static sk_error_t submit_chain(struct async_op *op)
         if (err)
             return err;
     }
-    uint64_t rec_bytes = 0, extra = 0;
-    int want_universe = 0, want_space = 0, dismiss = 0;
-    uint32_t rec_size[SK_IPC_MAX_ACTIONS], need = 0;
-    for (unsigned i = 0; i < n; i++) {
-        err = check_action(&ua[i]);
-        if (err)
-            return err;
-        /* the rights the lane must have: what each action of the top-level list needs
-           (every action, for a flat list) */
-        dismiss |= ua[i].type == SK_ACT_dismiss;
-        need |= lane_right_needed(ua[i].type);
-        rec_size[i] = (uint32_t)sizeof(struct sk_ipc_result) + sk_ipc_payload_size(&ua[i]);
-        rec_bytes += rec_size[i];
-        extra += extra_size(&ua[i]);
-        unsigned t = ua[i].type;
-        want_universe |= t == SK_ACT_pull || (ua[i].flags & SK_ACTF_WANT_LANE);
-        want_space |= t == SK_ACT_recv || ((t == SK_ACT_send || t == SK_ACT_send_sg) &&
-                                           ua[i].len > (t == SK_ACT_send ? SK_IPC_STAGE_MAX : 0));
-    }
+    if (bad)
+        return bad;
+    int want_universe = (kinds & (1u << SK_ACT_pull)) || (any & SK_ACTF_WANT_LANE);
+    want_space |= (kinds >> SK_ACT_recv) & 1;
     if (rec_bytes > SK_IPC_RESULTS_MAX)
         return SK_ERR_TOO_BIG;
     struct kobject *lo;
@@ -741,22 +847,34 @@ static sk_error_t submit_chain(struct async_op *op)
     c->universe = NULL;
     c->space = NULL;
     uint8_t *more = (uint8_t *)&c->acts[n];
-    uint32_t off = 0;
-    for (unsigned i = 0; i < n; i++) {
+    unsigned i = 0;
+    for (; i < n; i++) {
         struct ipc_action *a = &c->acts[i];
+        const struct sk_action *u = &ua[i];
         a->chain = c;
         a->stream = NULL;
+        a->ua = *u;
         a->state = ACT_NEW;
         a->holds_lane = 0;
-        a->child = child[i];
-        a->sibling = sibling[i];
-        a->result_off = (uint16_t)off;
-        off += rec_size[i];
-        if (!err)
-            err = load_action(c, i, &ua[i], &more);
-        else
-            a->type = SK_ACT_dismiss; /* (not loaded: holds nothing to drop) */
+        a->niov = 0;
+        a->child = flat ? -1 : child[i];
+        a->sibling = flat ? (int16_t)(i + 1 < n ? (int)i + 1 : -1) : sibling[i];
+        a->result_off = roff[i];
+        a->staged = 0;
+        if (u->type == SK_ACT_send && u->len <= SK_IPC_STAGE_MAX) {
+            a->stage = more;
+            a->staged = 1;
+            more += (u->len + 7) & ~7ull;
+            err = copy_from_user(a->stage, u->buf, u->len);
+        } else if (act_props[u->type] & P_LOAD) {
+            err = load_action(c, a, u, &more);
+        }
+        if (err)
+            break;
     }
+    for (unsigned j = i + 1; j < n; j++)
+        c->acts[j].type = SK_ACT_dismiss; /* (not loaded: holds nothing to drop) */
+    uint32_t off = rec_bytes;
     c->results_len = (uint16_t)off;
     /* slots an action leaves unwritten must not show an earlier op's bytes */
     memset(op->data, 0, off);

@@ -4,11 +4,6 @@
  */
 #include <k/urange.h>
 
-int urange_ok(uint64_t addr, uint64_t n)
-{
-    return addr <= SK_USER_TOP && n <= SK_USER_TOP - addr;
-}
-
 sk_error_t urange_check_prot(unsigned prot, int map_flags)
 {
     unsigned allowed = SK_PROT_READ | SK_PROT_WRITE | SK_PROT_EXEC;

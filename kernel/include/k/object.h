@@ -45,6 +45,14 @@ static inline void kobj_put(struct kobject *o)
     if (old == 1 && o->destroy)
         o->destroy(o);
 }
+/* Drop n references at once (n > 0), as kobj_put. */
+static inline void kobj_put_n(struct kobject *o, uint32_t n)
+{
+    uint32_t old = __atomic_fetch_sub(&o->refs, n, __ATOMIC_ACQ_REL);
+    kassert(old >= n);
+    if (old == n && o->destroy)
+        o->destroy(o);
+}
 /* Handle-table bookkeeping: a handle now refers to o / no longer does (calls last_handle at 0). */
 void kobj_handle_added(struct kobject *o);
 void kobj_handle_removed(struct kobject *o);

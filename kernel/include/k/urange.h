@@ -18,7 +18,10 @@
  * addr + n <= SK_USER_TOP (which also makes them canonical). n == 0 is
  * accepted for any addr <= SK_USER_TOP.
  */
-int urange_ok(uint64_t addr, uint64_t n);
+static inline int urange_ok(uint64_t addr, uint64_t n)
+{
+    return addr <= SK_USER_TOP && n <= SK_USER_TOP - addr;
+}
 
 /*
  * Check protection bits for map/protect: only SK_PROT_READ/WRITE/EXEC (plus
