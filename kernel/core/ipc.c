@@ -341,33 +341,91 @@ static void perform(struct ipc_action *a, struct ipc_action *b)
 /* ---- posting ------------------------------------------------------------------------ */
 
 /*
- * A matched pair (a posted now, b waiting) performed. The common pair, a small
- * (staged) send and a receive, is done here and leaves its actions' chain
- * counts to the caller (returns 1); any other pair completes through perform()
- * (returns 0).
+ * The pairs one post_list matched, performed. The common pair, a small (staged)
+ * send and a receive, is done here: the bytes of consecutive ones into one
+ * space go in one vm_copy_out_pieces, and the chains' counts of not-done actions
+ * drop once per run of one waiting chain and once for the poster's chain c
+ * (which cannot finish before: its count still holds these actions, so pairs
+ * stays valid). Any other pair completes through perform(), in order: the
+ * common pairs before it are completed first.
  */
-static inline __attribute__((always_inline)) int perform_pair(struct ipc_action *a,
-                                                               struct ipc_action *b)
+struct pair_run {
+    struct ipc_chain *c, *pc;   /* the poster's chain; the current waiting chain */
+    uint32_t own, pk;           /* their actions settled and not yet counted */
+    struct vm_space *space;     /* where the pieces go */
+    unsigned n;
+    struct ipc_action *snd[SK_IPC_MAX_ACTIONS], *rcv[SK_IPC_MAX_ACTIONS];
+    struct vm_piece piece[SK_IPC_MAX_ACTIONS];
+};
+
+/* A common pair's actions are settled: count them. */
+static inline __attribute__((always_inline)) void run_count(struct pair_run *r,
+                                                            struct ipc_chain *peer)
 {
-    struct ipc_action *snd = a, *rcv = b;
-    if (b->type == SK_ACT_send) {
-        snd = b;
-        rcv = a;
+    r->own++;
+    if (peer != r->pc) {
+        if (r->pk)
+            chain_sub(r->pc, r->pk);
+        r->pc = peer;
+        r->pk = 0;
     }
-    if (snd->type != SK_ACT_send || !snd->staged || snd->len > rcv->len ||
-        (rcv->type != SK_ACT_recv && rcv->type != SK_ACT_recv_inline)) {
-        perform(a, b);
-        return 0;
+    r->pk++;
+}
+
+/* Copy the pieces gathered so far and settle their pairs. */
+static void run_flush(struct pair_run *r)
+{
+    if (!r->n)
+        return;
+    vm_copy_out_pieces(r->space, r->piece, r->n);
+    for (unsigned k = 0; k < r->n; k++) {
+        struct ipc_action *snd = r->snd[k], *rcv = r->rcv[k];
+        sk_error_t err = r->piece[k].err;
+        act_settle(snd, err, 0);
+        act_settle(rcv, err, err ? 0 : (uint32_t)snd->len);
+        run_count(r, (snd->chain == r->c ? rcv : snd)->chain);
     }
-    sk_error_t err = SK_OK;
-    if (rcv->type == SK_ACT_recv_inline)
-        memcpy(results(rcv->chain) + rcv->result_off + sizeof(struct sk_ipc_result), snd->stage,
-               snd->len);
-    else
-        err = vm_copy_out(rcv->chain->space, rcv->buf, snd->stage, snd->len);
-    act_settle(snd, err, 0);
-    act_settle(rcv, err, err ? 0 : (uint32_t)snd->len);
-    return 1;
+    r->n = 0;
+}
+
+static void perform_pairs(struct ipc_chain *c, struct ipc_action *(*pairs)[2], int np)
+{
+    struct pair_run r;
+    r.c = c;
+    r.pc = NULL;
+    r.own = r.pk = 0;
+    r.n = 0;
+    for (int i = 0; i < np; i++) {
+        struct ipc_action *a = pairs[i][0], *b = pairs[i][1], *snd = a, *rcv = b;
+        if (b->type == SK_ACT_send) {
+            snd = b;
+            rcv = a;
+        }
+        if (snd->type != SK_ACT_send || !snd->staged || snd->len > rcv->len ||
+            (rcv->type != SK_ACT_recv && rcv->type != SK_ACT_recv_inline)) {
+            run_flush(&r);
+            perform(a, b);
+        } else if (rcv->type == SK_ACT_recv_inline) {
+            memcpy_small(results(rcv->chain) + rcv->result_off + sizeof(struct sk_ipc_result),
+                         snd->stage, snd->len);
+            act_settle(snd, SK_OK, 0);
+            act_settle(rcv, SK_OK, (uint32_t)snd->len);
+            run_count(&r, b->chain);
+        } else {
+            struct vm_space *sp = rcv->chain->space;
+            if (r.n && sp != r.space)
+                run_flush(&r);
+            r.space = sp;
+            r.snd[r.n] = snd;
+            r.rcv[r.n] = rcv;
+            r.piece[r.n++] = (struct vm_piece){rcv->buf, snd->stage, (uint32_t)snd->len, 0};
+        }
+    }
+    run_flush(&r);
+    if (r.pk)
+        chain_sub(r.pc, r.pk);
+    if (r.own)
+        chain_sub(c, r.own);
 }
 
 /*
@@ -456,28 +514,7 @@ static void post_list(struct stream *s, int side, struct ipc_chain *c, int first
     /* The matched actions wait no more: their lane references go now (the peer's lane may
        end here, failing whatever of ours waits on it). */
     kobj_put_n(&s->lanes[!side].obj, (uint32_t)np);
-    /* Then the pairs; the chains' counts of the common pairs drop once per run of one
-       waiting chain and once for ours (which cannot finish before: its count still holds
-       these actions, so pairs[] stays valid). */
-    struct ipc_chain *pc = NULL;
-    uint32_t pk = 0, own = 0;
-    for (i = 0; i < np; i++) {
-        struct ipc_action *b = pairs[i][1];
-        if (!perform_pair(pairs[i][0], b))
-            continue;
-        own++;
-        if (b->chain != pc) {
-            if (pk)
-                chain_sub(pc, pk);
-            pc = b->chain;
-            pk = 0;
-        }
-        pk++;
-    }
-    if (pk)
-        chain_sub(pc, pk);
-    if (own)
-        chain_sub(c, own);
+    perform_pairs(c, pairs, np);
 }
 
 /* Take every pending action off s (lock held); returns the list, linked by next. */

@@ -52,6 +52,55 @@ SELFTEST(uspace_demand_zero, 0)
     UST_RUN(demand_zero);
 }
 
+/* vm_copy_out_pieces: each piece ends as vm_copy_out would, on the quick path (a remembered
+   page) and the slow ones (a page to fault in, a piece across pages, a read-only page, a
+   range outside user memory, a page unmapped since it was remembered). */
+static void copy_pieces(struct ust *t)
+{
+    struct memobj *m;
+    ST_CHECK(memobj_create_anon(4 * PG, 0, &m) == SK_OK);
+    uint64_t a = 0x400000, ro = 0x500000;
+    ST_CHECK(vm_space_map(t->s, m, 0, &a, 3 * PG, RW | SK_MAP_FIXED) == SK_OK);
+    ST_CHECK(vm_space_map(t->s, m, 3 * PG, &ro, PG, SK_PROT_READ | SK_MAP_FIXED) == SK_OK);
+    static const char msg[16] = "fifteen bytes..";
+    struct vm_piece p[] = {
+        {a + 8, msg, 16, -1},              /* not present yet: faulted in */
+        {a + 40, msg, 16, -1},             /* the same page, remembered */
+        {a + 64, msg + 3, 5, -1},          /* a short one */
+        {a + PG - 4, msg, 12, -1},         /* across two pages */
+        {ro + 16, msg, 16, -1},            /* read-only */
+        {a + 2 * PG, msg, 0, -1},          /* nothing */
+        {SK_USER_TOP - 8, msg, 16, -1},    /* past the end of user memory */
+        {a + 2 * PG + 8, msg, 16, -1},     /* after the read-only one: still copied */
+    };
+    unsigned n = sizeof p / sizeof p[0];
+    vm_copy_out_pieces(t->s, p, n);
+    sk_error_t want[] = {SK_OK, SK_OK, SK_OK, SK_OK, SK_ERR_FAULT, SK_OK, SK_ERR_FAULT, SK_OK};
+    for (unsigned i = 0; i < n; i++)
+        if (p[i].err != want[i])
+            st_fail("piece %u: error %d, wanted %d", i, p[i].err, want[i]);
+    char back[16];
+    ST_CHECK(copy_from_user(back, a + 8, 16) == SK_OK && !memcmp(back, msg, 16));
+    ST_CHECK(copy_from_user(back, a + 40, 16) == SK_OK && !memcmp(back, msg, 16));
+    ST_CHECK(copy_from_user(back, a + 64, 5) == SK_OK && !memcmp(back, msg + 3, 5));
+    ST_CHECK(copy_from_user(back, a + PG - 4, 12) == SK_OK && !memcmp(back, msg, 12));
+    ST_CHECK(copy_from_user(back, a + 2 * PG + 8, 16) == SK_OK && !memcmp(back, msg, 16));
+    ST_CHECK(copy_from_user(back, ro + 16, 16) == SK_OK && back[0] == 0);
+    /* the page remembered last goes away: the next piece there must fail, not land in the
+       frame the mapping had */
+    ST_CHECK(vm_space_unmap(t->s, a + 2 * PG, PG) == SK_OK);
+    struct vm_piece gone = {a + 2 * PG + 32, msg, 16, -1};
+    vm_copy_out_pieces(t->s, &gone, 1);
+    ST_CHECK(gone.err == SK_ERR_FAULT);
+    ST_CHECK(vm_space_unmap(t->s, a, 2 * PG) == SK_OK && vm_space_unmap(t->s, ro, PG) == SK_OK);
+    kobj_put(memobj_kobj(m));
+}
+
+SELFTEST(uspace_copy_pieces, 0)
+{
+    UST_RUN(copy_pieces);
+}
+
 static void contiguous(struct ust *t)
 {
     struct memobj *m;

@@ -31,6 +31,32 @@
 #define CHUNK 4096u
 
 /*
+ * With s->lock held: make the remembered translation (s->copy_*) the page at
+ * va's, walking the tables unless it already is. Returns 1 if the page is
+ * mapped, 0 if not, -1 if it is not ordinary RAM (nothing remembered).
+ */
+static int remember(struct vm_space *s, uint64_t va)
+{
+    /* (the last page copied to or from, unchanged since, needs no walk: IPC copies many
+       small messages into one page) */
+    if (s->copy_va == va && s->copy_gen == __atomic_load_n(&s->pt.gen, __ATOMIC_ACQUIRE))
+        return 1;
+    uint64_t phys = 0;
+    unsigned flags = 0;
+    uint64_t g = vm_spin_lock(&s->pt.lock);
+    int present = upt_query(&s->pt, va, &phys, &flags) == 0;
+    uint64_t gen = s->pt.gen;
+    vm_spin_unlock(&s->pt.lock, g);
+    if (present && (flags & (UPT_UC | UPT_WC) || !pmm_manages(phys, PAGE_SIZE)))
+        return -1;
+    s->copy_va = present ? va : 1;
+    s->copy_gen = gen;
+    s->copy_phys = phys;
+    s->copy_flags = flags;
+    return present;
+}
+
+/*
  * Copy n bytes within one page of s (not the current space) through the direct
  * map. Returns SK_OK, SK_ERR_FAULT, or SK_ERR_UNSUPPORTED when the page is not
  * ordinary RAM (the caller then loads s instead).
@@ -40,24 +66,10 @@ static sk_error_t page_copy(struct vm_space *s, uint64_t uaddr, void *kbuf, size
     uint64_t va = uaddr & ~(uint64_t)(PAGE_SIZE - 1);
     for (int tries = 0;; tries++) {
         uint64_t f = vm_spin_lock(&s->lock);
-        int present = 1;
-        if (s->copy_va != va || s->copy_gen != __atomic_load_n(&s->pt.gen, __ATOMIC_ACQUIRE)) {
-            /* (the last page copied to or from, unchanged since, needs no walk: IPC copies
-               many small messages into one page) */
-            uint64_t phys = 0;
-            unsigned flags = 0;
-            uint64_t g = vm_spin_lock(&s->pt.lock);
-            present = upt_query(&s->pt, va, &phys, &flags) == 0;
-            uint64_t gen = s->pt.gen;
-            vm_spin_unlock(&s->pt.lock, g);
-            if (present && (flags & (UPT_UC | UPT_WC) || !pmm_manages(phys, PAGE_SIZE))) {
-                vm_spin_unlock(&s->lock, f);
-                return SK_ERR_UNSUPPORTED;
-            }
-            s->copy_va = present ? va : 1;
-            s->copy_gen = gen;
-            s->copy_phys = phys;
-            s->copy_flags = flags;
+        int present = remember(s, va);
+        if (present < 0) {
+            vm_spin_unlock(&s->lock, f);
+            return SK_ERR_UNSUPPORTED;
         }
         if (present && (!out || (s->copy_flags & UPT_WRITE))) {
             uint8_t *p = (uint8_t *)phys_to_virt(s->copy_phys) + (uaddr - va);
@@ -121,6 +133,35 @@ sk_error_t vm_copy_out(struct vm_space *s, uint64_t udst, const void *src, size_
         off += c;
     }
     return SK_OK;
+}
+
+void vm_copy_out_pieces(struct vm_space *s, struct vm_piece *p, unsigned n)
+{
+    /* one lock for the pieces that fall into mapped, writable RAM pages; the others
+       (faults to take, pages across, device memory) one at a time after it */
+    unsigned slow = 0;
+    uint64_t f = vm_spin_lock(&s->lock);
+    for (unsigned i = 0; i < n; i++) {
+        uint64_t a = p[i].udst, va = a & ~(uint64_t)(PAGE_SIZE - 1);
+        p[i].err = SK_OK;
+        if (!p[i].len)
+            continue;
+        if (p[i].len > PAGE_SIZE - (a - va) || !urange_ok(a, p[i].len) ||
+            ((s->copy_va != va || s->copy_gen != __atomic_load_n(&s->pt.gen, __ATOMIC_ACQUIRE)) &&
+             remember(s, va) != 1) ||
+            !(s->copy_flags & UPT_WRITE)) {
+            p[i].err = SK_ERR_UNSUPPORTED; /* (for the loop below) */
+            slow++;
+            continue;
+        }
+        memcpy_small((uint8_t *)phys_to_virt(s->copy_phys) + (a - va), p[i].src, p[i].len);
+    }
+    vm_spin_unlock(&s->lock, f);
+    for (unsigned i = 0; slow && i < n; i++)
+        if (p[i].err == SK_ERR_UNSUPPORTED) {
+            p[i].err = vm_copy_out(s, p[i].udst, p[i].src, p[i].len);
+            slow--;
+        }
 }
 
 sk_error_t vm_copy_in(struct vm_space *s, void *dst, uint64_t usrc, size_t n)

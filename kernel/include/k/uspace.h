@@ -119,6 +119,15 @@ sk_error_t copy_to_user(uint64_t udst, const void *src, size_t n);
  */
 sk_error_t vm_copy_out(struct vm_space *s, uint64_t udst, const void *src, size_t n);
 sk_error_t vm_copy_in(struct vm_space *s, void *dst, uint64_t usrc, size_t n);
+/* Many small copies into s at once (an IPC chain's messages): p[i].err is what vm_copy_out
+   of that piece would return. Pieces in mapped RAM pages share one hold of s's lock. */
+struct vm_piece {
+    uint64_t udst;
+    const void *src;
+    uint32_t len;
+    sk_error_t err;
+};
+void vm_copy_out_pieces(struct vm_space *s, struct vm_piece *p, unsigned n);
 /* Copy n bytes from src's user memory at saddr to dst's at daddr; *done = bytes copied.
    SK_OK, SK_ERR_FAULT (either side) or SK_ERR_NO_MEMORY. */
 sk_error_t vm_copy_between(struct vm_space *dst, uint64_t daddr, struct vm_space *src,

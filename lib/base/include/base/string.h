@@ -15,6 +15,20 @@ int memcmp(const void *a, const void *b, size_t n);
 #define memcpy(d, s, n) __builtin_memcpy(d, s, n)
 #define memset(d, c, n) __builtin_memset(d, c, n)
 #endif
+/* n bytes where n is usually small (an IPC message): 8 to 16 bytes as two overlapping
+   8-byte moves with no call, other sizes through memcpy. The areas must not overlap. */
+static inline void memcpy_small(void *dst, const void *src, size_t n)
+{
+    if (n >= 8 && n <= 16) {
+        unsigned long a, b;
+        __builtin_memcpy(&a, src, 8);
+        __builtin_memcpy(&b, (const char *)src + n - 8, 8);
+        __builtin_memcpy(dst, &a, 8);
+        __builtin_memcpy((char *)dst + n - 8, &b, 8);
+    } else {
+        memcpy(dst, src, n);
+    }
+}
 size_t strlen(const char *s);
 size_t strnlen(const char *s, size_t max);
 int strcmp(const char *a, const char *b);
