@@ -11,6 +11,7 @@ workload short.
 
 usage: tools/insn-profile.py [--out build/release] [--smp 2] [--user bench-ipc]
                              [--marker k:async_submit_ipc] [--from 0.6] [--top 40]
+                             [--blocks k:fn] [--callers k:fn]
                              "usertests=bench-ipc qemu_exit"
 Function names are "k:" (kernel) or "u:" (the program named by --user); the figures are per
 call of the marker (executions of the block at its first instruction).
@@ -39,6 +40,9 @@ def main():
     ap.add_argument("--top", type=int, default=40)
     ap.add_argument("--blocks", default=None,
                     help="also list this function's blocks (start address, size, instructions)")
+    ap.add_argument("--callers", default=None,
+                    help="also count, per function, the entries into this function that "
+                         "came straight from it (the block run before the entry)")
     args = ap.parse_args()
 
     ksyms = symbols(os.path.join(args.out, "skoll.elf"))
@@ -56,6 +60,7 @@ def main():
     calls = 0
     starts = {a for a, _ in ksyms} | {a for a, _ in usyms}
     entered = collections.Counter()  # calls of each function (its first block run)
+    callers = collections.Counter()  # --callers: the function run just before each entry
 
     def name(pc):
         if pc >= 0xffff800000000000:
@@ -72,6 +77,7 @@ def main():
         size, insns, blocks = {}, collections.Counter(), collections.Counter()
         addr = re.compile(r"^0x([0-9a-f]+):")
         block, count = None, 0
+        prev = None
         with open(log, errors="replace") as f:
             for n, line in enumerate(f):
                 if line.startswith("IN:"):
@@ -100,11 +106,16 @@ def main():
                 calls += pc == mark_pc
                 if pc in starts:
                     entered[fn] += 1
+                    if fn == args.callers:
+                        callers[prev] += 1
+                prev = fn
     per = calls or 1
     total = sum(insns.values())
     print("%d instructions%s" % (total / per, " per call of %s" % args.marker if per > 1 else ""))
     for fn, v in insns.most_common(args.top):
         print("%10.1f  %8.2f calls  %s" % (v / per, entered[fn] / per, fn))
+    for fn, v in callers.most_common(20):
+        print("%10.2f calls from %s" % (v / per, fn))
     for pc, v in sorted(blocks.items()):
         print("%#x  %3d insns  %10.1f" % (pc, size.get(pc, 1), v / per))
 

@@ -22,6 +22,7 @@
 #include <k/syscall.h>
 #include <k/universe.h>
 #include <k/uspace.h>
+#include <k/uaccess.h>
 #include <k/urange.h>
 #include <k/sched.h>
 #include <k/thread.h>
@@ -642,17 +643,8 @@ static sk_error_t parse_list(const struct sk_action *ua, unsigned n, unsigned *p
 }
 
 /* One action's fields on their own: types, flags, unused fields zero, sizes. */
-static inline __attribute__((always_inline)) sk_error_t check_action(const struct sk_action *a)
+static sk_error_t check_action(const struct sk_action *a)
 {
-    /* (type, flags and rights are the first 8 bytes: a send or a receive into a buffer
-       with no flag but CHAIN and no rights, the common action, is one compare away) */
-    uint64_t head;
-    memcpy(&head, a, sizeof head);
-    head &= ~((uint64_t)SK_ACTF_CHAIN << 16);
-    if ((head == SK_ACT_send || head == SK_ACT_recv) && !a->handle)
-        return a->len > SK_IPC_MAX_TRANSFER ? SK_ERR_TOO_BIG
-               : !urange_ok(a->buf, a->len) ? SK_ERR_FAULT
-                                            : SK_OK;
     unsigned t = a->type;
     if (t - 1u >= SK_ACT_LIMIT - 1u)
         return SK_ERR_INVALID;
@@ -805,14 +797,29 @@ static sk_error_t submit_chain(struct async_op *op)
     sk_error_t bad = SK_OK;
     for (unsigned i = 0; i < n; i++) {
         const struct sk_action *a = &ua[i];
+        any |= a->flags;
+        chained += a->flags & SK_ACTF_CHAIN;
+        roff[i] = (uint16_t)rec_bytes;
+        rec_bytes += (uint32_t)sizeof(struct sk_ipc_result);
+        /* The common action first: a small send or a receive into a buffer with no flag but
+           CHAIN and no rights (type, flags and rights are the first 8 bytes: one compare),
+           no handle, no payload slot. */
+        uint64_t head;
+        memcpy(&head, a, sizeof head);
+        head &= ~((uint64_t)SK_ACTF_CHAIN << 16);
+        if ((head == SK_ACT_send || head == SK_ACT_recv) && !a->handle &&
+            a->len <= SK_IPC_STAGE_MAX) {
+            if (!urange_ok(a->buf, a->len) && !bad)
+                bad = SK_ERR_FAULT;
+            kinds |= 1u << head;
+            extra += head == SK_ACT_send ? (a->len + 7) & ~7ull : 0;
+            continue;
+        }
         sk_error_t e = check_action(a);
         if (e && !bad)
             bad = e;
-        any |= a->flags;
-        chained += a->flags & SK_ACTF_CHAIN;
         kinds |= 1u << (a->type & 31);
-        roff[i] = (uint16_t)rec_bytes;
-        rec_bytes += (uint32_t)sizeof(struct sk_ipc_result) + sk_ipc_payload_size(a);
+        rec_bytes += sk_ipc_payload_size(a);
         extra += extra_size(a);
         unsigned t = a->type;
         want_space |= (t == SK_ACT_send && a->len > SK_IPC_STAGE_MAX) || t == SK_ACT_send_sg;
@@ -902,7 +909,7 @@ static sk_error_t submit_chain(struct async_op *op)
             a->stage = more;
             a->staged = 1;
             more += (u->len + 7) & ~7ull;
-            err = copy_from_user(a->stage, u->buf, u->len);
+            err = copy_from_user_inline(a->stage, u->buf, u->len);
         } else if (act_props[u->type] & P_LOAD) {
             err = load_action(c, a, u, &more);
         }

@@ -10,6 +10,7 @@
  * everything else is a kernel bug and panics.
  */
 #include <k/uspace.h>
+#include <k/uaccess.h>
 #include <k/urange.h>
 #include <k/thread.h>
 #include <k/percpu.h>
@@ -24,7 +25,6 @@ struct ex_entry {
 };
 
 extern const struct ex_entry __ex_table_start[], __ex_table_end[];
-uint64_t uaccess_copy(void *dst, const void *src, uint64_t n);
 
 static uint64_t ex_fixup(uint64_t ip)
 {
@@ -34,40 +34,14 @@ static uint64_t ex_fixup(uint64_t ip)
     return 0;
 }
 
-/* With SMAP, user pages are reachable only while RFLAGS.AC is set. */
-static inline void uaccess_open(void)
-{
-    if (vm_smap_enabled())
-        __asm__ volatile("stac" ::: "memory");
-}
-
-static inline void uaccess_close(void)
-{
-    if (vm_smap_enabled())
-        __asm__ volatile("clac" ::: "memory");
-}
-
-/* The lower half of the kernel's own tables is no user memory (it may hold the SMP trampoline). */
-static int user_range(uint64_t uaddr, size_t n)
-{
-    return urange_ok(uaddr, n) && this_cpu()->space != NULL;
-}
-
 sk_error_t copy_from_user(void *dst, uint64_t usrc, size_t n)
 {
-    if (!user_range(usrc, n))
-        return SK_ERR_FAULT;
-    if (n == 0)
-        return SK_OK;
-    uaccess_open();
-    uint64_t left = uaccess_copy(dst, (const void *)usrc, n);
-    uaccess_close();
-    return left ? SK_ERR_FAULT : SK_OK;
+    return copy_from_user_inline(dst, usrc, n);
 }
 
 sk_error_t copy_to_user(uint64_t udst, const void *src, size_t n)
 {
-    if (!user_range(udst, n))
+    if (!uaccess_range(udst, n))
         return SK_ERR_FAULT;
     if (n == 0)
         return SK_OK;

@@ -1,0 +1,46 @@
+/*
+ * copy_from_user in a form that inlines (kernel/arch/x86_64/usercopy.c has the
+ * rest of the one door to user memory): the same checks, and the copy itself
+ * through uaccess_copy (usercopy.S), whose faults the exception table turns
+ * into SK_ERR_FAULT. For hot paths that copy many small pieces (IPC staging);
+ * copy_from_user is this, out of line.
+ */
+#pragma once
+#include <stddef.h>
+#include <skoll/errors.h>
+#include <k/urange.h>
+#include <k/percpu.h>
+#include <k/vm.h>
+
+uint64_t uaccess_copy(void *dst, const void *src, uint64_t n);
+
+/* With SMAP, user pages are reachable only while RFLAGS.AC is set. */
+static inline void uaccess_open(void)
+{
+    if (vm_smap_enabled())
+        __asm__ volatile("stac" ::: "memory");
+}
+
+static inline void uaccess_close(void)
+{
+    if (vm_smap_enabled())
+        __asm__ volatile("clac" ::: "memory");
+}
+
+/* The lower half of the kernel's own tables is no user memory (it may hold the SMP trampoline). */
+static inline int uaccess_range(uint64_t uaddr, size_t n)
+{
+    return urange_ok(uaddr, n) && this_cpu()->space != NULL;
+}
+
+static inline sk_error_t copy_from_user_inline(void *dst, uint64_t usrc, size_t n)
+{
+    if (!uaccess_range(usrc, n))
+        return SK_ERR_FAULT;
+    if (n == 0)
+        return SK_OK;
+    uaccess_open();
+    uint64_t left = uaccess_copy(dst, (const void *)usrc, n);
+    uaccess_close();
+    return left ? SK_ERR_FAULT : SK_OK;
+}
