@@ -389,11 +389,10 @@ void slab_free(struct slab_cache *c, void *obj)
         return;
     uint64_t v = (uint64_t)obj;
     struct slab *s = (struct slab *)(v & ~((PAGE_SIZE << c->order) - 1));
-    uint64_t head = 0;
-    unsigned tag = 0;
+    /* (no PMM lookup: c's slabs are blocks aligned to their size whose header names c, and a
+       block that stops being one loses its magic first; slab_park checks the object) */
     if (v < DIRECT_MAP_BASE || v - DIRECT_MAP_BASE >= pmm_phys_limit() ||
-        pmm_block_of(virt_to_phys(s), &head, NULL, &tag) != 0 || head != virt_to_phys(s) ||
-        tag != PMM_TAG_HEAP_SLAB || s->magic != SLAB_MAGIC || s->owner != c) {
+        s->magic != SLAB_MAGIC || s->owner != c) {
         heap_bug("slab_free of %p: not from cache %s", obj, c->name);
         return;
     }
