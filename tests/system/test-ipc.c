@@ -440,6 +440,72 @@ SK_TEST(receive_smaller_than_send_fails_both)
     }
 }
 
+/*
+ * One chain of sends meeting three waiting chains of receives of every kind: each pair gets
+ * its own result, in order, whatever its neighbours' (the kernel completes runs of matched
+ * sends and receives together, copying the messages into one space at once, and takes
+ * other pairs one by one between them).
+ */
+SK_TEST(a_chain_meets_mixed_waiting_chains)
+{
+    static uint8_t msgs[7][16], inbuf[3][16], small[4];
+    sk_handle_t mem;
+    uint64_t ro = 0;
+    SK_ASSERT_OK(sk_memory_create(4096, 0, &mem));
+    SK_ASSERT_OK(sk_space_map(SK_THIS_SPACE, mem, 0, 0, 4096, SK_PROT_READ, &ro));
+    for (unsigned k = 0; k < 7; k++)
+        memset(msgs[k], 'a' + (int)k, 16);
+    memset(inbuf, 0, sizeof inbuf);
+    sk_handle_t l[2];
+    stream(l);
+    struct sub r1 = {0}, r2 = {0}, r3 = {0}, snd = {0};
+    r1.acts[0] = SK_ACT_RECV(SK_ACTF_CHAIN, inbuf[0], 16);
+    r1.acts[1] = SK_ACT_RECV_INLINE(SK_ACTF_CHAIN, 16);
+    r1.acts[2] = SK_ACT_RECV(0, (void *)(ro + 32), 16); /* read-only: FAULT */
+    r1.n = 3;
+    r2.acts[0] = SK_ACT_RECV(SK_ACTF_CHAIN, inbuf[1], 16);
+    r2.acts[1] = SK_ACT_EXTRACT(SK_ACTF_CHAIN); /* a send meets it: MISMATCH */
+    r2.acts[2] = SK_ACT_RECV(0, inbuf[2], 16);
+    r2.n = 3;
+    r3.acts[0] = SK_ACT_RECV(0, small, sizeof small); /* too small */
+    r3.n = 1;
+    post(&r1, l[1]);
+    post(&r2, l[1]);
+    post(&r3, l[1]);
+    spin();
+    SK_EXPECT(!r1.done && !r2.done && !r3.done);
+    for (unsigned k = 0; k < 7; k++)
+        snd.acts[k] = SK_ACT_SEND(k + 1 < 7 ? SK_ACTF_CHAIN : 0, msgs[k], 16);
+    snd.n = 7;
+    post(&snd, l[0]);
+    SK_ASSERT(settle(&snd) && settle(&r1) && settle(&r2) && settle(&r3));
+    static const sk_error_t want_snd[7] = {SK_OK, SK_OK, SK_ERR_FAULT, SK_OK, SK_ERR_MISMATCH,
+                                           SK_OK, SK_ERR_BUFFER_TOO_SMALL};
+    for (unsigned k = 0; k < 7; k++)
+        if (res(&snd, k) != want_snd[k])
+            sk_test_fail(__FILE__, __LINE__, "send %u: %s", k, sk_error_name(res(&snd, k)));
+    SK_EXPECT_EQ(snd.cqe.error, SK_ERR_FAULT); /* the first failure in array order */
+    SK_EXPECT_EQ(res(&r1, 0), SK_OK);
+    SK_EXPECT_EQ(rec(&r1, 0)->length, 16);
+    SK_EXPECT(inbuf[0][0] == 'a' && inbuf[0][15] == 'a');
+    SK_EXPECT_EQ(res(&r1, 1), SK_OK);
+    SK_EXPECT_EQ(rec(&r1, 1)->length, 16);
+    SK_EXPECT(memcmp(sk_ipc_payload(rec(&r1, 1)), msgs[1], 16) == 0);
+    SK_EXPECT_EQ(res(&r1, 2), SK_ERR_FAULT);
+    SK_EXPECT_EQ(r1.cqe.error, SK_ERR_FAULT);
+    SK_EXPECT_EQ(res(&r2, 0), SK_OK);
+    SK_EXPECT(inbuf[1][0] == 'd' && inbuf[1][15] == 'd');
+    SK_EXPECT_EQ(res(&r2, 1), SK_ERR_MISMATCH);
+    SK_EXPECT_EQ(res(&r2, 2), SK_OK);
+    SK_EXPECT(inbuf[2][0] == 'f' && inbuf[2][15] == 'f');
+    SK_EXPECT_EQ(r2.cqe.error, SK_ERR_MISMATCH);
+    SK_EXPECT_EQ(res(&r3, 0), SK_ERR_BUFFER_TOO_SMALL);
+    SK_EXPECT_EQ(rec(&r3, 0)->length, 0);
+    closes(l);
+    sk_space_unmap(SK_THIS_SPACE, ro, 4096);
+    sk_handle_close(mem);
+}
+
 /* Submit acts on a fresh stream's lane 0 and return the submission's error. */
 static sk_error_t submit_error(const struct sk_action *acts, unsigned n, sk_handle_t lane)
 {
