@@ -399,15 +399,19 @@ void slab_free(struct slab_cache *c, void *obj)
     cache_free(c, s, obj);
 }
 
+/* The kmalloc class of size bytes (1 .. KMALLOC_MAX_SLAB): 8 << i bytes, i = bits(size - 1) - 3
+   from 9 bytes. */
+static unsigned class_of(size_t size)
+{
+    return size <= 8 ? 0 : 61 - (unsigned)__builtin_clzll(size - 1);
+}
+
 void *kmalloc(size_t size)
 {
     if (!size)
         return NULL;
-    if (size <= KMALLOC_MAX_SLAB) {
-        /* the class of 8 << i bytes: i = bits(size - 1) - 3 from 9 bytes */
-        unsigned i = size <= 8 ? 0 : 61 - (unsigned)__builtin_clzll(size - 1);
-        return slab_alloc(&classes[i]);
-    }
+    if (size <= KMALLOC_MAX_SLAB)
+        return slab_alloc(&classes[class_of(size)]);
     uint64_t pages = (size + PAGE_SIZE - 1) / PAGE_SIZE;
     if (size > (PAGE_SIZE << PMM_MAX_ORDER))
         return NULL;
@@ -450,6 +454,14 @@ void kfree(void *ptr)
         return;
     }
     cache_free(s->owner, s, ptr);
+}
+
+void kfree_sized(void *ptr, size_t size)
+{
+    if (ptr && size && size <= KMALLOC_MAX_SLAB)
+        slab_free(&classes[class_of(size)], ptr);
+    else
+        kfree(ptr);
 }
 
 uint64_t heap_reclaim(void)

@@ -75,6 +75,7 @@ struct ipc_chain {
     uint8_t in_op : 1;              /* lives in the op's provider area (else kmalloc'd) */
     uint8_t pushes : 1;             /* has push actions (whose objects it may hold) */
     uint8_t flat : 1;               /* one list, no nested ones */
+    uint8_t blocks;                 /* kmalloc'd: its size in 64-byte units (for kfree_sized) */
     struct universe *universe;      /* a weak reference when handles may be inserted (a strong
                                        one would keep the process's handles, and so maybe
                                        the lanes this chain waits on, alive) */
@@ -611,7 +612,7 @@ static void ipc_release(struct async_op *op)
             stream_mem_put_n(run, k);
     }
     if (!c->in_op)
-        kfree(c);
+        kfree_sized(c, (size_t)c->blocks * 64);
 }
 
 /* ---- submission ---------------------------------------------------------------------- */
@@ -872,11 +873,14 @@ static sk_error_t submit_chain(struct async_op *op)
         /* (the staged bytes and iovecs after the actions are all written before use) */
         uint64_t size = sizeof *c + n * sizeof(struct ipc_action) + extra;
         int in_op = size <= sizeof op->provider;
+        size = (size + 63) & ~63ull; /* (at most 16 actions and their extra: < 16 KiB) */
         c = in_op ? (struct ipc_chain *)op->provider : kmalloc(size);
-        if (!c)
+        if (!c) {
             err = SK_ERR_NO_MEMORY;
-        else
+        } else {
             c->in_op = (uint8_t)in_op;
+            c->blocks = (uint8_t)(size / 64);
+        }
     }
     if (err) {
         kobj_put(lo);
@@ -933,7 +937,7 @@ static sk_error_t submit_chain(struct async_op *op)
     if (err) {
         chain_drop_refs(c);
         if (!c->in_op)
-            kfree(c);
+            kfree_sized(c, (size_t)c->blocks * 64);
         kobj_put(lo);
         return err;
     }

@@ -46,6 +46,9 @@ void *kmalloc(size_t size);
 void *kzalloc(size_t size);
 /* Free memory from kmalloc/kzalloc (NULL is ignored). */
 void kfree(void *ptr);
+/* The same for memory from kmalloc(size) with this size: its cache is known, so no lookup of
+   the block it lies in (a size that does not match is caught as a foreign free). */
+void kfree_sized(void *ptr, size_t size);
 
 /*
  * Give every empty slab of every cache back to the PMM. Returns the number
