@@ -519,6 +519,128 @@ static void post_list(struct stream *s, int side, struct ipc_chain *c, int first
     perform_pairs(c, pairs, np);
 }
 
+/*
+ * The direct path: a flat list of small sends and receives (ua, checked) that
+ * the peer's waiting actions match entirely, one for one and each compatibly, is
+ * performed at once and completes op without a chain: no action state is
+ * built, nothing waits, nothing can be cancelled. The sends' bytes are staged
+ * in the op's provider area first (they must be staged before anything is
+ * matched, as on the general path). Returns 1 with *err the submission's
+ * result (SK_OK: op completed) or 0 with nothing changed (post it the usual way).
+ * The caller holds the lane.
+ */
+static int post_direct(struct async_op *op, struct stream *s, int side, const struct sk_action *ua,
+                       unsigned n, const uint16_t *roff, uint32_t rec_bytes, sk_error_t *err)
+{
+    /* (a look without the lock, only a hint: nothing of the peer's waits, or ours do) */
+    if (!__atomic_load_n(&s->head, __ATOMIC_RELAXED) ||
+        __atomic_load_n(&s->pend_side, __ATOMIC_RELAXED) == side)
+        return 0;
+    const uint8_t *stage[SK_IPC_MAX_ACTIONS];
+    uint8_t *more = op->provider;
+    for (unsigned i = 0; i < n; i++) {
+        if (ua[i].type != SK_ACT_send)
+            continue;
+        stage[i] = more;
+        *err = copy_from_user_inline(more, ua[i].buf, ua[i].len);
+        if (*err)
+            return 1; /* (refused, as the general path would) */
+        more += (ua[i].len + 7) & ~7ull;
+    }
+    struct ipc_action *peer[SK_IPC_MAX_ACTIONS];
+    uint64_t f = spin_lock_irqsave(&s->lock);
+    struct ipc_action *b = s->head;
+    int ok = !s->shut && !s->ended[!side] && s->pend_side != side;
+    for (unsigned i = 0; ok && i < n; i++, b = b->next) {
+        if (!b) {
+            ok = 0;
+        } else if (ua[i].type == SK_ACT_send) {
+            ok = (b->type == SK_ACT_recv || b->type == SK_ACT_recv_inline) && ua[i].len <= b->len;
+        } else {
+            ok = (b->type == SK_ACT_send || b->type == SK_ACT_send_sg) && b->staged &&
+                 b->len <= ua[i].len;
+        }
+        peer[i] = b;
+    }
+    if (!ok) {
+        spin_unlock_irqrestore(&s->lock, f);
+        return 0;
+    }
+    for (unsigned i = 0; i < n; i++) {
+        peer[i]->state = ACT_TAKEN;
+        peer[i]->holds_lane = 0; /* (dropped below, all at once) */
+    }
+    s->head = b;
+    if (b)
+        b->prev = NULL;
+    else
+        s->tail = NULL;
+    spin_unlock_irqrestore(&s->lock, f);
+    kobj_put_n(&s->lanes[!side].obj, n);
+
+    /* The pairs: every peer action settled first, then the peers' chain counts dropped, a
+       run of one chain at a time (a chain may finish and go only once all of its actions
+       here are done), then our completion. */
+    memset(op->data, 0, rec_bytes);
+    sk_error_t res[SK_IPC_MAX_ACTIONS];
+    struct vm_piece piece[SK_IPC_MAX_ACTIONS];
+    unsigned at[SK_IPC_MAX_ACTIONS], np = 0;
+    struct vm_space *space = NULL;
+    for (unsigned i = 0; i <= n; i++) {
+        b = i < n ? peer[i] : NULL;
+        /* the pieces gathered go when the space changes or at the end */
+        if (np && (!b || ua[i].type != SK_ACT_send || b->type != SK_ACT_recv ||
+                   b->chain->space != space)) {
+            vm_copy_out_pieces(space, piece, np);
+            for (unsigned k = 0; k < np; k++) {
+                unsigned j = at[k];
+                res[j] = piece[k].err;
+                act_settle(peer[j], res[j], res[j] ? 0 : (uint32_t)ua[j].len);
+            }
+            np = 0;
+        }
+        if (!b)
+            break;
+        res[i] = SK_OK;
+        if (ua[i].type == SK_ACT_send && b->type == SK_ACT_recv) {
+            space = b->chain->space;
+            at[np] = i;
+            piece[np++] = (struct vm_piece){b->buf, stage[i], (uint32_t)ua[i].len, 0};
+        } else if (ua[i].type == SK_ACT_send) { /* into the peer's completion record */
+            memcpy_small(results(b->chain) + b->result_off + sizeof(struct sk_ipc_result),
+                         stage[i], ua[i].len);
+            act_settle(b, SK_OK, (uint32_t)ua[i].len);
+        } else { /* a receive of ours: the peer's staged bytes into our memory or record */
+            uint8_t *rec = op->data + roff[i];
+            if (ua[i].type == SK_ACT_recv_inline)
+                memcpy_small(rec + sizeof(struct sk_ipc_result), b->stage, b->len);
+            else
+                res[i] = copy_to_user(ua[i].buf, b->stage, b->len);
+            struct sk_ipc_result r = {.error = res[i], .length = res[i] ? 0 : (uint32_t)b->len};
+            memcpy(rec, &r, sizeof r);
+            act_settle(b, res[i], 0);
+        }
+    }
+    sk_error_t first = SK_OK;
+    for (unsigned i = n; i-- > 0;) {
+        if (!res[i])
+            continue;
+        first = res[i];
+        if (ua[i].type == SK_ACT_send) { /* (a receive of ours has its record already) */
+            struct sk_ipc_result r = {.error = res[i], .length = 0};
+            memcpy(op->data + roff[i], &r, sizeof r);
+        }
+    }
+    for (unsigned i = 0, k = 1; i < n; i += k, k = 1) {
+        while (i + k < n && peer[i + k]->chain == peer[i]->chain)
+            k++;
+        chain_sub(peer[i]->chain, k);
+    }
+    async_complete_data(op, first, n, 0, op->data, rec_bytes);
+    *err = SK_OK;
+    return 1;
+}
+
 /* Take every pending action off s (lock held); returns the list, linked by next. */
 static struct ipc_action *take_all(struct stream *s)
 {
@@ -794,7 +916,7 @@ static sk_error_t submit_chain(struct async_op *op)
     uint16_t any = 0, chained = 0, roff[SK_IPC_MAX_ACTIONS];
     uint32_t kinds = 0, rec_bytes = 0;
     uint64_t extra = 0;
-    int want_space = 0;
+    int want_space_big = 0; /* a send not staged (or a gathered one) */
     sk_error_t bad = SK_OK;
     for (unsigned i = 0; i < n; i++) {
         const struct sk_action *a = &ua[i];
@@ -823,7 +945,7 @@ static sk_error_t submit_chain(struct async_op *op)
         rec_bytes += sk_ipc_payload_size(a);
         extra += extra_size(a);
         unsigned t = a->type;
-        want_space |= (t == SK_ACT_send && a->len > SK_IPC_STAGE_MAX) || t == SK_ACT_send_sg;
+        want_space_big |= (t == SK_ACT_send && a->len > SK_IPC_STAGE_MAX) || t == SK_ACT_send_sg;
     }
     _Static_assert(SK_ACTF_CHAIN == 1, "chained counts CHAIN flags");
     int16_t child[SK_IPC_MAX_ACTIONS], sibling[SK_IPC_MAX_ACTIONS];
@@ -849,7 +971,7 @@ static sk_error_t submit_chain(struct async_op *op)
     if (bad)
         return bad;
     int want_universe = (kinds & (1u << SK_ACT_pull)) || (any & SK_ACTF_WANT_LANE);
-    want_space |= (kinds >> SK_ACT_recv) & 1;
+    int want_space = want_space_big || ((kinds >> SK_ACT_recv) & 1);
     if (rec_bytes > SK_IPC_RESULTS_MAX)
         return SK_ERR_TOO_BIG;
     struct kobject *lo;
@@ -868,6 +990,15 @@ static sk_error_t submit_chain(struct async_op *op)
     /* a dismiss needs either right */
     if ((rights & need) != need || (dismiss && !(rights & (SK_RIGHT_READ | SK_RIGHT_WRITE))))
         err = SK_ERR_NO_RIGHTS;
+    /* small sends and receives only, their bytes fitting the op: maybe matched at once */
+    if (!err && flat && !want_space_big && extra <= sizeof op->provider &&
+        !(kinds & ~((1u << SK_ACT_send) | (1u << SK_ACT_recv) | (1u << SK_ACT_recv_inline)))) {
+        struct lane *dl = (struct lane *)lo;
+        if (post_direct(op, dl->stream, dl->side, ua, (unsigned)n, roff, rec_bytes, &err)) {
+            kobj_put(lo);
+            return err;
+        }
+    }
     struct ipc_chain *c = NULL;
     if (!err) {
         /* (the staged bytes and iovecs after the actions are all written before use) */

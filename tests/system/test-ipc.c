@@ -506,6 +506,62 @@ SK_TEST(a_chain_meets_mixed_waiting_chains)
     sk_handle_close(mem);
 }
 
+/*
+ * A chain whose every action finds a compatible waiting partner completes at once (the
+ * kernel's direct path: no state kept for it): each pair still gets its own result, a fault
+ * in one receiver's memory fails that pair only, both ways round.
+ */
+SK_TEST(a_chain_matched_at_once_completes_each_pair)
+{
+    static uint8_t out[4][16], in[4][16];
+    sk_handle_t mem;
+    uint64_t ro = 0;
+    SK_ASSERT_OK(sk_memory_create(4096, 0, &mem));
+    SK_ASSERT_OK(sk_space_map(SK_THIS_SPACE, mem, 0, 0, 4096, SK_PROT_READ, &ro));
+    for (unsigned k = 0; k < 4; k++)
+        memset(out[k], 'p' + (int)k, 16);
+    for (int way = 0; way < 2; way++) {
+        /* way 0: three waiting send chains, then one chain of receives meets them;
+           way 1: three waiting receive chains, then one chain of sends */
+        sk_handle_t l[2];
+        stream(l);
+        memset(in, 0, sizeof in);
+        static struct sub w[3], chain;
+        memset(w, 0, sizeof w);
+        memset(&chain, 0, sizeof chain);
+        struct sk_action recvs[3] = {SK_ACT_RECV(0, in[0], 16), SK_ACT_RECV_INLINE(0, 16),
+                                     SK_ACT_RECV(0, (void *)(ro + 64), 16)};
+        for (unsigned k = 0; k < 3; k++) {
+            w[k].acts[0] = way == 0 ? SK_ACT_SEND(0, out[k], 16 - k) : recvs[k];
+            w[k].n = 1;
+            post(&w[k], l[1]);
+            chain.acts[k] = way == 0 ? recvs[k] : SK_ACT_SEND(0, out[k], 16 - k);
+            chain.acts[k].flags = k < 2 ? SK_ACTF_CHAIN : 0;
+        }
+        chain.n = 3;
+        spin();
+        SK_EXPECT(!w[0].done && !w[1].done && !w[2].done);
+        post(&chain, l[0]);
+        SK_ASSERT(settle(&chain) && settle(&w[0]) && settle(&w[1]) && settle(&w[2]));
+        struct sub *rx = way == 0 ? &chain : NULL;
+        for (unsigned k = 0; k < 3; k++) {
+            sk_error_t want = k == 2 ? SK_ERR_FAULT : SK_OK;
+            struct sub *r = rx ? rx : &w[k];
+            unsigned ri = rx ? k : 0;
+            SK_EXPECT_EQ(res(&chain, k), want);
+            SK_EXPECT_EQ(res(&w[k], 0), want);
+            SK_EXPECT_EQ(rec(r, ri)->length, k == 2 ? 0 : 16 - k);
+        }
+        SK_EXPECT_EQ(chain.cqe.error, SK_ERR_FAULT);
+        SK_EXPECT(in[0][0] == 'p' && in[0][15] == 'p');
+        struct sub *r1 = rx ? rx : &w[1];
+        SK_EXPECT(memcmp(sk_ipc_payload(rec(r1, rx ? 1 : 0)), out[1], 15) == 0);
+        closes(l);
+    }
+    sk_space_unmap(SK_THIS_SPACE, ro, 4096);
+    sk_handle_close(mem);
+}
+
 /* Submit acts on a fresh stream's lane 0 and return the submission's error. */
 static sk_error_t submit_error(const struct sk_action *acts, unsigned n, sk_handle_t lane)
 {
