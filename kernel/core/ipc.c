@@ -553,8 +553,10 @@ static int post_direct(struct async_op *op, struct stream *s, int side, const st
     int ok = !s->shut && !s->ended[!side] && s->pend_side != side;
     for (unsigned i = 0; ok && i < n; i++, b = b->next) {
         if (!b) {
-            ok = 0;
-        } else if (ua[i].type == SK_ACT_send) {
+            ok = 0; /* (too few waiting) */
+            break;
+        }
+        if (ua[i].type == SK_ACT_send) {
             ok = (b->type == SK_ACT_recv || b->type == SK_ACT_recv_inline) && ua[i].len <= b->len;
         } else {
             ok = (b->type == SK_ACT_send || b->type == SK_ACT_send_sg) && b->staged &&

@@ -558,6 +558,37 @@ SK_TEST(a_chain_matched_at_once_completes_each_pair)
         SK_EXPECT(memcmp(sk_ipc_payload(rec(r1, rx ? 1 : 0)), out[1], 15) == 0);
         closes(l);
     }
+    /* fewer partners waiting than the chain has actions: the first match, the rest wait */
+    for (int way = 0; way < 2; way++) {
+        sk_handle_t l[2];
+        stream(l);
+        memset(in, 0, sizeof in);
+        static struct sub w[3], chain;
+        memset(w, 0, sizeof w);
+        memset(&chain, 0, sizeof chain);
+        for (unsigned k = 0; k < 3; k++) {
+            struct sk_action snd = SK_ACT_SEND(0, out[k], 16), rcv = SK_ACT_RECV(0, in[k], 16);
+            w[k].acts[0] = way == 0 ? snd : rcv;
+            w[k].n = 1;
+            chain.acts[k] = way == 0 ? rcv : snd;
+            chain.acts[k].flags = k < 2 ? SK_ACTF_CHAIN : 0;
+        }
+        chain.n = 3;
+        post(&w[0], l[1]);
+        post(&w[1], l[1]);
+        spin();
+        post(&chain, l[0]);
+        spin();
+        SK_EXPECT(w[0].done && w[1].done && !chain.done);
+        post(&w[2], l[1]);
+        SK_ASSERT(settle(&chain) && settle(&w[2]));
+        SK_EXPECT_EQ(chain.cqe.error, SK_OK);
+        for (unsigned k = 0; k < 3; k++) {
+            SK_EXPECT_EQ(res(&w[k], 0), SK_OK);
+            SK_EXPECT(in[k][0] == 'p' + k && in[k][15] == 'p' + k);
+        }
+        closes(l);
+    }
     sk_space_unmap(SK_THIS_SPACE, ro, 4096);
     sk_handle_close(mem);
 }
