@@ -487,6 +487,7 @@ static void post_list(struct stream *s, int side, struct ipc_chain *c, int first
     }
     if (np) {
         s->head = b;
+        s->npending -= (uint32_t)np;
         if (b)
             b->prev = NULL;
         else
@@ -508,6 +509,7 @@ static void post_list(struct stream *s, int side, struct ipc_chain *c, int first
     }
     if (held) { /* (before the lock goes: only then can a pending action complete) */
         s->pend_side = side;
+        s->npending += (uint32_t)held;
         kobj_get_n(&s->lanes[side].obj, (uint32_t)held);
     }
     spin_unlock_irqrestore(&s->lock, f);
@@ -532,8 +534,8 @@ static void post_list(struct stream *s, int side, struct ipc_chain *c, int first
 static int post_direct(struct async_op *op, struct stream *s, int side, const struct sk_action *ua,
                        unsigned n, const uint16_t *roff, uint32_t rec_bytes, sk_error_t *err)
 {
-    /* (a look without the lock, only a hint: nothing of the peer's waits, or ours do) */
-    if (!__atomic_load_n(&s->head, __ATOMIC_RELAXED) ||
+    /* (a look without the lock, only a hint: too few of the peer's actions wait, or ours do) */
+    if (__atomic_load_n(&s->npending, __ATOMIC_RELAXED) < n ||
         __atomic_load_n(&s->pend_side, __ATOMIC_RELAXED) == side)
         return 0;
     const uint8_t *stage[SK_IPC_MAX_ACTIONS];
@@ -573,6 +575,7 @@ static int post_direct(struct async_op *op, struct stream *s, int side, const st
         peer[i]->holds_lane = 0; /* (dropped below, all at once) */
     }
     s->head = b;
+    s->npending -= n;
     if (b)
         b->prev = NULL;
     else
@@ -650,6 +653,7 @@ static struct ipc_action *take_all(struct stream *s)
     for (struct ipc_action *a = list; a; a = a->next)
         a->state = ACT_TAKEN;
     s->head = s->tail = NULL;
+    s->npending = 0;
     return list;
 }
 
@@ -705,6 +709,7 @@ static void ipc_cancel(struct async_op *op)
             else
                 s->tail = a->prev;
             a->state = ACT_TAKEN;
+            s->npending--;
             mine = 1;
         }
         spin_unlock_irqrestore(&s->lock, f);

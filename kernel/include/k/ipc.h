@@ -32,6 +32,7 @@ struct stream {
     struct lane lanes[2];
     volatile uint32_t mem_refs; /* live lanes + posted actions of unfreed chains */
     struct ipc_action *head, *tail; /* pending actions, all of side pend_side */
+    uint32_t npending;              /* how many */
     int pend_side;
     uint8_t ended[2];           /* lane i has ended */
     uint8_t shut;               /* lane_shutdown was called */
