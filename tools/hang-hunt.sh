@@ -19,7 +19,7 @@ for i in $(seq 1 "$N"); do
     if ! kill -0 "$pid" 2>/dev/null; then
         echo "boot $i ended: $(grep -E 'usertests: [0-9]|no_page_leak' /tmp/hang$i.log | tr '\n' ' ')"
         # a boot with a failure keeps its log (the next run overwrites hang$i.log)
-        if grep -qE 'FAIL|PANIC| [1-9][0-9]* failed$' "/tmp/hang$i.log"; then
+        if tr -d '\r' < "/tmp/hang$i.log" | grep -qE 'FAIL|PANIC| [1-9][0-9]* failed$'; then
             keep="/tmp/hang-failed-$(date +%H%M%S)-$i.log"
             cp "/tmp/hang$i.log" "$keep"
             echo "  failures: $(grep -E 'FAIL|PANIC' "$keep" | head -3 | tr '\n' ' ') (log kept: $keep)"
