@@ -225,9 +225,15 @@ static inline __attribute__((always_inline)) void act_done(struct ipc_action *a,
     chain_sub(a->chain, 1);
 }
 
+/* The payload slot after a's result record (received bytes, a handle, credentials). */
+static uint8_t *payload(struct ipc_action *a)
+{
+    return results(a->chain) + a->result_off + sizeof(struct sk_ipc_result);
+}
+
 static void put_handle(struct ipc_action *a, sk_handle_t h)
 {
-    memcpy(results(a->chain) + a->result_off + sizeof(struct sk_ipc_result), &h, sizeof h);
+    memcpy(payload(a), &h, sizeof h);
 }
 
 /* ---- performing a matched pair ------------------------------------------------------ */
@@ -269,8 +275,7 @@ static void do_transfer(struct ipc_action *snd, struct ipc_action *rcv)
         err = SK_ERR_BUFFER_TOO_SMALL;
     } else if (rcv->type == SK_ACT_recv_inline) {
         /* recv_inline takes at most SK_IPC_RESULTS_MAX, and sends that small are staged */
-        memcpy(results(rcv->chain) + rcv->result_off + sizeof(struct sk_ipc_result), snd->stage,
-               total);
+        memcpy(payload(rcv), snd->stage, total);
     } else if (snd->staged) {
         err = vm_copy_out(rcv->chain->space, rcv->buf, snd->stage, total);
     } else {
@@ -307,7 +312,7 @@ static void do_push(struct ipc_action *push, struct ipc_action *pull)
 static void do_creds(struct ipc_action *imbue, struct ipc_action *extract)
 {
     struct stream *s = imbue->stream;
-    memcpy(results(extract->chain) + extract->result_off + sizeof(struct sk_ipc_result),
+    memcpy(payload(extract),
            s->has_creds ? s->creds : imbue->creds, SK_CREDENTIALS_SIZE);
     act_done(imbue, SK_OK, 0);
     act_done(extract, SK_OK, 0);
@@ -341,6 +346,17 @@ static void perform(struct ipc_action *a, struct ipc_action *b)
 }
 
 /* ---- posting ------------------------------------------------------------------------ */
+
+/* The waiting actions before b (n of them, just matched) leave s's FIFO. Lock held. */
+static void cut_head(struct stream *s, struct ipc_action *b, uint32_t n)
+{
+    s->head = b;
+    s->npending -= n;
+    if (b)
+        b->prev = NULL;
+    else
+        s->tail = NULL;
+}
 
 /*
  * The pairs one post_list matched, performed. The common pair, a small (staged)
@@ -408,8 +424,7 @@ static void perform_pairs(struct ipc_chain *c, struct ipc_action *(*pairs)[2], i
             run_flush(&r);
             perform(a, b);
         } else if (rcv->type == SK_ACT_recv_inline) {
-            memcpy_small(results(rcv->chain) + rcv->result_off + sizeof(struct sk_ipc_result),
-                         snd->stage, snd->len);
+            memcpy_small(payload(rcv), snd->stage, snd->len);
             act_settle(snd, SK_OK, 0);
             act_settle(rcv, SK_OK, (uint32_t)snd->len);
             run_count(&r, b->chain);
@@ -485,14 +500,8 @@ static void post_list(struct stream *s, int side, struct ipc_chain *c, int first
         pairs[np][0] = a;
         pairs[np++][1] = b;
     }
-    if (np) {
-        s->head = b;
-        s->npending -= (uint32_t)np;
-        if (b)
-            b->prev = NULL;
-        else
-            s->tail = NULL;
-    }
+    if (np)
+        cut_head(s, b, (uint32_t)np);
     for (; i >= 0; i = c->acts[i].sibling, held++) {
         struct ipc_action *a = &c->acts[i];
         a->stream = s;
@@ -574,12 +583,7 @@ static int post_direct(struct async_op *op, struct stream *s, int side, const st
         peer[i]->state = ACT_TAKEN;
         peer[i]->holds_lane = 0; /* (dropped below, all at once) */
     }
-    s->head = b;
-    s->npending -= n;
-    if (b)
-        b->prev = NULL;
-    else
-        s->tail = NULL;
+    cut_head(s, b, n);
     spin_unlock_irqrestore(&s->lock, f);
     kobj_put_n(&s->lanes[!side].obj, n);
 
@@ -612,8 +616,7 @@ static int post_direct(struct async_op *op, struct stream *s, int side, const st
             at[np] = i;
             piece[np++] = (struct vm_piece){b->buf, stage[i], (uint32_t)ua[i].len, 0};
         } else if (ua[i].type == SK_ACT_send) { /* into the peer's completion record */
-            memcpy_small(results(b->chain) + b->result_off + sizeof(struct sk_ipc_result),
-                         stage[i], ua[i].len);
+            memcpy_small(payload(b), stage[i], ua[i].len);
             act_settle(b, SK_OK, (uint32_t)ua[i].len);
         } else { /* a receive of ours: the peer's staged bytes into our memory or record */
             uint8_t *rec = op->data + roff[i];
@@ -957,11 +960,6 @@ static sk_error_t submit_chain(struct async_op *op)
     _Static_assert(SK_ACTF_CHAIN == 1, "chained counts CHAIN flags");
     int16_t child[SK_IPC_MAX_ACTIONS], sibling[SK_IPC_MAX_ACTIONS];
     int flat = !(any & SK_ACTF_ANCILLARY);
-    uint32_t senders = kinds & ((1u << SK_ACT_offer) | (1u << SK_ACT_send) |
-                                (1u << SK_ACT_send_sg) | (1u << SK_ACT_push) |
-                                (1u << SK_ACT_imbue));
-    uint32_t need = (senders ? SK_RIGHT_WRITE : 0) |
-                    (kinds & ~senders & ~(1u << SK_ACT_dismiss) ? SK_RIGHT_READ : 0);
     int dismiss = (kinds >> SK_ACT_dismiss) & 1;
     if (flat) {
         /* one flat list (the common case): every action but the last says CHAIN */
@@ -977,6 +975,10 @@ static sk_error_t submit_chain(struct async_op *op)
     }
     if (bad)
         return bad;
+    /* (the types are valid now) */
+    uint32_t need = 0; /* (every kind in a flat list; the top-level list's, below, if nested) */
+    for (uint32_t k = kinds; k; k &= k - 1)
+        need |= lane_right_needed((unsigned)__builtin_ctz(k));
     int want_universe = (kinds & (1u << SK_ACT_pull)) || (any & SK_ACTF_WANT_LANE);
     int want_space = want_space_big || ((kinds >> SK_ACT_recv) & 1);
     if (rec_bytes > SK_IPC_RESULTS_MAX)

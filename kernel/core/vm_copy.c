@@ -35,11 +35,17 @@
  * va's, walking the tables unless it already is. Returns 1 if the page is
  * mapped, 0 if not, -1 if it is not ordinary RAM (nothing remembered).
  */
+/* s->lock held: the remembered translation is the page at va's and still valid. */
+static inline int remembered(struct vm_space *s, uint64_t va)
+{
+    return s->copy_va == va && s->copy_gen == __atomic_load_n(&s->pt.gen, __ATOMIC_ACQUIRE);
+}
+
 static int remember(struct vm_space *s, uint64_t va)
 {
     /* (the last page copied to or from, unchanged since, needs no walk: IPC copies many
        small messages into one page) */
-    if (s->copy_va == va && s->copy_gen == __atomic_load_n(&s->pt.gen, __ATOMIC_ACQUIRE))
+    if (remembered(s, va))
         return 1;
     uint64_t phys = 0;
     unsigned flags = 0;
@@ -147,8 +153,7 @@ void vm_copy_out_pieces(struct vm_space *s, struct vm_piece *p, unsigned n)
         if (!p[i].len)
             continue;
         if (p[i].len > PAGE_SIZE - (a - va) || !urange_ok(a, p[i].len) ||
-            ((s->copy_va != va || s->copy_gen != __atomic_load_n(&s->pt.gen, __ATOMIC_ACQUIRE)) &&
-             remember(s, va) != 1) ||
+            (!remembered(s, va) && remember(s, va) != 1) ||
             !(s->copy_flags & UPT_WRITE)) {
             p[i].err = SK_ERR_UNSUPPORTED; /* (for the loop below) */
             slow++;

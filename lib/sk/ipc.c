@@ -29,9 +29,7 @@ unsigned sk_ipc_results(const struct sk_cqe *cqe, const struct sk_action *acts, 
                      : cqe->length < SK_IPC_RESULTS_MAX ? cqe->length
                                                         : SK_IPC_RESULTS_MAX;
     for (unsigned i = 0; i < n; i++) {
-        uint32_t end = off + sizeof(struct sk_ipc_result);
-        if (acts[i].type != SK_ACT_send && acts[i].type != SK_ACT_recv) /* (no payload) */
-            end += sk_ipc_payload_size(&acts[i]);
+        uint32_t end = off + sizeof(struct sk_ipc_result) + sk_ipc_payload_size(&acts[i]);
         int ok = end <= limit;
         out[i] = ok ? (const struct sk_ipc_result *)(cqe->data + off) : NULL;
         found += ok;

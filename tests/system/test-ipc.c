@@ -440,6 +440,22 @@ SK_TEST(receive_smaller_than_send_fails_both)
     }
 }
 
+/* A page of this space mapped read-only (a receive buffer there faults); *mem names it. */
+static uint64_t read_only_page(sk_handle_t *mem)
+{
+    uint64_t ro = 0;
+    if (sk_memory_create(4096, 0, mem) != SK_OK ||
+        sk_space_map(SK_THIS_SPACE, *mem, 0, 0, 4096, SK_PROT_READ, &ro) != SK_OK)
+        sk_test_fail(__FILE__, __LINE__, "read-only page");
+    return ro;
+}
+
+static void read_only_page_drop(sk_handle_t mem, uint64_t ro)
+{
+    sk_space_unmap(SK_THIS_SPACE, ro, 4096);
+    sk_handle_close(mem);
+}
+
 /*
  * One chain of sends meeting three waiting chains of receives of every kind: each pair gets
  * its own result, in order, whatever its neighbours' (the kernel completes runs of matched
@@ -450,9 +466,7 @@ SK_TEST(a_chain_meets_mixed_waiting_chains)
 {
     static uint8_t msgs[7][16], inbuf[3][16], small[4];
     sk_handle_t mem;
-    uint64_t ro = 0;
-    SK_ASSERT_OK(sk_memory_create(4096, 0, &mem));
-    SK_ASSERT_OK(sk_space_map(SK_THIS_SPACE, mem, 0, 0, 4096, SK_PROT_READ, &ro));
+    uint64_t ro = read_only_page(&mem);
     for (unsigned k = 0; k < 7; k++)
         memset(msgs[k], 'a' + (int)k, 16);
     memset(inbuf, 0, sizeof inbuf);
@@ -502,8 +516,15 @@ SK_TEST(a_chain_meets_mixed_waiting_chains)
     SK_EXPECT_EQ(res(&r3, 0), SK_ERR_BUFFER_TOO_SMALL);
     SK_EXPECT_EQ(rec(&r3, 0)->length, 0);
     closes(l);
-    sk_space_unmap(SK_THIS_SPACE, ro, 4096);
-    sk_handle_close(mem);
+    read_only_page_drop(mem, ro);
+}
+
+/* A fresh stream for one round: three single-action submissions w and one chain, cleared. */
+static void round_start(sk_handle_t l[2], struct sub w[3], struct sub *chain)
+{
+    stream(l);
+    memset(w, 0, 3 * sizeof *w);
+    memset(chain, 0, sizeof *chain);
 }
 
 /*
@@ -514,21 +535,17 @@ SK_TEST(a_chain_meets_mixed_waiting_chains)
 SK_TEST(a_chain_matched_at_once_completes_each_pair)
 {
     static uint8_t out[4][16], in[4][16];
+    static struct sub w[3], chain;
     sk_handle_t mem;
-    uint64_t ro = 0;
-    SK_ASSERT_OK(sk_memory_create(4096, 0, &mem));
-    SK_ASSERT_OK(sk_space_map(SK_THIS_SPACE, mem, 0, 0, 4096, SK_PROT_READ, &ro));
+    uint64_t ro = read_only_page(&mem);
     for (unsigned k = 0; k < 4; k++)
         memset(out[k], 'p' + (int)k, 16);
     for (int way = 0; way < 2; way++) {
         /* way 0: three waiting send chains, then one chain of receives meets them;
            way 1: three waiting receive chains, then one chain of sends */
         sk_handle_t l[2];
-        stream(l);
         memset(in, 0, sizeof in);
-        static struct sub w[3], chain;
-        memset(w, 0, sizeof w);
-        memset(&chain, 0, sizeof chain);
+        round_start(l, w, &chain);
         struct sk_action recvs[3] = {SK_ACT_RECV(0, in[0], 16), SK_ACT_RECV_INLINE(0, 16),
                                      SK_ACT_RECV(0, (void *)(ro + 64), 16)};
         for (unsigned k = 0; k < 3; k++) {
@@ -561,11 +578,8 @@ SK_TEST(a_chain_matched_at_once_completes_each_pair)
     /* fewer partners waiting than the chain has actions: the first match, the rest wait */
     for (int way = 0; way < 2; way++) {
         sk_handle_t l[2];
-        stream(l);
         memset(in, 0, sizeof in);
-        static struct sub w[3], chain;
-        memset(w, 0, sizeof w);
-        memset(&chain, 0, sizeof chain);
+        round_start(l, w, &chain);
         for (unsigned k = 0; k < 3; k++) {
             struct sk_action snd = SK_ACT_SEND(0, out[k], 16), rcv = SK_ACT_RECV(0, in[k], 16);
             w[k].acts[0] = way == 0 ? snd : rcv;
@@ -589,8 +603,7 @@ SK_TEST(a_chain_matched_at_once_completes_each_pair)
         }
         closes(l);
     }
-    sk_space_unmap(SK_THIS_SPACE, ro, 4096);
-    sk_handle_close(mem);
+    read_only_page_drop(mem, ro);
 }
 
 /* Submit acts on a fresh stream's lane 0 and return the submission's error. */
