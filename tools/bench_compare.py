@@ -46,6 +46,10 @@ COUNTERPARTS = [
     ("ipc_stream_inflight64_ns", "pipe_inflight64_ns", "64 requests in flight, pipes, 2 CPUs"),
     # The same with requests and replies sent and received in chains of 16 actions.
     ("ipc_batch_inflight64_ns", "pipe_inflight64_ns", "64 requests in flight, pipes, 2 CPUs"),
+    # Received through receive rings (many messages per wake-up, read with no system call):
+    # against the pipes, and against pipes read in bulk (every whole message per read).
+    ("ipc_ring_inflight64_ns", "pipe_inflight64_ns", "64 requests in flight, pipes, 2 CPUs"),
+    ("ipc_ring_inflight64_ns", "pipe_inflight64_bulk_ns", "64 in flight, pipes read in bulk"),
     # Bulk transfer, MB/s (higher is better: the ratio is linux / skoll): writer and reader on
     # two CPUs (the reference) and on one.
     ("ipc_bandwidth_4k_mbps", "pipe_bandwidth_4k_mbps", "4 KiB writes through a pipe, 2 CPUs"),

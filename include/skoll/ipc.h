@@ -25,7 +25,8 @@
     X(pull, 8) \
     X(imbue, 9) \
     X(extract, 10) \
-    X(dismiss, 11)
+    X(dismiss, 11) \
+    X(recv_ring, 12)
 
 enum sk_action_type {
 #define SK_ACTION_ENUM(name, code) SK_ACT_##name = code,
@@ -66,6 +67,8 @@ enum sk_action_type {
  *   imbue             handle: a token or thread (READ) whose credentials are sent;
  *                     SK_HANDLE_NULL sends the calling thread's
  *   extract, dismiss  nothing
+ *   recv_ring         handle: a contiguous memory object (READ WRITE), the ring (below);
+ *                     stands and takes many sends, each as a record in the ring
  */
 struct sk_action {
     uint16_t type;      /* SK_ACT_* */
@@ -101,6 +104,36 @@ struct sk_ipc_result {
 _Static_assert(sizeof(struct sk_ipc_result) == 8, "sk_ipc_result layout");
 
 #define SK_CREDENTIALS_SIZE 16
+
+/*
+ * A receive ring (docs/ipc.md, "Receive rings"): a contiguous memory object of
+ * SK_IPC_RING_MIN..SK_IPC_RING_MAX bytes (a page multiple) that a recv_ring
+ * action names. It begins with this header; the rest (size - 64 bytes) is the
+ * data area. Each send the standing action takes becomes a record at `head`:
+ * a struct sk_ipc_result (the send's error, the bytes' count) and the bytes,
+ * padded to 8. A record never wraps: a header with length SK_IPC_RING_WRAP
+ * says the next record is at offset 0. head == tail: empty; the kernel keeps
+ * 8 bytes free, so a full ring never looks empty.
+ */
+struct sk_ipc_ring {
+    volatile uint32_t head;   /* kernel: data offset of the next record written */
+    volatile uint32_t tail;   /* user: data offset of the next record unread */
+    volatile uint32_t notify; /* user: nonzero ends the posting once it wrote a record */
+    volatile uint32_t size;   /* kernel: bytes of the data area (written at posting) */
+    uint32_t reserved[12];
+};
+_Static_assert(sizeof(struct sk_ipc_ring) == 64, "sk_ipc_ring layout");
+
+#define SK_IPC_RING_MIN 4096u
+#define SK_IPC_RING_MAX (1u << 20)
+#define SK_IPC_RING_WRAP 0xffffffffu /* a record's length: skip to offset 0 */
+#define SK_IPC_RING_MSG_MAX SK_IPC_STAGE_MAX /* bytes a ring record carries */
+
+/* Bytes a record of len message bytes takes in a ring's data area. */
+static inline uint32_t sk_ipc_ring_record_size(uint32_t len)
+{
+    return 8 + ((len + 7) & ~7u);
+}
 
 /* Bytes of payload that follow an action's result record (a multiple of 8). */
 static inline uint32_t sk_ipc_payload_size(const struct sk_action *a)

@@ -28,8 +28,12 @@
 #include <k/thread.h>
 #include <k/heap.h>
 #include <base/string.h>
+#include <arch/layout.h>
 
 enum { ACT_NEW, ACT_PENDING, ACT_TAKEN, ACT_DONE };
+/* How a post_list took an action: matched into a pair, taken by a ring as a record, or a ring
+   whose posting ended. */
+enum { FATE_PAIR, FATE_FED, FATE_END };
 
 struct ipc_chain;
 
@@ -51,6 +55,8 @@ struct ipc_action {
     uint8_t state, side, holds_lane;
     uint8_t niov;
     uint8_t staged;                 /* a send's bytes were copied at submission: stage */
+    uint8_t fate;                   /* how post_list took it (FATE_*) */
+    int16_t ring_err;               /* FATE_FED, FATE_END: its result */
     union {
         uint8_t *stage;             /* a small send's bytes */
         struct sk_iovec *iov;       /* a large send's buffers */
@@ -58,9 +64,18 @@ struct ipc_action {
     union {
         struct {
             struct kobject *obj;    /* push: the object (a reference until the chain ends;
-                                       weak for a universe, see universe_weak_get) */
-            uint32_t obj_rights;
-            uint8_t obj_weak;
+                                       weak for a universe, see universe_weak_get);
+                                       recv_ring: the ring's memory object (a reference) */
+            union {
+                struct {
+                    uint32_t obj_rights;
+                    uint8_t obj_weak;
+                };
+                struct {            /* recv_ring (stage: the data area, len: its size) */
+                    uint32_t ring_head;  /* the next record's offset (ours, not the user's) */
+                    uint32_t ring_count; /* records written in this posting */
+                };
+            };
         };
         uint8_t creds[SK_CREDENTIALS_SIZE]; /* imbue */
     };
@@ -73,7 +88,7 @@ struct ipc_chain {
     uint16_t n, results_len;
     uint16_t first_failed;          /* index of the first action that failed (n: none yet) */
     uint8_t in_op : 1;              /* lives in the op's provider area (else kmalloc'd) */
-    uint8_t pushes : 1;             /* has push actions (whose objects it may hold) */
+    uint8_t pushes : 1;             /* has push or recv_ring actions (whose objects it may hold) */
     uint8_t flat : 1;               /* one list, no nested ones */
     uint8_t blocks;                 /* kmalloc'd: its size in 64-byte units (for kfree_sized) */
     struct universe *universe;      /* a weak reference when handles may be inserted (a strong
@@ -108,6 +123,7 @@ static const uint8_t act_props[SK_ACT_LIMIT] = {
     [SK_ACT_imbue] = P_HANDLE | P_SENDER | P_LOAD,
     [SK_ACT_extract] = 0,
     [SK_ACT_dismiss] = 0,
+    [SK_ACT_recv_ring] = P_HANDLE | P_LOAD,
 };
 
 static int is_sender(unsigned t)
@@ -127,9 +143,9 @@ static void post_list(struct stream *s, int side, struct ipc_chain *c, int first
 
 static void drop_obj(struct ipc_action *a)
 {
-    if (a->type != SK_ACT_push || !a->obj)
+    if ((a->type != SK_ACT_push && a->type != SK_ACT_recv_ring) || !a->obj)
         return;
-    if (a->obj_weak)
+    if (a->type == SK_ACT_push && a->obj_weak)
         universe_weak_put((struct universe *)a->obj);
     else
         kobj_put(a->obj);
@@ -234,6 +250,143 @@ static uint8_t *payload(struct ipc_action *a)
 static void put_handle(struct ipc_action *a, sk_handle_t h)
 {
     memcpy(payload(a), &h, sizeof h);
+}
+
+/* ---- receive rings -------------------------------------------------------------------- */
+
+/*
+ * A recv_ring action stands at its place in the FIFO and takes each send the
+ * peer posts as a record in the ring (docs/ipc.md). The ring is a contiguous
+ * memory object the action holds a reference to, so the kernel writes it
+ * through the direct map, from any thread, under the stream's lock, without
+ * faults. The user owns tail and notify and may write anything there: each is
+ * read once per use and checked; head is ours (ring_head) and only published.
+ */
+
+static struct sk_ipc_ring *ring_hdr(struct ipc_action *r)
+{
+    return (struct sk_ipc_ring *)(r->stage - sizeof(struct sk_ipc_ring));
+}
+
+/* The ring of recv_ring action r (its object m checked: contiguous, sized) as it is now. */
+static sk_error_t ring_open(struct ipc_action *r, struct memobj *m)
+{
+    uint64_t phys = memobj_contig_phys(m), size = memobj_size(m);
+    if (!phys || size < SK_IPC_RING_MIN || size > SK_IPC_RING_MAX)
+        return SK_ERR_INVALID;
+    struct sk_ipc_ring *h = phys_to_virt(phys);
+    uint32_t data = (uint32_t)size - (uint32_t)sizeof *h;
+    uint32_t head = __atomic_load_n(&h->head, __ATOMIC_RELAXED);
+    uint32_t tail = __atomic_load_n(&h->tail, __ATOMIC_RELAXED);
+    if (head >= data || tail >= data || ((head | tail) & 7))
+        return SK_ERR_INVALID;
+    h->size = data;
+    r->stage = (uint8_t *)(h + 1);
+    r->len = data;
+    r->ring_head = head;
+    r->ring_count = 0;
+    return SK_OK;
+}
+
+/* Bytes free for records in ring r now, or -1 if the user's tail is garbage. Lock held. */
+static int64_t ring_room(struct ipc_action *r)
+{
+    uint32_t size = (uint32_t)r->len, head = r->ring_head;
+    uint32_t tail = __atomic_load_n(&ring_hdr(r)->tail, __ATOMIC_ACQUIRE);
+    if (tail >= size || (tail & 7))
+        return -1;
+    uint32_t used = head >= tail ? head - tail : size - tail + head;
+    return (int64_t)size - 8 - used; /* (8 kept free: full never looks empty) */
+}
+
+/* The space a record of len bytes takes at ring r's head, a wrap included. */
+static uint32_t ring_need(struct ipc_action *r, uint32_t len)
+{
+    uint32_t need = sk_ipc_ring_record_size(len), left = (uint32_t)r->len - r->ring_head;
+    return left < need ? need + left : need;
+}
+
+/* Write a record (err, len bytes of src) at ring r's head; the caller checked the room. */
+static inline __attribute__((always_inline)) void ring_put(struct ipc_action *r, sk_error_t err,
+                                                           const void *src, uint32_t len)
+{
+    uint32_t size = (uint32_t)r->len, head = r->ring_head, need = sk_ipc_ring_record_size(len);
+    if (__builtin_expect(size - head < need, 0)) {
+        struct sk_ipc_result w = {.error = 0, .length = SK_IPC_RING_WRAP};
+        memcpy(r->stage + head, &w, sizeof w);
+        head = 0;
+    }
+    struct sk_ipc_result rec = {.error = err, .length = len};
+    memcpy(r->stage + head, &rec, sizeof rec);
+    if (len)
+        memcpy_small(r->stage + head + sizeof rec, src, len);
+    head += need;
+    r->ring_head = head == size ? 0 : head;
+    r->ring_count++;
+}
+
+/*
+ * Partner x meets ring r (both taken or being posted; lock held): x's record
+ * goes into the ring. Returns 1 and x's result in *err, or 0 if it does not fit
+ * (the posting ends, x waits for whatever comes next); *bad set if the user's
+ * tail is garbage (the posting ends with SK_ERR_INVALID).
+ */
+static int ring_take(struct ipc_action *r, struct ipc_action *x, sk_error_t *err, int *bad)
+{
+    int small_send = (x->type == SK_ACT_send || x->type == SK_ACT_send_sg) && x->staged;
+    uint32_t len = small_send ? (uint32_t)x->len : 0;
+    *err = small_send                                               ? SK_OK
+           : x->type == SK_ACT_send || x->type == SK_ACT_send_sg ? SK_ERR_BUFFER_TOO_SMALL
+                                                                   : SK_ERR_MISMATCH;
+    int64_t room = ring_room(r);
+    if (room < 0) {
+        *bad = 1;
+        return 0;
+    }
+    if (room < ring_need(r, len))
+        return 0;
+    ring_put(r, *err, small_send ? x->stage : NULL, len);
+    return 1;
+}
+
+/* n small sends (ua, their bytes at stage[], bytes the records they make) into ring r if all
+   fit, else nothing. Lock held. */
+static int ring_direct(struct ipc_action *r, const struct sk_action *ua, unsigned n,
+                       const uint8_t *const *stage, uint32_t bytes)
+{
+    int64_t room = ring_room(r);
+    if (room < (int64_t)bytes + (int64_t)sk_ipc_ring_record_size(SK_IPC_RING_MSG_MAX)) {
+        /* (near full: count the wrap exactly) */
+        uint32_t size = (uint32_t)r->len, h = r->ring_head;
+        int64_t total = 0;
+        for (unsigned i = 0; i < n; i++) {
+            uint32_t need = sk_ipc_ring_record_size((uint32_t)ua[i].len), left = size - h;
+            if (left < need) {
+                total += left;
+                h = 0;
+            }
+            total += need;
+            h += need;
+            if (h == size)
+                h = 0;
+        }
+        if (room < 0 || total > room)
+            return 0;
+    }
+    for (unsigned i = 0; i < n; i++)
+        ring_put(r, SK_OK, stage[i], (uint32_t)ua[i].len);
+    return 1;
+}
+
+/* Publish ring r's records; returns 1 if the posting ends now (it wrote, and the user asked
+   to be told). Lock held. */
+static int ring_publish(struct ipc_action *r)
+{
+    struct sk_ipc_ring *h = ring_hdr(r);
+    __atomic_store_n(&h->head, r->ring_head, __ATOMIC_RELEASE);
+    /* (the user stores notify, then reads head; we store head, then read notify) */
+    __atomic_thread_fence(__ATOMIC_SEQ_CST);
+    return r->ring_count && __atomic_load_n(&h->notify, __ATOMIC_RELAXED);
 }
 
 /* ---- performing a matched pair ------------------------------------------------------ */
@@ -406,12 +559,14 @@ static void run_flush(struct pair_run *r)
     r->n = 0;
 }
 
-static void perform_pairs(struct ipc_chain *c, struct ipc_action *(*pairs)[2], int np)
+static void perform_pairs(struct ipc_chain *c, struct ipc_action *(*pairs)[2], int np,
+                          uint32_t own)
 {
     struct pair_run r;
     r.c = c;
     r.pc = NULL;
-    r.own = r.pk = 0;
+    r.own = own; /* (c's actions already settled by the caller) */
+    r.pk = 0;
     r.n = 0;
     for (int i = 0; i < np; i++) {
         struct ipc_action *a = pairs[i][0], *b = pairs[i][1], *snd = a, *rcv = b;
@@ -488,20 +643,84 @@ static void post_list(struct stream *s, int side, struct ipc_chain *c, int first
             act_done(failed[i], dead, 0);
         return;
     }
-    /* the peer's waiting actions, first come first matched; then ours wait */
-    struct ipc_action *b = s->head && s->pend_side != side ? s->head : NULL;
-    for (i = first; i >= 0 && b; i = c->acts[i].sibling, b = b->next) {
-        struct ipc_action *a = &c->acts[i];
+    /* the peer's waiting actions, first come first matched; then ours wait. A ring on
+       either side takes many partners, each as a record, until it is full. */
+    struct ipc_action *b0 = s->head && s->pend_side != side ? s->head : NULL, *b = b0;
+    struct ipc_action *fed = NULL; /* the peer's ring ours went into last */
+    uint32_t ncut = 0;             /* the peer's actions taken: b0 and the ones after it */
+    i = first;
+    while (i >= 0 && b) {
+        struct ipc_action *a = &c->acts[i], *r = NULL, *x = NULL;
         a->stream = s;
         a->side = (uint8_t)side;
-        a->state = ACT_TAKEN;
-        b->state = ACT_TAKEN;
-        b->holds_lane = 0; /* (its lane reference is dropped below, with the others) */
-        pairs[np][0] = a;
-        pairs[np++][1] = b;
+        if (b->type == SK_ACT_recv_ring && a->type != SK_ACT_dismiss) {
+            r = b;
+            x = a;
+        } else if (a->type == SK_ACT_recv_ring && b->type != SK_ACT_dismiss) {
+            r = a;
+            x = b;
+        }
+        if (!r) { /* a pair */
+            if (a->type == SK_ACT_recv_ring || b->type == SK_ACT_recv_ring)
+                ring_publish(a->type == SK_ACT_recv_ring ? a : b); /* (dismissed: its records
+                                                                       so far are published) */
+            a->state = ACT_TAKEN;
+            b->state = ACT_TAKEN;
+            a->fate = b->fate = FATE_PAIR;
+            pairs[np][0] = a;
+            pairs[np++][1] = b;
+            i = c->acts[i].sibling;
+            b = b->next;
+            ncut++;
+            continue;
+        }
+        sk_error_t e;
+        int bad = 0;
+        if (ring_take(r, x, &e, &bad)) {
+            x->state = ACT_TAKEN;
+            x->fate = FATE_FED;
+            x->ring_err = (int16_t)e;
+            if (x == a) {
+                fed = b;
+                i = c->acts[i].sibling;
+            } else {
+                b = b->next;
+                ncut++;
+            }
+            continue;
+        }
+        /* full (or its tail is garbage): this posting of r ends, x meets what follows */
+        ring_publish(r);
+        r->state = ACT_TAKEN;
+        r->fate = FATE_END;
+        r->ring_err = bad ? SK_ERR_INVALID : SK_OK;
+        if (r == b) {
+            b = b->next;
+            ncut++;
+        } else {
+            i = c->acts[i].sibling;
+        }
     }
-    if (np)
-        cut_head(s, b, (uint32_t)np);
+    /* a ring that took records and stands: they are published, and it ends if asked to */
+    struct ipc_action *r = i < 0 ? (fed == b ? b : NULL)
+                                 : c->acts[i].type == SK_ACT_recv_ring ? &c->acts[i] : NULL;
+    if (r && ring_publish(r)) {
+        r->state = ACT_TAKEN;
+        r->fate = FATE_END;
+        r->ring_err = SK_OK;
+        if (r == b) {
+            b = b->next;
+            ncut++;
+        } else {
+            i = c->acts[i].sibling;
+        }
+    }
+    int ipend = i;
+    if (ncut) {
+        for (struct ipc_action *x = b0; x != b; x = x->next)
+            x->holds_lane = 0; /* (their lane references are dropped below, at once) */
+        cut_head(s, b, ncut);
+    }
     for (; i >= 0; i = c->acts[i].sibling, held++) {
         struct ipc_action *a = &c->acts[i];
         a->stream = s;
@@ -522,12 +741,32 @@ static void post_list(struct stream *s, int side, struct ipc_chain *c, int first
         kobj_get_n(&s->lanes[side].obj, (uint32_t)held);
     }
     spin_unlock_irqrestore(&s->lock, f);
-    if (!np)
+    if (!ncut && first == ipend)
         return;
     /* The matched actions wait no more: their lane references go now (the peer's lane may
        end here, failing whatever of ours waits on it). */
-    kobj_put_n(&s->lanes[!side].obj, (uint32_t)np);
-    perform_pairs(c, pairs, np);
+    if (ncut)
+        kobj_put_n(&s->lanes[!side].obj, ncut);
+    /* What rings took or ended, the peer's first (each its chain's count dropped; pairs keep
+       their chains), then ours (our count drops once, with the pairs'). */
+    struct ipc_action *x = b0;
+    for (uint32_t k = 0; k < ncut; k++) {
+        struct ipc_action *nx = x->next; /* (x's chain may go once x is done) */
+        if (x->fate != FATE_PAIR) {
+            act_settle(x, x->ring_err, x->fate == FATE_END ? x->ring_count : 0);
+            chain_sub(x->chain, 1);
+        }
+        x = nx;
+    }
+    uint32_t own = 0;
+    for (i = first; i != ipend; i = c->acts[i].sibling) {
+        struct ipc_action *a = &c->acts[i];
+        if (a->fate != FATE_PAIR) {
+            act_settle(a, a->ring_err, a->fate == FATE_END ? a->ring_count : 0);
+            own++;
+        }
+    }
+    perform_pairs(c, pairs, np, own);
 }
 
 /*
@@ -541,27 +780,61 @@ static void post_list(struct stream *s, int side, struct ipc_chain *c, int first
  * The caller holds the lane.
  */
 static int post_direct(struct async_op *op, struct stream *s, int side, const struct sk_action *ua,
-                       unsigned n, const uint16_t *roff, uint32_t rec_bytes, sk_error_t *err)
+                       unsigned n, const uint16_t *roff, uint32_t rec_bytes, int sends_only,
+                       sk_error_t *err)
 {
-    /* (a look without the lock, only a hint: too few of the peer's actions wait, or ours do) */
-    if (__atomic_load_n(&s->npending, __ATOMIC_RELAXED) < n ||
+    /* (a look without the lock, only a hint: too few of the peer's actions wait, or ours do;
+       sends may all go into one waiting ring) */
+    uint32_t waiting = __atomic_load_n(&s->npending, __ATOMIC_RELAXED);
+    if ((waiting < n && !(sends_only && waiting)) ||
         __atomic_load_n(&s->pend_side, __ATOMIC_RELAXED) == side)
         return 0;
     const uint8_t *stage[SK_IPC_MAX_ACTIONS];
     uint8_t *more = op->provider;
-    for (unsigned i = 0; i < n; i++) {
+    uint64_t left = 0;
+    uint32_t ring_bytes = 0; /* (what the sends take in a ring, no wrap counted) */
+    if (!uaccess_many_open()) {
+        *err = SK_ERR_FAULT;
+        return 1;
+    }
+    for (unsigned i = 0; i < n; i++) { /* (the ranges were checked at submission) */
         if (ua[i].type != SK_ACT_send)
             continue;
         stage[i] = more;
-        *err = copy_from_user_inline(more, ua[i].buf, ua[i].len);
-        if (*err)
-            return 1; /* (refused, as the general path would) */
+        left |= uaccess_many_copy(more, ua[i].buf, ua[i].len);
         more += (ua[i].len + 7) & ~7ull;
+        ring_bytes += sk_ipc_ring_record_size((uint32_t)ua[i].len);
+    }
+    uaccess_many_close();
+    if (left) {
+        *err = SK_ERR_FAULT; /* (refused, as the general path would) */
+        return 1;
     }
     struct ipc_action *peer[SK_IPC_MAX_ACTIONS];
     uint64_t f = spin_lock_irqsave(&s->lock);
     struct ipc_action *b = s->head;
     int ok = !s->shut && !s->ended[!side] && s->pend_side != side;
+    if (ok && b && b->type == SK_ACT_recv_ring) {
+        if (!sends_only || !ring_direct(b, ua, n, stage, ring_bytes)) {
+            spin_unlock_irqrestore(&s->lock, f);
+            return 0;
+        }
+        int end = ring_publish(b);
+        if (end) {
+            b->state = ACT_TAKEN;
+            b->holds_lane = 0;
+            cut_head(s, b->next, 1);
+        }
+        spin_unlock_irqrestore(&s->lock, f);
+        if (end) {
+            kobj_put(&s->lanes[!side].obj);
+            act_done(b, SK_OK, b->ring_count);
+        }
+        memset(op->data, 0, rec_bytes);
+        async_complete_data(op, SK_OK, n, 0, op->data, rec_bytes);
+        *err = SK_OK;
+        return 1;
+    }
     for (unsigned i = 0; ok && i < n; i++, b = b->next) {
         if (!b) {
             ok = 0; /* (too few waiting) */
@@ -870,6 +1143,17 @@ static sk_error_t load_action(struct ipc_chain *c, struct ipc_action *a,
         }
         return SK_OK;
     }
+    case SK_ACT_recv_ring: {
+        a->obj = NULL;
+        c->pushes = 1;
+        struct kobject *o;
+        sk_error_t e = handle_get(ua->handle, SK_OBJ_MEMORY, SK_RIGHT_READ | SK_RIGHT_WRITE, &o,
+                                  NULL);
+        if (e)
+            return e;
+        a->obj = o;
+        return ring_open(a, (struct memobj *)o);
+    }
     case SK_ACT_imbue: {
         if (!ua->handle) {
             memcpy(a->creds, current_thread()->creds, SK_CREDENTIALS_SIZE);
@@ -1003,7 +1287,8 @@ static sk_error_t submit_chain(struct async_op *op)
     if (!err && flat && !want_space_big && extra <= sizeof op->provider &&
         !(kinds & ~((1u << SK_ACT_send) | (1u << SK_ACT_recv) | (1u << SK_ACT_recv_inline)))) {
         struct lane *dl = (struct lane *)lo;
-        if (post_direct(op, dl->stream, dl->side, ua, (unsigned)n, roff, rec_bytes, &err)) {
+        if (post_direct(op, dl->stream, dl->side, ua, (unsigned)n, roff, rec_bytes,
+                        kinds == 1u << SK_ACT_send, &err)) {
             kobj_put(lo);
             return err;
         }

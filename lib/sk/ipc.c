@@ -248,3 +248,43 @@ sk_error_t sk_ipc_call(struct sk_queue *q, struct sk_ipc_call *c, sk_handle_t la
         e = sk_op_sleep(q, &c->timer, timeout_ns, call_timeout);
     return e;
 }
+
+/* ---- receive rings ---------------------------------------------------------------------- */
+
+sk_error_t sk_ring_create(struct sk_ring *r, uint64_t bytes)
+{
+    if (bytes < SK_IPC_RING_MIN || bytes > SK_IPC_RING_MAX || (bytes & (SK_PAGE_SIZE - 1)))
+        return SK_ERR_INVALID;
+    sk_handle_t h;
+    sk_error_t e = sk_memory_create(bytes, SK_MEM_CONTIGUOUS, &h);
+    if (e != SK_OK)
+        return e;
+    uint64_t a;
+    e = sk_space_map(SK_THIS_SPACE, h, 0, 0, bytes, SK_PROT_READ | SK_PROT_WRITE, &a);
+    if (e != SK_OK) {
+        sk_handle_close(h);
+        return e;
+    }
+    r->hdr = (struct sk_ipc_ring *)a;
+    r->data = (uint8_t *)(r->hdr + 1);
+    r->size = (uint32_t)bytes - (uint32_t)sizeof *r->hdr;
+    r->tail = 0;
+    r->mem = h;
+    r->bytes = bytes;
+    return SK_OK;
+}
+
+void sk_ring_destroy(struct sk_ring *r)
+{
+    sk_space_unmap(SK_THIS_SPACE, (uint64_t)r->hdr, r->bytes);
+    sk_handle_close(r->mem);
+    r->hdr = NULL;
+}
+
+int sk_ring_arm(struct sk_ring *r)
+{
+    __atomic_store_n(&r->hdr->notify, 1, __ATOMIC_RELAXED);
+    /* (we store notify, then read head; the kernel stores head, then reads notify) */
+    __atomic_thread_fence(__ATOMIC_SEQ_CST);
+    return __atomic_load_n(&r->hdr->head, __ATOMIC_RELAXED) == r->tail;
+}

@@ -15,6 +15,8 @@
  *                           64 receives posted and sends without waiting for an answer)
  *   ipc_batch_inflight64_ns the same two streams, requests and replies sent and received in
  *                           chains of 16 actions: one submission and one completion per 16
+ *   ipc_ring_inflight64_ns  the same two streams, requests and replies sent in chains and
+ *                           received as records of receive rings (one standing recv_ring each)
  *   ipc_bandwidth_4k_mbps   a stream of 4 KiB sends into receive buffers, 8 of each
  *   ipc_bandwidth_1m_mbps   in flight (the receiver on the other CPU); MB/s (10^6 bytes)
  *
@@ -265,6 +267,75 @@ static void batch_receives(void)
         batch_post_recv(&B[b], batch_recv_done);
 }
 
+/* The ring echo server: requests arrive as records in a receive ring (one standing recv_ring
+   on the request lane, posted again when it ends); each run of up to BATCH read at once is
+   answered by one chain of sends, submitted and forgotten. */
+#define RING_BYTES 16384
+static struct sk_ring PR;
+static struct sk_op pring_op;
+static struct sk_action pring_act;
+static struct rreply {
+    struct sk_op op;
+    struct sk_action act[BATCH];
+    uint8_t out[BATCH][16];
+} RR[8];
+
+static void pring_ended(struct sk_op *op, const struct sk_cqe *cqe)
+{
+    (void)op;
+    sk_ring_disarm(&PR);
+    pring_act = sk_act_recv_ring(0, &PR);
+    if (cqe->error != SK_OK || sk_op_ipc(&P.q, &pring_op, P.in, &pring_act, 1, pring_ended))
+        P.ended = 1;
+}
+
+static void ring_serve(void)
+{
+    if (sk_ring_create(&PR, RING_BYTES) != SK_OK) {
+        P.ended = 1;
+        return;
+    }
+    pring_act = sk_act_recv_ring(0, &PR);
+    if (sk_op_ipc(&P.q, &pring_op, P.in, &pring_act, 1, pring_ended) != SK_OK)
+        P.ended = 1;
+    unsigned next = 0, unflushed = 0;
+    while (!P.ended) {
+        struct rreply *rr = &RR[next];
+        unsigned n = 0;
+        const struct sk_ipc_result *x;
+        while (rr->op.state == SK_OPSTATE_IDLE && n < BATCH && (x = sk_ring_next(&PR))) {
+            if (x->error != SK_OK || x->length != 16) {
+                P.ended = 1;
+                return;
+            }
+            memcpy(rr->out[n], sk_ipc_payload(x), 16);
+            sk_ring_consume(&PR, x);
+            rr->out[n][0]++;
+            rr->act[n] = SK_ACT_SEND(SK_ACTF_CHAIN, rr->out[n], 16);
+            n++;
+        }
+        if (n) {
+            rr->act[n - 1].flags = 0;
+            if (sk_op_submit_forget(&P.q, &rr->op, SK_OP_ipc, P.out, (uint64_t)rr->act, n, 0) !=
+                SK_OK)
+                P.ended = 1;
+            next = (next + 1) % 8;
+            if (n == BATCH && ++unflushed < 4)
+                continue; /* (up to 4 full chains go in one drive) */
+            sk_queue_flush(&P.q);
+            unflushed = 0;
+            continue;
+        }
+        sk_queue_flush(&P.q);
+        unflushed = 0;
+        sk_queue_poll(&P.q); /* (the ring's end, a forgotten send's failure) */
+        if (rr->op.state == SK_OPSTATE_IDLE && !sk_ring_next(&PR) && sk_ring_arm(&PR))
+            sk_queue_wait(&P.q, SK_TIMEOUT_NEVER);
+        else if (rr->op.state != SK_OPSTATE_IDLE)
+            sk_queue_wait(&P.q, 0);
+    }
+}
+
 /* ---- calls ---------------------------------------------------------------------------- */
 
 static struct sk_queue Q;
@@ -481,8 +552,101 @@ static void start_batch(unsigned depth)
         cbatch_post(&CB[b]);
 }
 
+/* Requests sent in chains (forgotten), replies read from a receive ring: each run of
+   replies read sends as many new requests, in one chain. Request i carries i; its reply the
+   same with the low byte one more. */
+static struct sk_ring CR;
+static struct sk_op cring_op;
+static struct sk_action cring_act;
+static int cring_ready;
+static uint64_t next_seq, expect_seq;
+static struct creq {
+    struct sk_op op;
+    struct sk_action act[BATCH];
+    uint64_t req[BATCH][2];
+} CRQ[8];
+static unsigned crq_next;
+static uint64_t ring_chains, ring_posts, ring_sleeps; /* (the client's, for the row's comment) */
+
+static void cring_ended(struct sk_op *op, const struct sk_cqe *cqe)
+{
+    (void)op;
+    if (cqe->error != SK_OK)
+        return; /* (the row is over: the server's lane went) */
+    sk_ring_disarm(&CR);
+    ring_posts++;
+    cring_act = sk_act_recv_ring(0, &CR);
+    if (sk_op_ipc(&Q, &cring_op, reply_lane, &cring_act, 1, cring_ended) != SK_OK)
+        failed_calls++;
+}
+
+/* Send k requests, in chains of at most BATCH. */
+static void ring_send(uint64_t k)
+{
+    while (k) {
+        struct creq *c = &CRQ[crq_next];
+        while (c->op.state != SK_OPSTATE_IDLE && !failed_calls)
+            sk_queue_wait(&Q, 0);
+        unsigned n = k < BATCH ? (unsigned)k : BATCH;
+        for (unsigned i = 0; i < n; i++) {
+            c->req[i][0] = next_seq++;
+            c->act[i] = SK_ACT_SEND(i + 1 < n ? SK_ACTF_CHAIN : 0, c->req[i], 16);
+        }
+        if (sk_op_submit_forget(&Q, &c->op, SK_OP_ipc, client_lane, (uint64_t)c->act, n, 0) !=
+            SK_OK)
+            failed_calls++;
+        ring_chains++;
+        crq_next = (crq_next + 1) % 8;
+        k -= n;
+    }
+    sk_queue_flush(&Q); /* (one drive for them all) */
+}
+
+static uint64_t ring_requests(uint64_t n)
+{
+    if (!cring_ready) {
+        if (sk_ring_create(&CR, RING_BYTES) != SK_OK)
+            return 0;
+        cring_act = sk_act_recv_ring(0, &CR);
+        if (sk_op_ipc(&Q, &cring_op, reply_lane, &cring_act, 1, cring_ended) != SK_OK)
+            return 0;
+        cring_ready = 1;
+    }
+    done_calls = failed_calls = 0;
+    uint64_t t0 = now();
+    to_start = n - PAIR_DEPTH;
+    ring_send(PAIR_DEPTH);
+    while (done_calls < n && !failed_calls) {
+        uint64_t got = 0;
+        for (const struct sk_ipc_result *x; (x = sk_ring_next(&CR)); got++) {
+            uint64_t want = (expect_seq & ~0xffull) | ((expect_seq + 1) & 0xff), v;
+            memcpy(&v, sk_ipc_payload(x), 8);
+            if (x->error != SK_OK || x->length != 16 || v != want)
+                failed_calls++;
+            expect_seq++;
+            sk_ring_consume(&CR, x);
+        }
+        done_calls += got;
+        if (got) {
+            uint64_t k = got < to_start ? got : to_start;
+            to_start -= k;
+            ring_send(k);
+            continue;
+        }
+        sk_queue_poll(&Q); /* (the ring's end) */
+        if (!sk_ring_next(&CR) && sk_ring_arm(&CR)) {
+            ring_sleeps++;
+            sk_queue_wait(&Q, SK_TIMEOUT_NEVER);
+        }
+    }
+    return failed_calls ? 0 : (now() - t0) * 10 / n;
+}
+
+static uint64_t pair_requests(uint64_t n) { return timed_requests(n, PAIR_DEPTH, start_pair); }
+static uint64_t batch_requests(uint64_t n) { return timed_requests(n, PAIR_DEPTH, start_batch); }
+
 static void pair_streams_row(const char *name, const char *mode, uint64_t n,
-                             void (*start)(unsigned depth), const char *how)
+                             uint64_t (*timed)(uint64_t n), const char *how)
 {
     sk_handle_t a[2], b[2];
     struct sk_process proc;
@@ -506,9 +670,9 @@ static void pair_streams_row(const char *name, const char *mode, uint64_t n,
     reply_lane = b[0];
     uint64_t v[REPS];
     if (pushed) {
-        timed_requests(n / 4, PAIR_DEPTH, start); /* warm up */
+        timed(n / 4); /* warm up */
         for (int r = 0; r < REPS; r++)
-            v[r] = timed_requests(n, PAIR_DEPTH, start);
+            v[r] = timed(n);
     }
     sk_handle_close(b[0]);
     server_end(&proc, a);
@@ -675,13 +839,21 @@ static void run_srt1(void) { row("ipc_stream_roundtrip_1cpu_ns", "echo", 0, 1, 2
 static void run_srt2(void) { row("ipc_stream_roundtrip_2cpu_ns", "echo", peer_cpu, 1, 2000, start_msgs); }
 static void run_stream64(void)
 {
-    pair_streams_row("ipc_stream_inflight64_ns", "pair", 8000, start_pair,
+    pair_streams_row("ipc_stream_inflight64_ns", "pair", 8000, pair_requests,
                      "a submission per request and per reply");
 }
 static void run_batch64(void)
 {
-    pair_streams_row("ipc_batch_inflight64_ns", "batch", 8000, start_batch,
+    pair_streams_row("ipc_batch_inflight64_ns", "batch", 8000, batch_requests,
                      "sent and received in chains of 16");
+}
+static void run_ring64(void)
+{
+    pair_streams_row("ipc_ring_inflight64_ns", "ring", 8000, ring_requests,
+                     "sent in chains of up to 16, received through receive rings");
+    uint64_t n = 8000 / 4 + REPS * 8000;
+    sk_printf("#   the client per 1,000 requests: %lu request chains, %lu ring postings, %lu "
+              "sleeps\n", ring_chains * 1000 / n, ring_posts * 1000 / n, ring_sleeps * 1000 / n);
 }
 static void run_bw4k(void) { bandwidth_row("ipc_bandwidth_4k_mbps", 4096, 4000, 32); }
 static void run_bw1m(void) { bandwidth_row("ipc_bandwidth_1m_mbps", 1 << 20, 48, 8); }
@@ -698,6 +870,7 @@ static const struct {
     {"ipc_stream_roundtrip_2cpu_ns", run_srt2},
     {"ipc_stream_inflight64_ns", run_stream64},
     {"ipc_batch_inflight64_ns", run_batch64},
+    {"ipc_ring_inflight64_ns", run_ring64},
     {"ipc_bandwidth_4k_mbps", run_bw4k},
     {"ipc_bandwidth_1m_mbps", run_bw1m},
 };
@@ -712,6 +885,8 @@ int main(const struct sk_start_info *si)
     }
     if (sk_argc() > 1 && strcmp(sk_argv(1), "batch") == 0)
         return two_streams_server((int)num_arg(2), batch_receives);
+    if (sk_argc() > 1 && strcmp(sk_argv(1), "ring") == 0)
+        return two_streams_server((int)num_arg(2), ring_serve);
     if (sk_argc() > 1 && strcmp(sk_argv(1), "pair") == 0)
         return two_streams_server((int)num_arg(2), pair_receives);
     if (sk_argc() > 1 && strcmp(sk_argv(1), "echo") == 0)

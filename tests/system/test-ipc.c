@@ -368,6 +368,10 @@ SK_TEST(every_pair_matches_or_mismatches)
     unsigned checked = 0;
     for (unsigned x = 1; x < SK_ACT_LIMIT; x++) {
         for (unsigned y = 1; y < SK_ACT_LIMIT; y++) {
+            if (x == SK_ACT_recv_ring || y == SK_ACT_recv_ring) {
+                checked++; /* (a ring stands: ring_takes_each_partner_as_a_record) */
+                continue;
+            }
             sk_handle_t l[2];
             stream(l);
             struct sub a = {0}, b = {0};
@@ -400,6 +404,290 @@ SK_TEST(every_pair_matches_or_mismatches)
     }
     SK_EXPECT_EQ(checked, (SK_ACT_LIMIT - 1) * (SK_ACT_LIMIT - 1));
     sk_handle_close(mem);
+}
+
+/* ---- receive rings ---------------------------------------------------------------------- */
+
+static void ignore(struct sk_op *op, const struct sk_cqe *cqe);
+
+static void ring_post(struct sub *s, struct sk_ring *r, sk_handle_t lane)
+{
+    ONE(*s, sk_act_recv_ring(0, r));
+    post(s, lane);
+}
+
+static void cancel_sub(struct sub *s)
+{
+    static struct sk_op cancel;
+    spin(); /* (an earlier cancel's own completion) */
+    if (sk_op_cancel(&Q, &cancel, &s->op, ignore) != SK_OK)
+        sk_test_fail(__FILE__, __LINE__, "sk_op_cancel");
+}
+
+/* The record sk_ring_next finds next must be (err, the len bytes of want); consume it. */
+static int ring_expect(struct sk_ring *r, sk_error_t err, const void *want, uint32_t len)
+{
+    const struct sk_ipc_result *rec = sk_ring_next(r);
+    if (!rec || rec->error != (int32_t)err || rec->length != len ||
+        (len && memcmp(sk_ipc_payload(rec), want, len) != 0))
+        return 0;
+    sk_ring_consume(r, rec);
+    return 1;
+}
+
+/*
+ * A ring against every action, both orders: a small send becomes a record with its
+ * bytes (the send succeeds, the ring stands), a dismiss ends the ring, anything else
+ * fails with a mismatch and leaves a mismatch record; a cancel ends the ring.
+ */
+SK_TEST(ring_takes_each_partner_as_a_record)
+{
+    static uint8_t buf[64] = "ring message", buf2[64];
+    sk_handle_t mem;
+    SK_ASSERT_OK(sk_memory_create(4096, 0, &mem));
+    struct sk_ring ring, ring2;
+    SK_ASSERT_OK(sk_ring_create(&ring, 8192));
+    SK_ASSERT_OK(sk_ring_create(&ring2, 4096));
+    for (unsigned y = 1; y < SK_ACT_LIMIT; y++) {
+        for (int order = 0; order < 2; order++) {
+            sk_handle_t l[2];
+            stream(l);
+            struct sub r = {0}, p = {0};
+            if (y == SK_ACT_recv_ring)
+                ONE(p, sk_act_recv_ring(0, &ring2));
+            else
+                ONE(p, make(y, buf2, mem));
+            if (order) {
+                post(&p, l[0]);
+                ring_post(&r, &ring, l[1]);
+            } else {
+                ring_post(&r, &ring, l[1]);
+                post(&p, l[0]);
+            }
+            spin();
+            struct sub *stands = &r, *other = &p;
+            struct sk_ring *got = &ring;
+            if (y == SK_ACT_recv_ring && order) { /* (the ring posted first stands) */
+                stands = &p;
+                other = &r;
+                got = &ring2;
+            }
+            if (y == SK_ACT_dismiss) {
+                SK_EXPECT(r.done && p.done);
+                SK_EXPECT_EQ(res(&r, 0), SK_ERR_DISMISSED);
+                SK_EXPECT_EQ(res(&p, 0), SK_OK);
+            } else if (y == SK_ACT_send || y == SK_ACT_send_sg) {
+                SK_EXPECT(p.done && !r.done);
+                SK_EXPECT_EQ(res(&p, 0), SK_OK);
+                SK_EXPECT(y == SK_ACT_send ? ring_expect(&ring, SK_OK, buf2, 8)
+                                           : ring_expect(&ring, SK_OK, NULL, 0));
+            } else {
+                SK_EXPECT(other->done && !stands->done);
+                SK_EXPECT_EQ(res(other, 0), SK_ERR_MISMATCH);
+                SK_EXPECT(ring_expect(got, SK_ERR_MISMATCH, NULL, 0));
+            }
+            SK_EXPECT(sk_ring_next(&ring) == NULL && sk_ring_next(&ring2) == NULL);
+            if (!stands->done) {
+                cancel_sub(stands);
+                SK_ASSERT(settle(stands));
+                SK_EXPECT_EQ(res(stands, 0), SK_ERR_CANCELLED);
+            }
+            if (y == SK_ACT_pull && res(&p, 0) == SK_OK)
+                sk_handle_close(sk_ipc_handle(rec(&p, 0)));
+            closes(l);
+        }
+    }
+    (void)buf;
+    sk_ring_destroy(&ring);
+    sk_ring_destroy(&ring2);
+    sk_handle_close(mem);
+}
+
+/*
+ * A full ring ends its posting (SK_OK, the records it wrote) and the sends that do not
+ * fit wait; read and posted again, it takes them, wrapping round the data area. 30-byte
+ * messages make 40-byte records: 100 fit in a 4 KiB ring (4,032 data bytes, 8 kept free).
+ */
+SK_TEST(ring_full_ends_the_posting_and_sends_wait)
+{
+    enum { CHAINS = 9, PER = 16, LEN = 30 };
+    static uint8_t msg[CHAINS * PER][LEN];
+    static struct sub snd[CHAINS];
+    struct sk_ring ring;
+    SK_ASSERT_OK(sk_ring_create(&ring, 4096));
+    sk_handle_t l[2];
+    stream(l);
+    struct sub r = {0};
+    ring_post(&r, &ring, l[1]);
+    for (unsigned c = 0; c < CHAINS; c++) {
+        snd[c] = (struct sub){0};
+        for (unsigned k = 0; k < PER; k++) {
+            uint8_t *m = msg[c * PER + k];
+            for (unsigned b = 0; b < LEN; b++)
+                m[b] = (uint8_t)(c * PER + k + b * 3);
+            snd[c].acts[k] = SK_ACT_SEND(k + 1 < PER ? SK_ACTF_CHAIN : 0, m, LEN);
+        }
+        snd[c].n = PER;
+        post(&snd[c], l[0]);
+    }
+    SK_ASSERT(settle(&r));
+    SK_EXPECT_EQ(res(&r, 0), SK_OK);
+    SK_EXPECT_EQ(rec(&r, 0)->length, 100);
+    spin();
+    unsigned got = 0, posts = 1;
+    while (got < CHAINS * PER && posts < 10) {
+        for (const struct sk_ipc_result *x; (x = sk_ring_next(&ring)); got++) {
+            if (x->error != SK_OK || x->length != LEN ||
+                memcmp(sk_ipc_payload(x), msg[got], LEN) != 0) {
+                sk_test_fail(__FILE__, __LINE__, "record %u is wrong", got);
+                return;
+            }
+            sk_ring_consume(&ring, x);
+        }
+        if (r.done && got < CHAINS * PER) { /* read: post it again */
+            ring_post(&r, &ring, l[1]);
+            posts++;
+            spin();
+        }
+    }
+    SK_EXPECT_EQ(got, CHAINS * PER);
+    SK_EXPECT_EQ(posts, 2);
+    for (unsigned c = 0; c < CHAINS; c++) {
+        SK_EXPECT(settle(&snd[c]));
+        SK_EXPECT_EQ(snd[c].cqe.error, SK_OK);
+    }
+    SK_EXPECT(!r.done); /* 44 records after a wrap: it stands */
+    cancel_sub(&r);
+    SK_ASSERT(settle(&r));
+    SK_EXPECT_EQ(res(&r, 0), SK_ERR_CANCELLED);
+    closes(l);
+    sk_ring_destroy(&ring);
+}
+
+/* Armed, a ring ends at its next record; posted armed with sends waiting, it takes them all
+   and ends at once; arming a ring that has records says so. */
+SK_TEST(ring_notify_ends_at_the_next_record)
+{
+    struct sk_ring ring;
+    SK_ASSERT_OK(sk_ring_create(&ring, 4096));
+    sk_handle_t l[2];
+    stream(l);
+    struct sub r = {0}, s = {0};
+    ring_post(&r, &ring, l[1]);
+    ONE(s, SK_ACT_SEND(0, "one", 3));
+    post(&s, l[0]);
+    SK_ASSERT(settle(&s));
+    spin();
+    SK_EXPECT(!r.done);
+    SK_EXPECT_EQ(sk_ring_arm(&ring), 0); /* a record is there */
+    SK_EXPECT(ring_expect(&ring, SK_OK, "one", 3));
+    SK_EXPECT_EQ(sk_ring_arm(&ring), 1);
+    spin();
+    SK_EXPECT(!r.done); /* (armed, but no new record) */
+    post(&s, l[0]);
+    SK_ASSERT(settle(&r));
+    SK_EXPECT_EQ(res(&r, 0), SK_OK);
+    SK_EXPECT_EQ(rec(&r, 0)->length, 2); /* (the records of the whole posting) */
+    SK_EXPECT(ring_expect(&ring, SK_OK, "one", 3));
+    /* three sends wait; the armed ring takes them and ends in its own submission */
+    for (int i = 0; i < 3; i++) {
+        static struct sub w[3];
+        w[i] = (struct sub){0};
+        ONE(w[i], SK_ACT_SEND(0, "wait", 4));
+        post(&w[i], l[0]);
+    }
+    spin();
+    ring_post(&r, &ring, l[1]);
+    SK_ASSERT(settle(&r));
+    SK_EXPECT_EQ(rec(&r, 0)->length, 3);
+    for (int i = 0; i < 3; i++)
+        SK_EXPECT(ring_expect(&ring, SK_OK, "wait", 4));
+    sk_ring_disarm(&ring);
+    closes(l);
+    sk_ring_destroy(&ring);
+}
+
+/*
+ * What a ring refuses: objects that are not contiguous memory, too big, or lack a right;
+ * a header with garbage offsets; a send larger than a record carries (a record with the
+ * error, the send fails). A tail the user scribbled over ends the posting with
+ * SK_ERR_INVALID and the send waits. The ring's memory unmapped and its handle closed while
+ * it stands: records still land in the object the action holds. The peer's lane gone:
+ * end of lane.
+ */
+SK_TEST(ring_refuses_bad_objects_and_survives_garbage)
+{
+    sk_handle_t l[2], plain, big, ro;
+    stream(l);
+    struct sub r = {0}, s = {0};
+    SK_ASSERT_OK(sk_memory_create(8192, 0, &plain));
+    SK_ASSERT_OK(sk_memory_create(2u << 20, SK_MEM_CONTIGUOUS, &big));
+    struct sk_ring ring;
+    SK_ASSERT_OK(sk_ring_create(&ring, 4096));
+    SK_ASSERT_OK(sk_handle_dup(ring.mem, SK_RIGHT_READ, &ro));
+    static const struct {
+        int which;
+        sk_error_t want;
+    } bad[] = {{0, SK_ERR_INVALID}, {1, SK_ERR_INVALID}, {2, SK_ERR_NO_RIGHTS},
+               {3, SK_ERR_WRONG_TYPE}};
+    for (unsigned k = 0; k < sizeof bad / sizeof bad[0]; k++) {
+        sk_handle_t h = bad[k].which == 0 ? plain : bad[k].which == 1 ? big
+                        : bad[k].which == 2 ? ro : l[0];
+        r.acts[0] = (struct sk_action){.type = SK_ACT_recv_ring, .handle = h};
+        r.n = 1;
+        post(&r, l[1]);
+        SK_ASSERT(settle(&r));
+        SK_EXPECT_EQ(r.cqe.error, bad[k].want);
+    }
+    ring.hdr->head = 3;
+    ring_post(&r, &ring, l[1]);
+    SK_ASSERT(settle(&r));
+    SK_EXPECT_EQ(r.cqe.error, SK_ERR_INVALID);
+    ring.hdr->head = 0;
+    /* too big for a record */
+    static uint8_t large[SK_IPC_RING_MSG_MAX + 8];
+    ring_post(&r, &ring, l[1]);
+    ONE(s, SK_ACT_SEND(0, large, sizeof large));
+    post(&s, l[0]);
+    SK_ASSERT(settle(&s));
+    SK_EXPECT_EQ(res(&s, 0), SK_ERR_BUFFER_TOO_SMALL);
+    SK_EXPECT(ring_expect(&ring, SK_ERR_BUFFER_TOO_SMALL, NULL, 0));
+    /* a scribbled tail: the posting ends, the send waits for the next one */
+    ring.hdr->tail = 4;
+    ONE(s, SK_ACT_SEND(0, "x", 1));
+    post(&s, l[0]);
+    SK_ASSERT(settle(&r));
+    SK_EXPECT_EQ(res(&r, 0), SK_ERR_INVALID);
+    spin();
+    SK_EXPECT(!s.done);
+    ring.hdr->tail = ring.tail;
+    ring_post(&r, &ring, l[1]);
+    SK_ASSERT(settle(&s));
+    SK_EXPECT_EQ(res(&s, 0), SK_OK);
+    SK_EXPECT(ring_expect(&ring, SK_OK, "x", 1));
+    /* unmapped and closed while it stands */
+    sk_ring_destroy(&ring);
+    for (int i = 0; i < 300 && !r.done; i++) { /* (more than fit: the posting ends full) */
+        post(&s, l[0]);
+        for (int j = 0; j < 50 && !s.done && !r.done; j++)
+            sk_queue_wait(&Q, 1000000);
+    }
+    SK_EXPECT(r.done);
+    SK_EXPECT_EQ(res(&r, 0), SK_OK);
+    SK_EXPECT(!s.done); /* (the send that did not fit) */
+    /* the peer's lane goes: end of lane */
+    SK_ASSERT_OK(sk_ring_create(&ring, 4096));
+    ring_post(&r, &ring, l[1]);
+    SK_EXPECT(settle(&s));
+    SK_EXPECT(ring_expect(&ring, SK_OK, "x", 1));
+    sk_handle_close(l[0]);
+    SK_ASSERT(settle(&r));
+    SK_EXPECT_EQ(res(&r, 0), SK_ERR_END_OF_LANE);
+    sk_handle_close(l[1]);
+    sk_ring_destroy(&ring);
+    sk_handle_close(plain);
+    sk_handle_close(big);
+    sk_handle_close(ro);
 }
 
 /* ---- size limits and malformed submissions -------------------------------------------- */

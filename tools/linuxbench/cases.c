@@ -354,6 +354,10 @@ const struct lb_case lb_cases[] = {
 	{ "pipe_inflight64_ns", "ns",
 	  "16-byte requests and replies over pipes, 64 in flight, two CPUs", 20000, 7, 2,
 	  lb_pipe_inflight64 },
+	{ "pipe_inflight64_bulk_ns", "ns",
+	  "16-byte requests and replies over pipes, 64 in flight, each read taking every whole "
+	  "message there is and one write answering them, two CPUs", 20000, 7, 2,
+	  lb_pipe_inflight64_bulk },
 	{ "pipe_inflight64_1cpu_ns", "ns",
 	  "16-byte requests and replies over pipes, 64 in flight, one CPU", 10000, 7, 1,
 	  lb_pipe_inflight64_1cpu },

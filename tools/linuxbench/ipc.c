@@ -128,9 +128,34 @@ static void fd_stop(const struct chan *ch, pid_t pid)
 	lb_unpin();
 }
 
-/* Forks the server and makes one untimed round trip. Returns the server's pid, or -1
- * having printed why (the client's descriptors are then closed). */
-static pid_t fd_start(const struct chan *ch, int server_cpu, const char *what)
+/* The server reading in bulk: whatever whole requests one read brings (at most
+ * INFLIGHT), answered with one write. Never returns. */
+static void fd_server_bulk(const struct chan *ch)
+{
+	struct msg buf[INFLIGHT];
+	size_t have = 0;
+
+	close_both(ch->c_out, ch->c_in);
+	for (;;) {
+		ssize_t r = read(ch->s_in, (char *)buf + have, sizeof buf - have);
+		if (r <= 0)
+			break;
+		have += (size_t)r;
+		size_t whole = have / sizeof buf[0];
+		for (size_t i = 0; i < whole; i++)
+			buf[i].seq++;
+		if (whole && write_full(ch->s_out, buf, whole * sizeof buf[0]) != 0)
+			break;
+		have -= whole * sizeof buf[0];
+		memmove(buf, buf + whole, have);
+	}
+	_exit(0);
+}
+
+/* Forks the server (fd_server, or fd_server_bulk if bulk) and makes one untimed round
+ * trip. Returns the server's pid, or -1 having printed why (the client's descriptors are
+ * then closed). */
+static pid_t fd_start_server(const struct chan *ch, int server_cpu, const char *what, int bulk)
 {
 	struct msg m = { 0, 0 };
 	pid_t pid = fork_pinned(server_cpu);
@@ -142,8 +167,11 @@ static pid_t fd_start(const struct chan *ch, int server_cpu, const char *what)
 		lb_unpin();
 		return -1;
 	}
-	if (pid == 0)
+	if (pid == 0) {
+		if (bulk)
+			fd_server_bulk(ch);
 		fd_server(ch);
+	}
 	close_both(ch->s_in, ch->s_out);
 	if (write_full(ch->c_out, &m, sizeof m) != 0 || read_full(ch->c_in, &m, sizeof m) != 0 ||
 	    m.seq != 1) {
@@ -152,6 +180,11 @@ static pid_t fd_start(const struct chan *ch, int server_cpu, const char *what)
 		return -1;
 	}
 	return pid;
+}
+
+static pid_t fd_start(const struct chan *ch, int server_cpu, const char *what)
+{
+	return fd_start_server(ch, server_cpu, what, 0);
 }
 
 /* One request, then its reply, `iters` times. Returns ns per round trip. */
@@ -282,6 +315,58 @@ fail:
 	lb_fail("pipe_inflight: read/write");
 	fd_stop(&ch, pid);
 	return -1.0;
+}
+
+/* The same load with both sides reading in bulk, as a reader of a Skoll receive ring
+ * does: each read takes every whole reply there is (at most INFLIGHT), and one write sends
+ * as many new requests. Returns ns per request and reply. */
+static double pipe_inflight_bulk(long iters, int server_cpu)
+{
+	struct chan ch;
+	struct msg buf[INFLIGHT], out[INFLIGHT];
+	size_t have = 0;
+	long sent = 0, got = 0;
+	uint64_t t0, t1;
+	pid_t pid;
+
+	if (pipe_chan(&ch) != 0)
+		return lb_fail("pipe_inflight_bulk: pipe");
+	pid = fd_start_server(&ch, server_cpu, "pipe_inflight_bulk: fork/read/write", 1);
+	if (pid < 0)
+		return -1.0;
+	t0 = lb_now_ns();
+	for (; sent < iters && sent < INFLIGHT; sent++)
+		out[sent] = (struct msg){ .seq = (uint64_t)sent };
+	if (write_full(ch.c_out, out, (size_t)sent * sizeof out[0]) != 0)
+		goto fail;
+	while (got < iters) {
+		ssize_t r = read(ch.c_in, (char *)buf + have, sizeof buf - have);
+		if (r <= 0)
+			goto fail;
+		have += (size_t)r;
+		size_t whole = have / sizeof buf[0], k = 0;
+		for (size_t i = 0; i < whole; i++, got++)
+			if (buf[i].seq != (uint64_t)got + 1)
+				goto fail;
+		for (; k < whole && sent < iters; k++)
+			out[k] = (struct msg){ .seq = (uint64_t)sent++ };
+		if (k && write_full(ch.c_out, out, k * sizeof out[0]) != 0)
+			goto fail;
+		have -= whole * sizeof buf[0];
+		memmove(buf, buf + whole, have);
+	}
+	t1 = lb_now_ns();
+	fd_stop(&ch, pid);
+	return (double)(t1 - t0) / (double)iters;
+fail:
+	lb_fail("pipe_inflight_bulk: read/write");
+	fd_stop(&ch, pid);
+	return -1.0;
+}
+
+double lb_pipe_inflight64_bulk(long iters)
+{
+	return pipe_inflight_bulk(iters, 1);
 }
 
 double lb_pipe_inflight64(long iters)

@@ -45,6 +45,7 @@ double lb_unix_roundtrip_2cpu(long iters);
 double lb_futex_roundtrip_1cpu(long iters);
 double lb_futex_roundtrip_2cpu(long iters);
 double lb_pipe_inflight64(long iters);
+double lb_pipe_inflight64_bulk(long iters);
 double lb_pipe_inflight64_1cpu(long iters);
 double lb_pipe_bandwidth_4k(long iters);
 double lb_pipe_bandwidth_1m(long iters);

@@ -33,6 +33,31 @@ static inline int uaccess_range(uint64_t uaddr, size_t n)
     return urange_ok(uaddr, n) && this_cpu()->space != NULL;
 }
 
+/*
+ * Many small copies from the current space under one opening of user access:
+ * uaccess_many_open (0 if there is no user space: copy nothing), then
+ * uaccess_many_copy for each piece, whose source range the caller has checked
+ * with urange_ok (returns bytes not copied: nonzero is SK_ERR_FAULT), then
+ * uaccess_many_close. Nothing else in between.
+ */
+static inline int uaccess_many_open(void)
+{
+    if (this_cpu()->space == NULL)
+        return 0;
+    uaccess_open();
+    return 1;
+}
+
+static inline uint64_t uaccess_many_copy(void *dst, uint64_t usrc, size_t n)
+{
+    return n ? uaccess_copy(dst, (const void *)usrc, n) : 0;
+}
+
+static inline void uaccess_many_close(void)
+{
+    uaccess_close();
+}
+
 static inline sk_error_t copy_from_user_inline(void *dst, uint64_t usrc, size_t n)
 {
     if (!uaccess_range(usrc, n))

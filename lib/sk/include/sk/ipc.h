@@ -39,6 +39,59 @@ static inline struct sk_action sk_act_imbue(uint16_t flags, sk_handle_t from)
     return (struct sk_action){.type = SK_ACT_imbue, .flags = flags, .handle = from};
 }
 
+/* ---- receive rings (docs/ipc.md "Receive rings") ------------------------------------- */
+
+/* A receive ring mapped in this process, and the memory object recv_ring actions name. */
+struct sk_ring {
+    struct sk_ipc_ring *hdr;
+    uint8_t *data;
+    uint32_t size;  /* bytes of the data area */
+    uint32_t tail;  /* our copy of hdr->tail */
+    sk_handle_t mem;
+    uint64_t bytes; /* the object's size */
+};
+/* A ring of `bytes` (a page multiple, SK_IPC_RING_MIN..SK_IPC_RING_MAX), empty, mapped. */
+sk_error_t sk_ring_create(struct sk_ring *r, uint64_t bytes);
+/* Unmap it and close the handle (a standing action keeps the memory until it ends). */
+void sk_ring_destroy(struct sk_ring *r);
+static inline struct sk_action sk_act_recv_ring(uint16_t flags, const struct sk_ring *r)
+{
+    return (struct sk_action){.type = SK_ACT_recv_ring, .flags = flags, .handle = r->mem};
+}
+/* The next unread record (wrap markers skipped), or NULL when the ring is empty. Its bytes
+   follow it (sk_ipc_payload); it stays valid until sk_ring_consume. */
+static inline const struct sk_ipc_result *sk_ring_next(struct sk_ring *r)
+{
+    uint32_t head = __atomic_load_n(&r->hdr->head, __ATOMIC_ACQUIRE);
+    while (r->tail != head) {
+        const struct sk_ipc_result *rec = (const struct sk_ipc_result *)(r->data + r->tail);
+        if (rec->length != SK_IPC_RING_WRAP)
+            return rec;
+        r->tail = 0;
+        __atomic_store_n(&r->hdr->tail, 0, __ATOMIC_RELEASE);
+    }
+    return (const struct sk_ipc_result *)0;
+}
+/* The record sk_ring_next returned is read: its space goes back to the kernel. */
+static inline void sk_ring_consume(struct sk_ring *r, const struct sk_ipc_result *rec)
+{
+    uint32_t t = (uint32_t)((const uint8_t *)rec - r->data) + sk_ipc_ring_record_size(rec->length);
+    r->tail = t == r->size ? 0 : t;
+    __atomic_store_n(&r->hdr->tail, r->tail, __ATOMIC_RELEASE);
+}
+/*
+ * Before sleeping on an empty ring: ask the standing action to end (complete) at its
+ * next record. Returns 1 if the ring is still empty (the action's completion will
+ * come when a record does), 0 if records arrived meanwhile (read them; the action
+ * may have ended already). sk_ring_disarm takes the request back (before posting
+ * the action again, so that it stands while records are read).
+ */
+int sk_ring_arm(struct sk_ring *r);
+static inline void sk_ring_disarm(struct sk_ring *r)
+{
+    r->hdr->notify = 0;
+}
+
 /*
  * The result record of action i of the n actions acts in an ipc completion, or
  * NULL if the completion does not hold it (a submission refused as a whole, or
