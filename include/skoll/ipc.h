@@ -110,8 +110,8 @@ _Static_assert(sizeof(struct sk_ipc_result) == 8, "sk_ipc_result layout");
  * SK_IPC_RING_MIN..SK_IPC_RING_MAX bytes (a page multiple) that a recv_ring
  * action names. It begins with this header; the rest (size - 64 bytes) is the
  * data area. Each send the standing action takes becomes a record at `head`:
- * a struct sk_ipc_result (the send's error, the bytes' count) and the bytes,
- * padded to 8. A record never wraps: a header with length SK_IPC_RING_WRAP
+ * a struct sk_ipc_result (error SK_OK, the bytes' count) and the bytes, padded
+ * to 8. A record never wraps: a header with length SK_IPC_RING_WRAP
  * says the next record is at offset 0. head == tail: empty; the kernel keeps
  * 8 bytes free, so a full ring never looks empty.
  */

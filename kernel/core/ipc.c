@@ -325,28 +325,32 @@ static inline __attribute__((always_inline)) void ring_put(struct ipc_action *r,
     r->ring_count++;
 }
 
+/* What happened when a partner met a ring (ring_take). */
+enum { TAKE_FED, TAKE_FULL, TAKE_BAD, TAKE_FAIL };
+
 /*
- * Partner x meets ring r (both taken or being posted; lock held): x's record
- * goes into the ring. Returns 1 and x's result in *err, or 0 if it does not fit
- * (the posting ends, x waits for whatever comes next); *bad set if the user's
- * tail is garbage (the posting ends with SK_ERR_INVALID).
+ * Partner x meets ring r (lock held). TAKE_FED: a small send, now a record in
+ * the ring. TAKE_FULL: its record does not fit (the posting ends with SK_OK, x
+ * meets what follows). TAKE_BAD: the user's tail is garbage (the posting ends
+ * with SK_ERR_INVALID, x meets what follows). TAKE_FAIL: x cannot go into a
+ * ring (a large send: SK_ERR_BUFFER_TOO_SMALL; anything else but a dismiss:
+ * SK_ERR_MISMATCH, in *err), and both fail with it, as any pair would.
  */
-static int ring_take(struct ipc_action *r, struct ipc_action *x, sk_error_t *err, int *bad)
+static int ring_take(struct ipc_action *r, struct ipc_action *x, sk_error_t *err)
 {
-    int small_send = (x->type == SK_ACT_send || x->type == SK_ACT_send_sg) && x->staged;
-    uint32_t len = small_send ? (uint32_t)x->len : 0;
-    *err = small_send                                               ? SK_OK
-           : x->type == SK_ACT_send || x->type == SK_ACT_send_sg ? SK_ERR_BUFFER_TOO_SMALL
+    if ((x->type != SK_ACT_send && x->type != SK_ACT_send_sg) || !x->staged) {
+        *err = x->type == SK_ACT_send || x->type == SK_ACT_send_sg ? SK_ERR_BUFFER_TOO_SMALL
                                                                    : SK_ERR_MISMATCH;
-    int64_t room = ring_room(r);
-    if (room < 0) {
-        *bad = 1;
-        return 0;
+        return TAKE_FAIL;
     }
-    if (room < ring_need(r, len))
-        return 0;
-    ring_put(r, *err, small_send ? x->stage : NULL, len);
-    return 1;
+    *err = SK_OK;
+    int64_t room = ring_room(r);
+    if (room < 0)
+        return TAKE_BAD;
+    if (room < ring_need(r, (uint32_t)x->len))
+        return TAKE_FULL;
+    ring_put(r, SK_OK, x->stage, (uint32_t)x->len);
+    return TAKE_FED;
 }
 
 /* n small sends (ua, their bytes at stage[], bytes the records they make) into ring r if all
@@ -675,8 +679,8 @@ static void post_list(struct stream *s, int side, struct ipc_chain *c, int first
             continue;
         }
         sk_error_t e;
-        int bad = 0;
-        if (ring_take(r, x, &e, &bad)) {
+        int t = ring_take(r, x, &e);
+        if (t == TAKE_FED || t == TAKE_FAIL) { /* x is done (with e) */
             x->state = ACT_TAKEN;
             x->fate = FATE_FED;
             x->ring_err = (int16_t)e;
@@ -687,13 +691,15 @@ static void post_list(struct stream *s, int side, struct ipc_chain *c, int first
                 b = b->next;
                 ncut++;
             }
-            continue;
+            if (t == TAKE_FED)
+                continue;
         }
-        /* full (or its tail is garbage): this posting of r ends, x meets what follows */
+        /* full, garbage, or a partner the ring cannot take: this posting of r ends (and a
+           partner that waits meets what follows) */
         ring_publish(r);
         r->state = ACT_TAKEN;
         r->fate = FATE_END;
-        r->ring_err = bad ? SK_ERR_INVALID : SK_OK;
+        r->ring_err = (int16_t)(t == TAKE_BAD ? SK_ERR_INVALID : e);
         if (r == b) {
             b = b->next;
             ncut++;

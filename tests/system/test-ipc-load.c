@@ -338,6 +338,7 @@ static unsigned random_chain(struct sk_action *a, sk_handle_t *handles, int nh)
             break;
         case SK_ACT_push:
         case SK_ACT_imbue:
+        case SK_ACT_recv_ring:
             a[i].handle = rnd() % 3 ? handles[rnd() % (uint64_t)nh] : (sk_handle_t)rnd();
             a[i].rights = (uint32_t)rnd();
             break;
@@ -385,10 +386,18 @@ static int hostile_main(void *arg)
     sk_handle_t h;
     if (sk_handle_dup(hostile_lane, SK_RIGHTS_ALL, &h) == SK_OK)
         lanes[nl++] = h;
-    sk_handle_t mem;
+    sk_handle_t mem, ringmem = 0;
     sk_memory_create(4096, 0, &mem);
     lanes[nl++] = mem;
     lanes[nl++] = SK_THIS_UNIVERSE;
+    /* a ring (recv_ring actions may name it) whose header this thread scribbles over */
+    uint64_t ringmap = 0;
+    if (sk_memory_create(4096, SK_MEM_CONTIGUOUS, &ringmem) == SK_OK) {
+        lanes[nl++] = ringmem;
+        if (sk_space_map(SK_THIS_SPACE, ringmem, 0, 0, 4096, SK_PROT_READ | SK_PROT_WRITE,
+                         &ringmap) != SK_OK)
+            ringmap = 0;
+    }
     while (!hostile_stop) {
         r ^= r << 13, r ^= r >> 7, r ^= r << 17;
         struct hop *hp = &mine[r % 32];
@@ -402,6 +411,10 @@ static int hostile_main(void *arg)
             if (c->state == SK_OPSTATE_IDLE)
                 sk_op_cancel(&q, c, &hp->op, hop_done);
         }
+        if (r % 16 == 1 && ringmap) /* head, tail, notify or size: 0, small or anything */
+            ((volatile uint32_t *)ringmap)[(r >> 4) % 4] =
+                (r >> 8) % 3 == 0 ? 0 : (r >> 8) % 3 == 1 ? (uint32_t)(r >> 16) % 4096 & ~7u
+                                                         : (uint32_t)(r >> 32);
         if (r % 64 == 0 && nl > 0) { /* hang up on our lane and take a fresh one */
             sk_handle_close(lanes[0]);
             if (sk_handle_dup(hostile_lane, SK_RIGHTS_ALL, &h) == SK_OK)
@@ -422,6 +435,10 @@ static int hostile_main(void *arg)
     sk_queue_close(&q);
     sk_handle_close(lanes[0]);
     sk_handle_close(mem);
+    if (ringmap)
+        sk_space_unmap(SK_THIS_SPACE, ringmap, 4096);
+    if (ringmem)
+        sk_handle_close(ringmem);
     return 0;
 }
 
