@@ -353,32 +353,75 @@ static int ring_take(struct ipc_action *r, struct ipc_action *x, sk_error_t *err
     return TAKE_FED;
 }
 
+/* Whether n small sends (ua; `bytes` the records they make, no wrap counted) all fit ring r
+   now. Lock held. */
+static int ring_fits(struct ipc_action *r, const struct sk_action *ua, unsigned n, uint32_t bytes)
+{
+    int64_t room = ring_room(r);
+    if (room >= (int64_t)bytes + (int64_t)sk_ipc_ring_record_size(SK_IPC_RING_MSG_MAX))
+        return 1;
+    /* (near full: count the wrap exactly) */
+    uint32_t size = (uint32_t)r->len, h = r->ring_head;
+    int64_t total = 0;
+    for (unsigned i = 0; i < n; i++) {
+        uint32_t need = sk_ipc_ring_record_size((uint32_t)ua[i].len), left = size - h;
+        if (left < need) {
+            total += left;
+            h = 0;
+        }
+        total += need;
+        h += need;
+        if (h == size)
+            h = 0;
+    }
+    return room >= 0 && total <= room;
+}
+
+/*
+ * n small sends (ua, checked to fit) into ring r: their bytes from stage[i], or
+ * with stage NULL straight from the current space's memory (user access open,
+ * no faults). Returns nonzero if a user copy failed (the records are written
+ * but not counted: r is as it was). Lock held.
+ */
+static inline __attribute__((always_inline)) uint64_t
+ring_put_sends(struct ipc_action *r, const struct sk_action *ua, unsigned n,
+               const uint8_t *const *stage)
+{
+    uint8_t *base = r->stage;
+    uint32_t size = (uint32_t)r->len, head = r->ring_head;
+    uint64_t left = 0;
+    for (unsigned i = 0; i < n; i++) {
+        uint32_t len = (uint32_t)ua[i].len, need = sk_ipc_ring_record_size(len);
+        if (__builtin_expect(size - head < need, 0)) {
+            uint64_t w = (uint64_t)SK_IPC_RING_WRAP << 32; /* (error 0, length WRAP) */
+            memcpy(base + head, &w, sizeof w);
+            head = 0;
+        }
+        uint64_t rec = (uint64_t)len << 32; /* (error SK_OK, length) */
+        memcpy(base + head, &rec, sizeof rec);
+        if (stage)
+            memcpy_small(base + head + 8, stage[i], len);
+        else
+            left |= uaccess_many_copy(base + head + 8, ua[i].buf, len);
+        head += need;
+        if (head == size)
+            head = 0;
+    }
+    if (!left) {
+        r->ring_head = head;
+        r->ring_count += n;
+    }
+    return left;
+}
+
 /* n small sends (ua, their bytes at stage[], bytes the records they make) into ring r if all
    fit, else nothing. Lock held. */
 static int ring_direct(struct ipc_action *r, const struct sk_action *ua, unsigned n,
                        const uint8_t *const *stage, uint32_t bytes)
 {
-    int64_t room = ring_room(r);
-    if (room < (int64_t)bytes + (int64_t)sk_ipc_ring_record_size(SK_IPC_RING_MSG_MAX)) {
-        /* (near full: count the wrap exactly) */
-        uint32_t size = (uint32_t)r->len, h = r->ring_head;
-        int64_t total = 0;
-        for (unsigned i = 0; i < n; i++) {
-            uint32_t need = sk_ipc_ring_record_size((uint32_t)ua[i].len), left = size - h;
-            if (left < need) {
-                total += left;
-                h = 0;
-            }
-            total += need;
-            h += need;
-            if (h == size)
-                h = 0;
-        }
-        if (room < 0 || total > room)
-            return 0;
-    }
-    for (unsigned i = 0; i < n; i++)
-        ring_put(r, SK_OK, stage[i], (uint32_t)ua[i].len);
+    if (!ring_fits(r, ua, n, bytes))
+        return 0;
+    ring_put_sends(r, ua, n, stage);
     return 1;
 }
 
@@ -775,6 +818,53 @@ static void post_list(struct stream *s, int side, struct ipc_chain *c, int first
     perform_pairs(c, pairs, np, own);
 }
 
+/* n sends of op went into the peer's ring r, at the head of s (lock held, flags f): publish
+   them (ending the posting if the user asked), unlock, complete op. */
+static void ring_direct_done(struct async_op *op, struct stream *s, int side,
+                             struct ipc_action *r, unsigned n, uint32_t rec_bytes, uint64_t f)
+{
+    int end = ring_publish(r);
+    if (end) {
+        r->state = ACT_TAKEN;
+        r->holds_lane = 0;
+        cut_head(s, r->next, 1);
+    }
+    spin_unlock_irqrestore(&s->lock, f);
+    if (end) {
+        kobj_put(&s->lanes[!side].obj);
+        act_done(r, SK_OK, r->ring_count);
+    }
+    memset(op->data, 0, rec_bytes);
+    async_complete_data(op, SK_OK, n, 0, op->data, rec_bytes);
+}
+
+/*
+ * A list of n small sends (ua, checked; `bytes` the records they make) straight into the
+ * ring standing at the head of the peer's side of s, copied from the sender's memory under
+ * the lock with no staging: returns 1 (op completed) if it all fit and every page was
+ * present, else 0 with nothing changed. The caller holds the lane.
+ */
+static int ring_from_user(struct async_op *op, struct stream *s, int side,
+                          const struct sk_action *ua, unsigned n, uint32_t rec_bytes,
+                          uint32_t bytes)
+{
+    uint64_t f = spin_lock_irqsave(&s->lock);
+    struct ipc_action *r = s->head;
+    if (s->shut || s->ended[!side] || s->pend_side == side || !r ||
+        r->type != SK_ACT_recv_ring || !ring_fits(r, ua, n, bytes) || !uaccess_nofault_open()) {
+        spin_unlock_irqrestore(&s->lock, f);
+        return 0;
+    }
+    uint64_t left = ring_put_sends(r, ua, n, NULL);
+    uaccess_nofault_close();
+    if (left) { /* (a page not present: the staged way faults it in) */
+        spin_unlock_irqrestore(&s->lock, f);
+        return 0;
+    }
+    ring_direct_done(op, s, side, r, n, rec_bytes, f);
+    return 1;
+}
+
 /*
  * The direct path: a flat list of small sends and receives (ua, checked) that
  * the peer's waiting actions match entirely, one for one and each compatibly, is
@@ -786,19 +876,24 @@ static void post_list(struct stream *s, int side, struct ipc_chain *c, int first
  * The caller holds the lane.
  */
 static int post_direct(struct async_op *op, struct stream *s, int side, const struct sk_action *ua,
-                       unsigned n, const uint16_t *roff, uint32_t rec_bytes, int sends_only,
+                       unsigned n, const uint16_t *roff, uint32_t rec_bytes, uint32_t ring_bytes,
                        sk_error_t *err)
 {
     /* (a look without the lock, only a hint: too few of the peer's actions wait, or ours do;
-       sends may all go into one waiting ring) */
+       sends (ring_bytes: the records they make, 0 if not all are sends) may all go into one
+       waiting ring) */
     uint32_t waiting = __atomic_load_n(&s->npending, __ATOMIC_RELAXED);
-    if ((waiting < n && !(sends_only && waiting)) ||
+    if ((waiting < n && !(ring_bytes && waiting)) ||
         __atomic_load_n(&s->pend_side, __ATOMIC_RELAXED) == side)
         return 0;
+    int sends_only = ring_bytes != 0;
+    if (sends_only && ring_from_user(op, s, side, ua, n, rec_bytes, ring_bytes)) {
+        *err = SK_OK;
+        return 1;
+    }
     const uint8_t *stage[SK_IPC_MAX_ACTIONS];
     uint8_t *more = op->provider;
     uint64_t left = 0;
-    uint32_t ring_bytes = 0; /* (what the sends take in a ring, no wrap counted) */
     if (!uaccess_many_open()) {
         *err = SK_ERR_FAULT;
         return 1;
@@ -809,7 +904,6 @@ static int post_direct(struct async_op *op, struct stream *s, int side, const st
         stage[i] = more;
         left |= uaccess_many_copy(more, ua[i].buf, ua[i].len);
         more += (ua[i].len + 7) & ~7ull;
-        ring_bytes += sk_ipc_ring_record_size((uint32_t)ua[i].len);
     }
     uaccess_many_close();
     if (left) {
@@ -825,19 +919,7 @@ static int post_direct(struct async_op *op, struct stream *s, int side, const st
             spin_unlock_irqrestore(&s->lock, f);
             return 0;
         }
-        int end = ring_publish(b);
-        if (end) {
-            b->state = ACT_TAKEN;
-            b->holds_lane = 0;
-            cut_head(s, b->next, 1);
-        }
-        spin_unlock_irqrestore(&s->lock, f);
-        if (end) {
-            kobj_put(&s->lanes[!side].obj);
-            act_done(b, SK_OK, b->ring_count);
-        }
-        memset(op->data, 0, rec_bytes);
-        async_complete_data(op, SK_OK, n, 0, op->data, rec_bytes);
+        ring_direct_done(op, s, side, b, n, rec_bytes, f);
         *err = SK_OK;
         return 1;
     }
@@ -1293,8 +1375,9 @@ static sk_error_t submit_chain(struct async_op *op)
     if (!err && flat && !want_space_big && extra <= sizeof op->provider &&
         !(kinds & ~((1u << SK_ACT_send) | (1u << SK_ACT_recv) | (1u << SK_ACT_recv_inline)))) {
         struct lane *dl = (struct lane *)lo;
-        if (post_direct(op, dl->stream, dl->side, ua, (unsigned)n, roff, rec_bytes,
-                        kinds == 1u << SK_ACT_send, &err)) {
+        uint32_t ring_bytes = kinds == 1u << SK_ACT_send ? (uint32_t)(extra + 8 * n) : 0;
+        if (post_direct(op, dl->stream, dl->side, ua, (unsigned)n, roff, rec_bytes, ring_bytes,
+                        &err)) {
             kobj_put(lo);
             return err;
         }

@@ -658,6 +658,35 @@ SK_TEST(ring_refuses_bad_objects_and_survives_garbage)
     SK_ASSERT(settle(&s));
     SK_EXPECT_EQ(res(&s, 0), SK_OK);
     SK_EXPECT(ring_expect(&ring, SK_OK, "x", 1));
+    /* sends from a page not present in this mapping yet (the object written through another:
+       the copy under the stream's lock fails and the staged way faults it in) and from no
+       memory at all (refused) */
+    void *fresh, *other;
+    sk_handle_t obj;
+    SK_ASSERT_OK(sk_mem_map_anon(4096, SK_PROT_READ | SK_PROT_WRITE, &other, &obj));
+    static uint8_t pattern[16];
+    for (int i = 0; i < 16; i++)
+        pattern[i] = ((uint8_t *)other)[4000 + i] = (uint8_t)(0xa0 + i);
+    uint64_t fa = 0;
+    SK_ASSERT_OK(sk_space_map(SK_THIS_SPACE, obj, 0, 0, 4096, SK_PROT_READ, &fa));
+    fresh = (void *)fa;
+    sk_handle_close(obj);
+    sk_mem_unmap(other, 4096);
+    struct sub two = {0};
+    two.acts[0] = SK_ACT_SEND(SK_ACTF_CHAIN, "y", 1);
+    two.acts[1] = SK_ACT_SEND(0, (uint8_t *)fresh + 4000, 16);
+    two.n = 2;
+    post(&two, l[0]);
+    SK_ASSERT(settle(&two));
+    SK_EXPECT_EQ(two.cqe.error, SK_OK);
+    SK_EXPECT(ring_expect(&ring, SK_OK, "y", 1));
+    SK_EXPECT(ring_expect(&ring, SK_OK, pattern, 16));
+    sk_mem_unmap(fresh, 4096);
+    two.acts[1] = SK_ACT_SEND(0, (uint8_t *)fresh + 4000, 16);
+    post(&two, l[0]);
+    SK_ASSERT(settle(&two));
+    SK_EXPECT_EQ(two.cqe.error, SK_ERR_FAULT);
+    SK_EXPECT(sk_ring_next(&ring) == NULL && !r.done);
     /* unmapped and closed while it stands */
     sk_ring_destroy(&ring);
     for (int i = 0; i < 300 && !r.done; i++) { /* (more than fit: the posting ends full) */

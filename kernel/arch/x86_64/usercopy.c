@@ -76,7 +76,7 @@ static int page_fault_hook(struct trap_frame *tf)
     uint64_t fixup = ex_fixup(tf->rip);
     if (!fixup || addr >= SK_USER_TOP)
         return 0;
-    if (resolve(s, addr, tf) != SK_OK)
+    if (this_cpu()->uaccess_nofault || resolve(s, addr, tf) != SK_OK)
         tf->rip = fixup;
     return 1;
 }

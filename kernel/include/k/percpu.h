@@ -31,6 +31,8 @@ struct cpu {
     struct runqueue rq;
     volatile int need_resched;
     int irq_depth;             /* > 0 while handling a hardware interrupt or IPI */
+    int uaccess_nofault;       /* a user copy here fails on a page that is not present
+                                  instead of faulting it in (k/uaccess.h) */
     volatile int idling;       /* in the idle loop, about to halt or halted */
     volatile int polling;      /* in the idle loop, watching its queue (no IPI needed) */
     int sched_ready;           /* sched_start_cpu has run here */

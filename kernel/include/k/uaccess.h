@@ -58,6 +58,26 @@ static inline void uaccess_many_close(void)
     uaccess_close();
 }
 
+/*
+ * The same where nothing may sleep or take a lock (a spinlock held, interrupts
+ * off): a page that is not present (or not writable, or copy-on-write) fails
+ * the copy instead of being faulted in; the caller then lets go of its lock and
+ * takes the ordinary way, which faults it in.
+ */
+static inline int uaccess_nofault_open(void)
+{
+    if (!uaccess_many_open())
+        return 0;
+    this_cpu()->uaccess_nofault = 1;
+    return 1;
+}
+
+static inline void uaccess_nofault_close(void)
+{
+    this_cpu()->uaccess_nofault = 0;
+    uaccess_close();
+}
+
 static inline sk_error_t copy_from_user_inline(void *dst, uint64_t usrc, size_t n)
 {
     if (!uaccess_range(usrc, n))
