@@ -6,7 +6,9 @@
  * pushed objects, credentials) before posting anything; then every action
  * either waits on its stream or is matched at once with the peer's first
  * waiting action, and the pair is performed by the thread that matched it,
- * with no locks held (copies may fault pages in). Each action completes
+ * with no locks held (copies may fault pages in). A receive ring (recv_ring)
+ * is matched with a run of the peer's sends instead, each written into its
+ * memory as a record under the stream's lock (see "receive rings" below). Each action completes
  * exactly once; the chain completes, as one CQE holding every action's result
  * record, when its last action has.
  *
