@@ -693,7 +693,8 @@ static void post_list(struct stream *s, int side, struct ipc_chain *c, int first
         return;
     }
     /* the peer's waiting actions, first come first matched; then ours wait. A ring on
-       either side takes many partners, each as a record, until it is full. */
+       either side takes a run of the other side's small sends, each as a record, until it
+       is full or meets anything else. */
     struct ipc_action *b0 = s->head && s->pend_side != side ? s->head : NULL, *b = b0;
     struct ipc_action *fed = NULL; /* the peer's ring ours went into last */
     uint32_t ncut = 0;             /* the peer's actions taken: b0 and the ones after it */
