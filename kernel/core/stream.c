@@ -45,7 +45,7 @@ void stream_mem_put(struct stream *s)
 void stream_mem_put_n(struct stream *s, uint32_t n)
 {
     if (__atomic_sub_fetch(&s->mem_refs, n, __ATOMIC_ACQ_REL) == 0)
-        kfree(s);
+        kfree_sized(s, sizeof *s);
 }
 
 /* stream_create(flags, creds_handle, lanes*) -> lanes[0], lanes[1] (also lanes[0] in rdx) */
