@@ -13,7 +13,10 @@
  * copies into one page walks the tables once.
  * Pages that are not ordinary RAM (device memory, other cache modes) are copied
  * the old way instead: that space is loaded for the one chunk with interrupts
- * off, so its own mapping, with its cache mode, is used.
+ * off, so its own mapping, with its cache mode, is used. A copy between the
+ * current space and another goes page by page straight between the two while
+ * every page is there (the current space's side through user copies that fail
+ * rather than fault, under the other's lock), else through a bounce buffer.
  */
 #include <k/uspace_impl.h>
 #include <k/upt.h>
@@ -21,6 +24,7 @@
 #include <k/pmm.h>
 #include <k/heap.h>
 #include <k/percpu.h>
+#include <k/uaccess.h>
 #include <arch/cpu.h>
 #include <arch/layout.h>
 #include <base/string.h>
@@ -181,12 +185,52 @@ sk_error_t vm_copy_in(struct vm_space *s, void *dst, uint64_t usrc, size_t n)
     return SK_OK;
 }
 
+/*
+ * Copy n bytes within one page of s (not the current space) straight to (out) or from the
+ * current space's memory at ucur, with no bounce buffer: under s's lock, with user copies
+ * that fail rather than fault. Returns 1 if done, 0 if not (s's page not present with the
+ * access needed or not ordinary RAM, or a page of ours not present or not writable): the
+ * caller then takes the bounce way, which faults pages in.
+ */
+static int page_copy_current(struct vm_space *s, uint64_t uaddr, uint64_t ucur, size_t n,
+                             int out)
+{
+    uint64_t va = uaddr & ~(uint64_t)(PAGE_SIZE - 1), left = 1;
+    uint64_t f = vm_spin_lock(&s->lock);
+    if (remember(s, va) == 1 && (!out || (s->copy_flags & UPT_WRITE)) && uaccess_nofault_open()) {
+        uint8_t *p = (uint8_t *)phys_to_virt(s->copy_phys) + (uaddr - va);
+        left = out ? uaccess_many_copy(p, ucur, n) : uaccess_many_copy((void *)ucur, (uint64_t)p, n);
+        uaccess_nofault_close();
+    }
+    vm_spin_unlock(&s->lock, f);
+    return left == 0;
+}
+
 sk_error_t vm_copy_between(struct vm_space *dst, uint64_t daddr, struct vm_space *src,
                            uint64_t saddr, uint64_t n, uint64_t *done)
 {
     *done = 0;
     if (!n)
         return SK_OK;
+    /* One side the current space (the thread that matched a send and a receive is the
+       sender or the receiver): page by page straight between the two, no bounce, as far as
+       every page is there; the rest the bounce way. */
+    struct vm_space *cur = this_cpu()->space;
+    if ((src == cur) != (dst == cur) && urange_ok(saddr, n) && urange_ok(daddr, n)) {
+        int out = src == cur;
+        struct vm_space *other = out ? dst : src;
+        uint64_t oaddr = out ? daddr : saddr, caddr = out ? saddr : daddr;
+        while (*done < n) {
+            uint64_t a = oaddr + *done;
+            size_t c = PAGE_SIZE - (a & (PAGE_SIZE - 1));
+            c = c < n - *done ? c : n - *done;
+            if (!page_copy_current(other, a, caddr + *done, c, out))
+                break;
+            *done += c;
+        }
+        if (*done == n)
+            return SK_OK;
+    }
     uint8_t *buf = kmalloc(CHUNK);
     if (!buf)
         return SK_ERR_NO_MEMORY;

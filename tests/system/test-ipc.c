@@ -1557,6 +1557,161 @@ SK_TEST(another_process_maps_a_pushed_memory_object)
     closes(l);
 }
 
+/* ---- large sends between two processes, pages present or not ------------------------------ */
+
+#define BIG (3 * 4096 + 100) /* bytes per large send, from offset 50: four pages touched */
+#define BIG_MAP (5 * 4096)
+
+/* A mapping of fresh memory none of whose pages is present yet. */
+static uint8_t *fresh_map(void)
+{
+    void *p = NULL;
+    if (sk_mem_map_anon(BIG_MAP, SK_PROT_READ | SK_PROT_WRITE, &p, NULL) != SK_OK)
+        return NULL;
+    return p;
+}
+
+static int settled_ok(struct sub *s)
+{
+    return settle(s) && s->cqe.error == SK_OK;
+}
+
+/*
+ * The child of large_sends_between_processes: data on its start-up lane, a control lane
+ * pulled from there. It receives two large sends into fresh memory (first posting after the
+ * parent's send waits, then before it), then sends both back (first posting before the
+ * parent's receive, then after it).
+ */
+static int child_echo(void)
+{
+    sk_handle_t d = sk_registry_lane();
+    struct sub s = {0}, r = {0}, g = {0};
+    ONE(s, sk_act_pull(0, SK_RIGHT_READ | SK_RIGHT_WRITE));
+    post(&s, d);
+    if (!settled_ok(&s))
+        return 2;
+    sk_handle_t c = sk_ipc_handle(rec(&s, 0));
+    uint8_t *buf[2] = {fresh_map(), fresh_map()};
+    if (!buf[0] || !buf[1])
+        return 3;
+    for (int pass = 0; pass < 2; pass++) { /* (the second with every page present) */
+        /* 1: the parent's send waits ("go" says so); our receive meets it */
+        ONE(g, SK_ACT_RECV_INLINE(0, 8));
+        post(&g, c);
+        if (!settled_ok(&g))
+            return 4;
+        ONE(r, SK_ACT_RECV(0, buf[0] + 50, BIG));
+        post(&r, d);
+        if (!settled_ok(&r) || rec(&r, 0)->length != BIG)
+            return 5;
+        /* 2: our receive waits, then "ready"; the parent's send meets it */
+        ONE(r, SK_ACT_RECV(0, buf[1] + 50, BIG));
+        post(&r, d);
+        ONE(g, SK_ACT_SEND(0, "ready", 6));
+        post(&g, c);
+        if (!settled_ok(&r) || rec(&r, 0)->length != BIG || !settled_ok(&g))
+            return 6;
+        /* 3: our send of the first back waits, then "sent"; the parent's receive meets it */
+        ONE(r, SK_ACT_SEND(0, buf[0] + 50, BIG));
+        post(&r, d);
+        ONE(g, SK_ACT_SEND(0, "sent", 5));
+        post(&g, c);
+        if (!settled_ok(&g) || !settled_ok(&r))
+            return 7;
+        /* 4: the parent's receive waits ("go"); our send of the second meets it */
+        ONE(g, SK_ACT_RECV_INLINE(0, 8));
+        post(&g, c);
+        if (!settled_ok(&g))
+            return 8;
+        ONE(r, SK_ACT_SEND(0, buf[1] + 50, BIG));
+        post(&r, d);
+        if (!settled_ok(&r))
+            return 9;
+    }
+    return 0;
+}
+
+/*
+ * Large sends between two processes take every way a copy between two spaces can go: the
+ * sender or the receiver completing the match, each side's pages present or not (fresh
+ * memory; a source whose object was written through another mapping): the bytes arrive
+ * whole, there and back.
+ */
+SK_TEST(large_sends_between_processes_fault_pages_in)
+{
+    sk_handle_t d[2], c[2], obj;
+    stream(d);
+    stream(c);
+    struct sk_process proc;
+    SK_ASSERT_OK(spawn_child("child-echo", d[1], &proc));
+    struct sub s = {0}, g = {0}, r = {0};
+    ONE(s, sk_act_push(0, c[1], SK_RIGHT_READ | SK_RIGHT_WRITE));
+    post(&s, d[0]);
+    SK_ASSERT(settled_ok(&s));
+    /* the bytes: written through one mapping, sent from two others not yet present */
+    void *w = NULL;
+    SK_ASSERT_OK(sk_mem_map_anon(BIG_MAP, SK_PROT_READ | SK_PROT_WRITE, &w, &obj));
+    for (unsigned i = 0; i < BIG; i++)
+        ((uint8_t *)w)[50 + i] = (uint8_t)(i * 13 + i / 4096);
+    uint64_t src[2] = {0, 0};
+    for (int k = 0; k < 2; k++)
+        SK_ASSERT_OK(sk_space_map(SK_THIS_SPACE, obj, 0, 0, BIG_MAP, SK_PROT_READ, &src[k]));
+    uint8_t *back[2] = {fresh_map(), fresh_map()};
+    SK_ASSERT(back[0] && back[1]);
+    for (int pass = 0; pass < 2; pass++) { /* (the second with every page present) */
+        if (pass) {
+            for (unsigned i = 0; i < BIG; i++)
+                ((uint8_t *)w)[50 + i] = (uint8_t)(i * 7 + 1);
+            memset(back[0], 0, BIG_MAP);
+            memset(back[1], 0, BIG_MAP);
+        }
+        /* 1: our send waits, then "go" */
+        ONE(s, SK_ACT_SEND(0, (uint8_t *)src[0] + 50, BIG));
+        post(&s, d[0]);
+        spin();
+        ONE(g, SK_ACT_SEND(0, "go", 3));
+        post(&g, c[0]);
+        SK_ASSERT(settled_ok(&g) && settled_ok(&s));
+        /* 2: the child's receive waits ("ready"); our send meets it */
+        ONE(g, SK_ACT_RECV_INLINE(0, 8));
+        post(&g, c[0]);
+        SK_ASSERT(settled_ok(&g));
+        ONE(s, SK_ACT_SEND(0, (uint8_t *)src[1] + 50, BIG));
+        post(&s, d[0]);
+        SK_ASSERT(settled_ok(&s));
+        /* 3: the child's send waits ("sent"); our receive (into fresh memory at first) meets it */
+        ONE(g, SK_ACT_RECV_INLINE(0, 8));
+        post(&g, c[0]);
+        SK_ASSERT(settled_ok(&g));
+        ONE(r, SK_ACT_RECV(0, back[0] + 50, BIG));
+        post(&r, d[0]);
+        SK_ASSERT(settled_ok(&r));
+        SK_EXPECT_EQ(rec(&r, 0)->length, BIG);
+        /* 4: our receive waits, then "go"; the child's send meets it */
+        ONE(r, SK_ACT_RECV(0, back[1] + 50, BIG));
+        post(&r, d[0]);
+        spin();
+        ONE(g, SK_ACT_SEND(0, "go", 3));
+        post(&g, c[0]);
+        SK_ASSERT(settled_ok(&g) && settled_ok(&r));
+        SK_EXPECT_EQ(rec(&r, 0)->length, BIG);
+        for (int k = 0; k < 2; k++)
+            SK_EXPECT(memcmp(back[k] + 50, (uint8_t *)w + 50, BIG) == 0);
+    }
+    uint64_t st = 1;
+    SK_EXPECT_OK(sk_process_wait(&proc, 10000000000ull, &st));
+    SK_EXPECT_EQ(st, SK_EXIT_DONE);
+    sk_process_release(&proc);
+    for (int k = 0; k < 2; k++) {
+        sk_mem_unmap(back[k], BIG_MAP);
+        sk_space_unmap(SK_THIS_SPACE, src[k], BIG_MAP);
+    }
+    sk_mem_unmap(w, BIG_MAP);
+    sk_handle_close(obj);
+    closes(c);
+    closes(d);
+}
+
 /* ---- the runtime's server loop against clients that never send their head ------------- */
 
 static struct sk_ipc_server srv;
@@ -1655,5 +1810,7 @@ int main(const struct sk_start_info *si)
         return 1;
     if (sk_argc() > 1 && strcmp(sk_argv(1), "child-mem") == 0)
         return child_mem();
+    if (sk_argc() > 1 && strcmp(sk_argv(1), "child-echo") == 0)
+        return child_echo();
     return sk_test_run();
 }
