@@ -62,50 +62,6 @@ static uint32_t ring_need(struct ipc_action *r, uint32_t len)
     return left < need ? need + left : need;
 }
 
-/* Write a record (err, len bytes of src) at ring r's head; the caller checked the room. */
-static inline __attribute__((always_inline)) void ring_put(struct ipc_action *r, sk_error_t err,
-                                                           const void *src, uint32_t len)
-{
-    uint32_t size = (uint32_t)r->len, head = r->ring_head, need = sk_ipc_ring_record_size(len);
-    if (__builtin_expect(size - head < need, 0)) {
-        struct sk_ipc_result w = {.error = 0, .length = SK_IPC_RING_WRAP};
-        memcpy(r->stage + head, &w, sizeof w);
-        head = 0;
-    }
-    struct sk_ipc_result rec = {.error = err, .length = len};
-    memcpy(r->stage + head, &rec, sizeof rec);
-    if (len)
-        memcpy_small(r->stage + head + sizeof rec, src, len);
-    head += need;
-    r->ring_head = head == size ? 0 : head;
-    r->ring_count++;
-}
-
-/*
- * Partner x meets ring r (lock held). TAKE_FED: a small send, now a record in
- * the ring. TAKE_FULL: its record does not fit (the posting ends with SK_OK, x
- * meets what follows). TAKE_BAD: the user's tail is garbage (the posting ends
- * with SK_ERR_INVALID, x meets what follows). TAKE_FAIL: x cannot go into a
- * ring (a large send: SK_ERR_BUFFER_TOO_SMALL; anything else but a dismiss:
- * SK_ERR_MISMATCH, in *err), and both fail with it, as any pair would.
- */
-int ipc_ring_take(struct ipc_action *r, struct ipc_action *x, sk_error_t *err)
-{
-    if ((x->type != SK_ACT_send && x->type != SK_ACT_send_sg) || !x->staged) {
-        *err = x->type == SK_ACT_send || x->type == SK_ACT_send_sg ? SK_ERR_BUFFER_TOO_SMALL
-                                                                   : SK_ERR_MISMATCH;
-        return TAKE_FAIL;
-    }
-    *err = SK_OK;
-    int64_t room = ring_room(r);
-    if (room < 0)
-        return TAKE_BAD;
-    if (room < ring_need(r, (uint32_t)x->len))
-        return TAKE_FULL;
-    ring_put(r, SK_OK, x->stage, (uint32_t)x->len);
-    return TAKE_FED;
-}
-
 /* Whether n small sends (ua; `bytes` the records they make, no wrap counted) all fit ring r
    now. Lock held. */
 static int ring_fits(struct ipc_action *r, const struct sk_action *ua, unsigned n, uint32_t bytes)
@@ -165,6 +121,32 @@ ring_put_sends(struct ipc_action *r, const struct sk_action *ua, unsigned n,
         r->ring_count += n;
     }
     return left;
+}
+
+/*
+ * Partner x meets ring r (lock held). TAKE_FED: a small send, now a record in
+ * the ring. TAKE_FULL: its record does not fit (the posting ends with SK_OK, x
+ * meets what follows). TAKE_BAD: the user's tail is garbage (the posting ends
+ * with SK_ERR_INVALID, x meets what follows). TAKE_FAIL: x cannot go into a
+ * ring (a large send: SK_ERR_BUFFER_TOO_SMALL; anything else but a dismiss:
+ * SK_ERR_MISMATCH, in *err), and both fail with it, as any pair would.
+ */
+int ipc_ring_take(struct ipc_action *r, struct ipc_action *x, sk_error_t *err)
+{
+    if ((x->type != SK_ACT_send && x->type != SK_ACT_send_sg) || !x->staged) {
+        *err = x->type == SK_ACT_send || x->type == SK_ACT_send_sg ? SK_ERR_BUFFER_TOO_SMALL
+                                                                   : SK_ERR_MISMATCH;
+        return TAKE_FAIL;
+    }
+    *err = SK_OK;
+    int64_t room = ring_room(r);
+    if (room < 0)
+        return TAKE_BAD;
+    if (room < ring_need(r, (uint32_t)x->len))
+        return TAKE_FULL;
+    const uint8_t *st = x->stage;
+    ring_put_sends(r, &x->ua, 1, &st); /* (x->len: a send_sg's total) */
+    return TAKE_FED;
 }
 
 /* n small sends (ua, their bytes at stage[], bytes the records they make) into ring r if all
