@@ -62,9 +62,9 @@ static void drop_obj(struct ipc_action *a)
 /* Let go of the pushed objects, the universe and the space the chain holds. */
 static void chain_drop_refs(struct ipc_chain *c)
 {
-    for (unsigned i = 0; c->pushes && i < c->n; i++)
+    for (unsigned i = 0; c->holds_objs && i < c->n; i++)
         drop_obj(&c->acts[i]);
-    c->pushes = 0;
+    c->holds_objs = 0;
     if (c->universe)
         universe_weak_put(c->universe);
     if (c->space)
@@ -213,8 +213,9 @@ static uint64_t extra_size(const struct sk_action *a)
     return 0;
 }
 
-/* The rest of action a (its fields set from ua, checked) for a large send, a send_sg, a push
-   or an imbue: references taken, iovecs and small gathered sends copied; uses *extra. */
+/* The rest of action a (its fields set from ua, checked) for a large send, a send_sg, a push,
+   an imbue or a receive ring: references taken, iovecs and small gathered sends copied, the
+   ring opened; uses *extra. */
 static sk_error_t load_action(struct ipc_chain *c, struct ipc_action *a,
                               const struct sk_action *ua, uint8_t **extra)
 {
@@ -260,7 +261,7 @@ static sk_error_t load_action(struct ipc_chain *c, struct ipc_action *a,
     case SK_ACT_push: {
         a->obj = NULL;
         a->obj_weak = 0;
-        c->pushes = 1;
+        c->holds_objs = 1;
         uint32_t rights;
         sk_error_t e = handle_get(ua->handle, SK_OBJ_NONE, SK_RIGHT_TRANSFER, &a->obj, &rights);
         if (e)
@@ -276,7 +277,7 @@ static sk_error_t load_action(struct ipc_chain *c, struct ipc_action *a,
     }
     case SK_ACT_recv_ring: {
         a->obj = NULL;
-        c->pushes = 1;
+        c->holds_objs = 1;
         struct kobject *o;
         sk_error_t e = handle_get(ua->handle, SK_OBJ_MEMORY, SK_RIGHT_READ | SK_RIGHT_WRITE, &o,
                                   NULL);
@@ -448,7 +449,7 @@ static sk_error_t submit_chain(struct async_op *op)
     c->first_failed = (uint16_t)n;
     c->flat = (uint8_t)flat;
     c->cancelled = 0;
-    c->pushes = 0;
+    c->holds_objs = 0;
     c->universe = NULL;
     c->space = NULL;
     uint8_t *more = (uint8_t *)&c->acts[n];

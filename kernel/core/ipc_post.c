@@ -300,7 +300,7 @@ void ipc_post_list(struct stream *s, int side, struct ipc_chain *c, int first)
         }
         sk_error_t e;
         int t = ipc_ring_take(r, x, &e);
-        if (t == TAKE_FED || t == TAKE_FAIL) { /* x is done (with e) */
+        if (t == RING_TAKEN || t == RING_FAIL) { /* x is done (with e) */
             x->state = ACT_TAKEN;
             x->fate = FATE_FED;
             x->ring_err = (int16_t)e;
@@ -311,7 +311,7 @@ void ipc_post_list(struct stream *s, int side, struct ipc_chain *c, int first)
                 b = b->next;
                 ncut++;
             }
-            if (t == TAKE_FED)
+            if (t == RING_TAKEN)
                 continue;
         }
         /* full, garbage, or a partner the ring cannot take: this posting of r ends (and a
@@ -319,7 +319,7 @@ void ipc_post_list(struct stream *s, int side, struct ipc_chain *c, int first)
         ipc_ring_publish(r);
         r->state = ACT_TAKEN;
         r->fate = FATE_END;
-        r->ring_err = (int16_t)(t == TAKE_BAD ? SK_ERR_INVALID : e);
+        r->ring_err = (int16_t)(t == RING_BAD ? SK_ERR_INVALID : e);
         if (r == b) {
             b = b->next;
             ncut++;
@@ -401,13 +401,15 @@ void ipc_post_list(struct stream *s, int side, struct ipc_chain *c, int first)
  * performed at once and completes op without a chain: no action state is
  * built, nothing waits, nothing can be cancelled. The sends' bytes are staged
  * in the op's provider area first (they must be staged before anything is
- * matched, as on the general path). Returns 1 with *err the submission's
- * result (SK_OK: op completed) or 0 with nothing changed (post it the usual way).
- * The caller holds the lane.
+ * matched, as on the general path). A list of sends that meets a standing ring
+ * goes into it whole (ipc_ring.c), straight from the sender's memory when every
+ * page is there, else staged. Returns 1 with *err the submission's result
+ * (SK_OK: op completed) or 0 with nothing changed (post it the usual way). The
+ * caller holds the lane.
  */
 int ipc_post_direct(struct async_op *op, struct stream *s, int side, const struct sk_action *ua,
-                       unsigned n, const uint16_t *roff, uint32_t rec_bytes, uint32_t ring_bytes,
-                       sk_error_t *err)
+                    unsigned n, const uint16_t *roff, uint32_t rec_bytes, uint32_t ring_bytes,
+                    sk_error_t *err)
 {
     /* (a look without the lock, only a hint: too few of the peer's actions wait, or ours do;
        sends (ring_bytes: the records they make, 0 if not all are sends) may all go into one

@@ -1,23 +1,17 @@
 /*
  * IPC receive rings (docs/ipc.md "Receive rings"): a recv_ring action stands at
  * its place in the FIFO and takes each small send of a run of the peer's as a
- * record in a contiguous memory object the receiver maps, written through the
- * kernel's direct map under the stream's lock. The matching itself is in
- * ipc_post.c. States and lock order: k/ipc_impl.h.
+ * record in the ring, a contiguous memory object the action holds a reference
+ * to, so the kernel writes it through the direct map, from any thread, under
+ * the stream's lock, without faults. The user owns tail and notify and may
+ * write anything there: each is read once per use and checked; head is ours
+ * (ring_head) and only published. The matching itself is in ipc_post.c.
+ * States and lock order: k/ipc_impl.h.
  */
 #include <k/ipc_impl.h>
 #include <k/uspace.h>
 #include <k/uaccess.h>
 #include <arch/layout.h>
-
-/*
- * A recv_ring action stands at its place in the FIFO and takes each send the
- * peer posts as a record in the ring (docs/ipc.md). The ring is a contiguous
- * memory object the action holds a reference to, so the kernel writes it
- * through the direct map, from any thread, under the stream's lock, without
- * faults. The user owns tail and notify and may write anything there: each is
- * read once per use and checked; head is ours (ring_head) and only published.
- */
 
 static struct sk_ipc_ring *ring_hdr(struct ipc_action *r)
 {
@@ -55,18 +49,11 @@ static int64_t ring_room(struct ipc_action *r)
     return (int64_t)size - 8 - used; /* (8 kept free: full never looks empty) */
 }
 
-/* The space a record of len bytes takes at ring r's head, a wrap included. */
-static uint32_t ring_need(struct ipc_action *r, uint32_t len)
+/* Whether n small sends (ua; `bytes` the records they make, no wrap counted) all fit the room
+   ring r has (ring_room, negative: none). Lock held. */
+static int ring_fits(struct ipc_action *r, int64_t room, const struct sk_action *ua, unsigned n,
+                     uint32_t bytes)
 {
-    uint32_t need = sk_ipc_ring_record_size(len), left = (uint32_t)r->len - r->ring_head;
-    return left < need ? need + left : need;
-}
-
-/* Whether n small sends (ua; `bytes` the records they make, no wrap counted) all fit ring r
-   now. Lock held. */
-static int ring_fits(struct ipc_action *r, const struct sk_action *ua, unsigned n, uint32_t bytes)
-{
-    int64_t room = ring_room(r);
     if (room >= (int64_t)bytes + (int64_t)sk_ipc_ring_record_size(SK_IPC_RING_MSG_MAX))
         return 1;
     /* (near full: count the wrap exactly) */
@@ -124,10 +111,10 @@ ring_put_sends(struct ipc_action *r, const struct sk_action *ua, unsigned n,
 }
 
 /*
- * Partner x meets ring r (lock held). TAKE_FED: a small send, now a record in
- * the ring. TAKE_FULL: its record does not fit (the posting ends with SK_OK, x
- * meets what follows). TAKE_BAD: the user's tail is garbage (the posting ends
- * with SK_ERR_INVALID, x meets what follows). TAKE_FAIL: x cannot go into a
+ * Partner x meets ring r (lock held). RING_TAKEN: a small send, now a record in
+ * the ring. RING_FULL: its record does not fit (the posting ends with SK_OK, x
+ * meets what follows). RING_BAD: the user's tail is garbage (the posting ends
+ * with SK_ERR_INVALID, x meets what follows). RING_FAIL: x cannot go into a
  * ring (a large send: SK_ERR_BUFFER_TOO_SMALL; anything else but a dismiss:
  * SK_ERR_MISMATCH, in *err), and both fail with it, as any pair would.
  */
@@ -136,25 +123,25 @@ int ipc_ring_take(struct ipc_action *r, struct ipc_action *x, sk_error_t *err)
     if ((x->type != SK_ACT_send && x->type != SK_ACT_send_sg) || !x->staged) {
         *err = x->type == SK_ACT_send || x->type == SK_ACT_send_sg ? SK_ERR_BUFFER_TOO_SMALL
                                                                    : SK_ERR_MISMATCH;
-        return TAKE_FAIL;
+        return RING_FAIL;
     }
     *err = SK_OK;
     int64_t room = ring_room(r);
     if (room < 0)
-        return TAKE_BAD;
-    if (room < ring_need(r, (uint32_t)x->len))
-        return TAKE_FULL;
+        return RING_BAD;
+    if (!ring_fits(r, room, &x->ua, 1, sk_ipc_ring_record_size((uint32_t)x->len)))
+        return RING_FULL;
     const uint8_t *st = x->stage;
     ring_put_sends(r, &x->ua, 1, &st); /* (x->len: a send_sg's total) */
-    return TAKE_FED;
+    return RING_TAKEN;
 }
 
 /* n small sends (ua, their bytes at stage[], bytes the records they make) into ring r if all
    fit, else nothing. Lock held. */
 int ipc_ring_direct(struct ipc_action *r, const struct sk_action *ua, unsigned n,
-                       const uint8_t *const *stage, uint32_t bytes)
+                    const uint8_t *const *stage, uint32_t bytes)
 {
-    if (!ring_fits(r, ua, n, bytes))
+    if (!ring_fits(r, ring_room(r), ua, n, bytes))
         return 0;
     ring_put_sends(r, ua, n, stage);
     return 1;
@@ -173,8 +160,8 @@ int ipc_ring_publish(struct ipc_action *r)
 
 /* n sends of op went into the peer's ring r, at the head of s (lock held, flags f): publish
    them (ending the posting if the user asked), unlock, complete op. */
-void ipc_ring_done(struct async_op *op, struct stream *s, int side,
-                             struct ipc_action *r, unsigned n, uint32_t rec_bytes, uint64_t f)
+void ipc_ring_done(struct async_op *op, struct stream *s, int side, struct ipc_action *r,
+                   unsigned n, uint32_t rec_bytes, uint64_t f)
 {
     int end = ipc_ring_publish(r);
     if (end) {
@@ -198,13 +185,14 @@ void ipc_ring_done(struct async_op *op, struct stream *s, int side,
  * present, else 0 with nothing changed. The caller holds the lane.
  */
 int ipc_ring_from_user(struct async_op *op, struct stream *s, int side,
-                          const struct sk_action *ua, unsigned n, uint32_t rec_bytes,
-                          uint32_t bytes)
+                       const struct sk_action *ua, unsigned n, uint32_t rec_bytes,
+                       uint32_t bytes)
 {
     uint64_t f = spin_lock_irqsave(&s->lock);
     struct ipc_action *r = s->head;
     if (s->shut || s->ended[!side] || s->pend_side == side || !r ||
-        r->type != SK_ACT_recv_ring || !ring_fits(r, ua, n, bytes) || !uaccess_nofault_open()) {
+        r->type != SK_ACT_recv_ring || !ring_fits(r, ring_room(r), ua, n, bytes) ||
+        !uaccess_nofault_open()) {
         spin_unlock_irqrestore(&s->lock, f);
         return 0;
     }

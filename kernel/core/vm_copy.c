@@ -34,17 +34,17 @@
 
 #define CHUNK 4096u
 
-/*
- * With s->lock held: make the remembered translation (s->copy_*) the page at
- * va's, walking the tables unless it already is. Returns 1 if the page is
- * mapped, 0 if not, -1 if it is not ordinary RAM (nothing remembered).
- */
 /* s->lock held: the remembered translation is the page at va's and still valid. */
 static inline int remembered(struct vm_space *s, uint64_t va)
 {
     return s->copy_va == va && s->copy_gen == __atomic_load_n(&s->pt.gen, __ATOMIC_ACQUIRE);
 }
 
+/*
+ * With s->lock held: make the remembered translation (s->copy_*) the page at
+ * va's, walking the tables unless it already is. Returns 1 if the page is
+ * mapped, 0 if not, -1 if it is not ordinary RAM (nothing remembered).
+ */
 static int remember(struct vm_space *s, uint64_t va)
 {
     /* (the last page copied to or from, unchanged since, needs no walk: IPC copies many
@@ -199,7 +199,7 @@ static int page_copy_current(struct vm_space *s, uint64_t uaddr, uint64_t ucur, 
     uint64_t f = vm_spin_lock(&s->lock);
     if (remember(s, va) == 1 && (!out || (s->copy_flags & UPT_WRITE)) && uaccess_nofault_open()) {
         uint8_t *p = (uint8_t *)phys_to_virt(s->copy_phys) + (uaddr - va);
-        left = out ? uaccess_many_copy(p, ucur, n) : uaccess_many_copy((void *)ucur, (uint64_t)p, n);
+        left = out ? uaccess_copy(p, (const void *)ucur, n) : uaccess_copy((void *)ucur, p, n);
         uaccess_nofault_close();
     }
     vm_spin_unlock(&s->lock, f);

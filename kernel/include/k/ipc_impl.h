@@ -75,7 +75,7 @@ struct ipc_chain {
     uint16_t n, results_len;
     uint16_t first_failed;          /* index of the first action that failed (n: none yet) */
     uint8_t in_op : 1;              /* lives in the op's provider area (else kmalloc'd) */
-    uint8_t pushes : 1;             /* has push or recv_ring actions (whose objects it may hold) */
+    uint8_t holds_objs : 1;         /* has push or recv_ring actions (whose objects it may hold) */
     uint8_t flat : 1;               /* one list, no nested ones */
     uint8_t blocks;                 /* kmalloc'd: its size in 64-byte units (for kfree_sized) */
     struct universe *universe;      /* a weak reference when handles may be inserted (a strong
@@ -102,7 +102,8 @@ static inline int ipc_is_sender(unsigned t)
              1u << SK_ACT_imbue) >> t) & 1;
 }
 
-static inline void record(struct ipc_chain *c, struct ipc_action *a, sk_error_t err, uint32_t length)
+static inline void record(struct ipc_chain *c, struct ipc_action *a, sk_error_t err,
+                          uint32_t length)
 {
     struct sk_ipc_result r = {.error = err, .length = length};
     memcpy(results(c) + a->result_off, &r, sizeof r);
@@ -112,7 +113,6 @@ static inline void record(struct ipc_chain *c, struct ipc_action *a, sk_error_t 
 void ipc_chain_finish(struct ipc_chain *c);
 /* Every action of the list from `first` (and their nested lists) fails with err, unposted. */
 void ipc_fail_list(struct ipc_chain *c, int first, sk_error_t err);
-
 
 /*
  * Action a is complete with err (and length bytes received), except for its
@@ -185,11 +185,11 @@ void ipc_cut_head(struct stream *s, struct ipc_action *b, uint32_t n);
 /* ---- receive rings (ipc_ring.c) ---------------------------------------------------- */
 
 /* What happened when a partner met a ring (ipc_ring_take). */
-enum { TAKE_FED, TAKE_FULL, TAKE_BAD, TAKE_FAIL };
+enum { RING_TAKEN, RING_FULL, RING_BAD, RING_FAIL };
 
 /* The ring of recv_ring action r (its memory object m): checked and as it is now. */
 sk_error_t ipc_ring_open(struct ipc_action *r, struct memobj *m);
-/* Partner x meets ring r (lock held): TAKE_* and x's result in *err. */
+/* Partner x meets ring r (lock held): RING_* and x's result in *err. */
 int ipc_ring_take(struct ipc_action *r, struct ipc_action *x, sk_error_t *err);
 /* Publish r's records; 1 if its posting ends now (it wrote, and the user asked). Lock held. */
 int ipc_ring_publish(struct ipc_action *r);
