@@ -51,8 +51,8 @@ enum sk_action_type {
 #define SK_IPC_RESULTS_MAX 128          /* bytes of result records: SK_CQE_INLINE_MAX */
 
 /* ipc operation flags (its fourth argument) */
-#define SK_IPC_CLOSE 0x1u /* close the lane handle once the submission is handled (whether the
-                             chain was posted or refused); pending actions keep the lane */
+#define SK_IPC_CLOSE 0x1u /* close the lane handle once the chain is posted (a refused
+                             submission closes nothing); pending actions keep the lane */
 #define SK_IPC_FLAGS_ALL 0x1u
 
 /*

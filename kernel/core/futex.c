@@ -2,7 +2,8 @@
  * Futex wait queues: a fixed table of hashed buckets, each a spinlock and a
  * list of waiting threads keyed by (memory object, offset).
  * Lock order: a bucket lock is taken with interrupts off and nothing else is
- * locked inside it except by copy_from_user's page-fault path (space locks).
+ * locked inside it: the user word is read there through the no-fault door
+ * (k/uaccess.h), which fails instead of resolving a page fault.
  */
 #include <k/futex.h>
 #include <k/sched.h>
@@ -10,6 +11,7 @@
 #include <k/clock.h>
 #include <k/panic.h>
 #include <k/uspace.h>
+#include <k/uaccess.h>
 #include <skoll/syscalls.h>
 
 #define BUCKETS 64
@@ -77,9 +79,17 @@ sk_error_t futex_wait_user(uint64_t uaddr, uint64_t expected, uint64_t timeout_n
     struct bucket *b = &buckets[bi];
     uint64_t f = irq_save();
     spin_lock(&b->lock);
-    err = copy_from_user(&val, uaddr, sizeof val);
-    if (!err && val != expected)
-        err = SK_ERR_AGAIN;
+    /* Under the lock, with interrupts off, the read must neither fault nor sleep: it goes
+       through the no-fault door, which fails on a page that is not present instead of
+       resolving it. The page was present a moment ago; if another thread unmapped it
+       meanwhile, the word changed as far as we can tell: SK_ERR_AGAIN, and the caller
+       (who rechecks its word anyway) comes back, taking the fault outside the lock. */
+    err = SK_ERR_AGAIN;
+    if (urange_ok(uaddr, sizeof val) && uaccess_nofault_open()) {
+        if (uaccess_many_copy(&val, uaddr, sizeof val) == 0)
+            err = val != expected ? SK_ERR_AGAIN : SK_OK;
+        uaccess_nofault_close();
+    }
     if (!err && self->kill)
         err = SK_ERR_DEAD;
     if (err) {

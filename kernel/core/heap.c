@@ -79,7 +79,7 @@ static struct slab_cache *registry;
 static struct slab_cache classes[NCLASSES];
 static struct heap_mag class_mags[NCLASSES][MAX_CPUS];
 
-__attribute__((format(printf, 1, 2))) static void heap_bug(const char *fmt, ...);
+__attribute__((format(printf, 1, 2), noreturn)) static void heap_bug(const char *fmt, ...);
 
 static void list_add(struct slab **head, struct slab *s)
 {
@@ -486,9 +486,7 @@ static void heap_bug(const char *fmt, ...)
     va_start(ap, fmt);
     fmt_vsnprintf(buf, sizeof buf, fmt, ap);
     va_end(ap);
-#ifdef SKOLL_DEBUG
+    /* in every build: a heap that was freed into twice or given a stray pointer is
+       corrupt, and going on would hand one object to two owners */
     panic("heap: %s", buf);
-#else
-    log_error("heap: %s; ignored", buf);
-#endif
 }

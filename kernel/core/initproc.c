@@ -211,8 +211,10 @@ sk_error_t initproc_start(void (*on_exit)(struct thread *t, uint64_t status), st
         kobj_put((struct kobject *)stack);
     if (s)
         kobj_put((struct kobject *)s);
-    if (u)
+    if (u) {
+        universe_unpin(u); /* init's thread keeps it now; on failure it ends here */
         kobj_put(universe_kobj(u));
+    }
     if (err) {
         log_error("init: cannot start %s: error %d", INIT_PATH, err);
         if (t)

@@ -52,10 +52,7 @@ static void drop_obj(struct ipc_action *a)
 {
     if ((a->type != SK_ACT_push && a->type != SK_ACT_recv_ring) || !a->obj)
         return;
-    if (a->type == SK_ACT_push && a->obj_weak)
-        universe_weak_put((struct universe *)a->obj);
-    else
-        kobj_put(a->obj);
+    kobj_put(a->obj);
     a->obj = NULL;
 }
 
@@ -66,7 +63,7 @@ static void chain_drop_refs(struct ipc_chain *c)
         drop_obj(&c->acts[i]);
     c->holds_objs = 0;
     if (c->universe)
-        universe_weak_put(c->universe);
+        kobj_put(universe_kobj(c->universe));
     if (c->space)
         kobj_put(vm_space_kobj(c->space));
     c->universe = NULL;
@@ -260,19 +257,12 @@ static sk_error_t load_action(struct ipc_chain *c, struct ipc_action *a,
     }
     case SK_ACT_push: {
         a->obj = NULL;
-        a->obj_weak = 0;
         c->holds_objs = 1;
         uint32_t rights;
         sk_error_t e = handle_get(ua->handle, SK_OBJ_NONE, SK_RIGHT_TRANSFER, &a->obj, &rights);
         if (e)
             return e;
         a->obj_rights = rights & ua->rights;
-        if (a->obj->type == SK_OBJ_UNIVERSE) {
-            /* weak: a universe's handles may be what keeps this chain from completing */
-            universe_weak_get((struct universe *)a->obj);
-            kobj_put(a->obj);
-            a->obj_weak = 1;
-        }
         return SK_OK;
     }
     case SK_ACT_recv_ring: {
@@ -315,7 +305,7 @@ sk_error_t async_submit_ipc(struct async_op *op)
     int close = (op->args[3] & SK_IPC_CLOSE) != 0;
     sk_handle_t lane = (sk_handle_t)op->args[0];
     sk_error_t err = submit_chain(op);
-    if (close) {
+    if (close && err == SK_OK) { /* (a refused submission changes nothing) */
         /* (handles are never reused: this is the handle the chain was posted on, if it still
            exists; pending actions hold the lane itself) */
         struct universe *u = thread_universe(current_thread());
@@ -486,7 +476,7 @@ static sk_error_t submit_chain(struct async_op *op)
     memset(op->data, 0, off);
     if (!err && want_universe) {
         c->universe = thread_universe(current_thread());
-        universe_weak_get(c->universe);
+        kobj_get(universe_kobj(c->universe));
     }
     if (!err && want_space) {
         c->space = thread_space(current_thread());

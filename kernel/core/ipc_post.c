@@ -71,15 +71,11 @@ static void do_push(struct ipc_action *push, struct ipc_action *pull)
     sk_error_t err = SK_OK;
     if ((push->obj_rights & pull->rights) != pull->rights) {
         err = SK_ERR_NO_RIGHTS;
-    } else if (push->obj_weak && !kobj_get_unless_zero(push->obj)) {
-        err = SK_ERR_DEAD; /* a universe that lost its last reference meanwhile */
     } else {
         sk_handle_t h = 0;
         err = universe_insert(pull->chain->universe, push->obj, push->obj_rights, &h);
         if (!err)
             put_handle(pull, h);
-        if (push->obj_weak)
-            kobj_put(push->obj);
     }
     act_done(push, err, 0);
     act_done(pull, err, 0);

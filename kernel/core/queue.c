@@ -419,13 +419,22 @@ SYSCALL_DEFINE(queue_create)
     uint64_t size = cq_off + (uint64_t)p.cq_entries * sizeof(struct sk_cqe);
     size = (size + SK_PAGE_SIZE - 1) & ~(uint64_t)(SK_PAGE_SIZE - 1);
 
+    /* everything that can fail first: the output is writable, the handles have room */
+    err = copy_to_user(a0, &p, sizeof p);
+    if (err)
+        return err;
+    struct universe *u = thread_universe(current_thread());
+    err = universe_reserve(u, 2);
+    if (err)
+        return err;
     struct queue *q = kzalloc(sizeof *q);
     if (!q) {
-        kfree(q);
+        universe_unreserve(u, 2);
         return SK_ERR_NO_MEMORY;
     }
     err = memobj_create_anon(size, SK_MEM_CONTIGUOUS, &q->mem);
     if (err) {
+        universe_unreserve(u, 2);
         kfree(q);
         return err;
     }
@@ -444,19 +453,13 @@ SYSCALL_DEFINE(queue_create)
     q->hdr->sq_offset = (uint32_t)sq_off;
     q->hdr->cq_offset = (uint32_t)cq_off;
 
-    struct universe *u = thread_universe(current_thread());
     sk_handle_t hq, hm;
-    err = universe_insert(u, &q->obj, SK_RIGHTS_ALL & ~SK_RIGHT_EXECUTE, &hq);
-    if (!err) {
-        err = universe_insert(u, memobj_kobj(q->mem),
-                              SK_RIGHT_READ | SK_RIGHT_WRITE | SK_RIGHT_MAP | SK_RIGHT_DUPLICATE,
-                              &hm);
-        if (err)
-            universe_remove(u, hq);
-    }
+    /* (our own universe, reserved: cannot fail) */
+    universe_insert_reserved(u, &q->obj, SK_RIGHTS_ALL & ~SK_RIGHT_EXECUTE, &hq);
+    universe_insert_reserved(u, memobj_kobj(q->mem),
+                             SK_RIGHT_READ | SK_RIGHT_WRITE | SK_RIGHT_MAP | SK_RIGHT_DUPLICATE,
+                             &hm);
     kobj_put(&q->obj);
-    if (err)
-        return err;
     p.memory = hm;
     p.size = size;
     err = copy_to_user(a0, &p, sizeof p);
@@ -480,7 +483,7 @@ static void drive_spin(struct queue *q, uint64_t want, uint64_t deadline, struct
 {
     uint64_t until = clock_ns() + sched_idle_poll_ns;
     until = until < deadline ? until : deadline;
-    while (cq_used(q) < want && !q->overflow && !self->kill && !q->alerted &&
+    while (cq_used(q) < want && !q->overflow && !self->kill && !q->alerted && !q->closing &&
            !__atomic_load_n(&self->obs.stop_request, __ATOMIC_RELAXED) &&
            !sched_others_waiting() && clock_ns() < until)
         cpu_relax();
@@ -513,10 +516,11 @@ SYSCALL_DEFINE(queue_drive)
             flush_overflow_locked(q, &freed);
         uint32_t used = cq_used(q);
         int interrupted = __atomic_load_n(&self->obs.stop_request, __ATOMIC_ACQUIRE);
-        if (used >= want || self->kill || q->alerted || interrupted ||
+        if (used >= want || self->kill || q->alerted || interrupted || q->closing ||
             (deadline != UINT64_MAX && clock_ns() >= deadline)) {
+            /* (closing: its last handle went; nothing will come that anyone could read) */
             if (used < want)
-                err = self->kill ? SK_ERR_DEAD
+                err = self->kill || q->closing ? SK_ERR_DEAD
                       : q->alerted || interrupted ? SK_ERR_ALERTED : SK_ERR_TIMEOUT;
             if (q->alerted && used < want)
                 q->alerted = 0;

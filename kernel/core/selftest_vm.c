@@ -108,7 +108,7 @@ SELFTEST(mem_paging, 0)
     ST_CHECK(vm_map_mmio(0, 0) == NULL && vm_map_mmio(~0ull - 4, 16) == NULL);
 }
 
-/* Manual: must panic in debug builds ("heap: double free ..."). */
+/* Manual: must panic in every build ("heap: double free ..."). */
 SELFTEST(mem_heap_double_free, SELFTEST_MANUAL)
 {
     void *p = kmalloc(100);
@@ -117,7 +117,7 @@ SELFTEST(mem_heap_double_free, SELFTEST_MANUAL)
     st_fail("double free was not caught");
 }
 
-/* Manual: must panic in debug builds ("kfree of ...: not allocated by the heap"). */
+/* Manual: must panic in every build ("kfree of ...: not allocated by the heap"). */
 SELFTEST(mem_heap_foreign_free, SELFTEST_MANUAL)
 {
     kfree(&some_data);

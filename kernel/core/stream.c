@@ -72,17 +72,19 @@ SYSCALL_DEFINE(stream_create)
     sk_error_t err = copy_to_user(a2, out, sizeof out); /* writable? before anything exists */
     if (err)
         return err;
-    struct stream *s = stream_new((a0 & SK_STREAM_CREDENTIALS) ? creds : NULL);
-    if (!s)
-        return SK_ERR_NO_MEMORY;
     struct universe *u = thread_universe(current_thread());
-    err = universe_insert(u, &s->lanes[0].obj, LANE_RIGHTS, &out[0]);
-    if (!err) {
-        err = universe_insert(u, &s->lanes[1].obj, LANE_RIGHTS, &out[1]);
-        if (err)
-            universe_remove(u, out[0]);
+    err = universe_reserve(u, 2);
+    if (err)
+        return err;
+    struct stream *s = stream_new((a0 & SK_STREAM_CREDENTIALS) ? creds : NULL);
+    if (!s) {
+        universe_unreserve(u, 2);
+        return SK_ERR_NO_MEMORY;
     }
-    if (!err) {
+    /* (our own universe, reserved: cannot fail) */
+    universe_insert_reserved(u, &s->lanes[0].obj, LANE_RIGHTS, &out[0]);
+    universe_insert_reserved(u, &s->lanes[1].obj, LANE_RIGHTS, &out[1]);
+    {
         err = copy_to_user(a2, out, sizeof out);
         if (err) { /* unmapped meanwhile by another thread */
             universe_remove(u, out[0]);

@@ -88,6 +88,7 @@ SYSCALL_DEFINE(universe_create)
         return SK_ERR_NO_MEMORY;
     sk_handle_t h;
     sk_error_t err = universe_insert(my_universe(), universe_kobj(nu), SK_RIGHTS_ALL, &h);
+    universe_unpin(nu); /* the new handle holds it now (docs/processes.md) */
     kobj_put(universe_kobj(nu));
     if (!err)
         *ret = (uint64_t)h;

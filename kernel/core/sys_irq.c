@@ -68,18 +68,28 @@ SYSCALL_DEFINE(irq_create)
     struct universe *u = thread_universe(current_thread());
     if (!u)
         return SK_ERR_DEAD;
-
+    /* everything that can fail before the line is attached: the MSI output is writable,
+       the handle has room, the sink has memory */
+    if (kind == SK_IRQ_MSI && (e = copy_to_user(a1, &msi, sizeof msi)) != SK_OK)
+        return e;
+    e = universe_reserve(u, 1);
+    if (e != SK_OK)
+        return e;
     struct irq_sink *s = kzalloc(sizeof *s);
-    if (!s)
+    if (!s) {
+        universe_unreserve(u, 1);
         return SK_ERR_NO_MEMORY;
+    }
     kobj_init(&s->obj, SK_OBJ_IRQ, sink_destroy);
     e = irqline_attach(s, kind == SK_IRQ_MSI ? IRQLINE_MSI : IRQLINE_GSI, gsi, trig,
                        &msi.address, &msi.data);
     if (e == SK_OK && kind == SK_IRQ_MSI)
-        e = copy_to_user(a1, &msi, sizeof msi);
+        e = copy_to_user(a1, &msi, sizeof msi); /* (fails only if unmapped meanwhile) */
     sk_handle_t h = SK_HANDLE_NULL;
     if (e == SK_OK)
-        e = universe_insert(u, &s->obj, IRQ_RIGHTS, &h);
+        universe_insert_reserved(u, &s->obj, IRQ_RIGHTS, &h); /* (our own: cannot fail) */
+    else
+        universe_unreserve(u, 1);
     kobj_put(&s->obj); /* on failure this detaches and frees it again */
     if (e == SK_OK)
         *ret = (uint64_t)h;

@@ -42,22 +42,29 @@ SYSCALL_DEFINE(thread_create)
         kobj_put(u);
         return err;
     }
-    struct thread *t;
-    err = thread_create_user((struct universe *)u, (struct vm_space *)s, args.entry, args.stack,
-                             args.arg, args.priority, args.exit_word, &t);
+    /* everything that can fail before anything exists: the universe, the handle's room */
+    struct universe *mine = thread_universe(current_thread());
+    err = universe_ended((struct universe *)u) ? SK_ERR_DEAD : universe_reserve(mine, 1);
+    struct thread *t = NULL;
+    if (!err) {
+        err = thread_create_user((struct universe *)u, (struct vm_space *)s, args.entry,
+                                 args.stack, args.arg, args.priority, args.exit_word, &t);
+        if (err)
+            universe_unreserve(mine, 1);
+    }
     kobj_put(s);
     kobj_put(u);
     if (err)
         return err;
     observe_thread_init(t, args.flags & SK_THREAD_OBSERVED, args.flags & SK_THREAD_FOREIGN);
     sk_handle_t h;
-    err = universe_insert(thread_universe(current_thread()), &t->obj, SK_RIGHTS_ALL, &h);
-    if (!err && !(args.flags & SK_THREAD_START_STOPPED))
+    universe_insert_reserved(mine, &t->obj, SK_RIGHTS_ALL, &h); /* (our own: cannot fail) */
+    /* (a universe that ended meanwhile: the thread never runs, as if killed at once) */
+    if (!(args.flags & SK_THREAD_START_STOPPED))
         thread_start(t);
-    kobj_put(&t->obj); /* a thread without a handle is killed: failure above ends it */
-    if (!err)
-        *ret = (uint64_t)h;
-    return err;
+    kobj_put(&t->obj);
+    *ret = (uint64_t)h;
+    return SK_OK;
 }
 
 /*

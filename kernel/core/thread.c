@@ -5,7 +5,9 @@
  * References: the creator gets one; each handle holds one; a started thread
  * holds one on itself until it has been switched out for the last time
  * (thread_reap). The thread's universe and space references are dropped at
- * reap, after its address space can no longer be loaded on any CPU.
+ * reap, after its address space can no longer be loaded on any CPU; the
+ * universe counts its started threads (universe_thread_starts/_ends), and the
+ * last one reaped ends it.
  */
 #include <k/sched.h>
 #include <k/percpu.h>
@@ -28,10 +30,11 @@ static volatile uint64_t next_id = 1;
 static void thread_destroy(struct kobject *o)
 {
     struct thread *t = (struct thread *)o;
-    /* a thread that never ran still holds its space, and a weak link to its universe */
+    /* a thread that never ran still holds its space and its universe */
     if (t->space)
         kobj_put((struct kobject *)t->space);
-    universe_drop_unstarted(t);
+    if (t->universe)
+        kobj_put(universe_kobj(t->universe));
     kfree(t->kstack);
     kfree(t->fpu_alloc);
     kfree(t);
@@ -101,7 +104,8 @@ sk_error_t thread_create_user(struct universe *u, struct vm_space *s, uint64_t e
         return SK_ERR_NO_MEMORY;
     kobj_get((struct kobject *)s);
     t->space = s;
-    universe_hold_unstarted(u, t);
+    kobj_get(universe_kobj(u));
+    t->universe = u;
     t->exit_word = exit_word;
     arch_thread_init_user(t, entry, stack, arg);
     *out = t;
@@ -117,8 +121,8 @@ sk_error_t thread_start(struct thread *t)
     spin_unlock_irqrestore(&start_lock, f);
     if (!startable)
         return SK_ERR_BUSY;
-    /* a user thread's weak link to its universe becomes a reference now */
-    if (t->space && !universe_claim_unstarted(t)) {
+    /* a user thread counts in its universe from now until it is reaped */
+    if (t->universe && universe_thread_starts(t->universe) != SK_OK) {
         t->kill = 1;
         return SK_ERR_DEAD;
     }
@@ -193,8 +197,10 @@ void thread_reap(struct thread *t)
 {
     if (t->space)
         kobj_put((struct kobject *)t->space);
-    if (t->universe)
+    if (t->universe) {
+        universe_thread_ends(t->universe); /* the last one ends the universe */
         kobj_put(universe_kobj(t->universe));
+    }
     t->space = NULL;
     t->universe = NULL;
     kobj_put(&t->obj);

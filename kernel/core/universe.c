@@ -1,8 +1,22 @@
 /*
- * Universes: handle tables with rights. The table logic is kernel/lib/handletable.c;
- * this file adds the lock, memory, object references and the special handles.
- * Lock order: the universe lock is taken last and nothing that may sleep or
- * drop an object reference runs under it.
+ * Universes: handle tables with rights, and when a universe (a process) ends.
+ * The table logic is kernel/lib/handletable.c; this file adds the lock, memory,
+ * object references, the special handles and the life rule of docs/processes.md
+ * ("When a universe ends"):
+ *
+ *  - references (obj.refs) keep only the memory of the struct; they never keep
+ *    its handles alive, so no loop of references can keep anything alive;
+ *  - a universe is NEW until its first thread starts, ACTIVE while it has
+ *    started threads that have not been reaped, ENDED after that (for good);
+ *  - a NEW universe lives while it is *held*: by a handle in an ACTIVE universe
+ *    or by its creator's pin; an ACTIVE one lives while it has threads, whatever
+ *    holds it; ending drops every handle in the table at once.
+ * Every live universe is therefore reached from a running thread (or the kernel)
+ * in at most one step, and ending an ACTIVE universe can end only NEW ones (its
+ * holds), whose tables count no holds: the cascade is at most two deep.
+ *
+ * Lock order: a universe's lock is a leaf: nothing is locked inside it, and
+ * neither kobj_put nor hold_put runs under it.
  */
 #include <k/universe.h>
 #include <k/handletable.h>
@@ -16,63 +30,83 @@
 
 #define HANDLES_MAX (1u << 20)
 
+enum { U_NEW, U_ACTIVE, U_ENDED };
+
 struct universe {
     struct kobject obj;
     struct spinlock lock;
     struct handle_table table;
-    struct thread *unstarted; /* threads created here and not started: weak references */
     struct ioport_map *volatile io; /* I/O ports granted to the universe's threads, or NULL */
-    int closed;               /* its references are gone: handles dropped, no more inserts */
-    volatile uint32_t weak;   /* weak references, +1 while any reference remains */
+    int state;                /* U_*, under lock */
+    uint32_t threads;         /* started threads not yet reaped, under lock */
+    volatile uint32_t holds;  /* handles in ACTIVE universes + the creator's pin (atomic) */
 };
 
-/*
- * Unstarted threads point at their universe without a reference, so that a
- * universe holding handles to its own unstarted threads is not kept alive by
- * them (a cycle nothing could break). This lock guards those pointers.
- */
-static struct spinlock unstarted_lock = SPINLOCK_INIT;
+static void *table_alloc(size_t size) { return kmalloc(size); }
+static void table_free(void *p) { kfree(p); }
 
-static void universe_free(struct universe *u)
+static int is_universe(const struct kobject *o)
 {
-    kfree(u->table.e);
+    return o->type == SK_OBJ_UNIVERSE;
+}
+
+static void hold_put(struct universe *u);
+
+/* Let go of the handles of an ended universe's table (taken out of it under its lock).
+   counted: the table's universe entries were holds (it was ACTIVE). */
+static void drop_entries(struct handle_table *t, int counted)
+{
+    for (size_t i = 0; i < t->used; i++) {
+        struct kobject *x = handle_table_at(t, i)->object;
+        if (!x)
+            continue;
+        if (counted && is_universe(x))
+            hold_put((struct universe *)x);
+        kobj_handle_removed(x);
+        kobj_put(x);
+    }
+    handle_table_release(t);
+}
+
+/* The last reference: the memory goes (a universe is ended before that, see drop_entries). */
+static void universe_free(struct kobject *o)
+{
+    struct universe *u = (struct universe *)o;
+    /* (a creator that drops its reference before its pin: end it here; nothing counted) */
+    kassert(u->state == U_ENDED);
+    u->state = U_ENDED;
+    drop_entries(&u->table, 0);
     kfree(u->io);
     kfree(u);
 }
 
-void universe_weak_get(struct universe *u)
+/* u was moved to U_ENDED by the caller (under its lock, from state `was`): drop its handles. */
+static void universe_end(struct universe *u, int was)
 {
-    __atomic_add_fetch(&u->weak, 1, __ATOMIC_RELAXED);
-}
-
-void universe_weak_put(struct universe *u)
-{
-    if (__atomic_sub_fetch(&u->weak, 1, __ATOMIC_ACQ_REL) == 0)
-        universe_free(u);
-}
-
-/* The last reference went: drop every handle. Weak holders may still insert-and-fail. */
-static void universe_destroy(struct kobject *o)
-{
-    struct universe *u = (struct universe *)o;
-    uint64_t f = spin_lock_irqsave(&unstarted_lock);
-    for (struct thread *t = u->unstarted; t; t = t->unstarted_next)
-        t->universe = NULL; /* it can never start now */
-    u->unstarted = NULL;
-    spin_unlock_irqrestore(&unstarted_lock, f);
-    /* only weak holders can reach u now, and they only insert, which `closed` refuses */
-    f = spin_lock_irqsave(&u->lock);
-    u->closed = 1;
+    struct handle_table t;
+    uint64_t f = spin_lock_irqsave(&u->lock);
+    handle_table_move(&t, &u->table);
     spin_unlock_irqrestore(&u->lock, f);
-    for (size_t i = 0; i < u->table.used; i++) {
-        struct kobject *x = u->table.e[i].object;
-        if (x) {
-            u->table.e[i].object = NULL;
-            kobj_handle_removed(x);
-            kobj_put(x);
-        }
-    }
-    universe_weak_put(u);
+    drop_entries(&t, was == U_ACTIVE);
+}
+
+static void hold_get(struct universe *u)
+{
+    __atomic_add_fetch(&u->holds, 1, __ATOMIC_RELAXED);
+}
+
+/* One hold less; a NEW universe that nothing holds any more ends. */
+static void hold_put(struct universe *u)
+{
+    if (__atomic_sub_fetch(&u->holds, 1, __ATOMIC_ACQ_REL) != 0)
+        return;
+    uint64_t f = spin_lock_irqsave(&u->lock);
+    int end = u->state == U_NEW && __atomic_load_n(&u->holds, __ATOMIC_ACQUIRE) == 0;
+    if (end)
+        u->state = U_ENDED;
+    spin_unlock_irqrestore(&u->lock, f);
+    if (end)
+        universe_end(u, U_NEW);
 }
 
 struct universe *universe_create(void)
@@ -80,40 +114,75 @@ struct universe *universe_create(void)
     struct universe *u = kzalloc(sizeof *u);
     if (!u)
         return NULL;
-    kobj_init(&u->obj, SK_OBJ_UNIVERSE, universe_destroy);
+    kobj_init(&u->obj, SK_OBJ_UNIVERSE, universe_free);
     u->lock = (struct spinlock)SPINLOCK_INIT;
-    handle_table_init(&u->table);
-    u->weak = 1;
+    handle_table_init(&u->table, table_alloc, table_free);
+    u->state = U_NEW;
+    u->holds = 1; /* the creator's pin */
     return u;
+}
+
+void universe_unpin(struct universe *u)
+{
+    hold_put(u);
+}
+
+/* Room for n more handles in u (under its lock): SK_ERR_DEAD, SK_ERR_LIMIT, SK_ERR_NO_MEMORY. */
+static sk_error_t reserve_locked(struct universe *u, size_t n)
+{
+    if (u->state == U_ENDED)
+        return SK_ERR_DEAD;
+    if (n > HANDLES_MAX || u->table.live + u->table.reserved > HANDLES_MAX - n)
+        return SK_ERR_LIMIT;
+    return handle_table_reserve(&u->table, n) == 0 ? SK_OK : SK_ERR_NO_MEMORY;
+}
+
+/* Add o under u's lock into a reserved entry. */
+static sk_handle_t add_locked(struct universe *u, struct kobject *o, uint32_t rights)
+{
+    kobj_get(o);
+    kobj_handle_added(o);
+    if (u->state == U_ACTIVE && is_universe(o))
+        hold_get((struct universe *)o);
+    return handle_table_add(&u->table, o, rights & SK_RIGHTS_ALL);
 }
 
 sk_error_t universe_insert(struct universe *u, struct kobject *o, uint32_t rights, sk_handle_t *out)
 {
     uint64_t f = spin_lock_irqsave(&u->lock);
-    if (u->closed) {
-        spin_unlock_irqrestore(&u->lock, f);
-        return SK_ERR_DEAD;
-    }
-    if (u->table.live >= HANDLES_MAX) {
-        spin_unlock_irqrestore(&u->lock, f);
-        return SK_ERR_LIMIT;
-    }
-    if (handle_table_full(&u->table)) {
-        size_t cap = handle_table_want(&u->table);
-        struct handle_entry *e = kmalloc(cap * sizeof *e);
-        if (!e) {
-            spin_unlock_irqrestore(&u->lock, f);
-            return SK_ERR_NO_MEMORY;
-        }
-        struct handle_entry *old = u->table.e;
-        handle_table_adopt(&u->table, e, cap);
-        kfree(old);
-    }
-    kobj_get(o);
-    kobj_handle_added(o);
-    *out = handle_table_add(&u->table, o, rights & SK_RIGHTS_ALL);
+    sk_error_t err = reserve_locked(u, 1);
+    if (!err)
+        *out = add_locked(u, o, rights);
     spin_unlock_irqrestore(&u->lock, f);
-    return SK_OK;
+    return err;
+}
+
+sk_error_t universe_reserve(struct universe *u, size_t n)
+{
+    uint64_t f = spin_lock_irqsave(&u->lock);
+    sk_error_t err = reserve_locked(u, n);
+    spin_unlock_irqrestore(&u->lock, f);
+    return err;
+}
+
+void universe_unreserve(struct universe *u, size_t n)
+{
+    uint64_t f = spin_lock_irqsave(&u->lock);
+    handle_table_unreserve(&u->table, n);
+    spin_unlock_irqrestore(&u->lock, f);
+}
+
+sk_error_t universe_insert_reserved(struct universe *u, struct kobject *o, uint32_t rights,
+                                    sk_handle_t *out)
+{
+    uint64_t f = spin_lock_irqsave(&u->lock);
+    sk_error_t err = SK_ERR_DEAD; /* (ending gave the reservation back with the table) */
+    if (u->state != U_ENDED) {
+        *out = add_locked(u, o, rights);
+        err = SK_OK;
+    }
+    spin_unlock_irqrestore(&u->lock, f);
+    return err;
 }
 
 sk_error_t universe_remove(struct universe *u, sk_handle_t h)
@@ -122,9 +191,12 @@ sk_error_t universe_remove(struct universe *u, sk_handle_t h)
         return SK_ERR_BAD_HANDLE;
     uint64_t f = spin_lock_irqsave(&u->lock);
     struct kobject *o = handle_table_remove(&u->table, h, NULL);
+    int counted = o && u->state == U_ACTIVE && is_universe(o);
     spin_unlock_irqrestore(&u->lock, f);
     if (!o)
         return SK_ERR_BAD_HANDLE;
+    if (counted)
+        hold_put((struct universe *)o);
     kobj_handle_removed(o);
     kobj_put(o);
     return SK_OK;
@@ -136,6 +208,11 @@ uint64_t universe_count(struct universe *u)
     uint64_t n = u->table.live;
     spin_unlock_irqrestore(&u->lock, f);
     return n;
+}
+
+int universe_ended(struct universe *u)
+{
+    return __atomic_load_n(&u->state, __ATOMIC_ACQUIRE) == U_ENDED;
 }
 
 sk_error_t handle_get(sk_handle_t h, uint32_t type, uint32_t need, struct kobject **out,
@@ -182,45 +259,36 @@ check:
     return SK_OK;
 }
 
-void universe_hold_unstarted(struct universe *u, struct thread *t)
+sk_error_t universe_thread_starts(struct universe *u)
 {
-    uint64_t f = spin_lock_irqsave(&unstarted_lock);
-    t->universe = u;
-    t->unstarted_next = u->unstarted;
-    u->unstarted = t;
-    spin_unlock_irqrestore(&unstarted_lock, f);
-}
-
-static void unlink_unstarted(struct universe *u, struct thread *t)
-{
-    for (struct thread **pp = &u->unstarted; *pp; pp = &(*pp)->unstarted_next) {
-        if (*pp == t) {
-            *pp = t->unstarted_next;
-            break;
+    uint64_t f = spin_lock_irqsave(&u->lock);
+    if (u->state == U_ENDED) {
+        spin_unlock_irqrestore(&u->lock, f);
+        return SK_ERR_DEAD;
+    }
+    u->threads++;
+    if (u->state == U_NEW) {
+        /* its universe handles become holds now */
+        u->state = U_ACTIVE;
+        for (size_t i = 0; i < u->table.used; i++) {
+            struct kobject *x = handle_table_at(&u->table, i)->object;
+            if (x && is_universe(x))
+                hold_get((struct universe *)x);
         }
     }
-    t->unstarted_next = NULL;
+    spin_unlock_irqrestore(&u->lock, f);
+    return SK_OK;
 }
 
-struct universe *universe_claim_unstarted(struct thread *t)
+void universe_thread_ends(struct universe *u)
 {
-    uint64_t f = spin_lock_irqsave(&unstarted_lock);
-    struct universe *u = t->universe;
-    if (u) {
-        unlink_unstarted(u, t);
-        kobj_get(&u->obj); /* refs > 0: a universe with no references has cleared t->universe */
-    }
-    spin_unlock_irqrestore(&unstarted_lock, f);
-    return u;
-}
-
-void universe_drop_unstarted(struct thread *t)
-{
-    uint64_t f = spin_lock_irqsave(&unstarted_lock);
-    if (t->universe)
-        unlink_unstarted(t->universe, t);
-    t->universe = NULL;
-    spin_unlock_irqrestore(&unstarted_lock, f);
+    uint64_t f = spin_lock_irqsave(&u->lock);
+    int end = --u->threads == 0;
+    if (end)
+        u->state = U_ENDED;
+    spin_unlock_irqrestore(&u->lock, f);
+    if (end)
+        universe_end(u, U_ACTIVE);
 }
 
 struct ioport_map *universe_ioports(struct universe *u)

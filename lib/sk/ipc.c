@@ -185,6 +185,8 @@ static void reply_done(struct sk_op *op, const struct sk_cqe *cqe)
 {
     struct sk_ipc_reply *r = SK_OP_CONTAINER(op, struct sk_ipc_reply, op);
     const struct sk_ipc_result *res = sk_ipc_result(cqe, &r->act, 1, 0);
+    if (cqe->error != SK_OK && cqe->length == 0)
+        sk_handle_close(r->lane); /* refused: SK_IPC_CLOSE closed nothing */
     if (r->done)
         r->done(r, res ? (sk_error_t)res->error : (sk_error_t)cqe->error);
 }

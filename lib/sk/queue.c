@@ -256,10 +256,12 @@ static __attribute__((noinline)) void dispatch_run(struct sk_queue *q, const str
         struct sk_op *op = (struct sk_op *)v;
         if (__builtin_expect((v & 1) || op->tag != tag, 0)) {
             q->completed--;
-            if (tag == SK_TAG_FORGET && q->forget_inflight) {
+            if ((uint32_t)tag == SK_TAG_FORGET && q->forget_inflight) {
                 q->forget_inflight--; /* a forgotten op failed */
                 q->retired++;
                 q->forget_failures++;
+                if ((tag >> 32) && cqe->length == 0)
+                    sk_handle_close((sk_handle_t)(tag >> 32)); /* see forget_close_lane */
             } else {
                 q->stray++;
             }
@@ -425,10 +427,24 @@ sk_error_t sk_op_event(struct sk_queue *q, struct sk_op *op, sk_handle_t event, 
     return sk_queue_submit(q, op);
 }
 
+/*
+ * An ipc op with SK_IPC_CLOSE that the kernel refused (an error and no records) closed
+ * nothing; the submitter meant to give the lane up, so the runtime closes it. A forgotten
+ * op's SQE carries the lane in its tag's high half for that (0: none, or too large).
+ */
+static sk_handle_t forget_close_lane(uint32_t opcode, uint64_t lane, uint64_t flags)
+{
+    return opcode == SK_OP_ipc && (flags & SK_IPC_CLOSE) && lane > 0 && lane < 0x80000000u
+               ? (sk_handle_t)lane : 0;
+}
+
 static void forget_done(struct sk_op *op, const struct sk_cqe *cqe)
 {
-    if (cqe->error != SK_OK)
+    if (cqe->error != SK_OK) {
         op->queue->forget_failures++;
+        if (cqe->length == 0 && op->opcode == SK_OP_ipc && (op->args[3] & SK_IPC_CLOSE))
+            sk_handle_close((sk_handle_t)op->args[0]);
+    }
 }
 
 sk_error_t sk_op_submit_forget(struct sk_queue *q, struct sk_op *op, uint32_t opcode,
@@ -438,7 +454,9 @@ sk_error_t sk_op_submit_forget(struct sk_queue *q, struct sk_op *op, uint32_t op
         return SK_ERR_BUSY;
     if (!q->backlog && q->sq_tail == q->credit_end)
         q->credit_end = q->sq_tail + credit_refresh(q);
-    if (q->backlog || q->sq_tail == q->credit_end)
+    sk_handle_t lane = forget_close_lane(opcode, a0, a3);
+    if (q->backlog || q->sq_tail == q->credit_end ||
+        (!lane && opcode == SK_OP_ipc && (a3 & SK_IPC_CLOSE)))
         return sk_op_submit(q, op, opcode, forget_done, a0, a1, a2, a3);
     sk_op_prep(op, opcode, NULL);
     op->queue = q;
@@ -448,7 +466,7 @@ sk_error_t sk_op_submit_forget(struct sk_queue *q, struct sk_op *op, uint32_t op
     struct sk_sqe *e = &q->sq[tail & (q->sq_entries - 1)];
     e->opcode = opcode;
     e->flags = SK_SQE_SKIP_SUCCESS;
-    e->tag = SK_TAG_FORGET;
+    e->tag = SK_TAG_FORGET | (uint64_t)lane << 32;
     e->args[0] = a0;
     e->args[1] = a1;
     e->args[2] = a2;

@@ -1307,8 +1307,8 @@ static void post_flags(struct sub *s, sk_handle_t lane, uint64_t flags)
 
 /*
  * SK_IPC_CLOSE: the lane handle goes once the chain is posted; a pending action keeps the
- * lane until it completes, then the lane ends. A refused chain closes the handle too; an
- * unknown flag is refused and closes nothing.
+ * lane until it completes, then the lane ends. A refused submission (a malformed chain, a
+ * count of 0, a handle that is no lane, an unknown flag) changes nothing: the handle stays.
  */
 SK_TEST(close_flag_consumes_the_lane_handle)
 {
@@ -1333,14 +1333,31 @@ SK_TEST(close_flag_consumes_the_lane_handle)
     SK_EXPECT_ERR(t.cqe.error, SK_ERR_END_OF_LANE);
     sk_handle_close(l[0]);
 
-    /* refused (a malformed action): the handle is closed all the same */
+    /* refused (a malformed action): the handle stays */
     stream(l);
     struct sub bad = {0};
     ONE(bad, SK_ACT_SEND(SK_ACTF_CHAIN, msg, 4));
     post_flags(&bad, l[0], SK_IPC_CLOSE);
     SK_ASSERT(settle(&bad));
     SK_EXPECT_ERR(bad.cqe.error, SK_ERR_INVALID);
-    SK_EXPECT_ERR(sk_handle_close(l[0]), SK_ERR_BAD_HANDLE);
+    SK_EXPECT_EQ(bad.cqe.length, 0); /* no records: refused, not posted */
+    /* a count of 0: refused, the handle stays */
+    struct sub none = {0};
+    ONE(none, SK_ACT_SEND(0, msg, 4));
+    none.n = 0;
+    post_flags(&none, l[0], SK_IPC_CLOSE);
+    SK_ASSERT(settle(&none));
+    SK_EXPECT_ERR(none.cqe.error, SK_ERR_INVALID);
+    /* a handle that is no lane (an event): refused with WRONG_TYPE, and not closed */
+    sk_handle_t ev;
+    SK_ASSERT_OK(sk_event_create(SK_EVENT_ONESHOT, &ev));
+    struct sub wrong = {0};
+    ONE(wrong, SK_ACT_SEND(0, msg, 4));
+    post_flags(&wrong, ev, SK_IPC_CLOSE);
+    SK_ASSERT(settle(&wrong));
+    SK_EXPECT_ERR(wrong.cqe.error, SK_ERR_WRONG_TYPE);
+    SK_EXPECT_OK(sk_handle_close(ev));
+    SK_EXPECT_OK(sk_handle_close(l[0]));
     /* an unknown flag: refused, the handle stays */
     struct sub odd = {0};
     ONE(odd, SK_ACT_SEND(0, msg, 4));

@@ -358,15 +358,18 @@ SK_TEST(closing_the_owner_lane_removes_its_entities)
     SK_EXPECT(WAIT_STATS(st.owners == owners0, 2000));
 }
 
-/* The child: own three entities, then exit without a word. */
+/* The child: own three entities, hold its own universe, then exit without a word. */
 static int child_owner(void)
 {
     if (sk_queue_open(&Q, 16, 32) != SK_OK)
         return 1;
     REG = sk_registry_lane();
-    sk_handle_t o = 0;
+    sk_handle_t o = 0, self;
     if (!REG || sk_reg_open(&Q, REG, &o) != SK_OK)
         return 2;
+    /* a handle to its own universe must not keep the process, and so its owner lane, alive */
+    if (sk_handle_dup(SK_THIS_UNIVERSE, SK_RIGHTS_ALL, &self) != SK_OK)
+        return 4;
     for (int i = 0; i < 3; i++) {
         char n[8];
         sk_snprintf(n, sizeof n, "%d", i);

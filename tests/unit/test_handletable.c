@@ -3,26 +3,34 @@
 #include <stdlib.h>
 #include <k/handletable.h>
 
-static void grow(struct handle_table *t)
-{
-    size_t cap = handle_table_want(t);
-    struct handle_entry *e = malloc(cap * sizeof *e);
-    struct handle_entry *old = t->e;
-    handle_table_adopt(t, e, cap);
-    free(old);
-}
-
 static int64_t add(struct handle_table *t, void *o, uint32_t r)
 {
-    if (handle_table_full(t))
-        grow(t);
+    ck_assert_int_eq(handle_table_reserve(t, 1), 0);
     return handle_table_add(t, o, r);
+}
+
+/* An allocator that fails once `budget` allocations have been made (counting live blocks). */
+static long budget = -1, blocks;
+static void *test_alloc(size_t size)
+{
+    if (budget == 0)
+        return NULL;
+    if (budget > 0)
+        budget--;
+    blocks++;
+    return malloc(size);
+}
+static void test_free(void *p)
+{
+    if (p)
+        blocks--;
+    free(p);
 }
 
 START_TEST(handles_never_reused)
 {
     struct handle_table t;
-    handle_table_init(&t);
+    handle_table_init(&t, test_alloc, test_free);
     int obj[4];
     int64_t a = add(&t, &obj[0], 1), b = add(&t, &obj[1], 2);
     ck_assert_int_gt(a, 0);
@@ -38,7 +46,8 @@ START_TEST(handles_never_reused)
     ck_assert_ptr_null(handle_table_find(&t, 0));
     ck_assert_ptr_null(handle_table_find(&t, -1));
     ck_assert_ptr_null(handle_table_find(&t, c + 1));
-    free(t.e);
+    handle_table_release(&t);
+    ck_assert_int_eq(blocks, 0);
 }
 END_TEST
 
@@ -49,7 +58,7 @@ START_TEST(handles_random_model)
     static void *model[N + 1];
     static int64_t ids[N + 1];
     struct handle_table t;
-    handle_table_init(&t);
+    handle_table_init(&t, test_alloc, test_free);
     srand(7);
     int nids = 0, live = 0;
     for (int step = 0; step < 40000; step++) {
@@ -76,7 +85,63 @@ START_TEST(handles_random_model)
             ck_assert_uint_eq(t.live, (size_t)live);
         }
     }
-    free(t.e);
+    handle_table_release(&t);
+    ck_assert_int_eq(blocks, 0);
+}
+END_TEST
+
+/* Many handles in many chunks: all found, removed in a scattered order, the memory given back. */
+START_TEST(handles_many_in_chunks)
+{
+    enum { N = 1 << 17 };
+    struct handle_table t;
+    handle_table_init(&t, test_alloc, test_free);
+    ck_assert_int_eq(handle_table_reserve(&t, N), 0);
+    for (uintptr_t i = 0; i < N; i++)
+        ck_assert_int_eq(handle_table_add(&t, (void *)(i * 8 + 8), 0), (int64_t)i + 1);
+    ck_assert_uint_eq(t.reserved, 0);
+    for (uintptr_t i = 0; i < N; i += 4099)
+        ck_assert_ptr_eq(handle_table_find(&t, (int64_t)i + 1)->object, (void *)(i * 8 + 8));
+    for (uintptr_t k = 0; k < N; k++) {
+        uintptr_t i = (k * 7919) % N; /* 7919 is prime: every index once */
+        ck_assert_ptr_eq(handle_table_remove(&t, (int64_t)i + 1, NULL), (void *)(i * 8 + 8));
+    }
+    ck_assert_uint_eq(t.live, 0);
+    ck_assert_uint_le(t.nchunks, 2);
+    int64_t h = add(&t, &t, 1);
+    ck_assert_int_eq(h, N + 1);
+    ck_assert_ptr_eq(handle_table_find(&t, h)->object, &t);
+    handle_table_release(&t);
+    ck_assert_int_eq(blocks, 0);
+}
+END_TEST
+
+/* A reservation that runs out of memory part way promises nothing; entries stay intact; a
+   moved table keeps working. */
+START_TEST(handles_reserve_fails_cleanly)
+{
+    struct handle_table t, m;
+    handle_table_init(&t, test_alloc, test_free);
+    int obj;
+    for (int i = 0; i < 300; i++)
+        add(&t, &obj, (uint32_t)i);
+    for (long b = 0; b < 4; b++) {
+        budget = b;
+        ck_assert_int_eq(handle_table_reserve(&t, 10 * HT_CHUNK), -1);
+        budget = -1;
+        ck_assert_uint_eq(t.reserved, 0);
+        for (int i = 0; i < 300; i++)
+            ck_assert_uint_eq(handle_table_find(&t, i + 1)->rights, (uint32_t)i);
+    }
+    handle_table_move(&m, &t);
+    ck_assert_uint_eq(t.live, 0);
+    ck_assert_ptr_null(handle_table_find(&t, 5));
+    ck_assert_int_gt(add(&t, &obj, 0), 300); /* values never reused, even in a moved-from table */
+    ck_assert_uint_eq(handle_table_find(&m, 250)->rights, 249);
+    ck_assert_int_eq(add(&m, &obj, 7), 301);
+    handle_table_release(&t);
+    handle_table_release(&m);
+    ck_assert_int_eq(blocks, 0);
 }
 END_TEST
 
@@ -85,5 +150,7 @@ Suite *suite_handletable(void)
     Suite *s = suite_create("handletable");
     unit_add(s, handles_never_reused);
     unit_add(s, handles_random_model);
+    unit_add(s, handles_many_in_chunks);
+    unit_add(s, handles_reserve_fails_cleanly);
     return s;
 }

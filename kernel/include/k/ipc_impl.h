@@ -51,12 +51,12 @@ struct ipc_action {
     union {
         struct {
             struct kobject *obj;    /* push: the object (a reference until the chain ends;
-                                       weak for a universe, see universe_weak_get);
-                                       recv_ring: the ring's memory object (a reference) */
+                                       for a universe that keeps its memory, not its life:
+                                       docs/processes.md); recv_ring: the ring's memory
+                                       object (a reference) */
             union {
                 struct {
                     uint32_t obj_rights;
-                    uint8_t obj_weak;
                 };
                 struct {            /* recv_ring (stage: the data area, len: its size) */
                     uint32_t ring_head;  /* the next record's offset (ours, not the user's) */

@@ -50,8 +50,7 @@ struct thread {
     uint64_t id;
     uint8_t creds[16];           /* IPC credentials (k/ipc.h), fixed at creation */
     struct thread *rq_next;
-    struct universe *universe;   /* NULL for kernel threads; weak until started */
-    struct thread *unstarted_next;
+    struct universe *universe;   /* a reference; NULL for kernel threads */
     struct thread *qwait_next;   /* a queue's list of threads sleeping in queue_drive */
     uint64_t syscalls;           /* native system calls made (thread_stats) */
     uint64_t switches;           /* times switched to */
