@@ -1,5 +1,5 @@
 # Skoll build. See docs/build.md. User verbs: all (default), run, test, bench, bench-linux, debug,
-# clean.
+# unit, user, release, clean.
 # CONFIG=debug (default: -O1, assertions) or CONFIG=release (-O2, no assertions).
 
 CONFIG ?= debug
@@ -41,12 +41,19 @@ ISO_DIR := $(OUT)/iso
 INITRD := $(OUT)/initrd.cpio
 
 .PHONY: all run test bench bench-linux debug clean setup release unit user
-all: $(OUT)/skoll.elf user $(OUT)/skoll.iso
+all: $(SETUP_STAMP) $(OUT)/skoll.elf user $(OUT)/skoll.iso
 
+# Setup: tools/setup.sh installs the Debian packages the build and tests use. A fresh Debian 12
+# has only make and gcc (with binutils: ld, ar, objcopy, nm); every rule that runs anything else
+# (cpio, python3, pkg-config/Check, QEMU, GRUB, xorriso, musl-gcc) has the stamp as an order-only
+# prerequisite, and the verbs that use such rules list it first so that setup is what they do first.
 setup: $(SETUP_STAMP)
 $(SETUP_STAMP): tools/setup.sh
 	@tools/setup.sh
 	@mkdir -p build && touch $@
+
+# A recipe that fails (or is interrupted) must not leave a target that looks up to date.
+.DELETE_ON_ERROR:
 
 # V=1 shows full commands.
 ifeq ($(V),1)
@@ -121,12 +128,17 @@ $(foreach p,$(USER_BENCHES),$(eval $(call user_prog,$(p),tests/bench/$(p).c)))
 -include $(shell find $(UOBJ) -name '*.d' 2>/dev/null)
 
 # The boot archive: initrd/ plus bin/<program> (debug info stripped) for every user program.
-$(INITRD): $(shell find initrd -type f 2>/dev/null) $(USER_ELFS)
+# No pipelines (sh has no pipefail): each step is a command of its own, and the archive is
+# written beside the target and renamed, so a failure leaves no archive behind.
+$(INITRD): $(shell find initrd -type f 2>/dev/null) $(USER_ELFS) | $(SETUP_STAMP)
 	@mkdir -p $(OUT)
 	rm -rf $(OUT)/initrd-root && mkdir -p $(OUT)/initrd-root/bin && cp -R initrd/. $(OUT)/initrd-root/
 	$(foreach p,$(USER_PROGS),objcopy --strip-debug $(USER_DIR)/$(p).elf $(OUT)/initrd-root/bin/$(p) &&) true
-	cd $(OUT)/initrd-root && find . -mindepth 1 -printf '%P\n' | LC_ALL=C sort | \
-		cpio -o -H newc --quiet > $(abspath $@)
+	cd $(OUT)/initrd-root && find . -mindepth 1 -printf '%P\n' > ../initrd.found
+	LC_ALL=C sort $(OUT)/initrd.found > $(OUT)/initrd.list
+	cd $(OUT)/initrd-root && cpio -o -H newc --quiet < ../initrd.list > $(abspath $@).tmp || \
+		{ rm -f $(abspath $@).tmp; exit 1; }
+	mv $@.tmp $@
 
 # ISO with GRUB for BIOS and UEFI. GRUB_CMDLINE selects the kernel command line.
 GRUB_CMDLINE ?=
@@ -144,36 +156,35 @@ HOST_CFLAGS := -std=gnu11 -O1 -g $(WARN) -fsanitize=address,undefined -fno-sanit
 	$(KINC) -Ilib/sk/include -I$(UNIT_DIR) -DSKOLL_HOST_TEST -DSKOLL_USER_ELF_DIR='"$(USER_DIR)"'
 $(UNIT_DIR)/suites.h: $(UNIT_TESTS)
 	@mkdir -p $(UNIT_DIR)
-	grep -ho 'Suite \*suite_[a-z0-9_]*(void)' $(UNIT_TESTS) | \
-		sed 's/Suite \*suite_\(.*\)(void)/SUITE(\1)/' > $@
+	sed -n 's/.*Suite \*suite_\([a-z0-9_]*\)(void).*/SUITE(\1)/p' $(UNIT_TESTS) > $@
 # (headers too: lib/sk's carry inline code, e.g. the submit fast path in sk/queue.h)
 UNIT_HEADERS := $(wildcard include/skoll/*.h include/skoll/proto/*.h lib/sk/include/sk/*.h tests/unit/*.h \
 	servers/registry/check.h)
 $(UNIT_DIR)/unit_tests: $(UNIT_TESTS) $(UNIT_MODULES) $(UNIT_HEADERS) $(UNIT_DIR)/suites.h | $(SETUP_STAMP) $(USER_ELFS)
 	$(CC) $(HOST_CFLAGS) -o $@ $(UNIT_TESTS) $(UNIT_MODULES) $$(pkg-config --cflags --libs check)
-unit: $(UNIT_DIR)/unit_tests
+unit: $(SETUP_STAMP) $(UNIT_DIR)/unit_tests
 	$(UNIT_DIR)/unit_tests
 
-release:
+release: $(SETUP_STAMP)
 	$(MAKE) CONFIG=release all
 
-run: all | $(SETUP_STAMP)
+run: $(SETUP_STAMP) all
 	tools/qemu.py run $(OUT)
 
-debug: all | $(SETUP_STAMP)
+debug: $(SETUP_STAMP) all
 	tools/qemu.py debug $(OUT)
 
-test: all $(UNIT_DIR)/unit_tests | $(SETUP_STAMP)
+test: $(SETUP_STAMP) all $(UNIT_DIR)/unit_tests
 	$(MAKE) CONFIG=release build/release/skoll.elf build/release/initrd.cpio
 	tools/test.sh
 
 # Benchmarks run the release build.
-bench: all | $(SETUP_STAMP)
+bench: $(SETUP_STAMP) all
 	$(MAKE) CONFIG=release build/release/skoll.elf build/release/initrd.cpio
 	tools/bench.py build/release
 
 # The Linux reference figures alone (docs/bench.md); `make bench` runs them too.
-bench-linux: | $(SETUP_STAMP)
+bench-linux: $(SETUP_STAMP)
 	tools/linux_bench.py
 
 clean:

@@ -1,10 +1,15 @@
 #!/bin/sh
 # Emit the kernel symbol table as assembly from an ELF (or an empty table with no argument).
 # Only text symbols are kept, sorted by address; see kernel/core/ksyms.c for the layout.
+# nm runs on its own (not in a pipeline, whose status would be awk's) so that a failure of nm
+# fails the build rather than giving an empty table.
 set -e
+syms=
 if [ -n "$1" ]; then
-    nm -n --defined-only "$1" | awk '$2 ~ /^[tTwW]$/ && $3 !~ /^\./ && $3 !~ /^isr_stub_/ { print $1, $3 }'
-fi | awk '
+    syms=$(nm -n --defined-only "$1")
+fi
+printf '%s\n' "$syms" |
+    awk '$2 ~ /^[tTwW]$/ && $3 !~ /^\./ && $3 !~ /^isr_stub_/ { print $1, $3 }' | awk '
 BEGIN { n = 0 }
 { addr[n] = $1; name[n] = $2; n++ }
 END {

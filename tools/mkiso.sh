@@ -18,5 +18,5 @@ menuentry "Skoll" {
 }
 CFG
 grub-mkrescue -o "$out.tmp" "$dir" >/dev/null 2>&1 || {
-    echo "mkiso: grub-mkrescue failed"; grub-mkrescue -o "$out.tmp" "$dir"; exit 1; }
+    echo "mkiso: grub-mkrescue failed"; grub-mkrescue -o "$out.tmp" "$dir"; rm -f "$out.tmp"; exit 1; }
 mv "$out.tmp" "$out"
