@@ -2,6 +2,7 @@
 """Skoll test runner: the host unit tests and the boot cases, one summary line at the end.
 
 usage: runner.py [--unit BINARY] [--cases FILE] [--jobs N] [--only NAME,...]
+                 [--timeout-scale X]
 
 Each boot case runs QEMU (TCG) under a timeout with the serial port in a log file
 (build/test-logs/<case>.log) and is classified as
@@ -10,9 +11,21 @@ Each boot case runs QEMU (TCG) under a timeout with the serial port in a log fil
   fail   the kernel reported failed self tests (or an unexpected exit status),
   panic  the panic marker appeared in the log,
   hang   the timeout expired.
-In a case expected to pass, every PASS/FAIL line the kernel prints counts as one test
-(named case/test); every boot counts as one more (boot/case), passing when its outcome is
-the expected one (cases expecting fail, panic or hang check the runner itself).
+In a case expected to pass, every PASS/FAIL/SKIP line the kernel prints counts as one
+test (named case/test); every boot counts as one more (boot/case), passing when its
+outcome is the expected one (cases expecting fail, panic or hang check the runner itself).
+
+What must report: whoever runs tests first announces them with `PLAN <name>` lines, the
+names its PASS/FAIL/SKIP lines will carry (the kernel its self tests and no_page_leak,
+init the programs it will run, each test program its cases). Every planned name that
+never reports is a failure of its own ("planned, never reported": the program or the
+boot ended or hung first). For usertests=all the runner also expects init to run every
+tests/system/test-*.c (what the Makefile builds), so a program left out of the boot
+archive fails by name too. Nothing here lists tests by hand.
+
+Timeouts are liveness bounds, generous on purpose (a loaded host may run the guest many
+times slower than usual); --timeout-scale (or SKOLL_TIMEOUT_SCALE) multiplies them for
+hosts slower still. Cases that expect a hang keep their own timeout.
 """
 import argparse
 import concurrent.futures
@@ -29,16 +42,19 @@ from skoll_qemu import (DEFAULT_MEM, EXIT_FAIL, EXIT_PANIC, EXIT_PASS,  # noqa: 
                         PANIC_MARKER, qemu_cmd)
 
 LOG_DIR = os.path.join(ROOT, "build", "test-logs")
-RESULT_RE = re.compile(r"^(?:\| )?(PASS|FAIL) ([^\s:]+)(?::\s*(.*))?$")
+RESULT_RE = re.compile(r"^(?:\| )?(PASS|FAIL|SKIP) ([^\s:]+)(?::\s*(.*))?$")
+PLAN_RE = re.compile(r"^(?:\| )?PLAN ([^\s:]+)$")
 SUMMARY_RE = re.compile(r"^(?:\| )?(selftests|usertests): (\d+) passed, (\d+) failed")
 FRAME_RE = re.compile(r"#\d+\s+0x[0-9a-f]+ (?:\? )?([A-Za-z_][\w.]*)\+0x[0-9a-f]+")
 
 
 class Case:
-    def __init__(self, line):
+    def __init__(self, line, timeout_scale=1.0):
         f = line.split()
         self.name, self.kind, self.config = f[0], f[1], f[2]
         self.smp, self.expect, self.timeout = int(f[3]), f[4], float(f[5])
+        if self.expect != "hang":
+            self.timeout *= timeout_scale
         words = f[6:]
         self.want = [w[5:] for w in words if w.startswith("want=")]
         mems = [w[4:] for w in words if w.startswith("mem=")]
@@ -53,14 +69,26 @@ class Case:
         self.out = os.path.join(ROOT, "build") if self.config == "debug" else \
             os.path.join(ROOT, "build", "release")
 
+    def required_programs(self):
+        """Programs init must run and report: with usertests=all every tests/system/test-*.c
+        (the Makefile builds and packs exactly those), else the names listed."""
+        lists = [w[len("usertests="):] for w in self.cmdline.split() if w.startswith("usertests=")]
+        if not lists:
+            return []
+        if lists[-1] == "all":
+            src = os.path.join(ROOT, "tests", "system")
+            return sorted(f[:-2] for f in os.listdir(src)
+                          if f.startswith("test-") and f.endswith(".c"))
+        return [n for n in lists[-1].split(",") if n]
 
-def load_cases(path):
+
+def load_cases(path, timeout_scale=1.0):
     cases = []
     with open(path) as fh:
         for line in fh:
             line = line.strip()
             if line and not line.startswith("#"):
-                cases.append(Case(line))
+                cases.append(Case(line, timeout_scale))
     return cases
 
 
@@ -86,8 +114,60 @@ def summaries_ok(case, summaries):
                               for k in want)
 
 
+def parse_log(text):
+    """The PLAN names (in order, once each), the results [(status, name, reason)] and the
+    tier summaries {tier: (passed, failed)} of a serial log."""
+    planned, results, summaries = [], [], {}
+    for line in text.splitlines():
+        line = line.rstrip("\r")
+        m = PLAN_RE.match(line)
+        if m:
+            if m.group(1) not in planned:
+                planned.append(m.group(1))
+            continue
+        m = RESULT_RE.match(line)
+        if m:
+            results.append((m.group(1), m.group(2), m.group(3) or ""))
+        m = SUMMARY_RE.match(line)
+        if m:
+            summaries[m.group(1)] = (int(m.group(2)), int(m.group(3)))
+    return planned, results, summaries
+
+
+def missing_tests(case, planned, results, outcome):
+    """A FAIL for every name that had to report and did not: each planned one, and each
+    program init had to run. results: (status, name, reason) with names as logged."""
+    by_name = {name: (st, why) for st, name, why in results}
+
+    def last_of(prefix):
+        inside = [name for _, name, _ in results if name.startswith(prefix)]
+        return inside[-1] if inside else "none"
+
+    missing = []
+    for name in planned:
+        if name in by_name:
+            continue
+        prog = name.rsplit("/", 1)[0] if "/" in name else None
+        if prog and prog in by_name:  # the program ended (init reported it) without it
+            st, why = by_name[prog]
+            how = "with status 0" if st == "PASS" else why
+            where = "%s ended %s; its last result: %s" % (prog, how, last_of(prog + "/"))
+        elif prog:
+            where = "the boot ended (%s) while %s ran; its last result: %s" % (
+                outcome, prog, last_of(prog + "/"))
+        else:
+            where = "the boot ended (%s); last result: %s" % (
+                outcome, results[-1][1] if results else "none")
+        missing.append(("FAIL", name, "planned, never reported: " + where))
+    for prog in case.required_programs():
+        if prog not in by_name and prog not in planned:
+            missing.append(("FAIL", prog, "not run by init (not in the boot archive?)"))
+    # the cases of a program that was running when the boot ended first: one of them hung
+    return sorted(missing, key=lambda m: " ran; " not in m[2])
+
+
 def run_case(case):
-    """Boot one case; returns (outcome, detail, [(ok, name, reason)], seconds)."""
+    """Boot one case; returns (outcome, detail, [(status, name, reason)], seconds)."""
     log = os.path.join(LOG_DIR, case.name + ".log")
     if os.path.exists(log):
         os.remove(log)
@@ -104,15 +184,7 @@ def run_case(case):
         status, qemu_out = None, (e.stdout or b"").decode(errors="replace")
     secs = time.monotonic() - start
     text = open(log, errors="replace").read() if os.path.exists(log) else ""
-    results, summaries = [], {}
-    for line in text.splitlines():
-        line = line.rstrip("\r")
-        m = RESULT_RE.match(line)
-        if m:
-            results.append((m.group(1) == "PASS", case.name + "/" + m.group(2), m.group(3) or ""))
-        m = SUMMARY_RE.match(line)
-        if m:
-            summaries[m.group(1)] = (int(m.group(2)), int(m.group(3)))
+    planned, logged, summaries = parse_log(text)
     if PANIC_MARKER in text:
         frames = FRAME_RE.findall(text[text.index(PANIC_MARKER):])
         outcome = "panic"
@@ -128,13 +200,16 @@ def run_case(case):
         outcome = "pass"
         detail = ", ".join("%d %s" % (p, k) for k, (p, _) in sorted(summaries.items()))
     elif status == EXIT_FAIL or any(f for _, f in summaries.values()):
-        failed = [name.split("/", 1)[1] for ok, name, _ in results if not ok]
+        failed = [name for st, name, _ in logged if st == "FAIL"]
         outcome, detail = "fail", "self tests failed: " + ",".join(failed)
         if case.expect == "fail" and [w for w in case.want if w not in failed]:
             outcome = "bad-fail"
     else:
         outcome = "error"
         detail = "QEMU status %s, summaries %s; %s" % (status, summaries, qemu_out.strip()[-200:])
+    if case.expect == "pass":
+        logged += missing_tests(case, planned, logged, outcome)
+    results = [(st, case.name + "/" + name, why) for st, name, why in logged]
     return outcome, detail, results, secs
 
 
@@ -176,27 +251,42 @@ def run_console(case):
         proc.stdin.flush()
         out, alive = read_until_prompt()
         missing = [w.pattern for w in wants if not w.search(out)]
-        results.append((not missing, "%s/%s" % (case.name, typed.split()[0]),
+        results.append(("FAIL" if missing else "PASS", "%s/%s" % (case.name, typed.split()[0]),
                         "output lacks %s" % missing if missing else ""))
     status = proc.wait()
     open(log, "w").write(text)
     secs = time.monotonic() - start
+    # every command of the script is a test: one the session never got to fails by name
+    for typed, _ in steps[len(results):]:
+        results.append(("FAIL", "%s/%s" % (case.name, typed.split()[0]),
+                        "never typed: the session ended first"))
     if PANIC_MARKER in text:
         return "panic", "panic in console session", results, secs
-    if len(results) != len(steps) or status != 0 or not all(r[0] for r in results):
+    if len(results) != len(steps) or status != 0 or any(r[0] != "PASS" for r in results):
         return "fail", "console session failed (QEMU status %s)" % status, results, secs
     return "pass", "%d commands" % len(steps), results, secs
 
 
-def run_unit(binary):
-    proc = subprocess.run([binary], stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+UNIT_TIMEOUT = 600  # a liveness bound on the whole binary: it takes seconds
+
+
+def run_unit(binary, timeout_scale=1.0):
+    try:
+        proc = subprocess.run([binary], stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                              timeout=UNIT_TIMEOUT * timeout_scale)
+        out, status = proc.stdout, proc.returncode
+    except subprocess.TimeoutExpired as e:
+        out, status = e.stdout or b"", None
     results = []
-    for line in proc.stdout.decode(errors="replace").splitlines():
+    for line in out.decode(errors="replace").splitlines():
         m = RESULT_RE.match(line)
         if m:
-            results.append((m.group(1) == "PASS", m.group(2), m.group(3) or ""))
-    if proc.returncode != 0 and all(ok for ok, _, _ in results):
-        results.append((False, "unit", "test binary exited with status %d" % proc.returncode))
+            results.append((m.group(1), m.group(2), m.group(3) or ""))
+    if status is None:
+        results.append(("FAIL", "unit", "no exit within %ds (a test hangs after %s)" % (
+            UNIT_TIMEOUT * timeout_scale, results[-1][1] if results else "none")))
+    elif status != 0 and all(st != "FAIL" for st, _, _ in results):
+        results.append(("FAIL", "unit", "test binary exited with status %d" % status))
     return results
 
 
@@ -206,24 +296,21 @@ def main():
     ap.add_argument("--cases")
     ap.add_argument("--jobs", type=int, default=2)
     ap.add_argument("--only")
+    ap.add_argument("--timeout-scale", type=float,
+                    default=float(os.environ.get("SKOLL_TIMEOUT_SCALE", "1")))
     args = ap.parse_args()
     os.makedirs(LOG_DIR, exist_ok=True)
-    npass = nfail = 0
+    counts = {"PASS": 0, "FAIL": 0, "SKIP": 0}
 
-    def report(ok, name, reason=""):
-        nonlocal npass, nfail
-        if ok:
-            npass += 1
-            print("PASS " + name, flush=True)
-        else:
-            nfail += 1
-            print("FAIL %s: %s" % (name, reason), flush=True)
+    def report(status, name, reason=""):
+        counts[status] += 1
+        print("%s %s%s" % (status, name, ": " + reason if status != "PASS" else ""), flush=True)
 
     if args.unit:
-        for ok, name, reason in run_unit(args.unit):
-            report(ok, name, reason)
+        for status, name, reason in run_unit(args.unit, args.timeout_scale):
+            report(status, name, reason)
     if args.cases:
-        cases = load_cases(args.cases)
+        cases = load_cases(args.cases, args.timeout_scale)
         if args.only:
             keep = args.only.split(",")
             cases = [c for c in cases if c.name in keep]
@@ -237,12 +324,12 @@ def main():
             for case, fut in futures:
                 outcome, detail, results, secs = fut.result()
                 if case.expect in ("pass", "console"):
-                    for ok, name, reason in results:
-                        report(ok, name, reason)
+                    for status, name, reason in results:
+                        report(status, name, reason)
                 expected = "pass" if case.expect == "console" else case.expect
                 ok = outcome == expected
                 print("# boot %s: %s (%s) in %.1fs" % (case.name, outcome, detail, secs))
-                report(ok, "boot/" + case.name, "%s: %s (log %s)" % (
+                report("PASS" if ok else "FAIL", "boot/" + case.name, "%s: %s (log %s)" % (
                     outcome, detail, os.path.relpath(os.path.join(LOG_DIR, case.name + ".log"),
                                                      ROOT)))
                 if not ok:
@@ -250,8 +337,8 @@ def main():
                     if os.path.exists(log):
                         tail = open(log, errors="replace").read().splitlines()[-25:]
                         print("\n".join("#   | " + t for t in tail))
-    print("%d passed, %d failed" % (npass, nfail))
-    sys.exit(1 if nfail or npass == 0 else 0)
+    print("%d passed, %d failed, %d skipped" % (counts["PASS"], counts["FAIL"], counts["SKIP"]))
+    sys.exit(1 if counts["FAIL"] or counts["PASS"] == 0 else 0)
 
 
 if __name__ == "__main__":

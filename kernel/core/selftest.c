@@ -1,4 +1,4 @@
-/* Self-test runner: walks the .selftests section, runs the selected tests, reports each. */
+/* Self-test runner: walks the .selftests section, prints the plan, runs the selected tests, reports each. */
 #include <k/selftest.h>
 #include <k/log.h>
 #include <k/cmdline.h>
@@ -7,8 +7,8 @@
 
 extern const struct selftest __selftests_start[], __selftests_end[];
 
-static char fail_reason[256];
-static int failed;
+static char fail_reason[256], skip_reason[256];
+static int failed, skipped;
 
 void st_fail(const char *fmt, ...)
 {
@@ -26,27 +26,47 @@ int st_failed(void)
     return failed;
 }
 
+void st_skip(const char *fmt, ...)
+{
+    if (skipped)
+        return;
+    skipped = 1;
+    va_list ap;
+    va_start(ap, fmt);
+    fmt_vsnprintf(skip_reason, sizeof skip_reason, fmt, ap);
+    va_end(ap);
+}
+
+static int chosen(const struct selftest *t, const char *list, int all)
+{
+    return cmdline_list_contains(list, t->name) || (all && !(t->flags & SELFTEST_MANUAL));
+}
+
 int selftest_run(const char *list)
 {
     int all = cmdline_list_contains(list, "all");
-    int npass = 0, nfail = 0;
+    int npass = 0, nfail = 0, nskip = 0;
+    for (const struct selftest *t = __selftests_start; t < __selftests_end; t++)
+        if (chosen(t, list, all))
+            kprintf("PLAN %s\n", t->name);
     for (const struct selftest *t = __selftests_start; t < __selftests_end; t++) {
-        int chosen = cmdline_list_contains(list, t->name) ||
-                     (all && !(t->flags & SELFTEST_MANUAL));
-        if (!chosen)
+        if (!chosen(t, list, all))
             continue;
-        failed = 0;
-        fail_reason[0] = '\0';
+        failed = skipped = 0;
+        fail_reason[0] = skip_reason[0] = '\0';
         log_info("selftest %s: start", t->name);
         t->fn();
         if (failed) {
             kprintf("FAIL %s: %s\n", t->name, fail_reason);
             nfail++;
+        } else if (skipped) {
+            kprintf("SKIP %s: %s\n", t->name, skip_reason);
+            nskip++;
         } else {
             kprintf("PASS %s\n", t->name);
             npass++;
         }
     }
-    kprintf("selftests: %d passed, %d failed\n", npass, nfail);
+    kprintf("selftests: %d passed, %d failed, %d skipped\n", npass, nfail, nskip);
     return nfail;
 }

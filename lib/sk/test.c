@@ -1,4 +1,7 @@
-/* The system-test harness behind sk/test.h. */
+/*
+ * The system-test harness behind sk/test.h: the plan, the cases in source
+ * order, one PASS/FAIL/SKIP line each and the summary (docs/testing.md).
+ */
 #include <sk/test.h>
 #include <base/fmt.h>
 
@@ -6,6 +9,8 @@ extern const struct sk_test_case __sk_tests_start[], __sk_tests_end[];
 
 static volatile uint64_t failures;
 static char reason[200];
+static int skipped;
+static char skip_why[200];
 
 void sk_test_fail(const char *file, int line, const char *fmt, ...)
 {
@@ -30,6 +35,17 @@ int sk_test_failures(void)
     return (int)sk_atomic_load(&failures);
 }
 
+void sk_test_skip(const char *fmt, ...)
+{
+    if (skipped)
+        return;
+    skipped = 1;
+    va_list ap;
+    va_start(ap, fmt);
+    fmt_vsnprintf(skip_why, sizeof skip_why, fmt, ap);
+    va_end(ap);
+}
+
 static int selected(const char *name)
 {
     if (sk_argc() <= 1)
@@ -40,7 +56,29 @@ static int selected(const char *name)
     return 0;
 }
 
-static int npass, nfail;
+/* The selected case defined first after source line `last`, or NULL. The linker's order is
+   not the source order: take them by line (one file's cases). */
+static const struct sk_test_case *next_case(int last)
+{
+    const struct sk_test_case *t = NULL;
+    for (const struct sk_test_case *c = __sk_tests_start; c < __sk_tests_end; c++)
+        if (c->line > last && selected(c->name) && (!t || c->line < t->line))
+            t = c;
+    return t;
+}
+
+static int npass, nfail, nskip, planned;
+
+void sk_test_plan(const char *const *extra, int n)
+{
+    if (planned)
+        return;
+    planned = 1;
+    for (int i = 0; i < n; i++)
+        sk_printf("PLAN %s/%s\n", sk_progname(), extra[i]);
+    for (const struct sk_test_case *t = next_case(-1); t; t = next_case(t->line))
+        sk_printf("PLAN %s/%s\n", sk_progname(), t->name);
+}
 
 void sk_test_report(const char *name, int ok, const char *why)
 {
@@ -55,23 +93,19 @@ void sk_test_report(const char *name, int ok, const char *why)
 
 int sk_test_run(void)
 {
-    const char *prog = sk_progname();
-    /* the linker's order is not the source order: take them by line (one file's cases) */
-    for (int last = -1;;) {
-        const struct sk_test_case *t = NULL;
-        for (const struct sk_test_case *c = __sk_tests_start; c < __sk_tests_end; c++)
-            if (c->line > last && (!t || c->line < t->line))
-                t = c;
-        if (!t)
-            break;
-        last = t->line;
-        if (!selected(t->name))
-            continue;
+    sk_test_plan(NULL, 0);
+    for (const struct sk_test_case *t = next_case(-1); t; t = next_case(t->line)) {
         sk_atomic_store(&failures, 0);
         reason[0] = '\0';
+        skipped = 0;
         t->fn();
-        sk_test_report(t->name, sk_atomic_load(&failures) == 0, reason);
+        if (sk_atomic_load(&failures) != 0 || !skipped) {
+            sk_test_report(t->name, sk_atomic_load(&failures) == 0, reason);
+        } else {
+            sk_printf("SKIP %s/%s: %s\n", sk_progname(), t->name, skip_why);
+            nskip++;
+        }
     }
-    sk_printf("%s: %d passed, %d failed\n", prog, npass, nfail);
+    sk_printf("%s: %d passed, %d failed, %d skipped\n", sk_progname(), npass, nfail, nskip);
     return nfail;
 }

@@ -10,10 +10,13 @@
  *   usertests.timeout=S    seconds each program may run before init kills it (default 600)
  *   <prog>.args=a,b,...    argv[1..] for bin/<prog> (at most 8 words; e.g.
  *                          bench-ipc.args=only,ipc_batch_inflight64_ns)
- * Programs run one after another. Each prints its own PASS/FAIL lines; init
- * prints one line per program and "usertests: N passed, N failed", counting a
- * program as passed when its first thread exited with status 0, and exits with
- * the number failed. Without usertests= init has nothing to do and exits 0.
+ * First init prints its plan, "PLAN <prog>" for every program it will run (the
+ * runner fails each planned name that never reports, tools/runner.py). Programs
+ * then run one after another. Each prints its own plan and PASS/FAIL/SKIP lines;
+ * init prints "PASS <prog>" when the program's first thread exited with status 0,
+ * "FAIL <prog>: <how it ended>" otherwise, then "usertests: N passed, N failed"
+ * (programs), and exits with the number failed. Without usertests= init has
+ * nothing to do and exits 0.
  *
  * The hardware-access handle goes only to programs that drive hardware: those
  * named drv-* (drivers) and the tests of the hardware calls (needs_hw below).
@@ -72,12 +75,12 @@ static int needs_hw(const char *prog)
            strcmp(prog, "test-abi") == 0;
 }
 
-/* Run bin/<name>; returns 1 if it exited with status 0. */
+/* Run bin/<name>; reports PASS or FAIL <name> and returns 1 if it exited with status 0. */
 static int run_one(const char *name, size_t namelen, uint64_t timeout_ns)
 {
     char path[96], prog[64];
     if (namelen >= sizeof prog) {
-        sk_printf("usertests: %.*s: name too long\n", (int)namelen, name);
+        sk_printf("FAIL %.*s: name too long\n", (int)namelen, name);
         return 0;
     }
     memcpy(prog, name, namelen);
@@ -85,7 +88,7 @@ static int run_one(const char *name, size_t namelen, uint64_t timeout_ns)
     sk_snprintf(path, sizeof path, "bin/%s", prog);
     struct cpio_entry e;
     if (cpio_find(archive, archive_size, path, &e) != 1) {
-        sk_printf("usertests: %s: not in the boot archive\n", prog);
+        sk_printf("FAIL %s: not in the boot archive\n", prog);
         return 0;
     }
     /* argv: the program's name, then the words of "<prog>.args=" split at commas */
@@ -118,7 +121,7 @@ static int run_one(const char *name, size_t namelen, uint64_t timeout_ns)
     int elf_err = 0;
     sk_error_t err = sk_spawn(e.data, e.size, &args, &p, &elf_err);
     if (err != SK_OK) {
-        sk_printf("usertests: %s: spawn failed: %s%s%s\n", prog, sk_error_name(err),
+        sk_printf("FAIL %s: spawn failed: %s%s%s\n", prog, sk_error_name(err),
                   elf_err ? ": " : "", elf_err ? elf_strerror(elf_err) : "");
         return 0;
     }
@@ -136,7 +139,10 @@ static int run_one(const char *name, size_t namelen, uint64_t timeout_ns)
     else
         sk_exit_describe(status, how, sizeof how);
     int ok = err == SK_OK && status == SK_EXIT_DONE;
-    sk_printf("usertests: %s: %s\n", prog, how);
+    if (ok)
+        sk_printf("PASS %s\n", prog);
+    else
+        sk_printf("FAIL %s: %s\n", prog, how);
     sk_process_release(&p);
     return ok;
 }
@@ -197,6 +203,50 @@ static int registry_stop(void)
     return ok;
 }
 
+/*
+ * Call fn(name, length, arg) for each program of the list: every bin/test-* of the archive
+ * (in archive order) for "all", else each comma-separated name. Returns 0, or -1 if the
+ * archive is malformed.
+ */
+static int for_each_program(const char *list, void (*fn)(const char *, size_t, uint64_t),
+                            uint64_t arg)
+{
+    if (strcmp(list, "all") == 0) {
+        size_t off = 0;
+        struct cpio_entry e;
+        int rc;
+        while ((rc = cpio_next(archive, archive_size, &off, &e)) == 1)
+            if (e.namelen > 9 && strncmp(e.name, "bin/test-", 9) == 0 &&
+                (e.mode & 0170000) == 0100000)
+                fn(e.name + 4, e.namelen - 4, arg);
+        return rc < 0 ? -1 : 0;
+    }
+    for (const char *p = list; *p;) {
+        const char *comma = strchr(p, ',');
+        size_t n = comma ? (size_t)(comma - p) : strlen(p);
+        if (n)
+            fn(p, n, arg);
+        p += n + (comma ? 1 : 0);
+    }
+    return 0;
+}
+
+static int npass, nfail;
+
+static void plan_one(const char *name, size_t n, uint64_t unused)
+{
+    (void)unused;
+    sk_printf("PLAN %.*s\n", (int)n, name);
+}
+
+static void run_counted(const char *name, size_t n, uint64_t timeout_ns)
+{
+    if (run_one(name, n, timeout_ns))
+        npass++;
+    else
+        nfail++;
+}
+
 int main(const struct sk_start_info *si)
 {
     const char *list = arg_value("usertests");
@@ -220,35 +270,12 @@ int main(const struct sk_start_info *si)
     uint64_t timeout_ns = parse_seconds(arg_value("usertests.timeout"), 600) * 1000000000u;
     registry_start();
 
-    int npass = 0, nfail = 0;
-    if (strcmp(list, "all") == 0) {
-        size_t off = 0;
-        struct cpio_entry e;
-        int rc;
-        while ((rc = cpio_next(archive, archive_size, &off, &e)) == 1) {
-            if (e.namelen > 9 && strncmp(e.name, "bin/test-", 9) == 0 && (e.mode & 0170000) == 0100000) {
-                if (run_one(e.name + 4, e.namelen - 4, timeout_ns))
-                    npass++;
-                else
-                    nfail++;
-            }
-        }
-        if (rc < 0) {
-            sk_printf("usertests: the boot archive is malformed\n");
-            nfail++;
-        }
-    } else {
-        const char *p = list;
-        while (*p) {
-            const char *comma = strchr(p, ',');
-            size_t n = comma ? (size_t)(comma - p) : strlen(p);
-            if (n && run_one(p, n, timeout_ns))
-                npass++;
-            else if (n)
-                nfail++;
-            p += n + (comma ? 1 : 0);
-        }
+    /* the plan first, so that the runner knows what must report even if init dies */
+    if (for_each_program(list, plan_one, 0) < 0) {
+        sk_printf("usertests: the boot archive is malformed\n");
+        nfail++;
     }
+    for_each_program(list, run_counted, timeout_ns);
     if (!registry_stop())
         nfail++;
     sk_printf("usertests: %d passed, %d failed\n", npass, nfail);

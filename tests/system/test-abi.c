@@ -657,6 +657,13 @@ SK_TEST(handles_not_reused)
 int main(const struct sk_start_info *si)
 {
     (void)si;
+    /* the plan: one case per system call (the table), then the SK_TEST cases */
+    static const char *const call_names[] = {
+#define CALL(name, index, nargs) #name,
+        SK_SYSCALLS(CALL)
+#undef CALL
+    };
+    sk_test_plan(call_names, (int)(sizeof call_names / sizeof call_names[0]));
     if (!setup()) {
         sk_test_report("fixtures", 0, "could not build the fixtures");
         return 1 + sk_test_run();

@@ -1,9 +1,13 @@
 /*
  * In-kernel self tests. A test is declared with SELFTEST(name, flags) anywhere
  * in the kernel; the linker collects them. "selftest=all" (or a comma list of
- * names) on the command line runs them after boot, printing "PASS name" or
- * "FAIL name: reason", then "selftests: N passed, N failed", and with
- * "qemu_exit" ends QEMU with the result.
+ * names) on the command line runs them after boot: first "PLAN name" for each
+ * selected test (the runner fails every planned test that never reports), then
+ * per test "PASS name", "FAIL name: reason" or "SKIP name: why" (ST_SKIP: it
+ * cannot run here, e.g. on one CPU), then "selftests: N passed, N failed,
+ * N skipped", and with "qemu_exit" ends QEMU with the result. A test waits for
+ * what must happen rather than failing after some time (a hang is caught by the
+ * runner's timeout); only lower bounds on time ("never early") are checked.
  */
 #pragma once
 
@@ -25,6 +29,14 @@ struct selftest {
 void st_fail(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* Has the current test failed so far? */
 int st_failed(void);
+/* Record the current test as skipped (reported as SKIP unless it also failed). */
+void st_skip(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+#define ST_SKIP(...) \
+    do { \
+        st_skip(__VA_ARGS__); \
+        return; \
+    } while (0)
 
 #define ST_CHECK(cond) \
     do { \

@@ -1,9 +1,18 @@
 /*
  * A small test harness for programs under tests/system. Each SK_TEST(name)
- * is one case; sk_test_run() runs them in source order and prints one line per
- * case, "PASS <prog>/<case>" or "FAIL <prog>/<case>: <reason>", then
- * "<prog>: N passed, N failed", and returns the number failed. SK_TEST_MAIN()
- * supplies a main() that does exactly that (argv words after argv[0] select cases).
+ * is one case; sk_test_run() first prints the plan, "PLAN <prog>/<case>" for
+ * every case it is about to run (the runner fails each planned case that never
+ * reports), then runs them in source order and prints one line per case,
+ * "PASS <prog>/<case>", "FAIL <prog>/<case>: <reason>" or, for a case that
+ * cannot run here (SK_SKIP), "SKIP <prog>/<case>: <why>", then
+ * "<prog>: N passed, N failed, N skipped", and returns the number failed.
+ * SK_TEST_MAIN() supplies a main() that does exactly that (argv words after
+ * argv[0] select cases).
+ *
+ * A case never asserts that something happened within some time: the host may
+ * stall the guest for any length of time. It waits for what must happen (a hang
+ * is caught by the runner's timeout, and the case by the plan) and checks order,
+ * results and "never early" (docs/testing.md).
  */
 #pragma once
 #include <stdint.h>
@@ -25,8 +34,15 @@ struct sk_test_case {
 void sk_test_fail(const char *file, int line, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 /* Failures recorded so far in the running case. */
 int sk_test_failures(void);
+/* Mark the running case skipped: it cannot run in this configuration (one CPU, no device).
+   It is reported as SKIP with the reason, unless it also failed. Use SK_SKIP. */
+void sk_test_skip(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* Print and count one result for a case not declared with SK_TEST (table-driven tests). */
 void sk_test_report(const char *name, int ok, const char *why);
+/* Print the plan: the n names in extra[] (the cases a program reports with sk_test_report),
+   then every SK_TEST case that sk_test_run will run. Call it before reporting anything;
+   sk_test_run calls it if nobody did. */
+void sk_test_plan(const char *const *extra, int n);
 /* Run the SK_TEST cases, print the summary (including sk_test_report results); returns failures. */
 int sk_test_run(void);
 
@@ -61,6 +77,12 @@ int sk_test_run(void);
                          sk_error_name(want)); \
             onfail; \
         } \
+    } while (0)
+/* Skip the running case with a reason (printf format) and return from the test function. */
+#define SK_SKIP(...) \
+    do { \
+        sk_test_skip(__VA_ARGS__); \
+        return; \
     } while (0)
 #define SK_EXPECT(cond) SK__CHECK(cond, (void)0)
 #define SK_ASSERT(cond) SK__CHECK(cond, return)
