@@ -74,11 +74,13 @@ static void accept_done(struct sk_op *op, const struct sk_cqe *cqe)
     const struct sk_ipc_result *ra = sk_ipc_result(cqe, a->acts, 2, 0);
     const struct sk_ipc_result *rh = sk_ipc_result(cqe, a->acts, 2, 1);
     sk_handle_t lane = sk_ipc_handle(ra);
+    int idle = 0; /* an accept the sweep took back before any client came */
     if (!ra || ra->error != SK_OK) {
         /* the accept itself failed: the lane is gone, or a client sent nonsense */
         sk_error_t e = ra ? (sk_error_t)ra->error : (sk_error_t)cqe->error;
         if (e == SK_ERR_CANCELLED && a->swept && !s->stopping) {
             s->stalls++; /* (an idle accept the sweep caught: nothing lost) */
+            idle = 1;
         } else if (e == SK_ERR_END_OF_LANE || e == SK_ERR_CANCELLED || !ra) {
             if (!s->error)
                 s->error = e;
@@ -100,6 +102,8 @@ static void accept_done(struct sk_op *op, const struct sk_cqe *cqe)
         s->live--;
         return;
     }
+    if (idle)
+        return; /* no client: not a sign that requests queue up (the sweep takes many at once) */
     /* every posted accept completed in this drive: requests queue up, post more */
     if (s->q->drives != s->epoch) {
         s->epoch = s->q->drives;

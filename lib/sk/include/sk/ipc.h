@@ -157,7 +157,8 @@ struct sk_ipc_server {
  * Serve lane: keep accept + receive-head actions posted, and call fn per request.
  * It starts with SK_IPC_SERVER_FIRST_ACCEPTS (or `accepts`, if fewer) and doubles
  * them, up to `accepts` (1..SK_IPC_SERVER_MAX_ACCEPTS), whenever every posted
- * accept completed in one drive (requests are queueing up): a server with little
+ * accept completed with a client in one drive (requests are queueing up; idle
+ * accepts the stall sweep below takes back do not count): a server with little
  * concurrency keeps its working set small, a busy one takes whole batches. An accept matched by a client that
  * never sends its head (it keeps its side of the conversation open and idle)
  * would hold that accept for good: a timer every SK_IPC_SERVER_STALL_NS cancels
