@@ -223,6 +223,8 @@ static void concurrent_cow(struct ust *t)
 
 SELFTEST(uspace_smp_cow, 0)
 {
+    if (cpus_online < 2)
+        ST_SKIP("one CPU: no other CPU to write at the same time");
     UST_RUN(concurrent_cow);
 }
 
@@ -252,5 +254,7 @@ static void unmap_race(struct ust *t)
 
 SELFTEST(uspace_unmap_race, 0)
 {
+    if (cpus_online < 2)
+        ST_SKIP("one CPU: no other CPU to race with");
     UST_RUN(unmap_race);
 }

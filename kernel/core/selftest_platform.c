@@ -1,4 +1,9 @@
-/* Self tests of the platform layer: ACPI discovery, the clock, timers, IRQ routing, SMP and IPIs. */
+/*
+ * Self tests of the platform layer: ACPI discovery, the clock, timers, IRQ routing, SMP and
+ * IPIs. What must happen (a timer, an IPI, an interrupt) is waited for with no time limit:
+ * the host may stall a vCPU for any length of time, and one that never comes hangs the boot,
+ * which the runner reports. Times are only checked from below ("never early").
+ */
 #include <k/selftest.h>
 #include <k/platform.h>
 #include <k/percpu.h>
@@ -16,13 +21,11 @@
 
 #define MS 1000000ull
 
-/* Spin with interrupts enabled until *flag reaches want or timeout_ns pass. */
-static int wait_count(volatile int *flag, int want, uint64_t timeout_ns)
+/* Spin until *flag reaches want (with interrupts as the caller has them). */
+static void wait_count(volatile int *flag, int want)
 {
-    uint64_t end = clock_ns() + timeout_ns;
-    while (__atomic_load_n(flag, __ATOMIC_ACQUIRE) < want && clock_ns() < end)
+    while (__atomic_load_n(flag, __ATOMIC_ACQUIRE) < want)
         cpu_relax();
-    return *flag >= want;
 }
 
 SELFTEST(acpi_tables, 0)
@@ -64,8 +67,9 @@ static void mono_on_cpu(void *arg)
 /*
  * An (HPET, clock) pair read close together: the tightest of several reads
  * bracketed by the clock, so a vCPU held up by the host does not skew it.
+ * Returns the bracket's width: the pair is uncertain by at most that much.
  */
-static void hpet_clock_pair(uint64_t *h, uint64_t *c)
+static uint64_t hpet_clock_pair(uint64_t *h, uint64_t *c)
 {
     uint64_t best = ~0ull;
     *h = *c = 0;
@@ -77,6 +81,7 @@ static void hpet_clock_pair(uint64_t *h, uint64_t *c)
             *c = a + (b - a) / 2;
         }
     }
+    return best;
 }
 
 SELFTEST(clock_monotonic, 0)
@@ -96,19 +101,29 @@ SELFTEST(clock_monotonic, 0)
                 return;
         }
     }
+}
+
+/*
+ * The clock keeps the HPET's pace: over 20 ms they agree within 3%, beyond the
+ * uncertainty of reading the two together (a stalled vCPU widens the brackets
+ * rather than failing the test).
+ */
+SELFTEST(clock_matches_hpet, 0)
+{
     if (!hpet_present())
-        return;
-    uint64_t h0, c0, h1, c1;
-    hpet_clock_pair(&h0, &c0);
-    while (clock_ns() - c0 < 20 * MS)
-        cpu_relax();
-    hpet_clock_pair(&h1, &c1);
-    if (h1 < h0)
-        return; /* a 32-bit HPET wrapped: no comparison this time */
+        ST_SKIP("no HPET");
+    uint64_t h0, c0, h1, c1, slack;
+    do { /* a 32-bit HPET wraps about every 5 minutes: then measure again */
+        slack = hpet_clock_pair(&h0, &c0);
+        while (clock_ns() - c0 < 20 * MS)
+            cpu_relax();
+        slack += hpet_clock_pair(&h1, &c1);
+    } while (h1 < h0);
     uint64_t c_ns = c1 - c0, h_ns = (h1 - h0) * hpet_period_fs() / 1000000u;
     uint64_t diff = h_ns > c_ns ? h_ns - c_ns : c_ns - h_ns;
-    if (diff * 100 > h_ns * 3)
-        st_fail("clock %lu ns vs HPET %lu ns over the same interval", c_ns, h_ns);
+    if (diff * 100 > h_ns * 3 + slack * 100)
+        st_fail("clock %lu ns vs HPET %lu ns over the same interval (reads within %lu ns)",
+                c_ns, h_ns, slack);
 }
 
 #define NTIMERS 5
@@ -176,8 +191,8 @@ SELFTEST(timer_oneshot, 0)
     unsigned other = cpus_online > 1 ? 1 : 0;
     ST_CHECK(smp_call(other, arm_remote, NULL, 1) == 0);
 
-    ST_CHECK(wait_count(&fired, NTIMERS, 200 * MS));
-    ST_CHECK(wait_count(&remote_done, 1, 200 * MS));
+    wait_count(&fired, NTIMERS);
+    wait_count(&remote_done, 1);
     for (int i = 0; i < NTIMERS; i++)
         if (fire_order[i] != i)
             st_fail("timer of rank %d fired in place %d", fire_order[i], i);
@@ -189,7 +204,7 @@ SELFTEST(timer_oneshot, 0)
     /* re-arming after firing works, and a timer in the past fires at once */
     fired = 0;
     ST_CHECK(timer_arm(&timers[0], 0, on_timer, (void *)0) == 0);
-    ST_CHECK(wait_count(&fired, 1, 50 * MS));
+    wait_count(&fired, 1);
 }
 
 /*
@@ -207,8 +222,7 @@ static void on_blocker(struct timer *t)
 {
     (void)t;
     __atomic_store_n(&blocker_started, 1, __ATOMIC_RELEASE);
-    uint64_t end = clock_ns() + 2000 * MS; /* bounded, should the test itself stall */
-    while (!__atomic_load_n(&blocker_release, __ATOMIC_ACQUIRE) && clock_ns() < end)
+    while (!__atomic_load_n(&blocker_release, __ATOMIC_ACQUIRE)) /* (the test always releases) */
         cpu_relax();
 }
 
@@ -229,13 +243,15 @@ static void arm_pair(void *arg)
 SELFTEST(timer_cancel_sync, 0)
 {
     if (cpus_online < 2)
-        return;
+        ST_SKIP("one CPU: the callback must be in flight on another");
     blocker_started = blocker_release = victim_runs = 0;
     /* interrupts off: this thread stays on this CPU, the timers fire on the other */
     uint64_t flags = irq_save();
     unsigned other = this_cpu()->id == 0 ? 1 : 0;
     int called = smp_call(other, arm_pair, NULL, 1);
-    int started = wait_count(&blocker_started, 1, 500 * MS);
+    if (called == 0)
+        wait_count(&blocker_started, 1);
+    int started = blocker_started;
     int cancelled = timer_cancel(&sync_victim);
     int rearmed = timer_arm(&sync_victim, clock_ns() + 1000 * MS, on_victim, NULL);
     int runs_before = victim_runs;
@@ -298,8 +314,7 @@ SELFTEST(ipi_all, 0)
         for (unsigned c = 0; c < cpu_count; c++)
             ST_CHECK(smp_call(c, ipi_inc, (void *)(uintptr_t)c, round & 1) == 0);
     for (unsigned c = 0; c < cpu_count; c++)
-        if (!wait_count(&ipi_hits[c], IPI_ROUNDS, 500 * MS))
-            st_fail("CPU %u ran %d of %d calls", c, ipi_hits[c], IPI_ROUNDS);
+        wait_count(&ipi_hits[c], IPI_ROUNDS);
     ST_CHECK(!ipi_wrong_cpu);
     for (unsigned c = 0; c < cpu_count; c++)
         ST_CHECK(ipi_hits[c] == IPI_ROUNDS);
@@ -317,11 +332,8 @@ SELFTEST(ipi_all, 0)
                 continue;
             if (pass == 1)
                 ST_CHECK(smp_send_ipi(c, VEC_IPI_CALL) == 0);
-            uint64_t end = clock_ns() + 200 * MS;
-            while (cpus[c].ipi_count == before[c] && clock_ns() < end)
+            while (cpus[c].ipi_count == before[c]) /* (one that never comes hangs here) */
                 cpu_relax();
-            if (cpus[c].ipi_count == before[c])
-                st_fail("CPU %u got no IPI (%s)", c, pass ? "direct" : "all others");
         }
         ST_CHECK(cpus[self].ipi_count == before[self]); /* "others" excludes the sender */
     }
@@ -357,7 +369,7 @@ SELFTEST(irq_route, 0)
     pit_irqs = 0;
     ST_CHECK(irq_route_isa(0, TEST_VECTOR, 0) == 0);
     pit_oneshot();
-    int ok = wait_count(&pit_irqs, 1, 100 * MS);
+    wait_count(&pit_irqs, 1);
     ST_CHECK(irq_mask((uint32_t)gsi) == 0);
     int before = pit_irqs;
     pit_oneshot();
@@ -366,7 +378,6 @@ SELFTEST(irq_route, 0)
         cpu_relax();
     int after = pit_irqs;
     idt_set_handler(TEST_VECTOR, NULL);
-    ST_CHECK(ok);
     ST_CHECK(after == before); /* masked: nothing arrives */
 }
 
