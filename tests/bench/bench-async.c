@@ -16,6 +16,11 @@
  *                         the two threads pinned to CPUs 0 and 1: a cross-CPU
  *                         wake-up and a block per hand-off (Linux: the futex
  *                         ping-pong on two CPUs).
+ *   timer_lateness_ns     how late a timer completes: 200 clock_await timers with
+ *                         deadlines spread over 300 ms, submitted together; per
+ *                         run the median of (the kernel's clock when each fired -
+ *                         its deadline). test-queue checks only their order and
+ *                         that none is early: lateness depends on the host.
  * Each figure is the median of REPS runs, printed as "bench <name> <value> ns".
  */
 #include <sk/sk.h>
@@ -218,6 +223,53 @@ static void bench_thread_switch_2cpu(void)
     report_spread("thread_switch_2cpu_ns", r, REPS);
 }
 
+/* ---- timer_lateness_ns ---------------------------------------------------------------- */
+
+#define NTIMERS 200
+static struct sk_op timer_ops[NTIMERS];
+static uint64_t timer_late[NTIMERS];
+static int timers_fired, timers_bad;
+
+static void timer_done(struct sk_op *op, const struct sk_cqe *cqe)
+{
+    uint64_t deadline = op->args[0];
+    if (cqe->error != SK_OK || cqe->value < deadline)
+        timers_bad++;
+    else
+        timer_late[timers_fired++] = cqe->value - deadline;
+}
+
+static void bench_timer_lateness(void)
+{
+    struct sk_queue q;
+    if (sk_queue_open(&q, 256, 256) != SK_OK) {
+        sk_printf("bench-async: cannot open a queue for the timers\n");
+        return;
+    }
+    uint64_t r[REPS], worst = 0, x = 12345;
+    for (int k = 0; k < REPS; k++) {
+        timers_fired = timers_bad = 0;
+        uint64_t t0 = now() + 50000000ull;
+        for (int i = 0; i < NTIMERS; i++) {
+            x = x * 6364136223846793005ull + 1442695040888963407ull;
+            sk_op_timer(&q, &timer_ops[i], t0 + (x >> 33) % 300000000ull, timer_done);
+        }
+        sk_queue_run(&q);
+        if (timers_bad || timers_fired != NTIMERS)
+            sk_printf("bench-async: timers: %d fired, %d early or failed\n", timers_fired,
+                      timers_bad);
+        if (timers_fired == 0)
+            return;
+        uint64_t m = median(timer_late, timers_fired); /* (sorts them) */
+        if (timer_late[timers_fired - 1] > worst)
+            worst = timer_late[timers_fired - 1];
+        r[k] = m * 10;
+    }
+    sk_queue_close(&q);
+    report_spread("timer_lateness_ns", r, REPS);
+    sk_printf("#   timer_lateness_ns: the latest of %d timers: %lu ns\n", REPS * NTIMERS, worst);
+}
+
 int main(const struct sk_start_info *si)
 {
     (void)si;
@@ -233,5 +285,6 @@ int main(const struct sk_start_info *si)
     bench_raw_nop(128, "async_nop_raw_128_ns");
     bench_drive_wakeup();
     bench_thread_switch_2cpu();
+    bench_timer_lateness();
     return 0;
 }

@@ -1,14 +1,18 @@
 /*
  * Helpers shared by test-observe and test-observe-regs: a queue driven
  * through the raw ABI (include/skoll/queue.h; the runtime is not needed), child
- * threads created observed, supercalls, and short sleeps.
+ * threads created observed, supercalls, and short sleeps. What must happen (a
+ * stop, an exit) is waited for with no time limit: one that never comes hangs
+ * the test, which the runner reports; a loaded host may be slow for any time.
  */
 #pragma once
 #include <sk/test.h>
 #include <skoll/observe.h>
 
 #define SEC 1000000000ull
-#define OBS_WAIT (10 * SEC) /* no single stop takes longer than this */
+/* Only when a case has already failed (its child may be left stopped): how long child_end
+   lets the child end by itself before killing it. */
+#define OBS_CLEANUP_WAIT (10 * SEC)
 
 /* Fail the current case and jump to its clean-up. */
 #define TRY(cond) \
@@ -70,21 +74,21 @@ static inline void rawq_put(struct rawq *q, uint32_t op, uint64_t tag, uint64_t 
     __atomic_store_n(&q->hdr->sq_tail, t + 1, __ATOMIC_RELEASE);
 }
 
-/* Submit what is queued and take the next completion, waiting up to OBS_WAIT. 1 if one came. */
+/* Submit what is queued and take the next completion, waiting for it. 1 if one came, 0 if
+   the drive failed. */
 static inline int rawq_next(struct rawq *q, struct sk_cqe *out)
 {
-    for (int tries = 0; tries < 1000; tries++) {
+    for (;;) {
         uint32_t h = q->hdr->cq_head;
         if (h != __atomic_load_n(&q->hdr->cq_tail, __ATOMIC_ACQUIRE)) {
             *out = q->cq[h & (q->hdr->cq_entries - 1)];
             __atomic_store_n(&q->hdr->cq_head, h + 1, __ATOMIC_RELEASE);
             return 1;
         }
-        sk_error_t e = sk_queue_drive(q->h, 1, OBS_WAIT, NULL);
-        if (e == SK_ERR_TIMEOUT || (e != SK_OK && e != SK_ERR_ALERTED))
+        sk_error_t e = sk_queue_drive(q->h, 1, SK_TIMEOUT_NEVER, NULL);
+        if (e != SK_OK && e != SK_ERR_ALERTED)
             return 0;
     }
-    return 0;
 }
 
 /* Submit an observe operation on thread h and wait for its completion. */
@@ -136,7 +140,11 @@ static inline sk_error_t child_start(struct child *c, int (*fn)(void *), void *a
     return e;
 }
 
-/* End a child: kill it if kill is set, wait for its exit word, free it. Returns the status. */
+/*
+ * End a child: kill it if kill is set, wait for its exit word, free it. Returns the status.
+ * If the case has failed already the child may be left stopped: then it gets
+ * OBS_CLEANUP_WAIT to end by itself before it is killed (the case fails either way).
+ */
 static inline uint64_t child_end(struct child *c, int kill)
 {
     uint64_t st = 0;
@@ -144,9 +152,10 @@ static inline uint64_t child_end(struct child *c, int kill)
         return 0;
     if (kill)
         sk_thread_kill(c->h);
-    if (sk_exit_wait(&c->exit_word, OBS_WAIT, &st) != SK_OK) {
+    uint64_t wait = kill || !sk_test_failures() ? SK_TIMEOUT_NEVER : OBS_CLEANUP_WAIT;
+    if (sk_exit_wait(&c->exit_word, wait, &st) != SK_OK) {
         sk_thread_kill(c->h);
-        sk_exit_wait(&c->exit_word, OBS_WAIT, &st);
+        sk_exit_wait(&c->exit_word, SK_TIMEOUT_NEVER, &st);
     }
     sk_handle_close(c->h);
     c->h = 0;
@@ -192,19 +201,19 @@ static inline void sleep_ns(uint64_t ns)
     sk_futex_wait(&never, 0, ns);
 }
 
-/* Wait (up to OBS_WAIT) until *w is non-zero. */
+/* Wait until *w is non-zero. */
 static inline int wait_nonzero(const volatile uint64_t *w)
 {
-    for (int i = 0; i < 10000 && !sk_atomic_load(w); i++)
+    while (!sk_atomic_load(w))
         sleep_ns(1000000);
-    return sk_atomic_load(w) != 0;
+    return 1;
 }
 
 /* Wait until thread h is stopped (get_regs stops failing with SK_ERR_NOT_STOPPED). */
 static inline int wait_stopped(sk_handle_t h)
 {
     struct sk_gregs g;
-    for (int i = 0; i < 10000; i++) {
+    for (;;) {
         sk_error_t e = sk_thread_get_regs(h, SK_REGS_GENERAL, &g, sizeof g);
         if (e == SK_OK)
             return 1;
@@ -212,5 +221,4 @@ static inline int wait_stopped(sk_handle_t h)
             return 0;
         sleep_ns(1000000);
     }
-    return 0;
 }

@@ -211,10 +211,8 @@ static int avx_worker(void *arg)
 
 SK_TEST(avx_across_preemption)
 {
-    if (!avx_usable()) {
-        sk_printf("test-fpu: no AVX on this CPU; ymm check not run\n");
-        return;
-    }
+    if (!avx_usable())
+        SK_SKIP("no AVX on this CPU");
     struct sk_thread *t[AVX_THREADS];
     avx_bad = avx_rounds = 0;
     for (uint64_t i = 0; i < AVX_THREADS; i++)

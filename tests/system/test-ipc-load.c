@@ -203,8 +203,10 @@ static void got_reply(struct sk_ipc_call *c, sk_error_t e, const void *reply, ui
         wrong++;
 }
 
-/* Make n calls at once on lane from a queue of this thread; returns when all are answered. */
-static int call_many(sk_handle_t lane, unsigned n, uint64_t timeout_ns)
+/* Make n calls at once on lane from a queue of this thread; returns when all are answered
+   (1 if every answer was right). No time limit: a call never answered hangs the test, which
+   the runner reports; a loaded host may be slow for any length of time. */
+static int call_many(sk_handle_t lane, unsigned n)
 {
     struct sk_queue q;
     if (sk_queue_open(&q, 1024, 16384) != SK_OK)
@@ -216,8 +218,7 @@ static int call_many(sk_handle_t lane, unsigned n, uint64_t timeout_ns)
         if (sk_ipc_call(&q, &calls[i].c, lane, &calls[i].value, 8, 8, 0, got_reply) != SK_OK)
             wrong++;
     }
-    uint64_t end = now() + timeout_ns;
-    while (answered + wrong < n && now() < end)
+    while (answered + wrong < n)
         sk_queue_wait(&q, 50 * MS);
     sk_queue_close(&q);
     return answered == n && wrong == 0;
@@ -229,7 +230,7 @@ SK_TEST(ten_thousand_requests_in_flight)
     struct sk_thread *t = server_start(l, MANY, -1);
     SK_ASSERT(t != NULL);
     uint64_t t0 = now();
-    int ok = call_many(l[0], MANY, 120000 * MS);
+    int ok = call_many(l[0], MANY);
     uint64_t t1 = now();
     SK_EXPECT(ok);
     SK_EXPECT_EQ(answered, MANY);
@@ -251,9 +252,9 @@ SK_TEST(accepts_grow_only_when_requests_queue_up)
     struct sk_thread *t = server_start(l, 0, -1);
     SK_ASSERT(t != NULL);
     for (int i = 0; i < 50; i++)
-        SK_ASSERT(call_many(l[0], 1, 10000 * MS));
+        SK_ASSERT(call_many(l[0], 1));
     SK_EXPECT_EQ(S.srv.naccepts, SK_IPC_SERVER_FIRST_ACCEPTS);
-    SK_ASSERT(call_many(l[0], 200, 30000 * MS));
+    SK_ASSERT(call_many(l[0], 200));
     SK_EXPECT(S.srv.naccepts > SK_IPC_SERVER_FIRST_ACCEPTS);
     SK_EXPECT(S.srv.naccepts <= 16);
     SK_EXPECT_EQ(S.srv.live, S.srv.naccepts);
@@ -262,15 +263,13 @@ SK_TEST(accepts_grow_only_when_requests_queue_up)
 
 SK_TEST(client_and_server_on_different_cpus)
 {
-    if (ncpus() < 2) {
-        sk_printf("# one CPU: nothing to test\n");
-        return;
-    }
+    if (ncpus() < 2)
+        SK_SKIP("one CPU");
     sk_handle_t l[2];
     struct sk_thread *t = server_start(l, 0, 1);
     SK_ASSERT(t != NULL);
     SK_ASSERT_OK(sk_thread_set_affinity(SK_THIS_THREAD, 1));
-    int ok = call_many(l[0], 2000, 60000 * MS);
+    int ok = call_many(l[0], 2000);
     struct sk_thread_stats st = {0};
     sk_thread_stats(SK_THIS_THREAD, &st);
     server_end(t, l);
@@ -454,7 +453,9 @@ SK_TEST(hostile_clients_do_not_disturb_a_good_one)
     struct sk_thread *evil[2] = {NULL, NULL};
     unsigned good_rounds = 0, bad = 0, spawned = 0, killed = 0;
     uint64_t seed = 1;
-    while (hostile_rounds < 6000 && good_rounds < 400) {
+    /* until the good client made 400 rounds and the hostile threads 1000 (however the host
+       shares its time among them), or the hostile threads 6000 */
+    while (hostile_rounds < 6000 && (good_rounds < 400 || hostile_rounds < 1000)) {
         for (int i = 0; i < 2; i++) {
             if (evil[i] && *sk_thread_exit_word(evil[i])) {
                 sk_thread_join(evil[i]);
@@ -471,7 +472,7 @@ SK_TEST(hostile_clients_do_not_disturb_a_good_one)
                 killed++;
             }
         }
-        if (call_many(l[0], 4, 20000 * MS))
+        if (call_many(l[0], 4))
             good_rounds++;
         else
             bad++;
@@ -489,7 +490,7 @@ SK_TEST(hostile_clients_do_not_disturb_a_good_one)
     SK_EXPECT(hostile_rounds >= 1000);
     SK_EXPECT(S.srv.error == SK_OK);
     /* and the server still answers */
-    SK_EXPECT(call_many(l[0], 16, 20000 * MS));
+    SK_EXPECT(call_many(l[0], 16));
     server_end(t, l);
 }
 
@@ -512,10 +513,10 @@ SK_TEST(hostile_processes_that_die_mid_flight)
     for (uint64_t k = 0; k < 12; k++) {
         struct sk_process p;
         SK_ASSERT_OK(spawn_hostile(l[0], k + 100, &p));
-        SK_EXPECT(call_many(l[0], 4, 20000 * MS)); /* served while the child rages */
+        SK_EXPECT(call_many(l[0], 4)); /* served while the child rages */
         good++;
         uint64_t st = 0;
-        SK_EXPECT_OK(sk_process_wait(&p, 20000 * MS, &st));
+        SK_EXPECT_OK(sk_process_wait(&p, SK_TIMEOUT_NEVER, &st));
         if (st & SK_EXIT_FAULT)
             faulted++;
         else if (st == SK_EXIT_DONE)
@@ -525,7 +526,7 @@ SK_TEST(hostile_processes_that_die_mid_flight)
     sk_printf("# 12 hostile processes: %u died of a fault, %u exited, all mid-flight; %u good "
               "rounds of 4 calls\n", faulted, exited, good);
     SK_EXPECT(faulted > 0 && exited > 0);
-    SK_EXPECT(call_many(l[0], 16, 20000 * MS));
+    SK_EXPECT(call_many(l[0], 16));
     SK_EXPECT(S.srv.error == SK_OK);
     server_end(t, l);
 }
@@ -598,9 +599,11 @@ SK_TEST(ring_survives_an_owner_scribbling_its_header)
     SK_ASSERT_OK(sk_thread_spawn(ring_sender, NULL, 0, &t));
     static struct sk_op op;
     static struct sk_action act;
+    /* at least 1.5 s, and until each outcome has been seen (however slow the host) */
     unsigned posted = 0;
     uint64_t t0 = now();
-    while (now() - t0 < 1500 * MS) {
+    while (now() - t0 < 1500 * MS || posted <= 10 || RS.chains <= 10 || !ring_ends[0] ||
+           !ring_ends[1]) {
         uint64_t x = rnd();
         volatile uint32_t *w = &ring.hdr->head;
         w[x % 4] = x % 3 == 0 ? 0 : x % 3 == 1 ? (uint32_t)(x >> 16) % 4096 & ~7u
@@ -618,9 +621,8 @@ SK_TEST(ring_survives_an_owner_scribbling_its_header)
     static struct sk_op cancel;
     if (op.state != SK_OPSTATE_IDLE)
         sk_op_cancel(&q, &cancel, &op, hop_done);
-    for (int i = 0; i < 100 && (op.state != SK_OPSTATE_IDLE || cancel.state != SK_OPSTATE_IDLE); i++)
+    while (op.state != SK_OPSTATE_IDLE || cancel.state != SK_OPSTATE_IDLE)
         sk_queue_wait(&q, MS);
-    SK_ASSERT(op.state == SK_OPSTATE_IDLE);
     sk_printf("# %u postings of the ring while %lu chains were sent: %u ended full, %u found "
               "or were refused garbage, %u otherwise\n", posted, RS.chains, ring_ends[0],
               ring_ends[1], ring_ends[2]);
@@ -636,7 +638,7 @@ SK_TEST(ring_survives_an_owner_scribbling_its_header)
     static struct sk_action sact;
     sact = SK_ACT_SEND(0, "clean", 5);
     SK_ASSERT_OK(sk_op_ipc(&q, &sop, l[0], &sact, 1, hop_done));
-    for (int i = 0; i < 100 && sop.state != SK_OPSTATE_IDLE; i++)
+    while (sop.state != SK_OPSTATE_IDLE)
         sk_queue_wait(&q, MS);
     const struct sk_ipc_result *rec = sk_ring_next(&ring);
     SK_ASSERT(rec != NULL);
@@ -644,7 +646,7 @@ SK_TEST(ring_survives_an_owner_scribbling_its_header)
               memcmp(sk_ipc_payload(rec), "clean", 5) == 0);
     sk_handle_close(l[0]);
     sk_handle_close(l[1]);
-    for (int i = 0; i < 100 && op.state != SK_OPSTATE_IDLE; i++)
+    while (op.state != SK_OPSTATE_IDLE)
         sk_queue_wait(&q, MS);
     sk_ring_destroy(&ring);
     sk_queue_close(&q);

@@ -291,7 +291,7 @@ SK_TEST(not_stopped_and_dead)
     sk_atomic_store(&idle_go, 1);
     sk_futex_wake(&idle_go, 1, NULL);
     uint64_t st;
-    TRY_OK(sk_exit_wait(&c.exit_word, OBS_WAIT, &st));
+    TRY_OK(sk_exit_wait(&c.exit_word, SK_TIMEOUT_NEVER, &st));
     SK_EXPECT_ERR(sk_thread_get_regs(c.h, SK_REGS_GENERAL, &g, sizeof g), SK_ERR_DEAD);
     SK_EXPECT_ERR(sk_thread_resume(c.h), SK_ERR_DEAD);
 out:

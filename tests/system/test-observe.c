@@ -445,7 +445,7 @@ SK_TEST(interrupt_ends_a_futex_wait)
     TRY_OK(child_start(&c, do_futex_wait, NULL, SK_THREAD_OBSERVED));
     /* until the stop shows the wait's result (the request may come before the wait starts) */
     int alerted = 0;
-    for (int round = 0; round < 20 && !alerted; round++) {
+    while (!alerted) { /* (however long the child takes to start waiting) */
         sleep_ns(10000000);
         TRY_OK(sk_thread_interrupt(c.h));
         TRY(observe_next(&Q, c.h, &e));
@@ -483,7 +483,7 @@ SK_TEST(interrupt_ends_a_queue_wait)
     qw_result = SK_OK;
     TRY_OK(child_start(&c, do_queue_wait, NULL, SK_THREAD_OBSERVED));
     int alerted = 0;
-    for (int round = 0; round < 20 && !alerted; round++) {
+    while (!alerted) { /* (however long the child takes to start waiting) */
         sleep_ns(10000000);
         TRY_OK(sk_thread_interrupt(c.h));
         TRY(observe_next(&Q, c.h, &e));
@@ -718,13 +718,13 @@ SK_TEST(supervise_another_process)
     TRY_OK(sk_thread_resume(p.thread));
     TRY(observe_next(&Q, p.thread, &e));
     SK_EXPECT(stopped_as(&e, SK_STOP_EXIT, SK_EXIT_DONE | 0x42));
-    SK_EXPECT_OK(sk_process_wait(&p, OBS_WAIT, &st));
+    SK_EXPECT_OK(sk_process_wait(&p, SK_TIMEOUT_NEVER, &st));
     SK_EXPECT_EQ(st, SK_EXIT_DONE | 0x42);
 out:
     if (spawned) {
-        if (st == 0) {
+        if (st == 0) { /* (the case failed: the child may be left stopped) */
             sk_thread_kill(p.thread);
-            sk_process_wait(&p, OBS_WAIT, &st);
+            sk_process_wait(&p, SK_TIMEOUT_NEVER, &st);
         }
         sk_process_release(&p);
     }

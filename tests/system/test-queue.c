@@ -229,11 +229,11 @@ SK_TEST(event_wakes_drive_across_threads)
     SK_EXPECT_EQ(sk_thread_join(t), SK_EXIT_DONE);
     struct sk_thread_stats st;
     sk_thread_stats(SK_THIS_THREAD, &st);
+    /* (how fast is a benchmark's question: bench-async's drive_wait_wakeup_ns) */
     uint64_t m = median(lat, w.rounds);
     sk_printf("test-queue: event wake-up of a drive: median %lu ns, max %lu ns (waiter on cpu %lu, "
               "raiser on cpu %lu)\n",
               m, lat[w.rounds - 1], st.cpu, w.cpu);
-    SK_EXPECT(m < 200 * MS);
     sk_handle_close(w.event);
     sk_queue_close(&q);
 }
@@ -249,14 +249,14 @@ SK_TEST(alert_wakes_drive_across_threads)
     for (int i = 0; i < w.rounds; i++) {
         sk_atomic_store(&w.armed, (uint64_t)i + 1);
         sk_futex_wake(&w.armed, 1, NULL);
-        SK_EXPECT_ERR(sk_queue_wait(&q, 5000 * MS), SK_ERR_ALERTED);
+        SK_EXPECT_ERR(sk_queue_wait(&q, SK_TIMEOUT_NEVER), SK_ERR_ALERTED);
         lat[i] = now() - w.raised_at[i];
     }
     SK_EXPECT_EQ(sk_thread_join(t), SK_EXIT_DONE);
     sk_printf("test-queue: alert wake-up of a drive: median %lu ns\n", median(lat, w.rounds));
     /* an alert with nobody asleep is kept for the next drive */
     SK_EXPECT_OK(sk_queue_wake(&q));
-    SK_EXPECT_ERR(sk_queue_wait(&q, 5000 * MS), SK_ERR_ALERTED);
+    SK_EXPECT_ERR(sk_queue_wait(&q, SK_TIMEOUT_NEVER), SK_ERR_ALERTED);
     SK_EXPECT_ERR(sk_queue_wait(&q, 1 * MS), SK_ERR_TIMEOUT);
     sk_queue_close(&q);
 }
@@ -304,20 +304,19 @@ SK_TEST(cancel_clock_await)
     SK_ASSERT_OK(sk_queue_open(&q, 8, 8));
     for (int i = 0; i < 8; i++)
         result[i] = (sk_error_t)-1;
-    SK_ASSERT_OK(sk_op_sleep(&q, &cops[0], 60000 * MS, note));
+    /* an hour's sleep: only the cancel ends it while the test runs (no time limit here) */
+    SK_ASSERT_OK(sk_op_sleep(&q, &cops[0], 3600000 * MS, note));
     SK_ASSERT_OK(sk_queue_flush(&q));
-    uint64_t t0 = now();
     SK_ASSERT_OK(sk_op_cancel(&q, &cops[1], &cops[0], note));
     SK_EXPECT_OK(sk_queue_run(&q));
     SK_EXPECT_ERR(result[0], SK_ERR_CANCELLED);
     SK_EXPECT_ERR(result[1], SK_OK);
-    SK_EXPECT(now() - t0 < 1000 * MS);
     /* cancelling something finished, or unknown, says so */
     SK_ASSERT_OK(sk_op_cancel(&q, &cops[1], &cops[0], note));
     SK_EXPECT_OK(sk_queue_run(&q));
     SK_EXPECT_ERR(result[1], SK_ERR_NOT_FOUND);
     /* cancel in the same batch as the op */
-    SK_ASSERT_OK(sk_op_sleep(&q, &cops[2], 60000 * MS, note));
+    SK_ASSERT_OK(sk_op_sleep(&q, &cops[2], 3600000 * MS, note));
     SK_ASSERT_OK(sk_op_cancel(&q, &cops[3], &cops[2], note));
     SK_EXPECT_OK(sk_queue_run(&q));
     SK_EXPECT_ERR(result[2], SK_ERR_CANCELLED);
@@ -420,14 +419,12 @@ SK_TEST(timers_in_deadline_order_never_early)
             worst = fired_at[i] - deadline[i];
         late[k] = fired_value[i] - deadline[i];
     }
+    /* How late is a benchmark's question (bench-async's timer_lateness_ns): a loaded host may
+       stall the guest for any length of time, so here only order and "never early" count. */
     uint64_t med = median(late, NTIMERS);
     sk_printf("test-queue: %d timers, lateness: kernel median %lu us, max %lu us; seen by the loop "
               "max %lu us\n",
               NTIMERS, med / 1000, late[NTIMERS - 1] / 1000, worst / 1000);
-    /* Bounded, generously: TCG on a loaded host can stall a vCPU for 100 ms now and then, so
-       a single late timer is reported, not failed; the typical one must be prompt. */
-    SK_EXPECT(med < 20 * MS);
-    SK_EXPECT(late[NTIMERS - 1] < 1000 * MS);
     sk_queue_close(&q);
 }
 
@@ -640,12 +637,12 @@ SK_TEST(more_than_inflight_limit)
     SK_EXPECT_EQ(consumed, 0);
     SK_EXPECT(q.hdr->dropped > 0);
     SK_EXPECT_EQ(q.hdr->sq_head, 16);
-    /* as the timers complete the rest gets in; everything completes once */
+    /* as the timers complete the rest gets in; everything completes once (if the rest never
+       got in, this would wait for ever: the runner's timeout) */
     uint64_t tags[64];
     uint32_t n = 0;
-    for (int round = 0; round < 100 && n < 32; round++) {
-        sk_error_t e = sk_queue_drive(q.handle, 1, 1000 * MS, NULL);
-        SK_EXPECT(e == SK_OK || e == SK_ERR_TIMEOUT);
+    while (n < 32) {
+        SK_ASSERT_OK(sk_queue_drive(q.handle, 1, SK_TIMEOUT_NEVER, NULL));
         n += raw_reap(&q, tags + n, 64 - n);
     }
     SK_ASSERT_EQ(n, 32);

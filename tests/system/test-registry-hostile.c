@@ -164,7 +164,7 @@ SK_TEST(malformed_messages_get_error_replies)
 #undef BAD
     /* each was counted, nothing was created, and the server still serves */
     /* (the registry may finish a refused conversation just after the client has its answer) */
-    SK_EXPECT(WAIT_STATS(st.rejected - rejected0 == (uint64_t)expected && st.requests == 1, 2000));
+    SK_EXPECT(WAIT_STATS(st.rejected - rejected0 == (uint64_t)expected && st.requests == 1));
     struct sk_reg_match m = eq("k0", "v");
     uint64_t ids[4];
     SK_EXPECT_EQ(query_all(&m, ids, 4, 4), 0);
@@ -180,8 +180,8 @@ SK_TEST(client_hangs_up_mid_watch)
     uint64_t dropped0 = stats().dropped;
     struct sk_reg_match m = eq("t", "hangup");
     memset(&w, 0, sizeof w);
-    SK_ASSERT_OK(sk_reg_watch_start(&Q, &w, REG, current_seq(), &m, 30000, NULL));
-    SK_EXPECT(WAIT_STATS(st.watches == w0 + 1, 5000));
+    SK_ASSERT_OK(sk_reg_watch_start(&Q, &w, REG, current_seq(), &m, SK_REG_WATCH_TIMEOUT_MAX_MS, NULL));
+    SK_EXPECT(WAIT_STATS(st.watches == w0 + 1));
     sk_reg_call_cancel(&Q, &w.call);
     while (!sk_reg_call_finished(&w.call))
         sk_queue_wait(&Q, 5 * MS);
@@ -190,7 +190,7 @@ SK_TEST(client_hangs_up_mid_watch)
     sk_handle_t o = open_owner();
     SK_ASSERT(o);
     MAKE(o, "t", "hangup");
-    SK_EXPECT(WAIT_STATS(st.watches == w0 && st.dropped > dropped0, 5000));
+    SK_EXPECT(WAIT_STATS(st.watches == w0 && st.dropped > dropped0));
     sk_handle_close(o);
 }
 
@@ -215,17 +215,19 @@ SK_TEST(client_hangs_up_mid_request)
     };
     struct sk_op op = {0};
     raw_done = 0;
+    uint64_t dropped0 = stats().dropped;
     SK_ASSERT_OK(sk_op_ipc(&Q, &op, REG, acts, 2, raw_fin));
-    for (int i = 0; i < 1000 && !raw_done; i++)
+    while (!raw_done)
         sk_queue_wait(&Q, 5 * MS);
     SK_ASSERT(raw_done);
     SK_ASSERT_EQ(raw_got.error, SK_OK);
     sk_handle_t conv = sk_ipc_handle(sk_ipc_result(&raw_got, acts, 2, 0));
     SK_ASSERT(conv > 0);
-    uint64_t dropped0 = stats().dropped;
-    SK_EXPECT(WAIT_STATS(st.requests == 2, 2000)); /* it waits for the rest, and this STATS */
+    /* it waits for the rest (this STATS is the second request), unless the host was so slow
+       that the request's deadline passed already */
+    SK_EXPECT(WAIT_STATS(st.requests == 2 || st.dropped != dropped0));
     sk_handle_close(conv);
-    SK_EXPECT(WAIT_STATS(st.requests == 1 && st.dropped == dropped0 + 1, 5000));
+    SK_EXPECT(WAIT_STATS(st.requests == 1 && st.dropped == dropped0 + 1));
 }
 
 SK_TEST(first_piece_too_long_fails_the_send)
@@ -244,14 +246,14 @@ SK_TEST(first_piece_too_long_fails_the_send)
     struct sk_op op = {0};
     raw_done = 0;
     SK_ASSERT_OK(sk_op_ipc(&Q, &op, REG, acts, 3, raw_fin));
-    for (int i = 0; i < 1000 && !raw_done; i++)
+    while (!raw_done)
         sk_queue_wait(&Q, 5 * MS);
     SK_ASSERT(raw_done);
     const struct sk_ipc_result *r = sk_ipc_result(&raw_got, acts, 3, 1);
     SK_ASSERT(r != NULL);
     SK_EXPECT_EQ(r->error, SK_ERR_BUFFER_TOO_SMALL);
     SK_EXPECT_EQ(sk_ipc_result(&raw_got, acts, 3, 2)->error, SK_ERR_END_OF_LANE);
-    SK_EXPECT(WAIT_STATS(st.dropped == dropped0 + 1 && st.requests == 1, 2000));
+    SK_EXPECT(WAIT_STATS(st.dropped == dropped0 + 1 && st.requests == 1));
 }
 
 SK_TEST(watch_cap_per_client_answers_the_oldest_early)
@@ -262,12 +264,12 @@ SK_TEST(watch_cap_per_client_answers_the_oldest_early)
     uint64_t s = current_seq();
     for (int i = 0; i < SK_REG_CLIENT_WATCHES_MAX; i++) {
         memset(&w[i], 0, sizeof w[i]);
-        SK_ASSERT_OK(sk_reg_watch_start(&Q, &w[i], REG, s, &m, 30000, NULL));
-        SK_ASSERT(WAIT_STATS(st.watches == w0 + (uint32_t)i + 1, 5000));
+        SK_ASSERT_OK(sk_reg_watch_start(&Q, &w[i], REG, s, &m, SK_REG_WATCH_TIMEOUT_MAX_MS, NULL));
+        SK_ASSERT(WAIT_STATS(st.watches == w0 + (uint32_t)i + 1));
     }
     memset(&w[SK_REG_CLIENT_WATCHES_MAX], 0, sizeof w[0]);
-    SK_ASSERT_OK(sk_reg_watch_start(&Q, &w[SK_REG_CLIENT_WATCHES_MAX], REG, s, &m, 30000, NULL));
-    for (int i = 0; i < 1000 && !sk_reg_call_finished(&w[0].call); i++)
+    SK_ASSERT_OK(sk_reg_watch_start(&Q, &w[SK_REG_CLIENT_WATCHES_MAX], REG, s, &m, SK_REG_WATCH_TIMEOUT_MAX_MS, NULL));
+    while (!sk_reg_call_finished(&w[0].call))
         sk_queue_wait(&Q, 5 * MS);
     const struct sk_reg_event *ev;
     uint32_t n = 99;
@@ -276,18 +278,18 @@ SK_TEST(watch_cap_per_client_answers_the_oldest_early)
     SK_EXPECT_OK(sk_reg_watch_result(&w[0], &ev, &n, &seq));
     SK_EXPECT_EQ(n, 0);
     SK_EXPECT(!w[1].call.done);
-    SK_EXPECT(WAIT_STATS(st.watches == w0 + SK_REG_CLIENT_WATCHES_MAX, 2000));
+    SK_EXPECT(WAIT_STATS(st.watches == w0 + SK_REG_CLIENT_WATCHES_MAX));
     /* one change answers all the others */
     sk_handle_t o = open_owner();
     SK_ASSERT(o);
     uint64_t e = MAKE(o, "t", "capped");
     for (int i = 1; i <= SK_REG_CLIENT_WATCHES_MAX; i++) {
-        for (int k = 0; k < 1000 && !sk_reg_call_finished(&w[i].call); k++)
+        while (!sk_reg_call_finished(&w[i].call))
             sk_queue_wait(&Q, 5 * MS);
         SK_EXPECT_OK(sk_reg_watch_result(&w[i], &ev, &n, &seq));
         SK_EXPECT(n == 1 && ev[0].id == e && ev[0].change == SK_REG_CREATED);
     }
-    SK_EXPECT(WAIT_STATS(st.watches == w0, 2000));
+    SK_EXPECT(WAIT_STATS(st.watches == w0));
     sk_handle_close(o);
 }
 
@@ -306,7 +308,7 @@ SK_TEST(owner_entity_limit)
     sk_handle_close(o);
     struct sk_reg_match m = eq("t", "many");
     uint64_t ids[4];
-    for (int i = 0; i < 200 && query_all(&m, ids, 4, 4); i++)
+    while (query_all(&m, ids, 4, 4)) /* (the owner's entities go with its lane) */
         pause_ms(10);
     SK_EXPECT_EQ(query_all(&m, ids, 4, 4), 0);
 }
@@ -323,16 +325,15 @@ SK_TEST(stalled_request_is_dropped_after_its_deadline)
     struct sk_op op = {0};
     raw_done = 0;
     uint64_t dropped0 = stats().dropped;
+    uint64_t t0 = now(); /* before the registry has the request: its deadline is later */
     SK_ASSERT_OK(sk_op_ipc(&Q, &op, REG, acts, 2, raw_fin));
-    for (int i = 0; i < 1000 && !raw_done; i++)
+    while (!raw_done)
         sk_queue_wait(&Q, 5 * MS);
     SK_ASSERT(raw_done && raw_got.error == SK_OK);
     sk_handle_t conv = sk_ipc_handle(sk_ipc_result(&raw_got, acts, 2, 0));
-    SK_EXPECT(WAIT_STATS(st.requests == 2, 2000));
-    uint64_t t0 = now();
-    SK_EXPECT(WAIT_STATS(st.requests == 1 && st.dropped == dropped0 + 1,
-                         SK_REG_REQUEST_TIMEOUT_MS + 5000));
-    SK_EXPECT(now() - t0 >= (SK_REG_REQUEST_TIMEOUT_MS - 1000) * MS);
+    SK_EXPECT(WAIT_STATS(st.requests == 2 || st.dropped != dropped0)); /* (held, or gone) */
+    SK_EXPECT(WAIT_STATS(st.requests == 1 && st.dropped == dropped0 + 1));
+    SK_EXPECT(now() - t0 >= SK_REG_REQUEST_TIMEOUT_MS * MS); /* never early */
     sk_handle_close(conv);
 }
 int main(const struct sk_start_info *si)

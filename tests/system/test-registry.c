@@ -230,15 +230,17 @@ SK_TEST(watch_of_an_old_sequence_returns_at_once)
     struct sk_reg_match m = eq("t", "old");
     struct sk_reg_event ev[8];
     uint32_t n = 0;
+    /* answered with what happened, not parked until its time is up: with the longest time a
+       watch may ask for, the answer must come before it */
     uint64_t seq = 0, t0 = now();
-    SK_ASSERT_OK(sk_reg_watch(&Q, REG, s0, &m, 30000, ev, 8, &n, &seq));
-    SK_EXPECT(now() - t0 < 5000 * MS);
+    SK_ASSERT_OK(sk_reg_watch(&Q, REG, s0, &m, SK_REG_WATCH_TIMEOUT_MAX_MS, ev, 8, &n, &seq));
+    SK_EXPECT(now() - t0 < SK_REG_WATCH_TIMEOUT_MAX_MS * MS);
     SK_ASSERT_EQ(n, 2);
     SK_EXPECT(ev[0].id == e && ev[0].change == SK_REG_CREATED && ev[0].seq == s0 + 1);
     SK_EXPECT(ev[1].id == e && ev[1].change == SK_REG_REMOVED && ev[1].seq == s0 + 3);
     SK_EXPECT_EQ(seq, s0 + 3);
     /* max 1: one event, and seq says where to go on */
-    SK_ASSERT_OK(sk_reg_watch(&Q, REG, s0, &m, 30000, ev, 1, &n, &seq));
+    SK_ASSERT_OK(sk_reg_watch(&Q, REG, s0, &m, SK_REG_WATCH_TIMEOUT_MAX_MS, ev, 1, &n, &seq));
     SK_EXPECT(n == 1 && ev[0].seq == s0 + 1 && seq == s0 + 1);
     /* a sequence number from the future is refused */
     SK_EXPECT_ERR(sk_reg_watch(&Q, REG, current_seq() + 10, &m, 100, ev, 8, &n, &seq),
@@ -256,9 +258,8 @@ SK_TEST(watch_times_out_empty)
     uint64_t took = now() - t0;
     SK_EXPECT_EQ(n, 0);
     SK_EXPECT(seq >= s0);
-    SK_EXPECT(took >= 250 * MS);
-    SK_EXPECT(took < 5000 * MS);
-    SK_EXPECT(WAIT_STATS(st.watches == 0, 2000));
+    SK_EXPECT(took >= 300 * MS); /* never early (how late depends on the host) */
+    SK_EXPECT(WAIT_STATS(st.watches == 0));
 }
 
 static struct {
@@ -277,7 +278,8 @@ static int watcher_thread(void *arg)
     if (sk_queue_open(&q, 16, 32) != SK_OK)
         return 1;
     struct sk_reg_match m = eq("t", "watched");
-    w1.error = sk_reg_watch(&q, REG, w1.after, &m, 30000, w1.ev, 8, &w1.n, &w1.seq);
+    w1.error = sk_reg_watch(&q, REG, w1.after, &m, SK_REG_WATCH_TIMEOUT_MAX_MS, w1.ev, 8, &w1.n,
+                            &w1.seq);
     sk_queue_close(&q);
     return 0;
 }
@@ -292,7 +294,7 @@ SK_TEST(watcher_thread_sees_an_update)
     w1.after = current_seq();
     struct sk_thread *t;
     SK_ASSERT_OK(sk_thread_spawn(watcher_thread, NULL, 0, &t));
-    SK_EXPECT(WAIT_STATS(st.watches == w0 + 1, 5000)); /* parked */
+    SK_EXPECT(WAIT_STATS(st.watches == w0 + 1)); /* parked */
     struct sk_reg_prop p;
     sk_reg_prop_set(&p, "state", "up");
     SK_ASSERT_OK(sk_reg_update(&Q, o, e, 0, &p, 1));
@@ -304,7 +306,7 @@ SK_TEST(watcher_thread_sees_an_update)
     /* an update that takes an entity out of the filter is still seen by its watchers */
     w1.after = w1.seq;
     SK_ASSERT_OK(sk_thread_spawn(watcher_thread, NULL, 0, &t));
-    SK_EXPECT(WAIT_STATS(st.watches == w0 + 1, 5000));
+    SK_EXPECT(WAIT_STATS(st.watches == w0 + 1));
     sk_reg_prop_set(&p, "t", "elsewhere");
     SK_ASSERT_OK(sk_reg_update(&Q, o, e, SK_REG_UPDATE_REPLACE, &p, 1));
     sk_thread_join(t);
@@ -313,14 +315,13 @@ SK_TEST(watcher_thread_sees_an_update)
     sk_handle_close(o);
 }
 
-/* Watch from `after` until `want` REMOVED events matching m arrive (or ms pass). Counts
+/* Watch from `after` until `want` REMOVED events matching m arrive (no time limit). Counts
    CREATED events into *created. */
 static uint32_t watch_removals(const struct sk_reg_match *m, uint64_t after, uint32_t want,
-                               uint32_t *created, uint64_t ms)
+                               uint32_t *created)
 {
     uint32_t removed = 0;
-    uint64_t end = now() + ms * MS;
-    while (removed < want && now() < end) {
+    while (removed < want) {
         struct sk_reg_event ev[SK_REG_WATCH_EVENTS_MAX];
         uint32_t n = 0;
         sk_error_t e =
@@ -352,10 +353,10 @@ SK_TEST(closing_the_owner_lane_removes_its_entities)
     SK_EXPECT_EQ(query_all(&m, ids, 8, 8), 3);
     sk_handle_close(o);
     uint32_t created = 0;
-    SK_EXPECT_EQ(watch_removals(&m, s0, 3, &created, 10000), 3);
+    SK_EXPECT_EQ(watch_removals(&m, s0, 3, &created), 3);
     SK_EXPECT_EQ(created, 3);
     SK_EXPECT_EQ(query_all(&m, ids, 8, 8), 0);
-    SK_EXPECT(WAIT_STATS(st.owners == owners0, 2000));
+    SK_EXPECT(WAIT_STATS(st.owners == owners0));
 }
 
 /* The child: own three entities, hold its own universe, then exit without a word. */
@@ -398,18 +399,18 @@ SK_TEST(vanished_owner_process)
     struct sk_process p;
     SK_ASSERT_OK(spawn_self("child-owner", &p));
     uint64_t st = 0;
-    SK_EXPECT_OK(sk_process_wait(&p, 30000 * MS, &st));
+    SK_EXPECT_OK(sk_process_wait(&p, SK_TIMEOUT_NEVER, &st));
     SK_EXPECT_EQ(st, SK_EXIT_DONE);
     if (st != SK_EXIT_DONE)
         sk_thread_kill(p.thread);
     sk_process_release(&p);
     struct sk_reg_match m = eq("t", "vanish");
     uint32_t created = 0;
-    SK_EXPECT_EQ(watch_removals(&m, s0, 3, &created, 10000), 3);
+    SK_EXPECT_EQ(watch_removals(&m, s0, 3, &created), 3);
     SK_EXPECT_EQ(created, 3);
     uint64_t ids[8];
     SK_EXPECT_EQ(query_all(&m, ids, 8, 8), 0);
-    SK_EXPECT(WAIT_STATS(st.owners == owners0, 2000));
+    SK_EXPECT(WAIT_STATS(st.owners == owners0));
 }
 
 /* ---- connections -------------------------------------------------------------------------- */
@@ -461,8 +462,8 @@ SK_TEST(connect_reaches_the_owner)
     /* the lane reaches the owner's accept loop */
     static struct sk_ipc_call c;
     call_got = 0;
-    SK_ASSERT_OK(sk_ipc_call(&Q, &c, lane, "ping", 4, 32, 5000 * MS, call_back));
-    for (int i = 0; i < 1000 && !call_got; i++)
+    SK_ASSERT_OK(sk_ipc_call(&Q, &c, lane, "ping", 4, 32, 0, call_back));
+    while (!call_got)
         sk_queue_wait(&Q, 5 * MS);
     SK_EXPECT_EQ(call_got, 1);
     SK_EXPECT(strcmp(call_reply, "pong:ping") == 0);
@@ -472,7 +473,7 @@ SK_TEST(connect_reaches_the_owner)
     SK_EXPECT_ERR(sk_reg_connect(&Q, REG, stats().next_id + 7, &lane), SK_ERR_NOT_FOUND);
     /* the entity's removal closes the registry's copy: the service lane then ends */
     sk_handle_close(o);
-    for (int i = 0; i < 1000 && server.live; i++)
+    while (server.live)
         sk_queue_wait(&Q, 5 * MS);
     SK_EXPECT_EQ(server.live, 0);
     SK_EXPECT_EQ(server.error, SK_ERR_END_OF_LANE);

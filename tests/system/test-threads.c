@@ -129,7 +129,7 @@ SK_TEST(futex_timeout_and_mismatch)
     SK_ASSERT_OK(sk_clock_get(&t0));
     SK_EXPECT_ERR(sk_futex_wait(&w, 5, 20 * 1000 * 1000), SK_ERR_TIMEOUT);
     SK_ASSERT_OK(sk_clock_get(&t1));
-    SK_EXPECT(t1 - t0 >= 19 * 1000 * 1000); /* slept about 20 ms, not less */
+    SK_EXPECT(t1 - t0 >= 20 * 1000 * 1000); /* never early (how late depends on the host) */
     SK_EXPECT_ERR(sk_futex_wait(&w, 6, SK_TIMEOUT_NEVER), SK_ERR_AGAIN);
     uint64_t woken = 99;
     SK_EXPECT_OK(sk_futex_wake(&w, 10, &woken));
