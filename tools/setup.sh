@@ -13,7 +13,7 @@ for p in $PKGS; do
 done
 [ -z "$missing" ] && exit 0
 if ! command -v apt-get >/dev/null 2>&1; then
-    echo "setup: apt-get not found; Skoll's build expects Debian 12. Install the equivalents of:" >&2
+    echo "setup: no apt-get; Skoll's build expects Debian 12. Install the equivalents of:" >&2
     echo "setup:$missing" >&2
     exit 1
 fi
