@@ -13,6 +13,7 @@
  */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <stdatomic.h>
 #include <stdint.h>
@@ -20,6 +21,7 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/socket.h>
+#include <sys/uio.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -469,10 +471,11 @@ double lb_futex_roundtrip_2cpu(long iters)
 static char bulk_buf[BULK_MAX];
 
 /* The server (the child, on server_cpu) writes `iters` messages of `size` bytes into a
- * pipe of the default capacity (64 KiB), one write() each; the client (on CPU 0) reads
- * each whole (read() until it has `size` bytes). Timed from the client's go-ahead to the
- * last byte read. Returns MB/s (10^6 bytes per second). */
-static double pipe_bandwidth(long iters, long size, int server_cpu)
+ * pipe, one write() each; the client (on CPU 0) reads each whole (read() until it has
+ * `size` bytes). The pipe has the default capacity (64 KiB) when pipe_size is 0, else it is
+ * set to pipe_size with F_SETPIPE_SZ. Timed from the client's go-ahead to the last byte
+ * read. Returns MB/s (10^6 bytes per second). */
+static double pipe_bandwidth(long iters, long size, int server_cpu, long pipe_size)
 {
 	int data[2], go[2];
 	char c = 'g';
@@ -482,6 +485,10 @@ static double pipe_bandwidth(long iters, long size, int server_cpu)
 
 	if (pipe(data) != 0)
 		return lb_fail("pipe_bandwidth: pipe");
+	if (pipe_size && fcntl(data[1], F_SETPIPE_SZ, (int)pipe_size) < pipe_size) {
+		close_both(data[0], data[1]);
+		return lb_fail("pipe_bandwidth: F_SETPIPE_SZ");
+	}
 	if (pipe(go) != 0) {
 		close_both(data[0], data[1]);
 		return lb_fail("pipe_bandwidth: pipe");
@@ -526,20 +533,142 @@ static double pipe_bandwidth(long iters, long size, int server_cpu)
 
 double lb_pipe_bandwidth_4k(long iters)
 {
-	return pipe_bandwidth(iters, 4096, 1);
+	return pipe_bandwidth(iters, 4096, 1, 0);
 }
 
 double lb_pipe_bandwidth_1m(long iters)
 {
-	return pipe_bandwidth(iters, BULK_MAX, 1);
+	return pipe_bandwidth(iters, BULK_MAX, 1, 0);
+}
+
+double lb_pipe1m_bandwidth_1m(long iters)
+{
+	return pipe_bandwidth(iters, BULK_MAX, 1, BULK_MAX);
 }
 
 double lb_pipe_bandwidth_4k_1cpu(long iters)
 {
-	return pipe_bandwidth(iters, 4096, 0);
+	return pipe_bandwidth(iters, 4096, 0, 0);
 }
 
 double lb_pipe_bandwidth_1m_1cpu(long iters)
 {
-	return pipe_bandwidth(iters, BULK_MAX, 0);
+	return pipe_bandwidth(iters, BULK_MAX, 0, 0);
+}
+
+/* --- bulk transfer with process_vm_writev ---------------------------------- */
+
+#define PVM_SLOTS 8
+
+/* One copy, 1 MiB per call, PVM_SLOTS messages in flight, as Skoll's 1 MiB sends run: the
+ * writer (the child, on CPU 1) copies each message with one process_vm_writev() straight
+ * into the next of PVM_SLOTS 1 MiB slots of the reader's memory, then tells the reader with
+ * an 8-byte write (the message's number) into a notification pipe. The reader (on CPU 0)
+ * takes every notification there is per read() and answers each with an 8-byte credit on a
+ * second pipe; the writer starts with PVM_SLOTS credits and reuses a slot only after
+ * taking a credit (blocking in read() when it has none). Timed from the reader's go-ahead
+ * to its last notification. Returns MB/s. */
+static double pvm_bandwidth(long iters, int writer_cpu)
+{
+	int note[2], credit[2], go[2];
+	char *slots;
+	char c = 'g';
+	uint64_t t0 = 0, t1 = 0, seq;
+	long got = 0;
+	pid_t pid;
+	int ok;
+
+	slots = mmap(NULL, PVM_SLOTS * BULK_MAX, PROT_READ | PROT_WRITE,
+		     MAP_PRIVATE | MAP_ANONYMOUS | MAP_POPULATE, -1, 0);
+	if (slots == MAP_FAILED)
+		return lb_fail("pvm_bandwidth: mmap");
+	memset(slots, 'r', PVM_SLOTS * BULK_MAX);
+	if (pipe(note) != 0 || pipe(credit) != 0 || pipe(go) != 0) {
+		munmap(slots, PVM_SLOTS * BULK_MAX);
+		return lb_fail("pvm_bandwidth: pipe");
+	}
+	pid = fork_pinned(writer_cpu);
+	if (pid < 0) {
+		lb_fail("pvm_bandwidth: fork");
+		ok = 0;
+		goto out;
+	}
+	if (pid == 0) {
+		/* the reader's slots are at the same address in its space as in ours */
+		pid_t reader = getppid();
+		long credits = PVM_SLOTS;
+		uint64_t buf[PVM_SLOTS];
+
+		close(note[0]);
+		close(credit[1]);
+		close(go[1]);
+		memset(bulk_buf, 'w', BULK_MAX); /* its own source, faulted in untimed */
+		if (write_full(note[1], &c, 1) != 0 || read_full(go[0], &c, 1) != 0)
+			_exit(1);
+		for (long i = 0; i < iters; i++) {
+			struct iovec local = { bulk_buf, BULK_MAX };
+			struct iovec remote = { slots + (i % PVM_SLOTS) * BULK_MAX, BULK_MAX };
+
+			while (credits == 0) {
+				ssize_t r = read(credit[0], buf, sizeof buf);
+
+				if (r <= 0 || r % sizeof buf[0])
+					_exit(1);
+				credits += r / (ssize_t)sizeof buf[0];
+			}
+			if (process_vm_writev(reader, &local, 1, &remote, 1, 0) != BULK_MAX)
+				_exit(2);
+			credits--;
+			seq = (uint64_t)i;
+			if (write_full(note[1], &seq, sizeof seq) != 0)
+				_exit(1);
+		}
+		_exit(0);
+	}
+	close(note[1]);
+	close(credit[0]);
+	close(go[0]);
+	ok = read_full(note[0], &c, 1) == 0; /* the writer is pinned, its source in memory */
+	t0 = lb_now_ns();
+	ok = ok && write_full(go[1], &c, 1) == 0;
+	while (ok && got < iters) {
+		uint64_t buf[PVM_SLOTS];
+		ssize_t r = read(note[0], buf, sizeof buf);
+		size_t n = 0;
+
+		ok = r > 0 && r % (ssize_t)sizeof buf[0] == 0;
+		for (ssize_t i = 0; ok && i < r / (ssize_t)sizeof buf[0]; i++, got++) {
+			ok = buf[i] == (uint64_t)got;
+			/* a credit per message whose slot the writer will fill again (the last
+			 * PVM_SLOTS need none: the writer may have gone) */
+			n += got < iters - PVM_SLOTS;
+		}
+		ok = ok && (n == 0 || write_full(credit[1], buf, n * sizeof buf[0]) == 0);
+	}
+	t1 = lb_now_ns();
+	/* the last message's bytes are in its slot */
+	ok = ok && slots[((iters - 1) % PVM_SLOTS) * BULK_MAX + BULK_MAX - 1] == 'w';
+out:
+	close(note[0]);
+	close(credit[1]);
+	close(go[1]);
+	if (pid > 0) {
+		int st = 0;
+
+		waitpid(pid, &st, 0);
+		if (!WIFEXITED(st) || WEXITSTATUS(st) != 0) {
+			errno = WIFEXITED(st) && WEXITSTATUS(st) == 2 ? EFAULT : EPIPE;
+			ok = 0;
+		}
+	}
+	lb_unpin();
+	munmap(slots, PVM_SLOTS * BULK_MAX);
+	if (!ok)
+		return lb_fail("pvm_bandwidth: process_vm_writev/read/write");
+	return (double)iters * (double)BULK_MAX * 1e3 / (double)(t1 - t0);
+}
+
+double lb_pvm_bandwidth_1m(long iters)
+{
+	return pvm_bandwidth(iters, 1);
 }

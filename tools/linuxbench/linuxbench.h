@@ -51,6 +51,13 @@ double lb_pipe_bandwidth_4k(long iters);
 double lb_pipe_bandwidth_1m(long iters);
 double lb_pipe_bandwidth_4k_1cpu(long iters);
 double lb_pipe_bandwidth_1m_1cpu(long iters);
+double lb_pipe1m_bandwidth_1m(long iters);
+double lb_pvm_bandwidth_1m(long iters);
+
+/* io_uring nops, 1, 16 or 128 per io_uring_enter (uring.c), for lb_cases. */
+double lb_uring_nop_1(long iters);
+double lb_uring_nop_16(long iters);
+double lb_uring_nop_128(long iters);
 
 extern const struct lb_case lb_cases[];
 extern const int lb_ncases;

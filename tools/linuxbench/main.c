@@ -5,7 +5,12 @@
  * `reps` timed ones (shortened when the warm-ups show the host too slow for
  * them), and prints the median as `linux <name> <value> <unit>` (the case's
  * unit: ns per operation or MB/s) with a `#` comment line giving min, max and
- * the repetition size. As PID 1 it makes sure a console is open, and when done
+ * the repetition size. Two more kernel command-line words select and name a
+ * second boot configuration (tools/linux_bench.py boots Linux again with
+ * `idle=poll lbmincpus=2 lbtag=idlepoll`): `lbmincpus=N` runs only the cases
+ * that need at least N CPUs, and `lbtag=T` puts `_T` before each name's unit
+ * suffix (pipe_roundtrip_2cpu_ns -> pipe_roundtrip_2cpu_idlepoll_ns).
+ * As PID 1 it makes sure a console is open, and when done
  * leaves QEMU through the isa-debug-exit port (0xf4): value 0 (QEMU status 1)
  * when every case ran, 1 (status 3) otherwise; reboot(RB_POWER_OFF) if the
  * port cannot be reached.
@@ -115,6 +120,21 @@ static const char *fmt_value(char *buf, size_t size, double v)
 	return buf;
 }
 
+/* lbtag=: the configuration's tag, or NULL. */
+static const char *tag;
+
+/* The name the case is printed under: with a tag, `_<tag>` goes before the unit suffix
+ * (the part after the last '_'). */
+static const char *tagged(const char *name, char *buf, size_t size)
+{
+	const char *unit = strrchr(name, '_');
+
+	if (!tag || !unit)
+		return name;
+	snprintf(buf, size, "%.*s_%s%s", (int)(unit - name), name, tag, unit);
+	return buf;
+}
+
 /* Every case is sized for repetitions of at most about half a second at lbscale=100,
  * but on a busy host a cross-CPU wake-up can wait milliseconds for a host core (a round
  * trip 40 times slower), and the whole run must end before linux_bench.py's timeout.
@@ -130,7 +150,8 @@ static const char *fmt_value(char *buf, size_t size, double v)
 static int run_case(const struct lb_case *c, long scale_pct, int cpus)
 {
 	double v[MAX_REPS];
-	char med[32], lo[32], hi[32], cut[96] = "";
+	char med[32], lo[32], hi[32], cut[96] = "", namebuf[96];
+	const char *name = tagged(c->name, namebuf, sizeof namebuf);
 	long iters = c->iters * scale_pct / 100, warm;
 	int reps = c->reps < MAX_REPS ? c->reps : MAX_REPS;
 	double scale = (double)scale_pct / 100.0, estimate = 0;
@@ -169,8 +190,8 @@ static int run_case(const struct lb_case *c, long scale_pct, int cpus)
 			return -1;
 	}
 	qsort(v, reps, sizeof(v[0]), cmp_double);
-	printf("linux %s %s %s\n", c->name, fmt_value(med, sizeof med, v[reps / 2]), c->unit);
-	printf("#   %s: median of %d reps of %ld %s; min %s, max %s%s\n", c->name, reps, iters,
+	printf("linux %s %s %s\n", name, fmt_value(med, sizeof med, v[reps / 2]), c->unit);
+	printf("#   %s: median of %d reps of %ld %s; min %s, max %s%s\n", name, reps, iters,
 	       c->what, fmt_value(lo, sizeof lo, v[0]), fmt_value(hi, sizeof hi, v[reps - 1]), cut);
 	fflush(stdout);
 	return 0;
@@ -182,6 +203,8 @@ int main(void)
 	int failed = 0;
 	long scale = 100;
 	const char *s = getenv("lbscale"); /* kernel command line `lbscale=N`, percent */
+	const char *m = getenv("lbmincpus"); /* `lbmincpus=N`: only cases needing N CPUs */
+	int min_cpus = m ? atoi(m) : 0;
 	int cpus = (int)sysconf(_SC_NPROCESSORS_ONLN);
 	struct timespec boot;
 	uint64_t start;
@@ -194,9 +217,13 @@ int main(void)
 	clock_gettime(CLOCK_BOOTTIME, &boot);
 	printf("# linuxbench: %d CPUs, scale %ld%%, started %.2f s after boot\n", cpus, scale,
 	       (double)boot.tv_sec + (double)boot.tv_nsec / 1e9);
+	tag = getenv("lbtag"); /* `lbtag=T`: names get _T before their unit */
+	if (min_cpus > 1 || tag)
+		printf("# linuxbench: only cases needing %d or more CPUs, names tagged _%s\n",
+		       min_cpus, tag ? tag : "");
 	start = lb_now_ns();
 	for (int i = 0; i < lb_ncases; i++)
-		if (run_case(&lb_cases[i], scale, cpus) < 0) {
+		if (lb_cases[i].min_cpus >= min_cpus && run_case(&lb_cases[i], scale, cpus) < 0) {
 			printf("# %s failed\n", lb_cases[i].name);
 			failed = 1;
 		}
