@@ -13,6 +13,11 @@ produces the Linux side (docs/bench.md). Steps, each cached in build/linux/:
 3. initramfs: a newc cpio holding /dev/console and the benchmark as /init.
 4. boot: qemu_cmd() from skoll_qemu.py (TCG, q35, same -m and -smp as Skoll) with
    `-kernel vmlinuz -initrd initramfs`; /init leaves QEMU through isa-debug-exit when done.
+5. a second boot with `idle=poll` (IDLE_POLL_APPEND) running only the cases that need two
+   CPUs, their names tagged `_idlepoll` (pipe_roundtrip_2cpu_idlepoll_ns): Skoll's idle CPUs
+   and blocking drives watch for work before halting, Linux's halt, so every 2-CPU row is
+   also measured with Linux's idle CPUs polling; the comparison reads Skoll against the
+   faster of the two (tools/bench_compare.py).
 
 Run alone it prints the benchmark's `linux <name> <value> <unit>` lines; tools/bench.py
 imports linux_figures().
@@ -38,6 +43,9 @@ META_PACKAGE = "linux-image-amd64"
 # `quiet` keeps boot messages off the serial port; panic=-1 turns a kernel panic (say, /init
 # dying) into a reboot, which -no-reboot turns into QEMU exiting instead of hanging.
 APPEND = "console=ttyS0 quiet panic=-1"
+# The second boot configuration: idle CPUs poll instead of halting (docs/bench.md); only
+# the 2-CPU cases run, printed as <name>_idlepoll_<unit>.
+IDLE_POLL_APPEND = "idle=poll lbmincpus=2 lbtag=idlepoll"
 BOOT_TIMEOUT_S = 180
 CFLAGS = ["-static", "-O2", "-std=gnu11", "-Wall", "-Wextra", "-Werror", "-pthread"]
 
@@ -174,13 +182,13 @@ def pack_initramfs(binary, path):
     return path
 
 
-def boot(vmlinuz, initramfs, log, smp, scale=None):
+def boot(vmlinuz, initramfs, log, smp, scale=None, extra=""):
     """Boots Debian's kernel with the benchmark as /init; returns (figures, lines, seconds).
 
     figures: {name: (value, unit)} from the `linux` lines; lines: the benchmark's `linux` and
-    `#` lines in order, as printed.
+    `#` lines in order, as printed. extra: more words for the kernel command line.
     """
-    append = APPEND + (" lbscale=%d" % scale if scale else "")
+    append = APPEND + (" lbscale=%d" % scale if scale else "") + (" " + extra if extra else "")
     if os.environ.get("LINUX_BENCH_APPEND"):
         append += " " + os.environ["LINUX_BENCH_APPEND"]
     cmd = qemu_cmd("kernel", None, smp=smp, cmdline=append, serial=log,
@@ -208,9 +216,11 @@ def boot(vmlinuz, initramfs, log, smp, scale=None):
     return figures, lines, secs
 
 
-def linux_figures(cache=DEFAULT_CACHE, smp=2, refresh=False, scale=None):
+def linux_figures(cache=DEFAULT_CACHE, smp=2, refresh=False, scale=None, idle_poll=True):
     """The whole Linux side. Returns (figures, lines, kernel description); see boot().
 
+    With idle_poll (and two or more CPUs) Linux boots a second time with IDLE_POLL_APPEND
+    and the 2-CPU cases' figures are added under their `_idlepoll` names.
     Raises LinuxUnavailable with a readable reason when any step cannot be done.
     """
     vmlinuz, desc = fetch_kernel(cache, refresh)
@@ -218,7 +228,15 @@ def linux_figures(cache=DEFAULT_CACHE, smp=2, refresh=False, scale=None):
     initramfs = pack_initramfs(binary, os.path.join(cache, "initramfs.cpio"))
     log = os.path.join(cache, "serial-smp%d.log" % smp)
     figures, lines, secs = boot(vmlinuz, initramfs, log, smp, scale)
-    lines.append("# linux: %s, -smp %d, QEMU ran %.1f s" % (desc, smp, secs))
+    lines.append("# linux: %s, -smp %d, idle CPUs halt (default), QEMU ran %.1f s"
+                 % (desc, smp, secs))
+    if idle_poll and smp >= 2:
+        log = os.path.join(cache, "serial-smp%d-idlepoll.log" % smp)
+        more, more_lines, secs = boot(vmlinuz, initramfs, log, smp, scale, IDLE_POLL_APPEND)
+        figures.update(more)
+        lines += more_lines
+        lines.append("# linux: %s, -smp %d, `%s`, QEMU ran %.1f s"
+                     % (desc, smp, IDLE_POLL_APPEND, secs))
     return figures, lines, desc
 
 
@@ -228,9 +246,12 @@ def main():
     ap.add_argument("--smp", type=int, default=2)
     ap.add_argument("--refresh", action="store_true", help="fetch the current Debian kernel")
     ap.add_argument("--scale", type=int, help="iteration counts in percent (lbscale=)")
+    ap.add_argument("--no-idle-poll", action="store_true",
+                    help="skip the second boot (idle=poll, the 2-CPU cases)")
     args = ap.parse_args()
     try:
-        _, lines, _ = linux_figures(args.cache, args.smp, args.refresh, args.scale)
+        _, lines, _ = linux_figures(args.cache, args.smp, args.refresh, args.scale,
+                                    not args.no_idle_poll)
     except LinuxUnavailable as e:
         _note("unavailable: %s" % e)
         return 1
