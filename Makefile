@@ -1,5 +1,5 @@
-# Skoll build. See docs/build.md. User verbs: all (default), run, test, bench, bench-linux, debug,
-# unit, user, release, clean.
+# Skoll build. See docs/build.md. User verbs: all (default), run, test, bench, bench-linux,
+# bench-readme, debug, unit, user, release, clean.
 # CONFIG=debug (default: -O1, assertions) or CONFIG=release (-O2, no assertions).
 
 CONFIG ?= debug
@@ -40,7 +40,7 @@ KOBJ := $(patsubst %,$(OUT)/obj/%.o,$(KSRC))
 ISO_DIR := $(OUT)/iso
 INITRD := $(OUT)/initrd.cpio
 
-.PHONY: all run test bench bench-linux debug clean setup release unit user
+.PHONY: all run test bench bench-linux bench-readme debug clean setup release unit user
 all: $(SETUP_STAMP) $(OUT)/skoll.elf user $(OUT)/skoll.iso
 
 # Setup: tools/setup.sh installs the Debian packages the build and tests use. A fresh Debian 12
@@ -186,6 +186,10 @@ bench: $(SETUP_STAMP) all
 # The Linux reference figures alone (docs/bench.md); `make bench` runs them too.
 bench-linux: $(SETUP_STAMP)
 	tools/linux_bench.py
+
+# The README's "Last run" figures, printed from the committed results file (docs/bench.md).
+bench-readme: $(SETUP_STAMP)
+	tools/bench_readme.py
 
 clean:
 	rm -rf build

@@ -2,15 +2,18 @@
  * bench-core: costs of the core kernel paths, seen from user space.
  *   null_syscall_ns   sk_nop round trip
  *   thread_switch_ns  one futex hand-off between two threads of this process
- *                     (a ping-pong round trip is two). make bench boots this
- *                     program at -smp 1, so it is a switch on one CPU;
- *                     bench-async's thread_switch_2cpu_ns is the cross-CPU one.
+ *                     (a ping-pong round trip is two), both pinned to CPU 0: a
+ *                     switch on one CPU; bench-async's thread_switch_2cpu_ns is
+ *                     the cross-CPU one.
  *   page_fault_ns     first write to a page of fresh anonymous memory
  *                     (demand-zero fault, allocation and zeroing included)
  *   observe_roundtrip_ns  an observed thread's supercall stops it, its supervisor
  *                     sees the stop through an observe operation on a queue and
  *                     resumes it, and the thread's next supercall stops it again:
  *                     one round trip (resume + submit/wait + stop)
+ * make bench boots it at -smp 2, the machine Linux's figures come from, and every
+ * thread it runs is pinned to CPU 0 (thread_set_affinity), as Linux's cases pin
+ * theirs; a `#` line says where they last ran.
  * Each figure is the median of REPS runs, timed with sk_clock_get, printed as
  * "bench <name> <value> ns".
  */
@@ -35,7 +38,9 @@ static void bench_null_syscall(void)
 static void bench_thread_switch(void)
 {
     uint64_t r[REPS];
-    if (futex_handoffs(-1, -1, 5000, r) != 0) {
+    int err = futex_handoffs(0, 0, 5000, r);
+    bench_pin(0); /* (futex_handoffs unpins its caller) */
+    if (err != 0) {
         sk_printf("bench-core: cannot start a thread\n");
         return;
     }
@@ -73,14 +78,24 @@ static int supercall_loop(void *arg)
 
 #define OBS_ROUNDS 2000
 
+static uint64_t observed_cpu = ~0ull; /* where the observed thread last ran */
+
 static void bench_observe_roundtrip(void)
 {
     struct rawq q;
     struct child c;
     struct sk_cqe e;
     struct sk_gregs g;
-    if (rawq_open(&q) != SK_OK || child_start(&c, supercall_loop, NULL, SK_THREAD_OBSERVED) != SK_OK) {
+    /* created stopped, so that it runs nowhere but on CPU 0 */
+    if (rawq_open(&q) != SK_OK ||
+        child_start(&c, supercall_loop, NULL, SK_THREAD_OBSERVED | SK_THREAD_START_STOPPED) != SK_OK) {
         sk_printf("bench-core: cannot start an observed thread\n");
+        return;
+    }
+    if (sk_thread_set_affinity(c.h, 1) != SK_OK || sk_thread_start(c.h) != SK_OK) {
+        sk_printf("bench-core: cannot pin and start the observed thread\n");
+        child_discard(&c);
+        rawq_close(&q);
         return;
     }
     uint64_t r[REPS];
@@ -92,6 +107,9 @@ static void bench_observe_roundtrip(void)
                  e.value == SK_STOP_SUPERCALL;
         r[k] = (now() - t0) * 10 / OBS_ROUNDS;
     }
+    struct sk_thread_stats st;
+    if (sk_thread_stats(c.h, &st) == SK_OK)
+        observed_cpu = st.cpu;
     if (ok && sk_thread_get_regs(c.h, SK_REGS_GENERAL, &g, sizeof g) == SK_OK) {
         g.rax = 1;
         ok = sk_thread_set_regs(c.h, SK_REGS_GENERAL, &g, sizeof g) == SK_OK &&
@@ -109,9 +127,16 @@ static void bench_observe_roundtrip(void)
 int main(const struct sk_start_info *si)
 {
     (void)si;
+    /* one CPU, as Linux's cases run pinned to CPU 0 of the same two-CPU machine */
+    if (!bench_pin(0))
+        sk_printf("bench-core: cannot pin to CPU 0\n");
     bench_null_syscall();
     bench_thread_switch();
     bench_page_fault();
     bench_observe_roundtrip();
+    struct sk_thread_stats st;
+    uint64_t cpu = sk_thread_stats(SK_THIS_THREAD, &st) == SK_OK ? st.cpu : ~0ull;
+    sk_printf("#   bench-core: pinned to CPU 0; the main thread last ran on cpu %ld, the observed "
+              "thread on cpu %ld\n", (long)cpu, (long)observed_cpu);
     return 0;
 }
