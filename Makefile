@@ -81,7 +81,8 @@ $(OUT)/skoll.elf: $(KOBJ) kernel/arch/x86_64/linker.ld kernel/arch/x86_64/hot.ld
 	@mv $@.tmp $@
 
 # User programs (docs/runtime.md): servers/<name>/*.c -> <name>, tests/system/test-*.c and
-# tests/bench/bench-*.c -> one program each; all linked with lib/sk (crt0 + libsk.a) at
+# tests/bench/bench-*.c -> one program each, tests/fuzz/*.c -> test-fuzz (the fuzzer, run
+# with the system tests: docs/testing.md); all linked with lib/sk (crt0 + libsk.a) at
 # 0x400000 by lib/sk/user.ld, and packed into the boot archive as bin/<name>.
 USER_DIR := $(OUT)/user
 UOBJ := $(OUT)/uobj
@@ -97,7 +98,8 @@ CRT0 := $(UOBJ)/lib/sk/crt0.S.o
 USER_SERVERS := $(notdir $(wildcard servers/*))
 USER_TESTS := $(basename $(notdir $(wildcard tests/system/test-*.c)))
 USER_BENCHES := $(basename $(notdir $(wildcard tests/bench/bench-*.c)))
-USER_PROGS := $(USER_SERVERS) $(USER_TESTS) $(USER_BENCHES)
+USER_FUZZ := $(if $(wildcard tests/fuzz/*.c),test-fuzz)
+USER_PROGS := $(USER_SERVERS) $(USER_TESTS) $(USER_FUZZ) $(USER_BENCHES)
 USER_ELFS := $(patsubst %,$(USER_DIR)/%.elf,$(USER_PROGS))
 user: $(USER_ELFS)
 
@@ -118,6 +120,7 @@ endef
 $(foreach p,$(USER_SERVERS),$(eval $(call user_prog,$(p),$(sort $(wildcard servers/$(p)/*.c)))))
 $(foreach p,$(USER_TESTS),$(eval $(call user_prog,$(p),tests/system/$(p).c)))
 $(foreach p,$(USER_BENCHES),$(eval $(call user_prog,$(p),tests/bench/$(p).c)))
+$(foreach p,$(USER_FUZZ),$(eval $(call user_prog,$(p),$(sort $(wildcard tests/fuzz/*.c)))))
 -include $(shell find $(UOBJ) -name '*.d' 2>/dev/null)
 
 # The boot archive: initrd/ plus bin/<program> (debug info stripped) for every user program.
