@@ -374,7 +374,7 @@ static void c_queue_create(struct fz_worker *w)
     for (int i = 0; i < FZ_QUEUES; i++) {
         if (w->q[i].h)
             continue;
-        void *m;
+        void *m = NULL;
         if (fz_map_private(mem, p->size, &m) != SK_OK)
             break;
         w->q[i] = (struct fz_queue){.h = (sk_handle_t)h, .hdr = m, .size = p->size,

@@ -141,7 +141,7 @@ static void make_ring(struct fz_worker *w)
             continue;
         uint64_t size = SK_PAGE_SIZE << below(w, 3);
         sk_handle_t mem;
-        void *m;
+        void *m = NULL;
         if (sk_memory_create(size, SK_MEM_CONTIGUOUS, &mem) != SK_OK)
             return;
         if (fz_map_private(mem, size, &m) != SK_OK) {
@@ -183,7 +183,7 @@ void fz_restock(struct fz_worker *w)
         struct sk_queue_params p = {.sq_entries = 1u << below(w, 7)};
         p.cq_entries = p.sq_entries << below(w, 2);
         if (sk_queue_create(&p, &h) == SK_OK) {
-            void *m;
+            void *m = NULL;
             for (int i = 0; i < FZ_QUEUES; i++) {
                 if (w->q[i].h || fz_map_private(p.memory, p.size, &m) != SK_OK)
                     continue;
