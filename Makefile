@@ -1,5 +1,5 @@
 # Skoll build. See docs/build.md. User verbs: all (default), run, test, bench, bench-linux, debug,
-# clean.
+# fuzz, clean.
 # CONFIG=debug (default: -O1, assertions) or CONFIG=release (-O2, no assertions).
 
 CONFIG ?= debug
@@ -40,7 +40,7 @@ KOBJ := $(patsubst %,$(OUT)/obj/%.o,$(KSRC))
 ISO_DIR := $(OUT)/iso
 INITRD := $(OUT)/initrd.cpio
 
-.PHONY: all run test bench bench-linux debug clean setup release unit user
+.PHONY: all run test bench bench-linux debug fuzz clean setup release unit user
 all: $(OUT)/skoll.elf user $(OUT)/skoll.iso
 
 setup: $(SETUP_STAMP)
@@ -174,6 +174,18 @@ test: all $(UNIT_DIR)/unit_tests | $(SETUP_STAMP)
 bench: all | $(SETUP_STAMP)
 	$(MAKE) CONFIG=release build/release/skoll.elf build/release/initrd.cpio
 	tools/bench.py build/release
+
+# The in-system fuzzer for as long as asked (docs/testing.md): FUZZ_CALLS system calls and queue
+# operations, FUZZ_SEED (default: a new one, printed), FUZZ_PROCS processes at a time with
+# FUZZ_THREADS threads each, at FUZZ_SMP CPUs; in the CONFIG build (debug or release).
+FUZZ_CALLS ?= 1000000
+FUZZ_SEED ?=
+FUZZ_PROCS ?= 2
+FUZZ_THREADS ?= 3
+FUZZ_SMP ?= 2
+fuzz: $(OUT)/skoll.elf $(INITRD) | $(SETUP_STAMP)
+	tools/fuzz.py $(OUT) --calls $(FUZZ_CALLS) --procs $(FUZZ_PROCS) --threads $(FUZZ_THREADS) \
+		--smp $(FUZZ_SMP) $(if $(FUZZ_SEED),--seed $(FUZZ_SEED))
 
 # The Linux reference figures alone (docs/bench.md); `make bench` runs them too.
 bench-linux: | $(SETUP_STAMP)

@@ -357,7 +357,8 @@ uint64_t fz_parse(const char *s)
     return parse_num(s);
 }
 
-/* Pull the IRQ handles the parent pushes first, if any (found afterwards by their type). */
+/* Pull the handles the parent pushes first, if any: IRQs, a lane shared with another child
+   (found afterwards by their types). */
 static void irqs_done(struct sk_op *op, const struct sk_cqe *cqe)
 {
     (void)op, (void)cqe;
@@ -384,7 +385,7 @@ int fz_child_main(void)
     fz.seed = fz_parse(sk_argv(2));
     fz.budget = fz_parse(sk_argv(3));
     fz.nworkers = (int)fz_parse(sk_argv(4));
-    int nirq = (int)fz_parse(sk_argv(5));
+    int ninit = (int)fz_parse(sk_argv(5));
     if (fz.nworkers < 1)
         fz.nworkers = 1;
     if (fz.nworkers > FZ_MAX_WORKERS)
@@ -425,8 +426,8 @@ int fz_child_main(void)
     }
     struct fz_worker *w0 = &workers[0];
 
-    /* IRQ handles from the parent (it pushes them before pulling anything) */
-    take_irqs(w0, nirq);
+    /* handles from the parent (it pushes them before pulling anything) */
+    take_irqs(w0, ninit);
     if (!push_to_parent(w0, stats_mem, SK_RIGHT_READ | SK_RIGHT_MAP))
         return 13;
 
@@ -441,14 +442,18 @@ int fz_child_main(void)
     sk_handle_t top;
     if (sk_event_create(SK_EVENT_BITSET, &top) != SK_OK)
         return 16;
-    int irqs = 0;
+    int irqs = 0, shared = 0;
     for (sk_handle_t h = 1; h < top; h++) {
         uint64_t info;
-        if (pool_is_private(h) || sk_handle_info(h, &info) != SK_OK)
+        if (pool_is_private(h) || h == fz.lane || sk_handle_info(h, &info) != SK_OK)
             continue;
         if (SK_INFO_TYPE(info) == SK_OBJ_IRQ) {
             pool_add(w0, h, SK_OBJ_IRQ, SK_INFO_RIGHTS(info), 0);
             irqs++;
+        } else if (SK_INFO_TYPE(info) == SK_OBJ_LANE) { /* its peer is in another child */
+            pool_add(w0, h, SK_OBJ_LANE, SK_INFO_RIGHTS(info), 0);
+            fz.shared = h;
+            shared++;
         }
     }
     pool_add(w0, arena, SK_OBJ_MEMORY, SK_RIGHTS_ALL, 0);
@@ -461,9 +466,9 @@ int fz_child_main(void)
     for (int i = 1; i < fz.nworkers; i++)
         sk_thread_join(threads[i]);
     struct fz_stats *s = fz.stats;
-    sk_printf("fuzz: child 0x%lx: %lu calls, %d IRQs, %lu victim threads, %lu victim processes, "
-              "%lu scribbles, %lu handles adopted\n",
-              fz.seed, s->calls, irqs, s->victims, s->spawns, s->scribbles, s->adopted);
+    sk_printf("fuzz: child 0x%lx: %lu calls, %d IRQs, %d shared lanes, %lu victim threads, %lu "
+              "victim processes, %lu scribbles, %lu handles adopted\n",
+              fz.seed, s->calls, irqs, shared, s->victims, s->spawns, s->scribbles, s->adopted);
     return s->invariant ? 1 : 0;
 }
 

@@ -172,6 +172,7 @@ struct fz_child {
     uint64_t seed, budget;
     int nworkers;
     sk_handle_t lane;             /* the control lane to the parent (private) */
+    sk_handle_t shared;           /* a lane whose peer another child holds (in the pool), or 0 */
     struct fz_stats *stats;
     const volatile uint64_t *main_exit; /* the first thread's exit word: when it is done, stop */
     volatile int stop;

@@ -55,13 +55,18 @@ struct kid {
     const struct fz_stats *stats;
     uint64_t status;
     struct sk_op push_op;
-    struct sk_action push_acts[NIRQ];
+    struct sk_action push_acts[NIRQ + 1];
 };
 
 static struct kid kids[MAX_KIDS];
 static struct sk_queue q;
 static sk_handle_t irqs[NIRQ];
 static int nirq;
+/* A stream two children share, one lane each (children started one after the other): IPC
+   between two processes, sends copied between their spaces, handles of one landing in the
+   other, one of them killed in the middle of it. */
+static sk_handle_t cross[2];
+static int cross_next;
 /* this program's image, in a memory object of its own: what children start victims from
    (init gives us the archive without TRANSFER, so we cannot pass that on) */
 static sk_handle_t image;
@@ -165,13 +170,19 @@ static int spawn_kid(struct kid *k, uint64_t budget, int threads)
     sk_handle_t l[2];
     if (sk_stream_create(0, 0, l) != SK_OK)
         return 0;
-    char s_seed[24], s_budget[24], s_threads[8], s_irq[8];
+    char s_seed[24], s_budget[24], s_threads[8], s_init[8];
     k->seed = fz_mix(seed + children * 0x1000193ull);
     sk_snprintf(s_seed, sizeof s_seed, "0x%lx", k->seed);
     sk_snprintf(s_budget, sizeof s_budget, "%lu", budget);
     sk_snprintf(s_threads, sizeof s_threads, "%d", threads);
-    sk_snprintf(s_irq, sizeof s_irq, "%d", nirq);
-    const char *argv[] = {"test-fuzz", "child", s_seed, s_budget, s_threads, s_irq};
+    if (cross_next == 0 && sk_stream_create(0, 0, cross) != SK_OK)
+        cross[0] = cross[1] = 0;
+    sk_handle_t share = cross[cross_next];
+    cross[cross_next] = 0;
+    cross_next ^= 1;
+    int ninit = nirq + (share != 0);
+    sk_snprintf(s_init, sizeof s_init, "%d", ninit);
+    const char *argv[] = {"test-fuzz", "child", s_seed, s_budget, s_threads, s_init};
     struct sk_spawn_args args = {
         .argc = 6,
         .argv = argv,
@@ -185,6 +196,8 @@ static int spawn_kid(struct kid *k, uint64_t budget, int threads)
     sk_handle_close(l[1]);
     if (e != SK_OK) {
         sk_handle_close(l[0]);
+        if (share)
+            sk_handle_close(share);
         sk_printf("fuzz: cannot start a child: %s\n", sk_error_name(e));
         return 0;
     }
@@ -200,14 +213,18 @@ static int spawn_kid(struct kid *k, uint64_t budget, int threads)
     k->stats = NULL;
     k->stats_mem = 0;
     k->status = 0;
-    /* the first actions on the lane: the IRQ handles, before any pull */
-    if (nirq) {
-        for (int i = 0; i < nirq; i++)
-            k->push_acts[i] = sk_act_push(i + 1 < nirq ? SK_ACTF_CHAIN : 0, irqs[i],
+    /* the first actions on the lane, before any pull: the IRQ handles and the shared lane */
+    if (ninit) {
+        for (int i = 0; i < ninit; i++)
+            k->push_acts[i] = sk_act_push(i + 1 < ninit ? SK_ACTF_CHAIN : 0,
+                                          i < nirq ? irqs[i] : share,
                                           SK_RIGHTS_ALL & ~(uint32_t)((k->seed >> (8 * i)) &
                                                                       (SK_RIGHT_WAIT | SK_RIGHT_SIGNAL)));
-        sk_op_ipc(&q, &k->push_op, k->lane, k->push_acts, (unsigned)nirq, irq_push_done);
+        sk_op_ipc(&q, &k->push_op, k->lane, k->push_acts, (unsigned)ninit, irq_push_done);
+        sk_queue_flush(&q); /* the kernel holds the objects now */
     }
+    if (share)
+        sk_handle_close(share);
     for (int i = 0; i < PULLS; i++) {
         k->pulls[i].k = k;
         pull_post(&k->pulls[i]);
@@ -477,6 +494,9 @@ static int parent_main(void)
         sk_handle_close(irqs[i]);
     if (image)
         sk_handle_close(image);
+    for (int i = 0; i < 2; i++)
+        if (cross[i])
+            sk_handle_close(cross[i]);
     sk_queue_close(&q); /* with the last tick in flight, and the pulls of abandoned children */
 
     sk_test_report("children", bad_children == 0, why_children);

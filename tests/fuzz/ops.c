@@ -131,6 +131,8 @@ static void gen_ipc(struct fz_worker *w, struct sk_sqe *e, unsigned slot)
         iov[i] = (struct sk_iovec){gen_raddr(w), one_in(w, 4) ? gen_len(w) : below(w, 64)};
     unsigned n = gen_list(w, a, SK_IPC_MAX_ACTIONS + (one_in(w, 16) ? 2 : 0), 1, iov);
     sk_handle_t lane = gen_handle(w, SK_OBJ_LANE, R_OBJ);
+    if (fz.shared && one_in(w, 6))
+        lane = fz.shared; /* to the other child */
     e->args[0] = (uint64_t)lane;
     e->args[1] = one_in(w, 16) ? (one_in(w, 2) ? gen_badaddr(w) : gen_waddr(w)) : (uint64_t)a;
     e->args[2] = one_in(w, 8) ? (one_in(w, 2) ? below(w, SK_IPC_MAX_ACTIONS + 3) : gen_any(w)) : n;
