@@ -260,7 +260,8 @@ uint32_t gen_rights(struct fz_worker *w);
 uint64_t gen_waddr(struct fz_worker *w);
 /* An address the kernel only reads: any of the above, or this program's own code and data. */
 uint64_t gen_raddr(struct fz_worker *w);
-/* An address never mapped or not a user address at all (reads and writes fault). */
+/* An address never mapped or not a user address at all (reads and writes fault): the hole,
+   the null page, kernel and non-canonical addresses, just past SK_USER_TOP. */
 uint64_t gen_badaddr(struct fz_worker *w);
 /* A size: small, page multiples, near limits, near 2^64. */
 uint64_t gen_size(struct fz_worker *w);

@@ -399,16 +399,15 @@ static void print_figures(uint64_t ms)
               "tracked: %lu calls/s\n",
               total_calls, total_syscalls, total_ops, ms, children, killed, total_victims,
               total_spawns, threads_tracked, rate);
-    char line[200];
+    /* a line per few calls: each entry is at most ~60 bytes, the line is flushed past 150 */
+    char line[256];
     size_t n = 0;
-    line[0] = '\0';
     for (uint32_t i = 0; i < SK_SYSCALL_COUNT; i++) {
         n += sk_snprintf(line + n, sizeof line - n, " %s %lu/%lu", fz_call_name(i), sum_ok[i],
                          sum_total[i]);
-        if (n > 120 || i + 1 == SK_SYSCALL_COUNT) {
+        if (n > 150 || i + 1 == SK_SYSCALL_COUNT) {
             sk_printf("fuzz: calls (ok/made):%s\n", line);
             n = 0;
-            line[0] = '\0';
         }
     }
     static const char *const opnames[] = {
@@ -416,10 +415,14 @@ static void print_figures(uint64_t ms)
         SK_OPS(FZ_OPNAME)
 #undef FZ_OPNAME
     };
-    for (uint32_t i = 0; i < SK_OP_COUNT; i++)
+    for (uint32_t i = 0; i < SK_OP_COUNT; i++) {
         n += sk_snprintf(line + n, sizeof line - n, " %s %lu/%lu", opnames[i], sum_op_ok[i],
                          sum_op_total[i]);
-    sk_printf("fuzz: queue operations (ok/submitted):%s\n", line);
+        if (n > 150 || i + 1 == SK_OP_COUNT) {
+            sk_printf("fuzz: queue operations (ok/submitted):%s\n", line);
+            n = 0;
+        }
+    }
     sk_printf("bench fuzz_calls_per_s %lu calls/s\n", rate);
 }
 

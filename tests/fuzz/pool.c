@@ -249,7 +249,9 @@ uint64_t gen_badaddr(struct fz_worker *w)
     case 5:
         return one_in(w, 2) ? ~0ull - below(w, 64) : 1ull << 63;
     default:
-        return SK_USER_TOP - below(w, 16) * 8; /* the last user bytes, and just past them */
+        /* just past the last user page (the page below it is a user address, and a large
+           mapping the kernel placed may well cover it) */
+        return SK_USER_TOP + below(w, 16) * 8;
     }
 }
 
@@ -271,6 +273,8 @@ uint64_t gen_waddr(struct fz_worker *w)
         return ARENA_BASE + ARENA_SIZE - below(w, 64); /* across the arena's end */
     if (r == 10)
         return ARENA_BASE - 8 * below(w, 8); /* across the hole's end */
+    if (r == 11)
+        return SK_USER_TOP - 8 * (1 + below(w, 16)); /* the last user bytes, mapped or not */
     return gen_badaddr(w);
 }
 
