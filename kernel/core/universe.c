@@ -206,10 +206,14 @@ struct universe *universe_claim_unstarted(struct thread *t)
 {
     uint64_t f = spin_lock_irqsave(&unstarted_lock);
     struct universe *u = t->universe;
-    if (u) {
+    /* Its last reference may be gone already, with universe_destroy on its way to this lock
+       to clear t->universe: then it is gone for t too (a plain kobj_get here revived a
+       universe being destroyed; found by test-fuzz). Its memory lasts until destroy has
+       passed the lock (the weak count), so the count can be looked at. */
+    if (u && kobj_get_unless_zero(&u->obj))
         unlink_unstarted(u, t);
-        kobj_get(&u->obj); /* refs > 0: a universe with no references has cleared t->universe */
-    }
+    else
+        u = NULL;
     spin_unlock_irqrestore(&unstarted_lock, f);
     return u;
 }
