@@ -1,5 +1,5 @@
 # Skoll build. See docs/build.md. User verbs: all (default), run, test, bench, bench-linux,
-# bench-readme, debug, unit, user, release, clean.
+# bench-readme, fuzz, debug, unit, user, release, clean.
 # CONFIG=debug (default: -O1, assertions) or CONFIG=release (-O2, no assertions).
 
 CONFIG ?= debug
@@ -40,7 +40,7 @@ KOBJ := $(patsubst %,$(OUT)/obj/%.o,$(KSRC))
 ISO_DIR := $(OUT)/iso
 INITRD := $(OUT)/initrd.cpio
 
-.PHONY: all run test bench bench-linux bench-readme debug clean setup release unit user
+.PHONY: all run test bench bench-linux bench-readme debug fuzz clean setup release unit user
 all: $(SETUP_STAMP) $(OUT)/skoll.elf user $(OUT)/skoll.iso
 
 # Setup: tools/setup.sh installs the Debian packages the build and tests use. A fresh Debian 12
@@ -88,7 +88,8 @@ $(OUT)/skoll.elf: $(KOBJ) kernel/arch/x86_64/linker.ld kernel/arch/x86_64/hot.ld
 	@mv $@.tmp $@
 
 # User programs (docs/runtime.md): servers/<name>/*.c -> <name>, tests/system/test-*.c and
-# tests/bench/bench-*.c -> one program each; all linked with lib/sk (crt0 + libsk.a) at
+# tests/bench/bench-*.c -> one program each, tests/fuzz/*.c -> test-fuzz (the fuzzer, run
+# with the system tests: docs/testing.md); all linked with lib/sk (crt0 + libsk.a) at
 # 0x400000 by lib/sk/user.ld, and packed into the boot archive as bin/<name>.
 USER_DIR := $(OUT)/user
 UOBJ := $(OUT)/uobj
@@ -104,7 +105,8 @@ CRT0 := $(UOBJ)/lib/sk/crt0.S.o
 USER_SERVERS := $(notdir $(wildcard servers/*))
 USER_TESTS := $(basename $(notdir $(wildcard tests/system/test-*.c)))
 USER_BENCHES := $(basename $(notdir $(wildcard tests/bench/bench-*.c)))
-USER_PROGS := $(USER_SERVERS) $(USER_TESTS) $(USER_BENCHES)
+USER_FUZZ := $(if $(wildcard tests/fuzz/*.c),test-fuzz)
+USER_PROGS := $(USER_SERVERS) $(USER_TESTS) $(USER_FUZZ) $(USER_BENCHES)
 USER_ELFS := $(patsubst %,$(USER_DIR)/%.elf,$(USER_PROGS))
 user: $(USER_ELFS)
 
@@ -125,6 +127,7 @@ endef
 $(foreach p,$(USER_SERVERS),$(eval $(call user_prog,$(p),$(sort $(wildcard servers/$(p)/*.c)))))
 $(foreach p,$(USER_TESTS),$(eval $(call user_prog,$(p),tests/system/$(p).c)))
 $(foreach p,$(USER_BENCHES),$(eval $(call user_prog,$(p),tests/bench/$(p).c)))
+$(foreach p,$(USER_FUZZ),$(eval $(call user_prog,$(p),$(sort $(wildcard tests/fuzz/*.c)))))
 -include $(shell find $(UOBJ) -name '*.d' 2>/dev/null)
 
 # The boot archive: initrd/ plus bin/<program> (debug info stripped) for every user program.
@@ -182,6 +185,18 @@ test: $(SETUP_STAMP) all $(UNIT_DIR)/unit_tests
 bench: $(SETUP_STAMP) all
 	$(MAKE) CONFIG=release build/release/skoll.elf build/release/initrd.cpio
 	tools/bench.py build/release
+
+# The in-system fuzzer for as long as asked (docs/testing.md): FUZZ_CALLS system calls and queue
+# operations, FUZZ_SEED (default: a new one, printed), FUZZ_PROCS processes at a time with
+# FUZZ_THREADS threads each, at FUZZ_SMP CPUs; in the CONFIG build (debug or release).
+FUZZ_CALLS ?= 1000000
+FUZZ_SEED ?=
+FUZZ_PROCS ?= 2
+FUZZ_THREADS ?= 3
+FUZZ_SMP ?= 2
+fuzz: $(SETUP_STAMP) $(OUT)/skoll.elf $(INITRD)
+	tools/fuzz.py $(OUT) --calls $(FUZZ_CALLS) --procs $(FUZZ_PROCS) --threads $(FUZZ_THREADS) \
+		--smp $(FUZZ_SMP) $(if $(FUZZ_SEED),--seed $(FUZZ_SEED))
 
 # The Linux reference figures alone (docs/bench.md); `make bench` runs them too.
 bench-linux: $(SETUP_STAMP)

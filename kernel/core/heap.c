@@ -479,6 +479,14 @@ uint64_t heap_reclaim(void)
     return pages;
 }
 
+void heap_census(void (*fn)(const char *name, uint64_t inuse, void *arg), void *arg)
+{
+    uint64_t f = spin_lock_irqsave(&registry_lock);
+    for (struct slab_cache *c = registry; c; c = c->next)
+        fn(c->name, __atomic_load_n(&c->inuse, __ATOMIC_RELAXED), arg);
+    spin_unlock_irqrestore(&registry_lock, f);
+}
+
 static void heap_bug(const char *fmt, ...)
 {
     char buf[160];

@@ -16,6 +16,9 @@
 #include <k/heap.h>
 #include <k/async.h>
 #include <k/clock.h>
+#include <k/object.h>
+#include <base/string.h>
+#include <base/fmt.h>
 #include <skoll/syscalls.h>
 #include <arch/serial.h>
 #include <arch/idt.h>
@@ -85,6 +88,72 @@ static void reap_wait_note(uint64_t *note, const char *what, uint64_t threads_be
  * may stall the guest for any length of time); a thread that never ends hangs the
  * run, which the runner reports, with the threads still there in the log.
  */
+static uint64_t objects_before[KOBJ_TYPES];
+static uint64_t pages_before[PMM_CENSUS_TAGS];
+#define CACHES_MAX 48
+static struct {
+    char name[24];
+    uint64_t inuse;
+} caches_before[CACHES_MAX];
+
+static void cache_snapshot(const char *name, uint64_t inuse, void *arg)
+{
+    unsigned *n = arg;
+    if (*n < CACHES_MAX) {
+        fmt_snprintf(caches_before[*n].name, sizeof caches_before[*n].name, "%s", name);
+        caches_before[(*n)++].inuse = inuse;
+    }
+}
+
+static void cache_compare(const char *name, uint64_t inuse, void *arg)
+{
+    (void)arg;
+    uint64_t before = 0;
+    for (unsigned i = 0; i < CACHES_MAX; i++)
+        if (strcmp(caches_before[i].name, name) == 0)
+            before = caches_before[i].inuse;
+    if (inuse != before)
+        kprintf("  heap cache %s: %lu objects before init, %lu after\n", name,
+                (unsigned long)before, (unsigned long)inuse);
+}
+
+/* Before init: what the leak report compares with. */
+static void census_before(void)
+{
+    for (unsigned i = 0; i < KOBJ_TYPES; i++)
+        objects_before[i] = __atomic_load_n(&kobj_live[i], __ATOMIC_RELAXED);
+    pmm_census(pages_before);
+    unsigned n = 0;
+    heap_census(cache_snapshot, &n);
+}
+
+/* After a leak: where the pages went (owners of frames, heap caches, kernel objects). */
+static void report_objects(void)
+{
+    static const char *const owners[PMM_CENSUS_TAGS] = {"user memory, page tables, stacks",
+                                                        "heap slabs", "heap large blocks",
+                                                        "other"};
+    uint64_t pages[PMM_CENSUS_TAGS];
+    pmm_census(pages);
+    for (unsigned t = 0; t < PMM_CENSUS_TAGS; t++)
+        if (pages[t] != pages_before[t])
+            kprintf("  pages of %s: %lu before init, %lu after\n", owners[t],
+                    (unsigned long)pages_before[t], (unsigned long)pages[t]);
+    heap_census(cache_compare, NULL);
+    static const char *const names[] = {
+#define OBJ_NAME(name, value, desc) [value] = desc,
+        SK_OBJECT_TYPES(OBJ_NAME)
+#undef OBJ_NAME
+    };
+    for (unsigned i = 0; i < KOBJ_TYPES; i++) {
+        uint64_t now = __atomic_load_n(&kobj_live[i], __ATOMIC_RELAXED);
+        if (now != objects_before[i])
+            kprintf("  objects of type %u (%s): %lu before init, %lu after\n", i,
+                    i < sizeof names / sizeof names[0] && names[i] ? names[i] : "?",
+                    (unsigned long)objects_before[i], (unsigned long)now);
+    }
+}
+
 static void finish_test_run(struct thread *init, uint64_t free_before, uint64_t threads_before)
 {
     int failed = selftest_failures != 0;
@@ -111,6 +180,7 @@ static void finish_test_run(struct thread *init, uint64_t free_before, uint64_t 
                     "before, %lu after\n",
                     (unsigned long)free_before, (unsigned long)free_after,
                     (unsigned long)threads_before, (unsigned long)thread_count());
+            report_objects();
             failed = 1;
         }
     }
@@ -126,6 +196,7 @@ static void kmain_thread(void *arg)
         selftest_failures = selftest_run(tests);
     heap_reclaim();
     uint64_t free_before = pmm_free_count(), threads_before = thread_count();
+    census_before();
     struct thread *init = NULL;
     if (!cmdline_has(boot_info.cmdline, "noinit")) {
         if (cmdline_has(boot_info.cmdline, "qemu_exit"))

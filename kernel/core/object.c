@@ -2,8 +2,12 @@
 #include <k/object.h>
 #include <k/panic.h>
 
+volatile uint64_t kobj_live[KOBJ_TYPES];
+
 void kobj_init(struct kobject *o, uint32_t type, void (*destroy)(struct kobject *o))
 {
+    if (destroy)
+        __atomic_fetch_add(&kobj_live[type % KOBJ_TYPES], 1, __ATOMIC_RELAXED);
     o->type = type;
     o->refs = 1;
     o->handles = 0;

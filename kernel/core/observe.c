@@ -302,14 +302,22 @@ sk_error_t observe_resume(struct thread *t)
 /*
  * Take obs_lock with t stopped and switched out (its registers are all in
  * memory). Returns SK_OK with the lock held and the saved flags in *flags, or
- * an error without it. Yields while t is on its way into or out of the stop.
+ * an error without it. Waits while t is on its way into or out of the stop.
+ *
+ * A thread killed while stopped is on its way out: SK_ERR_DEAD at once. It is
+ * runnable then, maybe queued on this very CPU at a lower priority, which a yield
+ * never lets run: waiting for it here used to spin for ever, with the caller
+ * unkillable in the kernel (found by test-fuzz). Any other wait (a stopped thread
+ * woken by a request that raced with its stop, and about to sleep again) yields a
+ * few times, then sleeps, so that a thread of any priority gets the CPU; and the
+ * caller leaves if it is killed meanwhile.
  */
 static sk_error_t lock_stopped(struct thread *t, uint64_t *flags)
 {
-    for (;;) {
+    for (unsigned tries = 0;; tries++) {
         uint64_t f = spin_lock_irqsave(&obs_lock);
         sk_error_t err;
-        if (t->obs.exited)
+        if (t->obs.exited || __atomic_load_n(&t->kill, __ATOMIC_ACQUIRE))
             err = SK_ERR_DEAD;
         else if (!t->obs.stopped)
             err = SK_ERR_NOT_STOPPED;
@@ -323,7 +331,12 @@ static sk_error_t lock_stopped(struct thread *t, uint64_t *flags)
         spin_unlock_irqrestore(&obs_lock, f);
         if (err != SK_ERR_AGAIN)
             return err;
-        sched_yield(); /* it may be queued on this very CPU */
+        if (__atomic_load_n(&current_thread()->kill, __ATOMIC_ACQUIRE))
+            return SK_ERR_DEAD; /* the caller is being killed: it dies on its way out */
+        if (tries < 8)
+            sched_yield(); /* it may be queued on this very CPU */
+        else
+            sched_sleep_ns(20000);
     }
 }
 

@@ -227,6 +227,20 @@ int pmm_manages(uint64_t phys, uint64_t size)
     return 0;
 }
 
+void pmm_census(uint64_t pages[PMM_CENSUS_TAGS])
+{
+    for (unsigned t = 0; t < PMM_CENSUS_TAGS; t++)
+        pages[t] = 0;
+    for (int k = 0; k < 2; k++) {
+        const struct buddy *z = &zones[k];
+        for (uint64_t i = 0; i < z->npages; i++) {
+            const volatile struct buddy_page *p = &z->pages[i];
+            if (p->state == BUDDY_ALLOC_HEAD)
+                pages[p->tag < PMM_CENSUS_TAGS ? p->tag : PMM_CENSUS_TAGS - 1] += 1ull << p->order;
+        }
+    }
+}
+
 uint64_t pmm_free_count(void)
 {
     return __atomic_load_n(&zones[ZONE_LOW].free_pages, __ATOMIC_RELAXED) +

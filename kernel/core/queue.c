@@ -228,6 +228,39 @@ static const async_submit_fn providers[SK_OP_COUNT] = {
 /* (a field added to struct async_op before data must be set or zeroed in submit_all) */
 _Static_assert(offsetof(struct async_op, data) == 232, "async_op fields: see submit_all");
 
+/*
+ * An op just started by its provider: if the queue's last handle went meanwhile, the close
+ * may have looked at the op before the provider made it cancellable and passed it over; it
+ * would then wait for ever (an event nobody raises), holding the queue, its memory and
+ * whatever it waits on (found by test-fuzz). Cancel it here then. The provider's store of
+ * op->cancel and this load of closing, against the close's store of closing and its loads
+ * of op->cancel (each side a full barrier apart), mean one of the two sees the other;
+ * taking the cancel under the lock means only one of them calls it.
+ */
+static void cancel_if_closing(struct queue *q, struct async_op *op)
+{
+    __atomic_thread_fence(__ATOMIC_SEQ_CST);
+    if (!__atomic_load_n(&q->closing, __ATOMIC_RELAXED))
+        return;
+    void (*fn)(struct async_op *) = NULL;
+    uint64_t f = spin_lock_irqsave(&q->lock);
+    for (struct async_op *o = q->ops; o; o = o->qnext) { /* not posted (and freed) yet? */
+        if (o == op) {
+            if (op->cancel && op->state == 0) {
+                fn = op->cancel;
+                op->cancel = NULL; /* once */
+                __atomic_add_fetch(&op->refs, 1, __ATOMIC_ACQ_REL);
+            }
+            break;
+        }
+    }
+    spin_unlock_irqrestore(&q->lock, f);
+    if (fn) {
+        fn(op);
+        op_put(op);
+    }
+}
+
 static uint32_t submit_all(struct queue *q)
 {
     uint32_t done = 0;
@@ -347,6 +380,8 @@ static uint32_t submit_all(struct queue *q)
             err = providers[op->opcode](op);
         if (err != SK_OK)
             async_complete(op, err, 0, 0);
+        else
+            cancel_if_closing(q, op);
         done++;
         if (avail > 1)
             spare = slab_alloc(op_cache); /* (NULL: the next entry tries again) */

@@ -19,8 +19,10 @@
  * nothing to do and exits 0.
  *
  * The hardware-access handle goes only to programs that drive hardware: those
- * named drv-* (drivers) and the tests of the hardware calls (needs_hw below).
- * Everything else starts without one.
+ * named drv-* (drivers) and the tests of the hardware calls (needs_hw below), and
+ * test-fuzz, which makes two MSI IRQ objects with it for its children to fuzz and
+ * closes it before any child starts (docs/testing.md). Everything else starts
+ * without one.
  *
  * Before anything else init starts bin/registry (docs/registry.md) with one end
  * of a fresh stream, and gives every later program a copy of the other end
@@ -68,11 +70,12 @@ static uint64_t parse_seconds(const char *s, uint64_t dflt)
     return v;
 }
 
-/* 1 if program prog gets the hardware-access handle: drivers and the hardware tests. */
+/* 1 if program prog gets the hardware-access handle: drivers, the hardware tests and the
+   fuzzer (for IRQ objects only). */
 static int needs_hw(const char *prog)
 {
     return strncmp(prog, "drv-", 4) == 0 || strcmp(prog, "test-irq") == 0 ||
-           strcmp(prog, "test-abi") == 0;
+           strcmp(prog, "test-abi") == 0 || strcmp(prog, "test-fuzz") == 0;
 }
 
 /* Run bin/<name>; reports PASS or FAIL <name> and returns 1 if it exited with status 0. */

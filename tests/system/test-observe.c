@@ -542,6 +542,62 @@ out:
     SK_EXPECT_EQ(child_end(&c, 0), SK_EXIT_DONE | SK_EXIT_KILLED);
 }
 
+/*
+ * A register call on a thread killed while stopped answers SK_ERR_DEAD at once, even when
+ * the thread, on its way out, waits for the caller's CPU at a lower priority. The calls
+ * used to yield until it had gone, which never lets a lower priority run: the caller spun
+ * in the kernel for ever, unkillable (found by test-fuzz on one CPU). Here the calls are
+ * made by a helper, so that a regression is reported: after a second the victim may run
+ * anywhere again, so that with more than one CPU it ends and the helper comes back.
+ */
+static struct child regs_victim;
+static volatile uint64_t regs_done;
+static sk_error_t regs_get_err, regs_set_err;
+static struct sk_gregs regs_read; /* while it was stopped: a set the kernel would take */
+
+static int regs_of_killed(void *arg)
+{
+    (void)arg;
+    struct sk_gregs g = {0};
+    regs_get_err = sk_thread_get_regs(regs_victim.h, SK_REGS_GENERAL, &g, sizeof g);
+    regs_set_err = sk_thread_set_regs(regs_victim.h, SK_REGS_GENERAL, &regs_read, sizeof regs_read);
+    sk_atomic_store(&regs_done, 1);
+    sk_futex_wake(&regs_done, 1, NULL);
+    return 0;
+}
+
+SK_TEST(regs_of_a_thread_killed_while_stopped)
+{
+    struct child *c = &regs_victim, helper = {0};
+    struct sk_cqe e;
+    regs_done = 0;
+    *c = (struct child){0};
+    /* everyone on CPU 0: the victim below the others */
+    TRY_OK(sk_thread_set_affinity(SK_THIS_THREAD, 1));
+    TRY_OK(child_start(c, do_supercalls, NULL, SK_THREAD_OBSERVED | SK_THREAD_START_STOPPED));
+    TRY_OK(sk_thread_set_affinity(c->h, 1));
+    TRY_OK(sk_thread_set_priority(c->h, SK_THREAD_PRIO_MIN));
+    TRY_OK(sk_thread_start(c->h));
+    TRY(observe_next(&Q, c->h, &e)); /* we sleep in the drive: it runs, and stops */
+    TRY(stopped_as(&e, SK_STOP_SUPERCALL, SC(42)));
+    TRY_OK(sk_thread_get_regs(c->h, SK_REGS_GENERAL, &regs_read, sizeof regs_read));
+    TRY_OK(child_start(&helper, regs_of_killed, NULL, SK_THREAD_START_STOPPED));
+    TRY_OK(sk_thread_set_affinity(helper.h, 1));
+    TRY_OK(sk_thread_kill(c->h)); /* runnable now, queued behind us and the helper */
+    TRY_OK(sk_thread_start(helper.h));
+    if (sk_futex_wait(&regs_done, 0, SEC) == SK_ERR_TIMEOUT && !sk_atomic_load(&regs_done)) {
+        sk_test_fail(__FILE__, __LINE__, "register calls still waiting after 1 s");
+        sk_thread_set_affinity(c->h, SK_AFFINITY_ANY);
+    }
+    TRY(wait_nonzero(&regs_done));
+    SK_EXPECT_ERR(regs_get_err, SK_ERR_DEAD);
+    SK_EXPECT_ERR(regs_set_err, SK_ERR_DEAD);
+out:
+    SK_EXPECT_EQ(child_end(&helper, 0), SK_EXIT_DONE);
+    SK_EXPECT_EQ(child_end(c, 0), SK_EXIT_DONE | SK_EXIT_KILLED);
+    sk_thread_set_affinity(SK_THIS_THREAD, SK_AFFINITY_ANY);
+}
+
 SK_TEST(observe_pending_when_the_thread_is_killed)
 {
     struct child c = {0};

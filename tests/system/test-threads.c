@@ -136,4 +136,76 @@ SK_TEST(futex_timeout_and_mismatch)
     SK_EXPECT_EQ(woken, 0);
 }
 
+/*
+ * thread_start of a thread made in a universe whose last handle another CPU closes at the
+ * same moment: the start either wins (the thread runs and exits) or finds the universe gone
+ * (SK_ERR_DEAD). The kernel used to take a reference on a universe already being destroyed
+ * (the assertion in kobj_get, a use after free without it; found by test-fuzz). The window
+ * is a few instructions wide: many rounds, with the close moved a little each time.
+ */
+#define RACE_ROUNDS 4000
+void race_exit(void); /* thread_exit(0), using no stack */
+__asm__(".text\n"
+        "race_exit:\n"
+        "  xor %edi, %edi\n  mov $0x10000012, %eax\n  syscall\n  ud2\n");
+_Static_assert(SK_SYS_thread_exit == 0x10000012, "race_exit: thread_exit");
+
+static volatile uint64_t race_seq;
+static volatile sk_handle_t race_thread;
+static uint64_t race_ok, race_dead, race_other;
+
+static int race_starter(void *arg)
+{
+    (void)arg;
+    for (uint64_t i = 0; i < RACE_ROUNDS; i++) {
+        while (sk_atomic_load(&race_seq) != 2 * i + 1)
+            sk_cpu_relax();
+        sk_error_t e = sk_thread_start(race_thread);
+        if (e == SK_OK)
+            race_ok++;
+        else if (e == SK_ERR_DEAD)
+            race_dead++;
+        else
+            race_other++;
+        sk_atomic_store(&race_seq, 2 * i + 2);
+    }
+    return 0;
+}
+
+SK_TEST(start_races_the_close_of_its_universe)
+{
+    struct sk_thread *starter;
+    race_seq = race_ok = race_dead = race_other = 0;
+    /* on two CPUs when there are two: the starter on 1, the closer on 0 */
+    int smp = sk_thread_set_affinity(SK_THIS_THREAD, 2) == SK_OK;
+    SK_ASSERT_OK(sk_thread_set_affinity(SK_THIS_THREAD, 1));
+    SK_ASSERT_OK(sk_thread_spawn(race_starter, NULL, 0, &starter));
+    if (smp)
+        SK_EXPECT_OK(sk_thread_set_affinity(sk_thread_handle(starter), 2));
+    const struct sk_thread_create tc = {
+        .entry = (uint64_t)race_exit,
+        .priority = SK_THREAD_PRIO_DEFAULT,
+        .flags = SK_THREAD_START_STOPPED,
+    };
+    for (uint64_t i = 0; i < RACE_ROUNDS && !sk_test_failures(); i++) {
+        sk_handle_t u, t;
+        SK_ASSERT_OK(sk_universe_create(&u));
+        SK_ASSERT_OK(sk_thread_create(u, SK_THIS_SPACE, &tc, &t));
+        race_thread = t;
+        sk_atomic_store(&race_seq, 2 * i + 1);
+        for (uint64_t k = i % 97; k > 0; k--)
+            sk_cpu_relax();
+        SK_EXPECT_OK(sk_handle_close(u)); /* its last handle, maybe as the start takes it */
+        while (sk_atomic_load(&race_seq) != 2 * i + 2)
+            if (!smp)
+                sk_thread_yield();
+        SK_EXPECT_OK(sk_handle_close(t));
+    }
+    sk_thread_join(starter);
+    sk_thread_set_affinity(SK_THIS_THREAD, SK_AFFINITY_ANY);
+    sk_printf("test-threads: start vs universe close: %lu started, %lu found it gone (%s)\n",
+              race_ok, race_dead, smp ? "two CPUs" : "one CPU");
+    SK_EXPECT_EQ(race_other, 0);
+}
+
 SK_TEST_MAIN()

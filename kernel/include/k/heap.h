@@ -55,3 +55,6 @@ void kfree_sized(void *ptr, size_t size);
  * of pages freed. Takes the registry lock and each cache lock in turn.
  */
 uint64_t heap_reclaim(void);
+/* For leak reports: fn(name, objects allocated, arg) for every cache (after heap_reclaim, whose
+   draining of the per-CPU magazines makes the counts exact). Takes the registry lock. */
+void heap_census(void (*fn)(const char *name, uint64_t inuse, void *arg), void *arg);

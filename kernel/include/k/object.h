@@ -18,6 +18,14 @@ struct kobject {
     struct kobject *defer_next;            /* the reaper's list (kobj_put_anywhere) */
 };
 
+/* Objects alive, by type (those with a destroy function), for the leak check's report. */
+#define KOBJ_TYPES 16
+extern volatile uint64_t kobj_live[KOBJ_TYPES];
+static inline void kobj_count_destroyed(const struct kobject *o)
+{
+    __atomic_fetch_sub(&kobj_live[o->type % KOBJ_TYPES], 1, __ATOMIC_RELAXED);
+}
+
 /* Initialise with one reference held by the caller and no handles. */
 void kobj_init(struct kobject *o, uint32_t type, void (*destroy)(struct kobject *o));
 /* Take another reference. */
@@ -42,16 +50,20 @@ static inline void kobj_put(struct kobject *o)
 {
     uint32_t old = __atomic_fetch_sub(&o->refs, 1, __ATOMIC_ACQ_REL);
     kassert(old > 0);
-    if (old == 1 && o->destroy)
+    if (old == 1 && o->destroy) {
+        kobj_count_destroyed(o);
         o->destroy(o);
+    }
 }
 /* Drop n references at once (n > 0), as kobj_put. */
 static inline void kobj_put_n(struct kobject *o, uint32_t n)
 {
     uint32_t old = __atomic_fetch_sub(&o->refs, n, __ATOMIC_ACQ_REL);
     kassert(old >= n);
-    if (old == n && o->destroy)
+    if (old == n && o->destroy) {
+        kobj_count_destroyed(o);
         o->destroy(o);
+    }
 }
 /* Handle-table bookkeeping: a handle now refers to o / no longer does (calls last_handle at 0). */
 void kobj_handle_added(struct kobject *o);

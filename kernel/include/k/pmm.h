@@ -77,6 +77,13 @@ uint32_t *pmm_frame_word(uint64_t phys);
  */
 int pmm_manages(uint64_t phys, uint64_t size);
 
+/*
+ * Frames in allocated blocks by owner tag (0 untagged, then PMM_TAG_*; tags from
+ * PMM_CENSUS_TAGS - 1 up counted together), for leak reports. Walks every frame without
+ * the lock: exact only while nothing allocates or frees.
+ */
+#define PMM_CENSUS_TAGS 4
+void pmm_census(uint64_t pages[PMM_CENSUS_TAGS]);
 /* Free frames now / frames managed in total. Lock-free reads. */
 uint64_t pmm_free_count(void);
 uint64_t pmm_total_count(void);
