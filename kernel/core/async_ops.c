@@ -12,6 +12,7 @@
 #include <k/sched.h>
 #include <k/clock.h>
 #include <k/heap.h>
+#include <arch/cpu.h>
 
 /* ---- clock_await(deadline_ns) ---- */
 
@@ -20,10 +21,21 @@ static void clock_fired(struct timer *t)
     async_complete(t->arg, SK_OK, clock_ns(), 0);
 }
 
+/*
+ * The provider makes the op cancellable just before it arms the timer (after, the timer
+ * could fire and the op be freed first), so a canceller on another CPU may come in between:
+ * it then waits for the arming, or for the completion, rather than finding no timer and
+ * leaving the op to wait for its deadline, for ever if that is far (found by test-fuzz).
+ * The canceller's reference keeps the op. On the provider's own CPU nothing comes between.
+ */
 static void clock_cancel(struct async_op *op)
 {
-    if (timer_cancel(&op->u.timer))
-        async_complete(op, SK_ERR_CANCELLED, 0, 0);
+    while (!timer_cancel(&op->u.timer)) {
+        if (__atomic_load_n(&op->state, __ATOMIC_ACQUIRE) != 0)
+            return; /* fired (or is firing: its callback completes it) */
+        cpu_relax();
+    }
+    async_complete(op, SK_ERR_CANCELLED, 0, 0);
 }
 
 /*

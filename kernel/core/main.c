@@ -140,6 +140,17 @@ static void report_objects(void)
             kprintf("  pages of %s: %lu before init, %lu after\n", owners[t],
                     (unsigned long)pages_before[t], (unsigned long)pages[t]);
     heap_census(cache_compare, NULL);
+    static const char *const opnames[] = {
+#define OP_NAME(name, code) [code] = #name,
+        SK_OPS(OP_NAME)
+#undef OP_NAME
+    };
+    uint64_t ops[SK_OP_COUNT + 1];
+    async_census(ops);
+    for (unsigned i = 0; i <= SK_OP_COUNT; i++)
+        if (ops[i])
+            kprintf("  queue operations %s still allocated: %lu\n",
+                    i < SK_OP_COUNT ? opnames[i] : "(unknown)", (unsigned long)ops[i]);
     static const char *const names[] = {
 #define OBJ_NAME(name, value, desc) [value] = desc,
         SK_OBJECT_TYPES(OBJ_NAME)

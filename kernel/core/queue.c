@@ -68,9 +68,28 @@ static void queue_destroy(struct kobject *o)
     kfree(q);
 }
 
+#ifdef SKOLL_DEBUG
+/* Operations allocated, by opcode (the last for unknown ones): for the leak report only. */
+static volatile uint64_t ops_live[SK_OP_COUNT + 1];
+#define OP_INDEX(op) ((op)->opcode < SK_OP_COUNT ? (op)->opcode : SK_OP_COUNT)
+#endif
+
+void async_census(uint64_t counts[SK_OP_COUNT + 1])
+{
+    for (unsigned i = 0; i <= SK_OP_COUNT; i++)
+#ifdef SKOLL_DEBUG
+        counts[i] = __atomic_load_n(&ops_live[i], __ATOMIC_RELAXED);
+#else
+        counts[i] = 0;
+#endif
+}
+
 static void op_free(struct async_op *op)
 {
     struct queue *q = op->queue;
+#ifdef SKOLL_DEBUG
+    __atomic_fetch_sub(&ops_live[OP_INDEX(op)], 1, __ATOMIC_RELAXED);
+#endif
     if (op->release)
         op->release(op);
     slab_free(op_cache, op);
@@ -359,6 +378,9 @@ static uint32_t submit_all(struct queue *q)
         op->opcode = __atomic_load_n(&src->opcode, __ATOMIC_RELAXED);
         op->flags = __atomic_load_n(&src->flags, __ATOMIC_RELAXED);
         memcpy(op->args, (const void *)src->args, sizeof op->args);
+#ifdef SKOLL_DEBUG
+        __atomic_fetch_add(&ops_live[OP_INDEX(op)], 1, __ATOMIC_RELAXED);
+#endif
         q->sq_head++;
         __atomic_store_n(&q->hdr->sq_head, q->sq_head, __ATOMIC_RELEASE);
         q->in_flight++;

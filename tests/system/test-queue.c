@@ -794,10 +794,12 @@ SK_TEST(hostile_header_and_tags)
 
 /*
  * A queue's last handle closed on one CPU while a drive on another is submitting operations
- * that wait (for an event nobody raises): each is cancelled, by the close or by the drive.
- * An operation whose provider had not yet made it cancellable when the close looked was
- * passed over and waited for ever, holding the queue, its memory and the event (found by
- * test-fuzz). The test cannot see the leak itself: the page-leak check after the tests does.
+ * that wait (for an event nobody raises, for a time never reached): each is cancelled, by
+ * the close or by the drive. An operation whose provider had not yet made it cancellable
+ * when the close looked was passed over, and a timer cancelled between the moment it became
+ * cancellable and its arming was not cancelled at all: either waited for ever, holding the
+ * queue, its memory and the event (both found by test-fuzz). The test cannot see the leak
+ * itself: the page-leak check after the tests does.
  */
 #define CLOSE_ROUNDS 600
 static volatile uint64_t close_seq;
@@ -832,8 +834,10 @@ SK_TEST(last_handle_closed_during_a_drive)
     for (uint64_t i = 0; i < CLOSE_ROUNDS; i++) {
         struct sk_queue q;
         SK_ASSERT_OK(sk_queue_open(&q, 16, 16));
-        for (uint32_t k = 0; k < 16; k++)
-            q.sq[k] = (struct sk_sqe){.opcode = SK_OP_event_await, .tag = k, .args = {(uint64_t)ev}};
+        for (uint32_t k = 0; k < 16; k++) /* waits for an event, or for a time never reached */
+            q.sq[k] = k & 1 ? (struct sk_sqe){.opcode = SK_OP_clock_await, .tag = k, .args = {~0ull}}
+                            : (struct sk_sqe){.opcode = SK_OP_event_await, .tag = k,
+                                              .args = {(uint64_t)ev}};
         q.hdr->sq_tail = 16;
         close_target = q.handle;
         sk_atomic_store(&close_seq, 2 * i + 1);

@@ -77,5 +77,9 @@ int async_complete(struct async_op *op, sk_error_t error, uint64_t value, uint64
 int async_complete_data(struct async_op *op, sk_error_t error, uint64_t value, uint64_t value2,
                         const void *data, size_t length);
 
+/* Operations allocated now, by opcode (counts[SK_OP_COUNT]: unknown opcodes), counted in
+   debug builds only (all 0 otherwise): for the leak report. */
+void async_census(uint64_t counts[SK_OP_COUNT + 1]);
+
 /* Boot, once, after the heap: the operation cache. */
 void queue_init(void);
