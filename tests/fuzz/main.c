@@ -32,7 +32,13 @@ const char *fz_call_name(uint32_t index);
 #define MAX_KIDS 8
 #define PULLS 8
 #define NIRQ 2
-#define DRAIN_LIMIT (10000 * MS) /* for a child to go away once its threads are killed */
+/* How long a child may go without making a call (a stuck worker), run in all (however slow
+   the machine, with other work on it), and take to go away once its threads are killed. A
+   child makes its calls in a second or two; these keep a stuck one from taking the whole
+   boot's time, so that the report comes from here. */
+#define STALL_LIMIT (10000 * MS)
+#define RUN_LIMIT (120000 * MS)
+#define DRAIN_LIMIT (20000 * MS)
 
 enum kid_state { K_FREE, K_RUNNING, K_DRAINING, K_ABANDONED };
 
@@ -45,6 +51,7 @@ struct pull {
 struct kid {
     enum kid_state state;
     uint64_t seed, budget, kill_at, t_start, t_drain;
+    uint64_t t_progress, calls_seen; /* when its call count last moved, and to what */
     int doomed, killed;
     struct sk_process p;
     sk_handle_t lane;
@@ -206,7 +213,8 @@ static int spawn_kid(struct kid *k, uint64_t budget, int threads)
     k->state = K_RUNNING;
     k->lane = l[0];
     k->budget = budget;
-    k->t_start = now();
+    k->t_start = k->t_progress = now();
+    k->calls_seen = 0;
     k->doomed = (k->seed % 3) == 0;
     k->kill_at = budget / 8 + k->seed % (budget * 3 / 4 + 1);
     k->killed = k->lane_ended = 0;
@@ -326,21 +334,24 @@ static void tick_done(struct sk_op *op, const struct sk_cqe *cqe)
 }
 
 /* One look at a child. */
-static void watch(struct kid *k, uint64_t t, uint64_t run_limit)
+static void watch(struct kid *k, uint64_t t)
 {
     if (k->state == K_RUNNING) {
         uint64_t st = *k->p.exit_word;
         uint64_t calls = k->stats ? k->stats->calls : 0;
+        if (calls != k->calls_seen)
+            k->calls_seen = calls, k->t_progress = t;
         if (st & SK_EXIT_DONE) {
             drain(k, 0);
             if (st != SK_EXIT_DONE)
                 fail_child(k, "it did not exit with status 0");
         } else if (k->doomed && (calls >= k->kill_at || (!k->stats && t - k->t_start > 2000 * MS))) {
             drain(k, 1);
-        } else if (t - k->t_start > run_limit) {
+        } else if (t - k->t_progress > STALL_LIMIT || t - k->t_start > RUN_LIMIT) {
             diagnose(k);
             drain(k, 1);
-            fail_child(k, "it was still running at its time limit");
+            fail_child(k, t - k->t_start > RUN_LIMIT ? "it was still running at its time limit"
+                                                     : "it made no call for 10 s");
         }
     } else if (k->state == K_DRAINING) {
         if (k->lane_ended && !k->pulls_live) {
@@ -454,9 +465,6 @@ static int parent_main(void)
     }
     /* each child makes at most this many calls; a long run starts many children */
     uint64_t budget = calls < 4000 ? calls : 4000;
-    /* a child makes its calls in a second or two; these limits keep a stuck one from taking
-       the whole boot's time, so that the report comes from here */
-    uint64_t run_limit = 15000 * MS;
     uint64_t started = 0; /* calls the children started so far may make */
     uint64_t last_reap = t0;
     static struct sk_op tick;
@@ -486,7 +494,7 @@ static int parent_main(void)
         sk_queue_wait(&q, 10 * MS);
         uint64_t t = now();
         for (int i = 0; i < MAX_KIDS; i++)
-            watch(&kids[i], t, run_limit);
+            watch(&kids[i], t);
         if (t - last_reap > 100 * MS) {
             last_reap = t;
             for (int i = 0; i < MAX_KIDS; i++)
