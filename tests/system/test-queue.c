@@ -804,13 +804,17 @@ SK_TEST(hostile_header_and_tags)
 #define CLOSE_ROUNDS 600
 static volatile uint64_t close_seq;
 static volatile sk_handle_t close_target;
+static int close_smp; /* two CPUs: spin; one: yield, or each wait costs a time slice */
 
 static int closer(void *arg)
 {
     (void)arg;
     for (uint64_t i = 0; i < CLOSE_ROUNDS; i++) {
         while (sk_atomic_load(&close_seq) != 2 * i + 1)
-            sk_cpu_relax();
+            if (close_smp)
+                sk_cpu_relax();
+            else
+                sk_thread_yield();
         for (uint64_t k = (i * 7) % 61; k > 0; k--)
             sk_cpu_relax();
         sk_handle_close(close_target);
@@ -824,7 +828,7 @@ SK_TEST(last_handle_closed_during_a_drive)
     sk_handle_t ev;
     struct sk_thread *t;
     close_seq = 0;
-    int smp = sk_thread_set_affinity(SK_THIS_THREAD, 2) == SK_OK;
+    int smp = close_smp = sk_thread_set_affinity(SK_THIS_THREAD, 2) == SK_OK;
     SK_ASSERT_OK(sk_thread_set_affinity(SK_THIS_THREAD, 1));
     SK_ASSERT_OK(sk_event_create(SK_EVENT_BITSET, &ev));
     SK_ASSERT_OK(sk_thread_spawn(closer, NULL, 0, &t));
