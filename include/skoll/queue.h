@@ -102,3 +102,8 @@ _Static_assert(sizeof(struct sk_queue_params) == 24, "queue params layout");
 #define SK_STOP_INTERRUPT 4  /* thread_interrupt */
 #define SK_STOP_EXIT 5       /* the thread ended; value2 = its exit status */
 #define SK_STOP_SYSCALL 6    /* a foreign thread's syscall (SK_THREAD_FOREIGN), any number; value2 = it */
+
+/* observe args[1] flags: end the current stop first, so that one operation answers a stop and
+   waits for the next (docs/observation.md). args[2] is the rax value for SK_OBSERVE_SET_RAX. */
+#define SK_OBSERVE_RESUME (1u << 0)  /* resume the stopped thread, then observe its next stop */
+#define SK_OBSERVE_SET_RAX (1u << 1) /* with RESUME: write args[2] into rax before resuming */

@@ -206,14 +206,27 @@ static void observe_cancel(struct async_op *op)
 }
 
 /*
- * SK_OP_observe: args[0] a thread handle with SK_RIGHT_MANAGE, args[1..5] zero.
- * Completes with the thread's next stop (value = SK_STOP_*, value2 = details,
- * data = struct sk_stop_info), at once if it is stopped and that stop has not
- * been reported, or if it has ended. Marks the thread observed.
+ * SK_OP_observe: args[0] a thread handle with SK_RIGHT_MANAGE, args[1] flags
+ * (SK_OBSERVE_RESUME, SK_OBSERVE_SET_RAX), args[2] the rax value for SET_RAX,
+ * args[3..5] zero. With RESUME the thread must be stopped (SK_ERR_NOT_STOPPED,
+ * SK_ERR_DEAD otherwise, and nothing changes): its stop ends, with rax set
+ * first if asked, and the operation waits for the next stop. Completes with the
+ * thread's next stop (value = SK_STOP_*, value2 = details, data = struct
+ * sk_stop_info), at once if it is stopped and that stop has not been reported,
+ * or if it has ended. Marks the thread observed.
+ *
+ * Writing rax does not wait for the thread to be switched out: a thread in a
+ * stop has its user registers in its trap frame and touches none of them until
+ * it returns to user mode, which it cannot do before stopped is cleared here
+ * under obs_lock.
  */
 sk_error_t async_submit_observe(struct async_op *op)
 {
-    for (unsigned i = 1; i < 6; i++)
+    uint64_t flags = op->args[1];
+    if ((flags & ~(uint64_t)(SK_OBSERVE_RESUME | SK_OBSERVE_SET_RAX)) ||
+        (flags == SK_OBSERVE_SET_RAX) || (!(flags & SK_OBSERVE_SET_RAX) && op->args[2]))
+        return SK_ERR_INVALID;
+    for (unsigned i = 3; i < 6; i++)
         if (op->args[i])
             return SK_ERR_INVALID;
     struct kobject *o;
@@ -227,12 +240,22 @@ sk_error_t async_submit_observe(struct async_op *op)
     }
     struct sk_stop_info info;
     uint64_t detail = 0;
-    int now = 0;
+    int now = 0, wake = 0;
     uint64_t f = spin_lock_irqsave(&obs_lock);
     if (t->obs.op) {
         err = SK_ERR_BUSY;
+    } else if ((flags & SK_OBSERVE_RESUME) && t->obs.exited) {
+        err = SK_ERR_DEAD;
+    } else if ((flags & SK_OBSERVE_RESUME) && !t->obs.stopped) {
+        err = SK_ERR_NOT_STOPPED;
     } else {
         t->obs.observed = 1;
+        if (flags & SK_OBSERVE_RESUME) {
+            if (flags & SK_OBSERVE_SET_RAX)
+                arch_user_frame(t)->rax = op->args[2];
+            t->obs.stopped = 0;
+            wake = 1;
+        }
         if (t->obs.exited || (t->obs.stopped && !t->obs.reported)) {
             now = 1;
             t->obs.reported = 1;
@@ -245,6 +268,8 @@ sk_error_t async_submit_observe(struct async_op *op)
         }
     }
     spin_unlock_irqrestore(&obs_lock, f);
+    if (wake)
+        sched_wake(t);
     if (err || now) {
         if (now)
             async_complete_data(op, SK_OK, info.reason, detail, &info, sizeof info);

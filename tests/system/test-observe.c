@@ -101,6 +101,49 @@ out:
     SK_EXPECT_EQ(child_end(&c, 1) & SK_EXIT_KILLED, SK_EXIT_KILLED);
 }
 
+/* The same calls answered with one operation per stop: observe with SK_OBSERVE_RESUME ends
+   the stop (rax set with SK_OBSERVE_SET_RAX) and completes at the next one. */
+SK_TEST(observe_resumes_with_a_result)
+{
+    struct child c = {0};
+    struct sk_cqe e;
+    int pending = 0;
+    fo_getpid = fo_nop = fo_write = 0;
+    TRY_OK(child_start(&c, do_linux_calls, NULL, SK_THREAD_OBSERVED | SK_THREAD_FOREIGN));
+    TRY(observe_next(&Q, c.h, &e));
+    TRY(stopped_as(&e, SK_STOP_SYSCALL, 39));
+    /* a second observe while one stop is being answered: flags without a stop */
+    rawq_put(&Q, SK_OP_observe, 1, c.h, SK_OBSERVE_RESUME | SK_OBSERVE_SET_RAX);
+    Q.sq[(Q.hdr->sq_tail - 1) & (Q.hdr->sq_entries - 1)].args[2] = 5151;
+    TRY(rawq_next(&Q, &e));
+    TRY(stopped_as(&e, SK_STOP_SYSCALL, SK_SYS_nop));
+    /* resume without touching rax: a syscall resumed untouched returns its own number */
+    rawq_put(&Q, SK_OP_observe, 2, c.h, SK_OBSERVE_RESUME);
+    TRY(rawq_next(&Q, &e));
+    TRY(stopped_as(&e, SK_STOP_SYSCALL, 1));
+    rawq_put(&Q, SK_OP_observe, 3, c.h, SK_OBSERVE_RESUME | SK_OBSERVE_SET_RAX);
+    Q.sq[(Q.hdr->sq_tail - 1) & (Q.hdr->sq_entries - 1)].args[2] = 3;
+    TRY(rawq_next(&Q, &e));
+    TRY(stopped_as(&e, SK_STOP_SYSCALL, 60));
+    SK_EXPECT_EQ(fo_getpid, 5151);
+    SK_EXPECT_EQ(fo_nop, SK_SYS_nop);
+    SK_EXPECT_EQ(fo_write, 3);
+    /* the thread is stopped again and reported: a plain observe waits, a second is busy */
+    rawq_put(&Q, SK_OP_observe, 4, c.h, 0);
+    rawq_put(&Q, SK_OP_observe, 5, c.h, SK_OBSERVE_RESUME);
+    pending = 1;
+    TRY(rawq_next(&Q, &e));
+    SK_EXPECT_EQ(e.tag, 5);
+    SK_EXPECT_ERR(e.error, SK_ERR_BUSY);
+out:
+    SK_EXPECT_EQ(child_end(&c, 1) & SK_EXIT_KILLED, SK_EXIT_KILLED);
+    /* the pending observe completes with the exit */
+    if (pending && rawq_next(&Q, &e)) {
+        SK_EXPECT_EQ(e.tag, 4);
+        SK_EXPECT_EQ(e.value, SK_STOP_EXIT);
+    }
+}
+
 SK_TEST(unobserved_supercall_is_unsupported)
 {
     uint64_t rdx = 99;
@@ -710,7 +753,9 @@ SK_TEST(observe_argument_errors)
         sk_error_t want;
     } rows[] = {
         {3, 0, SK_ERR_BAD_HANDLE}, {1, 0, SK_ERR_NO_RIGHTS}, {2, 0, SK_ERR_WRONG_TYPE},
-        {0, 1, SK_ERR_INVALID},    {0, ~0ull, SK_ERR_INVALID},
+        {0, 4, SK_ERR_INVALID},    {0, ~0ull, SK_ERR_INVALID},
+        {0, SK_OBSERVE_SET_RAX, SK_ERR_INVALID},  /* a result without resuming */
+        {0, SK_OBSERVE_RESUME, SK_ERR_NOT_STOPPED}, /* an unstarted thread is not stopped */
     };
     for (unsigned i = 0; i < sizeof rows / sizeof rows[0]; i++) {
         uint64_t h = rows[i].which == 0 ? (uint64_t)c.h : rows[i].which == 1 ? (uint64_t)ro
