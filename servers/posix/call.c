@@ -1,0 +1,258 @@
+/*
+ * System call delivery (docs/posix.md): each Linux thread's request observes
+ * it; a SK_STOP_SYSCALL stop becomes a call dispatched through the table in
+ * systab.h; the answer goes back with the next observe (SK_OBSERVE_RESUME |
+ * SK_OBSERVE_SET_RAX), one queue operation per call. Also the copy steps every
+ * handler uses to reach the caller's memory, and the one errno translation.
+ */
+#include "posix.h"
+#include "calls.h"
+
+/* ---- the table ---- */
+struct systab_entry {
+    const char *name;
+    sys_fn fn;
+};
+#define HANDLER_OK(name) sys_##name
+#define HANDLER_PARTIAL(name) sys_##name
+#define HANDLER_NOSYS(name) NULL
+#define SYSTAB_ROW(nr, name, status, note) [nr] = {#name, HANDLER_##status(name)},
+static const struct systab_entry systab[LINUX_SYSCALL_MAX] = {LINUX_SYSCALLS(SYSTAB_ROW)};
+
+long errno_from_sk(sk_error_t e)
+{
+    switch (e) {
+    case SK_OK:
+        return 0;
+    case SK_ERR_FAULT:
+    case SK_ERR_OUT_OF_RANGE:
+        return -LX_EFAULT;
+    case SK_ERR_NO_MEMORY:
+    case SK_ERR_LIMIT:
+        return -LX_ENOMEM;
+    case SK_ERR_CANCELLED:
+    case SK_ERR_ALERTED:
+        return -LX_EINTR;
+    case SK_ERR_TIMEOUT:
+        return -LX_ETIMEDOUT;
+    case SK_ERR_TOO_BIG:
+        return -LX_E2BIG;
+    case SK_ERR_BUSY:
+        return -LX_EBUSY;
+    case SK_ERR_NOT_FOUND:
+        return -LX_ENOENT;
+    default:
+        return -LX_EINVAL;
+    }
+}
+
+struct lthread *call_thread(struct sk_req *r)
+{
+    return SK_OP_CONTAINER(r, struct lthread, req);
+}
+
+static sk_error_t on_stop(struct sk_req *r, sk_error_t err, const struct sk_cqe *cqe);
+
+/* Observe t, answering the stop it is in with rax = value when resume is set. */
+static void observe(struct lthread *t, int resume, uint64_t value)
+{
+    uint64_t a[6] = {(uint64_t)t->h, 0, 0, 0, 0, 0};
+    if (resume) {
+        a[1] = SK_OBSERVE_RESUME | SK_OBSERVE_SET_RAX;
+        a[2] = value;
+    }
+    sk_req_submit6(&t->req, SK_OP_observe, on_stop, a);
+}
+
+static void call_failed(struct sk_req *r, sk_error_t err)
+{
+    call_return(call_thread(r), errno_from_sk(err));
+}
+
+void call_start(struct lthread *t)
+{
+    sk_req_init(&t->req, &px.timers, call_failed);
+    observe(t, 0, 0);
+}
+
+static void call_cleanup(struct lthread *t)
+{
+    if (t->buf) {
+        sk_free(t->buf);
+        t->buf = NULL;
+    }
+    if (t->file) {
+        file_put(t->file);
+        t->file = NULL;
+    }
+    if (t->iov) {
+        sk_free(t->iov);
+        t->iov = NULL;
+    }
+    if (t->exec)
+        exec_cleanup(t);
+    t->phase = 0;
+    t->len = t->done = 0;
+}
+
+sk_error_t call_done_step(struct sk_req *r, sk_error_t err, const struct sk_cqe *cqe)
+{
+    (void)cqe;
+    if (err)
+        return err;
+    struct lthread *t = call_thread(r);
+    call_return(t, t->ret);
+    return SK_OK;
+}
+
+void call_exec_done(struct lthread *t)
+{
+    call_cleanup(t);
+    sk_req_finish(&t->req);
+    t->req.abort = SK_OK;
+    observe(t, 0, 0);
+}
+
+void call_return(struct lthread *t, long value)
+{
+    call_cleanup(t);
+    sk_req_finish(&t->req);
+    if (t->dead)
+        return; /* posix_sweep frees it */
+    t->req.abort = SK_OK;
+    observe(t, 1, (uint64_t)value);
+}
+
+void call_resume(struct lthread *t)
+{
+    uint64_t a[6] = {(uint64_t)t->h, SK_OBSERVE_RESUME, 0, 0, 0, 0};
+    sk_req_finish(&t->req);
+    t->req.abort = SK_OK;
+    sk_req_submit6(&t->req, SK_OP_observe, on_stop, a);
+}
+
+static void log_nosys(struct lthread *t, uint64_t nr)
+{
+    const char *name = nr < LINUX_SYSCALL_MAX && systab[nr].name ? systab[nr].name : "unknown";
+    if (nr < LINUX_SYSCALL_MAX) {
+        uint64_t bit = 1ull << (nr % 64);
+        if (t->p->nosys_logged[nr / 64] & bit)
+            return;
+        t->p->nosys_logged[nr / 64] |= bit;
+    }
+    sk_printf("posix: pid %d (%s): system call %lu (%s) is not implemented: ENOSYS\n", t->p->pid,
+              t->p->comm, (unsigned long)nr, name);
+}
+
+static void dispatch(struct lthread *t)
+{
+    uint64_t nr = t->nr;
+    sys_fn fn = nr < LINUX_SYSCALL_MAX ? systab[nr].fn : NULL;
+    if (!fn) {
+        log_nosys(t, nr);
+        call_return(t, -LX_ENOSYS);
+        return;
+    }
+    long r = fn(t);
+    if (r != CALL_PENDING)
+        call_return(t, r);
+}
+
+static sk_error_t on_stop(struct sk_req *r, sk_error_t err, const struct sk_cqe *cqe)
+{
+    struct lthread *t = call_thread(r);
+    if (t->dead)
+        return SK_OK;
+    if (err != SK_OK || cqe->value == SK_STOP_EXIT || cqe->length < sizeof(struct sk_stop_info)) {
+        sk_req_finish(r);
+        thread_gone(t);
+        return SK_OK;
+    }
+    const struct sk_stop_info *si = (const struct sk_stop_info *)cqe->data;
+    t->rip = si->rip;
+    t->rsp = si->rsp;
+    switch (cqe->value) {
+    case SK_STOP_SYSCALL:
+        t->nr = si->number;
+        for (int i = 0; i < 6; i++)
+            t->a[i] = si->args[i];
+        dispatch(t);
+        break;
+    case SK_STOP_FAULT:
+    case SK_STOP_BREAKPOINT:
+        signal_fault(t, si);
+        break;
+    default:
+        /* an interrupt request: signals are looked at on the way back */
+        t->req.abort = SK_OK;
+        signal_interrupted(t);
+        break;
+    }
+    return SK_OK;
+}
+
+/* ---- copies ---- */
+
+sk_error_t call_copy_in(struct lthread *t, uint64_t uaddr, void *buf, uint64_t len, sk_req_fn next)
+{
+    return sk_req_submit(&t->req, SK_OP_mem_read, next, t->p->mm->space, uaddr, (uint64_t)buf, len);
+}
+
+sk_error_t call_copy_out(struct lthread *t, uint64_t uaddr, const void *buf, uint64_t len,
+                         sk_req_fn next)
+{
+    return sk_req_submit(&t->req, SK_OP_mem_write, next, t->p->mm->space, uaddr, (uint64_t)buf,
+                         len);
+}
+
+/*
+ * Strings are read a page piece at a time (a string may end just before an
+ * unmapped page): t->buf holds max bytes, t->done what has arrived, t->len the
+ * address of the next piece, and the caller's next step is kept in string_next.
+ */
+static sk_error_t string_piece(struct sk_req *r, sk_error_t err, const struct sk_cqe *cqe);
+
+static sk_error_t string_read_more(struct lthread *t)
+{
+    uint64_t max = t->done >> 32, got = t->done & 0xffffffff;
+    uint64_t addr = t->len + got;
+    uint64_t piece = LX_PAGE - (addr & (LX_PAGE - 1));
+    if (piece > max - got)
+        piece = max - got;
+    if (piece == 0)
+        return SK_ERR_TOO_BIG;
+    return sk_req_submit(&t->req, SK_OP_mem_read, string_piece, t->p->mm->space, addr,
+                         (uint64_t)((char *)t->buf + got), piece);
+}
+
+static sk_error_t string_piece(struct sk_req *r, sk_error_t err, const struct sk_cqe *cqe)
+{
+    struct lthread *t = call_thread(r);
+    if (err)
+        return err;
+    uint64_t max = t->done >> 32, got = t->done & 0xffffffff;
+    char *s = (char *)t->buf;
+    uint64_t n = cqe->value;
+    for (uint64_t i = got; i < got + n; i++)
+        if (s[i] == '\0') {
+            t->done = max << 32 | (i + 1);
+            return t->string_next(r, SK_OK, cqe);
+        }
+    got += n;
+    t->done = max << 32 | got;
+    if (got >= max) {
+        call_return(t, -LX_ENAMETOOLONG);
+        return SK_OK;
+    }
+    return string_read_more(t);
+}
+
+sk_error_t call_read_string(struct lthread *t, uint64_t uaddr, uint64_t max, sk_req_fn next)
+{
+    if (!t->buf && !(t->buf = sk_malloc(max)))
+        return SK_ERR_NO_MEMORY;
+    t->len = uaddr;
+    t->done = max << 32;
+    t->string_next = next;
+    return string_read_more(t);
+}

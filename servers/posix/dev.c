@@ -1,0 +1,166 @@
+/*
+ * File contents: tmpfs regular files (the data object mapped in the server) and
+ * the character devices of /dev (null, zero, full, random, urandom, and the
+ * console until the serial tty driver takes it over: output goes to the kernel
+ * log a line at a time, input reads as end of file).
+ */
+#include "posix.h"
+
+/* ---- tmpfs regular files ---- */
+
+static long tmpfs_read(struct file *f, struct lthread *t, void *buf, uint64_t len, uint64_t off)
+{
+    (void)t;
+    struct inode *ino = f->ino;
+    if ((ino->mode & LX_S_IFMT) == LX_S_IFDIR)
+        return -LX_EISDIR;
+    if (off >= (uint64_t)ino->size)
+        return 0;
+    if (len > (uint64_t)ino->size - off)
+        len = (uint64_t)ino->size - off;
+    memcpy(buf, ino->map + off, len);
+    return (long)len;
+}
+
+static long tmpfs_write(struct file *f, struct lthread *t, const void *buf, uint64_t len,
+                        uint64_t off)
+{
+    (void)t;
+    struct inode *ino = f->ino;
+    if (off + len < off)
+        return -LX_EFBIG;
+    if (off + len > (uint64_t)ino->size) {
+        int e = file_set_size(ino, off + len);
+        if (e)
+            return e;
+    }
+    memcpy(ino->map + off, buf, len);
+    uint64_t now = 0;
+    sk_clock_get(&now);
+    ino->mtime = ino->ctime = (struct lx_timespec){(int64_t)(now / 1000000000ull),
+                                                   (int64_t)(now % 1000000000ull)};
+    return (long)len;
+}
+
+const struct file_ops tmpfs_file_ops = {.read = tmpfs_read, .write = tmpfs_write};
+
+/* ---- /dev ---- */
+
+static long null_read(struct file *f, struct lthread *t, void *buf, uint64_t len, uint64_t off)
+{
+    (void)f, (void)t, (void)buf, (void)len, (void)off;
+    return 0;
+}
+static long null_write(struct file *f, struct lthread *t, const void *buf, uint64_t len, uint64_t off)
+{
+    (void)f, (void)t, (void)buf, (void)off;
+    return (long)len;
+}
+static long zero_read(struct file *f, struct lthread *t, void *buf, uint64_t len, uint64_t off)
+{
+    (void)f, (void)t, (void)off;
+    memset(buf, 0, len);
+    return (long)len;
+}
+static long full_write(struct file *f, struct lthread *t, const void *buf, uint64_t len, uint64_t off)
+{
+    (void)f, (void)t, (void)buf, (void)len, (void)off;
+    return -LX_ENOSPC;
+}
+
+/* xorshift-style generator seeded from the clock: not for cryptography (noted in docs). */
+static uint64_t rng_state;
+uint64_t posix_random64(void)
+{
+    if (!rng_state) {
+        uint64_t now = 0;
+        sk_clock_get(&now);
+        rng_state = now ^ 0x9e3779b97f4a7c15ull;
+    }
+    rng_state ^= rng_state << 13;
+    rng_state ^= rng_state >> 7;
+    rng_state ^= rng_state << 17;
+    return rng_state * 0x2545f4914f6cdd1dull;
+}
+static long random_read(struct file *f, struct lthread *t, void *buf, uint64_t len, uint64_t off)
+{
+    (void)f, (void)t, (void)off;
+    uint8_t *b = buf;
+    for (uint64_t i = 0; i < len; i++)
+        b[i] = (uint8_t)(posix_random64() >> 32);
+    return (long)len;
+}
+
+/* The console before the tty driver: whole lines to the kernel log. */
+static char con_line[256];
+static size_t con_len;
+static void con_flush(void)
+{
+    if (con_len)
+        sk_log(con_line, con_len);
+    con_len = 0;
+}
+static long console_write(struct file *f, struct lthread *t, const void *buf, uint64_t len, uint64_t off)
+{
+    (void)f, (void)t, (void)off;
+    const char *s = buf;
+    for (uint64_t i = 0; i < len; i++) {
+        if (s[i] == '\n') {
+            con_flush();
+            continue;
+        }
+        if (con_len == sizeof con_line)
+            con_flush();
+        con_line[con_len++] = s[i];
+    }
+    return (long)len;
+}
+static long console_ioctl(struct file *f, struct lthread *t, uint64_t cmd, uint64_t arg)
+{
+    (void)f, (void)t, (void)cmd, (void)arg;
+    return -LX_ENOTTY;
+}
+
+static const struct file_ops null_ops = {.read = null_read, .write = null_write};
+static const struct file_ops zero_ops = {.read = zero_read, .write = null_write};
+static const struct file_ops full_ops = {.read = zero_read, .write = full_write};
+static const struct file_ops random_ops = {.read = random_read, .write = null_write};
+static const struct file_ops console_ops = {.read = null_read, .write = console_write,
+                                            .ioctl = console_ioctl};
+
+static void mknod(struct inode *dev, const char *name, uint32_t major, uint32_t minor,
+                  uint32_t perm, const struct file_ops *ops)
+{
+    struct inode *ino = inode_new(LX_S_IFCHR | perm);
+    if (!ino)
+        return;
+    ino->rdev = major << 8 | minor;
+    ino->dev = ops;
+    dir_link(dev, name, ino);
+    inode_put(ino);
+}
+
+void dev_init(void)
+{
+    struct inode *dev = dir_lookup(vfs_root, "dev", 3);
+    if (!dev) {
+        dev = inode_new(LX_S_IFDIR | 0755);
+        if (!dev)
+            return;
+        dir_link(vfs_root, "dev", dev);
+        inode_put(dev);
+    }
+    mknod(dev, "null", 1, 3, 0666, &null_ops);
+    mknod(dev, "zero", 1, 5, 0666, &zero_ops);
+    mknod(dev, "full", 1, 7, 0666, &full_ops);
+    mknod(dev, "random", 1, 8, 0666, &random_ops);
+    mknod(dev, "urandom", 1, 9, 0666, &random_ops);
+    mknod(dev, "console", 5, 1, 0600, &console_ops);
+    mknod(dev, "tty", 5, 0, 0666, &console_ops);
+    mknod(dev, "ttyS0", 4, 64, 0660, &console_ops);
+}
+
+void console_flush(void)
+{
+    con_flush();
+}

@@ -1,0 +1,150 @@
+/*
+ * Open files and descriptor tables: a file is an inode opened with status
+ * flags and a position, shared by every descriptor dup'd or inherited from it;
+ * a table maps descriptor numbers to files with a close-on-exec bit, shared by
+ * threads (and copied by fork).
+ */
+#include "posix.h"
+
+struct file *file_open(struct inode *ino, uint32_t flags)
+{
+    struct file *f = sk_calloc(1, sizeof *f);
+    if (!f)
+        return NULL;
+    f->refs = 1;
+    f->flags = flags & ~(uint32_t)(LX_O_CREAT | LX_O_EXCL | LX_O_NOCTTY | LX_O_TRUNC | LX_O_CLOEXEC);
+    f->ino = inode_get(ino);
+    f->ops = ino->dev ? ino->dev : &tmpfs_file_ops;
+    return f;
+}
+
+void file_put(struct file *f)
+{
+    if (!f || --f->refs > 0)
+        return;
+    if (f->ops && f->ops->release)
+        f->ops->release(f);
+    inode_put(f->ino);
+    sk_free(f);
+}
+
+struct fdtable *fdt_new(void)
+{
+    struct fdtable *t = sk_calloc(1, sizeof *t);
+    if (!t)
+        return NULL;
+    t->refs = 1;
+    return t;
+}
+
+static int fdt_grow(struct fdtable *t, uint32_t need)
+{
+    if (need <= t->count)
+        return 0;
+    uint32_t n = t->count ? t->count : 16;
+    while (n < need)
+        n *= 2;
+    struct file **files = sk_calloc(n, sizeof *files);
+    uint8_t *cloexec = sk_calloc(n, 1);
+    if (!files || !cloexec) {
+        sk_free(files);
+        sk_free(cloexec);
+        return -LX_ENOMEM;
+    }
+    if (t->count) {
+        memcpy(files, t->files, t->count * sizeof *files);
+        memcpy(cloexec, t->cloexec, t->count);
+    }
+    sk_free(t->files);
+    sk_free(t->cloexec);
+    t->files = files;
+    t->cloexec = cloexec;
+    t->count = n;
+    return 0;
+}
+
+struct fdtable *fdt_copy(struct fdtable *src)
+{
+    struct fdtable *t = fdt_new();
+    if (!t || fdt_grow(t, src->count)) {
+        sk_free(t);
+        return NULL;
+    }
+    for (uint32_t i = 0; i < src->count; i++) {
+        if (src->files[i]) {
+            t->files[i] = src->files[i];
+            t->files[i]->refs++;
+            t->cloexec[i] = src->cloexec[i];
+        }
+    }
+    return t;
+}
+
+void fdt_put(struct fdtable *t)
+{
+    if (!t || --t->refs > 0)
+        return;
+    for (uint32_t i = 0; i < t->count; i++)
+        file_put(t->files[i]);
+    sk_free(t->files);
+    sk_free(t->cloexec);
+    sk_free(t);
+}
+
+struct file *fd_get(struct fdtable *t, int fd)
+{
+    if (fd < 0 || (uint32_t)fd >= t->count)
+        return NULL;
+    return t->files[fd];
+}
+
+int fd_install(struct fdtable *t, int min, struct file *f, int cloexec)
+{
+    if (min < 0 || min >= FD_MAX)
+        return -LX_EINVAL;
+    for (int fd = min; fd < FD_MAX; fd++) {
+        if ((uint32_t)fd >= t->count && fdt_grow(t, (uint32_t)fd + 1))
+            return -LX_ENOMEM;
+        if (!t->files[fd]) {
+            t->files[fd] = f;
+            t->cloexec[fd] = cloexec != 0;
+            return fd;
+        }
+    }
+    return -LX_EMFILE;
+}
+
+/* Put f at exactly fd, closing what was there. */
+int fd_install_at(struct fdtable *t, int fd, struct file *f, int cloexec)
+{
+    if (fd < 0 || fd >= FD_MAX)
+        return -LX_EBADF;
+    if ((uint32_t)fd >= t->count && fdt_grow(t, (uint32_t)fd + 1))
+        return -LX_ENOMEM;
+    struct file *old = t->files[fd];
+    t->files[fd] = f;
+    t->cloexec[fd] = cloexec != 0;
+    file_put(old);
+    return fd;
+}
+
+int fd_close(struct fdtable *t, int fd)
+{
+    struct file *f = fd_get(t, fd);
+    if (!f)
+        return -LX_EBADF;
+    t->files[fd] = NULL;
+    t->cloexec[fd] = 0;
+    file_put(f);
+    return 0;
+}
+
+void fdt_close_on_exec(struct fdtable *t)
+{
+    for (uint32_t i = 0; i < t->count; i++)
+        if (t->files[i] && t->cloexec[i]) {
+            file_put(t->files[i]);
+            t->files[i] = NULL;
+            t->cloexec[i] = 0;
+        }
+}

@@ -1,0 +1,206 @@
+/*
+ * The Linux x86-64 ABI as the POSIX server needs it: errno values, flag values
+ * and structures, with their sizes and offsets checked. This is the only place
+ * Linux's definitions live (CONVENTIONS 14); written from the man pages and the
+ * kernel's UAPI documentation, not copied.
+ */
+#pragma once
+#include <stdint.h>
+
+/* ---- errno ---- */
+#define LX_EPERM 1
+#define LX_ENOENT 2
+#define LX_ESRCH 3
+#define LX_EINTR 4
+#define LX_EIO 5
+#define LX_ENXIO 6
+#define LX_E2BIG 7
+#define LX_ENOEXEC 8
+#define LX_EBADF 9
+#define LX_ECHILD 10
+#define LX_EAGAIN 11
+#define LX_ENOMEM 12
+#define LX_EACCES 13
+#define LX_EFAULT 14
+#define LX_EBUSY 16
+#define LX_EEXIST 17
+#define LX_EXDEV 18
+#define LX_ENODEV 19
+#define LX_ENOTDIR 20
+#define LX_EISDIR 21
+#define LX_EINVAL 22
+#define LX_ENFILE 23
+#define LX_EMFILE 24
+#define LX_ENOTTY 25
+#define LX_ETXTBSY 26
+#define LX_EFBIG 27
+#define LX_ENOSPC 28
+#define LX_ESPIPE 29
+#define LX_EROFS 30
+#define LX_EMLINK 31
+#define LX_EPIPE 32
+#define LX_EDOM 33
+#define LX_ERANGE 34
+#define LX_EDEADLK 35
+#define LX_ENAMETOOLONG 36
+#define LX_ENOLCK 37
+#define LX_ENOSYS 38
+#define LX_ENOTEMPTY 39
+#define LX_ELOOP 40
+#define LX_EOVERFLOW 75
+#define LX_ENOTSUP 95
+#define LX_EOPNOTSUPP 95
+#define LX_EAFNOSUPPORT 97
+#define LX_ETIMEDOUT 110
+#define LX_ERESTARTSYS 512 /* internal: restart if SA_RESTART, else EINTR */
+
+/* ---- open, fcntl ---- */
+#define LX_O_ACCMODE 3
+#define LX_O_RDONLY 0
+#define LX_O_WRONLY 1
+#define LX_O_RDWR 2
+#define LX_O_CREAT 0100
+#define LX_O_EXCL 0200
+#define LX_O_NOCTTY 0400
+#define LX_O_TRUNC 01000
+#define LX_O_APPEND 02000
+#define LX_O_NONBLOCK 04000
+#define LX_O_DSYNC 010000
+#define LX_O_DIRECT 040000
+#define LX_O_LARGEFILE 0100000
+#define LX_O_DIRECTORY 0200000
+#define LX_O_NOFOLLOW 0400000
+#define LX_O_NOATIME 01000000
+#define LX_O_CLOEXEC 02000000
+#define LX_O_PATH 010000000
+#define LX_O_TMPFILE 020200000
+#define LX_AT_FDCWD (-100)
+#define LX_AT_SYMLINK_NOFOLLOW 0x100
+#define LX_AT_REMOVEDIR 0x200
+#define LX_AT_SYMLINK_FOLLOW 0x400
+#define LX_AT_EACCESS 0x200
+#define LX_AT_EMPTY_PATH 0x1000
+
+#define LX_S_IFMT 0170000
+#define LX_S_IFSOCK 0140000
+#define LX_S_IFLNK 0120000
+#define LX_S_IFREG 0100000
+#define LX_S_IFBLK 0060000
+#define LX_S_IFDIR 0040000
+#define LX_S_IFCHR 0020000
+#define LX_S_IFIFO 0010000
+
+/* ---- mmap ---- */
+#define LX_PROT_READ 1
+#define LX_PROT_WRITE 2
+#define LX_PROT_EXEC 4
+#define LX_MAP_SHARED 0x01
+#define LX_MAP_PRIVATE 0x02
+#define LX_MAP_SHARED_VALIDATE 0x03
+#define LX_MAP_TYPE 0x0f
+#define LX_MAP_FIXED 0x10
+#define LX_MAP_ANONYMOUS 0x20
+#define LX_MAP_GROWSDOWN 0x0100
+#define LX_MAP_DENYWRITE 0x0800
+#define LX_MAP_EXECUTABLE 0x1000
+#define LX_MAP_LOCKED 0x2000
+#define LX_MAP_NORESERVE 0x4000
+#define LX_MAP_POPULATE 0x8000
+#define LX_MAP_NONBLOCK 0x10000
+#define LX_MAP_STACK 0x20000
+#define LX_MAP_HUGETLB 0x40000
+#define LX_MAP_FIXED_NOREPLACE 0x100000
+#define LX_MREMAP_MAYMOVE 1
+#define LX_MREMAP_FIXED 2
+
+/* ---- arch_prctl ---- */
+#define LX_ARCH_SET_GS 0x1001
+#define LX_ARCH_SET_FS 0x1002
+#define LX_ARCH_GET_FS 0x1003
+#define LX_ARCH_GET_GS 0x1004
+
+/* ---- auxv ---- */
+#define LX_AT_NULL 0
+#define LX_AT_PHDR 3
+#define LX_AT_PHENT 4
+#define LX_AT_PHNUM 5
+#define LX_AT_PAGESZ 6
+#define LX_AT_BASE 7
+#define LX_AT_FLAGS 8
+#define LX_AT_ENTRY 9
+#define LX_AT_UID 11
+#define LX_AT_EUID 12
+#define LX_AT_GID 13
+#define LX_AT_EGID 14
+#define LX_AT_PLATFORM 15
+#define LX_AT_HWCAP 16
+#define LX_AT_CLKTCK 17
+#define LX_AT_SECURE 23
+#define LX_AT_RANDOM 25
+#define LX_AT_HWCAP2 26
+#define LX_AT_EXECFN 31
+
+/* ---- wait ---- */
+#define LX_WNOHANG 1
+#define LX_WUNTRACED 2
+#define LX_WEXITED 4
+#define LX_WCONTINUED 8
+#define LX_WNOWAIT 0x01000000
+#define LX_WALL 0x40000000
+#define LX_WCLONE 0x80000000u
+
+/* ---- structures ---- */
+struct lx_timespec {
+    int64_t tv_sec, tv_nsec;
+};
+_Static_assert(sizeof(struct lx_timespec) == 16, "timespec");
+
+struct lx_iovec {
+    uint64_t base, len;
+};
+_Static_assert(sizeof(struct lx_iovec) == 16, "iovec");
+
+struct lx_stat {
+    uint64_t st_dev, st_ino, st_nlink;
+    uint32_t st_mode, st_uid, st_gid, pad0;
+    uint64_t st_rdev;
+    int64_t st_size, st_blksize, st_blocks;
+    struct lx_timespec st_atim, st_mtim, st_ctim;
+    int64_t reserved[3];
+};
+_Static_assert(sizeof(struct lx_stat) == 144, "struct stat");
+_Static_assert(__builtin_offsetof(struct lx_stat, st_mode) == 24, "struct stat");
+_Static_assert(__builtin_offsetof(struct lx_stat, st_size) == 48, "struct stat");
+_Static_assert(__builtin_offsetof(struct lx_stat, st_mtim) == 88, "struct stat");
+
+struct lx_utsname {
+    char sysname[65], nodename[65], release[65], version[65], machine[65], domainname[65];
+};
+_Static_assert(sizeof(struct lx_utsname) == 390, "utsname");
+
+/* getdents64 record header; the name follows, NUL-terminated, padded to 8 bytes */
+struct lx_dirent64 {
+    uint64_t d_ino;
+    int64_t d_off;
+    uint16_t d_reclen;
+    uint8_t d_type;
+    char d_name[];
+};
+_Static_assert(__builtin_offsetof(struct lx_dirent64, d_name) == 19, "dirent64");
+#define LX_DT_UNKNOWN 0
+#define LX_DT_FIFO 1
+#define LX_DT_CHR 2
+#define LX_DT_DIR 4
+#define LX_DT_BLK 6
+#define LX_DT_REG 8
+#define LX_DT_LNK 10
+#define LX_DT_SOCK 12
+
+struct lx_rlimit {
+    uint64_t cur, max;
+};
+#define LX_RLIM_INFINITY (~0ull)
+#define LX_RLIMIT_NLIMITS 16
+
+/* ---- ELF (the loader's view) ---- */
+#define LX_PAGE 4096ull

@@ -1,0 +1,101 @@
+/*
+ * The POSIX server (docs/posix.md): it fills a tmpfs root from the boot
+ * archive, makes /dev, starts the first Linux program as pid 1 with the
+ * console on descriptors 0, 1 and 2, and then runs its queue until that
+ * program ends. Arguments (init's "posix.args="): the program's path and its
+ * argv[1..]; default /sbin/init. "-v" first turns on diagnostics.
+ * The server exits with pid 1's exit code (128 + the signal if it was killed).
+ */
+#include "posix.h"
+
+struct posix px = {.next_pid = 1};
+static int init_done, init_status;
+
+void posix_init_exited(int wstatus)
+{
+    init_done = 1;
+    init_status = wstatus;
+}
+
+static int open_console(struct proc *p)
+{
+    struct inode *con;
+    if (vfs_lookup(vfs_root, "/dev/console", LOOKUP_FOLLOW, &con, NULL))
+        return -1;
+    for (int fd = 0; fd < 3; fd++) {
+        struct file *f = file_open(con, LX_O_RDWR);
+        if (!f || fd_install(p->fds, fd, f, 0) != fd)
+            return -1;
+    }
+    return 0;
+}
+
+int main(const struct sk_start_info *si)
+{
+    if (!si || !si->initrd) {
+        sk_printf("posix: started without the boot archive\n");
+        return 1;
+    }
+    uint64_t addr;
+    if (sk_space_map(SK_THIS_SPACE, si->initrd, 0, 0, sk_page_round_up(si->initrd_size),
+                     SK_PROT_READ, &addr) != SK_OK) {
+        sk_printf("posix: cannot map the boot archive\n");
+        return 1;
+    }
+    px.archive = (const uint8_t *)addr;
+    px.archive_size = si->initrd_size;
+    sk_clock_get(&px.boot_ns);
+    if (sk_queue_open(&px.q, 256, 1024) != SK_OK) {
+        sk_printf("posix: no queue\n");
+        return 1;
+    }
+    sk_timers_init(&px.timers, &px.q);
+    if (vfs_load_archive(px.archive, px.archive_size)) {
+        sk_printf("posix: cannot build the root file system\n");
+        return 1;
+    }
+    dev_init();
+
+    int first = 1;
+    if (sk_argc() > 1 && strcmp(sk_argv(1), "-v") == 0)
+        px.verbose = 1, first = 2;
+    const char *path = sk_argc() > first ? sk_argv(first) : "/sbin/init";
+    int argc = sk_argc() > first ? sk_argc() - first : 1;
+    char *argv[16];
+    argv[0] = (char *)path;
+    for (int i = 1; i < argc && i < 16; i++)
+        argv[i] = (char *)sk_argv(first + i);
+    if (argc > 16)
+        argc = 16;
+    char *envp[] = {"HOME=/", "TERM=vt100", "PATH=/sbin:/usr/sbin:/bin:/usr/bin", "SKOLL=1"};
+
+    struct proc *p = proc_new(NULL);
+    if (!p || !(p->fds = fdt_new()) || open_console(p)) {
+        sk_printf("posix: cannot make the first process\n");
+        return 1;
+    }
+    uint64_t entry, sp;
+    int e = exec_image(p, vfs_root, path, argv, argc, envp, 4, &entry, &sp);
+    if (e) {
+        sk_printf("posix: cannot start %s: errno %d\n", path, -e);
+        return 1;
+    }
+    struct lthread *t = thread_new(p, entry, sp, 0);
+    if (!t) {
+        sk_printf("posix: cannot start a thread\n");
+        return 1;
+    }
+    call_start(t);
+    while (!init_done) {
+        sk_error_t err = sk_queue_wait(&px.q, SK_TIMEOUT_NEVER);
+        if (err != SK_OK && err != SK_ERR_TIMEOUT && err != SK_ERR_ALERTED) {
+            sk_printf("posix: queue: %s\n", sk_error_name(err));
+            return 1;
+        }
+        posix_sweep();
+    }
+    console_flush();
+    if (init_status & 0x7f)
+        return 128 + (init_status & 0x7f);
+    return (init_status >> 8) & 0xff;
+}

@@ -1,0 +1,303 @@
+/*
+ * The address-space model of a Linux process: memory objects shared between
+ * mappings (struct mobj, counted), the sorted list of mappings (struct vma),
+ * and the operations Linux's memory calls are made of — map at a fixed place
+ * replacing what is there, unmap and protect with splitting, find a free range
+ * top down, and fork (private objects forked copy-on-write, shared ones shared).
+ * Each operation changes the kernel's space first and the model only if that
+ * worked. The calls themselves are in sys_mem.c.
+ */
+#include "posix.h"
+
+#define MMAP_TOP 0x00007f0000000000ull
+#define MMAP_BOTTOM 0x0000000000010000ull
+
+struct mobj *mobj_new(uint64_t size)
+{
+    struct mobj *m = sk_calloc(1, sizeof *m);
+    if (!m)
+        return NULL;
+    size = (size + LX_PAGE - 1) & ~(LX_PAGE - 1);
+    if (sk_memory_create(size, 0, &m->h) != SK_OK) {
+        sk_free(m);
+        return NULL;
+    }
+    m->size = size;
+    m->refs = 1;
+    return m;
+}
+
+struct mobj *mobj_get(struct mobj *m)
+{
+    m->refs++;
+    return m;
+}
+
+void mobj_put(struct mobj *m)
+{
+    if (m && --m->refs == 0) {
+        sk_handle_close(m->h);
+        sk_free(m);
+    }
+}
+
+static uint32_t sk_prot(uint32_t lxprot)
+{
+    uint32_t p = 0;
+    if (lxprot & LX_PROT_READ)
+        p |= SK_PROT_READ;
+    if (lxprot & LX_PROT_WRITE)
+        p |= SK_PROT_READ | SK_PROT_WRITE; /* x86 cannot write without reading */
+    if (lxprot & LX_PROT_EXEC)
+        p |= SK_PROT_READ | SK_PROT_EXEC;
+    return p;
+}
+
+struct mm *mm_new(void)
+{
+    struct mm *mm = sk_calloc(1, sizeof *mm);
+    if (!mm)
+        return NULL;
+    if (sk_space_create(&mm->space) != SK_OK) {
+        sk_free(mm);
+        return NULL;
+    }
+    mm->mmap_top = MMAP_TOP;
+    return mm;
+}
+
+static void vma_free(struct vma *v)
+{
+    mobj_put(v->obj);
+    sk_free(v);
+}
+
+void mm_free(struct mm *mm)
+{
+    while (mm->vmas) {
+        struct vma *v = mm->vmas;
+        mm->vmas = v->next;
+        vma_free(v);
+    }
+    mobj_put(mm->brk_obj);
+    sk_handle_close(mm->space);
+    sk_free(mm);
+}
+
+/* Cut the vma containing addr (if any, and not starting there) in two at addr. */
+static int split_at(struct mm *mm, uint64_t addr)
+{
+    for (struct vma *v = mm->vmas; v; v = v->next) {
+        if (v->start < addr && addr < v->end) {
+            struct vma *n = sk_malloc(sizeof *n);
+            if (!n)
+                return -LX_ENOMEM;
+            *n = *v;
+            n->start = addr;
+            n->offset = v->offset + (addr - v->start);
+            mobj_get(n->obj);
+            v->end = addr;
+            v->next = n;
+            return 0;
+        }
+        if (v->start >= addr)
+            break;
+    }
+    return 0;
+}
+
+/* Remove the model's vmas inside [start, end) (already split at both ends). */
+static void drop_range(struct mm *mm, uint64_t start, uint64_t end)
+{
+    struct vma **pp = &mm->vmas;
+    while (*pp) {
+        struct vma *v = *pp;
+        if (v->start >= start && v->end <= end) {
+            *pp = v->next;
+            vma_free(v);
+        } else {
+            pp = &v->next;
+        }
+    }
+}
+
+int mm_unmap(struct mm *mm, uint64_t addr, uint64_t len)
+{
+    if ((addr & (LX_PAGE - 1)) || len == 0)
+        return -LX_EINVAL;
+    len = (len + LX_PAGE - 1) & ~(LX_PAGE - 1);
+    if (addr + len < addr || addr + len > SK_USER_TOP)
+        return -LX_EINVAL;
+    int e = split_at(mm, addr);
+    if (!e)
+        e = split_at(mm, addr + len);
+    if (e)
+        return e;
+    if (sk_space_unmap(mm->space, addr, len) != SK_OK)
+        return -LX_ENOMEM;
+    drop_range(mm, addr, addr + len);
+    return 0;
+}
+
+int mm_map_fixed(struct mm *mm, uint64_t addr, uint64_t len, uint32_t prot, uint32_t flags,
+                 struct mobj *obj, uint64_t offset)
+{
+    struct vma *n = sk_malloc(sizeof *n);
+    if (!n)
+        return -LX_ENOMEM;
+    int e = mm_unmap(mm, addr, len);
+    if (e) {
+        sk_free(n);
+        return e;
+    }
+    uint64_t at;
+    sk_error_t se = sk_space_map(mm->space, obj->h, offset, addr, len, sk_prot(prot) | SK_MAP_FIXED, &at);
+    if (se != SK_OK) {
+        sk_free(n);
+        return se == SK_ERR_NO_MEMORY ? -LX_ENOMEM : -LX_EINVAL;
+    }
+    *n = (struct vma){.start = addr, .end = addr + len, .prot = prot, .flags = flags,
+                      .obj = mobj_get(obj), .offset = offset};
+    struct vma **pp = &mm->vmas;
+    while (*pp && (*pp)->start < addr)
+        pp = &(*pp)->next;
+    n->next = *pp;
+    *pp = n;
+    return 0;
+}
+
+static int range_free(struct mm *mm, uint64_t start, uint64_t end)
+{
+    for (struct vma *v = mm->vmas; v; v = v->next)
+        if (v->start < end && start < v->end)
+            return 0;
+    return 1;
+}
+
+uint64_t mm_find_free(struct mm *mm, uint64_t hint, uint64_t len)
+{
+    if (hint && !(hint & (LX_PAGE - 1)) && hint >= MMAP_BOTTOM && hint + len > hint &&
+        hint + len <= SK_USER_TOP && range_free(mm, hint, hint + len))
+        return hint;
+    /* top down below mmap_top: try the place just below each mapping */
+    uint64_t cand = mm->mmap_top - len;
+    if (len > mm->mmap_top - MMAP_BOTTOM)
+        return 0;
+    for (;;) {
+        int clash = 0;
+        uint64_t lowest_start = cand;
+        for (struct vma *v = mm->vmas; v; v = v->next)
+            if (v->start < cand + len && cand < v->end) {
+                clash = 1;
+                if (v->start < lowest_start)
+                    lowest_start = v->start;
+            }
+        if (!clash)
+            return cand;
+        if (lowest_start < MMAP_BOTTOM + len)
+            return 0;
+        cand = lowest_start - len;
+    }
+}
+
+int mm_protect(struct mm *mm, uint64_t addr, uint64_t len, uint32_t prot)
+{
+    if (addr & (LX_PAGE - 1))
+        return -LX_EINVAL;
+    len = (len + LX_PAGE - 1) & ~(LX_PAGE - 1);
+    if (len == 0)
+        return 0;
+    if (addr + len < addr || addr + len > SK_USER_TOP)
+        return -LX_ENOMEM;
+    /* every page must be mapped */
+    uint64_t at = addr;
+    for (struct vma *v = mm->vmas; v && at < addr + len; v = v->next) {
+        if (v->end <= at)
+            continue;
+        if (v->start > at)
+            return -LX_ENOMEM;
+        at = v->end;
+    }
+    if (at < addr + len)
+        return -LX_ENOMEM;
+    int e = split_at(mm, addr);
+    if (!e)
+        e = split_at(mm, addr + len);
+    if (e)
+        return e;
+    if (sk_space_protect(mm->space, addr, len, sk_prot(prot)) != SK_OK)
+        return -LX_ENOMEM;
+    for (struct vma *v = mm->vmas; v; v = v->next)
+        if (v->start >= addr && v->end <= addr + len)
+            v->prot = prot;
+    return 0;
+}
+
+struct mm *mm_fork(struct mm *parent, int *err)
+{
+    *err = -LX_ENOMEM;
+    struct mm *mm = mm_new();
+    if (!mm)
+        return NULL;
+    mm->mmap_top = parent->mmap_top;
+    mm->brk_start = parent->brk_start;
+    mm->brk = parent->brk;
+    mm->brk_limit = parent->brk_limit;
+    /* each private object is forked once however many vmas use it: pairs old -> new */
+    struct pair {
+        struct mobj *from, *to;
+    } *pairs = NULL;
+    unsigned npairs = 0, cap = 0;
+    for (struct vma *v = parent->vmas; v; v = v->next) {
+        struct mobj *obj = NULL;
+        if (v->flags & VMA_SHARED) {
+            obj = mobj_get(v->obj);
+        } else {
+            for (unsigned i = 0; i < npairs; i++)
+                if (pairs[i].from == v->obj)
+                    obj = mobj_get(pairs[i].to);
+            if (!obj) {
+                struct mobj *m = sk_calloc(1, sizeof *m);
+                if (!m || sk_memory_fork(v->obj->h, &m->h) != SK_OK) {
+                    sk_free(m);
+                    goto fail;
+                }
+                m->size = v->obj->size;
+                m->refs = 1;
+                if (npairs == cap) {
+                    cap = cap ? cap * 2 : 16;
+                    struct pair *np = sk_malloc(cap * sizeof *np);
+                    if (!np) {
+                        mobj_put(m);
+                        goto fail;
+                    }
+                    if (npairs)
+                        memcpy(np, pairs, npairs * sizeof *np);
+                    sk_free(pairs);
+                    pairs = np;
+                }
+                pairs[npairs++] = (struct pair){v->obj, m};
+                obj = mobj_get(m);
+            }
+        }
+        int e = mm_map_fixed(mm, v->start, v->end - v->start, v->prot, v->flags, obj, v->offset);
+        if (v->obj == parent->brk_obj && !mm->brk_obj)
+            mm->brk_obj = mobj_get(obj);
+        mobj_put(obj);
+        if (e)
+            goto fail;
+    }
+    if (parent->brk_obj && !mm->brk_obj && !(mm->brk_obj = mobj_new(parent->brk_obj->size)))
+        goto fail; /* (an empty heap: the child's own, as empty) */
+    for (unsigned i = 0; i < npairs; i++)
+        mobj_put(pairs[i].to);
+    sk_free(pairs);
+    *err = 0;
+    return mm;
+fail:
+    for (unsigned i = 0; i < npairs; i++)
+        mobj_put(pairs[i].to);
+    sk_free(pairs);
+    mm_free(mm);
+    return NULL;
+}

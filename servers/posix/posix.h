@@ -1,0 +1,263 @@
+/*
+ * The POSIX server's shared types (docs/posix.md): processes and their Linux
+ * threads, the address-space model, descriptors, files and inodes. Each .c
+ * file owns one of these concepts; this header is the map.
+ */
+#pragma once
+#include <sk/sk.h>
+#include <sk/queue.h>
+#include <sk/req.h>
+#include "linux.h"
+#include "systab.h"
+
+/* ---- the server ---- */
+struct posix {
+    struct sk_queue q;
+    struct sk_timers timers;
+    const uint8_t *archive; /* the boot archive (mapped) */
+    uint64_t archive_size;
+    int next_pid;
+    uint64_t boot_ns;
+    int verbose;
+};
+extern struct posix px;
+
+/* ---- memory objects and the address-space model (mm.c) ---- */
+struct mobj {
+    sk_handle_t h;
+    uint64_t size;
+    uint32_t refs;
+};
+struct mobj *mobj_new(uint64_t size);
+struct mobj *mobj_get(struct mobj *m);
+void mobj_put(struct mobj *m);
+
+#define VMA_SHARED 1u /* MAP_SHARED: forks share the object */
+#define VMA_BRK 2u    /* the heap brk() moves */
+#define VMA_STACK 4u  /* the main thread's stack */
+struct vma {
+    uint64_t start, end; /* page aligned */
+    uint32_t prot;       /* LX_PROT_* */
+    uint32_t flags;      /* VMA_* */
+    struct mobj *obj;
+    uint64_t offset;     /* of start in obj */
+    struct vma *next;    /* sorted by start */
+};
+struct mm {
+    sk_handle_t space;
+    struct vma *vmas;
+    uint64_t brk_start, brk, brk_limit; /* brk_limit: end of the brk object's reach */
+    struct mobj *brk_obj;
+    uint64_t mmap_top; /* mappings without an address go below this, top down */
+};
+struct mm *mm_new(void);
+void mm_free(struct mm *mm);
+/* Map obj[offset, +len) at addr (page aligned, fixed) with Linux prot; replaces what is there. */
+int mm_map_fixed(struct mm *mm, uint64_t addr, uint64_t len, uint32_t prot, uint32_t flags,
+                 struct mobj *obj, uint64_t offset);
+int mm_unmap(struct mm *mm, uint64_t addr, uint64_t len);
+/* A free range of len bytes (0 if none), below mm->mmap_top, at hint if free there. */
+uint64_t mm_find_free(struct mm *mm, uint64_t hint, uint64_t len);
+int mm_protect(struct mm *mm, uint64_t addr, uint64_t len, uint32_t prot);
+/* The child's copy for fork: private objects forked copy-on-write, shared ones shared. */
+struct mm *mm_fork(struct mm *parent, int *err);
+
+/* ---- inodes and files (vfs.c, tmpfs.c, dev.c) ---- */
+struct inode;
+struct file;
+struct lthread;
+
+struct file_ops {
+    /* read/write between the file and the server buffer buf; return bytes or -errno, or
+       CALL_PENDING after parking t (the op completes the call itself) */
+    long (*read)(struct file *f, struct lthread *t, void *buf, uint64_t len, uint64_t off);
+    long (*write)(struct file *f, struct lthread *t, const void *buf, uint64_t len, uint64_t off);
+    long (*ioctl)(struct file *f, struct lthread *t, uint64_t cmd, uint64_t arg);
+    void (*release)(struct file *f);
+};
+
+struct dentry {
+    char *name;
+    struct inode *ino;
+    struct dentry *next;
+};
+
+struct inode {
+    uint64_t ino;
+    uint32_t mode, uid, gid, nlink;
+    uint32_t rdev;
+    int64_t size;
+    struct lx_timespec atime, mtime, ctime;
+    uint32_t refs; /* open files, cwds, mappings hold it; dentries count in nlink */
+    /* regular files: the data's object, mapped in the server at map (capacity cap) */
+    struct mobj *data;
+    uint8_t *map;
+    uint64_t cap;
+    /* directories */
+    struct dentry *children;
+    struct inode *parent;
+    /* symlinks */
+    char *target;
+    /* character devices */
+    const struct file_ops *dev;
+};
+
+struct file {
+    uint32_t refs;
+    uint32_t flags; /* LX_O_* status flags and access mode */
+    uint64_t pos;
+    struct inode *ino;
+    const struct file_ops *ops;
+    void *priv;
+};
+
+#define CALL_PENDING ((long)0x8000000000000000ll)
+
+struct inode *inode_new(uint32_t mode);
+void inode_put(struct inode *ino);
+struct inode *inode_get(struct inode *ino);
+struct inode *dir_lookup(struct inode *dir, const char *name, size_t len);
+int dir_link(struct inode *dir, const char *name, struct inode *ino);
+int file_set_size(struct inode *ino, uint64_t size);
+struct file *file_open(struct inode *ino, uint32_t flags);
+void file_put(struct file *f);
+extern const struct file_ops tmpfs_file_ops;
+
+/* The root and path walking. */
+extern struct inode *vfs_root;
+#define LOOKUP_FOLLOW 1u /* follow a final symlink */
+#define LOOKUP_PARENT 2u /* stop at the parent; *last = the final name */
+int vfs_lookup(struct inode *cwd, const char *path, uint32_t flags, struct inode **out,
+               const char **last);
+int vfs_load_archive(const uint8_t *archive, uint64_t size);
+int vfs_path_of(struct inode *ino, char *buf, size_t size);
+void dev_init(void);
+
+/* ---- descriptors (fd.c) ---- */
+#define FD_MAX 1024
+struct fdtable {
+    uint32_t refs;
+    uint32_t count;
+    struct file **files;
+    uint8_t *cloexec;
+};
+struct fdtable *fdt_new(void);
+struct fdtable *fdt_copy(struct fdtable *t);
+void fdt_put(struct fdtable *t);
+struct file *fd_get(struct fdtable *t, int fd);
+int fd_install(struct fdtable *t, int min, struct file *f, int cloexec);
+int fd_close(struct fdtable *t, int fd);
+void fdt_close_on_exec(struct fdtable *t);
+
+/* ---- processes and threads (proc.c) ---- */
+enum { PROC_LIVE, PROC_ZOMBIE, PROC_REAPED };
+
+struct proc {
+    int pid, pgid, sid;
+    int state;
+    int wstatus;             /* wait status once a zombie */
+    struct proc *parent, *children, *sibling;
+    sk_handle_t universe;
+    struct mm *mm;
+    struct fdtable *fds;
+    struct inode *cwd;
+    uint32_t umask;
+    uint32_t uid, euid, suid, gid, egid, sgid;
+    struct lthread *threads;
+    struct lthread *waiters; /* threads parked in wait4 on this process's children */
+    char comm[16];
+    char *cmdline;           /* argv joined by NULs, for /proc */
+    uint32_t cmdline_len;
+    uint64_t nosys_logged[(LINUX_SYSCALL_MAX + 63) / 64];
+    struct proc *all_next;
+};
+
+/* One Linux thread: its kernel thread and the system call it is making (its request). */
+struct lthread {
+    struct sk_req req;       /* observe, then the steps of the current call */
+    int tid;
+    struct proc *p;
+    sk_handle_t h;
+    uint64_t nr, a[6];       /* the call being made */
+    uint64_t rip, rsp;
+    long ret;                /* the result to return after a last copy (call_done_step) */
+    uint64_t clear_tid;      /* set_tid_address */
+    int dead;
+    /* scratch for the call in flight */
+    int phase;
+    void *buf;
+    uint64_t len, done;
+    struct file *file;
+    sk_req_fn string_next;     /* call_read_string's continuation */
+    struct lx_iovec *iov;      /* read/write: the caller's pieces */
+    uint32_t iov_n, iov_i;
+    uint64_t iov_off;
+    int64_t rw_pos;            /* -1: the file's position */
+    struct execargs *exec;     /* execve: what has been gathered */
+    uint8_t *fork_regs;        /* a fork child's registers, set at its first stop */
+    uint64_t fork_fpu_size;
+    struct lthread *wait_next; /* on a wait list */
+    struct lthread *next;      /* in its process */
+};
+
+extern struct proc *procs;
+struct proc *proc_find(int pid);
+/* A new process (no threads) with the given parent (NULL for the first). */
+struct proc *proc_new(struct proc *parent);
+/* Start a thread in p at rip with rsp; it stops at its first system call. */
+struct lthread *thread_new(struct proc *p, uint64_t rip, uint64_t rsp, int start_stopped);
+void proc_exit(struct proc *p, int wstatus);
+void thread_gone(struct lthread *t);
+
+/* ---- system calls (call.c) ---- */
+typedef long (*sys_fn)(struct lthread *t);
+/* Resume t from a stop that was no call (registers untouched) and observe it again. */
+void call_resume(struct lthread *t);
+/* execve replaced t's kernel thread: observe the new one (no answer to give). */
+void call_exec_done(struct lthread *t);
+/* A step that ends the call with t->ret once its copy worked. */
+sk_error_t call_done_step(struct sk_req *r, sk_error_t err, const struct sk_cqe *cqe);
+void exec_cleanup(struct lthread *t);
+void call_start(struct lthread *t);
+void call_return(struct lthread *t, long value);
+/* Copy steps: len bytes between the caller's memory and buf; next runs after. */
+sk_error_t call_copy_in(struct lthread *t, uint64_t uaddr, void *buf, uint64_t len, sk_req_fn next);
+sk_error_t call_copy_out(struct lthread *t, uint64_t uaddr, const void *buf, uint64_t len,
+                         sk_req_fn next);
+/* Read a NUL-terminated string (at most max bytes with the NUL) into t->buf; next runs after. */
+sk_error_t call_read_string(struct lthread *t, uint64_t uaddr, uint64_t max, sk_req_fn next);
+struct lthread *call_thread(struct sk_req *r);
+long errno_from_sk(sk_error_t e);
+
+/* ---- signals (signal.c) ---- */
+#define LX_SIGHUP 1
+#define LX_SIGINT 2
+#define LX_SIGQUIT 3
+#define LX_SIGILL 4
+#define LX_SIGTRAP 5
+#define LX_SIGABRT 6
+#define LX_SIGBUS 7
+#define LX_SIGFPE 8
+#define LX_SIGKILL 9
+#define LX_SIGSEGV 11
+#define LX_SIGPIPE 13
+#define LX_SIGTERM 15
+#define LX_SIGCHLD 17
+struct sk_stop_info;
+void signal_fault(struct lthread *t, const struct sk_stop_info *si);
+void signal_interrupted(struct lthread *t);
+
+/* ---- exec (exec.c) ---- */
+/* Load path into p (argv/envp from server memory); on success p runs the new image. */
+int exec_image(struct proc *p, struct inode *cwd, const char *path, char *const *argv, int argc,
+               char *const *envp, int envc, uint64_t *entry_out, uint64_t *sp_out);
+
+/* ---- the rest ---- */
+uint64_t posix_random64(void);
+void console_flush(void);
+void posix_sweep(void);
+void posix_init_exited(int wstatus);
+void proc_wait_park(struct proc *p, struct lthread *t);
+void proc_wait_unpark(struct proc *p, struct lthread *t);
+void proc_reap(struct proc *p);
+int fd_install_at(struct fdtable *t, int fd, struct file *f, int cloexec);

@@ -1,0 +1,242 @@
+/*
+ * Processes and their threads: pids, the parent/child tree, starting a Linux
+ * thread, exit (zombies, reparenting to init, waking waiters) and the end of a
+ * thread's kernel side. The wait calls are in sys_proc.c.
+ */
+#include "posix.h"
+
+struct proc *procs;
+
+struct proc *proc_find(int pid)
+{
+    for (struct proc *p = procs; p; p = p->all_next)
+        if (p->pid == pid && p->state != PROC_REAPED)
+            return p;
+    return NULL;
+}
+
+static int pid_alloc(void)
+{
+    for (;;) {
+        int pid = px.next_pid++;
+        if (px.next_pid > 4194304)
+            px.next_pid = 2;
+        if (!proc_find(pid))
+            return pid;
+    }
+}
+
+struct proc *proc_new(struct proc *parent)
+{
+    struct proc *p = sk_calloc(1, sizeof *p);
+    if (!p)
+        return NULL;
+    if (sk_universe_create(&p->universe) != SK_OK) {
+        sk_free(p);
+        return NULL;
+    }
+    p->pid = pid_alloc();
+    p->state = PROC_LIVE;
+    p->parent = parent;
+    if (parent) {
+        p->sibling = parent->children;
+        parent->children = p;
+        p->pgid = parent->pgid;
+        p->sid = parent->sid;
+        p->umask = parent->umask;
+        p->uid = parent->uid, p->euid = parent->euid, p->suid = parent->suid;
+        p->gid = parent->gid, p->egid = parent->egid, p->sgid = parent->sgid;
+        memcpy(p->comm, parent->comm, sizeof p->comm);
+        p->cwd = inode_get(parent->cwd);
+    } else {
+        p->pgid = p->sid = p->pid;
+        p->umask = 022;
+        p->cwd = inode_get(vfs_root);
+    }
+    p->all_next = procs;
+    procs = p;
+    return p;
+}
+
+struct lthread *thread_new(struct proc *p, uint64_t rip, uint64_t rsp, int start_stopped)
+{
+    struct lthread *t = sk_calloc(1, sizeof *t);
+    if (!t)
+        return NULL;
+    struct sk_thread_create info = {
+        .entry = rip,
+        .stack = rsp,
+        .priority = SK_THREAD_PRIO_DEFAULT,
+        .flags = SK_THREAD_OBSERVED | SK_THREAD_FOREIGN |
+                 (start_stopped ? SK_THREAD_START_STOPPED : 0),
+    };
+    if (sk_thread_create(p->universe, p->mm->space, &info, &t->h) != SK_OK) {
+        sk_free(t);
+        return NULL;
+    }
+    t->p = p;
+    t->tid = p->threads ? pid_alloc() : p->pid;
+    t->next = p->threads;
+    p->threads = t;
+    return t;
+}
+
+/* Take t off its process's list. */
+static void thread_unlink(struct lthread *t)
+{
+    for (struct lthread **pp = &t->p->threads; *pp; pp = &(*pp)->next)
+        if (*pp == t) {
+            *pp = t->next;
+            return;
+        }
+}
+
+/*
+ * End t: it leaves its process, its kernel thread is killed, and whatever step
+ * its request has in flight is cancelled. Nothing touches a dead thread's
+ * registers again (call_return and the observe completion see t->dead), and
+ * posix_sweep frees it, on the loop's next turn, once no operation of its
+ * request is in flight. If t was the last thread of a live process, the process
+ * ends as if killed.
+ */
+static struct lthread *graveyard;
+
+void thread_gone(struct lthread *t)
+{
+    if (t->dead)
+        return;
+    t->dead = 1;
+    struct proc *p = t->p;
+    thread_unlink(t);
+    if (t->h) {
+        sk_thread_kill(t->h);
+        sk_handle_close(t->h);
+        t->h = 0;
+    }
+    t->next = graveyard;
+    graveyard = t;
+    sk_req_cancel(&t->req, SK_ERR_CANCELLED);
+    if (p->state == PROC_LIVE && !p->threads)
+        proc_exit(p, LX_SIGKILL);
+}
+
+void posix_sweep(void)
+{
+    struct lthread **pp = &graveyard;
+    while (*pp) {
+        struct lthread *t = *pp;
+        if (sk_req_idle(&t->req) && !t->req.parked) {
+            *pp = t->next;
+            if (t->buf)
+                sk_free(t->buf);
+            if (t->file)
+                file_put(t->file);
+            sk_free(t);
+        } else {
+            pp = &t->next;
+        }
+    }
+}
+
+/* Wake every thread parked in a wait call of p (they look again). */
+static void wake_waiters(struct proc *p)
+{
+    struct lthread *w = p->waiters;
+    p->waiters = NULL;
+    while (w) {
+        struct lthread *n = w->wait_next;
+        w->wait_next = NULL;
+        sk_req_wake(&w->req, 0);
+        w = n;
+    }
+}
+
+void proc_wait_park(struct proc *p, struct lthread *t)
+{
+    t->wait_next = p->waiters;
+    p->waiters = t;
+}
+
+void proc_wait_unpark(struct proc *p, struct lthread *t)
+{
+    for (struct lthread **pp = &p->waiters; *pp; pp = &(*pp)->wait_next)
+        if (*pp == t) {
+            *pp = t->wait_next;
+            t->wait_next = NULL;
+            return;
+        }
+}
+
+/* Free what a zombie no longer needs: everything but its pid and status. */
+static void proc_release(struct proc *p)
+{
+    if (p->fds) {
+        fdt_put(p->fds);
+        p->fds = NULL;
+    }
+    if (p->mm) {
+        mm_free(p->mm);
+        p->mm = NULL;
+    }
+    if (p->cwd) {
+        inode_put(p->cwd);
+        p->cwd = NULL;
+    }
+    if (p->universe) {
+        sk_handle_close(p->universe);
+        p->universe = 0;
+    }
+    if (p->cmdline) {
+        sk_free(p->cmdline);
+        p->cmdline = NULL;
+    }
+}
+
+void proc_exit(struct proc *p, int wstatus)
+{
+    if (p->state != PROC_LIVE)
+        return;
+    p->state = PROC_ZOMBIE;
+    p->wstatus = wstatus;
+    /* every thread ends (a thread in a call finishes it as a dead thread: no answer) */
+    while (p->threads)
+        thread_gone(p->threads);
+    /* children go to init (pid 1), zombies included */
+    struct proc *init = proc_find(1);
+    while (p->children) {
+        struct proc *c = p->children;
+        p->children = c->sibling;
+        if (init && init != p) {
+            c->parent = init;
+            c->sibling = init->children;
+            init->children = c;
+        } else {
+            c->parent = NULL;
+        }
+    }
+    if (init && init != p)
+        wake_waiters(init);
+    proc_release(p);
+    if (p->parent)
+        wake_waiters(p->parent);
+    if (p->pid == 1)
+        posix_init_exited(wstatus);
+}
+
+void proc_reap(struct proc *p)
+{
+    if (p->parent) {
+        for (struct proc **pp = &p->parent->children; *pp; pp = &(*pp)->sibling)
+            if (*pp == p) {
+                *pp = p->sibling;
+                break;
+            }
+    }
+    p->state = PROC_REAPED;
+    for (struct proc **pp = &procs; *pp; pp = &(*pp)->all_next)
+        if (*pp == p) {
+            *pp = p->all_next;
+            break;
+        }
+    sk_free(p);
+}

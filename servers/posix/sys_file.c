@@ -1,0 +1,583 @@
+/*
+ * File calls on descriptors and paths: open/openat/creat, close, the stat
+ * family, lseek, getdents64, dup/dup2/dup3, fcntl, ioctl, getcwd/chdir/fchdir,
+ * access/faccessat, readlink, mkdir, unlink/rmdir. Paths are read with
+ * call_read_string, then the work is done at once (tmpfs lives in the server).
+ */
+#include "posix.h"
+#include "calls.h"
+
+#define PATH_MAX 4096
+
+/* The directory a *at() call starts from: dirfd, or the cwd for AT_FDCWD. */
+static int at_dir(struct lthread *t, int dirfd, const char *path, struct inode **out)
+{
+    if (path[0] == '/' || dirfd == LX_AT_FDCWD) {
+        *out = t->p->cwd;
+        return 0;
+    }
+    struct file *f = fd_get(t->p->fds, dirfd);
+    if (!f)
+        return -LX_EBADF;
+    if ((f->ino->mode & LX_S_IFMT) != LX_S_IFDIR)
+        return -LX_ENOTDIR;
+    *out = f->ino;
+    return 0;
+}
+
+/* Begin a path call: read the path argument a[i], then run next. */
+static long with_path(struct lthread *t, uint64_t uaddr, sk_req_fn next)
+{
+    sk_error_t e = call_read_string(t, uaddr, PATH_MAX, next);
+    return e ? errno_from_sk(e) : CALL_PENDING;
+}
+
+/* ---- open ---- */
+
+static long do_open(struct lthread *t, int dirfd, const char *path, uint32_t flags, uint32_t mode)
+{
+    struct inode *dir, *ino = NULL;
+    if (!path[0])
+        return -LX_ENOENT;
+    int e = at_dir(t, dirfd, path, &dir);
+    if (e)
+        return e;
+    uint32_t lookup = (flags & LX_O_NOFOLLOW) ? 0 : LOOKUP_FOLLOW;
+    e = vfs_lookup(dir, path, lookup, &ino, NULL);
+    if (e == -LX_ENOENT && (flags & LX_O_CREAT)) {
+        const char *last;
+        struct inode *parent;
+        e = vfs_lookup(dir, path, LOOKUP_PARENT, &parent, &last);
+        if (e)
+            return e;
+        if (!*last)
+            return -LX_EISDIR;
+        size_t n = strlen(last);
+        while (n && last[n - 1] == '/')
+            n--;
+        char name[256];
+        if (n > 255)
+            return -LX_ENAMETOOLONG;
+        memcpy(name, last, n);
+        name[n] = '\0';
+        if (n != strlen(last))
+            return -LX_EISDIR;
+        ino = inode_new(LX_S_IFREG | (mode & 07777 & ~t->p->umask));
+        if (!ino)
+            return -LX_ENOMEM;
+        ino->uid = t->p->euid;
+        ino->gid = t->p->egid;
+        e = dir_link(parent, name, ino);
+        inode_put(ino);
+        if (e)
+            return e;
+    } else if (e) {
+        return e;
+    } else if ((flags & LX_O_CREAT) && (flags & LX_O_EXCL)) {
+        return -LX_EEXIST;
+    }
+    uint32_t type = ino->mode & LX_S_IFMT;
+    if (type == LX_S_IFLNK)
+        return -LX_ELOOP;
+    if ((flags & LX_O_DIRECTORY) && type != LX_S_IFDIR)
+        return -LX_ENOTDIR;
+    uint32_t acc = flags & LX_O_ACCMODE;
+    if (type == LX_S_IFDIR && (acc != LX_O_RDONLY || (flags & LX_O_CREAT)))
+        return -LX_EISDIR;
+    if ((flags & LX_O_TRUNC) && type == LX_S_IFREG && acc != LX_O_RDONLY) {
+        e = file_set_size(ino, 0);
+        if (e)
+            return e;
+    }
+    struct file *f = file_open(ino, flags);
+    if (!f)
+        return -LX_ENOMEM;
+    int fd = fd_install(t->p->fds, 0, f, (flags & LX_O_CLOEXEC) != 0);
+    if (fd < 0)
+        file_put(f);
+    return fd;
+}
+
+static sk_error_t open_path_read(struct sk_req *r, sk_error_t err, const struct sk_cqe *cqe)
+{
+    (void)cqe;
+    struct lthread *t = call_thread(r);
+    if (err)
+        return err;
+    long rc = do_open(t, t->phase, t->buf, (uint32_t)t->a[4], (uint32_t)t->a[5]);
+    call_return(t, rc);
+    return SK_OK;
+}
+
+long sys_open(struct lthread *t)
+{
+    t->phase = LX_AT_FDCWD;
+    t->a[4] = t->a[1];
+    t->a[5] = t->a[2];
+    return with_path(t, t->a[0], open_path_read);
+}
+
+long sys_openat(struct lthread *t)
+{
+    t->phase = (int)t->a[0];
+    t->a[4] = t->a[2];
+    t->a[5] = t->a[3];
+    return with_path(t, t->a[1], open_path_read);
+}
+
+long sys_creat(struct lthread *t)
+{
+    t->phase = LX_AT_FDCWD;
+    t->a[4] = LX_O_CREAT | LX_O_WRONLY | LX_O_TRUNC;
+    t->a[5] = t->a[1];
+    return with_path(t, t->a[0], open_path_read);
+}
+
+long sys_close(struct lthread *t)
+{
+    return fd_close(t->p->fds, (int)t->a[0]);
+}
+
+/* ---- stat ---- */
+
+static void fill_stat(struct inode *ino, struct lx_stat *st)
+{
+    memset(st, 0, sizeof *st);
+    st->st_dev = 1;
+    st->st_ino = ino->ino;
+    st->st_nlink = ino->nlink;
+    st->st_mode = ino->mode;
+    st->st_uid = ino->uid;
+    st->st_gid = ino->gid;
+    st->st_rdev = ino->rdev;
+    st->st_size = (ino->mode & LX_S_IFMT) == LX_S_IFDIR ? 4096 : ino->size;
+    st->st_blksize = 4096;
+    st->st_blocks = (st->st_size + 511) / 512;
+    st->st_atim = ino->atime;
+    st->st_mtim = ino->mtime;
+    st->st_ctim = ino->ctime;
+}
+
+static long stat_out(struct lthread *t, struct inode *ino, uint64_t ubuf)
+{
+    sk_free(t->buf);
+    t->buf = sk_malloc(sizeof(struct lx_stat));
+    if (!t->buf)
+        return -LX_ENOMEM;
+    fill_stat(ino, t->buf);
+    t->ret = 0;
+    sk_error_t e = call_copy_out(t, ubuf, t->buf, sizeof(struct lx_stat), call_done_step);
+    return e ? errno_from_sk(e) : CALL_PENDING;
+}
+
+long sys_fstat(struct lthread *t)
+{
+    struct file *f = fd_get(t->p->fds, (int)t->a[0]);
+    if (!f)
+        return -LX_EBADF;
+    return stat_out(t, f->ino, t->a[1]);
+}
+
+/* a[4]: dirfd, a[5]: flags; the stat buffer address in t->len after the path is read */
+static sk_error_t stat_path_read(struct sk_req *r, sk_error_t err, const struct sk_cqe *cqe)
+{
+    (void)cqe;
+    struct lthread *t = call_thread(r);
+    if (err)
+        return err;
+    const char *path = t->buf;
+    int dirfd = (int)t->a[4];
+    uint32_t flags = (uint32_t)t->a[5];
+    struct inode *dir, *ino;
+    long rc;
+    if (!path[0]) {
+        if (!(flags & LX_AT_EMPTY_PATH)) {
+            rc = -LX_ENOENT;
+        } else if (dirfd == LX_AT_FDCWD) {
+            rc = stat_out(t, t->p->cwd, t->a[3]);
+        } else {
+            struct file *f = fd_get(t->p->fds, dirfd);
+            rc = f ? stat_out(t, f->ino, t->a[3]) : -LX_EBADF;
+        }
+    } else if ((rc = at_dir(t, dirfd, path, &dir)) == 0) {
+        rc = vfs_lookup(dir, path, (flags & LX_AT_SYMLINK_NOFOLLOW) ? 0 : LOOKUP_FOLLOW, &ino, NULL);
+        if (!rc)
+            rc = stat_out(t, ino, t->a[3]);
+    }
+    if (rc != CALL_PENDING)
+        call_return(t, rc);
+    return SK_OK;
+}
+
+static long stat_common(struct lthread *t, int dirfd, uint64_t upath, uint64_t ubuf, uint32_t flags)
+{
+    if (flags & ~(uint32_t)(LX_AT_SYMLINK_NOFOLLOW | LX_AT_EMPTY_PATH | 0x800 /* NO_AUTOMOUNT */))
+        return -LX_EINVAL;
+    t->a[3] = ubuf;
+    t->a[4] = (uint64_t)(int64_t)dirfd;
+    t->a[5] = flags;
+    return with_path(t, upath, stat_path_read);
+}
+
+long sys_stat(struct lthread *t)
+{
+    return stat_common(t, LX_AT_FDCWD, t->a[0], t->a[1], 0);
+}
+
+long sys_lstat(struct lthread *t)
+{
+    return stat_common(t, LX_AT_FDCWD, t->a[0], t->a[1], LX_AT_SYMLINK_NOFOLLOW);
+}
+
+long sys_newfstatat(struct lthread *t)
+{
+    return stat_common(t, (int)t->a[0], t->a[1], t->a[2], (uint32_t)t->a[3]);
+}
+
+/* ---- positions and directories ---- */
+
+long sys_lseek(struct lthread *t)
+{
+    struct file *f = fd_get(t->p->fds, (int)t->a[0]);
+    if (!f)
+        return -LX_EBADF;
+    uint32_t type = f->ino->mode & LX_S_IFMT;
+    if (f->ino->dev)
+        return 0; /* character devices: the position means nothing */
+    if (type != LX_S_IFREG && type != LX_S_IFDIR)
+        return -LX_ESPIPE;
+    int64_t off = (int64_t)t->a[1], base;
+    switch (t->a[2]) {
+    case 0:
+        base = 0;
+        break;
+    case 1:
+        base = (int64_t)f->pos;
+        break;
+    case 2:
+        base = f->ino->size;
+        break;
+    default:
+        return -LX_EINVAL;
+    }
+    int64_t np = base + off;
+    if ((off > 0 && np < base) || np < 0)
+        return -LX_EINVAL;
+    f->pos = (uint64_t)np;
+    return np;
+}
+
+static uint8_t dtype(uint32_t mode)
+{
+    switch (mode & LX_S_IFMT) {
+    case LX_S_IFDIR:
+        return LX_DT_DIR;
+    case LX_S_IFREG:
+        return LX_DT_REG;
+    case LX_S_IFLNK:
+        return LX_DT_LNK;
+    case LX_S_IFCHR:
+        return LX_DT_CHR;
+    case LX_S_IFBLK:
+        return LX_DT_BLK;
+    case LX_S_IFIFO:
+        return LX_DT_FIFO;
+    case LX_S_IFSOCK:
+        return LX_DT_SOCK;
+    }
+    return LX_DT_UNKNOWN;
+}
+
+/* getdents64: entry k of the directory is ".", "..", then the children in order; the file
+   position counts entries. */
+long sys_getdents64(struct lthread *t)
+{
+    struct file *f = fd_get(t->p->fds, (int)t->a[0]);
+    if (!f)
+        return -LX_EBADF;
+    struct inode *dir = f->ino;
+    if ((dir->mode & LX_S_IFMT) != LX_S_IFDIR)
+        return -LX_ENOTDIR;
+    uint64_t cap = t->a[2] > (64u << 10) ? (64u << 10) : t->a[2];
+    t->buf = sk_malloc(cap ? cap : 1);
+    if (!t->buf)
+        return -LX_ENOMEM;
+    uint64_t used = 0, k = 0;
+    struct dentry *d = dir->children;
+    for (;; k++) {
+        const char *name;
+        struct inode *ino;
+        if (k == 0)
+            name = ".", ino = dir;
+        else if (k == 1)
+            name = "..", ino = dir->parent ? dir->parent : dir;
+        else {
+            if (!d)
+                break;
+            name = d->name, ino = d->ino;
+            d = d->next;
+        }
+        if (k < f->pos)
+            continue;
+        size_t nl = strlen(name);
+        uint64_t reclen = (19 + nl + 1 + 7) & ~7ull;
+        if (used + reclen > cap) {
+            if (used == 0) {
+                return -LX_EINVAL;
+            }
+            break;
+        }
+        struct lx_dirent64 *de = (struct lx_dirent64 *)((uint8_t *)t->buf + used);
+        de->d_ino = ino->ino;
+        de->d_off = (int64_t)(k + 1);
+        de->d_reclen = (uint16_t)reclen;
+        de->d_type = dtype(ino->mode);
+        memcpy(de->d_name, name, nl + 1);
+        memset(de->d_name + nl + 1, 0, reclen - 19 - nl - 1);
+        used += reclen;
+        f->pos = k + 1;
+    }
+    if (!used)
+        return 0;
+    t->ret = (long)used;
+    sk_error_t e = call_copy_out(t, t->a[1], t->buf, used, call_done_step);
+    return e ? errno_from_sk(e) : CALL_PENDING;
+}
+
+/* ---- descriptors ---- */
+
+long sys_dup(struct lthread *t)
+{
+    struct file *f = fd_get(t->p->fds, (int)t->a[0]);
+    if (!f)
+        return -LX_EBADF;
+    f->refs++;
+    int fd = fd_install(t->p->fds, 0, f, 0);
+    if (fd < 0)
+        file_put(f);
+    return fd;
+}
+
+static long dup_to(struct lthread *t, int oldfd, int newfd, int cloexec)
+{
+    struct file *f = fd_get(t->p->fds, oldfd);
+    if (!f)
+        return -LX_EBADF;
+    if (newfd < 0 || newfd >= FD_MAX)
+        return -LX_EBADF;
+    f->refs++;
+    return fd_install_at(t->p->fds, newfd, f, cloexec);
+}
+
+long sys_dup2(struct lthread *t)
+{
+    if (t->a[0] == t->a[1])
+        return fd_get(t->p->fds, (int)t->a[0]) ? (long)t->a[0] : -LX_EBADF;
+    return dup_to(t, (int)t->a[0], (int)t->a[1], 0);
+}
+
+long sys_dup3(struct lthread *t)
+{
+    if (t->a[2] & ~(uint64_t)LX_O_CLOEXEC)
+        return -LX_EINVAL;
+    if (t->a[0] == t->a[1])
+        return -LX_EINVAL;
+    return dup_to(t, (int)t->a[0], (int)t->a[1], (t->a[2] & LX_O_CLOEXEC) != 0);
+}
+
+#define LX_F_DUPFD 0
+#define LX_F_GETFD 1
+#define LX_F_SETFD 2
+#define LX_F_GETFL 3
+#define LX_F_SETFL 4
+#define LX_F_DUPFD_CLOEXEC 1030
+
+long sys_fcntl(struct lthread *t)
+{
+    int fd = (int)t->a[0];
+    struct fdtable *ft = t->p->fds;
+    struct file *f = fd_get(ft, fd);
+    if (!f)
+        return -LX_EBADF;
+    switch (t->a[1]) {
+    case LX_F_DUPFD:
+    case LX_F_DUPFD_CLOEXEC: {
+        if ((int64_t)t->a[2] < 0 || t->a[2] >= FD_MAX)
+            return -LX_EINVAL;
+        f->refs++;
+        int n = fd_install(ft, (int)t->a[2], f, t->a[1] == LX_F_DUPFD_CLOEXEC);
+        if (n < 0)
+            file_put(f);
+        return n;
+    }
+    case LX_F_GETFD:
+        return ft->cloexec[fd] ? 1 : 0;
+    case LX_F_SETFD:
+        ft->cloexec[fd] = t->a[2] & 1;
+        return 0;
+    case LX_F_GETFL:
+        return f->flags;
+    case LX_F_SETFL: {
+        uint32_t settable = LX_O_APPEND | LX_O_NONBLOCK | LX_O_NOATIME | LX_O_DIRECT | 020000 /* ASYNC */;
+        f->flags = (f->flags & ~settable) | ((uint32_t)t->a[2] & settable);
+        return 0;
+    }
+    default:
+        return -LX_EINVAL;
+    }
+}
+
+long sys_ioctl(struct lthread *t)
+{
+    struct file *f = fd_get(t->p->fds, (int)t->a[0]);
+    if (!f)
+        return -LX_EBADF;
+    if (!f->ops->ioctl)
+        return -LX_ENOTTY;
+    return f->ops->ioctl(f, t, t->a[1], t->a[2]);
+}
+
+/* ---- the working directory ---- */
+
+long sys_getcwd(struct lthread *t)
+{
+    char *b = sk_malloc(PATH_MAX);
+    if (!b)
+        return -LX_ENOMEM;
+    t->buf = b;
+    int n = vfs_path_of(t->p->cwd, b, PATH_MAX);
+    if (n < 0)
+        return n;
+    if ((uint64_t)n > t->a[1])
+        return -LX_ERANGE;
+    t->ret = n;
+    sk_error_t e = call_copy_out(t, t->a[0], b, (uint64_t)n, call_done_step);
+    return e ? errno_from_sk(e) : CALL_PENDING;
+}
+
+static sk_error_t chdir_path_read(struct sk_req *r, sk_error_t err, const struct sk_cqe *cqe)
+{
+    (void)cqe;
+    struct lthread *t = call_thread(r);
+    if (err)
+        return err;
+    struct inode *ino;
+    long rc = ((const char *)t->buf)[0] ? vfs_lookup(t->p->cwd, t->buf, LOOKUP_FOLLOW, &ino, NULL)
+                                        : -LX_ENOENT;
+    if (!rc && (ino->mode & LX_S_IFMT) != LX_S_IFDIR)
+        rc = -LX_ENOTDIR;
+    if (!rc) {
+        inode_get(ino);
+        inode_put(t->p->cwd);
+        t->p->cwd = ino;
+    }
+    call_return(t, rc);
+    return SK_OK;
+}
+
+long sys_chdir(struct lthread *t)
+{
+    return with_path(t, t->a[0], chdir_path_read);
+}
+
+long sys_fchdir(struct lthread *t)
+{
+    struct file *f = fd_get(t->p->fds, (int)t->a[0]);
+    if (!f)
+        return -LX_EBADF;
+    if ((f->ino->mode & LX_S_IFMT) != LX_S_IFDIR)
+        return -LX_ENOTDIR;
+    inode_get(f->ino);
+    inode_put(t->p->cwd);
+    t->p->cwd = f->ino;
+    return 0;
+}
+
+/* ---- access, readlink ---- */
+
+static sk_error_t access_path_read(struct sk_req *r, sk_error_t err, const struct sk_cqe *cqe)
+{
+    (void)cqe;
+    struct lthread *t = call_thread(r);
+    if (err)
+        return err;
+    struct inode *dir, *ino;
+    long rc = at_dir(t, (int)t->a[4], t->buf, &dir);
+    if (!rc)
+        rc = ((const char *)t->buf)[0] ? vfs_lookup(dir, t->buf, LOOKUP_FOLLOW, &ino, NULL) : -LX_ENOENT;
+    if (!rc && (t->a[5] & 1) && !(ino->mode & 0111) && (ino->mode & LX_S_IFMT) != LX_S_IFDIR)
+        rc = -LX_EACCES; /* root may execute only what someone may */
+    call_return(t, rc);
+    return SK_OK;
+}
+
+long sys_access(struct lthread *t)
+{
+    if (t->a[1] & ~7ull)
+        return -LX_EINVAL;
+    t->a[4] = (uint64_t)(int64_t)LX_AT_FDCWD;
+    t->a[5] = t->a[1];
+    return with_path(t, t->a[0], access_path_read);
+}
+
+long sys_faccessat(struct lthread *t)
+{
+    if (t->a[2] & ~7ull)
+        return -LX_EINVAL;
+    t->a[4] = t->a[0];
+    t->a[5] = t->a[2];
+    return with_path(t, t->a[1], access_path_read);
+}
+
+long sys_faccessat2(struct lthread *t)
+{
+    if (t->a[2] & ~7ull || t->a[3] & ~(uint64_t)(LX_AT_EACCESS | LX_AT_SYMLINK_NOFOLLOW | LX_AT_EMPTY_PATH))
+        return -LX_EINVAL;
+    t->a[4] = t->a[0];
+    t->a[5] = t->a[2];
+    return with_path(t, t->a[1], access_path_read);
+}
+
+static sk_error_t readlink_path_read(struct sk_req *r, sk_error_t err, const struct sk_cqe *cqe)
+{
+    (void)cqe;
+    struct lthread *t = call_thread(r);
+    if (err)
+        return err;
+    struct inode *dir, *ino;
+    long rc = at_dir(t, (int)t->a[4], t->buf, &dir);
+    if (!rc)
+        rc = ((const char *)t->buf)[0] ? vfs_lookup(dir, t->buf, 0, &ino, NULL) : -LX_ENOENT;
+    if (!rc && (ino->mode & LX_S_IFMT) != LX_S_IFLNK)
+        rc = -LX_EINVAL;
+    if (rc) {
+        call_return(t, rc);
+        return SK_OK;
+    }
+    if ((int64_t)t->a[5] <= 0) {
+        call_return(t, -LX_EINVAL);
+        return SK_OK;
+    }
+    uint64_t n = strlen(ino->target);
+    if (n > t->a[5])
+        n = t->a[5];
+    memcpy(t->buf, ino->target, n);
+    t->ret = (long)n;
+    return call_copy_out(t, t->a[3], t->buf, n, call_done_step);
+}
+
+long sys_readlink(struct lthread *t)
+{
+    t->a[3] = t->a[1];
+    t->a[4] = (uint64_t)(int64_t)LX_AT_FDCWD;
+    t->a[5] = t->a[2];
+    return with_path(t, t->a[0], readlink_path_read);
+}
+
+long sys_readlinkat(struct lthread *t)
+{
+    t->a[4] = t->a[0];
+    t->a[5] = t->a[3];
+    t->a[3] = t->a[2];
+    return with_path(t, t->a[1], readlink_path_read);
+}

@@ -1,0 +1,286 @@
+/*
+ * Process calls: exit, the ids, fork/vfork, execve, wait4, arch_prctl,
+ * set_tid_address and the process-group calls.
+ */
+#include "posix.h"
+#include "calls.h"
+
+long sys_exit(struct lthread *t)
+{
+    /* the only thread (threads arrive with clone in issue 15): the process ends */
+    proc_exit(t->p, (int)(t->a[0] & 0xff) << 8);
+    return 0;
+}
+
+long sys_exit_group(struct lthread *t)
+{
+    proc_exit(t->p, (int)(t->a[0] & 0xff) << 8);
+    return 0;
+}
+
+long sys_getpid(struct lthread *t)
+{
+    return t->p->pid;
+}
+
+long sys_gettid(struct lthread *t)
+{
+    return t->tid;
+}
+
+long sys_getppid(struct lthread *t)
+{
+    return t->p->parent ? t->p->parent->pid : 0;
+}
+
+long sys_getuid(struct lthread *t)
+{
+    return t->p->uid;
+}
+long sys_geteuid(struct lthread *t)
+{
+    return t->p->euid;
+}
+long sys_getgid(struct lthread *t)
+{
+    return t->p->gid;
+}
+long sys_getegid(struct lthread *t)
+{
+    return t->p->egid;
+}
+
+long sys_set_tid_address(struct lthread *t)
+{
+    t->clear_tid = t->a[0];
+    return t->tid;
+}
+
+long sys_arch_prctl(struct lthread *t)
+{
+    uint64_t code = t->a[0], addr = t->a[1];
+    struct sk_base_regs b;
+    switch (code) {
+    case LX_ARCH_SET_FS:
+    case LX_ARCH_SET_GS:
+        if (addr >= SK_USER_TOP)
+            return -LX_EPERM;
+        if (sk_thread_get_regs(t->h, SK_REGS_BASES, &b, sizeof b) != SK_OK)
+            return -LX_EINVAL;
+        if (code == LX_ARCH_SET_FS)
+            b.fs_base = addr;
+        else
+            b.gs_base = addr;
+        if (sk_thread_set_regs(t->h, SK_REGS_BASES, &b, sizeof b) != SK_OK)
+            return -LX_EPERM;
+        return 0;
+    case LX_ARCH_GET_FS:
+    case LX_ARCH_GET_GS:
+        if (sk_thread_get_regs(t->h, SK_REGS_BASES, &b, sizeof b) != SK_OK)
+            return -LX_EINVAL;
+        t->len = code == LX_ARCH_GET_FS ? b.fs_base : b.gs_base;
+        t->ret = 0;
+        return call_copy_out(t, addr, &t->len, 8, call_done_step) == SK_OK ? CALL_PENDING : -LX_EFAULT;
+    default:
+        return -LX_EINVAL;
+    }
+}
+
+long sys_getpgrp(struct lthread *t)
+{
+    return t->p->pgid;
+}
+
+long sys_getpgid(struct lthread *t)
+{
+    int pid = (int)t->a[0];
+    struct proc *p = pid ? proc_find(pid) : t->p;
+    return p ? p->pgid : -LX_ESRCH;
+}
+
+long sys_getsid(struct lthread *t)
+{
+    int pid = (int)t->a[0];
+    struct proc *p = pid ? proc_find(pid) : t->p;
+    return p ? p->sid : -LX_ESRCH;
+}
+
+long sys_setsid(struct lthread *t)
+{
+    struct proc *p = t->p;
+    for (struct proc *q = procs; q; q = q->all_next)
+        if (q->state != PROC_REAPED && q->pgid == p->pid)
+            return -LX_EPERM; /* already a group leader */
+    p->sid = p->pgid = p->pid;
+    return p->sid;
+}
+
+long sys_setpgid(struct lthread *t)
+{
+    int pid = (int)t->a[0], pgid = (int)t->a[1];
+    if (pgid < 0)
+        return -LX_EINVAL;
+    struct proc *p = pid ? proc_find(pid) : t->p;
+    if (!p || (p != t->p && p->parent != t->p))
+        return -LX_ESRCH;
+    if (p->sid == p->pid)
+        return -LX_EPERM; /* a session leader */
+    if (p != t->p && p->sid != t->p->sid)
+        return -LX_EPERM;
+    if (!pgid)
+        pgid = p->pid;
+    if (pgid != p->pid) {
+        int found = 0;
+        for (struct proc *q = procs; q; q = q->all_next)
+            if (q->state != PROC_REAPED && q->pgid == pgid && q->sid == p->sid)
+                found = 1;
+        if (!found)
+            return -LX_EPERM;
+    }
+    p->pgid = pgid;
+    return 0;
+}
+
+long sys_umask(struct lthread *t)
+{
+    uint32_t old = t->p->umask;
+    t->p->umask = (uint32_t)t->a[0] & 0777;
+    return old;
+}
+
+/* ---- fork ---- */
+
+static long do_fork(struct lthread *t)
+{
+    struct proc *parent = t->p;
+    struct proc *c = proc_new(parent);
+    if (!c)
+        return -LX_EAGAIN;
+    int err;
+    c->mm = mm_fork(parent->mm, &err);
+    c->fds = c->mm ? fdt_copy(parent->fds) : NULL;
+    if (c->cmdline == NULL && parent->cmdline && (c->cmdline = sk_malloc(parent->cmdline_len)))
+        memcpy(c->cmdline, parent->cmdline, parent->cmdline_len), c->cmdline_len = parent->cmdline_len;
+    struct lthread *ct = c->fds ? thread_new(c, t->rip, t->rsp, 1) : NULL;
+    /* the child's registers: the parent's, with rax = 0 */
+    struct sk_gregs g;
+    struct sk_base_regs b;
+    static uint8_t fpu[4096];
+    uint64_t fpu_size = 0;
+    int ok = ct && sk_thread_get_regs(t->h, SK_REGS_GENERAL, &g, sizeof g) == SK_OK &&
+             sk_thread_get_regs(t->h, SK_REGS_BASES, &b, sizeof b) == SK_OK;
+    if (ok) {
+        /* size 0 asks for the image's size */
+        uint64_t sz = 0;
+        ok = sk_thread_regs_size(t->h, SK_REGS_FPU, &sz) == SK_OK;
+        fpu_size = sz;
+        ok = fpu_size && fpu_size <= sizeof fpu &&
+             sk_thread_get_regs(t->h, SK_REGS_FPU, fpu, fpu_size) == SK_OK;
+    }
+    if (ok) {
+        /* stop the child before its first instruction, then give it the registers */
+        ok = sk_thread_interrupt(ct->h) == SK_OK && sk_thread_start(ct->h) == SK_OK;
+    }
+    if (!ok) {
+        proc_exit(c, 0);
+        proc_reap(c);
+        return -LX_EAGAIN;
+    }
+    g.rax = 0;
+    ct->clear_tid = 0;
+    /* the registers are set when the child's stop is reported (fork_child_stopped) */
+    ct->fork_regs = sk_malloc(sizeof g + sizeof b + fpu_size);
+    if (!ct->fork_regs) {
+        proc_exit(c, 0);
+        proc_reap(c);
+        return -LX_EAGAIN;
+    }
+    memcpy(ct->fork_regs, &g, sizeof g);
+    memcpy(ct->fork_regs + sizeof g, &b, sizeof b);
+    memcpy(ct->fork_regs + sizeof g + sizeof b, fpu, fpu_size);
+    ct->fork_fpu_size = fpu_size;
+    call_start(ct);
+    return c->pid;
+}
+
+long sys_fork(struct lthread *t)
+{
+    return do_fork(t);
+}
+
+long sys_vfork(struct lthread *t)
+{
+    /* copy-on-write fork is a correct vfork; the parent does not wait yet (PARTIAL) */
+    return do_fork(t);
+}
+
+/* ---- wait4 ---- */
+
+static int wait_matches(struct lthread *t, struct proc *c, int pid)
+{
+    if (pid > 0)
+        return c->pid == pid;
+    if (pid == 0)
+        return c->pgid == t->p->pgid;
+    if (pid < -1)
+        return c->pgid == -pid;
+    return 1;
+}
+
+static sk_error_t wait_step(struct sk_req *r, sk_error_t err, const struct sk_cqe *cqe);
+
+/* Look for a child to report; park if there is none yet. */
+static long wait_look(struct lthread *t)
+{
+    int pid = (int)t->a[0];
+    uint32_t options = (uint32_t)t->a[2];
+    int any = 0;
+    for (struct proc *c = t->p->children; c; c = c->sibling) {
+        if (!wait_matches(t, c, pid))
+            continue;
+        any = 1;
+        if (c->state == PROC_ZOMBIE) {
+            int status = c->wstatus, cpid = c->pid;
+            proc_reap(c);
+            t->done = (uint64_t)cpid;
+            if (t->a[1]) {
+                t->len = (uint64_t)(uint32_t)status;
+                t->ret = cpid;
+                sk_error_t e = call_copy_out(t, t->a[1], &t->len, 4, call_done_step);
+                return e ? errno_from_sk(e) : CALL_PENDING;
+            }
+            return cpid;
+        }
+    }
+    if (!any)
+        return -LX_ECHILD;
+    if (options & LX_WNOHANG)
+        return 0;
+    proc_wait_park(t->p, t);
+    sk_req_park(&t->req, wait_step);
+    return CALL_PENDING;
+}
+
+static sk_error_t wait_step(struct sk_req *r, sk_error_t err, const struct sk_cqe *cqe)
+{
+    (void)cqe;
+    struct lthread *t = call_thread(r);
+    if (err) {
+        proc_wait_unpark(t->p, t);
+        return err;
+    }
+    long rc = wait_look(t);
+    if (rc != CALL_PENDING)
+        call_return(t, rc);
+    return SK_OK;
+}
+
+long sys_wait4(struct lthread *t)
+{
+    uint32_t options = (uint32_t)t->a[2];
+    if (options & ~(uint32_t)(LX_WNOHANG | LX_WUNTRACED | LX_WCONTINUED | LX_WALL | LX_WCLONE))
+        return -LX_EINVAL;
+    if ((int)t->a[0] == -2147483647 - 1)
+        return -LX_ESRCH;
+    return wait_look(t);
+}

@@ -1,0 +1,378 @@
+/*
+ * The Linux x86-64 system call table, listed once (docs/posix.md). Every number
+ * Linux defines is here with its status:
+ *   OK       complete: Linux's behaviour for every argument
+ *   PARTIAL  works for what is noted; the rest fails cleanly as noted
+ *   NOSYS    returns -ENOSYS (logged once per process by name)
+ * OK and PARTIAL calls have a handler sys_<name> (calls.h). docs/linux-abi.md is
+ * generated from this list (tools/gen_linux_abi.py).
+ *
+ * X(number, name, status, "note")
+ */
+#pragma once
+
+#define LINUX_SYSCALLS(X) \
+    X(0, read, OK, "") \
+    X(1, write, OK, "") \
+    X(2, open, PARTIAL, "tmpfs and devices; no permission checks yet") \
+    X(3, close, OK, "") \
+    X(4, stat, OK, "") \
+    X(5, fstat, OK, "") \
+    X(6, lstat, OK, "") \
+    X(7, poll, NOSYS, "") \
+    X(8, lseek, PARTIAL, "no SEEK_DATA/SEEK_HOLE") \
+    X(9, mmap, PARTIAL, "private file mappings are copy-on-write snapshots; no MAP_GROWSDOWN") \
+    X(10, mprotect, OK, "") \
+    X(11, munmap, OK, "") \
+    X(12, brk, OK, "") \
+    X(13, rt_sigaction, PARTIAL, "reports the default action; handlers not recorded yet") \
+    X(14, rt_sigprocmask, PARTIAL, "masks not recorded yet") \
+    X(15, rt_sigreturn, NOSYS, "") \
+    X(16, ioctl, PARTIAL, "per device; the console answers ENOTTY until the tty exists") \
+    X(17, pread64, OK, "") \
+    X(18, pwrite64, OK, "") \
+    X(19, readv, OK, "") \
+    X(20, writev, OK, "") \
+    X(21, access, PARTIAL, "root: only the execute bit is checked") \
+    X(22, pipe, NOSYS, "") \
+    X(23, select, NOSYS, "") \
+    X(24, sched_yield, OK, "") \
+    X(25, mremap, NOSYS, "") \
+    X(26, msync, NOSYS, "") \
+    X(27, mincore, NOSYS, "") \
+    X(28, madvise, PARTIAL, "advice accepted; MADV_DONTNEED does not zero yet") \
+    X(29, shmget, NOSYS, "") \
+    X(30, shmat, NOSYS, "") \
+    X(31, shmctl, NOSYS, "") \
+    X(32, dup, OK, "") \
+    X(33, dup2, OK, "") \
+    X(34, pause, NOSYS, "") \
+    X(35, nanosleep, PARTIAL, "not interruptible by signals yet") \
+    X(36, getitimer, NOSYS, "") \
+    X(37, alarm, NOSYS, "") \
+    X(38, setitimer, NOSYS, "") \
+    X(39, getpid, OK, "") \
+    X(40, sendfile, NOSYS, "") \
+    X(41, socket, NOSYS, "") \
+    X(42, connect, NOSYS, "") \
+    X(43, accept, NOSYS, "") \
+    X(44, sendto, NOSYS, "") \
+    X(45, recvfrom, NOSYS, "") \
+    X(46, sendmsg, NOSYS, "") \
+    X(47, recvmsg, NOSYS, "") \
+    X(48, shutdown, NOSYS, "") \
+    X(49, bind, NOSYS, "") \
+    X(50, listen, NOSYS, "") \
+    X(51, getsockname, NOSYS, "") \
+    X(52, getpeername, NOSYS, "") \
+    X(53, socketpair, NOSYS, "") \
+    X(54, setsockopt, NOSYS, "") \
+    X(55, getsockopt, NOSYS, "") \
+    X(56, clone, NOSYS, "") \
+    X(57, fork, OK, "") \
+    X(58, vfork, PARTIAL, "a copy-on-write fork; the parent does not wait") \
+    X(59, execve, PARTIAL, "static ELF and #! scripts; no PT_INTERP") \
+    X(60, exit, PARTIAL, "ends the process (one thread per process until clone)") \
+    X(61, wait4, PARTIAL, "exits only; no stops, no rusage") \
+    X(62, kill, NOSYS, "") \
+    X(63, uname, OK, "") \
+    X(64, semget, NOSYS, "") \
+    X(65, semop, NOSYS, "") \
+    X(66, semctl, NOSYS, "") \
+    X(67, shmdt, NOSYS, "") \
+    X(68, msgget, NOSYS, "") \
+    X(69, msgsnd, NOSYS, "") \
+    X(70, msgrcv, NOSYS, "") \
+    X(71, msgctl, NOSYS, "") \
+    X(72, fcntl, PARTIAL, "no record locks, no F_SETOWN/F_GETPIPE_SZ") \
+    X(73, flock, NOSYS, "") \
+    X(74, fsync, NOSYS, "") \
+    X(75, fdatasync, NOSYS, "") \
+    X(76, truncate, NOSYS, "") \
+    X(77, ftruncate, NOSYS, "") \
+    X(78, getdents, NOSYS, "") \
+    X(79, getcwd, OK, "") \
+    X(80, chdir, OK, "") \
+    X(81, fchdir, OK, "") \
+    X(82, rename, NOSYS, "") \
+    X(83, mkdir, NOSYS, "") \
+    X(84, rmdir, NOSYS, "") \
+    X(85, creat, PARTIAL, "as open") \
+    X(86, link, NOSYS, "") \
+    X(87, unlink, NOSYS, "") \
+    X(88, symlink, NOSYS, "") \
+    X(89, readlink, OK, "") \
+    X(90, chmod, NOSYS, "") \
+    X(91, fchmod, NOSYS, "") \
+    X(92, chown, NOSYS, "") \
+    X(93, fchown, NOSYS, "") \
+    X(94, lchown, NOSYS, "") \
+    X(95, umask, OK, "") \
+    X(96, gettimeofday, PARTIAL, "as clock_gettime") \
+    X(97, getrlimit, PARTIAL, "as prlimit64") \
+    X(98, getrusage, NOSYS, "") \
+    X(99, sysinfo, NOSYS, "") \
+    X(100, times, NOSYS, "") \
+    X(101, ptrace, NOSYS, "") \
+    X(102, getuid, OK, "") \
+    X(103, syslog, NOSYS, "") \
+    X(104, getgid, OK, "") \
+    X(105, setuid, NOSYS, "") \
+    X(106, setgid, NOSYS, "") \
+    X(107, geteuid, OK, "") \
+    X(108, getegid, OK, "") \
+    X(109, setpgid, OK, "") \
+    X(110, getppid, OK, "") \
+    X(111, getpgrp, OK, "") \
+    X(112, setsid, OK, "") \
+    X(113, setreuid, NOSYS, "") \
+    X(114, setregid, NOSYS, "") \
+    X(115, getgroups, NOSYS, "") \
+    X(116, setgroups, NOSYS, "") \
+    X(117, setresuid, NOSYS, "") \
+    X(118, getresuid, NOSYS, "") \
+    X(119, setresgid, NOSYS, "") \
+    X(120, getresgid, NOSYS, "") \
+    X(121, getpgid, OK, "") \
+    X(122, setfsuid, NOSYS, "") \
+    X(123, setfsgid, NOSYS, "") \
+    X(124, getsid, OK, "") \
+    X(125, capget, NOSYS, "") \
+    X(126, capset, NOSYS, "") \
+    X(127, rt_sigpending, NOSYS, "") \
+    X(128, rt_sigtimedwait, NOSYS, "") \
+    X(129, rt_sigqueueinfo, NOSYS, "") \
+    X(130, rt_sigsuspend, NOSYS, "") \
+    X(131, sigaltstack, NOSYS, "") \
+    X(132, utime, NOSYS, "") \
+    X(133, mknod, NOSYS, "") \
+    X(134, uselib, NOSYS, "") \
+    X(135, personality, NOSYS, "") \
+    X(136, ustat, NOSYS, "") \
+    X(137, statfs, NOSYS, "") \
+    X(138, fstatfs, NOSYS, "") \
+    X(139, sysfs, NOSYS, "") \
+    X(140, getpriority, NOSYS, "") \
+    X(141, setpriority, NOSYS, "") \
+    X(142, sched_setparam, NOSYS, "") \
+    X(143, sched_getparam, NOSYS, "") \
+    X(144, sched_setscheduler, NOSYS, "") \
+    X(145, sched_getscheduler, NOSYS, "") \
+    X(146, sched_get_priority_max, NOSYS, "") \
+    X(147, sched_get_priority_min, NOSYS, "") \
+    X(148, sched_rr_get_interval, NOSYS, "") \
+    X(149, mlock, NOSYS, "") \
+    X(150, munlock, NOSYS, "") \
+    X(151, mlockall, NOSYS, "") \
+    X(152, munlockall, NOSYS, "") \
+    X(153, vhangup, NOSYS, "") \
+    X(154, modify_ldt, NOSYS, "") \
+    X(155, pivot_root, NOSYS, "") \
+    X(156, _sysctl, NOSYS, "") \
+    X(157, prctl, NOSYS, "") \
+    X(158, arch_prctl, PARTIAL, "FS and GS base only") \
+    X(159, adjtimex, NOSYS, "") \
+    X(160, setrlimit, NOSYS, "") \
+    X(161, chroot, NOSYS, "") \
+    X(162, sync, NOSYS, "") \
+    X(163, acct, NOSYS, "") \
+    X(164, settimeofday, NOSYS, "") \
+    X(165, mount, NOSYS, "") \
+    X(166, umount2, NOSYS, "") \
+    X(167, swapon, NOSYS, "") \
+    X(168, swapoff, NOSYS, "") \
+    X(169, reboot, NOSYS, "") \
+    X(170, sethostname, NOSYS, "") \
+    X(171, setdomainname, NOSYS, "") \
+    X(172, iopl, NOSYS, "") \
+    X(173, ioperm, NOSYS, "") \
+    X(174, create_module, NOSYS, "") \
+    X(175, init_module, NOSYS, "") \
+    X(176, delete_module, NOSYS, "") \
+    X(177, get_kernel_syms, NOSYS, "") \
+    X(178, query_module, NOSYS, "") \
+    X(179, quotactl, NOSYS, "") \
+    X(180, nfsservctl, NOSYS, "") \
+    X(181, getpmsg, NOSYS, "") \
+    X(182, putpmsg, NOSYS, "") \
+    X(183, afs_syscall, NOSYS, "") \
+    X(184, tuxcall, NOSYS, "") \
+    X(185, security, NOSYS, "") \
+    X(186, gettid, OK, "") \
+    X(187, readahead, NOSYS, "") \
+    X(188, setxattr, NOSYS, "") \
+    X(189, lsetxattr, NOSYS, "") \
+    X(190, fsetxattr, NOSYS, "") \
+    X(191, getxattr, NOSYS, "") \
+    X(192, lgetxattr, NOSYS, "") \
+    X(193, fgetxattr, NOSYS, "") \
+    X(194, listxattr, NOSYS, "") \
+    X(195, llistxattr, NOSYS, "") \
+    X(196, flistxattr, NOSYS, "") \
+    X(197, removexattr, NOSYS, "") \
+    X(198, lremovexattr, NOSYS, "") \
+    X(199, fremovexattr, NOSYS, "") \
+    X(200, tkill, NOSYS, "") \
+    X(201, time, PARTIAL, "as clock_gettime") \
+    X(202, futex, NOSYS, "") \
+    X(203, sched_setaffinity, NOSYS, "") \
+    X(204, sched_getaffinity, NOSYS, "") \
+    X(205, set_thread_area, NOSYS, "") \
+    X(206, io_setup, NOSYS, "") \
+    X(207, io_destroy, NOSYS, "") \
+    X(208, io_getevents, NOSYS, "") \
+    X(209, io_submit, NOSYS, "") \
+    X(210, io_cancel, NOSYS, "") \
+    X(211, get_thread_area, NOSYS, "") \
+    X(212, lookup_dcookie, NOSYS, "") \
+    X(213, epoll_create, NOSYS, "") \
+    X(214, epoll_ctl_old, NOSYS, "") \
+    X(215, epoll_wait_old, NOSYS, "") \
+    X(216, remap_file_pages, NOSYS, "") \
+    X(217, getdents64, OK, "") \
+    X(218, set_tid_address, PARTIAL, "recorded; cleared at thread exit with clone") \
+    X(219, restart_syscall, NOSYS, "") \
+    X(220, semtimedop, NOSYS, "") \
+    X(221, fadvise64, NOSYS, "") \
+    X(222, timer_create, NOSYS, "") \
+    X(223, timer_settime, NOSYS, "") \
+    X(224, timer_gettime, NOSYS, "") \
+    X(225, timer_getoverrun, NOSYS, "") \
+    X(226, timer_delete, NOSYS, "") \
+    X(227, clock_settime, NOSYS, "") \
+    X(228, clock_gettime, PARTIAL, "CPU-time clocks read the monotonic clock; the wall clock starts at 2026-01-01") \
+    X(229, clock_getres, OK, "") \
+    X(230, clock_nanosleep, PARTIAL, "as nanosleep") \
+    X(231, exit_group, OK, "") \
+    X(232, epoll_wait, NOSYS, "") \
+    X(233, epoll_ctl, NOSYS, "") \
+    X(234, tgkill, NOSYS, "") \
+    X(235, utimes, NOSYS, "") \
+    X(236, vserver, NOSYS, "") \
+    X(237, mbind, NOSYS, "") \
+    X(238, set_mempolicy, NOSYS, "") \
+    X(239, get_mempolicy, NOSYS, "") \
+    X(240, mq_open, NOSYS, "") \
+    X(241, mq_unlink, NOSYS, "") \
+    X(242, mq_timedsend, NOSYS, "") \
+    X(243, mq_timedreceive, NOSYS, "") \
+    X(244, mq_notify, NOSYS, "") \
+    X(245, mq_getsetattr, NOSYS, "") \
+    X(246, kexec_load, NOSYS, "") \
+    X(247, waitid, NOSYS, "") \
+    X(248, add_key, NOSYS, "") \
+    X(249, request_key, NOSYS, "") \
+    X(250, keyctl, NOSYS, "") \
+    X(251, ioprio_set, NOSYS, "") \
+    X(252, ioprio_get, NOSYS, "") \
+    X(253, inotify_init, NOSYS, "") \
+    X(254, inotify_add_watch, NOSYS, "") \
+    X(255, inotify_rm_watch, NOSYS, "") \
+    X(256, migrate_pages, NOSYS, "") \
+    X(257, openat, PARTIAL, "as open") \
+    X(258, mkdirat, NOSYS, "") \
+    X(259, mknodat, NOSYS, "") \
+    X(260, fchownat, NOSYS, "") \
+    X(261, futimesat, NOSYS, "") \
+    X(262, newfstatat, OK, "") \
+    X(263, unlinkat, NOSYS, "") \
+    X(264, renameat, NOSYS, "") \
+    X(265, linkat, NOSYS, "") \
+    X(266, symlinkat, NOSYS, "") \
+    X(267, readlinkat, OK, "") \
+    X(268, fchmodat, NOSYS, "") \
+    X(269, faccessat, PARTIAL, "as access") \
+    X(270, pselect6, NOSYS, "") \
+    X(271, ppoll, NOSYS, "") \
+    X(272, unshare, NOSYS, "") \
+    X(273, set_robust_list, PARTIAL, "recorded only") \
+    X(274, get_robust_list, NOSYS, "") \
+    X(275, splice, NOSYS, "") \
+    X(276, tee, NOSYS, "") \
+    X(277, sync_file_range, NOSYS, "") \
+    X(278, vmsplice, NOSYS, "") \
+    X(279, move_pages, NOSYS, "") \
+    X(280, utimensat, NOSYS, "") \
+    X(281, epoll_pwait, NOSYS, "") \
+    X(282, signalfd, NOSYS, "") \
+    X(283, timerfd_create, NOSYS, "") \
+    X(284, eventfd, NOSYS, "") \
+    X(285, fallocate, NOSYS, "") \
+    X(286, timerfd_settime, NOSYS, "") \
+    X(287, timerfd_gettime, NOSYS, "") \
+    X(288, accept4, NOSYS, "") \
+    X(289, signalfd4, NOSYS, "") \
+    X(290, eventfd2, NOSYS, "") \
+    X(291, epoll_create1, NOSYS, "") \
+    X(292, dup3, OK, "") \
+    X(293, pipe2, NOSYS, "") \
+    X(294, inotify_init1, NOSYS, "") \
+    X(295, preadv, PARTIAL, "no flags variant (preadv2)") \
+    X(296, pwritev, PARTIAL, "no flags variant (pwritev2)") \
+    X(297, rt_tgsigqueueinfo, NOSYS, "") \
+    X(298, perf_event_open, NOSYS, "") \
+    X(299, recvmmsg, NOSYS, "") \
+    X(300, fanotify_init, NOSYS, "") \
+    X(301, fanotify_mark, NOSYS, "") \
+    X(302, prlimit64, PARTIAL, "reads the defaults; setting is ignored") \
+    X(303, name_to_handle_at, NOSYS, "") \
+    X(304, open_by_handle_at, NOSYS, "") \
+    X(305, clock_adjtime, NOSYS, "") \
+    X(306, syncfs, NOSYS, "") \
+    X(307, sendmmsg, NOSYS, "") \
+    X(308, setns, NOSYS, "") \
+    X(309, getcpu, NOSYS, "") \
+    X(310, process_vm_readv, NOSYS, "") \
+    X(311, process_vm_writev, NOSYS, "") \
+    X(312, kcmp, NOSYS, "") \
+    X(313, finit_module, NOSYS, "") \
+    X(314, sched_setattr, NOSYS, "") \
+    X(315, sched_getattr, NOSYS, "") \
+    X(316, renameat2, NOSYS, "") \
+    X(317, seccomp, NOSYS, "") \
+    X(318, getrandom, PARTIAL, "not cryptographic; at most 64 KiB per call") \
+    X(319, memfd_create, NOSYS, "") \
+    X(320, kexec_file_load, NOSYS, "") \
+    X(321, bpf, NOSYS, "") \
+    X(322, execveat, NOSYS, "") \
+    X(323, userfaultfd, NOSYS, "") \
+    X(324, membarrier, NOSYS, "") \
+    X(325, mlock2, NOSYS, "") \
+    X(326, copy_file_range, NOSYS, "") \
+    X(327, preadv2, NOSYS, "") \
+    X(328, pwritev2, NOSYS, "") \
+    X(329, pkey_mprotect, NOSYS, "") \
+    X(330, pkey_alloc, NOSYS, "") \
+    X(331, pkey_free, NOSYS, "") \
+    X(332, statx, NOSYS, "") \
+    X(333, io_pgetevents, NOSYS, "") \
+    X(334, rseq, NOSYS, "") \
+    X(424, pidfd_send_signal, NOSYS, "") \
+    X(425, io_uring_setup, NOSYS, "") \
+    X(426, io_uring_enter, NOSYS, "") \
+    X(427, io_uring_register, NOSYS, "") \
+    X(428, open_tree, NOSYS, "") \
+    X(429, move_mount, NOSYS, "") \
+    X(430, fsopen, NOSYS, "") \
+    X(431, fsconfig, NOSYS, "") \
+    X(432, fsmount, NOSYS, "") \
+    X(433, fspick, NOSYS, "") \
+    X(434, pidfd_open, NOSYS, "") \
+    X(435, clone3, NOSYS, "") \
+    X(436, close_range, NOSYS, "") \
+    X(437, openat2, NOSYS, "") \
+    X(438, pidfd_getfd, NOSYS, "") \
+    X(439, faccessat2, PARTIAL, "as access") \
+    X(440, process_madvise, NOSYS, "") \
+    X(441, epoll_pwait2, NOSYS, "") \
+    X(442, mount_setattr, NOSYS, "") \
+    X(443, quotactl_fd, NOSYS, "") \
+    X(444, landlock_create_ruleset, NOSYS, "") \
+    X(445, landlock_add_rule, NOSYS, "") \
+    X(446, landlock_restrict_self, NOSYS, "") \
+    X(447, memfd_secret, NOSYS, "") \
+    X(448, process_mrelease, NOSYS, "") \
+    X(449, futex_waitv, NOSYS, "") \
+    X(450, set_mempolicy_home_node, NOSYS, "")
+
+#define LINUX_SYSCALL_MAX 451 /* one more than the highest number */

@@ -1,0 +1,309 @@
+/*
+ * Inodes, directories and path lookup, with tmpfs as the only file system so
+ * far: a regular file's data is a memory object mapped in the server (so read,
+ * write and mmap share its pages, docs/posix.md), a directory a list of
+ * entries, a symlink its target. The root is filled from the boot archive.
+ */
+#include "posix.h"
+#include <base/cpio.h>
+
+struct inode *vfs_root;
+static uint64_t next_ino = 1;
+
+struct inode *inode_new(uint32_t mode)
+{
+    struct inode *ino = sk_calloc(1, sizeof *ino);
+    if (!ino)
+        return NULL;
+    ino->ino = next_ino++;
+    ino->mode = mode;
+    ino->refs = 1;
+    ino->nlink = (mode & LX_S_IFMT) == LX_S_IFDIR ? 2 : 1;
+    uint64_t now = 0;
+    sk_clock_get(&now);
+    ino->atime = ino->mtime = ino->ctime =
+        (struct lx_timespec){(int64_t)(now / 1000000000ull), (int64_t)(now % 1000000000ull)};
+    return ino;
+}
+
+struct inode *inode_get(struct inode *ino)
+{
+    if (ino)
+        ino->refs++;
+    return ino;
+}
+
+void inode_put(struct inode *ino)
+{
+    if (!ino || --ino->refs > 0)
+        return;
+    if (ino->map)
+        sk_space_unmap(SK_THIS_SPACE, (uint64_t)ino->map, ino->cap);
+    mobj_put(ino->data);
+    sk_free(ino->target);
+    while (ino->children) {
+        struct dentry *d = ino->children;
+        ino->children = d->next;
+        sk_free(d->name);
+        inode_put(d->ino);
+        sk_free(d);
+    }
+    sk_free(ino);
+}
+
+struct inode *dir_lookup(struct inode *dir, const char *name, size_t len)
+{
+    if (len == 1 && name[0] == '.')
+        return dir;
+    if (len == 2 && name[0] == '.' && name[1] == '.')
+        return dir->parent ? dir->parent : dir;
+    for (struct dentry *d = dir->children; d; d = d->next)
+        if (strlen(d->name) == len && memcmp(d->name, name, len) == 0)
+            return d->ino;
+    return NULL;
+}
+
+int dir_link(struct inode *dir, const char *name, struct inode *ino)
+{
+    size_t len = strlen(name);
+    if (len > 255)
+        return -LX_ENAMETOOLONG;
+    if (dir_lookup(dir, name, len))
+        return -LX_EEXIST;
+    struct dentry *d = sk_malloc(sizeof *d);
+    char *n = sk_malloc(len + 1);
+    if (!d || !n) {
+        sk_free(d);
+        sk_free(n);
+        return -LX_ENOMEM;
+    }
+    memcpy(n, name, len + 1);
+    d->name = n;
+    d->ino = inode_get(ino);
+    if ((ino->mode & LX_S_IFMT) == LX_S_IFDIR) {
+        ino->parent = dir;
+        dir->nlink++;
+    }
+    /* append: listings come out in creation order */
+    struct dentry **pp = &dir->children;
+    while (*pp)
+        pp = &(*pp)->next;
+    d->next = NULL;
+    *pp = d;
+    return 0;
+}
+
+/* Room for size bytes: grow the data object (a new one, copied) when needed. */
+int file_set_size(struct inode *ino, uint64_t size)
+{
+    if (size > (1ull << 36))
+        return -LX_EFBIG;
+    if (size > ino->cap) {
+        uint64_t cap = ino->cap ? ino->cap : LX_PAGE;
+        while (cap < size)
+            cap *= 2;
+        struct mobj *m = mobj_new(cap);
+        if (!m)
+            return -LX_ENOSPC;
+        uint64_t addr;
+        if (sk_space_map(SK_THIS_SPACE, m->h, 0, 0, cap, SK_PROT_READ | SK_PROT_WRITE, &addr) != SK_OK) {
+            mobj_put(m);
+            return -LX_ENOSPC;
+        }
+        if (ino->map) {
+            memcpy((void *)addr, ino->map, (size_t)ino->size);
+            sk_space_unmap(SK_THIS_SPACE, (uint64_t)ino->map, ino->cap);
+        }
+        mobj_put(ino->data);
+        ino->data = m;
+        ino->map = (uint8_t *)addr;
+        ino->cap = cap;
+    } else if (size < (uint64_t)ino->size) {
+        memset(ino->map + size, 0, (size_t)(ino->size - size));
+    }
+    ino->size = (int64_t)size;
+    return 0;
+}
+
+/* ---- path lookup ---- */
+
+#define MAX_SYMLINKS 40
+
+static int walk(struct inode *cwd, const char *path, uint32_t flags, struct inode **out,
+                const char **last, int depth)
+{
+    if (!*path)
+        return -LX_ENOENT;
+    struct inode *cur = path[0] == '/' ? vfs_root : cwd;
+    const char *p = path;
+    for (;;) {
+        while (*p == '/')
+            p++;
+        if (!*p) {
+            if (flags & LOOKUP_PARENT) {
+                /* "/" or "dir/": no final name */
+                if (last)
+                    *last = p;
+            }
+            *out = cur;
+            return 0;
+        }
+        const char *name = p;
+        while (*p && *p != '/')
+            p++;
+        size_t len = (size_t)(p - name);
+        if (len > 255)
+            return -LX_ENAMETOOLONG;
+        const char *rest = p;
+        while (*rest == '/')
+            rest++;
+        int final = *rest == '\0';
+        if ((cur->mode & LX_S_IFMT) != LX_S_IFDIR)
+            return -LX_ENOTDIR;
+        if (final && (flags & LOOKUP_PARENT)) {
+            *out = cur;
+            if (last)
+                *last = name;
+            return 0;
+        }
+        struct inode *next = dir_lookup(cur, name, len);
+        if (!next)
+            return -LX_ENOENT;
+        if ((next->mode & LX_S_IFMT) == LX_S_IFLNK && (!final || (flags & LOOKUP_FOLLOW) ||
+                                                        *p == '/')) {
+            if (depth >= MAX_SYMLINKS)
+                return -LX_ELOOP;
+            struct inode *target;
+            int e = walk(cur, next->target, LOOKUP_FOLLOW, &target, NULL, depth + 1);
+            if (e)
+                return e;
+            next = target;
+        }
+        cur = next;
+        if (final && *p == '/' && (cur->mode & LX_S_IFMT) != LX_S_IFDIR)
+            return -LX_ENOTDIR;
+        if (final) {
+            *out = cur;
+            return 0;
+        }
+    }
+}
+
+int vfs_lookup(struct inode *cwd, const char *path, uint32_t flags, struct inode **out,
+               const char **last)
+{
+    return walk(cwd, path, flags, out, last, 0);
+}
+
+int vfs_path_of(struct inode *ino, char *buf, size_t size)
+{
+    /* names from ino up to the root, written right to left */
+    if (size < 2)
+        return -LX_ERANGE;
+    size_t pos = size - 1;
+    buf[pos] = '\0';
+    if (ino == vfs_root) {
+        buf[--pos] = '/';
+    }
+    while (ino != vfs_root) {
+        struct inode *parent = ino->parent;
+        if (!parent)
+            return -LX_ENOENT;
+        struct dentry *d = parent->children;
+        while (d && d->ino != ino)
+            d = d->next;
+        if (!d)
+            return -LX_ENOENT;
+        size_t len = strlen(d->name);
+        if (pos < len + 1)
+            return -LX_ERANGE;
+        pos -= len;
+        memcpy(buf + pos, d->name, len);
+        buf[--pos] = '/';
+        ino = parent;
+    }
+    memmove(buf, buf + pos, size - pos);
+    return (int)(size - pos);
+}
+
+/* ---- the root from the boot archive ---- */
+
+/* The directory for path's parent, created as needed; *name = the final part. */
+static struct inode *make_parents(char *path, char **name)
+{
+    struct inode *dir = vfs_root;
+    char *p = path;
+    for (;;) {
+        char *slash = strchr(p, '/');
+        if (!slash) {
+            *name = p;
+            return dir;
+        }
+        *slash = '\0';
+        struct inode *next = dir_lookup(dir, p, strlen(p));
+        if (!next) {
+            next = inode_new(LX_S_IFDIR | 0755);
+            if (!next || dir_link(dir, p, next)) {
+                inode_put(next);
+                return NULL;
+            }
+            inode_put(next); /* the entry holds it */
+        }
+        if ((next->mode & LX_S_IFMT) != LX_S_IFDIR)
+            return NULL;
+        dir = next;
+        p = slash + 1;
+    }
+}
+
+int vfs_load_archive(const uint8_t *archive, uint64_t size)
+{
+    vfs_root = inode_new(LX_S_IFDIR | 0755);
+    if (!vfs_root)
+        return -LX_ENOMEM;
+    size_t off = 0;
+    struct cpio_entry e;
+    char path[512];
+    while (cpio_next(archive, size, &off, &e) == 1) {
+        size_t n = e.namelen;
+        const char *nm = e.name;
+        while (n && (nm[0] == '.' || nm[0] == '/') && (n == 1 || nm[1] == '/' || nm[0] == '/'))
+            nm++, n--;
+        if (n == 0 || n >= sizeof path)
+            continue;
+        memcpy(path, nm, n);
+        path[n] = '\0';
+        char *name;
+        struct inode *dir = make_parents(path, &name);
+        if (!dir || !*name)
+            continue;
+        uint32_t type = e.mode & LX_S_IFMT;
+        struct inode *old = dir_lookup(dir, name, strlen(name));
+        if (old) {
+            if (type == LX_S_IFDIR)
+                old->mode = e.mode;
+            continue;
+        }
+        struct inode *ino = inode_new(type ? e.mode : (LX_S_IFREG | (e.mode & 07777)));
+        if (!ino)
+            return -LX_ENOMEM;
+        if (type == LX_S_IFLNK) {
+            ino->target = sk_malloc(e.size + 1);
+            if (!ino->target)
+                return -LX_ENOMEM;
+            memcpy(ino->target, e.data, e.size);
+            ino->target[e.size] = '\0';
+            ino->size = (int64_t)e.size;
+        } else if (type == LX_S_IFREG || type == 0) {
+            if (e.size && file_set_size(ino, e.size))
+                return -LX_ENOMEM;
+            if (e.size)
+                memcpy(ino->map, e.data, e.size);
+        }
+        int err = dir_link(dir, name, ino);
+        inode_put(ino);
+        if (err)
+            return err;
+    }
+    return 0;
+}
