@@ -164,6 +164,8 @@ static sk_error_t on_stop(struct sk_req *r, sk_error_t err, const struct sk_cqe 
     if (t->dead)
         return SK_OK;
     if (err != SK_OK || cqe->value == SK_STOP_EXIT || cqe->length < sizeof(struct sk_stop_info)) {
+        if (px.verbose)
+            sk_printf("posix: tid %d: observe ended: %s value %lu value2 0x%lx\n", t->tid, sk_error_name(err), (unsigned long)cqe->value, (unsigned long)cqe->value2);
         sk_req_finish(r);
         thread_gone(t);
         return SK_OK;

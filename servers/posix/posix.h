@@ -67,12 +67,23 @@ struct inode;
 struct file;
 struct lthread;
 
+/* Threads parked until something changes (pipe data, space, a child's exit). */
+struct waitq {
+    struct lthread *head;
+};
+/* Park t's request on wq with step; the step runs with SK_OK at waitq_wake, or with the
+   cancel reason (it is then off the queue already). */
+void waitq_park(struct waitq *wq, struct lthread *t, sk_req_fn step);
+void waitq_wake_all(struct waitq *wq);
+
 struct file_ops {
     /* read/write between the file and the server buffer buf; return bytes or -errno, or
        CALL_PENDING after parking t (the op completes the call itself) */
     long (*read)(struct file *f, struct lthread *t, void *buf, uint64_t len, uint64_t off);
     long (*write)(struct file *f, struct lthread *t, const void *buf, uint64_t len, uint64_t off);
     long (*ioctl)(struct file *f, struct lthread *t, uint64_t cmd, uint64_t arg);
+    /* where a read (writing 0) or write that returned -EAGAIN waits, or NULL: never waits */
+    struct waitq *(*waitq)(struct file *f, int writing);
     void (*release)(struct file *f);
 };
 
@@ -164,7 +175,7 @@ struct proc {
     uint32_t umask;
     uint32_t uid, euid, suid, gid, egid, sgid;
     struct lthread *threads;
-    struct lthread *waiters; /* threads parked in wait4 on this process's children */
+    struct waitq child_exit; /* threads parked in wait4 on this process's children */
     char comm[16];
     char *cmdline;           /* argv joined by NULs, for /proc */
     uint32_t cmdline_len;
@@ -196,7 +207,10 @@ struct lthread {
     struct execargs *exec;     /* execve: what has been gathered */
     uint8_t *fork_regs;        /* a fork child's registers, set at its first stop */
     uint64_t fork_fpu_size;
+    struct lthread *fork_child; /* clone: the child to start once the tid words are written */
     struct lthread *wait_next; /* on a wait list */
+    struct waitq *waiting_on;  /* the waitq it is parked on */
+    sk_req_fn wait_step;       /* what runs when it is woken */
     struct lthread *next;      /* in its process */
 };
 
@@ -257,7 +271,6 @@ uint64_t posix_random64(void);
 void console_flush(void);
 void posix_sweep(void);
 void posix_init_exited(int wstatus);
-void proc_wait_park(struct proc *p, struct lthread *t);
-void proc_wait_unpark(struct proc *p, struct lthread *t);
+int pipe_create(struct file **rd, struct file **wr, uint32_t flags);
 void proc_reap(struct proc *p);
 int fd_install_at(struct fdtable *t, int fd, struct file *f, int cloexec);

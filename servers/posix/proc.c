@@ -138,35 +138,6 @@ void posix_sweep(void)
     }
 }
 
-/* Wake every thread parked in a wait call of p (they look again). */
-static void wake_waiters(struct proc *p)
-{
-    struct lthread *w = p->waiters;
-    p->waiters = NULL;
-    while (w) {
-        struct lthread *n = w->wait_next;
-        w->wait_next = NULL;
-        sk_req_wake(&w->req, 0);
-        w = n;
-    }
-}
-
-void proc_wait_park(struct proc *p, struct lthread *t)
-{
-    t->wait_next = p->waiters;
-    p->waiters = t;
-}
-
-void proc_wait_unpark(struct proc *p, struct lthread *t)
-{
-    for (struct lthread **pp = &p->waiters; *pp; pp = &(*pp)->wait_next)
-        if (*pp == t) {
-            *pp = t->wait_next;
-            t->wait_next = NULL;
-            return;
-        }
-}
-
 /* Free what a zombie no longer needs: everything but its pid and status. */
 static void proc_release(struct proc *p)
 {
@@ -215,10 +186,10 @@ void proc_exit(struct proc *p, int wstatus)
         }
     }
     if (init && init != p)
-        wake_waiters(init);
+        waitq_wake_all(&init->child_exit);
     proc_release(p);
     if (p->parent)
-        wake_waiters(p->parent);
+        waitq_wake_all(&p->parent->child_exit);
     if (p->pid == 1)
         posix_init_exited(wstatus);
 }

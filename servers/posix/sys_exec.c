@@ -56,20 +56,20 @@ static long exec_finish(struct lthread *t)
     t->exec = NULL;
     if (e)
         return e;
-    /* the point of no return: a fresh thread in the new space replaces this one */
-    sk_handle_t old = t->h;
+    /* the point of no return: a fresh thread in the new space replaces this one (created
+       first: the universe ends with its last thread) */
+    sk_handle_t old = t->h, nh;
     struct sk_thread_create info = {
         .entry = entry, .stack = sp, .priority = SK_THREAD_PRIO_DEFAULT,
         .flags = SK_THREAD_OBSERVED | SK_THREAD_FOREIGN,
     };
-    sk_thread_kill(old);
-    sk_handle_close(old);
-    t->h = 0;
-    if (sk_thread_create(t->p->universe, t->p->mm->space, &info, &t->h) != SK_OK) {
-        t->h = 0;
+    if (sk_thread_create(t->p->universe, t->p->mm->space, &info, &nh) != SK_OK) {
         proc_exit(t->p, LX_SIGKILL);
         return 0;
     }
+    t->h = nh;
+    sk_thread_kill(old);
+    sk_handle_close(old);
     t->clear_tid = 0;
     call_exec_done(t);
     return CALL_PENDING;

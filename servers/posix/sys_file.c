@@ -581,3 +581,71 @@ long sys_readlinkat(struct lthread *t)
     t->a[3] = t->a[2];
     return with_path(t, t->a[1], readlink_path_read);
 }
+
+/* ---- pipes ---- */
+
+/* The descriptors are closed again if the caller's array cannot be written. */
+static sk_error_t pipe_fds_written(struct sk_req *r, sk_error_t err, const struct sk_cqe *cqe)
+{
+    (void)cqe;
+    struct lthread *t = call_thread(r);
+    if (err) {
+        fd_close(t->p->fds, (int)t->a[4]);
+        fd_close(t->p->fds, (int)t->a[5]);
+        return err;
+    }
+    call_return(t, 0);
+    return SK_OK;
+}
+
+static long do_pipe(struct lthread *t, uint64_t ufds, uint64_t flags)
+{
+    if (flags & ~(uint64_t)(LX_O_CLOEXEC | LX_O_NONBLOCK | LX_O_DIRECT))
+        return -LX_EINVAL;
+    struct file *r, *w;
+    int e = pipe_create(&r, &w, (uint32_t)flags);
+    if (e)
+        return e;
+    int cloexec = (flags & LX_O_CLOEXEC) != 0;
+    int fr = fd_install(t->p->fds, 0, r, cloexec);
+    if (fr < 0) {
+        file_put(r);
+        file_put(w);
+        return fr;
+    }
+    int fw = fd_install(t->p->fds, 0, w, cloexec);
+    if (fw < 0) {
+        fd_close(t->p->fds, fr);
+        file_put(w);
+        return fw;
+    }
+    int32_t *v = sk_malloc(8);
+    if (!v) {
+        fd_close(t->p->fds, fr);
+        fd_close(t->p->fds, fw);
+        return -LX_ENOMEM;
+    }
+    v[0] = fr;
+    v[1] = fw;
+    t->buf = v;
+    t->ret = 0;
+    t->a[4] = (uint64_t)fr;
+    t->a[5] = (uint64_t)fw;
+    sk_error_t se = call_copy_out(t, ufds, v, 8, pipe_fds_written);
+    if (se) {
+        fd_close(t->p->fds, fr);
+        fd_close(t->p->fds, fw);
+        return errno_from_sk(se);
+    }
+    return CALL_PENDING;
+}
+
+long sys_pipe(struct lthread *t)
+{
+    return do_pipe(t, t->a[0], 0);
+}
+
+long sys_pipe2(struct lthread *t)
+{
+    return do_pipe(t, t->a[0], t->a[1]);
+}

@@ -150,7 +150,10 @@ long sys_umask(struct lthread *t)
 
 /* ---- fork ---- */
 
-static long do_fork(struct lthread *t)
+/* A child process like t's, its first thread created and stopped but not observed yet
+   (*child_out; the caller starts it with call_start). Returns the pid or -errno. */
+static long do_fork(struct lthread *t, uint64_t newsp, int settls, uint64_t tls,
+                    struct lthread **child_out)
 {
     struct proc *parent = t->p;
     struct proc *c = proc_new(parent);
@@ -187,6 +190,10 @@ static long do_fork(struct lthread *t)
         return -LX_EAGAIN;
     }
     g.rax = 0;
+    if (newsp)
+        g.rsp = newsp;
+    if (settls)
+        b.fs_base = tls;
     ct->clear_tid = 0;
     /* the registers are set when the child's stop is reported (fork_child_stopped) */
     ct->fork_regs = sk_malloc(sizeof g + sizeof b + fpu_size);
@@ -199,19 +206,87 @@ static long do_fork(struct lthread *t)
     memcpy(ct->fork_regs + sizeof g, &b, sizeof b);
     memcpy(ct->fork_regs + sizeof g + sizeof b, fpu, fpu_size);
     ct->fork_fpu_size = fpu_size;
-    call_start(ct);
+    *child_out = ct;
     return c->pid;
 }
 
 long sys_fork(struct lthread *t)
 {
-    return do_fork(t);
+    struct lthread *ct;
+    long pid = do_fork(t, 0, 0, 0, &ct);
+    if (pid > 0)
+        call_start(ct);
+    return pid;
 }
 
 long sys_vfork(struct lthread *t)
 {
     /* copy-on-write fork is a correct vfork; the parent does not wait yet (PARTIAL) */
-    return do_fork(t);
+    return sys_fork(t);
+}
+
+#define LX_CLONE_VM 0x100u
+#define LX_CLONE_VFORK 0x4000u
+#define LX_CLONE_SETTLS 0x80000u
+#define LX_CLONE_PARENT_SETTID 0x100000u
+#define LX_CLONE_CHILD_CLEARTID 0x200000u
+#define LX_CLONE_CHILD_SETTID 0x01000000u
+
+/*
+ * clone for new processes: the exit signal, CLONE_VFORK (with or without CLONE_VM: done
+ * as a copy-on-write fork), CLONE_SETTLS and the tid words. The tid words are written
+ * (child's, then parent's) before the child is first observed, so it cannot run first.
+ * Threads and the partial-sharing flags are issue 15.
+ */
+static sk_error_t clone_parent_tid(struct sk_req *r, sk_error_t err, const struct sk_cqe *cqe);
+
+static sk_error_t clone_finish(struct sk_req *r, sk_error_t err, const struct sk_cqe *cqe)
+{
+    (void)err, (void)cqe;
+    struct lthread *t = call_thread(r);
+    struct lthread *ct = t->fork_child;
+    t->fork_child = NULL;
+    if (ct && !ct->dead)
+        call_start(ct);
+    call_return(t, t->ret);
+    return SK_OK;
+}
+
+static sk_error_t clone_parent_tid(struct sk_req *r, sk_error_t err, const struct sk_cqe *cqe)
+{
+    (void)err;
+    struct lthread *t = call_thread(r);
+    if (t->a[0] & LX_CLONE_PARENT_SETTID)
+        return call_copy_out(t, t->a[2], &t->len, 4, clone_finish);
+    return clone_finish(r, SK_OK, cqe);
+}
+
+long sys_clone(struct lthread *t)
+{
+    uint64_t flags = t->a[0];
+    uint64_t allowed = 0xff | LX_CLONE_VM | LX_CLONE_VFORK | LX_CLONE_SETTLS |
+                       LX_CLONE_PARENT_SETTID | LX_CLONE_CHILD_CLEARTID | LX_CLONE_CHILD_SETTID;
+    if (flags & ~allowed)
+        return -LX_ENOSYS; /* threads and sharing: not yet */
+    if ((flags & LX_CLONE_VM) && !(flags & LX_CLONE_VFORK))
+        return -LX_ENOSYS;
+    struct lthread *ct;
+    long pid = do_fork(t, t->a[1], (flags & LX_CLONE_SETTLS) != 0, t->a[4], &ct);
+    if (pid < 0)
+        return pid;
+    if (flags & LX_CLONE_CHILD_CLEARTID)
+        ct->clear_tid = t->a[3];
+    t->fork_child = ct;
+    t->ret = pid;
+    t->len = (uint64_t)pid;
+    struct sk_cqe none = {0};
+    if (flags & LX_CLONE_CHILD_SETTID) {
+        sk_req_submit(&t->req, SK_OP_mem_write, clone_parent_tid, ct->p->mm->space, t->a[3],
+                      (uint64_t)&t->len, 4);
+        return CALL_PENDING;
+    }
+    clone_parent_tid(&t->req, SK_OK, &none);
+    return CALL_PENDING;
 }
 
 /* ---- wait4 ---- */
@@ -256,8 +331,7 @@ static long wait_look(struct lthread *t)
         return -LX_ECHILD;
     if (options & LX_WNOHANG)
         return 0;
-    proc_wait_park(t->p, t);
-    sk_req_park(&t->req, wait_step);
+    waitq_park(&t->p->child_exit, t, wait_step);
     return CALL_PENDING;
 }
 
@@ -265,10 +339,8 @@ static sk_error_t wait_step(struct sk_req *r, sk_error_t err, const struct sk_cq
 {
     (void)cqe;
     struct lthread *t = call_thread(r);
-    if (err) {
-        proc_wait_unpark(t->p, t);
+    if (err)
         return err;
-    }
     long rc = wait_look(t);
     if (rc != CALL_PENDING)
         call_return(t, rc);

@@ -53,6 +53,7 @@ static void rw_advance(struct lthread *t, uint64_t n)
     }
 }
 
+/* The piece is in t->buf: hand it to the file (again, after a wait for room). */
 static sk_error_t write_copied(struct sk_req *r, sk_error_t err, const struct sk_cqe *cqe)
 {
     (void)cqe;
@@ -61,18 +62,38 @@ static sk_error_t write_copied(struct sk_req *r, sk_error_t err, const struct sk
         call_return(t, rw_finish(t, errno_from_sk(err)));
         return SK_OK;
     }
+    struct file *f = t->file;
     uint64_t piece = rw_piece(t);
-    long n = t->file->ops->write(t->file, t, t->buf, piece, rw_offset(t));
+    long n = f->ops->write(f, t, t->buf, piece, rw_offset(t));
+    if (n == -LX_EAGAIN && f->ops->waitq) {
+        if (f->flags & LX_O_NONBLOCK) {
+            call_return(t, rw_finish(t, n));
+            return SK_OK;
+        }
+        waitq_park(f->ops->waitq(f, 1), t, write_copied);
+        return SK_OK;
+    }
     if (n < 0) {
         call_return(t, rw_finish(t, n));
         return SK_OK;
     }
     rw_advance(t, (uint64_t)n);
-    if ((uint64_t)n < piece || t->iov_i == t->iov_n || t->done >= MAX_RW_COUNT) {
+    if (t->iov_i == t->iov_n || t->done >= MAX_RW_COUNT || ((uint64_t)n < piece && !f->ops->waitq)) {
         call_return(t, rw_finish(t, 0));
         return SK_OK;
     }
     return rw_next(t, 1);
+}
+
+static sk_error_t read_again(struct sk_req *r, sk_error_t err, const struct sk_cqe *cqe)
+{
+    (void)cqe;
+    struct lthread *t = call_thread(r);
+    if (err) {
+        call_return(t, rw_finish(t, errno_from_sk(err)));
+        return SK_OK;
+    }
+    return rw_next(t, 0);
 }
 
 static sk_error_t read_copied(struct sk_req *r, sk_error_t err, const struct sk_cqe *cqe)
@@ -105,11 +126,16 @@ static sk_error_t rw_next(struct lthread *t, int writing)
     uint64_t at = t->iov[t->iov_i].base + t->iov_off;
     if (writing)
         return call_copy_in(t, at, t->buf, piece, write_copied);
-    long n = t->file->ops->read(t->file, t, t->buf, piece, rw_offset(t));
+    struct file *f = t->file;
+    long n = f->ops->read(f, t, t->buf, piece, rw_offset(t));
     if (n == CALL_PENDING)
         return SK_OK;
+    if (n == -LX_EAGAIN && f->ops->waitq && !t->done && !(f->flags & LX_O_NONBLOCK)) {
+        waitq_park(f->ops->waitq(f, 0), t, read_again);
+        return SK_OK;
+    }
     if (n <= 0) {
-        call_return(t, rw_finish(t, n));
+        call_return(t, rw_finish(t, n == -LX_EAGAIN && t->done ? 0 : n));
         return SK_OK;
     }
     t->len = (uint64_t)n;

@@ -34,7 +34,7 @@
     X(19, readv, OK, "") \
     X(20, writev, OK, "") \
     X(21, access, PARTIAL, "root: only the execute bit is checked") \
-    X(22, pipe, NOSYS, "") \
+    X(22, pipe, OK, "") \
     X(23, select, NOSYS, "") \
     X(24, sched_yield, OK, "") \
     X(25, mremap, NOSYS, "") \
@@ -68,7 +68,7 @@
     X(53, socketpair, NOSYS, "") \
     X(54, setsockopt, NOSYS, "") \
     X(55, getsockopt, NOSYS, "") \
-    X(56, clone, NOSYS, "") \
+    X(56, clone, PARTIAL, "new processes (fork and vfork flag sets); threads and partial sharing: ENOSYS") \
     X(57, fork, OK, "") \
     X(58, vfork, PARTIAL, "a copy-on-write fork; the parent does not wait") \
     X(59, execve, PARTIAL, "static ELF and #! scripts; no PT_INTERP") \
@@ -305,7 +305,7 @@
     X(290, eventfd2, NOSYS, "") \
     X(291, epoll_create1, NOSYS, "") \
     X(292, dup3, OK, "") \
-    X(293, pipe2, NOSYS, "") \
+    X(293, pipe2, PARTIAL, "O_DIRECT (packet mode) is accepted but ignored") \
     X(294, inotify_init1, NOSYS, "") \
     X(295, preadv, PARTIAL, "no flags variant (preadv2)") \
     X(296, pwritev, PARTIAL, "no flags variant (pwritev2)") \

@@ -1,0 +1,52 @@
+/*
+ * Wait queues: threads whose call waits for something inside the server (pipe
+ * data or room, a child's exit) park their request on one. A wake runs every
+ * parked thread's step, which looks again and parks again if it must; a cancel
+ * (a signal, the process ending) takes the thread off the queue before its step
+ * sees the reason.
+ */
+#include "posix.h"
+
+static void unlink_from(struct waitq *wq, struct lthread *t)
+{
+    for (struct lthread **pp = &wq->head; *pp; pp = &(*pp)->wait_next)
+        if (*pp == t) {
+            *pp = t->wait_next;
+            break;
+        }
+    t->wait_next = NULL;
+    t->waiting_on = NULL;
+}
+
+static sk_error_t waitq_step(struct sk_req *r, sk_error_t err, const struct sk_cqe *cqe)
+{
+    struct lthread *t = call_thread(r);
+    if (t->waiting_on)
+        unlink_from(t->waiting_on, t);
+    sk_req_fn step = t->wait_step;
+    t->wait_step = NULL;
+    return step(r, err, cqe);
+}
+
+void waitq_park(struct waitq *wq, struct lthread *t, sk_req_fn step)
+{
+    t->wait_step = step;
+    t->waiting_on = wq;
+    t->wait_next = wq->head;
+    wq->head = t;
+    sk_req_park(&t->req, waitq_step);
+}
+
+void waitq_wake_all(struct waitq *wq)
+{
+    /* detach the list first: a woken step may park again on the same queue */
+    struct lthread *w = wq->head;
+    wq->head = NULL;
+    while (w) {
+        struct lthread *n = w->wait_next;
+        w->wait_next = NULL;
+        w->waiting_on = NULL;
+        sk_req_wake(&w->req, 0);
+        w = n;
+    }
+}
