@@ -40,7 +40,7 @@ KOBJ := $(patsubst %,$(OUT)/obj/%.o,$(KSRC))
 ISO_DIR := $(OUT)/iso
 INITRD := $(OUT)/initrd.cpio
 
-.PHONY: all run test bench bench-linux bench-readme debug fuzz clean setup release unit user
+.PHONY: all run test bench bench-linux bench-readme debug fuzz clean setup release unit user linux-abi
 all: $(SETUP_STAMP) $(OUT)/skoll.elf user $(OUT)/skoll.iso
 
 # Setup: tools/setup.sh installs the Debian packages the build and tests use. A fresh Debian 12
@@ -178,6 +178,7 @@ debug: $(SETUP_STAMP) all
 	tools/qemu.py debug $(OUT)
 
 test: $(SETUP_STAMP) all $(UNIT_DIR)/unit_tests
+	tools/gen_linux_abi.py --check
 	$(MAKE) CONFIG=release build/release/skoll.elf build/release/initrd.cpio
 	tools/test.sh
 
@@ -205,6 +206,10 @@ bench-linux: $(SETUP_STAMP)
 # The README's "Last run" figures, printed from the committed results file (docs/bench.md).
 bench-readme: $(SETUP_STAMP)
 	tools/bench_readme.py
+
+# docs/linux-abi.md from the POSIX server's system call table (docs/posix.md).
+linux-abi: $(SETUP_STAMP)
+	tools/gen_linux_abi.py
 
 clean:
 	rm -rf build
