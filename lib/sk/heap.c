@@ -99,7 +99,7 @@ void sk_free(void *p)
         return;
     struct header *h = (struct header *)((uint8_t *)p - HDR);
     if (h->magic != MAGIC || (h->cls >= NCLASSES && h->cls != BIG))
-        sk_panic("sk_free: bad block %p", p);
+        sk_panic("sk_free: bad block %p (freed from %p)", p, __builtin_return_address(0));
     if (h->cls == BIG) {
         h->magic = 0;
         sk_mem_unmap(h, h->size);

@@ -30,7 +30,8 @@ long errno_from_sk(sk_error_t e)
     case SK_ERR_NO_MEMORY:
     case SK_ERR_LIMIT:
         return -LX_ENOMEM;
-    case SK_ERR_CANCELLED:
+    case SK_ERR_CANCELLED: /* only signals cancel a live thread's call */
+        return -LX_ERESTARTSYS;
     case SK_ERR_ALERTED:
         return -LX_EINTR;
     case SK_ERR_TIMEOUT:
@@ -113,13 +114,31 @@ void call_exec_done(struct lthread *t)
     observe(t, 0, 0);
 }
 
+void call_cleanup_public(struct lthread *t)
+{
+    call_cleanup(t);
+}
+
+void call_answer(struct lthread *t, long value)
+{
+    sk_req_finish(&t->req);
+    t->req.abort = SK_OK;
+    observe(t, 1, (uint64_t)value);
+}
+
 void call_return(struct lthread *t, long value)
 {
     call_cleanup(t);
     sk_req_finish(&t->req);
     if (t->dead)
         return; /* posix_sweep frees it */
+    t->in_call = 0;
     t->req.abort = SK_OK;
+    if (value == -LX_ERESTARTSYS || value == -514 /* ERESTARTNOHAND */ || signal_deliverable(t) ||
+        t->restore_mask || t->p->jobstop) {
+        signal_deliver_and_resume(t, 1, value);
+        return;
+    }
     observe(t, 1, (uint64_t)value);
 }
 
@@ -153,6 +172,7 @@ static void dispatch(struct lthread *t)
         call_return(t, -LX_ENOSYS);
         return;
     }
+    t->in_call = 1;
     long r = fn(t);
     if (r != CALL_PENDING)
         call_return(t, r);

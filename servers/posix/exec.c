@@ -353,6 +353,7 @@ int exec_image(struct proc *p, struct inode *cwd, const char *path, char *const 
     p->mm = mm;
     if (p->fds)
         fdt_close_on_exec(p->fds);
+    signal_exec(p);
     const char *base = strrchr(path, '/');
     base = base ? base + 1 : path;
     memset(p->comm, 0, sizeof p->comm);

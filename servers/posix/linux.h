@@ -202,5 +202,107 @@ struct lx_rlimit {
 #define LX_RLIM_INFINITY (~0ull)
 #define LX_RLIMIT_NLIMITS 16
 
+/* ---- signals ---- */
+#define LX_NSIG 64
+#define LX_SIG_DFL 0ull
+#define LX_SIG_IGN 1ull
+#define LX_SA_NOCLDSTOP 0x00000001u
+#define LX_SA_NOCLDWAIT 0x00000002u
+#define LX_SA_SIGINFO 0x00000004u
+#define LX_SA_RESTORER 0x04000000u
+#define LX_SA_ONSTACK 0x08000000u
+#define LX_SA_RESTART 0x10000000u
+#define LX_SA_NODEFER 0x40000000u
+#define LX_SA_RESETHAND 0x80000000u
+#define LX_SIG_BLOCK 0
+#define LX_SIG_UNBLOCK 1
+#define LX_SIG_SETMASK 2
+#define LX_SS_ONSTACK 1
+#define LX_SS_DISABLE 2
+#define LX_MINSIGSTKSZ 2048
+#define LX_SI_USER 0
+#define LX_SI_KERNEL 0x80
+#define LX_SI_TKILL (-6)
+#define LX_SEGV_MAPERR 1
+#define LX_SEGV_ACCERR 2
+#define LX_CLD_EXITED 1
+#define LX_CLD_KILLED 2
+#define LX_CLD_DUMPED 3
+#define LX_CLD_STOPPED 5
+#define LX_CLD_CONTINUED 6
+
+/* rt_sigaction's struct as the kernel takes it */
+struct lx_sigaction {
+    uint64_t handler;
+    uint64_t flags;
+    uint64_t restorer;
+    uint64_t mask;
+};
+_Static_assert(sizeof(struct lx_sigaction) == 32, "kernel sigaction");
+
+struct lx_stack {
+    uint64_t ss_sp;
+    int32_t ss_flags;
+    int32_t pad;
+    uint64_t ss_size;
+};
+_Static_assert(sizeof(struct lx_stack) == 24, "stack_t");
+
+struct lx_siginfo {
+    int32_t si_signo, si_errno, si_code, pad0;
+    union {
+        struct {
+            int32_t pid;
+            uint32_t uid;
+            int32_t status;
+            int32_t pad;
+            int64_t utime, stime;
+        } child;
+        struct {
+            int32_t pid;
+            uint32_t uid;
+            uint64_t value;
+        } kill;
+        uint64_t addr;
+        uint8_t bytes[112];
+    };
+};
+_Static_assert(sizeof(struct lx_siginfo) == 128, "siginfo");
+_Static_assert(__builtin_offsetof(struct lx_siginfo, child.status) == 24, "siginfo");
+_Static_assert(__builtin_offsetof(struct lx_siginfo, child.utime) == 32, "siginfo");
+
+/* x86-64 struct sigcontext: the general registers in Linux's order */
+struct lx_sigcontext {
+    uint64_t r8, r9, r10, r11, r12, r13, r14, r15;
+    uint64_t rdi, rsi, rbp, rbx, rdx, rax, rcx, rsp, rip, eflags;
+    uint16_t cs, gs, fs, ss;
+    uint64_t err, trapno, oldmask, cr2;
+    uint64_t fpstate; /* user address of the FXSAVE image, 0 if none */
+    uint64_t reserved1[8];
+};
+_Static_assert(sizeof(struct lx_sigcontext) == 256, "sigcontext");
+_Static_assert(__builtin_offsetof(struct lx_sigcontext, rip) == 128, "sigcontext");
+_Static_assert(__builtin_offsetof(struct lx_sigcontext, fpstate) == 184, "sigcontext");
+
+struct lx_ucontext {
+    uint64_t uc_flags;
+    uint64_t uc_link;
+    struct lx_stack uc_stack;
+    struct lx_sigcontext uc_mcontext;
+    uint64_t uc_sigmask;
+};
+_Static_assert(sizeof(struct lx_ucontext) == 304, "ucontext");
+#define LX_UC_SIGCONTEXT_SS 2
+#define LX_UC_STRICT_RESTORE_SS 4
+
+/* What the handler finds at its rsp: the return address (sa_restorer), then the rest. */
+struct lx_rt_sigframe {
+    uint64_t pretcode;
+    struct lx_ucontext uc;
+    struct lx_siginfo info;
+};
+_Static_assert(sizeof(struct lx_rt_sigframe) == 440, "rt_sigframe");
+_Static_assert(__builtin_offsetof(struct lx_rt_sigframe, info) == 312, "rt_sigframe");
+
 /* ---- ELF (the loader's view) ---- */
 #define LX_PAGE 4096ull

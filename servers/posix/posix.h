@@ -176,6 +176,14 @@ struct proc {
     uint32_t uid, euid, suid, gid, egid, sgid;
     struct lthread *threads;
     struct waitq child_exit; /* threads parked in wait4 on this process's children */
+    struct lx_sigaction sig[LX_NSIG];
+    uint64_t pending;        /* process-directed signals, their infos in pend */
+    struct sigpend *pend;
+    int jobstop;             /* stopped by a stop signal */
+    int report;              /* for wait: LX_CLD_STOPPED / LX_CLD_CONTINUED not yet reported */
+    int report_sig;
+    struct sk_timer alarm;   /* alarm / ITIMER_REAL */
+    uint64_t alarm_interval;
     char comm[16];
     char *cmdline;           /* argv joined by NULs, for /proc */
     uint32_t cmdline_len;
@@ -194,6 +202,16 @@ struct lthread {
     long ret;                /* the result to return after a last copy (call_done_step) */
     uint64_t clear_tid;      /* set_tid_address */
     int dead;
+    int in_call;             /* between a syscall stop and its answer */
+    int jobstopped;          /* held stopped by its process's job stop */
+    int held_has_result;     /* how to resume it then */
+    long held_result;
+    uint64_t sigmask, pending;
+    struct sigpend *pend;
+    struct lx_stack altstack;
+    uint64_t saved_mask;     /* rt_sigsuspend: the mask to restore after the handler */
+    int restore_mask;
+    struct deliver_state *deliver; /* a handler's frame being written */
     /* scratch for the call in flight */
     int phase;
     void *buf;
@@ -227,6 +245,10 @@ void thread_gone(struct lthread *t);
 typedef long (*sys_fn)(struct lthread *t);
 /* Resume t from a stop that was no call (registers untouched) and observe it again. */
 void call_resume(struct lthread *t);
+/* Answer t's call with value and observe it again (no look at signals). */
+void call_answer(struct lthread *t, long value);
+/* Free a call's scratch (buffers, file reference, iovecs). */
+void call_cleanup_public(struct lthread *t);
 /* execve replaced t's kernel thread: observe the new one (no answer to give). */
 void call_exec_done(struct lthread *t);
 /* A step that ends the call with t->ret once its copy worked. */
@@ -253,13 +275,53 @@ long errno_from_sk(sk_error_t e);
 #define LX_SIGBUS 7
 #define LX_SIGFPE 8
 #define LX_SIGKILL 9
+#define LX_SIGUSR1 10
 #define LX_SIGSEGV 11
+#define LX_SIGUSR2 12
 #define LX_SIGPIPE 13
+#define LX_SIGALRM 14
 #define LX_SIGTERM 15
 #define LX_SIGCHLD 17
+#define LX_SIGCONT 18
+#define LX_SIGSTOP 19
+#define LX_SIGTSTP 20
+#define LX_SIGTTIN 21
+#define LX_SIGTTOU 22
+#define LX_SIGURG 23
+#define LX_SIGWINCH 28
+#define SIGBIT(s) (1ull << ((s) - 1))
+/* The wait status of a death by a core-dumping signal. No core file is written
+   (RLIMIT_CORE is 0, as on Debian), and Linux sets the core bit (0x80) only when a
+   core was written, so it is never set here. */
+#define CORE_STATUS(sig) (sig)
+
+/* A signal waiting to be delivered, with what its siginfo says. */
+struct ksiginfo {
+    int signo, code, pid, status;
+    uint32_t uid;
+    uint64_t addr;  /* faults: si_addr; rt signals: si_value */
+};
+struct sigpend {
+    struct sigpend *next;
+    struct ksiginfo info;
+};
+
 struct sk_stop_info;
 void signal_fault(struct lthread *t, const struct sk_stop_info *si);
 void signal_interrupted(struct lthread *t);
+/* Queue sig for process p (a thread that does not block it takes it) or thread t. */
+void signal_send_proc(struct proc *p, const struct ksiginfo *info);
+void signal_send_thread(struct lthread *t, const struct ksiginfo *info);
+/* Before t returns to user mode: 1 if a signal must be acted on first. */
+int signal_deliverable(struct lthread *t);
+/* Act on pending signals, then resume t (with rax = result when has_result). */
+void signal_deliver_and_resume(struct lthread *t, int has_result, long result);
+/* A process's dispositions for fork (copied), exec (reset but ignored ones) and exit. */
+void signal_fork(struct proc *child, struct proc *parent, struct lthread *ct, struct lthread *pt);
+void signal_exec(struct proc *p);
+void signal_drop_pending(struct sigpend **list);
+/* The child p ended, stopped or continued (CLD_*): tell its parent. */
+void signal_child_changed(struct proc *p, int code);
 
 /* ---- exec (exec.c) ---- */
 /* Load path into p (argv/envp from server memory); on success p runs the new image. */
@@ -273,4 +335,6 @@ void posix_sweep(void);
 void posix_init_exited(int wstatus);
 int pipe_create(struct file **rd, struct file **wr, uint32_t flags);
 void proc_reap(struct proc *p);
+/* End a process that never ran (a failed fork): no zombie, nobody told. */
+void proc_discard(struct proc *p);
 int fd_install_at(struct fdtable *t, int fd, struct file *f, int cloexec);

@@ -127,6 +127,7 @@ void posix_sweep(void)
         struct lthread *t = *pp;
         if (sk_req_idle(&t->req) && !t->req.parked) {
             *pp = t->next;
+            signal_drop_pending(&t->pend);
             if (t->buf)
                 sk_free(t->buf);
             if (t->file)
@@ -167,6 +168,7 @@ void proc_exit(struct proc *p, int wstatus)
 {
     if (p->state != PROC_LIVE)
         return;
+    int was_init = p->pid == 1;
     p->state = PROC_ZOMBIE;
     p->wstatus = wstatus;
     /* every thread ends (a thread in a call finishes it as a dead thread: no answer) */
@@ -174,6 +176,7 @@ void proc_exit(struct proc *p, int wstatus)
         thread_gone(p->threads);
     /* children go to init (pid 1), zombies included */
     struct proc *init = proc_find(1);
+    int reparented = 0;
     while (p->children) {
         struct proc *c = p->children;
         p->children = c->sibling;
@@ -181,21 +184,64 @@ void proc_exit(struct proc *p, int wstatus)
             c->parent = init;
             c->sibling = init->children;
             init->children = c;
+            reparented = 1;
         } else {
             c->parent = NULL;
+            if (c->state == PROC_ZOMBIE)
+                proc_reap(c); /* nobody left to wait for it */
         }
     }
-    if (init && init != p)
-        waitq_wake_all(&init->child_exit);
+    sk_timer_stop(&px.timers, &p->alarm);
+    signal_drop_pending(&p->pend);
     proc_release(p);
-    if (p->parent)
-        waitq_wake_all(&p->parent->child_exit);
-    if (p->pid == 1)
+    if (p->parent) {
+        struct proc *parent = p->parent;
+        int code = (wstatus & 0x7f) == 0 ? LX_CLD_EXITED
+                   : (wstatus & 0x80) ? LX_CLD_DUMPED : LX_CLD_KILLED;
+        /* a parent that ignores SIGCHLD (or set SA_NOCLDWAIT) leaves no zombies. (Waking a
+           parent's wait runs its step at once, which may reap p: nothing touches p after.) */
+        struct lx_sigaction *act = &parent->sig[LX_SIGCHLD - 1];
+        if (act->handler == LX_SIG_IGN) {
+            proc_reap(p);
+            waitq_wake_all(&parent->child_exit);
+        } else if (act->flags & LX_SA_NOCLDWAIT) {
+            struct ksiginfo ci = {.signo = LX_SIGCHLD, .code = code, .pid = p->pid, .uid = p->uid,
+                                  .status = code == LX_CLD_EXITED ? (wstatus >> 8) & 0xff : wstatus & 0x7f};
+            proc_reap(p);
+            signal_send_proc(parent, &ci);
+            waitq_wake_all(&parent->child_exit);
+        } else {
+            signal_child_changed(p, code);
+        }
+    } else if (!was_init) {
+        proc_reap(p);
+    }
+    /* init may now wait for the children it took over (after p is settled: a wake runs
+       the waiting step at once) */
+    if (reparented && init->state == PROC_LIVE)
+        waitq_wake_all(&init->child_exit);
+    if (was_init)
         posix_init_exited(wstatus);
+}
+
+void proc_discard(struct proc *p)
+{
+    /* off its parent's list first: it ends unseen (no SIGCHLD, no zombie) */
+    if (p->parent) {
+        for (struct proc **pp = &p->parent->children; *pp; pp = &(*pp)->sibling)
+            if (*pp == p) {
+                *pp = p->sibling;
+                break;
+            }
+        p->parent = NULL;
+    }
+    proc_exit(p, 0);
 }
 
 void proc_reap(struct proc *p)
 {
+    if (px.verbose)
+        sk_printf("posix: reap pid %d state %d from %p\n", p->pid, p->state, __builtin_return_address(0));
     if (p->parent) {
         for (struct proc **pp = &p->parent->children; *pp; pp = &(*pp)->sibling)
             if (*pp == p) {

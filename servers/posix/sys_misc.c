@@ -138,6 +138,10 @@ static sk_error_t sleep_over(struct sk_req *r, sk_error_t err, const struct sk_c
         call_return(t, 0);
         return SK_OK;
     }
+    if (err == SK_ERR_CANCELLED) {
+        call_return(t, -514); /* ERESTARTNOHAND: EINTR after a handler, else slept again */
+        return SK_OK;
+    }
     return err ? err : SK_OK;
 }
 

@@ -185,8 +185,9 @@ static long do_fork(struct lthread *t, uint64_t newsp, int settls, uint64_t tls,
         ok = sk_thread_interrupt(ct->h) == SK_OK && sk_thread_start(ct->h) == SK_OK;
     }
     if (!ok) {
-        proc_exit(c, 0);
-        proc_reap(c);
+        if (px.verbose)
+            sk_printf("posix: fork of pid %d failed\n", t->p->pid);
+        proc_discard(c);
         return -LX_EAGAIN;
     }
     g.rax = 0;
@@ -198,14 +199,16 @@ static long do_fork(struct lthread *t, uint64_t newsp, int settls, uint64_t tls,
     /* the registers are set when the child's stop is reported (fork_child_stopped) */
     ct->fork_regs = sk_malloc(sizeof g + sizeof b + fpu_size);
     if (!ct->fork_regs) {
-        proc_exit(c, 0);
-        proc_reap(c);
+        if (px.verbose)
+            sk_printf("posix: fork of pid %d failed\n", t->p->pid);
+        proc_discard(c);
         return -LX_EAGAIN;
     }
     memcpy(ct->fork_regs, &g, sizeof g);
     memcpy(ct->fork_regs + sizeof g, &b, sizeof b);
     memcpy(ct->fork_regs + sizeof g + sizeof b, fpu, fpu_size);
     ct->fork_fpu_size = fpu_size;
+    signal_fork(c, parent, ct, t);
     *child_out = ct;
     return c->pid;
 }
@@ -314,6 +317,21 @@ static long wait_look(struct lthread *t)
         if (!wait_matches(t, c, pid))
             continue;
         any = 1;
+        int report = 0, rstatus = 0;
+        if (c->state == PROC_LIVE && c->report == LX_CLD_STOPPED && (options & LX_WUNTRACED))
+            report = 1, rstatus = (c->report_sig << 8) | 0x7f;
+        else if (c->state == PROC_LIVE && c->report == LX_CLD_CONTINUED && (options & LX_WCONTINUED))
+            report = 1, rstatus = 0xffff;
+        if (report) {
+            c->report = 0;
+            t->ret = c->pid;
+            if (t->a[1]) {
+                t->len = (uint64_t)(uint32_t)rstatus;
+                sk_error_t e = call_copy_out(t, t->a[1], &t->len, 4, call_done_step);
+                return e ? errno_from_sk(e) : CALL_PENDING;
+            }
+            return c->pid;
+        }
         if (c->state == PROC_ZOMBIE) {
             int status = c->wstatus, cpid = c->pid;
             proc_reap(c);

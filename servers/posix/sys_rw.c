@@ -73,6 +73,10 @@ static sk_error_t write_copied(struct sk_req *r, sk_error_t err, const struct sk
         waitq_park(f->ops->waitq(f, 1), t, write_copied);
         return SK_OK;
     }
+    if (n == -LX_EPIPE) {
+        struct ksiginfo info = {.signo = LX_SIGPIPE, .code = LX_SI_USER, .pid = t->p->pid, .uid = t->p->uid};
+        signal_send_thread(t, &info);
+    }
     if (n < 0) {
         call_return(t, rw_finish(t, n));
         return SK_OK;

@@ -25,9 +25,9 @@
     X(10, mprotect, OK, "") \
     X(11, munmap, OK, "") \
     X(12, brk, OK, "") \
-    X(13, rt_sigaction, PARTIAL, "reports the default action; handlers not recorded yet") \
-    X(14, rt_sigprocmask, PARTIAL, "masks not recorded yet") \
-    X(15, rt_sigreturn, NOSYS, "") \
+    X(13, rt_sigaction, OK, "") \
+    X(14, rt_sigprocmask, OK, "") \
+    X(15, rt_sigreturn, PARTIAL, "the FXSAVE part of the FPU state is saved and restored; AVX upper halves are kept, not saved") \
     X(16, ioctl, PARTIAL, "per device; the console answers ENOTTY until the tty exists") \
     X(17, pread64, OK, "") \
     X(18, pwrite64, OK, "") \
@@ -46,11 +46,11 @@
     X(31, shmctl, NOSYS, "") \
     X(32, dup, OK, "") \
     X(33, dup2, OK, "") \
-    X(34, pause, NOSYS, "") \
-    X(35, nanosleep, PARTIAL, "not interruptible by signals yet") \
-    X(36, getitimer, NOSYS, "") \
-    X(37, alarm, NOSYS, "") \
-    X(38, setitimer, NOSYS, "") \
+    X(34, pause, OK, "") \
+    X(35, nanosleep, PARTIAL, "an interrupted sleep restarts from the full time (rem is not written)") \
+    X(36, getitimer, PARTIAL, "ITIMER_REAL; the CPU-time timers read as disarmed") \
+    X(37, alarm, OK, "") \
+    X(38, setitimer, PARTIAL, "ITIMER_REAL; ITIMER_VIRTUAL and ITIMER_PROF are accepted and never fire") \
     X(39, getpid, OK, "") \
     X(40, sendfile, NOSYS, "") \
     X(41, socket, NOSYS, "") \
@@ -73,8 +73,8 @@
     X(58, vfork, PARTIAL, "a copy-on-write fork; the parent does not wait") \
     X(59, execve, PARTIAL, "static ELF and #! scripts; no PT_INTERP") \
     X(60, exit, PARTIAL, "ends the process (one thread per process until clone)") \
-    X(61, wait4, PARTIAL, "exits only; no stops, no rusage") \
-    X(62, kill, NOSYS, "") \
+    X(61, wait4, PARTIAL, "exits, stops and continues; no rusage") \
+    X(62, kill, OK, "") \
     X(63, uname, OK, "") \
     X(64, semget, NOSYS, "") \
     X(65, semop, NOSYS, "") \
@@ -139,11 +139,11 @@
     X(124, getsid, OK, "") \
     X(125, capget, NOSYS, "") \
     X(126, capset, NOSYS, "") \
-    X(127, rt_sigpending, NOSYS, "") \
+    X(127, rt_sigpending, OK, "") \
     X(128, rt_sigtimedwait, NOSYS, "") \
     X(129, rt_sigqueueinfo, NOSYS, "") \
-    X(130, rt_sigsuspend, NOSYS, "") \
-    X(131, sigaltstack, NOSYS, "") \
+    X(130, rt_sigsuspend, OK, "") \
+    X(131, sigaltstack, OK, "") \
     X(132, utime, NOSYS, "") \
     X(133, mknod, NOSYS, "") \
     X(134, uselib, NOSYS, "") \
@@ -212,7 +212,7 @@
     X(197, removexattr, NOSYS, "") \
     X(198, lremovexattr, NOSYS, "") \
     X(199, fremovexattr, NOSYS, "") \
-    X(200, tkill, NOSYS, "") \
+    X(200, tkill, OK, "") \
     X(201, time, PARTIAL, "as clock_gettime") \
     X(202, futex, NOSYS, "") \
     X(203, sched_setaffinity, NOSYS, "") \
@@ -246,7 +246,7 @@
     X(231, exit_group, OK, "") \
     X(232, epoll_wait, NOSYS, "") \
     X(233, epoll_ctl, NOSYS, "") \
-    X(234, tgkill, NOSYS, "") \
+    X(234, tgkill, OK, "") \
     X(235, utimes, NOSYS, "") \
     X(236, vserver, NOSYS, "") \
     X(237, mbind, NOSYS, "") \
