@@ -12,11 +12,17 @@
 struct systab_entry {
     const char *name;
     sys_fn fn;
+    int quiet; /* PROBED: not logged */
 };
 #define HANDLER_OK(name) sys_##name
 #define HANDLER_PARTIAL(name) sys_##name
 #define HANDLER_NOSYS(name) NULL
-#define SYSTAB_ROW(nr, name, status, note) [nr] = {#name, HANDLER_##status(name)},
+#define HANDLER_PROBED(name) NULL
+#define QUIET_OK 0
+#define QUIET_PARTIAL 0
+#define QUIET_NOSYS 0
+#define QUIET_PROBED 1
+#define SYSTAB_ROW(nr, name, status, note) [nr] = {#name, HANDLER_##status(name), QUIET_##status},
 static const struct systab_entry systab[LINUX_SYSCALL_MAX] = {LINUX_SYSCALLS(SYSTAB_ROW)};
 
 long errno_from_sk(sk_error_t e)
@@ -87,11 +93,19 @@ static void call_cleanup(struct lthread *t)
         t->file = NULL;
     }
     if (t->iov) {
-        sk_free(t->iov);
+        if (t->sendfile_in)
+            file_put((struct file *)t->iov);
+        else
+            sk_free(t->iov);
         t->iov = NULL;
+        t->sendfile_in = 0;
     }
     if (t->exec)
         exec_cleanup(t);
+    if (t->path1) {
+        sk_free(t->path1);
+        t->path1 = NULL;
+    }
     t->phase = 0;
     t->len = t->done = 0;
 }
@@ -153,6 +167,8 @@ void call_resume(struct lthread *t)
 static void log_nosys(struct lthread *t, uint64_t nr)
 {
     const char *name = nr < LINUX_SYSCALL_MAX && systab[nr].name ? systab[nr].name : "unknown";
+    if (nr < LINUX_SYSCALL_MAX && systab[nr].quiet)
+        return;
     if (nr < LINUX_SYSCALL_MAX) {
         uint64_t bit = 1ull << (nr % 64);
         if (t->p->nosys_logged[nr / 64] & bit)

@@ -10,6 +10,7 @@
 #define CALL_DECL_OK(name) long sys_##name(struct lthread *t);
 #define CALL_DECL_PARTIAL(name) long sys_##name(struct lthread *t);
 #define CALL_DECL_NOSYS(name)
+#define CALL_DECL_PROBED(name)
 #define CALL_DECL(nr, name, status, note) CALL_DECL_##status(name)
 LINUX_SYSCALLS(CALL_DECL)
 #undef CALL_DECL

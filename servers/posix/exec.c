@@ -292,7 +292,7 @@ int exec_image(struct proc *p, struct inode *cwd, const char *path, char *const 
     const char *file_path = path;
     struct inode *ino;
     for (;;) {
-        err = vfs_lookup(cwd, file_path, LOOKUP_FOLLOW, &ino, NULL);
+        err = vfs_lookup(p, cwd, file_path, LOOKUP_FOLLOW, &ino, NULL);
         if (err)
             goto out;
         if ((ino->mode & LX_S_IFMT) == LX_S_IFDIR) {

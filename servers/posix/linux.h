@@ -202,6 +202,34 @@ struct lx_rlimit {
 #define LX_RLIM_INFINITY (~0ull)
 #define LX_RLIMIT_NLIMITS 16
 
+/* ---- poll ---- */
+#define LX_POLLIN 0x001
+#define LX_POLLPRI 0x002
+#define LX_POLLOUT 0x004
+#define LX_POLLERR 0x008
+#define LX_POLLHUP 0x010
+#define LX_POLLNVAL 0x020
+#define LX_POLLRDNORM 0x040
+#define LX_POLLRDBAND 0x080
+#define LX_POLLWRNORM 0x100
+#define LX_POLLWRBAND 0x200
+#define LX_POLLRDHUP 0x2000
+struct lx_pollfd {
+    int32_t fd;
+    int16_t events, revents;
+};
+_Static_assert(sizeof(struct lx_pollfd) == 8, "pollfd");
+
+struct lx_statfs {
+    int64_t f_type, f_bsize;
+    uint64_t f_blocks, f_bfree, f_bavail, f_files, f_ffree;
+    int32_t f_fsid[2];
+    int64_t f_namelen, f_frsize, f_flags, f_spare[4];
+};
+_Static_assert(sizeof(struct lx_statfs) == 120, "statfs");
+#define LX_TMPFS_MAGIC 0x01021994
+#define LX_PROC_SUPER_MAGIC 0x9fa0
+
 /* ---- signals ---- */
 #define LX_NSIG 64
 #define LX_SIG_DFL 0ull

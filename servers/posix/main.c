@@ -20,7 +20,7 @@ void posix_init_exited(int wstatus)
 static int open_console(struct proc *p)
 {
     struct inode *con;
-    if (vfs_lookup(vfs_root, "/dev/console", LOOKUP_FOLLOW, &con, NULL))
+    if (vfs_lookup(NULL, vfs_root, "/dev/console", LOOKUP_FOLLOW, &con, NULL))
         return -1;
     for (int fd = 0; fd < 3; fd++) {
         struct file *f = file_open(con, LX_O_RDWR);

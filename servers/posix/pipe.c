@@ -14,7 +14,10 @@ struct pipe {
     uint8_t *buf;
     uint32_t head, count; /* first byte, bytes held */
     uint32_t readers, writers;
+    uint32_t r_opens, w_opens; /* FIFOs: opens so far, for the blocking open */
     struct waitq rq, wq;  /* waiting to read, to write */
+    struct waitq openq;   /* FIFOs: waiting for the other end to open */
+    struct inode *fifo;   /* FIFOs: the inode it belongs to */
 };
 
 static long pipe_read(struct file *f, struct lthread *t, void *buf, uint64_t len, uint64_t off)
@@ -29,6 +32,7 @@ static long pipe_read(struct file *f, struct lthread *t, void *buf, uint64_t len
     p->head = (uint32_t)((p->head + n) % PIPE_SIZE);
     p->count -= (uint32_t)n;
     waitq_wake_all(&p->wq);
+    poll_notify();
     return (long)n;
 }
 
@@ -46,6 +50,7 @@ static long pipe_write(struct file *f, struct lthread *t, const void *buf, uint6
         p->buf[(p->head + p->count + i) % PIPE_SIZE] = ((const uint8_t *)buf)[i];
     p->count += (uint32_t)n;
     waitq_wake_all(&p->rq);
+    poll_notify();
     return (long)n;
 }
 
@@ -57,8 +62,10 @@ static struct waitq *pipe_waitq(struct file *f, int writing)
 
 static void pipe_free_if_unused(struct pipe *p)
 {
-    if (p->readers || p->writers)
+    if (p->readers || p->writers || p->openq.head)
         return;
+    if (p->fifo)
+        p->fifo->fifo = NULL;
     sk_free(p->buf);
     sk_free(p);
 }
@@ -68,6 +75,7 @@ static void pipe_release_read(struct file *f)
     struct pipe *p = f->priv;
     p->readers--;
     waitq_wake_all(&p->wq);
+    poll_notify();
     pipe_free_if_unused(p);
 }
 
@@ -76,7 +84,48 @@ static void pipe_release_write(struct file *f)
     struct pipe *p = f->priv;
     p->writers--;
     waitq_wake_all(&p->rq);
+    poll_notify();
     pipe_free_if_unused(p);
+}
+
+static void pipe_release_rw(struct file *f)
+{
+    struct pipe *p = f->priv;
+    p->readers--;
+    p->writers--;
+    waitq_wake_all(&p->rq);
+    waitq_wake_all(&p->wq);
+    poll_notify();
+    pipe_free_if_unused(p);
+}
+
+static uint32_t pipe_poll_read(struct file *f)
+{
+    struct pipe *p = f->priv;
+    uint32_t m = 0;
+    if (p->count)
+        m |= LX_POLLIN | LX_POLLRDNORM;
+    if (!p->writers && p->w_opens != 0)
+        m |= LX_POLLHUP;
+    if (!p->fifo && !p->writers)
+        m |= LX_POLLHUP;
+    return m;
+}
+
+static uint32_t pipe_poll_write(struct file *f)
+{
+    struct pipe *p = f->priv;
+    uint32_t m = 0;
+    if (PIPE_SIZE - p->count >= PIPE_BUF)
+        m |= LX_POLLOUT | LX_POLLWRNORM;
+    if (!p->readers)
+        m |= LX_POLLERR;
+    return m;
+}
+
+static uint32_t pipe_poll_rw(struct file *f)
+{
+    return pipe_poll_read(f) | pipe_poll_write(f);
 }
 
 static long pipe_ioctl(struct file *f, struct lthread *t, uint64_t cmd, uint64_t arg)
@@ -92,10 +141,12 @@ static long pipe_ioctl(struct file *f, struct lthread *t, uint64_t cmd, uint64_t
     return -LX_ENOTTY;
 }
 
-static const struct file_ops pipe_read_ops = {
-    .read = pipe_read, .ioctl = pipe_ioctl, .waitq = pipe_waitq, .release = pipe_release_read};
-static const struct file_ops pipe_write_ops = {
-    .write = pipe_write, .ioctl = pipe_ioctl, .waitq = pipe_waitq, .release = pipe_release_write};
+static const struct file_ops pipe_read_ops = {.read = pipe_read, .ioctl = pipe_ioctl,
+    .waitq = pipe_waitq, .poll = pipe_poll_read, .release = pipe_release_read};
+static const struct file_ops pipe_write_ops = {.write = pipe_write, .ioctl = pipe_ioctl,
+    .waitq = pipe_waitq, .poll = pipe_poll_write, .release = pipe_release_write};
+static const struct file_ops pipe_rw_ops = {.read = pipe_read, .write = pipe_write,
+    .ioctl = pipe_ioctl, .waitq = pipe_waitq, .poll = pipe_poll_rw, .release = pipe_release_rw};
 
 int pipe_create(struct file **rd, struct file **wr, uint32_t flags)
 {
@@ -129,4 +180,96 @@ int pipe_create(struct file **rd, struct file **wr, uint32_t flags)
     *rd = r;
     *wr = w;
     return 0;
+}
+
+/* ---- FIFOs ---- */
+
+static struct pipe *fifo_pipe(struct inode *ino)
+{
+    if (ino->fifo)
+        return ino->fifo;
+    struct pipe *p = sk_calloc(1, sizeof *p);
+    uint8_t *buf = sk_malloc(PIPE_SIZE);
+    if (!p || !buf) {
+        sk_free(p);
+        sk_free(buf);
+        return NULL;
+    }
+    p->buf = buf;
+    p->fifo = ino;
+    ino->fifo = p;
+    return p;
+}
+
+static long fifo_install(struct lthread *t)
+{
+    struct file *f = t->file;
+    t->file = NULL;
+    int fd = fd_install(t->p->fds, 0, f, (int)t->ret);
+    if (fd < 0)
+        file_put(f);
+    return fd;
+}
+
+/* A reader waits for a writer's open (or the other way round): t->len holds the count of
+   the other side's opens when it started waiting. */
+static sk_error_t fifo_wait(struct sk_req *r, sk_error_t err, const struct sk_cqe *cqe)
+{
+    (void)cqe;
+    struct lthread *t = call_thread(r);
+    struct pipe *p = t->file->priv;
+    if (err)
+        return err; /* call_return drops t->file: the count it took goes with it */
+    int reading = (t->file->flags & LX_O_ACCMODE) == LX_O_RDONLY;
+    uint32_t opens = reading ? p->w_opens : p->r_opens;
+    if (opens == t->len) {
+        waitq_park(&p->openq, t, fifo_wait);
+        return SK_OK;
+    }
+    call_return(t, fifo_install(t));
+    return SK_OK;
+}
+
+long fifo_open(struct lthread *t, struct inode *ino, uint32_t flags)
+{
+    struct pipe *p = fifo_pipe(ino);
+    if (!p)
+        return -LX_ENOMEM;
+    uint32_t acc = flags & LX_O_ACCMODE;
+    if (acc == LX_O_WRONLY && !p->readers && (flags & LX_O_NONBLOCK)) {
+        pipe_free_if_unused(p);
+        return -LX_ENXIO;
+    }
+    struct file *f = file_open(ino, flags);
+    if (!f) {
+        pipe_free_if_unused(p);
+        return -LX_ENOMEM;
+    }
+    f->priv = p;
+    if (acc == LX_O_RDONLY) {
+        f->ops = &pipe_read_ops;
+        p->readers++;
+        p->r_opens++;
+    } else if (acc == LX_O_WRONLY) {
+        f->ops = &pipe_write_ops;
+        p->writers++;
+        p->w_opens++;
+    } else {
+        f->ops = &pipe_rw_ops;
+        p->readers++;
+        p->writers++;
+        p->r_opens++;
+        p->w_opens++;
+    }
+    waitq_wake_all(&p->openq);
+    poll_notify();
+    t->file = f;
+    t->ret = (flags & LX_O_CLOEXEC) != 0;
+    if (acc != LX_O_RDWR && !(flags & LX_O_NONBLOCK) &&
+        !(acc == LX_O_RDONLY ? p->writers : p->readers)) {
+        t->len = acc == LX_O_RDONLY ? p->w_opens : p->r_opens;
+        waitq_park(&p->openq, t, fifo_wait);
+        return CALL_PENDING;
+    }
+    return fifo_install(t);
 }

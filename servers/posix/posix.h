@@ -66,6 +66,7 @@ struct mm *mm_fork(struct mm *parent, int *err);
 struct inode;
 struct file;
 struct lthread;
+struct proc;
 
 /* Threads parked until something changes (pipe data, space, a child's exit). */
 struct waitq {
@@ -84,6 +85,8 @@ struct file_ops {
     long (*ioctl)(struct file *f, struct lthread *t, uint64_t cmd, uint64_t arg);
     /* where a read (writing 0) or write that returned -EAGAIN waits, or NULL: never waits */
     struct waitq *(*waitq)(struct file *f, int writing);
+    /* readiness for poll/select (LX_POLLIN, LX_POLLOUT, LX_POLLHUP, ...); NULL: in and out */
+    uint32_t (*poll)(struct file *f);
     void (*release)(struct file *f);
 };
 
@@ -111,6 +114,8 @@ struct inode {
     char *target;
     /* character devices */
     const struct file_ops *dev;
+    /* FIFOs: the pipe behind them while open */
+    struct pipe *fifo;
 };
 
 struct file {
@@ -136,9 +141,16 @@ extern const struct file_ops tmpfs_file_ops;
 
 /* The root and path walking. */
 extern struct inode *vfs_root;
+/* May p reach ino with mask (4 read, 2 write, 1 execute/search)? 0 or -EACCES. */
+int vfs_permission(struct proc *p, struct inode *ino, int mask);
+/* Remove name from dir (the entry's inode loses a link). */
+int dir_unlink(struct inode *dir, const char *name);
+struct dentry *dir_entry(struct inode *dir, const char *name, size_t len);
 #define LOOKUP_FOLLOW 1u /* follow a final symlink */
 #define LOOKUP_PARENT 2u /* stop at the parent; *last = the final name */
-int vfs_lookup(struct inode *cwd, const char *path, uint32_t flags, struct inode **out,
+/* Walk path from cwd (absolute paths from the root) as process p (NULL: no permission
+   checks). LOOKUP_PARENT stops at the last component's directory, *last = that name. */
+int vfs_lookup(struct proc *p, struct inode *cwd, const char *path, uint32_t flags, struct inode **out,
                const char **last);
 int vfs_load_archive(const uint8_t *archive, uint64_t size);
 int vfs_path_of(struct inode *ino, char *buf, size_t size);
@@ -183,6 +195,7 @@ struct proc {
     int report;              /* for wait: LX_CLD_STOPPED / LX_CLD_CONTINUED not yet reported */
     int report_sig;
     struct sk_timer alarm;   /* alarm / ITIMER_REAL */
+    int pdeathsig, undumpable, subreaper; /* prctl */
     uint64_t alarm_interval;
     char comm[16];
     char *cmdline;           /* argv joined by NULs, for /proc */
@@ -222,7 +235,9 @@ struct lthread {
     uint32_t iov_n, iov_i;
     uint64_t iov_off;
     int64_t rw_pos;            /* -1: the file's position */
+    int sendfile_in;           /* t->iov holds sendfile's input file, not iovecs */
     struct execargs *exec;     /* execve: what has been gathered */
+    char *path1;               /* two-path calls: the first path while the second is read */
     uint8_t *fork_regs;        /* a fork child's registers, set at its first stop */
     uint64_t fork_fpu_size;
     struct lthread *fork_child; /* clone: the child to start once the tid words are written */
@@ -334,6 +349,12 @@ void console_flush(void);
 void posix_sweep(void);
 void posix_init_exited(int wstatus);
 int pipe_create(struct file **rd, struct file **wr, uint32_t flags);
+/* Open a FIFO inode: 0 with *out, -errno, or CALL_PENDING (t parked until the other end
+   opens; then the open completes the call itself). */
+long fifo_open(struct lthread *t, struct inode *ino, uint32_t flags);
+/* Poll readiness (LX_POLL* bits) and the queue woken when any file's readiness changes. */
+extern struct waitq poll_waitq;
+void poll_notify(void);
 void proc_reap(struct proc *p);
 /* End a process that never ran (a failed fork): no zombie, nobody told. */
 void proc_discard(struct proc *p);

@@ -128,10 +128,8 @@ void posix_sweep(void)
         if (sk_req_idle(&t->req) && !t->req.parked) {
             *pp = t->next;
             signal_drop_pending(&t->pend);
-            if (t->buf)
-                sk_free(t->buf);
-            if (t->file)
-                file_put(t->file);
+            call_cleanup_public(t);
+            sk_free(t->fork_regs);
             sk_free(t);
         } else {
             pp = &t->next;

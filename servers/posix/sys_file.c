@@ -43,11 +43,11 @@ static long do_open(struct lthread *t, int dirfd, const char *path, uint32_t fla
     if (e)
         return e;
     uint32_t lookup = (flags & LX_O_NOFOLLOW) ? 0 : LOOKUP_FOLLOW;
-    e = vfs_lookup(dir, path, lookup, &ino, NULL);
+    e = vfs_lookup(t->p, dir, path, lookup, &ino, NULL);
     if (e == -LX_ENOENT && (flags & LX_O_CREAT)) {
         const char *last;
         struct inode *parent;
-        e = vfs_lookup(dir, path, LOOKUP_PARENT, &parent, &last);
+        e = vfs_lookup(t->p, dir, path, LOOKUP_PARENT, &parent, &last);
         if (e)
             return e;
         if (!*last)
@@ -62,15 +62,25 @@ static long do_open(struct lthread *t, int dirfd, const char *path, uint32_t fla
         name[n] = '\0';
         if (n != strlen(last))
             return -LX_EISDIR;
+        if ((e = vfs_permission(t->p, parent, 3)))
+            return e;
         ino = inode_new(LX_S_IFREG | (mode & 07777 & ~t->p->umask));
         if (!ino)
             return -LX_ENOMEM;
         ino->uid = t->p->euid;
-        ino->gid = t->p->egid;
+        ino->gid = (parent->mode & 02000) ? parent->gid : t->p->egid;
         e = dir_link(parent, name, ino);
         inode_put(ino);
         if (e)
             return e;
+        /* a file just created is opened whatever its mode says */
+        struct file *f = file_open(ino, flags);
+        if (!f)
+            return -LX_ENOMEM;
+        int fd = fd_install(t->p->fds, 0, f, (flags & LX_O_CLOEXEC) != 0);
+        if (fd < 0)
+            file_put(f);
+        return fd;
     } else if (e) {
         return e;
     } else if ((flags & LX_O_CREAT) && (flags & LX_O_EXCL)) {
@@ -84,7 +94,19 @@ static long do_open(struct lthread *t, int dirfd, const char *path, uint32_t fla
     uint32_t acc = flags & LX_O_ACCMODE;
     if (type == LX_S_IFDIR && (acc != LX_O_RDONLY || (flags & LX_O_CREAT)))
         return -LX_EISDIR;
-    if ((flags & LX_O_TRUNC) && type == LX_S_IFREG && acc != LX_O_RDONLY) {
+    if (!(flags & LX_O_PATH)) {
+        int need = (acc == LX_O_RDONLY ? 4 : acc == LX_O_WRONLY ? 2 : 6) |
+                   ((flags & LX_O_TRUNC) && acc == LX_O_RDONLY ? 2 : 0);
+        if ((e = vfs_permission(t->p, ino, need)))
+            return e;
+    }
+    if (type == LX_S_IFIFO)
+        return fifo_open(t, ino, flags);
+    if ((type == LX_S_IFCHR || type == LX_S_IFBLK) && !ino->dev)
+        return -LX_ENXIO;
+    if (type == LX_S_IFSOCK)
+        return -LX_ENXIO;
+    if ((flags & LX_O_TRUNC) && type == LX_S_IFREG) {
         e = file_set_size(ino, 0);
         if (e)
             return e;
@@ -105,7 +127,8 @@ static sk_error_t open_path_read(struct sk_req *r, sk_error_t err, const struct 
     if (err)
         return err;
     long rc = do_open(t, t->phase, t->buf, (uint32_t)t->a[4], (uint32_t)t->a[5]);
-    call_return(t, rc);
+    if (rc != CALL_PENDING)
+        call_return(t, rc);
     return SK_OK;
 }
 
@@ -200,7 +223,7 @@ static sk_error_t stat_path_read(struct sk_req *r, sk_error_t err, const struct 
             rc = f ? stat_out(t, f->ino, t->a[3]) : -LX_EBADF;
         }
     } else if ((rc = at_dir(t, dirfd, path, &dir)) == 0) {
-        rc = vfs_lookup(dir, path, (flags & LX_AT_SYMLINK_NOFOLLOW) ? 0 : LOOKUP_FOLLOW, &ino, NULL);
+        rc = vfs_lookup(t->p, dir, path, (flags & LX_AT_SYMLINK_NOFOLLOW) ? 0 : LOOKUP_FOLLOW, &ino, NULL);
         if (!rc)
             rc = stat_out(t, ino, t->a[3]);
     }
@@ -462,7 +485,7 @@ static sk_error_t chdir_path_read(struct sk_req *r, sk_error_t err, const struct
     if (err)
         return err;
     struct inode *ino;
-    long rc = ((const char *)t->buf)[0] ? vfs_lookup(t->p->cwd, t->buf, LOOKUP_FOLLOW, &ino, NULL)
+    long rc = ((const char *)t->buf)[0] ? vfs_lookup(t->p, t->p->cwd, t->buf, LOOKUP_FOLLOW, &ino, NULL)
                                         : -LX_ENOENT;
     if (!rc && (ino->mode & LX_S_IFMT) != LX_S_IFDIR)
         rc = -LX_ENOTDIR;
@@ -504,7 +527,7 @@ static sk_error_t access_path_read(struct sk_req *r, sk_error_t err, const struc
     struct inode *dir, *ino;
     long rc = at_dir(t, (int)t->a[4], t->buf, &dir);
     if (!rc)
-        rc = ((const char *)t->buf)[0] ? vfs_lookup(dir, t->buf, LOOKUP_FOLLOW, &ino, NULL) : -LX_ENOENT;
+        rc = ((const char *)t->buf)[0] ? vfs_lookup(t->p, dir, t->buf, LOOKUP_FOLLOW, &ino, NULL) : -LX_ENOENT;
     if (!rc && (t->a[5] & 1) && !(ino->mode & 0111) && (ino->mode & LX_S_IFMT) != LX_S_IFDIR)
         rc = -LX_EACCES; /* root may execute only what someone may */
     call_return(t, rc);
@@ -547,7 +570,7 @@ static sk_error_t readlink_path_read(struct sk_req *r, sk_error_t err, const str
     struct inode *dir, *ino;
     long rc = at_dir(t, (int)t->a[4], t->buf, &dir);
     if (!rc)
-        rc = ((const char *)t->buf)[0] ? vfs_lookup(dir, t->buf, 0, &ino, NULL) : -LX_ENOENT;
+        rc = ((const char *)t->buf)[0] ? vfs_lookup(t->p, dir, t->buf, 0, &ino, NULL) : -LX_ENOENT;
     if (!rc && (ino->mode & LX_S_IFMT) != LX_S_IFLNK)
         rc = -LX_EINVAL;
     if (rc) {

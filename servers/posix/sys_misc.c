@@ -279,3 +279,73 @@ long sys_getrlimit(struct lthread *t)
     sk_error_t e = call_copy_out(t, t->a[1], r, sizeof *r, call_done_step);
     return e ? errno_from_sk(e) : CALL_PENDING;
 }
+
+#define LX_PR_SET_PDEATHSIG 1
+#define LX_PR_GET_PDEATHSIG 2
+#define LX_PR_GET_DUMPABLE 3
+#define LX_PR_SET_DUMPABLE 4
+#define LX_PR_SET_NAME 15
+#define LX_PR_GET_NAME 16
+#define LX_PR_SET_CHILD_SUBREAPER 36
+#define LX_PR_GET_CHILD_SUBREAPER 37
+
+static sk_error_t prctl_name_read(struct sk_req *r, sk_error_t err, const struct sk_cqe *cqe)
+{
+    (void)cqe;
+    struct lthread *t = call_thread(r);
+    if (err)
+        return err;
+    memset(t->p->comm, 0, sizeof t->p->comm);
+    memcpy(t->p->comm, t->buf, strnlen(t->buf, 15));
+    call_return(t, 0);
+    return SK_OK;
+}
+
+long sys_prctl(struct lthread *t)
+{
+    sk_error_t e;
+    switch (t->a[0]) {
+    case LX_PR_SET_NAME:
+        t->buf = sk_calloc(1, 16);
+        if (!t->buf)
+            return -LX_ENOMEM;
+        /* the name may end at a page edge: read what is there, up to 16 bytes */
+        e = call_read_string(t, t->a[1], 16, prctl_name_read);
+        return e ? errno_from_sk(e) : CALL_PENDING;
+    case LX_PR_GET_NAME:
+        t->buf = sk_calloc(1, 16);
+        if (!t->buf)
+            return -LX_ENOMEM;
+        memcpy(t->buf, t->p->comm, 15);
+        t->ret = 0;
+        e = call_copy_out(t, t->a[1], t->buf, 16, call_done_step);
+        return e ? errno_from_sk(e) : CALL_PENDING;
+    case LX_PR_SET_PDEATHSIG:
+        if (t->a[1] > LX_NSIG)
+            return -LX_EINVAL;
+        t->p->pdeathsig = (int)t->a[1];
+        return 0;
+    case LX_PR_GET_PDEATHSIG:
+        t->len = (uint64_t)(uint32_t)t->p->pdeathsig;
+        t->ret = 0;
+        e = call_copy_out(t, t->a[1], &t->len, 4, call_done_step);
+        return e ? errno_from_sk(e) : CALL_PENDING;
+    case LX_PR_GET_DUMPABLE:
+        return t->p->undumpable ? 0 : 1;
+    case LX_PR_SET_DUMPABLE:
+        if (t->a[1] > 1)
+            return -LX_EINVAL;
+        t->p->undumpable = !t->a[1];
+        return 0;
+    case LX_PR_SET_CHILD_SUBREAPER:
+        t->p->subreaper = t->a[1] != 0;
+        return 0;
+    case LX_PR_GET_CHILD_SUBREAPER:
+        t->len = (uint64_t)t->p->subreaper;
+        t->ret = 0;
+        e = call_copy_out(t, t->a[1], &t->len, 4, call_done_step);
+        return e ? errno_from_sk(e) : CALL_PENDING;
+    default:
+        return -LX_EINVAL;
+    }
+}

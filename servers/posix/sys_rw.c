@@ -296,3 +296,130 @@ long sys_pwritev(struct lthread *t)
 {
     return rw_vector(t, 1, 1);
 }
+
+/*
+ * sendfile(out, in, offset, count): moved through a server buffer, never the
+ * caller's memory. t->buf holds read bytes not yet written ([iov_off, len)),
+ * t->done counts bytes written, t->rw_pos the input position (the caller's
+ * *offset, or -1 for the input file's own position); a[3] the count left.
+ */
+static sk_error_t sendfile_more(struct sk_req *r, sk_error_t err, const struct sk_cqe *cqe);
+
+static sk_error_t sendfile_finish(struct lthread *t, long err)
+{
+    long rc = t->done ? (long)t->done : err;
+    if (t->a[2] && t->done) {
+        /* the new offset goes back to the caller */
+        t->ret = rc;
+        uint64_t *o = (uint64_t *)((uint8_t *)t->buf + RW_CHUNK);
+        *o = (uint64_t)t->rw_pos;
+        return call_copy_out(t, t->a[2], o, 8, call_done_step);
+    }
+    call_return(t, rc);
+    return SK_OK;
+}
+
+static sk_error_t sendfile_step(struct lthread *t)
+{
+    struct file *out = t->file;
+    struct file *in = (struct file *)t->iov;
+    for (;;) {
+        if (t->iov_off < t->len) {
+            long w = out->ops->write(out, t, (uint8_t *)t->buf + t->iov_off, t->len - t->iov_off, out->pos);
+            if (w == -LX_EAGAIN && out->ops->waitq && !(out->flags & LX_O_NONBLOCK)) {
+                waitq_park(out->ops->waitq(out, 1), t, sendfile_more);
+                return SK_OK;
+            }
+            if (w == -LX_EPIPE) {
+                struct ksiginfo info = {.signo = LX_SIGPIPE, .code = LX_SI_USER, .pid = t->p->pid};
+                signal_send_thread(t, &info);
+            }
+            if (w <= 0)
+                return sendfile_finish(t, w ? w : -LX_EIO);
+            if ((out->ino->mode & LX_S_IFMT) == LX_S_IFREG)
+                out->pos += (uint64_t)w;
+            t->iov_off += (uint64_t)w;
+            t->done += (uint64_t)w;
+            continue;
+        }
+        uint64_t left = t->a[3] - t->done;
+        if (!left)
+            return sendfile_finish(t, 0);
+        uint64_t chunk = left < RW_CHUNK ? left : RW_CHUNK;
+        uint64_t pos = t->rw_pos >= 0 ? (uint64_t)t->rw_pos : in->pos;
+        long n = in->ops->read(in, t, t->buf, chunk, pos);
+        if (n == -LX_EAGAIN && in->ops->waitq && !t->done && !(in->flags & LX_O_NONBLOCK)) {
+            waitq_park(in->ops->waitq(in, 0), t, sendfile_more);
+            return SK_OK;
+        }
+        if (n <= 0)
+            return sendfile_finish(t, n == -LX_EAGAIN && t->done ? 0 : n);
+        if (t->rw_pos >= 0)
+            t->rw_pos += n;
+        else if ((in->ino->mode & LX_S_IFMT) == LX_S_IFREG)
+            in->pos += (uint64_t)n;
+        t->iov_off = 0;
+        t->len = (uint64_t)n;
+    }
+}
+
+static sk_error_t sendfile_more(struct sk_req *r, sk_error_t err, const struct sk_cqe *cqe)
+{
+    (void)cqe;
+    struct lthread *t = call_thread(r);
+    if (err)
+        return sendfile_finish(t, errno_from_sk(err));
+    return sendfile_step(t);
+}
+
+static sk_error_t sendfile_offset_read(struct sk_req *r, sk_error_t err, const struct sk_cqe *cqe)
+{
+    (void)cqe;
+    struct lthread *t = call_thread(r);
+    if (err)
+        return err;
+    int64_t off = *(int64_t *)((uint8_t *)t->buf + RW_CHUNK);
+    if (off < 0) {
+        call_return(t, -LX_EINVAL);
+        return SK_OK;
+    }
+    t->rw_pos = off;
+    return sendfile_step(t);
+}
+
+long sys_sendfile(struct lthread *t)
+{
+    struct file *out = fd_get(t->p->fds, (int)t->a[0]);
+    struct file *in = fd_get(t->p->fds, (int)t->a[1]);
+    if (!out || !in)
+        return -LX_EBADF;
+    if ((out->flags & LX_O_ACCMODE) == LX_O_RDONLY || (in->flags & LX_O_ACCMODE) == LX_O_WRONLY)
+        return -LX_EBADF;
+    if (!in->ops->read || !out->ops->write || (in->ino->mode & LX_S_IFMT) == LX_S_IFDIR)
+        return -LX_EINVAL;
+    if (out->flags & LX_O_APPEND)
+        return -LX_EINVAL;
+    if (t->a[2] && !in->ops->waitq && (in->ino->mode & LX_S_IFMT) != LX_S_IFREG)
+        return -LX_ESPIPE;
+    if (t->a[3] > MAX_RW_COUNT)
+        t->a[3] = MAX_RW_COUNT;
+    if (t->a[3] == 0)
+        return 0;
+    t->buf = sk_malloc(RW_CHUNK + 8);
+    if (!t->buf)
+        return -LX_ENOMEM;
+    out->refs++;
+    t->file = out;
+    /* the input file rides in t->iov (a file reference, released at the end) */
+    in->refs++;
+    t->iov = (struct lx_iovec *)in;
+    t->sendfile_in = 1;
+    t->done = t->len = t->iov_off = 0;
+    t->rw_pos = -1;
+    sk_error_t e;
+    if (t->a[2])
+        e = call_copy_in(t, t->a[2], (uint8_t *)t->buf + RW_CHUNK, 8, sendfile_offset_read);
+    else
+        e = sendfile_step(t);
+    return e ? errno_from_sk(e) : CALL_PENDING;
+}

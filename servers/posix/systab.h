@@ -4,6 +4,8 @@
  *   OK       complete: Linux's behaviour for every argument
  *   PARTIAL  works for what is noted; the rest fails cleanly as noted
  *   NOSYS    returns -ENOSYS (logged once per process by name)
+ *   PROBED   returns -ENOSYS without a log line: C libraries try it at start-up and fall
+ *            back (glibc's rseq registration, clone3 before clone)
  * OK and PARTIAL calls have a handler sys_<name> (calls.h). docs/linux-abi.md is
  * generated from this list (tools/gen_linux_abi.py).
  *
@@ -19,7 +21,7 @@
     X(4, stat, OK, "") \
     X(5, fstat, OK, "") \
     X(6, lstat, OK, "") \
-    X(7, poll, NOSYS, "") \
+    X(7, poll, OK, "") \
     X(8, lseek, PARTIAL, "no SEEK_DATA/SEEK_HOLE") \
     X(9, mmap, PARTIAL, "private file mappings are copy-on-write snapshots; no MAP_GROWSDOWN") \
     X(10, mprotect, OK, "") \
@@ -35,7 +37,7 @@
     X(20, writev, OK, "") \
     X(21, access, PARTIAL, "root: only the execute bit is checked") \
     X(22, pipe, OK, "") \
-    X(23, select, NOSYS, "") \
+    X(23, select, PARTIAL, "the timeout is not updated with the time left") \
     X(24, sched_yield, OK, "") \
     X(25, mremap, NOSYS, "") \
     X(26, msync, NOSYS, "") \
@@ -52,7 +54,7 @@
     X(37, alarm, OK, "") \
     X(38, setitimer, PARTIAL, "ITIMER_REAL; ITIMER_VIRTUAL and ITIMER_PROF are accepted and never fire") \
     X(39, getpid, OK, "") \
-    X(40, sendfile, NOSYS, "") \
+    X(40, sendfile, OK, "") \
     X(41, socket, NOSYS, "") \
     X(42, connect, NOSYS, "") \
     X(43, accept, NOSYS, "") \
@@ -86,27 +88,27 @@
     X(71, msgctl, NOSYS, "") \
     X(72, fcntl, PARTIAL, "no record locks, no F_SETOWN/F_GETPIPE_SZ") \
     X(73, flock, NOSYS, "") \
-    X(74, fsync, NOSYS, "") \
-    X(75, fdatasync, NOSYS, "") \
-    X(76, truncate, NOSYS, "") \
-    X(77, ftruncate, NOSYS, "") \
+    X(74, fsync, OK, "") \
+    X(75, fdatasync, OK, "") \
+    X(76, truncate, OK, "") \
+    X(77, ftruncate, OK, "") \
     X(78, getdents, NOSYS, "") \
     X(79, getcwd, OK, "") \
     X(80, chdir, OK, "") \
     X(81, fchdir, OK, "") \
-    X(82, rename, NOSYS, "") \
-    X(83, mkdir, NOSYS, "") \
-    X(84, rmdir, NOSYS, "") \
+    X(82, rename, OK, "") \
+    X(83, mkdir, OK, "") \
+    X(84, rmdir, OK, "") \
     X(85, creat, PARTIAL, "as open") \
-    X(86, link, NOSYS, "") \
-    X(87, unlink, NOSYS, "") \
-    X(88, symlink, NOSYS, "") \
+    X(86, link, OK, "") \
+    X(87, unlink, OK, "") \
+    X(88, symlink, OK, "") \
     X(89, readlink, OK, "") \
-    X(90, chmod, NOSYS, "") \
-    X(91, fchmod, NOSYS, "") \
-    X(92, chown, NOSYS, "") \
-    X(93, fchown, NOSYS, "") \
-    X(94, lchown, NOSYS, "") \
+    X(90, chmod, OK, "") \
+    X(91, fchmod, OK, "") \
+    X(92, chown, OK, "") \
+    X(93, fchown, OK, "") \
+    X(94, lchown, OK, "") \
     X(95, umask, OK, "") \
     X(96, gettimeofday, PARTIAL, "as clock_gettime") \
     X(97, getrlimit, PARTIAL, "as prlimit64") \
@@ -145,12 +147,12 @@
     X(130, rt_sigsuspend, OK, "") \
     X(131, sigaltstack, OK, "") \
     X(132, utime, NOSYS, "") \
-    X(133, mknod, NOSYS, "") \
+    X(133, mknod, PARTIAL, "regular files, FIFOs and sockets; device nodes are created but open gives ENXIO") \
     X(134, uselib, NOSYS, "") \
     X(135, personality, NOSYS, "") \
     X(136, ustat, NOSYS, "") \
-    X(137, statfs, NOSYS, "") \
-    X(138, fstatfs, NOSYS, "") \
+    X(137, statfs, PARTIAL, "every file system reports as tmpfs with fixed sizes") \
+    X(138, fstatfs, PARTIAL, "every file system reports as tmpfs with fixed sizes") \
     X(139, sysfs, NOSYS, "") \
     X(140, getpriority, NOSYS, "") \
     X(141, setpriority, NOSYS, "") \
@@ -169,12 +171,12 @@
     X(154, modify_ldt, NOSYS, "") \
     X(155, pivot_root, NOSYS, "") \
     X(156, _sysctl, NOSYS, "") \
-    X(157, prctl, NOSYS, "") \
+    X(157, prctl, PARTIAL, "PR_SET/GET_NAME, PDEATHSIG (recorded, not yet sent), DUMPABLE, CHILD_SUBREAPER (recorded, not yet used); other options EINVAL") \
     X(158, arch_prctl, PARTIAL, "FS and GS base only") \
     X(159, adjtimex, NOSYS, "") \
     X(160, setrlimit, NOSYS, "") \
     X(161, chroot, NOSYS, "") \
-    X(162, sync, NOSYS, "") \
+    X(162, sync, OK, "") \
     X(163, acct, NOSYS, "") \
     X(164, settimeofday, NOSYS, "") \
     X(165, mount, NOSYS, "") \
@@ -270,20 +272,20 @@
     X(255, inotify_rm_watch, NOSYS, "") \
     X(256, migrate_pages, NOSYS, "") \
     X(257, openat, PARTIAL, "as open") \
-    X(258, mkdirat, NOSYS, "") \
-    X(259, mknodat, NOSYS, "") \
-    X(260, fchownat, NOSYS, "") \
+    X(258, mkdirat, OK, "") \
+    X(259, mknodat, PARTIAL, "regular files, FIFOs and sockets; device nodes are created but open gives ENXIO") \
+    X(260, fchownat, OK, "") \
     X(261, futimesat, NOSYS, "") \
     X(262, newfstatat, OK, "") \
-    X(263, unlinkat, NOSYS, "") \
-    X(264, renameat, NOSYS, "") \
-    X(265, linkat, NOSYS, "") \
-    X(266, symlinkat, NOSYS, "") \
+    X(263, unlinkat, OK, "") \
+    X(264, renameat, OK, "") \
+    X(265, linkat, OK, "") \
+    X(266, symlinkat, OK, "") \
     X(267, readlinkat, OK, "") \
-    X(268, fchmodat, NOSYS, "") \
+    X(268, fchmodat, OK, "") \
     X(269, faccessat, PARTIAL, "as access") \
-    X(270, pselect6, NOSYS, "") \
-    X(271, ppoll, NOSYS, "") \
+    X(270, pselect6, OK, "") \
+    X(271, ppoll, OK, "") \
     X(272, unshare, NOSYS, "") \
     X(273, set_robust_list, PARTIAL, "recorded only") \
     X(274, get_robust_list, NOSYS, "") \
@@ -292,7 +294,7 @@
     X(277, sync_file_range, NOSYS, "") \
     X(278, vmsplice, NOSYS, "") \
     X(279, move_pages, NOSYS, "") \
-    X(280, utimensat, NOSYS, "") \
+    X(280, utimensat, OK, "") \
     X(281, epoll_pwait, NOSYS, "") \
     X(282, signalfd, NOSYS, "") \
     X(283, timerfd_create, NOSYS, "") \
@@ -318,7 +320,7 @@
     X(303, name_to_handle_at, NOSYS, "") \
     X(304, open_by_handle_at, NOSYS, "") \
     X(305, clock_adjtime, NOSYS, "") \
-    X(306, syncfs, NOSYS, "") \
+    X(306, syncfs, OK, "") \
     X(307, sendmmsg, NOSYS, "") \
     X(308, setns, NOSYS, "") \
     X(309, getcpu, NOSYS, "") \
@@ -328,7 +330,7 @@
     X(313, finit_module, NOSYS, "") \
     X(314, sched_setattr, NOSYS, "") \
     X(315, sched_getattr, NOSYS, "") \
-    X(316, renameat2, NOSYS, "") \
+    X(316, renameat2, PARTIAL, "RENAME_NOREPLACE; RENAME_EXCHANGE and RENAME_WHITEOUT are EINVAL") \
     X(317, seccomp, NOSYS, "") \
     X(318, getrandom, PARTIAL, "not cryptographic; at most 64 KiB per call") \
     X(319, memfd_create, NOSYS, "") \
@@ -346,7 +348,7 @@
     X(331, pkey_free, NOSYS, "") \
     X(332, statx, NOSYS, "") \
     X(333, io_pgetevents, NOSYS, "") \
-    X(334, rseq, NOSYS, "") \
+    X(334, rseq, PROBED, "glibc registers rseq at start-up and goes on without it") \
     X(424, pidfd_send_signal, NOSYS, "") \
     X(425, io_uring_setup, NOSYS, "") \
     X(426, io_uring_enter, NOSYS, "") \
@@ -358,7 +360,7 @@
     X(432, fsmount, NOSYS, "") \
     X(433, fspick, NOSYS, "") \
     X(434, pidfd_open, NOSYS, "") \
-    X(435, clone3, NOSYS, "") \
+    X(435, clone3, PROBED, "glibc and musl fall back to clone") \
     X(436, close_range, NOSYS, "") \
     X(437, openat2, NOSYS, "") \
     X(438, pidfd_getfd, NOSYS, "") \

@@ -129,8 +129,29 @@ int file_set_size(struct inode *ino, uint64_t size)
 
 #define MAX_SYMLINKS 40
 
-static int walk(struct inode *cwd, const char *path, uint32_t flags, struct inode **out,
-                const char **last, int depth)
+int vfs_permission(struct proc *p, struct inode *ino, int mask)
+{
+    if (!p)
+        return 0;
+    uint32_t mode = ino->mode;
+    if (p->euid == 0) {
+        /* root reads and writes anything; it executes what someone may execute (or a dir) */
+        if ((mask & 1) && (mode & LX_S_IFMT) != LX_S_IFDIR && !(mode & 0111))
+            return -LX_EACCES;
+        return 0;
+    }
+    uint32_t bits;
+    if (p->euid == ino->uid)
+        bits = (mode >> 6) & 7;
+    else if (p->egid == ino->gid)
+        bits = (mode >> 3) & 7;
+    else
+        bits = mode & 7;
+    return ((uint32_t)mask & ~bits) ? -LX_EACCES : 0;
+}
+
+static int walk(struct proc *cred, struct inode *cwd, const char *path, uint32_t flags,
+                struct inode **out, const char **last, int depth)
 {
     if (!*path)
         return -LX_ENOENT;
@@ -160,6 +181,9 @@ static int walk(struct inode *cwd, const char *path, uint32_t flags, struct inod
         int final = *rest == '\0';
         if ((cur->mode & LX_S_IFMT) != LX_S_IFDIR)
             return -LX_ENOTDIR;
+        int e = vfs_permission(cred, cur, 1);
+        if (e)
+            return e;
         if (final && (flags & LOOKUP_PARENT)) {
             *out = cur;
             if (last)
@@ -174,7 +198,7 @@ static int walk(struct inode *cwd, const char *path, uint32_t flags, struct inod
             if (depth >= MAX_SYMLINKS)
                 return -LX_ELOOP;
             struct inode *target;
-            int e = walk(cur, next->target, LOOKUP_FOLLOW, &target, NULL, depth + 1);
+            e = walk(cred, cur, next->target, LOOKUP_FOLLOW, &target, NULL, depth + 1);
             if (e)
                 return e;
             next = target;
@@ -189,10 +213,42 @@ static int walk(struct inode *cwd, const char *path, uint32_t flags, struct inod
     }
 }
 
-int vfs_lookup(struct inode *cwd, const char *path, uint32_t flags, struct inode **out,
-               const char **last)
+int vfs_lookup(struct proc *p, struct inode *cwd, const char *path, uint32_t flags,
+               struct inode **out, const char **last)
 {
-    return walk(cwd, path, flags, out, last, 0);
+    return walk(p, cwd, path, flags, out, last, 0);
+}
+
+struct dentry *dir_entry(struct inode *dir, const char *name, size_t len)
+{
+    for (struct dentry *d = dir->children; d; d = d->next)
+        if (strlen(d->name) == len && memcmp(d->name, name, len) == 0)
+            return d;
+    return NULL;
+}
+
+int dir_unlink(struct inode *dir, const char *name)
+{
+    size_t len = strlen(name);
+    for (struct dentry **pp = &dir->children; *pp; pp = &(*pp)->next) {
+        struct dentry *d = *pp;
+        if (strlen(d->name) == len && memcmp(d->name, name, len) == 0) {
+            *pp = d->next;
+            struct inode *ino = d->ino;
+            if ((ino->mode & LX_S_IFMT) == LX_S_IFDIR) {
+                dir->nlink--;
+                ino->nlink = 0;
+                ino->parent = NULL;
+            } else {
+                ino->nlink--;
+            }
+            sk_free(d->name);
+            sk_free(d);
+            inode_put(ino);
+            return 0;
+        }
+    }
+    return -LX_ENOENT;
 }
 
 int vfs_path_of(struct inode *ino, char *buf, size_t size)

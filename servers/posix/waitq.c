@@ -50,3 +50,13 @@ void waitq_wake_all(struct waitq *wq)
         w = n;
     }
 }
+
+/* Every poll, select and ppoll in progress waits here; any change of a file's readiness
+   wakes them all to look again (simple and exact; a waiter per file is the refinement). */
+struct waitq poll_waitq;
+
+void poll_notify(void)
+{
+    if (poll_waitq.head)
+        waitq_wake_all(&poll_waitq);
+}
