@@ -63,7 +63,8 @@
     X(stream_create, 40, 3) \
     X(lane_shutdown, 41, 1) \
     X(token_create, 42, 0) \
-    X(credentials_get, 43, 2)
+    X(credentials_get, 43, 2) \
+    X(memory_info, 44, 1)
 
 enum sk_syscall {
 #define SK_SYSCALL_ENUM(name, index, nargs) SK_SYS_##name = SK_SYSCALL_BASE + index,
@@ -71,7 +72,7 @@ enum sk_syscall {
 #undef SK_SYSCALL_ENUM
 };
 
-#define SK_SYSCALL_COUNT 44
+#define SK_SYSCALL_COUNT 45
 
 /* log: longest message */
 #define SK_LOG_MAX 1024
@@ -130,6 +131,15 @@ _Static_assert(sizeof(struct sk_thread_create) == 40, "sk_thread_create layout")
 
 /* futex_wait timeout meaning "forever" */
 #define SK_TIMEOUT_NEVER UINT64_MAX
+
+/* memory_info: the machine's memory, in pages of 4096 bytes. */
+struct sk_memory_info {
+    uint64_t total_pages; /* RAM the kernel manages */
+    uint64_t free_pages;  /* of it, free now */
+    uint64_t cpus;        /* CPUs online */
+    uint64_t reserved;
+};
+_Static_assert(sizeof(struct sk_memory_info) == 32, "sk_memory_info layout");
 
 /* The block a program finds at rdi when it starts. */
 #define SK_START_MAGIC 0x534b4f4c4c535431ull /* "SKOLLST1" */

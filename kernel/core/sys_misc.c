@@ -4,6 +4,8 @@
 #include <k/clock.h>
 #include <k/log.h>
 #include <k/sched.h>
+#include <k/pmm.h>
+#include <k/percpu.h>
 
 SYSCALL_DEFINE(nop)
 {
@@ -33,6 +35,18 @@ SYSCALL_DEFINE(log)
             buf[i] = buf[i] == '\t' ? ' ' : '?';
     kprintf("| %.*s\n", (int)len, buf);
     return SK_OK;
+}
+
+/* memory_info(out): page counts and CPUs, for the POSIX server's /proc and sysinfo. */
+SYSCALL_DEFINE(memory_info)
+{
+    SYSCALL_UNUSED_ARGS;
+    struct sk_memory_info mi = {
+        .total_pages = pmm_total_count(),
+        .free_pages = pmm_free_count(),
+        .cpus = cpus_online,
+    };
+    return copy_to_user(a0, &mi, sizeof mi);
 }
 
 SYSCALL_DEFINE(clock_get)

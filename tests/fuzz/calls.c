@@ -615,6 +615,9 @@ void fz_syscall(struct fz_worker *w)
         sys(w, index, (uint64_t)gen_handle(w, one_in(w, 3) ? SK_OBJ_TOKEN : SK_OBJ_THREAD, R_THREAD),
             gen_waddr(w), 0, 0, 0, 0, NULL);
         break;
+    case SK_SYS_memory_info:
+        sys(w, index, gen_waddr(w), 0, 0, 0, 0, 0, NULL);
+        break;
     case SK_SYS_thread_resume:
         sys(w, index, (uint64_t)gen_handle(w, SK_OBJ_THREAD, R_THREAD), 0, 0, 0, 0, 0, NULL);
         break;

@@ -321,7 +321,11 @@ static struct fixture {
     X(credentials_get, SK_ERR_FAULT, SK_ERR_FAULT, 0, F.token, F.ro_page, 0, 0, 0, 0) \
     X(credentials_get, SK_ERR_FAULT, SK_ERR_FAULT, 0, F.token, F.edge, 0, 0, 0, 0) \
     X(credentials_get, SK_OK, SK_OK, 0, THIS_T, F.page, 0, 0, 0, 0) \
-    X(credentials_get, SK_OK, SK_OK, 0, F.token, F.page, 0, 0, 0, 0)
+    X(credentials_get, SK_OK, SK_OK, 0, F.token, F.page, 0, 0, 0, 0) \
+    X(memory_info, SK_ERR_FAULT, SK_ERR_FAULT, 0, KPTR, 0, 0, 0, 0, 0) \
+    X(memory_info, SK_ERR_FAULT, SK_ERR_FAULT, 0, F.ro_page, 0, 0, 0, 0, 0) \
+    X(memory_info, SK_ERR_FAULT, SK_ERR_FAULT, 0, F.edge, 0, 0, 0, 0, 0) \
+    X(memory_info, SK_OK, SK_OK, 0, F.page, 0, 0, 0, 0, 0)
 
 /* Every system call has at least one row (the list has fewer than 64 calls). */
 _Static_assert(SK_SYSCALL_COUNT < 64, "widen the coverage mask");
@@ -569,6 +573,27 @@ static int run_table(void)
 }
 
 /* ---- cases beyond the table ---- */
+
+/* memory_info's figures are the machine's: some memory free, never more than there is, and
+   an allocation touched page by page shows up as fewer free pages. */
+SK_TEST(memory_info_counts)
+{
+    struct sk_memory_info a, b;
+    SK_EXPECT_OK(sk_memory_info(&a));
+    SK_EXPECT(a.total_pages > 0 && a.free_pages > 0 && a.free_pages <= a.total_pages);
+    SK_EXPECT(a.cpus >= 1);
+    SK_EXPECT_EQ(a.reserved, 0);
+    void *addr;
+    sk_handle_t mem;
+    SK_EXPECT_OK(sk_mem_map_anon(256 * SK_PAGE_SIZE, SK_PROT_READ | SK_PROT_WRITE, &addr, &mem));
+    for (int i = 0; i < 256; i++)
+        ((volatile uint8_t *)addr)[i * SK_PAGE_SIZE] = 1;
+    SK_EXPECT_OK(sk_memory_info(&b));
+    SK_EXPECT(b.free_pages + 200 <= a.free_pages);
+    SK_EXPECT_EQ(b.total_pages, a.total_pages);
+    sk_mem_unmap(addr, 256 * SK_PAGE_SIZE);
+    sk_handle_close(mem);
+}
 
 SK_TEST(unknown_numbers)
 {

@@ -245,6 +245,11 @@ static inline sk_error_t sk_credentials_get(sk_handle_t h, uint8_t out[SK_CREDEN
     return sk_raw_credentials_get(SK__U(h), SK__U(out), NULL);
 }
 
+static inline sk_error_t sk_memory_info(struct sk_memory_info *out)
+{
+    return sk_raw_memory_info(SK__U(out), NULL);
+}
+
 /* Compile-time check: every call in SK_SYSCALLS has a typed wrapper above. */
 static inline void sk__every_call_has_a_wrapper(void)
 {
