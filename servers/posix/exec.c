@@ -354,6 +354,16 @@ int exec_image(struct proc *p, struct inode *cwd, const char *path, char *const 
     if (p->fds)
         fdt_close_on_exec(p->fds);
     signal_exec(p);
+    char exe[1024];
+    if (vfs_path_of(ino, exe, sizeof exe) > 0) {
+        size_t n = strlen(exe) + 1;
+        char *e2 = sk_malloc(n);
+        if (e2) {
+            memcpy(e2, exe, n);
+            sk_free(p->exe);
+            p->exe = e2;
+        }
+    }
     const char *base = strrchr(path, '/');
     base = base ? base + 1 : path;
     memset(p->comm, 0, sizeof p->comm);

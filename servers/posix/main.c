@@ -55,6 +55,7 @@ int main(const struct sk_start_info *si)
         return 1;
     }
     dev_init();
+    procfs_init();
 
     int first = 1;
     if (sk_argc() > 1 && strcmp(sk_argv(1), "-v") == 0)

@@ -116,6 +116,9 @@ struct inode {
     const struct file_ops *dev;
     /* FIFOs: the pipe behind them while open */
     struct pipe *fifo;
+    /* procfs: what generates this node (content, link target, children) */
+    const struct proc_gen *gen;
+    int gen_pid, gen_fd;
 };
 
 struct file {
@@ -138,6 +141,40 @@ int file_set_size(struct inode *ino, uint64_t size);
 struct file *file_open(struct inode *ino, uint32_t flags);
 void file_put(struct file *f);
 extern const struct file_ops tmpfs_file_ops;
+
+/* procfs (procfs.c): generated nodes. */
+struct strbuf {
+    char *s;
+    size_t len, cap;
+};
+struct proc_gen {
+    /* files: the content now, as viewer sees it (0 or -errno) */
+    int (*content)(struct inode *ino, struct proc *viewer, struct strbuf *sb);
+    /* symlinks: the target now */
+    int (*link)(struct inode *ino, struct proc *viewer, struct strbuf *sb);
+    /* directories: bring the children up to date before a lookup or listing */
+    void (*refresh)(struct inode *dir, struct proc *viewer);
+};
+void sb_printf(struct strbuf *sb, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void sb_put(struct strbuf *sb, const char *s, size_t n);
+extern struct inode *procfs_root;
+void procfs_init(void);
+/* A generated file opened: its content is taken now. */
+int procfs_open(struct file *f, struct proc *viewer);
+/* The target of a symlink, generated ones included (into sb; 0 or -errno). */
+int vfs_link_target(struct inode *ino, struct proc *viewer, struct strbuf *sb);
+/* Bring a generated directory's children up to date. */
+void vfs_refresh(struct inode *dir, struct proc *viewer);
+
+/* Mounts (vfs.c): a file system root over a directory. */
+struct mount {
+    struct inode *where, *root;
+    char type[16], source[64];
+    struct mount *next;
+};
+extern struct mount *mounts;
+int vfs_mount(struct inode *where, struct inode *root, const char *type, const char *source);
+int vfs_umount(struct inode *root);
 
 /* The root and path walking. */
 extern struct inode *vfs_root;
@@ -198,6 +235,8 @@ struct proc {
     int pdeathsig, undumpable, subreaper; /* prctl */
     uint64_t alarm_interval;
     char comm[16];
+    char *exe;               /* the executable's path, for /proc/PID/exe */
+    uint64_t start_ns;       /* when it was created (clock_get) */
     char *cmdline;           /* argv joined by NULs, for /proc */
     uint32_t cmdline_len;
     uint64_t nosys_logged[(LINUX_SYSCALL_MAX + 63) / 64];
@@ -345,6 +384,8 @@ int exec_image(struct proc *p, struct inode *cwd, const char *path, char *const 
 
 /* ---- the rest ---- */
 uint64_t posix_random64(void);
+int tty_dev_of(struct proc *p);
+int tty_fg_of(struct proc *p);
 void console_flush(void);
 void posix_sweep(void);
 void posix_init_exited(int wstatus);

@@ -53,6 +53,12 @@ struct proc *proc_new(struct proc *parent)
         p->umask = 022;
         p->cwd = inode_get(vfs_root);
     }
+    sk_clock_get(&p->start_ns);
+    if (parent && parent->exe) {
+        size_t n = strlen(parent->exe) + 1;
+        if ((p->exe = sk_malloc(n)))
+            memcpy(p->exe, parent->exe, n);
+    }
     p->all_next = procs;
     procs = p;
     return p;
@@ -160,6 +166,8 @@ static void proc_release(struct proc *p)
         sk_free(p->cmdline);
         p->cmdline = NULL;
     }
+    sk_free(p->exe);
+    p->exe = NULL;
 }
 
 void proc_exit(struct proc *p, int wstatus)

@@ -106,7 +106,7 @@ static long do_open(struct lthread *t, int dirfd, const char *path, uint32_t fla
         return -LX_ENXIO;
     if (type == LX_S_IFSOCK)
         return -LX_ENXIO;
-    if ((flags & LX_O_TRUNC) && type == LX_S_IFREG) {
+    if ((flags & LX_O_TRUNC) && type == LX_S_IFREG && !ino->gen) {
         e = file_set_size(ino, 0);
         if (e)
             return e;
@@ -114,6 +114,10 @@ static long do_open(struct lthread *t, int dirfd, const char *path, uint32_t fla
     struct file *f = file_open(ino, flags);
     if (!f)
         return -LX_ENOMEM;
+    if (ino->gen && (e = procfs_open(f, t->p))) {
+        file_put(f);
+        return e;
+    }
     int fd = fd_install(t->p->fds, 0, f, (flags & LX_O_CLOEXEC) != 0);
     if (fd < 0)
         file_put(f);
@@ -321,6 +325,7 @@ long sys_getdents64(struct lthread *t)
     struct inode *dir = f->ino;
     if ((dir->mode & LX_S_IFMT) != LX_S_IFDIR)
         return -LX_ENOTDIR;
+    vfs_refresh(dir, t->p);
     uint64_t cap = t->a[2] > (64u << 10) ? (64u << 10) : t->a[2];
     t->buf = sk_malloc(cap ? cap : 1);
     if (!t->buf)
@@ -581,10 +586,20 @@ static sk_error_t readlink_path_read(struct sk_req *r, sk_error_t err, const str
         call_return(t, -LX_EINVAL);
         return SK_OK;
     }
-    uint64_t n = strlen(ino->target);
+    struct strbuf sb = {0};
+    rc = vfs_link_target(ino, t->p, &sb);
+    if (rc) {
+        sk_free(sb.s);
+        call_return(t, rc);
+        return SK_OK;
+    }
+    uint64_t n = sb.len;
     if (n > t->a[5])
         n = t->a[5];
-    memcpy(t->buf, ino->target, n);
+    if (n > 4096)
+        n = 4096;
+    memcpy(t->buf, sb.s, n);
+    sk_free(sb.s);
     t->ret = (long)n;
     return call_copy_out(t, t->a[3], t->buf, n, call_done_step);
 }

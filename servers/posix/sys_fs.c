@@ -683,3 +683,126 @@ long sys_syncfs(struct lthread *t)
 {
     return sys_fsync(t);
 }
+
+/* ---- mount, umount2 ---- */
+
+#define LX_MS_REMOUNT 32u
+#define LX_MS_BIND 4096u
+#define LX_MNT_FORCE 1u
+#define LX_MNT_DETACH 2u
+#define LX_MNT_EXPIRE 4u
+#define LX_UMOUNT_NOFOLLOW 8u
+
+struct mount_args {
+    char type[32], source[64];
+    int phase; /* 0: target read next, 1: type, 2: source */
+};
+
+static long mount_do(struct lthread *t, const char *target)
+{
+    struct mount_args *ma = (struct mount_args *)t->path1;
+    struct inode *where;
+    if (t->p->euid != 0)
+        return -LX_EPERM;
+    int e = target[0] ? vfs_lookup(t->p, t->p->cwd, target, LOOKUP_FOLLOW, &where, NULL) : -LX_ENOENT;
+    if (e)
+        return e;
+    if (!is_dir(where))
+        return -LX_ENOTDIR;
+    uint32_t flags = (uint32_t)t->a[3];
+    if (flags & LX_MS_REMOUNT) {
+        for (struct mount *m = mounts; m; m = m->next)
+            if (m->root == where)
+                return 0; /* (options are not kept: rw, relatime) */
+        return -LX_EINVAL;
+    }
+    if (flags & LX_MS_BIND)
+        return -LX_EINVAL; /* (bind mounts: not yet) */
+    struct inode *root;
+    if (strcmp(ma->type, "proc") == 0) {
+        root = inode_get(procfs_root);
+    } else if (strcmp(ma->type, "tmpfs") == 0 || strcmp(ma->type, "devtmpfs") == 0) {
+        root = inode_new(LX_S_IFDIR | 01777);
+        if (!root)
+            return -LX_ENOMEM;
+    } else {
+        return -LX_ENODEV;
+    }
+    e = vfs_mount(where, root, ma->type, ma->source[0] ? ma->source : "none");
+    inode_put(root);
+    return e;
+}
+
+static sk_error_t mount_step(struct sk_req *r, sk_error_t err, const struct sk_cqe *cqe)
+{
+    (void)cqe;
+    struct lthread *t = call_thread(r);
+    struct mount_args *ma = (struct mount_args *)t->path1;
+    if (err)
+        return err;
+    if (ma->phase == 1) {
+        memcpy(ma->type, t->buf, strnlen(t->buf, sizeof ma->type - 1));
+        sk_free(t->buf);
+        t->buf = NULL;
+        ma->phase = 2;
+        if (t->a[0])
+            return call_read_string(t, t->a[0], sizeof ma->source, mount_step);
+        ma->phase = 3;
+    } else if (ma->phase == 2) {
+        memcpy(ma->source, t->buf, strnlen(t->buf, sizeof ma->source - 1));
+        sk_free(t->buf);
+        t->buf = NULL;
+        ma->phase = 3;
+    }
+    if (ma->phase == 3) {
+        ma->phase = 4;
+        return call_read_string(t, t->a[1], PATH_MAX, mount_step);
+    }
+    call_return(t, mount_do(t, t->buf));
+    return SK_OK;
+}
+
+long sys_mount(struct lthread *t)
+{
+    struct mount_args *ma = sk_calloc(1, sizeof *ma);
+    if (!ma)
+        return -LX_ENOMEM;
+    t->path1 = (char *)ma;
+    struct sk_cqe none = {0};
+    sk_error_t e;
+    if (t->a[2] && !(t->a[3] & LX_MS_REMOUNT)) {
+        ma->phase = 1;
+        e = call_read_string(t, t->a[2], sizeof ma->type, mount_step);
+    } else {
+        ma->phase = 3;
+        e = mount_step(&t->req, SK_OK, &none);
+    }
+    return e ? errno_from_sk(e) : CALL_PENDING;
+}
+
+static sk_error_t umount_path_read(struct sk_req *r, sk_error_t err, const struct sk_cqe *cqe)
+{
+    (void)cqe;
+    struct lthread *t = call_thread(r);
+    if (err)
+        return err;
+    struct inode *root;
+    long e = ((const char *)t->buf)[0]
+                 ? vfs_lookup(t->p, t->p->cwd, t->buf, (t->a[1] & LX_UMOUNT_NOFOLLOW) ? 0 : LOOKUP_FOLLOW,
+                              &root, NULL)
+                 : -LX_ENOENT;
+    if (!e)
+        e = vfs_umount(root);
+    call_return(t, e);
+    return SK_OK;
+}
+
+long sys_umount2(struct lthread *t)
+{
+    if (t->p->euid != 0)
+        return -LX_EPERM;
+    if (t->a[1] & ~(uint64_t)(LX_MNT_FORCE | LX_MNT_DETACH | LX_MNT_EXPIRE | LX_UMOUNT_NOFOLLOW))
+        return -LX_EINVAL;
+    sk_error_t e = call_read_string(t, t->a[0], PATH_MAX, umount_path_read);
+    return e ? errno_from_sk(e) : CALL_PENDING;
+}

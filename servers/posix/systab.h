@@ -179,8 +179,8 @@
     X(162, sync, OK, "") \
     X(163, acct, NOSYS, "") \
     X(164, settimeofday, NOSYS, "") \
-    X(165, mount, NOSYS, "") \
-    X(166, umount2, NOSYS, "") \
+    X(165, mount, PARTIAL, "proc and tmpfs, MS_REMOUNT accepted; bind mounts EINVAL; options are not kept") \
+    X(166, umount2, PARTIAL, "no busy check for open files") \
     X(167, swapon, NOSYS, "") \
     X(168, swapoff, NOSYS, "") \
     X(169, reboot, NOSYS, "") \

@@ -51,12 +51,99 @@ void inode_put(struct inode *ino)
     sk_free(ino);
 }
 
+struct mount *mounts;
+
+static int inside_tree(struct inode *a, struct inode *b)
+{
+    for (; a; a = a->parent)
+        if (a == b)
+            return 1;
+    return 0;
+}
+
+
+/* The root mounted on dir, if any (mounts stack: the latest wins). */
+static struct inode *mounted_on(struct inode *dir)
+{
+    struct inode *r = NULL;
+    for (struct mount *m = mounts; m; m = m->next)
+        if (m->where == dir)
+            r = m->root;
+    return r;
+}
+
+static struct mount *mount_of_root(struct inode *root)
+{
+    for (struct mount *m = mounts; m; m = m->next)
+        if (m->root == root)
+            return m;
+    return NULL;
+}
+
+int vfs_mount(struct inode *where, struct inode *root, const char *type, const char *source)
+{
+    struct mount *m = sk_calloc(1, sizeof *m);
+    if (!m)
+        return -LX_ENOMEM;
+    m->where = inode_get(where);
+    m->root = inode_get(root);
+    memcpy(m->type, type, strnlen(type, sizeof m->type - 1));
+    memcpy(m->source, source, strnlen(source, sizeof m->source - 1));
+    /* appended: /proc/mounts lists them in mount order */
+    struct mount **pp = &mounts;
+    while (*pp)
+        pp = &(*pp)->next;
+    *pp = m;
+    return 0;
+}
+
+int vfs_umount(struct inode *root)
+{
+    struct mount *last = NULL;
+    for (struct mount *m = mounts; m; m = m->next)
+        if (m->root == root)
+            last = m;
+    if (!last)
+        return -LX_EINVAL;
+    for (struct mount *m = mounts; m; m = m->next)
+        if (m != last && inside_tree(m->where, root))
+            return -LX_EBUSY; /* something is mounted below it */
+    for (struct mount **pp = &mounts; *pp; pp = &(*pp)->next)
+        if (*pp == last) {
+            *pp = last->next;
+            break;
+        }
+    inode_put(last->where);
+    inode_put(last->root);
+    sk_free(last);
+    return 0;
+}
+
+void vfs_refresh(struct inode *dir, struct proc *viewer)
+{
+    if (dir->gen && dir->gen->refresh)
+        dir->gen->refresh(dir, viewer);
+}
+
+int vfs_link_target(struct inode *ino, struct proc *viewer, struct strbuf *sb)
+{
+    if (ino->gen && ino->gen->link)
+        return ino->gen->link(ino, viewer, sb);
+    sb_put(sb, ino->target ? ino->target : "", ino->target ? strlen(ino->target) : 0);
+    return 0;
+}
+
 struct inode *dir_lookup(struct inode *dir, const char *name, size_t len)
 {
     if (len == 1 && name[0] == '.')
         return dir;
-    if (len == 2 && name[0] == '.' && name[1] == '.')
+    if (len == 2 && name[0] == '.' && name[1] == '.') {
+        /* out of a mounted file system: the parent of what it is mounted on */
+        struct mount *m = mount_of_root(dir);
+        if (m)
+            dir = m->where;
         return dir->parent ? dir->parent : dir;
+    }
     for (struct dentry *d = dir->children; d; d = d->next)
         if (strlen(d->name) == len && memcmp(d->name, name, len) == 0)
             return d->ino;
@@ -80,10 +167,9 @@ int dir_link(struct inode *dir, const char *name, struct inode *ino)
     memcpy(n, name, len + 1);
     d->name = n;
     d->ino = inode_get(ino);
-    if ((ino->mode & LX_S_IFMT) == LX_S_IFDIR) {
-        ino->parent = dir;
+    ino->parent = dir; /* (a file with several links: the latest; for paths in /proc) */
+    if ((ino->mode & LX_S_IFMT) == LX_S_IFDIR)
         dir->nlink++;
-    }
     /* append: listings come out in creation order */
     struct dentry **pp = &dir->children;
     while (*pp)
@@ -190,15 +276,25 @@ static int walk(struct proc *cred, struct inode *cwd, const char *path, uint32_t
                 *last = name;
             return 0;
         }
+        vfs_refresh(cur, cred);
         struct inode *next = dir_lookup(cur, name, len);
         if (!next)
             return -LX_ENOENT;
+        struct inode *over = mounted_on(next);
+        if (over)
+            next = over;
         if ((next->mode & LX_S_IFMT) == LX_S_IFLNK && (!final || (flags & LOOKUP_FOLLOW) ||
                                                         *p == '/')) {
             if (depth >= MAX_SYMLINKS)
                 return -LX_ELOOP;
-            struct inode *target;
-            e = walk(cred, cur, next->target, LOOKUP_FOLLOW, &target, NULL, depth + 1);
+            struct strbuf sb = {0};
+            e = vfs_link_target(next, cred, &sb);
+            if (!e && !sb.s)
+                e = -LX_ENOENT;
+            struct inode *target = NULL;
+            if (!e)
+                e = walk(cred, cur, sb.s, LOOKUP_FOLLOW, &target, NULL, depth + 1);
+            sk_free(sb.s);
             if (e)
                 return e;
             next = target;
@@ -241,6 +337,8 @@ int dir_unlink(struct inode *dir, const char *name)
                 ino->parent = NULL;
             } else {
                 ino->nlink--;
+                if (ino->parent == dir)
+                    ino->parent = NULL;
             }
             sk_free(d->name);
             sk_free(d);
@@ -262,6 +360,11 @@ int vfs_path_of(struct inode *ino, char *buf, size_t size)
         buf[--pos] = '/';
     }
     while (ino != vfs_root) {
+        struct mount *m = mount_of_root(ino);
+        if (m) {
+            ino = m->where;
+            continue;
+        }
         struct inode *parent = ino->parent;
         if (!parent)
             return -LX_ENOENT;

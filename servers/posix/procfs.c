@@ -1,0 +1,588 @@
+/*
+ * procfs: a tree of generated nodes. Directories are real inodes whose children
+ * are brought up to date on each lookup or listing (/proc gets a directory per
+ * live process, /proc/PID/fd a link per descriptor); a file's content is
+ * generated when it is opened and read from that snapshot, as Linux's seq
+ * files do; symlinks (self, exe, cwd, fd/N) are generated when followed or read.
+ * Mounted with mount -t proc (the boot's inittab does it).
+ */
+#include "posix.h"
+#include <base/fmt.h>
+
+struct inode *procfs_root;
+
+/* ---- strbuf ---- */
+
+static int sb_reserve(struct strbuf *sb, size_t more)
+{
+    if (sb->len + more + 1 <= sb->cap)
+        return 0;
+    size_t cap = sb->cap ? sb->cap : 256;
+    while (cap < sb->len + more + 1)
+        cap *= 2;
+    char *s = sk_malloc(cap);
+    if (!s)
+        return -1;
+    if (sb->len)
+        memcpy(s, sb->s, sb->len);
+    sk_free(sb->s);
+    sb->s = s;
+    sb->cap = cap;
+    return 0;
+}
+
+void sb_put(struct strbuf *sb, const char *s, size_t n)
+{
+    if (sb_reserve(sb, n))
+        return;
+    memcpy(sb->s + sb->len, s, n);
+    sb->len += n;
+    sb->s[sb->len] = '\0';
+}
+
+static void sb_sink(void *ctx, const char *s, size_t n)
+{
+    sb_put(ctx, s, n);
+}
+
+void sb_printf(struct strbuf *sb, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    fmt_vformat(sb_sink, sb, fmt, ap);
+    va_end(ap);
+    if (!sb->s)
+        sb_put(sb, "", 0);
+}
+
+/* ---- helpers ---- */
+
+static struct proc *node_proc(struct inode *ino)
+{
+    struct proc *p = proc_find(ino->gen_pid);
+    return p && p->state != PROC_REAPED ? p : NULL;
+}
+
+static uint64_t now_ns(void)
+{
+    uint64_t n = 0;
+    sk_clock_get(&n);
+    return n;
+}
+
+static uint64_t ticks(uint64_t ns)
+{
+    return ns / 10000000ull; /* USER_HZ = 100 */
+}
+
+static uint64_t vm_bytes(struct proc *p)
+{
+    uint64_t n = 0;
+    if (p->mm)
+        for (struct vma *v = p->mm->vmas; v; v = v->next)
+            n += v->end - v->start;
+    return n;
+}
+
+static int nthreads(struct proc *p)
+{
+    int n = 0;
+    for (struct lthread *t = p->threads; t; t = t->next)
+        n++;
+    return n;
+}
+
+static char state_of(struct proc *p)
+{
+    if (p->state == PROC_ZOMBIE)
+        return 'Z';
+    if (p->jobstop)
+        return 'T';
+    for (struct lthread *t = p->threads; t; t = t->next)
+        if (!t->in_call || !t->req.parked)
+            return 'R';
+    return 'S';
+}
+
+static const char *state_name(char c)
+{
+    switch (c) {
+    case 'R':
+        return "R (running)";
+    case 'S':
+        return "S (sleeping)";
+    case 'T':
+        return "T (stopped)";
+    default:
+        return "Z (zombie)";
+    }
+}
+
+/* ---- per-process files ---- */
+
+static int gen_stat(struct inode *ino, struct proc *viewer, struct strbuf *sb)
+{
+    (void)viewer;
+    struct proc *p = node_proc(ino);
+    if (!p)
+        return -LX_ESRCH;
+    uint64_t sigign = 0, sigcatch = 0;
+    for (int i = 0; i < LX_NSIG; i++) {
+        if (p->sig[i].handler == LX_SIG_IGN)
+            sigign |= 1ull << i;
+        else if (p->sig[i].handler != LX_SIG_DFL)
+            sigcatch |= 1ull << i;
+    }
+    uint64_t blocked = p->threads ? p->threads->sigmask : 0;
+    int tty = tty_dev_of(p), tpgid = tty_fg_of(p);
+    sb_printf(sb, "%d (%s) %c %d %d %d %d %d %u %lu %lu %lu %lu %lu %lu %ld %ld %ld %ld %d %ld %lu ",
+              p->pid, p->comm, state_of(p), p->parent ? p->parent->pid : 0, p->pgid, p->sid, tty,
+              tpgid, 0x400000u, 0ul, 0ul, 0ul, 0ul, 0ul, 0ul, 0l, 0l, 20l, 0l, nthreads(p), 0l,
+              (unsigned long)ticks(p->start_ns - px.boot_ns));
+    sb_printf(sb, "%lu %lu %lu %lu %lu %lu %lu %lu %lu %lu %lu %lu %lu %lu %lu %d %d %u %u %lu %lu %ld ",
+              (unsigned long)vm_bytes(p), 0ul, ~0ul, 0ul, 0ul, 0ul, 0ul, 0ul,
+              (unsigned long)(p->pending & 0xffffffff), (unsigned long)(blocked & 0xffffffff),
+              (unsigned long)(sigign & 0xffffffff), (unsigned long)(sigcatch & 0xffffffff), 0ul, 0ul,
+              0ul, LX_SIGCHLD, 0, 0u, 0u, 0ul, 0ul, 0l);
+    uint64_t brk_start = p->mm ? p->mm->brk_start : 0;
+    sb_printf(sb, "%lu %lu %lu %lu %lu %lu %lu %d\n", 0ul, 0ul, (unsigned long)brk_start, 0ul, 0ul,
+              0ul, 0ul, p->state == PROC_ZOMBIE ? p->wstatus : 0);
+    return 0;
+}
+
+static int gen_status(struct inode *ino, struct proc *viewer, struct strbuf *sb)
+{
+    (void)viewer;
+    struct proc *p = node_proc(ino);
+    if (!p)
+        return -LX_ESRCH;
+    uint64_t sigign = 0, sigcatch = 0;
+    for (int i = 0; i < LX_NSIG; i++) {
+        if (p->sig[i].handler == LX_SIG_IGN)
+            sigign |= 1ull << i;
+        else if (p->sig[i].handler != LX_SIG_DFL)
+            sigcatch |= 1ull << i;
+    }
+    uint64_t vm = vm_bytes(p) >> 10;
+    sb_printf(sb, "Name:\t%s\nUmask:\t%04o\nState:\t%s\nTgid:\t%d\nNgid:\t0\nPid:\t%d\nPPid:\t%d\n"
+                  "TracerPid:\t0\nUid:\t%u\t%u\t%u\t%u\nGid:\t%u\t%u\t%u\t%u\nFDSize:\t%u\n"
+                  "Groups:\t\nVmPeak:\t%8lu kB\nVmSize:\t%8lu kB\nVmRSS:\t%8lu kB\nThreads:\t%d\n"
+                  "SigQ:\t0/0\nSigPnd:\t%016lx\nShdPnd:\t%016lx\nSigBlk:\t%016lx\nSigIgn:\t%016lx\n"
+                  "SigCgt:\t%016lx\n",
+              p->comm, p->umask, state_name(state_of(p)), p->pid, p->pid,
+              p->parent ? p->parent->pid : 0, p->uid, p->euid, p->suid, p->euid, p->gid, p->egid,
+              p->sgid, p->egid, p->fds ? p->fds->count : 0, (unsigned long)vm, (unsigned long)vm,
+              0ul, nthreads(p), (unsigned long)(p->threads ? p->threads->pending : 0),
+              (unsigned long)p->pending, (unsigned long)(p->threads ? p->threads->sigmask : 0),
+              (unsigned long)sigign, (unsigned long)sigcatch);
+    return 0;
+}
+
+static int gen_cmdline(struct inode *ino, struct proc *viewer, struct strbuf *sb)
+{
+    (void)viewer;
+    struct proc *p = node_proc(ino);
+    if (!p)
+        return -LX_ESRCH;
+    if (p->cmdline)
+        sb_put(sb, p->cmdline, p->cmdline_len);
+    else
+        sb_put(sb, "", 0);
+    return 0;
+}
+
+static int gen_comm(struct inode *ino, struct proc *viewer, struct strbuf *sb)
+{
+    (void)viewer;
+    struct proc *p = node_proc(ino);
+    if (!p)
+        return -LX_ESRCH;
+    sb_printf(sb, "%s\n", p->comm);
+    return 0;
+}
+
+static int gen_maps(struct inode *ino, struct proc *viewer, struct strbuf *sb)
+{
+    (void)viewer;
+    struct proc *p = node_proc(ino);
+    if (!p)
+        return -LX_ESRCH;
+    sb_put(sb, "", 0);
+    if (!p->mm)
+        return 0;
+    for (struct vma *v = p->mm->vmas; v; v = v->next) {
+        sb_printf(sb, "%08lx-%08lx %c%c%c%c %08lx 00:00 0", (unsigned long)v->start,
+                  (unsigned long)v->end, v->prot & LX_PROT_READ ? 'r' : '-',
+                  v->prot & LX_PROT_WRITE ? 'w' : '-', v->prot & LX_PROT_EXEC ? 'x' : '-',
+                  v->flags & VMA_SHARED ? 's' : 'p', (unsigned long)v->offset);
+        if (v->flags & VMA_STACK)
+            sb_printf(sb, "%*s[stack]", 10, "");
+        else if (v->flags & VMA_BRK)
+            sb_printf(sb, "%*s[heap]", 10, "");
+        sb_put(sb, "\n", 1);
+    }
+    return 0;
+}
+
+static int link_exe(struct inode *ino, struct proc *viewer, struct strbuf *sb)
+{
+    (void)viewer;
+    struct proc *p = node_proc(ino);
+    if (!p || !p->exe)
+        return -LX_ENOENT;
+    sb_printf(sb, "%s", p->exe);
+    return 0;
+}
+
+static int link_cwd(struct inode *ino, struct proc *viewer, struct strbuf *sb)
+{
+    (void)viewer;
+    struct proc *p = node_proc(ino);
+    if (!p || !p->cwd)
+        return -LX_ENOENT;
+    char buf[1024];
+    int n = vfs_path_of(p->cwd, buf, sizeof buf);
+    if (n < 0)
+        return n;
+    sb_printf(sb, "%s", buf);
+    return 0;
+}
+
+static int link_fd(struct inode *ino, struct proc *viewer, struct strbuf *sb)
+{
+    (void)viewer;
+    struct proc *p = node_proc(ino);
+    struct file *f = p && p->fds ? fd_get(p->fds, ino->gen_fd) : NULL;
+    if (!f)
+        return -LX_ENOENT;
+    uint32_t type = f->ino->mode & LX_S_IFMT;
+    if (type == LX_S_IFIFO && !f->ino->parent && f->ino->nlink <= 1 && f->ops != &tmpfs_file_ops &&
+        f->priv && !f->ino->fifo) {
+        sb_printf(sb, "pipe:[%lu]", (unsigned long)f->ino->ino);
+        return 0;
+    }
+    char buf[1024];
+    int n = vfs_path_of(f->ino, buf, sizeof buf);
+    if (n < 0) {
+        sb_printf(sb, "%s:[%lu]", type == LX_S_IFIFO ? "pipe" : "anon_inode", (unsigned long)f->ino->ino);
+        return 0;
+    }
+    sb_printf(sb, "%s", buf);
+    return 0;
+}
+
+static int link_self(struct inode *ino, struct proc *viewer, struct strbuf *sb)
+{
+    (void)ino;
+    if (!viewer)
+        return -LX_ENOENT;
+    sb_printf(sb, "%d", viewer->pid);
+    return 0;
+}
+
+/* ---- whole-system files ---- */
+
+static int gen_meminfo(struct inode *ino, struct proc *viewer, struct strbuf *sb)
+{
+    (void)ino, (void)viewer;
+    struct sk_memory_info mi = {0};
+    sk_memory_info(&mi);
+    uint64_t total = mi.total_pages * 4, free = mi.free_pages * 4;
+    sb_printf(sb, "MemTotal:       %8lu kB\nMemFree:        %8lu kB\nMemAvailable:   %8lu kB\n"
+                  "Buffers:        %8lu kB\nCached:         %8lu kB\nSwapCached:     %8lu kB\n"
+                  "Active:         %8lu kB\nInactive:       %8lu kB\nSwapTotal:      %8lu kB\n"
+                  "SwapFree:       %8lu kB\nDirty:          %8lu kB\nShmem:          %8lu kB\n"
+                  "Slab:           %8lu kB\nSReclaimable:   %8lu kB\n",
+              (unsigned long)total, (unsigned long)free, (unsigned long)free, 0ul, 0ul, 0ul,
+              (unsigned long)(total - free), 0ul, 0ul, 0ul, 0ul, 0ul, 0ul, 0ul);
+    return 0;
+}
+
+static int gen_uptime(struct inode *ino, struct proc *viewer, struct strbuf *sb)
+{
+    (void)ino, (void)viewer;
+    uint64_t up = now_ns() - px.boot_ns;
+    sb_printf(sb, "%lu.%02lu 0.00\n", (unsigned long)(up / 1000000000ull),
+              (unsigned long)(up % 1000000000ull / 10000000ull));
+    return 0;
+}
+
+static int gen_loadavg(struct inode *ino, struct proc *viewer, struct strbuf *sb)
+{
+    (void)ino, (void)viewer;
+    int total = 0, running = 0;
+    for (struct proc *p = procs; p; p = p->all_next)
+        if (p->state == PROC_LIVE) {
+            total++;
+            running += state_of(p) == 'R';
+        }
+    sb_printf(sb, "0.00 0.00 0.00 %d/%d %d\n", running, total, px.next_pid - 1);
+    return 0;
+}
+
+static int gen_stat_sys(struct inode *ino, struct proc *viewer, struct strbuf *sb)
+{
+    (void)ino, (void)viewer;
+    struct sk_memory_info mi = {0};
+    sk_memory_info(&mi);
+    int running = 0, procs_count = 0;
+    for (struct proc *p = procs; p; p = p->all_next)
+        if (p->state == PROC_LIVE) {
+            procs_count++;
+            running += state_of(p) == 'R';
+        }
+    /* (CPU time is not accounted yet: the counters stay at 0) */
+    sb_printf(sb, "cpu  0 0 0 0 0 0 0 0 0 0\n");
+    for (uint64_t c = 0; c < mi.cpus; c++)
+        sb_printf(sb, "cpu%lu 0 0 0 0 0 0 0 0 0 0\n", (unsigned long)c);
+    sb_printf(sb, "intr 0\nctxt 0\nbtime %lu\nprocesses %d\nprocs_running %d\nprocs_blocked 0\n",
+              1767225600ul, px.next_pid - 1, running ? running : 1);
+    (void)procs_count;
+    return 0;
+}
+
+static int gen_mounts(struct inode *ino, struct proc *viewer, struct strbuf *sb)
+{
+    (void)ino, (void)viewer;
+    sb_printf(sb, "rootfs / rootfs rw 0 0\n");
+    for (struct mount *m = mounts; m; m = m->next) {
+        char buf[512];
+        if (vfs_path_of(m->where, buf, sizeof buf) < 0)
+            continue;
+        sb_printf(sb, "%s %s %s rw,relatime 0 0\n", m->source, buf, m->type);
+    }
+    return 0;
+}
+
+static void cpuid(uint32_t leaf, uint32_t sub, uint32_t r[4])
+{
+    __asm__ volatile("cpuid" : "=a"(r[0]), "=b"(r[1]), "=c"(r[2]), "=d"(r[3]) : "a"(leaf), "c"(sub));
+}
+
+static int gen_cpuinfo(struct inode *ino, struct proc *viewer, struct strbuf *sb)
+{
+    (void)ino, (void)viewer;
+    struct sk_memory_info mi = {0};
+    sk_memory_info(&mi);
+    uint32_t r[4];
+    char vendor[13] = {0}, brand[49] = {0};
+    cpuid(0, 0, r);
+    memcpy(vendor, &r[1], 4);
+    memcpy(vendor + 4, &r[3], 4);
+    memcpy(vendor + 8, &r[2], 4);
+    cpuid(0x80000000u, 0, r);
+    if (r[0] >= 0x80000004u) {
+        for (uint32_t i = 0; i < 3; i++) {
+            cpuid(0x80000002u + i, 0, r);
+            memcpy(brand + 16 * i, r, 16);
+        }
+    }
+    cpuid(1, 0, r);
+    uint32_t family = (r[0] >> 8) & 0xf, model = (r[0] >> 4) & 0xf, stepping = r[0] & 0xf;
+    if (family == 0xf)
+        family += (r[0] >> 20) & 0xff;
+    if (family >= 6)
+        model |= ((r[0] >> 16) & 0xf) << 4;
+    static const char *const dnames[32] = {
+        "fpu", "vme", "de", "pse", "tsc", "msr", "pae", "mce", "cx8", "apic", NULL, "sep", "mtrr",
+        "pge", "mca", "cmov", "pat", "pse36", NULL, "clflush", NULL, NULL, NULL, "mmx", "fxsr",
+        "sse", "sse2", NULL, "ht", NULL, NULL, NULL};
+    static const char *const cnames[32] = {
+        "pni", "pclmulqdq", NULL, NULL, NULL, NULL, NULL, NULL, NULL, "ssse3", NULL, NULL, "fma",
+        "cx16", NULL, NULL, NULL, "pcid", NULL, "sse4_1", "sse4_2", "x2apic", "movbe", "popcnt",
+        NULL, "aes", "xsave", NULL, "avx", "f16c", "rdrand", "hypervisor"};
+    for (uint64_t c = 0; c < (mi.cpus ? mi.cpus : 1); c++) {
+        sb_printf(sb, "processor\t: %lu\nvendor_id\t: %s\ncpu family\t: %u\nmodel\t\t: %u\n"
+                      "model name\t: %s\nstepping\t: %u\ncpu MHz\t\t: 1000.000\ncache size\t: 512 KB\n"
+                      "physical id\t: 0\nsiblings\t: %lu\ncore id\t\t: %lu\ncpu cores\t: %lu\n"
+                      "apicid\t\t: %lu\nfpu\t\t: yes\nfpu_exception\t: yes\ncpuid level\t: 13\n"
+                      "wp\t\t: yes\nflags\t\t:",
+                  (unsigned long)c, vendor, family, model, brand[0] ? brand : "unknown", stepping,
+                  (unsigned long)mi.cpus, (unsigned long)c, (unsigned long)mi.cpus, (unsigned long)c);
+        for (int i = 0; i < 32; i++)
+            if ((r[3] >> i & 1) && dnames[i])
+                sb_printf(sb, " %s", dnames[i]);
+        for (int i = 0; i < 32; i++)
+            if ((r[2] >> i & 1) && cnames[i])
+                sb_printf(sb, " %s", cnames[i]);
+        sb_printf(sb, "\nbogomips\t: 2000.00\nclflush size\t: 64\ncache_alignment\t: 64\n"
+                      "address sizes\t: 40 bits physical, 48 bits virtual\npower management:\n\n");
+    }
+    return 0;
+}
+
+static int gen_version(struct inode *ino, struct proc *viewer, struct strbuf *sb)
+{
+    (void)ino, (void)viewer;
+    sb_printf(sb, "Linux version 6.1.0-skoll (skoll@skoll) (gcc) #1 SMP Skoll POSIX server\n");
+    return 0;
+}
+
+static int gen_filesystems(struct inode *ino, struct proc *viewer, struct strbuf *sb)
+{
+    (void)ino, (void)viewer;
+    sb_printf(sb, "nodev\ttmpfs\nnodev\tproc\nnodev\tdevtmpfs\n");
+    return 0;
+}
+
+/* ---- the tree ---- */
+
+static const struct proc_gen g_stat = {.content = gen_stat};
+static const struct proc_gen g_status = {.content = gen_status};
+static const struct proc_gen g_cmdline = {.content = gen_cmdline};
+static const struct proc_gen g_comm = {.content = gen_comm};
+static const struct proc_gen g_maps = {.content = gen_maps};
+static const struct proc_gen g_mounts = {.content = gen_mounts};
+static const struct proc_gen g_exe = {.link = link_exe};
+static const struct proc_gen g_cwd = {.link = link_cwd};
+static const struct proc_gen g_fdlink = {.link = link_fd};
+static const struct proc_gen g_self = {.link = link_self};
+static void refresh_fd(struct inode *dir, struct proc *viewer);
+static const struct proc_gen g_fddir = {.refresh = refresh_fd};
+static void refresh_root(struct inode *dir, struct proc *viewer);
+static const struct proc_gen g_root = {.refresh = refresh_root};
+
+static struct inode *add(struct inode *dir, const char *name, uint32_t mode,
+                         const struct proc_gen *gen, int pid, int fd)
+{
+    struct inode *ino = inode_new(mode);
+    if (!ino)
+        return NULL;
+    ino->gen = gen;
+    ino->gen_pid = pid;
+    ino->gen_fd = fd;
+    if (dir_link(dir, name, ino)) {
+        inode_put(ino);
+        return NULL;
+    }
+    inode_put(ino); /* the entry holds it */
+    return ino;
+}
+
+static void refresh_fd(struct inode *dir, struct proc *viewer)
+{
+    (void)viewer;
+    /* rebuilt from the process's table each time */
+    while (dir->children)
+        dir_unlink(dir, dir->children->name);
+    struct proc *p = node_proc(dir);
+    if (!p || !p->fds)
+        return;
+    for (uint32_t i = 0; i < p->fds->count; i++)
+        if (p->fds->files[i]) {
+            char name[16];
+            sk_snprintf(name, sizeof name, "%u", i);
+            struct inode *l = add(dir, name, LX_S_IFLNK | 0700, &g_fdlink, p->pid, (int)i);
+            if (l)
+                l->uid = p->uid, l->gid = p->gid;
+        }
+}
+
+static void make_pid_dir(struct proc *p)
+{
+    char name[16];
+    sk_snprintf(name, sizeof name, "%d", p->pid);
+    struct inode *d = add(procfs_root, name, LX_S_IFDIR | 0555, NULL, p->pid, -1);
+    if (!d)
+        return;
+    d->uid = p->uid;
+    d->gid = p->gid;
+    add(d, "stat", LX_S_IFREG | 0444, &g_stat, p->pid, -1);
+    add(d, "status", LX_S_IFREG | 0444, &g_status, p->pid, -1);
+    add(d, "cmdline", LX_S_IFREG | 0444, &g_cmdline, p->pid, -1);
+    add(d, "comm", LX_S_IFREG | 0644, &g_comm, p->pid, -1);
+    add(d, "maps", LX_S_IFREG | 0444, &g_maps, p->pid, -1);
+    add(d, "mounts", LX_S_IFREG | 0444, &g_mounts, p->pid, -1);
+    add(d, "exe", LX_S_IFLNK | 0777, &g_exe, p->pid, -1);
+    add(d, "cwd", LX_S_IFLNK | 0777, &g_cwd, p->pid, -1);
+    add(d, "fd", LX_S_IFDIR | 0500, &g_fddir, p->pid, -1);
+}
+
+static void refresh_root(struct inode *dir, struct proc *viewer)
+{
+    (void)viewer;
+    /* drop the directories of processes that are gone */
+    for (struct dentry *d = dir->children, *n; d; d = n) {
+        n = d->next;
+        if (d->ino->gen_pid > 0 && !d->ino->gen && !node_proc(d->ino))
+            dir_unlink(dir, d->name);
+    }
+    /* and add the new ones (processes are listed newest first: insert in pid order) */
+    for (struct proc *p = procs; p; p = p->all_next) {
+        if (p->state == PROC_REAPED)
+            continue;
+        char name[16];
+        sk_snprintf(name, sizeof name, "%d", p->pid);
+        if (!dir_lookup(dir, name, strlen(name)))
+            make_pid_dir(p);
+    }
+}
+
+static const struct proc_gen g_meminfo = {.content = gen_meminfo};
+static const struct proc_gen g_uptime = {.content = gen_uptime};
+static const struct proc_gen g_loadavg = {.content = gen_loadavg};
+static const struct proc_gen g_statsys = {.content = gen_stat_sys};
+static const struct proc_gen g_cpuinfo = {.content = gen_cpuinfo};
+static const struct proc_gen g_version = {.content = gen_version};
+static const struct proc_gen g_filesystems = {.content = gen_filesystems};
+
+void procfs_init(void)
+{
+    procfs_root = inode_new(LX_S_IFDIR | 0555);
+    if (!procfs_root)
+        return;
+    procfs_root->gen = &g_root;
+    add(procfs_root, "self", LX_S_IFLNK | 0777, &g_self, 0, -1);
+    add(procfs_root, "meminfo", LX_S_IFREG | 0444, &g_meminfo, 0, -1);
+    add(procfs_root, "uptime", LX_S_IFREG | 0444, &g_uptime, 0, -1);
+    add(procfs_root, "loadavg", LX_S_IFREG | 0444, &g_loadavg, 0, -1);
+    add(procfs_root, "stat", LX_S_IFREG | 0444, &g_statsys, 0, -1);
+    add(procfs_root, "mounts", LX_S_IFREG | 0444, &g_mounts, 0, -1);
+    add(procfs_root, "cpuinfo", LX_S_IFREG | 0444, &g_cpuinfo, 0, -1);
+    add(procfs_root, "version", LX_S_IFREG | 0444, &g_version, 0, -1);
+    add(procfs_root, "filesystems", LX_S_IFREG | 0444, &g_filesystems, 0, -1);
+}
+
+/* ---- open files of procfs ---- */
+
+static long proc_read(struct file *f, struct lthread *t, void *buf, uint64_t len, uint64_t off)
+{
+    (void)t;
+    struct strbuf *sb = f->priv;
+    if (!sb || off >= sb->len)
+        return 0;
+    if (len > sb->len - off)
+        len = sb->len - off;
+    memcpy(buf, sb->s + off, len);
+    return (long)len;
+}
+
+static void proc_release(struct file *f)
+{
+    struct strbuf *sb = f->priv;
+    if (sb) {
+        sk_free(sb->s);
+        sk_free(sb);
+    }
+}
+
+static const struct file_ops proc_file_ops = {.read = proc_read, .release = proc_release};
+
+int procfs_open(struct file *f, struct proc *viewer)
+{
+    struct inode *ino = f->ino;
+    if (!ino->gen || !ino->gen->content)
+        return 0;
+    struct strbuf *sb = sk_calloc(1, sizeof *sb);
+    if (!sb)
+        return -LX_ENOMEM;
+    int e = ino->gen->content(ino, viewer, sb);
+    if (e) {
+        sk_free(sb->s);
+        sk_free(sb);
+        return e;
+    }
+    f->priv = sb;
+    f->ops = &proc_file_ops;
+    return 0;
+}
