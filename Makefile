@@ -189,6 +189,7 @@ $(UNIT_DIR)/unit_tests: $(UNIT_TESTS) $(UNIT_MODULES) $(UNIT_HEADERS) $(UNIT_DIR
 	$(CC) $(HOST_CFLAGS) -o $@ $(UNIT_TESTS) $(UNIT_MODULES) $$(pkg-config --cflags --libs check)
 unit: $(SETUP_STAMP) $(UNIT_DIR)/unit_tests
 	$(UNIT_DIR)/unit_tests
+	tools/pyunit.py
 
 release: $(SETUP_STAMP)
 	$(MAKE) CONFIG=release all
@@ -223,6 +224,11 @@ fuzz: $(SETUP_STAMP) $(OUT)/skoll.elf $(INITRD)
 # The Linux reference figures alone (docs/bench.md); `make bench` runs them too.
 bench-linux: $(SETUP_STAMP)
 	tools/linux_bench.py
+
+# The differential tests' golden files (docs/testing.md): the driver's cases run on Debian's
+# Linux kernel with this build's boot archive; tests/linux/golden/ is rewritten (and committed).
+linux-golden: $(SETUP_STAMP) $(INITRD)
+	tools/linux_ref.py --archive $(INITRD)
 
 # The README's "Last run" figures, printed from the committed results file (docs/bench.md).
 bench-readme: $(SETUP_STAMP)
