@@ -36,7 +36,9 @@ import sys
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
-DEFAULT_GOLDEN = os.path.join(ROOT, "tests", "linux", "golden")
+TESTS_DIR = os.path.join(ROOT, "tests", "linux")
+DEFAULT_GOLDEN = os.path.join(TESTS_DIR, "golden")
+VARIANTS = ("musl", "glibc")  # the C libraries the driver runs each C case with
 
 PLAN_RE = re.compile(r"^=== PLAN (\S+)$")
 BEGIN_RE = re.compile(r"^=== BEGIN (\S+)$")
@@ -115,6 +117,22 @@ def read_golden(path):
     if not lines or not lines[-1].startswith("=== status "):
         return lines, "(no status line)"
     return lines[:-1], lines[-1]
+
+
+def expected_cases(tests_dir=TESTS_DIR):
+    """The cases the driver runs with no patterns, in its order (as driver.sh lists them):
+    <variant>/<case> for each line of cases.list and each variant, then sh/<name> for each
+    sh/<name>.sh."""
+    cases = []
+    with open(os.path.join(tests_dir, "cases.list")) as f:
+        for line in f:
+            words = line.split()
+            if words and not words[0].startswith("#"):
+                cases += ["%s/%s" % (v, words[0]) for v in VARIANTS]
+    sh = os.path.join(tests_dir, "sh")
+    if os.path.isdir(sh):
+        cases += ["sh/" + f[:-3] for f in sorted(os.listdir(sh)) if f.endswith(".sh")]
+    return cases
 
 
 def golden_cases(golden_dir):

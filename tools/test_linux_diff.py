@@ -142,5 +142,22 @@ class LinuxDiffTest(unittest.TestCase):
         self.assertEqual(list(linux_diff.golden_cases(self.golden)), ["musl/hello"])
 
 
+class GoldenFilesTest(unittest.TestCase):
+    """The committed golden files match the cases: `make linux-golden` was run after the
+    last change to tests/linux/cases.list or tests/linux/sh/."""
+
+    def test_every_case_has_a_golden_file(self):
+        golden = linux_diff.golden_cases(linux_diff.DEFAULT_GOLDEN)
+        cases = linux_diff.expected_cases()
+        self.assertIn("musl/hello", cases)
+        self.assertEqual(sorted(set(cases) - set(golden)), [], "cases without a golden file")
+        self.assertEqual(sorted(set(golden) - set(cases)), [], "golden files of no case")
+
+    def test_golden_files_end_with_a_status(self):
+        for case, path in linux_diff.golden_cases(linux_diff.DEFAULT_GOLDEN).items():
+            _, status = linux_diff.read_golden(path)
+            self.assertRegex(status, r"^=== status \d+( noeol)?$", case)
+
+
 if __name__ == "__main__":
     unittest.main()
