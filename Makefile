@@ -1,5 +1,5 @@
 # Skoll build. See docs/build.md. User verbs: all (default), run, test, bench, bench-linux,
-# bench-readme, fuzz, debug, unit, user, release, clean.
+# bench-readme, fuzz, debug, unit, user, linux-tests, linux-golden, release, clean.
 # CONFIG=debug (default: -O1, assertions) or CONFIG=release (-O2, no assertions).
 
 CONFIG ?= debug
@@ -40,7 +40,8 @@ KOBJ := $(patsubst %,$(OUT)/obj/%.o,$(KSRC))
 ISO_DIR := $(OUT)/iso
 INITRD := $(OUT)/initrd.cpio
 
-.PHONY: all run test bench bench-linux bench-readme debug fuzz clean setup release unit user linux-abi
+.PHONY: all run test bench bench-linux bench-readme debug fuzz clean setup release unit user \
+	linux-tests linux-golden linux-abi
 all: $(SETUP_STAMP) $(OUT)/skoll.elf user $(OUT)/skoll.iso
 
 # Setup: tools/setup.sh installs the Debian packages the build and tests use. A fresh Debian 12
@@ -130,16 +131,37 @@ $(foreach p,$(USER_BENCHES),$(eval $(call user_prog,$(p),tests/bench/$(p).c)))
 $(foreach p,$(USER_FUZZ),$(eval $(call user_prog,$(p),$(sort $(wildcard tests/fuzz/*.c)))))
 -include $(shell find $(UOBJ) -name '*.d' 2>/dev/null)
 
-# The boot archive: initrd/ plus bin/<program> (debug info stripped) for every user program.
-# No pipelines (sh has no pipefail): each step is a command of its own, and the archive is
-# written beside the target and renamed, so a failure leaves no archive behind.
-$(INITRD): $(shell find initrd -type f 2>/dev/null) $(USER_ELFS) | $(SETUP_STAMP)
+# Linux programs (docs/build.md, "The boot archive"): every tests/linux/<name>.c is an ordinary
+# Linux program, built static twice, with musl (musl-gcc) and with glibc (gcc), into
+# $(OUT)/linux-tests/{musl,glibc}/<name>, and packed as usr/lib/skoll-tests/{musl,glibc}/<name>.
+LINUX_TESTS := $(basename $(notdir $(wildcard tests/linux/*.c)))
+LINUX_TEST_DIR := $(OUT)/linux-tests
+LINUX_TEST_BINS := $(foreach v,musl glibc,$(patsubst %,$(LINUX_TEST_DIR)/$(v)/%,$(LINUX_TESTS)))
+LINUX_CFLAGS := -static -O2 -std=gnu11 $(WARN)
+LINUX_TEST_DEPS := $(wildcard tests/linux/*.h) Makefile
+$(LINUX_TEST_DIR)/musl/%: tests/linux/%.c $(LINUX_TEST_DEPS) | $(SETUP_STAMP)
+	@mkdir -p $(dir $@)
+	musl-gcc $(LINUX_CFLAGS) -o $@ $<
+$(LINUX_TEST_DIR)/glibc/%: tests/linux/%.c $(LINUX_TEST_DEPS) | $(SETUP_STAMP)
+	@mkdir -p $(dir $@)
+	$(CC) $(LINUX_CFLAGS) -o $@ $<
+linux-tests: $(SETUP_STAMP) $(LINUX_TEST_BINS)
+
+# The boot archive: initrd/ plus bin/<program> (debug info stripped) for every user program,
+# then the Linux part (tools/initrd-linux.sh: busybox and its applet links, empty directories,
+# the Linux test programs and driver). Owned by root (-R 0:0) whoever builds it. No pipelines
+# (sh has no pipefail): each step is a command of its own, and the archive is written beside the
+# target and renamed, so a failure leaves no archive behind.
+LINUX_TEST_FILES := tests/linux/cases.list tests/linux/driver.sh $(wildcard tests/linux/sh/*.sh)
+$(INITRD): $(shell find initrd -type f 2>/dev/null) $(USER_ELFS) $(LINUX_TEST_BINS) $(LINUX_TEST_FILES) \
+		tools/initrd-linux.sh $(wildcard /bin/busybox) | $(SETUP_STAMP)
 	@mkdir -p $(OUT)
 	rm -rf $(OUT)/initrd-root && mkdir -p $(OUT)/initrd-root/bin && cp -R initrd/. $(OUT)/initrd-root/
 	$(foreach p,$(USER_PROGS),objcopy --strip-debug $(USER_DIR)/$(p).elf $(OUT)/initrd-root/bin/$(p) &&) true
+	tools/initrd-linux.sh $(OUT)/initrd-root $(LINUX_TEST_DIR) $(LINUX_TESTS)
 	cd $(OUT)/initrd-root && find . -mindepth 1 -printf '%P\n' > ../initrd.found
 	LC_ALL=C sort $(OUT)/initrd.found > $(OUT)/initrd.list
-	cd $(OUT)/initrd-root && cpio -o -H newc --quiet < ../initrd.list > $(abspath $@).tmp || \
+	cd $(OUT)/initrd-root && cpio -o -H newc -R 0:0 --quiet < ../initrd.list > $(abspath $@).tmp || \
 		{ rm -f $(abspath $@).tmp; exit 1; }
 	mv $@.tmp $@
 
@@ -167,6 +189,7 @@ $(UNIT_DIR)/unit_tests: $(UNIT_TESTS) $(UNIT_MODULES) $(UNIT_HEADERS) $(UNIT_DIR
 	$(CC) $(HOST_CFLAGS) -o $@ $(UNIT_TESTS) $(UNIT_MODULES) $$(pkg-config --cflags --libs check)
 unit: $(SETUP_STAMP) $(UNIT_DIR)/unit_tests
 	$(UNIT_DIR)/unit_tests
+	tools/pyunit.py
 
 release: $(SETUP_STAMP)
 	$(MAKE) CONFIG=release all
@@ -202,6 +225,11 @@ fuzz: $(SETUP_STAMP) $(OUT)/skoll.elf $(INITRD)
 # The Linux reference figures alone (docs/bench.md); `make bench` runs them too.
 bench-linux: $(SETUP_STAMP)
 	tools/linux_bench.py
+
+# The differential tests' golden files (docs/testing.md): the driver's cases run on Debian's
+# Linux kernel with this build's boot archive; tests/linux/golden/ is rewritten (and committed).
+linux-golden: $(SETUP_STAMP) $(INITRD)
+	tools/linux_ref.py --archive $(INITRD)
 
 # The README's "Last run" figures, printed from the committed results file (docs/bench.md).
 bench-readme: $(SETUP_STAMP)

@@ -4,10 +4,9 @@
 Every Skoll performance figure is read as a ratio against Linux measured the same way; this
 produces the Linux side (docs/bench.md). Steps, each cached in build/linux/:
 
-1. kernel: the package that Debian's `linux-image-amd64` metapackage depends on is fetched
-   with `apt-get download` (never installed) and only its /boot/vmlinuz-* is kept, as
-   build/linux/vmlinuz with build/linux/kernel.txt naming package and version. Once there it
-   is reused without asking apt; `--refresh` (or removing build/linux) fetches the current one.
+1. kernel: Debian's, fetched once by tools/linux_kernel.py (shared with the differential
+   tests' reference run, tools/linux_ref.py) into build/linux/vmlinuz; `--refresh` (or
+   removing build/linux) fetches the current one.
 2. benchmark: tools/linuxbench/*.c built with `musl-gcc -static -O2`, rebuilt when a source is
    newer than the binary.
 3. initramfs: a newc cpio holding /dev/console and the benchmark as /init.
@@ -26,112 +25,22 @@ import argparse
 import glob
 import os
 import shutil
-import subprocess
 import sys
-import tempfile
-import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 from bench_compare import parse_lines  # noqa: E402
-from skoll_qemu import EXIT_PASS, qemu_cmd  # noqa: E402
+from linux_kernel import (APPEND, DEFAULT_CACHE, ROOT, LinuxUnavailable,  # noqa: E402,F401
+                          cpio_entry, fetch_kernel, note, run)
+from linux_kernel import boot as boot_kernel  # noqa: E402
+from skoll_qemu import EXIT_PASS  # noqa: E402
 
-ROOT = os.path.dirname(HERE)
 SRC_DIR = os.path.join(HERE, "linuxbench")
-DEFAULT_CACHE = os.path.join(ROOT, "build", "linux")
-META_PACKAGE = "linux-image-amd64"
-# `quiet` keeps boot messages off the serial port; panic=-1 turns a kernel panic (say, /init
-# dying) into a reboot, which -no-reboot turns into QEMU exiting instead of hanging.
-APPEND = "console=ttyS0 quiet panic=-1"
 # The second boot configuration: idle CPUs poll instead of halting (docs/bench.md); only
 # the 2-CPU cases run, printed as <name>_idlepoll_<unit>.
 IDLE_POLL_APPEND = "idle=poll lbmincpus=2 lbtag=idlepoll"
 BOOT_TIMEOUT_S = 180
 CFLAGS = ["-static", "-O2", "-std=gnu11", "-Wall", "-Wextra", "-Werror", "-pthread"]
-
-
-class LinuxUnavailable(Exception):
-    """The Linux side cannot run here; the message says why and what to do."""
-
-
-def _note(msg):
-    print("# linux: " + msg, flush=True)
-
-
-def _run(cmd, **kw):
-    return subprocess.run(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-                          stderr=subprocess.STDOUT, text=True, **kw)
-
-
-def _kernel_package():
-    """The versioned image package the metapackage depends on, or None."""
-    pkg = os.environ.get("LINUX_KERNEL_PACKAGE")
-    if pkg:
-        return pkg
-    proc = _run(["apt-cache", "depends", META_PACKAGE])
-    for line in proc.stdout.splitlines():
-        line = line.strip()
-        if line.startswith("Depends: linux-image-"):
-            return line.split(":", 1)[1].strip()
-    return None
-
-
-def _apt_update():
-    if os.geteuid() != 0:
-        return
-    _note("apt-get update (package lists have no usable %s)" % META_PACKAGE)
-    _run(["apt-get", "update", "-q"])
-
-
-def fetch_kernel(cache, refresh=False):
-    """Returns (path of vmlinuz, description), downloading only when not cached."""
-    vmlinuz = os.path.join(cache, "vmlinuz")
-    info = os.path.join(cache, "kernel.txt")
-    if not refresh and os.path.exists(vmlinuz) and os.path.exists(info):
-        with open(info) as f:
-            desc = f.read().strip()
-        _note("cached kernel %s (%s)" % (os.path.relpath(vmlinuz, ROOT), desc))
-        return vmlinuz, desc
-    if not shutil.which("apt-get") or not shutil.which("dpkg-deb"):
-        raise LinuxUnavailable("apt-get/dpkg-deb not found: the Linux side needs a Debian host")
-    os.makedirs(cache, exist_ok=True)
-    pkg = _kernel_package()
-    if not pkg:
-        _apt_update()
-        pkg = _kernel_package()
-    if not pkg:
-        raise LinuxUnavailable("apt knows no package behind %s (run apt-get update?)"
-                               % META_PACKAGE)
-    with tempfile.TemporaryDirectory(dir=cache, prefix="dl-") as tmp:
-        _note("downloading %s with apt-get download" % pkg)
-        proc = _run(["apt-get", "download", "-q", pkg], cwd=tmp)
-        if proc.returncode != 0:
-            _apt_update()
-            proc = _run(["apt-get", "download", "-q", pkg], cwd=tmp)
-        debs = glob.glob(os.path.join(tmp, "*.deb"))
-        if proc.returncode != 0 or not debs:
-            tail = " / ".join(proc.stdout.strip().splitlines()[-2:])
-            raise LinuxUnavailable("could not download %s (no network or no apt archive?): %s"
-                                   % (pkg, tail))
-        deb = debs[0]
-        version = _run(["dpkg-deb", "-f", deb, "Version"]).stdout.strip()
-        # Only the kernel image: the modules are not needed (initramfs boot, built-in drivers).
-        with subprocess.Popen(["dpkg-deb", "--fsys-tarfile", deb],
-                              stdout=subprocess.PIPE) as src:
-            ext = subprocess.run(["tar", "-x", "-C", tmp, "--wildcards", "./boot/vmlinuz-*"],
-                                 stdin=src.stdout, stdout=subprocess.PIPE,
-                                 stderr=subprocess.STDOUT, text=True)
-            src.stdout.close()
-        images = glob.glob(os.path.join(tmp, "boot", "vmlinuz-*"))
-        if ext.returncode != 0 or not images:
-            raise LinuxUnavailable("no /boot/vmlinuz-* in %s: %s" % (os.path.basename(deb),
-                                                                      ext.stdout.strip()))
-        os.replace(images[0], vmlinuz)
-        desc = "%s %s, %s" % (pkg, version, os.path.basename(images[0]))
-        with open(info, "w") as f:
-            f.write(desc + "\n")
-    _note("kernel cached as %s (%s)" % (os.path.relpath(vmlinuz, ROOT), desc))
-    return vmlinuz, desc
 
 
 def build_benchmark(cache):
@@ -145,24 +54,12 @@ def build_benchmark(cache):
         raise LinuxUnavailable("musl-gcc not found (package musl-tools, which tools/setup.sh "
                                "installs)")
     os.makedirs(cache, exist_ok=True)
-    _note("building %s with musl-gcc" % os.path.relpath(out, ROOT))
-    proc = _run(["musl-gcc"] + CFLAGS + ["-o", out + ".tmp"] + srcs)
+    note("building %s with musl-gcc" % os.path.relpath(out, ROOT))
+    proc = run(["musl-gcc"] + CFLAGS + ["-o", out + ".tmp"] + srcs)
     if proc.returncode != 0:
         raise LinuxUnavailable("building the benchmark failed:\n" + proc.stdout)
     os.replace(out + ".tmp", out)
     return out
-
-
-def _cpio_entry(name, mode, data=b"", rdev=(0, 0), ino=1):
-    """One newc record: header, NUL-terminated name and data, each padded to 4 bytes."""
-    namez = name.encode() + b"\0"
-    fields = [ino, mode, 0, 0, 1, 0, len(data), 0, 0, rdev[0], rdev[1], len(namez), 0]
-    hdr = b"070701" + b"".join(b"%08x" % v for v in fields)
-    rec = hdr + namez
-    rec += b"\0" * (-len(rec) % 4)
-    rec += data
-    rec += b"\0" * (-len(rec) % 4)
-    return rec
 
 
 def pack_initramfs(binary, path):
@@ -172,10 +69,10 @@ def pack_initramfs(binary, path):
     with open(binary, "rb") as f:
         init = f.read()
     # Written by hand rather than with cpio(1) so /dev/console needs no mknod (and no root).
-    archive = (_cpio_entry("dev", 0o040755, ino=1)
-               + _cpio_entry("dev/console", 0o020600, rdev=(5, 1), ino=2)
-               + _cpio_entry("init", 0o100755, init, ino=3)
-               + _cpio_entry("TRAILER!!!", 0, ino=0))
+    archive = (cpio_entry("dev", 0o040755, ino=1)
+               + cpio_entry("dev/console", 0o020600, rdev=(5, 1), ino=2)
+               + cpio_entry("init", 0o100755, init, ino=3)
+               + cpio_entry("TRAILER!!!", 0, ino=0))
     with open(path + ".tmp", "wb") as f:
         f.write(archive)
     os.replace(path + ".tmp", path)
@@ -191,24 +88,14 @@ def boot(vmlinuz, initramfs, log, smp, scale=None, extra=""):
     append = APPEND + (" lbscale=%d" % scale if scale else "") + (" " + extra if extra else "")
     if os.environ.get("LINUX_BENCH_APPEND"):
         append += " " + os.environ["LINUX_BENCH_APPEND"]
-    cmd = qemu_cmd("kernel", None, smp=smp, cmdline=append, serial=log,
-                   kernel=vmlinuz, initrd=initramfs)
-    if os.path.exists(log):
-        os.remove(log)
-    start = time.monotonic()
-    proc = subprocess.run(["timeout", str(BOOT_TIMEOUT_S)] + cmd, stdin=subprocess.DEVNULL,
-                          stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
-    secs = time.monotonic() - start
-    text = ""
-    if os.path.exists(log):
-        with open(log, errors="replace") as f:
-            text = f.read().replace("\r", "")
-    if proc.returncode != EXIT_PASS:
-        why = "timed out after %d s" % BOOT_TIMEOUT_S if proc.returncode == 124 else \
-            "QEMU exit status %d" % proc.returncode
+    status, stderr, text, secs = boot_kernel(vmlinuz, initramfs, log, smp, append,
+                                             BOOT_TIMEOUT_S)
+    if status != EXIT_PASS:
+        why = "timed out after %d s" % BOOT_TIMEOUT_S if status == 124 else \
+            "QEMU exit status %d" % status
         raise LinuxUnavailable("Linux benchmark boot failed (%s; serial log %s)%s"
                                % (why, os.path.relpath(log, ROOT),
-                                  (": " + proc.stderr.strip()) if proc.stderr.strip() else ""))
+                                  (": " + stderr) if stderr else ""))
     figures = parse_lines(text, "linux")
     lines = [ln for ln in text.splitlines() if ln.startswith(("linux ", "#"))]
     if not figures:
@@ -253,7 +140,7 @@ def main():
         _, lines, _ = linux_figures(args.cache, args.smp, args.refresh, args.scale,
                                     not args.no_idle_poll)
     except LinuxUnavailable as e:
-        _note("unavailable: %s" % e)
+        note("unavailable: %s" % e)
         return 1
     print("\n".join(lines))
     return 0

@@ -1,8 +1,11 @@
 #!/usr/bin/env python3
 """Skoll test runner: the host unit tests and the boot cases, one summary line at the end.
 
-usage: runner.py [--unit BINARY] [--cases FILE] [--jobs N] [--only NAME,...]
+usage: runner.py [--unit BINARY] [--pyunit] [--cases FILE] [--jobs N] [--only NAME,...]
                  [--timeout-scale X]
+
+--unit runs the C unit tests' binary, --pyunit the Python tools' tests (tools/pyunit.py);
+both print PASS/FAIL lines that are counted like the boots' results.
 
 Each boot case runs QEMU (TCG) under a timeout with the serial port in a log file
 (build/test-logs/<case>.log) and is classified as
@@ -271,8 +274,10 @@ UNIT_TIMEOUT = 600  # a liveness bound on the whole binary: it takes seconds
 
 
 def run_unit(binary, timeout_scale=1.0):
+    """Runs a unit test program (a path, or an argument list); returns its result lines."""
+    cmd = [binary] if isinstance(binary, str) else list(binary)
     try:
-        proc = subprocess.run([binary], stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+        proc = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
                               timeout=UNIT_TIMEOUT * timeout_scale)
         out, status = proc.stdout, proc.returncode
     except subprocess.TimeoutExpired as e:
@@ -293,6 +298,7 @@ def run_unit(binary, timeout_scale=1.0):
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--unit")
+    ap.add_argument("--pyunit", action="store_true")
     ap.add_argument("--cases")
     ap.add_argument("--jobs", type=int, default=2)
     ap.add_argument("--only")
@@ -308,6 +314,10 @@ def main():
 
     if args.unit:
         for status, name, reason in run_unit(args.unit, args.timeout_scale):
+            report(status, name, reason)
+    if args.pyunit:
+        for status, name, reason in run_unit([sys.executable, os.path.join(HERE, "pyunit.py")],
+                                             args.timeout_scale):
             report(status, name, reason)
     if args.cases:
         cases = load_cases(args.cases, args.timeout_scale)

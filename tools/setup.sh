@@ -3,8 +3,10 @@
 # Does nothing when everything is present already. As root it runs apt-get itself; otherwise it
 # uses sudo when there is one, and without sudo it says what to install and fails.
 set -e
+# busybox-static: its /bin/busybox goes into the boot archive (docs/build.md); libc6-dev: glibc's
+# static libc.a for the Linux test programs (gcc only recommends it).
 PKGS="gcc make binutils cpio python3 pkg-config check qemu-system-x86 grub-common grub-pc-bin
-grub-efi-amd64-bin xorriso mtools ovmf musl-tools"
+grub-efi-amd64-bin xorriso mtools ovmf musl-tools busybox-static libc6-dev"
 missing=""
 for p in $PKGS; do
     if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then

@@ -143,8 +143,8 @@ sk_error_t initproc_start(void (*on_exit)(struct thread *t, uint64_t status), st
     const struct boot_module *mod = &boot_info.modules[0];
     const uint8_t *archive = phys_to_virt(mod->start);
     struct cpio_entry e;
-    if (cpio_find(archive, mod->end - mod->start, INIT_PATH, &e) != 1) {
-        log_warn("init: %s not in the boot archive", INIT_PATH);
+    if (cpio_find(archive, mod->end - mod->start, INIT_PATH, &e) != 1 || !cpio_is_file(&e)) {
+        log_warn("init: %s not in the boot archive (as a file)", INIT_PATH);
         return SK_ERR_NOT_FOUND;
     }
     struct elf_image img;

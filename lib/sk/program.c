@@ -22,7 +22,7 @@ sk_error_t sk_spawn_program(const char *name, const struct sk_spawn_args *args,
         return e;
     struct cpio_entry ce;
     e = SK_ERR_NOT_FOUND;
-    if (cpio_find((const uint8_t *)a, si->initrd_size, path, &ce) == 1)
+    if (cpio_find((const uint8_t *)a, si->initrd_size, path, &ce) == 1 && cpio_is_file(&ce))
         e = sk_spawn(ce.data, ce.size, args, p, NULL);
     sk_space_unmap(SK_THIS_SPACE, a, len);
     return e;

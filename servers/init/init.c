@@ -90,8 +90,8 @@ static int run_one(const char *name, size_t namelen, uint64_t timeout_ns)
     prog[namelen] = '\0';
     sk_snprintf(path, sizeof path, "bin/%s", prog);
     struct cpio_entry e;
-    if (cpio_find(archive, archive_size, path, &e) != 1) {
-        sk_printf("FAIL %s: not in the boot archive\n", prog);
+    if (cpio_find(archive, archive_size, path, &e) != 1 || !cpio_is_file(&e)) {
+        sk_printf("FAIL %s: not a program of the boot archive\n", prog);
         return 0;
     }
     /* argv: the program's name, then the words of "<prog>.args=" split at commas */
@@ -154,7 +154,7 @@ static int run_one(const char *name, size_t namelen, uint64_t timeout_ns)
 static void registry_start(void)
 {
     struct cpio_entry e;
-    if (cpio_find(archive, archive_size, "bin/registry", &e) != 1)
+    if (cpio_find(archive, archive_size, "bin/registry", &e) != 1 || !cpio_is_file(&e))
         return;
     sk_handle_t l[2];
     sk_error_t err = sk_stream_create(0, 0, l);
@@ -219,8 +219,7 @@ static int for_each_program(const char *list, void (*fn)(const char *, size_t, u
         struct cpio_entry e;
         int rc;
         while ((rc = cpio_next(archive, archive_size, &off, &e)) == 1)
-            if (e.namelen > 9 && strncmp(e.name, "bin/test-", 9) == 0 &&
-                (e.mode & 0170000) == 0100000)
+            if (e.namelen > 9 && strncmp(e.name, "bin/test-", 9) == 0 && cpio_is_file(&e))
                 fn(e.name + 4, e.namelen - 4, arg);
         return rc < 0 ? -1 : 0;
     }

@@ -210,16 +210,22 @@ START_TEST(cmdline_lookup)
 }
 END_TEST
 
-static size_t cpio_add(uint8_t *buf, size_t off, const char *name, const char *data)
+static size_t cpio_add_mode(uint8_t *buf, size_t off, const char *name, unsigned mode,
+                            const char *data)
 {
     size_t nlen = strlen(name) + 1, dlen = strlen(data);
     off += (size_t)sprintf((char *)buf + off,
                            "070701%08x%08x%08x%08x%08x%08x%08zx%08x%08x%08x%08x%08zx%08x", 1,
-                           0100644, 0, 0, 1, 0, dlen, 0, 0, 0, 0, nlen, 0);
+                           mode, 0, 0, 1, 0, dlen, 0, 0, 0, 0, nlen, 0);
     memcpy(buf + off, name, nlen);
     off = (off + nlen + 3) & ~(size_t)3;
     memcpy(buf + off, data, dlen);
     return (off + dlen + 3) & ~(size_t)3;
+}
+
+static size_t cpio_add(uint8_t *buf, size_t off, const char *name, const char *data)
+{
+    return cpio_add_mode(buf, off, name, 0100644, data);
 }
 
 START_TEST(cpio_parse)
@@ -242,6 +248,41 @@ START_TEST(cpio_parse)
     while (cpio_next(a, n, &off, &e) == 1)
         count++;
     ck_assert_int_eq(count, 3);
+}
+END_TEST
+
+/* The boot archive holds directories and symbolic links (busybox's applets) besides files:
+   they are found like files, with their type in the mode, and a lookup of a program can tell. */
+START_TEST(cpio_types)
+{
+    static uint8_t a[1024];
+    memset(a, 0, sizeof a);
+    size_t n = cpio_add_mode(a, 0, "bin", 0040755, "");
+    n = cpio_add_mode(a, n, "bin/busybox", 0100755, "\x7f" "ELF");
+    n = cpio_add_mode(a, n, "bin/sh", 0120777, "/bin/busybox");
+    n = cpio_add_mode(a, n, "tmp", 0041777, "");
+    n = cpio_add(a, n, "TRAILER!!!", "");
+    struct cpio_entry e;
+    ck_assert_int_eq(cpio_find(a, n, "bin/sh", &e), 1);
+    ck_assert(!cpio_is_file(&e));
+    ck_assert_uint_eq(e.mode & CPIO_TYPE_MASK, CPIO_TYPE_SYMLINK);
+    ck_assert_uint_eq(e.size, 12);
+    ck_assert_int_eq(memcmp(e.data, "/bin/busybox", 12), 0);
+    ck_assert_int_eq(cpio_find(a, n, "/bin/busybox", &e), 1);
+    ck_assert(cpio_is_file(&e));
+    ck_assert_uint_eq(e.size, 4);
+    ck_assert_int_eq(cpio_find(a, n, "tmp", &e), 1);
+    ck_assert(!cpio_is_file(&e));
+    ck_assert_uint_eq(e.mode & CPIO_TYPE_MASK, CPIO_TYPE_DIR);
+    ck_assert_uint_eq(e.size, 0);
+    size_t off = 0;
+    int count = 0, files = 0;
+    while (cpio_next(a, n, &off, &e) == 1) {
+        count++;
+        files += cpio_is_file(&e);
+    }
+    ck_assert_int_eq(count, 4);
+    ck_assert_int_eq(files, 1);
 }
 END_TEST
 
@@ -287,6 +328,7 @@ Suite *suite_boot(void)
     unit_add(s, boot_pvh_malformed);
     unit_add(s, cmdline_lookup);
     unit_add(s, cpio_parse);
+    unit_add(s, cpio_types);
     unit_add(s, cpio_malformed);
     return s;
 }

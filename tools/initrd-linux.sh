@@ -1,0 +1,66 @@
+#!/bin/sh
+# The Linux part of the boot archive (docs/build.md, "The boot archive"), added to the staging
+# directory ROOT after initrd/ and the native programs: Debian's static busybox as bin/busybox
+# with every applet as a symlink to it, the empty directories a root file system needs, and the
+# Linux test programs with their driver under usr/lib/skoll-tests/.
+#   usage: tools/initrd-linux.sh ROOT LINUX_TEST_DIR PROGRAM...
+# LINUX_TEST_DIR holds musl/<program> and glibc/<program> for each PROGRAM (tests/linux/*.c,
+# built by the Makefile). Run from the top of the tree.
+set -e
+root=$1
+tests=$2
+shift 2
+BUSYBOX=/bin/busybox
+PKG=busybox-static
+fail() {
+    echo "initrd-linux: $*" >&2
+    exit 1
+}
+
+# The busybox must be the one Debian's busybox-static installed, unchanged (another busybox may
+# be dynamically linked, or configured differently from the one the golden files came from).
+owner=$(dpkg-query -S "$BUSYBOX" 2>/dev/null) || owner=
+[ "$owner" = "$PKG: $BUSYBOX" ] ||
+    fail "$BUSYBOX is not the file of Debian's $PKG package (dpkg says: '${owner:-no package}'); install it with tools/setup.sh (apt-get install $PKG)"
+changed=$(dpkg --verify "$PKG") || fail "dpkg --verify $PKG failed"
+case "$changed" in
+*"$BUSYBOX"*) fail "$BUSYBOX differs from what $PKG installed (dpkg --verify: $changed); reinstall $PKG" ;;
+esac
+cp "$BUSYBOX" "$root/bin/busybox"
+chmod 755 "$root/bin/busybox"
+
+# Applet links at the paths busybox itself lists (bin/sh, sbin/init, usr/bin/awk...). A path
+# taken already (a native program in bin/, a file of initrd/) is an error, not an overwrite.
+applets=$("$root/bin/busybox" --list-full) || fail "$BUSYBOX --list-full failed"
+n=0
+for a in $applets; do
+    [ "$a" = bin/busybox ] && continue
+    if [ -e "$root/$a" ] || [ -L "$root/$a" ]; then
+        fail "busybox applet /$a clashes with a file already in the boot archive (a native program or a file of initrd/)"
+    fi
+    mkdir -p "$root/$(dirname "$a")"
+    ln -s /bin/busybox "$root/$a"
+    n=$((n + 1))
+done
+[ "$n" -gt 100 ] || fail "only $n applets listed by busybox --list-full"
+
+# Directories git cannot hold because they are empty.
+for d in proc dev sys tmp root mnt home; do
+    mkdir -p "$root/$d"
+done
+chmod 1777 "$root/tmp"
+chmod 700 "$root/root"
+
+# The Linux test programs, their case list and sh scripts, and the driver.
+t=$root/usr/lib/skoll-tests
+mkdir -p "$t/musl" "$t/glibc" "$t/sh"
+for p in "$@"; do
+    cp "$tests/musl/$p" "$t/musl/$p"
+    cp "$tests/glibc/$p" "$t/glibc/$p"
+done
+for s in tests/linux/sh/*.sh; do
+    [ -f "$s" ] && cp "$s" "$t/sh/"
+done
+cp tests/linux/cases.list "$t/cases.list"
+cp tests/linux/driver.sh "$t/driver"
+chmod 755 "$t/driver"
