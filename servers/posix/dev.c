@@ -92,7 +92,7 @@ static long random_read(struct file *f, struct lthread *t, void *buf, uint64_t l
 }
 
 /* The console before the tty driver: whole lines to the kernel log. */
-static char con_line[256];
+static char con_line[1000];
 static size_t con_len;
 static void con_flush(void)
 {

@@ -147,7 +147,7 @@ static int build_stack(struct mm *mm, char *const *argv, int argc, char *const *
     if (!stk)
         return -LX_ENOMEM;
     int err = mm_map_fixed(mm, STACK_TOP - STACK_SIZE, STACK_SIZE, LX_PROT_READ | LX_PROT_WRITE,
-                           VMA_STACK, stk, 0);
+                           VMA_STACK | VMA_ANON, stk, 0);
     if (err) {
         mobj_put(stk);
         return err;
@@ -329,9 +329,6 @@ int exec_image(struct proc *p, struct inode *cwd, const char *path, char *const 
     if (!err) {
         mm->brk_start = mm->brk = brk;
         mm->brk_limit = brk + BRK_RESERVE;
-        mm->brk_obj = mobj_new(BRK_RESERVE);
-        if (!mm->brk_obj)
-            err = -LX_ENOMEM;
     }
     uint64_t sp = 0;
     if (!err) {

@@ -9,7 +9,21 @@
 #include "posix.h"
 
 struct posix px = {.next_pid = 1};
-static int init_done, init_status;
+static int init_done, init_status, shutdown_how;
+
+void posix_shutdown(int how)
+{
+    shutdown_how = how;
+    /* every process ends now (init last), as the kernel's reboot does after init's own
+       shutdown scripts ran */
+    for (struct proc *p = procs; p; p = p->all_next)
+        if (p->pid != 1 && p->state == PROC_LIVE)
+            proc_exit(p, LX_SIGKILL);
+    struct proc *init = proc_find(1);
+    if (init && init->state == PROC_LIVE)
+        proc_exit(init, 0);
+    init_done = 1;
+}
 
 void posix_init_exited(int wstatus)
 {
@@ -96,6 +110,8 @@ int main(const struct sk_start_info *si)
         posix_sweep();
     }
     console_flush();
+    if (shutdown_how)
+        return 0; /* (the machine's power: platform_power, once the kernel offers it) */
     if (init_status & 0x7f)
         return 128 + (init_status & 0x7f);
     return (init_status >> 8) & 0xff;

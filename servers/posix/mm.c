@@ -79,7 +79,6 @@ void mm_free(struct mm *mm)
         mm->vmas = v->next;
         vma_free(v);
     }
-    mobj_put(mm->brk_obj);
     sk_handle_close(mm->space);
     sk_free(mm);
 }
@@ -281,14 +280,10 @@ struct mm *mm_fork(struct mm *parent, int *err)
             }
         }
         int e = mm_map_fixed(mm, v->start, v->end - v->start, v->prot, v->flags, obj, v->offset);
-        if (v->obj == parent->brk_obj && !mm->brk_obj)
-            mm->brk_obj = mobj_get(obj);
         mobj_put(obj);
         if (e)
             goto fail;
     }
-    if (parent->brk_obj && !mm->brk_obj && !(mm->brk_obj = mobj_new(parent->brk_obj->size)))
-        goto fail; /* (an empty heap: the child's own, as empty) */
     for (unsigned i = 0; i < npairs; i++)
         mobj_put(pairs[i].to);
     sk_free(pairs);

@@ -35,6 +35,7 @@ void mobj_put(struct mobj *m);
 #define VMA_SHARED 1u /* MAP_SHARED: forks share the object */
 #define VMA_BRK 2u    /* the heap brk() moves */
 #define VMA_STACK 4u  /* the main thread's stack */
+#define VMA_ANON 8u   /* anonymous memory (not a file's) */
 struct vma {
     uint64_t start, end; /* page aligned */
     uint32_t prot;       /* LX_PROT_* */
@@ -46,8 +47,7 @@ struct vma {
 struct mm {
     sk_handle_t space;
     struct vma *vmas;
-    uint64_t brk_start, brk, brk_limit; /* brk_limit: end of the brk object's reach */
-    struct mobj *brk_obj;
+    uint64_t brk_start, brk, brk_limit; /* brk_limit: how far the heap may grow */
     uint64_t mmap_top; /* mappings without an address go below this, top down */
 };
 struct mm *mm_new(void);
@@ -389,6 +389,10 @@ int tty_fg_of(struct proc *p);
 void console_flush(void);
 void posix_sweep(void);
 void posix_init_exited(int wstatus);
+/* reboot(2): every process ends, then the machine powers off or restarts. */
+#define POSIX_POWER_OFF 1
+#define POSIX_REBOOT 2
+void posix_shutdown(int how);
 int pipe_create(struct file **rd, struct file **wr, uint32_t flags);
 /* Open a FIFO inode: 0 with *out, -errno, or CALL_PENDING (t parked until the other end
    opens; then the open completes the call itself). */

@@ -12,18 +12,25 @@ long sys_brk(struct lthread *t)
 {
     struct mm *mm = t->p->mm;
     uint64_t want = t->a[0];
-    if (want < mm->brk_start || want > mm->brk_limit || !mm->brk_obj)
+    if (want < mm->brk_start || want > mm->brk_limit)
         return (long)mm->brk;
     uint64_t old_end = PAGE_UP(mm->brk), new_end = PAGE_UP(want);
     if (new_end > old_end) {
-        int e = mm_map_fixed(mm, old_end, new_end - old_end, LX_PROT_READ | LX_PROT_WRITE, VMA_BRK,
-                             mm->brk_obj, old_end - mm->brk_start);
+        /* each growth is fresh memory: pages given back and taken again read as zero,
+           as on Linux (glibc's calloc counts on it) */
+        for (struct vma *v = mm->vmas; v; v = v->next)
+            if (v->start < new_end && old_end < v->end)
+                return (long)mm->brk; /* something is mapped there */
+        struct mobj *m = mobj_new(new_end - old_end);
+        if (!m)
+            return (long)mm->brk;
+        int e = mm_map_fixed(mm, old_end, new_end - old_end, LX_PROT_READ | LX_PROT_WRITE,
+                             VMA_BRK | VMA_ANON, m, 0);
+        mobj_put(m);
         if (e)
             return (long)mm->brk;
     } else if (new_end < old_end) {
         mm_unmap(mm, new_end, old_end - new_end);
-        /* pages given back read as zero when the heap grows again: drop them from the object
-           by replacing it only when the heap is empty (cheap and exact) */
     }
     mm->brk = want;
     return (long)want;
@@ -48,6 +55,7 @@ long sys_mmap(struct lthread *t)
     struct mobj *obj = NULL;
     uint32_t vflags = type == LX_MAP_PRIVATE ? 0 : VMA_SHARED;
     if (flags & LX_MAP_ANONYMOUS) {
+        vflags |= VMA_ANON;
         obj = mobj_new(len);
         off = 0;
         if (!obj)
@@ -125,9 +133,53 @@ long sys_mprotect(struct lthread *t)
     return mm_protect(t->p->mm, t->a[0], t->a[1], (uint32_t)t->a[2]);
 }
 
+#define LX_MADV_DONTNEED 4
+#define LX_MADV_FREE 8
+#define LX_MADV_REMOVE 9
+
 long sys_madvise(struct lthread *t)
 {
-    if (t->a[0] & (LX_PAGE - 1))
+    uint64_t addr = t->a[0], len = PAGE_UP(t->a[1]);
+    int advice = (int)t->a[2];
+    if (addr & (LX_PAGE - 1) || addr + len < addr)
         return -LX_EINVAL;
-    return 0; /* advice only; MADV_DONTNEED zeroing is not done yet (PARTIAL) */
+    if (advice < 0 || (advice > 25 && advice != 100 && advice != 101))
+        return -LX_EINVAL;
+    struct mm *mm = t->p->mm;
+    /* every page must be mapped */
+    uint64_t at = addr;
+    for (struct vma *v = mm->vmas; v && at < addr + len; v = v->next) {
+        if (v->end <= at)
+            continue;
+        if (v->start > at)
+            return -LX_ENOMEM;
+        at = v->end;
+    }
+    if (at < addr + len)
+        return -LX_ENOMEM;
+    if (advice != LX_MADV_DONTNEED && advice != LX_MADV_FREE)
+        return 0; /* the rest is advice */
+    /* private anonymous pages go back to zero: each piece of the range gets fresh memory
+       (private file pages would go back to the file's: not done yet) */
+    uint64_t cur = addr;
+    while (cur < addr + len) {
+        struct vma *v = mm->vmas;
+        while (v && !(v->start <= cur && cur < v->end))
+            v = v->next;
+        if (!v)
+            break;
+        uint64_t e = v->end < addr + len ? v->end : addr + len;
+        if (!(v->flags & VMA_SHARED) && (v->flags & VMA_ANON)) {
+            uint32_t prot = v->prot, flags = v->flags;
+            struct mobj *m = mobj_new(e - cur);
+            if (!m)
+                return -LX_ENOMEM;
+            int err = mm_map_fixed(mm, cur, e - cur, prot, flags, m, 0);
+            mobj_put(m);
+            if (err)
+                return err;
+        }
+        cur = e;
+    }
+    return 0;
 }

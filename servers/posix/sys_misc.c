@@ -349,3 +349,98 @@ long sys_prctl(struct lthread *t)
         return -LX_EINVAL;
     }
 }
+
+/* ---- sysinfo, times, getrusage, reboot ---- */
+
+struct lx_sysinfo {
+    int64_t uptime;
+    uint64_t loads[3];
+    uint64_t totalram, freeram, sharedram, bufferram, totalswap, freeswap;
+    uint16_t procs, pad;
+    uint32_t pad2;
+    uint64_t totalhigh, freehigh;
+    uint32_t mem_unit;
+    char reserved[4];
+};
+_Static_assert(sizeof(struct lx_sysinfo) == 112, "sysinfo");
+
+long sys_sysinfo(struct lthread *t)
+{
+    struct lx_sysinfo *si = sk_calloc(1, sizeof *si);
+    if (!si)
+        return -LX_ENOMEM;
+    t->buf = si;
+    struct sk_memory_info mi = {0};
+    sk_memory_info(&mi);
+    si->uptime = (int64_t)((now_ns() - px.boot_ns) / 1000000000ull);
+    si->totalram = mi.total_pages * 4096;
+    si->freeram = mi.free_pages * 4096;
+    int n = 0;
+    for (struct proc *p = procs; p; p = p->all_next)
+        if (p->state == PROC_LIVE)
+            n++;
+    si->procs = (uint16_t)n;
+    si->mem_unit = 1;
+    t->ret = 0;
+    sk_error_t e = call_copy_out(t, t->a[0], si, sizeof *si, call_done_step);
+    return e ? errno_from_sk(e) : CALL_PENDING;
+}
+
+/* CPU time is not accounted per process yet: times and getrusage report zero CPU time
+   (PARTIAL), times' return value is the real clock in ticks. */
+long sys_times(struct lthread *t)
+{
+    uint64_t ticks = (now_ns() - px.boot_ns) / 10000000ull;
+    if (!t->a[0])
+        return (long)ticks;
+    t->buf = sk_calloc(1, 32);
+    if (!t->buf)
+        return -LX_ENOMEM;
+    t->ret = (long)ticks;
+    sk_error_t e = call_copy_out(t, t->a[0], t->buf, 32, call_done_step);
+    return e ? errno_from_sk(e) : CALL_PENDING;
+}
+
+long sys_getrusage(struct lthread *t)
+{
+    int who = (int)t->a[0];
+    if (who != 0 && who != -1 && who != 1)
+        return -LX_EINVAL;
+    t->buf = sk_calloc(1, 144);
+    if (!t->buf)
+        return -LX_ENOMEM;
+    t->ret = 0;
+    sk_error_t e = call_copy_out(t, t->a[1], t->buf, 144, call_done_step);
+    return e ? errno_from_sk(e) : CALL_PENDING;
+}
+
+#define LX_REBOOT_MAGIC1 0xfee1deadu
+#define LX_REBOOT_CMD_RESTART 0x01234567u
+#define LX_REBOOT_CMD_HALT 0xcdef0123u
+#define LX_REBOOT_CMD_POWER_OFF 0x4321fedcu
+#define LX_REBOOT_CMD_CAD_ON 0x89abcdefu
+#define LX_REBOOT_CMD_CAD_OFF 0u
+
+long sys_reboot(struct lthread *t)
+{
+    uint32_t m1 = (uint32_t)t->a[0], m2 = (uint32_t)t->a[1], cmd = (uint32_t)t->a[2];
+    if (m1 != LX_REBOOT_MAGIC1 ||
+        (m2 != 672274793u && m2 != 85072278u && m2 != 369367448u && m2 != 537993216u))
+        return -LX_EINVAL;
+    if (t->p->euid != 0)
+        return -LX_EPERM;
+    switch (cmd) {
+    case LX_REBOOT_CMD_CAD_ON:
+    case LX_REBOOT_CMD_CAD_OFF:
+        return 0;
+    case LX_REBOOT_CMD_HALT:
+    case LX_REBOOT_CMD_POWER_OFF:
+        posix_shutdown(POSIX_POWER_OFF);
+        return 0;
+    case LX_REBOOT_CMD_RESTART:
+        posix_shutdown(POSIX_REBOOT);
+        return 0;
+    default:
+        return -LX_EINVAL;
+    }
+}

@@ -112,9 +112,9 @@
     X(95, umask, OK, "") \
     X(96, gettimeofday, PARTIAL, "as clock_gettime") \
     X(97, getrlimit, PARTIAL, "as prlimit64") \
-    X(98, getrusage, NOSYS, "") \
-    X(99, sysinfo, NOSYS, "") \
-    X(100, times, NOSYS, "") \
+    X(98, getrusage, PARTIAL, "as times: all zero") \
+    X(99, sysinfo, PARTIAL, "no load averages; shared and buffer RAM 0") \
+    X(100, times, PARTIAL, "CPU times are not accounted yet: 0") \
     X(101, ptrace, NOSYS, "") \
     X(102, getuid, OK, "") \
     X(103, syslog, NOSYS, "") \
@@ -183,7 +183,7 @@
     X(166, umount2, PARTIAL, "no busy check for open files") \
     X(167, swapon, NOSYS, "") \
     X(168, swapoff, NOSYS, "") \
-    X(169, reboot, NOSYS, "") \
+    X(169, reboot, PARTIAL, "power off and halt end every process and the server; restart as power off until the kernel call exists") \
     X(170, sethostname, NOSYS, "") \
     X(171, setdomainname, NOSYS, "") \
     X(172, iopl, NOSYS, "") \
