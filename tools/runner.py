@@ -63,9 +63,12 @@ class Case:
         self.machine = machines[-1] if machines else "q35"
         cpus = [w[4:] for w in words if w.startswith("cpu=")]
         self.cpu = cpus[-1] if cpus else None
-        self.cmdline = " ".join([w for w in words
-                                 if not w.startswith(("want=", "mem=", "machine=", "cpu="))] +
-                                ["qemu_exit"])
+        kernel_words = [w for w in words
+                        if not w.startswith(("want=", "mem=", "machine=", "cpu="))]
+        # the boot progress lines (quiet by default) make a failed boot's log readable
+        if not any(w.startswith("loglevel=") for w in kernel_words):
+            kernel_words.append("loglevel=info")
+        self.cmdline = " ".join(kernel_words + ["qemu_exit"])
         self.out = os.path.join(ROOT, "build") if self.config == "debug" else \
             os.path.join(ROOT, "build", "release")
 

@@ -46,6 +46,19 @@ static void parse_boot_info(uint32_t proto, uint32_t info_phys)
     boot_info.info_phys = info_phys;
     if (rc != 0)
         panic("unusable boot information (protocol %u at 0x%x)", proto, info_phys);
+}
+
+/* loglevel= first, so that the boot lines after it follow it. */
+static void log_setup(uint32_t proto)
+{
+    char level[16];
+    if (cmdline_get(boot_info.cmdline, "loglevel", level, sizeof level) > 0) {
+        int l = log_level_named(level);
+        if (l >= 0)
+            log_set_level((enum log_level)l);
+        else
+            log_warn("boot: unknown loglevel \"%s\" (error, warn, notice, info, debug)", level);
+    }
     log_info("boot: %s, cmdline \"%s\"", proto == BOOT_PROTO_MB2 ? "multiboot2" : "PVH",
              boot_info.cmdline);
     for (size_t i = 0; i < boot_info.module_count; i++)
@@ -233,10 +246,7 @@ void kmain(uint32_t proto, uint32_t info_phys)
     cpus[0].online = 1;
     cpus_online = 1;
     parse_boot_info(proto, info_phys);
-    char level[16];
-    if (cmdline_get(boot_info.cmdline, "loglevel", level, sizeof level) > 0 &&
-        level[0] == 'd')
-        log_set_level(LOG_DEBUG);
+    log_setup(proto);
     uint64_t poll_us;
     if (cmdline_get_num(boot_info.cmdline, "idle.poll_us", 1000000, &poll_us) == 1)
         sched_idle_poll_ns = poll_us * 1000;
