@@ -227,7 +227,7 @@ def run_console(case):
         elif line.startswith("< ") and steps:
             steps[-1][1].append(re.compile(line[2:]))
     log = os.path.join(LOG_DIR, case.name + ".log")
-    cmd = qemu_cmd("kernel", case.out, smp=case.smp, mem=case.mem, cmdline="")
+    cmd = qemu_cmd("kernel", case.out, smp=case.smp, mem=case.mem, cmdline="kconsole")
     proc = subprocess.Popen(["timeout", str(int(case.timeout))] + cmd, stdin=subprocess.PIPE,
                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
     start = time.monotonic()

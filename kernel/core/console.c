@@ -1,6 +1,9 @@
 /*
- * The serial console: a small command shell on COM1 for `make run`. Bytes arrive
- * through COM1's interrupt into a ring buffer (or by polling if no interrupt is
+ * The kernel debug console: a small command shell on COM1, run only when the command line
+ * asks for it (`kconsole`) or when there is no init (`noinit`). Then it owns COM1's input:
+ * the kernel refuses COM1's ports and ISA IRQ 4 to user space. Otherwise the kernel never
+ * reads COM1 (it only writes its lines) and a user-space driver may take it (docs/drivers.md).
+ * Bytes arrive through COM1's interrupt into a ring buffer (or by polling if no interrupt is
  * routed); a kernel thread runs the shell and sleeps while there is no input. Commands only read
  * kernel state or reboot; nothing here can change memory on the user's say-so.
  */
@@ -12,6 +15,8 @@
 #include <k/pmm.h>
 #include <k/panic.h>
 #include <k/sched.h>
+#include <k/cmdline.h>
+#include <k/irq.h>
 #include <arch/serial.h>
 #include <arch/cpu.h>
 #include <arch/idt.h>
@@ -22,6 +27,17 @@ static volatile uint8_t ring[RING];
 static volatile uint32_t ring_head, ring_tail; /* head: producer (irq), tail: consumer */
 static int irq_driven;
 static struct thread *volatile console_thread;
+static int owns_com1;
+
+void console_claim(const char *cmdline)
+{
+    owns_com1 = cmdline_has(cmdline, "kconsole") || cmdline_has(cmdline, "noinit");
+}
+
+int console_owns_com1(void)
+{
+    return owns_com1;
+}
 
 static void com1_irq(struct trap_frame *tf)
 {
@@ -38,12 +54,17 @@ static void com1_irq(struct trap_frame *tf)
         sched_wake(console_thread);
 }
 
-void console_attach_irq(unsigned vector)
+/* Take COM1's input: its interrupt (routed to the boot CPU before the UART may raise it),
+   then the UART's receive interrupt, then whatever was typed before. */
+static void attach_input(void)
 {
-    idt_set_handler(vector, com1_irq);
-    serial_enable_rx_irq();
-    irq_driven = 1;
-    com1_irq(NULL); /* bytes typed before the interrupt was on raise no new edge */
+    idt_set_handler(VEC_CONSOLE, com1_irq);
+    irq_driven = irq_route_isa(4, VEC_CONSOLE, 0) == 0;
+    if (!irq_driven)
+        log_warn("console: COM1 interrupt not routed, polling");
+    serial_input_begin();
+    if (irq_driven)
+        com1_irq(NULL); /* bytes typed before the interrupt was on raise no new edge */
 }
 
 /* Next input byte, or -1. */
@@ -148,6 +169,7 @@ void console_run(void)
 {
     char line[128];
     size_t len = 0;
+    attach_input();
     kprintf("Skoll console: type help\n> ");
     console_thread = current_thread();
     for (;;) {
