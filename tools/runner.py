@@ -10,7 +10,11 @@ Each boot case runs QEMU (TCG) under a timeout with the serial port in a log fil
          each tier the command line asked for (selftest=, usertests=),
   fail   the kernel reported failed self tests (or an unexpected exit status),
   panic  the panic marker appeared in the log,
-  hang   the timeout expired.
+  hang   the timeout expired,
+  poweroff / reset
+         (cases that end the machine on purpose) QEMU exited with status 0, its QMP SHUTDOWN
+         event gave the reason guest-shutdown (ACPI S5) or guest-reset (a reset under
+         -no-reboot), and the kernel logged its `power: off (...)` or `power: reset (...)` line.
 In a case expected to pass, every PASS/FAIL/SKIP line the kernel prints counts as one
 test (named case/test); every boot counts as one more (boot/case), passing when its
 outcome is the expected one (cases expecting fail, panic or hang check the runner itself).
@@ -46,6 +50,11 @@ RESULT_RE = re.compile(r"^(?:\| )?(PASS|FAIL|SKIP) ([^\s:]+)(?::\s*(.*))?$")
 PLAN_RE = re.compile(r"^(?:\| )?PLAN ([^\s:]+)$")
 SUMMARY_RE = re.compile(r"^(?:\| )?(selftests|usertests): (\d+) passed, (\d+) failed")
 FRAME_RE = re.compile(r"#\d+\s+0x[0-9a-f]+ (?:\? )?([A-Za-z_][\w.]*)\+0x[0-9a-f]+")
+# Power cases: QEMU's QMP on stdio says why it stopped (SHUTDOWN event, after the handshake).
+POWER_CASES = {"poweroff": ("guest-shutdown", "power: off ("),
+               "reset": ("guest-reset", "power: reset (")}
+QMP_HELLO = b'{"execute": "qmp_capabilities"}\n'
+SHUTDOWN_RE = re.compile(r'"event": "SHUTDOWN".*?"reason": "([a-z-]+)"')
 
 
 class Case:
@@ -175,13 +184,15 @@ def run_case(case):
     if os.path.exists(log):
         os.remove(log)
     iso = build_iso(case) if case.kind.startswith("iso") else None
+    power = case.expect in POWER_CASES
+    extra = (("-cpu", case.cpu) if case.cpu else ()) + (("-qmp", "stdio") if power else ())
     cmd = qemu_cmd(case.kind, case.out, smp=case.smp, mem=case.mem, cmdline=case.cmdline,
-                   serial=log, iso=iso, machine=case.machine,
-                   extra=("-cpu", case.cpu) if case.cpu else ())
+                   serial=log, iso=iso, machine=case.machine, extra=extra)
     start = time.monotonic()
     try:
-        proc = subprocess.run(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-                              stderr=subprocess.STDOUT, timeout=case.timeout)
+        stdin = {"input": QMP_HELLO} if power else {"stdin": subprocess.DEVNULL}
+        proc = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                              timeout=case.timeout, **stdin)
         status, qemu_out = proc.returncode, proc.stdout.decode(errors="replace")
     except subprocess.TimeoutExpired as e:
         status, qemu_out = None, (e.stdout or b"").decode(errors="replace")
@@ -199,6 +210,16 @@ def run_case(case):
                 detail += "; missing %s; status %s" % (",".join(missing) or "-", status)
     elif status is None:
         outcome, detail = "hang", "no exit within %ds" % case.timeout
+    elif power:
+        reasons = SHUTDOWN_RE.findall(qemu_out)
+        said = [ln.strip() for ln in text.splitlines()
+                if " N power: " in ln or ln.startswith("power: ")]
+        detail = "QEMU status %s, QMP SHUTDOWN reason %s; kernel: %s" % (
+            status, ",".join(reasons) or "none", " / ".join(said) or "no power line")
+        outcome = "error"
+        for kind, (reason, line) in POWER_CASES.items():
+            if status == 0 and reasons == [reason] and any(line in ln for ln in said):
+                outcome = kind
     elif status == EXIT_PASS and summaries_ok(case, summaries):
         outcome = "pass"
         detail = ", ".join("%d %s" % (p, k) for k, (p, _) in sorted(summaries.items()))

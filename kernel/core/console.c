@@ -5,7 +5,7 @@
  * reads COM1 (it only writes its lines) and a user-space driver may take it (docs/drivers.md).
  * Bytes arrive through COM1's interrupt into a ring buffer (or by polling if no interrupt is
  * routed); a kernel thread runs the shell and sleeps while there is no input. Commands only read
- * kernel state or reboot; nothing here can change memory on the user's say-so.
+ * kernel state, reboot or power off; nothing here can change memory on the user's say-so.
  */
 #include <k/console.h>
 #include <k/log.h>
@@ -17,6 +17,7 @@
 #include <k/sched.h>
 #include <k/cmdline.h>
 #include <k/irq.h>
+#include <k/power.h>
 #include <arch/serial.h>
 #include <arch/cpu.h>
 #include <arch/idt.h>
@@ -88,7 +89,8 @@ static void cmd_help(const char *arg)
             "  info            CPUs, memory and uptime\n"
             "  cpus            every CPU and its APIC id\n"
             "  selftest LIST   run self tests (\"all\" or names separated by commas)\n"
-            "  reboot          reset the machine (QEMU exits with -no-reboot)\n");
+            "  reboot          reset the machine (QEMU exits with -no-reboot)\n"
+            "  poweroff        turn the machine off (ACPI S5; QEMU exits)\n");
 }
 
 static void cmd_info(const char *arg)
@@ -121,18 +123,14 @@ static void cmd_reboot(const char *arg)
 {
     (void)arg;
     kprintf("rebooting\n");
-    irq_disable();
-    outb(0xcf9, 0x02); /* reset control register (PIIX/ICH): hard reset */
-    outb(0xcf9, 0x06);
-    outb(0x64, 0xfe);  /* keyboard controller reset line */
-    /* last resort: a triple fault through an empty IDT */
-    struct {
-        uint16_t limit;
-        uint64_t base;
-    } __attribute__((packed)) none = {0, 0};
-    __asm__ volatile("lidt %0; int3" ::"m"(none));
-    for (;;)
-        cpu_halt();
+    power_reset();
+}
+
+static void cmd_poweroff(const char *arg)
+{
+    (void)arg;
+    kprintf("powering off\n");
+    power_off();
 }
 
 static const struct {
@@ -140,7 +138,7 @@ static const struct {
     void (*fn)(const char *arg);
 } commands[] = {
     {"help", cmd_help},     {"info", cmd_info},     {"cpus", cmd_cpus},
-    {"selftest", cmd_selftest}, {"reboot", cmd_reboot},
+    {"selftest", cmd_selftest}, {"reboot", cmd_reboot}, {"poweroff", cmd_poweroff},
 };
 
 static void execute(char *line)

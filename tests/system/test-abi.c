@@ -321,7 +321,17 @@ static struct fixture {
     X(credentials_get, SK_ERR_FAULT, SK_ERR_FAULT, 0, F.token, F.ro_page, 0, 0, 0, 0) \
     X(credentials_get, SK_ERR_FAULT, SK_ERR_FAULT, 0, F.token, F.edge, 0, 0, 0, 0) \
     X(credentials_get, SK_OK, SK_OK, 0, THIS_T, F.page, 0, 0, 0, 0) \
-    X(credentials_get, SK_OK, SK_OK, 0, F.token, F.page, 0, 0, 0, 0)
+    X(credentials_get, SK_OK, SK_OK, 0, F.token, F.page, 0, 0, 0, 0) \
+    X(platform_power, SK_ERR_BAD_HANDLE, SK_ERR_BAD_HANDLE, 0, BAD, SK_POWER_OFF, 0, 0, 0, 0) \
+    X(platform_power, SK_ERR_BAD_HANDLE, SK_ERR_BAD_HANDLE, 0, 0, SK_POWER_RESET, 0, 0, 0, 0) \
+    X(platform_power, SK_ERR_WRONG_TYPE, SK_ERR_WRONG_TYPE, 0, F.mem, SK_POWER_OFF, 0, 0, 0, 0) \
+    X(platform_power, SK_ERR_WRONG_TYPE, SK_ERR_WRONG_TYPE, 0, THIS_U, SK_POWER_RESET, 0, 0, 0, 0) \
+    X(platform_power, SK_ERR_NO_RIGHTS, SK_ERR_NO_RIGHTS, 0, F.hw_nomanage, SK_POWER_OFF, 0, 0, 0, 0) \
+    X(platform_power, SK_ERR_NO_RIGHTS, SK_ERR_NO_RIGHTS, 0, F.hw_nomanage, SK_POWER_RESET, 0, 0, 0, 0) \
+    X(platform_power, SK_ERR_INVALID, SK_ERR_INVALID, 0, F.hw, 0, 0, 0, 0, 0) \
+    X(platform_power, SK_ERR_INVALID, SK_ERR_INVALID, 0, F.hw, 3, 0, 0, 0, 0) \
+    X(platform_power, SK_ERR_INVALID, SK_ERR_INVALID, 0, F.hw, SK_POWER_OFF | (1ull << 32), 0, 0, 0, 0) \
+    X(platform_power, SK_ERR_INVALID, SK_ERR_INVALID, 0, F.hw, ~0ull, 0, 0, 0, 0)
 
 /* Every system call has at least one row (the list has fewer than 64 calls). */
 _Static_assert(SK_SYSCALL_COUNT < 64, "widen the coverage mask");
