@@ -10,9 +10,6 @@
 
 #define COM1 0x3f8
 
-/* A byte that was waiting before the FIFO was switched on (which empties it). */
-static int early_byte = -1;
-
 /* Line settings only: the FIFOs are left as the firmware left them (off after a reset), since
    switching them on empties the receiver, and a byte typed ahead belongs to whoever takes
    COM1's input. */
@@ -26,11 +23,10 @@ void serial_init(void)
     outb(COM1 + 4, 0x0b); /* DTR, RTS, OUT2 (IRQ gate) */
 }
 
+/* The FIFOs stay as they are here too: switching them on would empty the receiver, and a byte
+   that arrives between reading the one waiting and the switch would be lost. */
 void serial_input_begin(void)
 {
-    if (inb(COM1 + 5) & 0x01)
-        early_byte = inb(COM1);
-    outb(COM1 + 2, 0xc5); /* FIFO on, transmit side cleared, 14-byte threshold */
     outb(COM1 + 1, 0x01); /* received-data-available interrupt */
 }
 
@@ -53,11 +49,6 @@ void serial_write(const char *s, size_t n)
 
 int serial_getc(void)
 {
-    if (early_byte >= 0) {
-        int c = early_byte;
-        early_byte = -1;
-        return c;
-    }
     if (inb(COM1 + 5) & 0x01)
         return inb(COM1);
     return -1;
