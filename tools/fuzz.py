@@ -42,7 +42,7 @@ def main():
     logdir = os.path.join(ROOT, "build", "fuzz-logs")
     os.makedirs(logdir, exist_ok=True)
     log = os.path.join(logdir, "fuzz-%s.log" % seed)
-    cmdline = ("usertests=test-fuzz test-fuzz.args=%s,%d,%d,%d usertests.timeout=%d qemu_exit" %
+    cmdline = ("usertests=test-fuzz test-fuzz.args=%s,%d,%d,%d usertests.timeout=%d loglevel=info qemu_exit" %
                (seed, args.calls, args.procs, args.threads, timeout))
     print("fuzz: %s, seed %s, %d calls, %d processes x %d threads, -smp %d, timeout %d s" %
           (args.out, seed, args.calls, args.procs, args.threads, args.smp, timeout), flush=True)

@@ -13,7 +13,11 @@ Each boot case runs QEMU (TCG) under a timeout with the serial port in a log fil
          each tier the command line asked for (selftest=, usertests=),
   fail   the kernel reported failed self tests (or an unexpected exit status),
   panic  the panic marker appeared in the log,
-  hang   the timeout expired.
+  hang   the timeout expired,
+  poweroff / reset
+         (cases that end the machine on purpose) QEMU exited with status 0, its QMP SHUTDOWN
+         event gave the reason guest-shutdown (ACPI S5) or guest-reset (a reset under
+         -no-reboot), and the kernel logged its `power: off (...)` or `power: reset (...)` line.
 In a case expected to pass, every PASS/FAIL/SKIP line the kernel prints counts as one
 test (named case/test); every boot counts as one more (boot/case), passing when its
 outcome is the expected one (cases expecting fail, panic or hang check the runner itself).
@@ -49,6 +53,11 @@ RESULT_RE = re.compile(r"^(?:\| )?(PASS|FAIL|SKIP) ([^\s:]+)(?::\s*(.*))?$")
 PLAN_RE = re.compile(r"^(?:\| )?PLAN ([^\s:]+)$")
 SUMMARY_RE = re.compile(r"^(?:\| )?(selftests|usertests): (\d+) passed, (\d+) failed")
 FRAME_RE = re.compile(r"#\d+\s+0x[0-9a-f]+ (?:\? )?([A-Za-z_][\w.]*)\+0x[0-9a-f]+")
+# Power cases: QEMU's QMP on stdio says why it stopped (SHUTDOWN event, after the handshake).
+POWER_CASES = {"poweroff": ("guest-shutdown", "power: off ("),
+               "reset": ("guest-reset", "power: reset (")}
+QMP_HELLO = b'{"execute": "qmp_capabilities"}\n'
+SHUTDOWN_RE = re.compile(r'"event": "SHUTDOWN".*?"reason": "([a-z-]+)"')
 
 
 class Case:
@@ -66,9 +75,12 @@ class Case:
         self.machine = machines[-1] if machines else "q35"
         cpus = [w[4:] for w in words if w.startswith("cpu=")]
         self.cpu = cpus[-1] if cpus else None
-        self.cmdline = " ".join([w for w in words
-                                 if not w.startswith(("want=", "mem=", "machine=", "cpu="))] +
-                                ["qemu_exit"])
+        kernel_words = [w for w in words
+                        if not w.startswith(("want=", "mem=", "machine=", "cpu="))]
+        # the boot progress lines (quiet by default) make a failed boot's log readable
+        if not any(w.startswith("loglevel=") for w in kernel_words):
+            kernel_words.append("loglevel=info")
+        self.cmdline = " ".join(kernel_words + ["qemu_exit"])
         self.out = os.path.join(ROOT, "build") if self.config == "debug" else \
             os.path.join(ROOT, "build", "release")
 
@@ -175,13 +187,15 @@ def run_case(case):
     if os.path.exists(log):
         os.remove(log)
     iso = build_iso(case) if case.kind.startswith("iso") else None
+    power = case.expect in POWER_CASES
+    extra = (("-cpu", case.cpu) if case.cpu else ()) + (("-qmp", "stdio") if power else ())
     cmd = qemu_cmd(case.kind, case.out, smp=case.smp, mem=case.mem, cmdline=case.cmdline,
-                   serial=log, iso=iso, machine=case.machine,
-                   extra=("-cpu", case.cpu) if case.cpu else ())
+                   serial=log, iso=iso, machine=case.machine, extra=extra)
     start = time.monotonic()
     try:
-        proc = subprocess.run(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-                              stderr=subprocess.STDOUT, timeout=case.timeout)
+        stdin = {"input": QMP_HELLO} if power else {"stdin": subprocess.DEVNULL}
+        proc = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                              timeout=case.timeout, **stdin)
         status, qemu_out = proc.returncode, proc.stdout.decode(errors="replace")
     except subprocess.TimeoutExpired as e:
         status, qemu_out = None, (e.stdout or b"").decode(errors="replace")
@@ -199,6 +213,16 @@ def run_case(case):
                 detail += "; missing %s; status %s" % (",".join(missing) or "-", status)
     elif status is None:
         outcome, detail = "hang", "no exit within %ds" % case.timeout
+    elif power:
+        reasons = SHUTDOWN_RE.findall(qemu_out)
+        said = [ln.strip() for ln in text.splitlines()
+                if " N power: " in ln or ln.startswith("power: ")]
+        detail = "QEMU status %s, QMP SHUTDOWN reason %s; kernel: %s" % (
+            status, ",".join(reasons) or "none", " / ".join(said) or "no power line")
+        outcome = "error"
+        for kind, (reason, line) in POWER_CASES.items():
+            if status == 0 and reasons == [reason] and any(line in ln for ln in said):
+                outcome = kind
     elif status == EXIT_PASS and summaries_ok(case, summaries):
         outcome = "pass"
         detail = ", ".join("%d %s" % (p, k) for k, (p, _) in sorted(summaries.items()))
@@ -227,7 +251,7 @@ def run_console(case):
         elif line.startswith("< ") and steps:
             steps[-1][1].append(re.compile(line[2:]))
     log = os.path.join(LOG_DIR, case.name + ".log")
-    cmd = qemu_cmd("kernel", case.out, smp=case.smp, mem=case.mem, cmdline="")
+    cmd = qemu_cmd("kernel", case.out, smp=case.smp, mem=case.mem, cmdline="kconsole")
     proc = subprocess.Popen(["timeout", str(int(case.timeout))] + cmd, stdin=subprocess.PIPE,
                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
     start = time.monotonic()

@@ -64,7 +64,8 @@
     X(lane_shutdown, 41, 1) \
     X(token_create, 42, 0) \
     X(credentials_get, 43, 2) \
-    X(memory_info, 44, 1)
+    X(platform_power, 44, 2) \
+    X(memory_info, 45, 1)
 
 enum sk_syscall {
 #define SK_SYSCALL_ENUM(name, index, nargs) SK_SYS_##name = SK_SYSCALL_BASE + index,
@@ -72,7 +73,7 @@ enum sk_syscall {
 #undef SK_SYSCALL_ENUM
 };
 
-#define SK_SYSCALL_COUNT 45
+#define SK_SYSCALL_COUNT 46
 
 /* log: longest message */
 #define SK_LOG_MAX 1024
@@ -183,6 +184,10 @@ _Static_assert(sizeof(struct sk_irq_msi) == 16, "sk_irq_msi layout");
 
 /* ioport_grant: ports are 0..SK_IOPORT_COUNT-1 */
 #define SK_IOPORT_COUNT 65536u
+
+/* platform_power actions (docs/abi.md, docs/platform.md) */
+#define SK_POWER_OFF 1u   /* ACPI S5: soft off */
+#define SK_POWER_RESET 2u /* reset the machine */
 
 /* thread_stats */
 struct sk_thread_stats {

@@ -1,8 +1,11 @@
 /*
- * The serial console: a small command shell on COM1 for `make run`. Bytes arrive
- * through COM1's interrupt into a ring buffer (or by polling if no interrupt is
+ * The kernel debug console: a small command shell on COM1, run only when the command line
+ * asks for it (`kconsole`) or when there is no init (`noinit`). Then it owns COM1's input:
+ * the kernel refuses COM1's ports and ISA IRQ 4 to user space. Otherwise the kernel never
+ * reads COM1 (it only writes its lines) and a user-space driver may take it (docs/drivers.md).
+ * Bytes arrive through COM1's interrupt into a ring buffer (or by polling if no interrupt is
  * routed); a kernel thread runs the shell and sleeps while there is no input. Commands only read
- * kernel state or reboot; nothing here can change memory on the user's say-so.
+ * kernel state, reboot or power off; nothing here can change memory on the user's say-so.
  */
 #include <k/console.h>
 #include <k/log.h>
@@ -12,6 +15,9 @@
 #include <k/pmm.h>
 #include <k/panic.h>
 #include <k/sched.h>
+#include <k/cmdline.h>
+#include <k/irq.h>
+#include <k/power.h>
 #include <arch/serial.h>
 #include <arch/cpu.h>
 #include <arch/idt.h>
@@ -22,6 +28,17 @@ static volatile uint8_t ring[RING];
 static volatile uint32_t ring_head, ring_tail; /* head: producer (irq), tail: consumer */
 static int irq_driven;
 static struct thread *volatile console_thread;
+static int owns_com1;
+
+void console_claim(const char *cmdline)
+{
+    owns_com1 = cmdline_has(cmdline, "kconsole") || cmdline_has(cmdline, "noinit");
+}
+
+int console_owns_com1(void)
+{
+    return owns_com1;
+}
 
 static void com1_irq(struct trap_frame *tf)
 {
@@ -38,12 +55,17 @@ static void com1_irq(struct trap_frame *tf)
         sched_wake(console_thread);
 }
 
-void console_attach_irq(unsigned vector)
+/* Take COM1's input: its interrupt (routed to the boot CPU before the UART may raise it),
+   then the UART's receive interrupt, then whatever was typed before. */
+static void attach_input(void)
 {
-    idt_set_handler(vector, com1_irq);
-    serial_enable_rx_irq();
-    irq_driven = 1;
-    com1_irq(NULL); /* bytes typed before the interrupt was on raise no new edge */
+    idt_set_handler(VEC_CONSOLE, com1_irq);
+    irq_driven = irq_route_isa(4, VEC_CONSOLE, 0) == 0;
+    if (!irq_driven)
+        log_warn("console: COM1 interrupt not routed, polling");
+    serial_input_begin();
+    if (irq_driven)
+        com1_irq(NULL); /* bytes typed before the interrupt was on raise no new edge */
 }
 
 /* Next input byte, or -1. */
@@ -67,7 +89,8 @@ static void cmd_help(const char *arg)
             "  info            CPUs, memory and uptime\n"
             "  cpus            every CPU and its APIC id\n"
             "  selftest LIST   run self tests (\"all\" or names separated by commas)\n"
-            "  reboot          reset the machine (QEMU exits with -no-reboot)\n");
+            "  reboot          reset the machine (QEMU exits with -no-reboot)\n"
+            "  poweroff        turn the machine off (ACPI S5; QEMU exits)\n");
 }
 
 static void cmd_info(const char *arg)
@@ -100,18 +123,14 @@ static void cmd_reboot(const char *arg)
 {
     (void)arg;
     kprintf("rebooting\n");
-    irq_disable();
-    outb(0xcf9, 0x02); /* reset control register (PIIX/ICH): hard reset */
-    outb(0xcf9, 0x06);
-    outb(0x64, 0xfe);  /* keyboard controller reset line */
-    /* last resort: a triple fault through an empty IDT */
-    struct {
-        uint16_t limit;
-        uint64_t base;
-    } __attribute__((packed)) none = {0, 0};
-    __asm__ volatile("lidt %0; int3" ::"m"(none));
-    for (;;)
-        cpu_halt();
+    power_reset();
+}
+
+static void cmd_poweroff(const char *arg)
+{
+    (void)arg;
+    kprintf("powering off\n");
+    power_off();
 }
 
 static const struct {
@@ -119,7 +138,7 @@ static const struct {
     void (*fn)(const char *arg);
 } commands[] = {
     {"help", cmd_help},     {"info", cmd_info},     {"cpus", cmd_cpus},
-    {"selftest", cmd_selftest}, {"reboot", cmd_reboot},
+    {"selftest", cmd_selftest}, {"reboot", cmd_reboot}, {"poweroff", cmd_poweroff},
 };
 
 static void execute(char *line)
@@ -148,6 +167,7 @@ void console_run(void)
 {
     char line[128];
     size_t len = 0;
+    attach_input();
     kprintf("Skoll console: type help\n> ");
     console_thread = current_thread();
     for (;;) {

@@ -1,7 +1,7 @@
 /*
  * ioport_grant: I/O ports for the caller's universe (docs/abi.md,
  * docs/drivers.md). Grants are per universe and only add ports; the ports the
- * kernel drives itself are never granted. The bitmap reaches the CPUs through
+ * kernel drives itself are never granted (COM1's only while the kernel console reads it). The bitmap reaches the CPUs through
  * arch_ioports_load at each thread switch.
  */
 #include <k/syscall.h>
@@ -11,6 +11,7 @@
 #include <k/thread.h>
 #include <k/spinlock.h>
 #include <k/heap.h>
+#include <k/console.h>
 #include <base/string.h>
 #include <arch/cpu.h>
 
@@ -23,7 +24,6 @@ static const struct {
     {0x61, 0x61},   /* PIT channel 2 gate, NMI status */
     {0xa0, 0xa1},   /* slave 8259 PIC */
     {0xf4, 0xf7},   /* QEMU debug exit (test runs) */
-    {0x3f8, 0x3ff}, /* COM1: the kernel console */
     {0x4d0, 0x4d1}, /* 8259 edge/level control */
     {0xcf8, 0xcff}, /* PCI configuration mechanism 1 and reset control: drivers use ECAM */
 };
@@ -31,12 +31,19 @@ static const struct {
 static struct spinlock grant_lock = SPINLOCK_INIT;
 static uint64_t next_stamp = 1;
 
+static int overlaps(uint32_t base, uint32_t count, uint32_t first, uint32_t last)
+{
+    return base <= last && base + count - 1 >= first;
+}
+
 static int overlaps_reserved(uint32_t base, uint32_t count)
 {
     for (size_t i = 0; i < sizeof reserved / sizeof reserved[0]; i++)
-        if (base <= reserved[i].last && base + count - 1 >= reserved[i].first)
+        if (overlaps(base, count, reserved[i].first, reserved[i].last))
             return 1;
-    return 0;
+    /* COM1, while the kernel console reads it (kconsole, noinit); else the kernel only writes
+       its lines there (polling LSR) and a user-space driver may own it (docs/drivers.md) */
+    return console_owns_com1() && overlaps(base, count, 0x3f8, 0x3ff);
 }
 
 /* ioport_grant(hw, base, count): ports [base, base + count) for the caller's universe. */

@@ -16,6 +16,7 @@
 #include <k/spinlock.h>
 #include <k/percpu.h>
 #include <k/log.h>
+#include <k/console.h>
 #include <arch/idt.h>
 #include <arch/lapic.h>
 
@@ -159,8 +160,9 @@ static void line_interrupt(struct trap_frame *tf)
 
 int irqline_gsi_reserved(uint32_t gsi)
 {
-    /* the PIT (ISA 0, used by the self tests) and COM1 (ISA 4, the kernel console) */
-    return (int)gsi == irq_isa_to_gsi(0) || (int)gsi == irq_isa_to_gsi(4);
+    /* the PIT (ISA 0, used by the self tests) and COM1 (ISA 4) while the kernel console
+       reads it (kconsole, noinit) */
+    return (int)gsi == irq_isa_to_gsi(0) || (console_owns_com1() && (int)gsi == irq_isa_to_gsi(4));
 }
 
 /* A free vector, or 0. Lock held. */

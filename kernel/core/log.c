@@ -3,10 +3,11 @@
 #include <k/spinlock.h>
 #include <k/clock.h>
 #include <base/fmt.h>
+#include <base/string.h>
 #include <arch/serial.h>
 
 static struct spinlock console_lock = SPINLOCK_INIT;
-static enum log_level max_level = LOG_INFO;
+static enum log_level max_level = LOG_NOTICE;
 
 static void serial_sink(void *ctx, const char *s, size_t n)
 {
@@ -19,9 +20,18 @@ void log_set_level(enum log_level level)
     max_level = level;
 }
 
+int log_level_named(const char *name)
+{
+    static const char *const names[] = {"error", "warn", "notice", "info", "debug"};
+    for (int i = 0; i < (int)(sizeof names / sizeof names[0]); i++)
+        if (strcmp(name, names[i]) == 0)
+            return i;
+    return -1;
+}
+
 void log_vprintf(enum log_level level, const char *fmt, va_list ap)
 {
-    static const char tags[] = "EWID";
+    static const char tags[] = "EWNID";
     if (level > max_level)
         return;
     uint64_t ns = clock_ns();

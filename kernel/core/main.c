@@ -46,6 +46,19 @@ static void parse_boot_info(uint32_t proto, uint32_t info_phys)
     boot_info.info_phys = info_phys;
     if (rc != 0)
         panic("unusable boot information (protocol %u at 0x%x)", proto, info_phys);
+}
+
+/* loglevel= first, so that the boot lines after it follow it. */
+static void log_setup(uint32_t proto)
+{
+    char level[16];
+    if (cmdline_get(boot_info.cmdline, "loglevel", level, sizeof level) > 0) {
+        int l = log_level_named(level);
+        if (l >= 0)
+            log_set_level((enum log_level)l);
+        else
+            log_warn("boot: unknown loglevel \"%s\" (error, warn, notice, info, debug)", level);
+    }
     log_info("boot: %s, cmdline \"%s\"", proto == BOOT_PROTO_MB2 ? "multiboot2" : "PVH",
              boot_info.cmdline);
     for (size_t i = 0; i < boot_info.module_count; i++)
@@ -62,9 +75,13 @@ static void init_exited(struct thread *t, uint64_t status)
 {
     (void)t;
     int ok = status == SK_EXIT_DONE;
-    log_info("init: exited with status 0x%lx (%s)", (unsigned long)status,
-             ok ? "success" : status & SK_EXIT_FAULT ? "fault" : status & SK_EXIT_KILLED ? "killed"
-                                                                                     : "failure");
+    log_printf(ok ? LOG_INFO : LOG_WARN, "init: exited with status 0x%lx (%s)",
+               (unsigned long)status,
+               ok ? "success" : status & SK_EXIT_FAULT ? "fault" : status & SK_EXIT_KILLED ? "killed"
+                                                                                       : "failure");
+    if (!console_owns_com1() && !cmdline_has(boot_info.cmdline, "qemu_exit"))
+        log_notice("init has ended: nothing runs any more (kconsole on the command line gives "
+                   "the kernel console)");
     init_status = status;
     __atomic_store_n(&init_done, 1, __ATOMIC_RELEASE);
 }
@@ -218,10 +235,9 @@ static void kmain_thread(void *arg)
         finish_test_run(init, free_before, threads_before);
     log_info("boot complete: %u CPUs online, %lu MiB free", cpus_online,
              (unsigned long)(pmm_free_count() * PAGE_SIZE >> 20));
-    console_attach_irq(VEC_CONSOLE);
-    if (irq_route_isa(4, VEC_CONSOLE, 0) != 0)
-        log_warn("console: COM1 interrupt not routed");
-    console_run();
+    if (console_owns_com1())
+        console_run();
+    /* no kernel console: COM1's input is user space's; this thread's work is done */
 }
 
 void kmain(uint32_t proto, uint32_t info_phys)
@@ -233,10 +249,8 @@ void kmain(uint32_t proto, uint32_t info_phys)
     cpus[0].online = 1;
     cpus_online = 1;
     parse_boot_info(proto, info_phys);
-    char level[16];
-    if (cmdline_get(boot_info.cmdline, "loglevel", level, sizeof level) > 0 &&
-        level[0] == 'd')
-        log_set_level(LOG_DEBUG);
+    log_setup(proto);
+    console_claim(boot_info.cmdline);
     uint64_t poll_us;
     if (cmdline_get_num(boot_info.cmdline, "idle.poll_us", 1000000, &poll_us) == 1)
         sched_idle_poll_ns = poll_us * 1000;

@@ -1,4 +1,5 @@
-/* Panic reporting: marker, registers, symbolised backtrace, stop all CPUs. */
+/* Panic reporting: marker, registers, symbolised backtrace, stop all CPUs (machine_stop, which
+   power-off and reset share). */
 #include <k/panic.h>
 #include <k/log.h>
 #include <k/ksyms.h>
@@ -11,8 +12,8 @@
 #include <arch/layout.h>
 #include <base/fmt.h>
 
-void (*panic_stop_others)(void);
-static volatile int panic_in_progress;
+void (*machine_stop_others)(void);
+static volatile int machine_stopping;
 
 /* A frame pointer is followed only if it lies in kernel memory and is aligned. */
 static int frame_ok(uint64_t fp)
@@ -89,16 +90,21 @@ __attribute__((noreturn)) static void panic_finish(void)
     }
 }
 
-/* Returns 0 for the first CPU to panic; later ones just stop. */
-static void panic_enter(void)
+void machine_stop(void)
 {
     irq_disable();
-    if (__atomic_exchange_n(&panic_in_progress, 1, __ATOMIC_ACQ_REL)) {
+    if (__atomic_exchange_n(&machine_stopping, 1, __ATOMIC_ACQ_REL)) {
         for (;;)
             cpu_halt();
     }
-    if (panic_stop_others)
-        panic_stop_others();
+    if (machine_stop_others)
+        machine_stop_others();
+}
+
+/* The first CPU to panic (or to stop the machine) goes on alone; later ones just stop. */
+static void panic_enter(void)
+{
+    machine_stop();
 }
 
 void panic(const char *fmt, ...)

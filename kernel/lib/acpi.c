@@ -1,5 +1,6 @@
 /*
- * ACPI static table parser: RSDP, RSDT/XSDT, MADT, HPET, MCFG. Pure code,
+ * ACPI static table parser: RSDP, RSDT/XSDT, MADT, HPET, MCFG, FADT (with the DSDT's \_S5_
+ * package, kernel/lib/acpi_aml.c). Pure code,
  * shared with the host unit tests. Every table is mapped through the caller's
  * callback, its length bounded and its checksum verified before any field is
  * read; every MADT entry is bounds-checked against its table. Anything broken
@@ -199,6 +200,66 @@ static void parse_mcfg(struct acpi_info *out, const uint8_t *t, uint32_t len)
     }
 }
 
+static struct acpi_gas gas_at(const uint8_t *p)
+{
+    return (struct acpi_gas){.space = p[0], .bit_width = p[1], .bit_offset = p[2],
+                             .access_size = p[3], .address = load_le64(p + 4)};
+}
+
+/* A PM1 control block: the extended GAS when the table has one that is usable (I/O or memory
+   space, non-zero), else the legacy I/O port (PM1_CNT_LEN >= 2), else absent (address 0). */
+static struct acpi_gas pm1_cnt(const uint8_t *t, uint32_t len, uint32_t legacy_off,
+                               uint32_t x_off, uint8_t cnt_len)
+{
+    if (len >= x_off + 12) {
+        struct acpi_gas x = gas_at(t + x_off);
+        if (x.address && (x.space == ACPI_GAS_IO || x.space == ACPI_GAS_MEMORY))
+            return x;
+    }
+    uint32_t port = load_le32(t + legacy_off);
+    if (port && port <= 0xfffe && cnt_len >= 2)
+        return (struct acpi_gas){.space = ACPI_GAS_IO, .bit_width = 16, .access_size = 2,
+                                 .address = port};
+    return (struct acpi_gas){0};
+}
+
+/*
+ * FADT (ACPI 6.5 §5.2.9): the fields power-off and reset use; the table may be any revision,
+ * so each field is read only when the table's length covers it. Then the DSDT it names, for
+ * the \_S5_ package.
+ */
+static void parse_fadt(struct acpi_info *out, acpi_map_fn map, const uint8_t *t, uint32_t len)
+{
+    if (len < 116) { /* up to and including Flags: every FADT since ACPI 1.0 has them */
+        out->errors++;
+        return;
+    }
+    struct acpi_fadt *f = &out->fadt;
+    f->present = 1;
+    f->revision = t[8];
+    f->smi_cmd = load_le32(t + 48);
+    f->acpi_enable = t[52];
+    f->flags = load_le32(t + 112);
+    f->pm1a_cnt = pm1_cnt(t, len, 64, 172, t[89]);
+    f->pm1b_cnt = pm1_cnt(t, len, 68, 184, t[89]);
+    if (len >= 129) {
+        f->reset_reg = gas_at(t + 116);
+        f->reset_value = t[128];
+    } else {
+        f->flags &= ~ACPI_FADT_RESET_REG_SUP; /* an ACPI 1.0 table cannot have one */
+    }
+    if (len >= 256)
+        f->sleep_control = gas_at(t + 244);
+    f->dsdt = load_le32(t + 40);
+    if (len >= 148 && load_le64(t + 140))
+        f->dsdt = load_le64(t + 140);
+    uint32_t dlen = 0;
+    const uint8_t *d = map_sdt(map, f->dsdt, "DSDT", &dlen, out);
+    if (d && acpi_aml_find_s5(d + SDT_HEADER_LEN, dlen - SDT_HEADER_LEN, &f->slp_typ_a,
+                              &f->slp_typ_b) == 0)
+        f->have_s5 = 1;
+}
+
 /* Walk a root table (entry_size 4 = RSDT, 8 = XSDT) and parse the tables we know. */
 static void walk_root(struct acpi_info *out, acpi_map_fn map, const uint8_t *root, uint32_t len,
                       unsigned entry_size)
@@ -220,6 +281,8 @@ static void walk_root(struct acpi_info *out, acpi_map_fn map, const uint8_t *roo
             parse_hpet(out, t, tlen);
         else if (!memcmp(t, "MCFG", 4) && !out->mcfg_count)
             parse_mcfg(out, t, tlen);
+        else if (!memcmp(t, "FACP", 4) && !out->fadt.present)
+            parse_fadt(out, map, t, tlen);
     }
 }
 

@@ -17,6 +17,9 @@
  * "FAIL <prog>: <how it ended>" otherwise, then "usertests: N passed, N failed"
  * (programs), and exits with the number failed. Without usertests= init has
  * nothing to do and exits 0.
+ *   init.end=poweroff|reset  then, instead of exiting, power the machine off or reset it
+ *                            (platform_power with the hardware-access handle; the boot
+ *                            cases poweroff-* and reset-* in tests/system/boot.list)
  *
  * The hardware-access handle goes only to programs that drive hardware: those
  * named drv-* (drivers) and the tests of the hardware calls (needs_hw below), and
@@ -249,7 +252,8 @@ static void run_counted(const char *name, size_t n, uint64_t timeout_ns)
         nfail++;
 }
 
-int main(const struct sk_start_info *si)
+/* Run the programs of usertests=; returns the number that failed. */
+static int run_tests(const struct sk_start_info *si)
 {
     const char *list = arg_value("usertests");
     if (!list) {
@@ -282,4 +286,23 @@ int main(const struct sk_start_info *si)
         nfail++;
     sk_printf("usertests: %d passed, %d failed\n", npass, nfail);
     return nfail;
+}
+
+int main(const struct sk_start_info *si)
+{
+    int failed = run_tests(si);
+    const char *end = arg_value("init.end");
+    if (!end)
+        return failed;
+    uint32_t action = strcmp(end, "poweroff") == 0 ? SK_POWER_OFF
+                      : strcmp(end, "reset") == 0  ? SK_POWER_RESET
+                                                   : 0;
+    if (!action) {
+        sk_printf("init: unknown init.end=%s (poweroff, reset)\n", end);
+        return failed + 1;
+    }
+    sk_printf("init: %s\n", action == SK_POWER_OFF ? "powering off" : "resetting");
+    sk_error_t err = sk_platform_power(si ? si->hw_access : 0, action);
+    sk_printf("init: platform_power: %s\n", sk_error_name(err)); /* it returned: it failed */
+    return failed + 1;
 }

@@ -238,7 +238,7 @@ static struct fixture {
     X(irq_create, SK_ERR_OUT_OF_RANGE, SK_ERR_OUT_OF_RANGE, 0, F.hw, HUGE, SK_IRQ_ISA, 0, 0, 0) \
     X(irq_create, SK_ERR_OUT_OF_RANGE, SK_ERR_OUT_OF_RANGE, 0, F.hw, HUGE, SK_IRQ_GSI, 0, 0, 0) \
     X(irq_create, SK_ERR_OUT_OF_RANGE, SK_ERR_OUT_OF_RANGE, 0, F.hw, SK_IRQ_MAX_GSI, SK_IRQ_GSI, 0, 0, 0) \
-    X(irq_create, SK_ERR_BUSY, SK_ERR_BUSY, 0, F.hw, 4, SK_IRQ_ISA, 0, 0, 0) \
+    X(irq_create, SK_OK, SK_OK, CLOSE, F.hw, 4, SK_IRQ_ISA, 0, 0, 0) /* COM1: no kconsole in test boots */ \
     X(irq_create, SK_ERR_BUSY, SK_ERR_BUSY, 0, F.hw, 0, SK_IRQ_ISA, 0, 0, 0) \
     X(irq_create, SK_ERR_BUSY, SK_ERR_BUSY, 0, F.hw, 5, SK_IRQ_GSI, 0, 0, 0) \
     X(irq_create, SK_ERR_FAULT, SK_ERR_FAULT, 0, F.hw, 0, SK_IRQ_MSI, 0, 0, 0) \
@@ -273,8 +273,8 @@ static struct fixture {
     X(ioport_grant, SK_ERR_OUT_OF_RANGE, SK_ERR_OUT_OF_RANGE, 0, F.hw, HUGE, 1, 0, 0, 0) \
     X(ioport_grant, SK_ERR_OUT_OF_RANGE, SK_ERR_OUT_OF_RANGE, 0, F.hw, 2, HUGE, 0, 0, 0) \
     X(ioport_grant, SK_ERR_OUT_OF_RANGE, SK_ERR_OUT_OF_RANGE, 0, F.hw, 0, 0x10001, 0, 0, 0) \
-    X(ioport_grant, SK_ERR_BUSY, SK_ERR_BUSY, 0, F.hw, 0x3f8, 8, 0, 0, 0) \
-    X(ioport_grant, SK_ERR_BUSY, SK_ERR_BUSY, 0, F.hw, 0x3f0, 9, 0, 0, 0) \
+    X(ioport_grant, SK_OK, SK_OK, 0, F.hw, 0x3f8, 8, 0, 0, 0) /* COM1: no kconsole in test boots */ \
+    X(ioport_grant, SK_ERR_BUSY, SK_ERR_BUSY, 0, F.hw, 0x3f8, 0x100, 0, 0, 0) /* COM1 and on to the PIC edge/level ports */ \
     X(ioport_grant, SK_ERR_BUSY, SK_ERR_BUSY, 0, F.hw, 0xf4, 1, 0, 0, 0) \
     X(ioport_grant, SK_ERR_BUSY, SK_ERR_BUSY, 0, F.hw, 0xcf8, 8, 0, 0, 0) \
     X(ioport_grant, SK_ERR_BUSY, SK_ERR_BUSY, 0, F.hw, 0, 0x10000, 0, 0, 0) \
@@ -322,6 +322,16 @@ static struct fixture {
     X(credentials_get, SK_ERR_FAULT, SK_ERR_FAULT, 0, F.token, F.edge, 0, 0, 0, 0) \
     X(credentials_get, SK_OK, SK_OK, 0, THIS_T, F.page, 0, 0, 0, 0) \
     X(credentials_get, SK_OK, SK_OK, 0, F.token, F.page, 0, 0, 0, 0) \
+    X(platform_power, SK_ERR_BAD_HANDLE, SK_ERR_BAD_HANDLE, 0, BAD, SK_POWER_OFF, 0, 0, 0, 0) \
+    X(platform_power, SK_ERR_BAD_HANDLE, SK_ERR_BAD_HANDLE, 0, 0, SK_POWER_RESET, 0, 0, 0, 0) \
+    X(platform_power, SK_ERR_WRONG_TYPE, SK_ERR_WRONG_TYPE, 0, F.mem, SK_POWER_OFF, 0, 0, 0, 0) \
+    X(platform_power, SK_ERR_WRONG_TYPE, SK_ERR_WRONG_TYPE, 0, THIS_U, SK_POWER_RESET, 0, 0, 0, 0) \
+    X(platform_power, SK_ERR_NO_RIGHTS, SK_ERR_NO_RIGHTS, 0, F.hw_nomanage, SK_POWER_OFF, 0, 0, 0, 0) \
+    X(platform_power, SK_ERR_NO_RIGHTS, SK_ERR_NO_RIGHTS, 0, F.hw_nomanage, SK_POWER_RESET, 0, 0, 0, 0) \
+    X(platform_power, SK_ERR_INVALID, SK_ERR_INVALID, 0, F.hw, 0, 0, 0, 0, 0) \
+    X(platform_power, SK_ERR_INVALID, SK_ERR_INVALID, 0, F.hw, 3, 0, 0, 0, 0) \
+    X(platform_power, SK_ERR_INVALID, SK_ERR_INVALID, 0, F.hw, SK_POWER_OFF | (1ull << 32), 0, 0, 0, 0) \
+    X(platform_power, SK_ERR_INVALID, SK_ERR_INVALID, 0, F.hw, ~0ull, 0, 0, 0, 0) \
     X(memory_info, SK_ERR_FAULT, SK_ERR_FAULT, 0, KPTR, 0, 0, 0, 0, 0) \
     X(memory_info, SK_ERR_FAULT, SK_ERR_FAULT, 0, F.ro_page, 0, 0, 0, 0, 0) \
     X(memory_info, SK_ERR_FAULT, SK_ERR_FAULT, 0, F.edge, 0, 0, 0, 0, 0) \

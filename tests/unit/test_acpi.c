@@ -351,6 +351,154 @@ START_TEST(acpi_hpet_io_space_rejected)
 }
 END_TEST
 
+/* ---- FADT and the DSDT's \_S5_ ---- */
+
+#define FADT 0x4000
+#define DSDT 0x5000
+#define DSDT2 0x6000
+
+/* A DSDT whose body is a Scope, then Name (_S5_, Package () {a, b, Zero, Zero}). */
+static void dsdt_table(uint64_t at, uint8_t a, uint8_t b)
+{
+    static const uint8_t head[] = {0x10, 0x05, '\\', 0x00, 0x00, 0x08, '_', 'S', '5', '_',
+                                   0x12, 0x08, 0x04};
+    sdt(at, "DSDT", 36 + sizeof head + 6);
+    memcpy(mem + at + 36, head, sizeof head);
+    uint8_t *e = mem + at + 36 + sizeof head;
+    e[0] = 0x0a;
+    e[1] = a;
+    e[2] = 0x0a;
+    e[3] = b;
+    e[4] = e[5] = 0x00;
+    finish(at);
+}
+
+/* A FADT of len bytes (116: ACPI 1.0; 276: ACPI 6) naming DSDT, PM1a_CNT at I/O 0x604,
+   SMI_CMD 0xb2 / 0xf1, and from 129 bytes on a reset register at I/O 0xcf9 = 6. */
+static void fadt_table(uint32_t len, uint32_t flags)
+{
+    sdt(FADT, "FACP", len);
+    mem[FADT + 8] = len >= 244 ? 6 : 1;
+    put32(FADT + 40, DSDT);
+    put32(FADT + 48, 0xb2);
+    mem[FADT + 52] = 0xf1;
+    put32(FADT + 64, 0x604);
+    mem[FADT + 89] = 2;
+    put32(FADT + 112, flags);
+    if (len >= 129) {
+        mem[FADT + 116] = ACPI_GAS_IO;
+        mem[FADT + 117] = 8;
+        put64(FADT + 120, 0xcf9);
+        mem[FADT + 128] = 6;
+    }
+    finish(FADT);
+}
+
+/* RSDP v1 -> RSDT naming only the FADT. */
+static void fadt_machine(uint32_t fadt_len, uint32_t flags)
+{
+    memset(mem, 0, sizeof mem);
+    dsdt_table(DSDT, 5, 6);
+    fadt_table(fadt_len, flags);
+    sdt(RSDT, "RSDT", 36 + 4);
+    put32(RSDT + 36, FADT);
+    finish(RSDT);
+    rsdp(0, RSDT, 0);
+}
+
+START_TEST(acpi_fadt_acpi1)
+{
+    fadt_machine(116, ACPI_FADT_RESET_REG_SUP);
+    ck_assert_int_eq(acpi_parse(mem + 0x100, 20, fake_map, &info), 0);
+    const struct acpi_fadt *f = &info.fadt;
+    ck_assert_int_eq(f->present, 1);
+    ck_assert_uint_eq(f->smi_cmd, 0xb2);
+    ck_assert_uint_eq(f->acpi_enable, 0xf1);
+    ck_assert_uint_eq(f->pm1a_cnt.space, ACPI_GAS_IO);
+    ck_assert_uint_eq(f->pm1a_cnt.address, 0x604);
+    ck_assert_uint_eq(f->pm1b_cnt.address, 0); /* absent */
+    ck_assert_uint_eq(f->flags & ACPI_FADT_RESET_REG_SUP, 0); /* no room for the register */
+    ck_assert_uint_eq(f->dsdt, DSDT);
+    ck_assert_int_eq(f->have_s5, 1);
+    ck_assert_uint_eq(f->slp_typ_a, 5);
+    ck_assert_uint_eq(f->slp_typ_b, 6);
+    ck_assert_uint_eq(info.errors, 0);
+}
+END_TEST
+
+START_TEST(acpi_fadt_extended_fields_win)
+{
+    fadt_machine(276, ACPI_FADT_RESET_REG_SUP);
+    dsdt_table(DSDT2, 2, 3);
+    put64(FADT + 140, DSDT2); /* X_DSDT */
+    mem[FADT + 172] = ACPI_GAS_MEMORY; /* X_PM1a_CNT_BLK */
+    mem[FADT + 173] = 16;
+    put64(FADT + 176, 0xfed80004);
+    mem[FADT + 184] = 7; /* X_PM1b_CNT_BLK in an unusable space: the legacy field (0) */
+    put64(FADT + 188, 0x1234);
+    finish(FADT);
+    ck_assert_int_eq(acpi_parse(mem + 0x100, 20, fake_map, &info), 0);
+    const struct acpi_fadt *f = &info.fadt;
+    ck_assert_uint_eq(f->revision, 6);
+    ck_assert_uint_eq(f->pm1a_cnt.space, ACPI_GAS_MEMORY);
+    ck_assert_uint_eq(f->pm1a_cnt.address, 0xfed80004);
+    ck_assert_uint_eq(f->pm1b_cnt.address, 0);
+    ck_assert_uint_ne(f->flags & ACPI_FADT_RESET_REG_SUP, 0);
+    ck_assert_uint_eq(f->reset_reg.space, ACPI_GAS_IO);
+    ck_assert_uint_eq(f->reset_reg.address, 0xcf9);
+    ck_assert_uint_eq(f->reset_value, 6);
+    ck_assert_uint_eq(f->dsdt, DSDT2);
+    ck_assert_int_eq(f->have_s5, 1);
+    ck_assert_uint_eq(f->slp_typ_a, 2);
+    ck_assert_uint_eq(f->slp_typ_b, 3);
+}
+END_TEST
+
+START_TEST(acpi_fadt_broken)
+{
+    /* shorter than the ACPI 1.0 table: skipped */
+    fadt_machine(100, 0);
+    ck_assert_int_eq(acpi_parse(mem + 0x100, 20, fake_map, &info), 0);
+    ck_assert_int_eq(info.fadt.present, 0);
+    ck_assert_uint_eq(info.errors, 1);
+    /* a DSDT with a wrong checksum, outside memory, of another signature, without _S5_ */
+    fadt_machine(116, 0);
+    mem[DSDT + 40] ^= 1;
+    ck_assert_int_eq(acpi_parse(mem + 0x100, 20, fake_map, &info), 0);
+    ck_assert_int_eq(info.fadt.present, 1);
+    ck_assert_int_eq(info.fadt.have_s5, 0);
+    ck_assert_uint_eq(info.errors, 1);
+    fadt_machine(116, 0);
+    put32(FADT + 40, 0xfffff000);
+    finish(FADT);
+    ck_assert_int_eq(acpi_parse(mem + 0x100, 20, fake_map, &info), 0);
+    ck_assert_int_eq(info.fadt.have_s5, 0);
+    fadt_machine(116, 0);
+    memcpy(mem + DSDT, "SSDT", 4);
+    finish(DSDT);
+    ck_assert_int_eq(acpi_parse(mem + 0x100, 20, fake_map, &info), 0);
+    ck_assert_int_eq(info.fadt.have_s5, 0);
+    fadt_machine(116, 0);
+    mem[DSDT + 36 + 8] = '4'; /* _S4_ */
+    finish(DSDT);
+    ck_assert_int_eq(acpi_parse(mem + 0x100, 20, fake_map, &info), 0);
+    ck_assert_int_eq(info.fadt.have_s5, 0);
+    ck_assert_uint_eq(info.errors, 0);
+    /* a DSDT whose package length runs past the table's end */
+    fadt_machine(116, 0);
+    mem[DSDT + 36 + 11] = 0x20;
+    finish(DSDT);
+    ck_assert_int_eq(acpi_parse(mem + 0x100, 20, fake_map, &info), 0);
+    ck_assert_int_eq(info.fadt.have_s5, 0);
+    /* no PM1 control block at all (legacy length 0) */
+    fadt_machine(116, 0);
+    mem[FADT + 89] = 0;
+    finish(FADT);
+    ck_assert_int_eq(acpi_parse(mem + 0x100, 20, fake_map, &info), 0);
+    ck_assert_uint_eq(info.fadt.pm1a_cnt.address, 0);
+}
+END_TEST
+
 Suite *suite_acpi(void)
 {
     Suite *s = suite_create("acpi");
@@ -365,5 +513,8 @@ Suite *suite_acpi(void)
     unit_add(s, acpi_table_length_lies);
     unit_add(s, acpi_root_count_overflows);
     unit_add(s, acpi_hpet_io_space_rejected);
+    unit_add(s, acpi_fadt_acpi1);
+    unit_add(s, acpi_fadt_extended_fields_win);
+    unit_add(s, acpi_fadt_broken);
     return s;
 }

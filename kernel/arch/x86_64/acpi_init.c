@@ -9,6 +9,7 @@
 #include <k/log.h>
 #include <k/vm.h>
 #include <base/string.h>
+#include <base/fmt.h>
 
 struct acpi_info acpi_tables;
 
@@ -46,6 +47,17 @@ int acpi_init(void)
     return -1;
 }
 
+/* "I/O 0x604", "memory 0xfed80004", "none" for a generic address. */
+static const char *gas_text(const struct acpi_gas *g, char *buf, size_t size)
+{
+    static const char *const spaces[] = {"memory", "I/O", "PCI config"};
+    if (!g->address)
+        return "none";
+    fmt_snprintf(buf, size, "%s 0x%lx", g->space < 3 ? spaces[g->space] : "space ?",
+                 g->address);
+    return buf;
+}
+
 void acpi_log(void)
 {
     const struct acpi_info *a = &acpi_tables;
@@ -72,6 +84,23 @@ void acpi_log(void)
     for (size_t i = 0; i < a->mcfg_count; i++)
         log_info("acpi: MCFG segment %u buses %u-%u at 0x%lx", a->mcfg[i].segment,
                  a->mcfg[i].bus_start, a->mcfg[i].bus_end, a->mcfg[i].base);
+    const struct acpi_fadt *f = &a->fadt;
+    if (f->present) {
+        char pm1a[40], pm1b[40];
+        log_info("acpi: FADT rev %u, flags 0x%x, PM1a_CNT %s, PM1b_CNT %s, SMI_CMD 0x%x (enable "
+                 "0x%x)", f->revision, f->flags, gas_text(&f->pm1a_cnt, pm1a, sizeof pm1a),
+                 gas_text(&f->pm1b_cnt, pm1b, sizeof pm1b), f->smi_cmd, f->acpi_enable);
+        if (f->have_s5)
+            log_info("acpi: DSDT at 0x%lx: \\_S5_ SLP_TYPa %u, SLP_TYPb %u", f->dsdt,
+                     f->slp_typ_a, f->slp_typ_b);
+        else
+            log_warn("acpi: no \\_S5_ in the DSDT at 0x%lx: no ACPI power-off", f->dsdt);
+        if (f->flags & ACPI_FADT_RESET_REG_SUP)
+            log_info("acpi: reset register %s, value 0x%x",
+                     gas_text(&f->reset_reg, pm1a, sizeof pm1a), f->reset_value);
+    } else {
+        log_warn("acpi: no FADT: no ACPI power-off or reset register");
+    }
     if (a->errors || a->dropped)
         log_warn("acpi: %u broken entries skipped, %u entries beyond limits dropped", a->errors,
                  a->dropped);

@@ -10,6 +10,7 @@
 #include <k/irq.h>
 #include <k/log.h>
 #include <k/panic.h>
+#include <k/power.h>
 #include <arch/lapic.h>
 #include <arch/hpet.h>
 #include <arch/pic.h>
@@ -26,6 +27,7 @@ void platform_init(void)
         acpi_log();
     else
         log_warn("acpi: no usable tables found, running on one CPU");
+    arch_power_init();
     if (acpi_tables.have_hpet && !hpet_ok)
         log_warn("hpet: unusable");
     if (lapic_init_bsp(acpi_tables.lapic_addr) != 0)

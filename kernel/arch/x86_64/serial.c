@@ -1,23 +1,33 @@
-/* COM1 (16550A) driver for the kernel console. Output is polled so panics always get out. */
+/*
+ * COM1 (16550A) for the kernel: output is polled (LSR) so that panics always get out. Input is
+ * taken only by the kernel console (serial_input_begin, with `kconsole` or `noinit`); otherwise
+ * the kernel never reads a received byte, and a user-space driver owns COM1's input
+ * (docs/drivers.md): the kernel keeps the line settings it made here and only ever polls LSR
+ * and writes THR.
+ */
 #include <arch/serial.h>
 #include <arch/cpu.h>
 
 #define COM1 0x3f8
 
-/* A byte that was waiting before the FIFO was switched on (which empties it). */
-static int early_byte = -1;
-
+/* Line settings only: the FIFOs are left as the firmware left them (off after a reset), since
+   switching them on empties the receiver, and a byte typed ahead belongs to whoever takes
+   COM1's input. */
 void serial_init(void)
 {
-    outb(COM1 + 1, 0x00); /* no interrupts yet */
-    if (inb(COM1 + 5) & 0x01)
-        early_byte = inb(COM1);
+    outb(COM1 + 1, 0x00); /* no interrupts */
     outb(COM1 + 3, 0x80); /* DLAB */
     outb(COM1 + 0, 0x01); /* divisor 1: 115200 baud */
     outb(COM1 + 1, 0x00);
     outb(COM1 + 3, 0x03); /* 8N1 */
-    outb(COM1 + 2, 0xc5); /* FIFO on, transmit side cleared (keep typed-ahead input), 14-byte threshold */
     outb(COM1 + 4, 0x0b); /* DTR, RTS, OUT2 (IRQ gate) */
+}
+
+/* The FIFOs stay as they are here too: switching them on would empty the receiver, and a byte
+   that arrives between reading the one waiting and the switch would be lost. */
+void serial_input_begin(void)
+{
+    outb(COM1 + 1, 0x01); /* received-data-available interrupt */
 }
 
 static void put(char c)
@@ -39,17 +49,7 @@ void serial_write(const char *s, size_t n)
 
 int serial_getc(void)
 {
-    if (early_byte >= 0) {
-        int c = early_byte;
-        early_byte = -1;
-        return c;
-    }
     if (inb(COM1 + 5) & 0x01)
         return inb(COM1);
     return -1;
-}
-
-void serial_enable_rx_irq(void)
-{
-    outb(COM1 + 1, 0x01); /* received-data-available interrupt */
 }

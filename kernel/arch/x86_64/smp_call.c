@@ -116,7 +116,8 @@ int smp_call(unsigned cpu, void (*fn)(void *), void *arg, int wait)
     return 0;
 }
 
-/* NMI: halt for good when another CPU is panicking; otherwise let it panic. */
+/* NMI: halt for good when another CPU stops the machine (panic, power-off, reset); otherwise
+   let it panic. */
 static int nmi_hook(struct trap_frame *tf)
 {
     (void)tf;
@@ -129,7 +130,7 @@ static int nmi_hook(struct trap_frame *tf)
     }
 }
 
-/* panic_stop_others: NMI everyone else, wait briefly until they have halted. */
+/* machine_stop_others: NMI everyone else, wait briefly until they have halted. */
 static void stop_others(void)
 {
     __atomic_store_n(&stopping, 1, __ATOMIC_RELEASE);
@@ -149,5 +150,5 @@ void smp_call_init(void)
 {
     idt_set_handler(VEC_IPI_CALL, call_vector);
     idt_set_exception_hook(2, nmi_hook);
-    panic_stop_others = stop_others;
+    machine_stop_others = stop_others;
 }

@@ -1,6 +1,6 @@
 /*
- * ACPI static tables the kernel needs (RSDP, RSDT/XSDT, MADT, HPET, MCFG),
- * reduced to one plain struct. The parser (kernel/lib/acpi.c) is pure code:
+ * ACPI static tables the kernel needs (RSDP, RSDT/XSDT, MADT, HPET, MCFG, FADT
+ * and the \_S5_ object of the DSDT), reduced to one plain struct. The parser (kernel/lib/acpi.c) is pure code:
  * it reaches physical memory only through a map callback and treats every
  * table as possibly broken, so the host unit tests feed it synthetic tables.
  */
@@ -60,6 +60,47 @@ struct acpi_mcfg {
     uint8_t bus_end;
 };
 
+/* Generic Address Structure (ACPI 6.5 §5.2.3.2); address 0 = absent. */
+#define ACPI_GAS_MEMORY 0
+#define ACPI_GAS_IO 1
+#define ACPI_GAS_PCI_CONFIG 2
+struct acpi_gas {
+    uint8_t space; /* ACPI_GAS_* */
+    uint8_t bit_width;
+    uint8_t bit_offset;
+    uint8_t access_size; /* 0 undefined, 1 byte, 2 word, 3 dword, 4 qword */
+    uint64_t address;
+};
+
+/* FADT flags */
+#define ACPI_FADT_RESET_REG_SUP (1u << 10)
+#define ACPI_FADT_HW_REDUCED (1u << 20)
+
+/* PM1 control register bits */
+#define ACPI_PM1_SCI_EN (1u << 0)
+#define ACPI_PM1_SLP_TYP_SHIFT 10
+#define ACPI_PM1_SLP_TYP_MASK (7u << 10)
+#define ACPI_PM1_SLP_EN (1u << 13)
+/* Sleep control register (hardware-reduced ACPI) bits */
+#define ACPI_SLEEP_TYP_SHIFT 2
+#define ACPI_SLEEP_EN (1u << 5)
+
+/* What power-off and reset need from the FADT and the DSDT. */
+struct acpi_fadt {
+    int present;
+    uint8_t revision;
+    uint32_t flags;       /* ACPI_FADT_* */
+    uint32_t smi_cmd;     /* I/O port of the SMI command register, 0: none (always in ACPI mode) */
+    uint8_t acpi_enable;  /* value to write there to enter ACPI mode */
+    struct acpi_gas pm1a_cnt, pm1b_cnt; /* X_PM1x_CNT_BLK, else the legacy I/O port */
+    struct acpi_gas sleep_control;      /* hardware-reduced ACPI only */
+    struct acpi_gas reset_reg;          /* valid when flags has ACPI_FADT_RESET_REG_SUP */
+    uint8_t reset_value;
+    uint64_t dsdt;        /* X_DSDT, else DSDT */
+    int have_s5;          /* \_S5_ found in the DSDT */
+    uint8_t slp_typ_a, slp_typ_b; /* its SLP_TYPa and SLP_TYPb (3 bits each) */
+};
+
 struct acpi_info {
     uint8_t revision; /* RSDP revision (0 = ACPI 1.0) */
     uint8_t used_xsdt;
@@ -84,6 +125,8 @@ struct acpi_info {
 
     struct acpi_mcfg mcfg[ACPI_MAX_MCFG];
     size_t mcfg_count;
+
+    struct acpi_fadt fadt;
 
     unsigned errors;  /* broken tables or entries that were skipped */
     unsigned dropped; /* valid entries that did not fit the arrays */
@@ -113,6 +156,16 @@ long acpi_rsdp_scan(const void *area, size_t len);
  * apart from errors).
  */
 int acpi_parse(const void *rsdp, size_t rsdp_len, acpi_map_fn map, struct acpi_info *out);
+
+/*
+ * Find the package `Name (\_S5_, Package () {SLP_TYPa, SLP_TYPb, ...})` in an AML byte
+ * stream (a DSDT's body, after its 36-byte header) and return the two values. The AML is
+ * untrusted: every byte read is within aml[0..len), and an occurrence that is not exactly
+ * such a package of integer constants (Zero, One, Ones, Byte/Word/DWord/QWord constants)
+ * is passed over. A package of one element holds SLP_TYPa in bits 0-2 and SLP_TYPb in bits
+ * 8-10 (ACPI 1.0 style). Returns 0 when found, -1 otherwise.
+ */
+int acpi_aml_find_s5(const uint8_t *aml, size_t len, uint8_t *slp_typ_a, uint8_t *slp_typ_b);
 
 /*
  * Translate an ISA IRQ through the interrupt source overrides. Stores the GSI

@@ -63,5 +63,5 @@ void irqline_detach(struct irq_sink *s);
 sk_error_t irqline_answer(struct irq_sink *s, uint64_t seq, int claimed);
 /* Queue op (an irq_await on s for a sequence beyond after); completes at once if due. */
 void irqline_await(struct irq_sink *s, struct async_op *op, uint64_t after);
-/* 1 if the kernel keeps gsi for itself (timer, console). */
+/* 1 if the kernel keeps gsi for itself: the PIT, and COM1 while the kernel console reads it. */
 int irqline_gsi_reserved(uint32_t gsi);

@@ -22,7 +22,14 @@ __attribute__((noreturn)) void panic_trap(struct trap_frame *tf, const char *wha
 void backtrace_print(uint64_t rip, uint64_t rbp, uint64_t rsp);
 
 /* Set by the SMP code: stop every other CPU (NMI or IPI). */
-extern void (*panic_stop_others)(void);
+extern void (*machine_stop_others)(void);
+
+/*
+ * Stop the machine for a panic, a power-off or a reset: the first CPU to get here returns with
+ * interrupts off and every other CPU halted for good (their locks stay as they were: print only
+ * with kprintf_unlocked afterwards); any CPU that gets here later halts for ever.
+ */
+void machine_stop(void);
 
 #ifdef SKOLL_DEBUG
 #define kassert(c) \

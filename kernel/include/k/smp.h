@@ -30,6 +30,6 @@ int smp_call(unsigned cpu, void (*fn)(void *), void *arg, int wait);
 void smp_call_poll(void);
 /*
  * Boot CPU, once, before smp_boot: install the call IPI handler, the NMI hook
- * that halts a CPU while another panics, and panic_stop_others.
+ * that halts a CPU while another stops the machine, and machine_stop_others.
  */
 void smp_call_init(void);

@@ -219,6 +219,11 @@ static inline sk_error_t sk_ioport_grant(sk_handle_t hw, uint64_t base, uint64_t
 {
     return sk_raw_ioport_grant(SK__U(hw), base, count, NULL);
 }
+/* Power the machine off (SK_POWER_OFF) or reset it (SK_POWER_RESET); returns only on an error. */
+static inline sk_error_t sk_platform_power(sk_handle_t hw, uint32_t action)
+{
+    return sk_raw_platform_power(SK__U(hw), action, NULL);
+}
 /* Run t only on the CPUs in mask (bit i = CPU i; SK_AFFINITY_ANY: anywhere). */
 static inline sk_error_t sk_thread_set_affinity(sk_handle_t t, uint64_t mask)
 {
