@@ -75,8 +75,11 @@ class Case:
         self.machine = machines[-1] if machines else "q35"
         cpus = [w[4:] for w in words if w.startswith("cpu=")]
         self.cpu = cpus[-1] if cpus else None
+        # linux=1: the boot runs the differential driver (tests/linux/driver.sh) on the POSIX
+        # server; every case it runs is compared with its golden file from Linux
+        self.linux = "linux=1" in words
         kernel_words = [w for w in words
-                        if not w.startswith(("want=", "mem=", "machine=", "cpu="))]
+                        if not w.startswith(("want=", "mem=", "machine=", "cpu=", "linux="))]
         # the boot progress lines (quiet by default) make a failed boot's log readable
         if not any(w.startswith("loglevel=") for w in kernel_words):
             kernel_words.append("loglevel=info")
@@ -236,6 +239,9 @@ def run_case(case):
         detail = "QEMU status %s, summaries %s; %s" % (status, summaries, qemu_out.strip()[-200:])
     if case.expect == "pass":
         logged += missing_tests(case, planned, logged, outcome)
+    if case.linux:
+        import linux_diff  # noqa: E402 (only the differential boots need it)
+        logged += linux_diff.compare(text, require_all=True)
     results = [(st, case.name + "/" + name, why) for st, name, why in logged]
     return outcome, detail, results, secs
 

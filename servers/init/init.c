@@ -77,7 +77,7 @@ static uint64_t parse_seconds(const char *s, uint64_t dflt)
    fuzzer (for IRQ objects only). */
 static int needs_hw(const char *prog)
 {
-    return strncmp(prog, "drv-", 4) == 0 || strcmp(prog, "test-irq") == 0 ||
+    return strncmp(prog, "drv-", 4) == 0 || strcmp(prog, "posix") == 0 || strcmp(prog, "test-irq") == 0 ||
            strcmp(prog, "test-abi") == 0 || strcmp(prog, "test-fuzz") == 0;
 }
 

@@ -108,6 +108,7 @@ static void call_cleanup(struct lthread *t)
     }
     t->phase = 0;
     t->len = t->done = 0;
+    t->tty_timed_out = 0;
 }
 
 sk_error_t call_done_step(struct sk_req *r, sk_error_t err, const struct sk_cqe *cqe)

@@ -5,6 +5,7 @@
  * log a line at a time, input reads as end of file).
  */
 #include "posix.h"
+#include "tty.h"
 
 /* ---- tmpfs regular files ---- */
 
@@ -91,51 +92,20 @@ static long random_read(struct file *f, struct lthread *t, void *buf, uint64_t l
     return (long)len;
 }
 
-/* The console before the tty driver: whole lines to the kernel log. */
-static char con_line[1000];
-static size_t con_len;
-static void con_flush(void)
-{
-    if (con_len)
-        sk_log(con_line, con_len);
-    con_len = 0;
-}
-static long console_write(struct file *f, struct lthread *t, const void *buf, uint64_t len, uint64_t off)
-{
-    (void)f, (void)t, (void)off;
-    const char *s = buf;
-    for (uint64_t i = 0; i < len; i++) {
-        if (s[i] == '\n') {
-            con_flush();
-            continue;
-        }
-        if (con_len == sizeof con_line)
-            con_flush();
-        con_line[con_len++] = s[i];
-    }
-    return (long)len;
-}
-static long console_ioctl(struct file *f, struct lthread *t, uint64_t cmd, uint64_t arg)
-{
-    (void)f, (void)t, (void)cmd, (void)arg;
-    return -LX_ENOTTY;
-}
-
 static const struct file_ops null_ops = {.read = null_read, .write = null_write};
 static const struct file_ops zero_ops = {.read = zero_read, .write = null_write};
 static const struct file_ops full_ops = {.read = zero_read, .write = full_write};
 static const struct file_ops random_ops = {.read = random_read, .write = null_write};
-static const struct file_ops console_ops = {.read = null_read, .write = console_write,
-                                            .ioctl = console_ioctl};
 
 static void mknod(struct inode *dev, const char *name, uint32_t major, uint32_t minor,
-                  uint32_t perm, const struct file_ops *ops)
+                  uint32_t perm, const struct file_ops *ops, void *priv)
 {
     struct inode *ino = inode_new(LX_S_IFCHR | perm);
     if (!ino)
         return;
     ino->rdev = major << 8 | minor;
     ino->dev = ops;
+    ino->dev_priv = priv;
     dir_link(dev, name, ino);
     inode_put(ino);
 }
@@ -150,31 +120,13 @@ void dev_init(void)
         dir_link(vfs_root, "dev", dev);
         inode_put(dev);
     }
-    mknod(dev, "null", 1, 3, 0666, &null_ops);
-    mknod(dev, "zero", 1, 5, 0666, &zero_ops);
-    mknod(dev, "full", 1, 7, 0666, &full_ops);
-    mknod(dev, "random", 1, 8, 0666, &random_ops);
-    mknod(dev, "urandom", 1, 9, 0666, &random_ops);
-    mknod(dev, "console", 5, 1, 0600, &console_ops);
-    mknod(dev, "tty", 5, 0, 0666, &console_ops);
-    mknod(dev, "ttyS0", 4, 64, 0660, &console_ops);
+    mknod(dev, "null", 1, 3, 0666, &null_ops, NULL);
+    mknod(dev, "zero", 1, 5, 0666, &zero_ops, NULL);
+    mknod(dev, "full", 1, 7, 0666, &full_ops, NULL);
+    mknod(dev, "random", 1, 8, 0666, &random_ops, NULL);
+    mknod(dev, "urandom", 1, 9, 0666, &random_ops, NULL);
+    mknod(dev, "console", 5, 1, 0600, &tty_ops, &console_tty);
+    mknod(dev, "tty", 5, 0, 0666, &devtty_ops, NULL);
+    mknod(dev, "ttyS0", 4, 64, 0660, &tty_ops, &console_tty);
 }
 
-/* The controlling terminal's device number and foreground group for /proc/PID/stat:
-   none until the tty layer exists. */
-int tty_dev_of(struct proc *p)
-{
-    (void)p;
-    return 0;
-}
-
-int tty_fg_of(struct proc *p)
-{
-    (void)p;
-    return -1;
-}
-
-void console_flush(void)
-{
-    con_flush();
-}

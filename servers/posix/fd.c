@@ -15,6 +15,7 @@ struct file *file_open(struct inode *ino, uint32_t flags)
     f->flags = flags & ~(uint32_t)(LX_O_CREAT | LX_O_EXCL | LX_O_NOCTTY | LX_O_TRUNC | LX_O_CLOEXEC);
     f->ino = inode_get(ino);
     f->ops = ino->dev ? ino->dev : &tmpfs_file_ops;
+    f->priv = ino->dev_priv;
     return f;
 }
 

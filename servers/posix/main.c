@@ -7,6 +7,7 @@
  * The server exits with pid 1's exit code (128 + the signal if it was killed).
  */
 #include "posix.h"
+#include "tty.h"
 
 struct posix px = {.next_pid = 1};
 static int init_done, init_status, shutdown_how;
@@ -68,8 +69,11 @@ int main(const struct sk_start_info *si)
         sk_printf("posix: cannot build the root file system\n");
         return 1;
     }
+    tty_init(&console_tty, console_out);
     dev_init();
     procfs_init();
+    if (si->hw_access && uart_start(si->hw_access) != 0)
+        sk_printf("posix: no serial port; the console writes to the kernel log\n");
 
     int first = 1;
     if (sk_argc() > 1 && strcmp(sk_argv(1), "-v") == 0)

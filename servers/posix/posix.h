@@ -67,6 +67,7 @@ struct inode;
 struct file;
 struct lthread;
 struct proc;
+struct tty;
 
 /* Threads parked until something changes (pipe data, space, a child's exit). */
 struct waitq {
@@ -87,6 +88,8 @@ struct file_ops {
     struct waitq *(*waitq)(struct file *f, int writing);
     /* readiness for poll/select (LX_POLLIN, LX_POLLOUT, LX_POLLHUP, ...); NULL: in and out */
     uint32_t (*poll)(struct file *f);
+    /* a device opened (0 or -errno); may replace f->ops and f->priv */
+    long (*open)(struct file *f, struct lthread *t, uint32_t oflags);
     void (*release)(struct file *f);
 };
 
@@ -114,6 +117,7 @@ struct inode {
     char *target;
     /* character devices */
     const struct file_ops *dev;
+    void *dev_priv;
     /* FIFOs: the pipe behind them while open */
     struct pipe *fifo;
     /* procfs: what generates this node (content, link target, children) */
@@ -221,6 +225,7 @@ struct proc {
     struct mm *mm;
     struct fdtable *fds;
     struct inode *cwd;
+    struct tty *ctty;        /* the controlling terminal */
     uint32_t umask;
     uint32_t uid, euid, suid, gid, egid, sgid;
     struct lthread *threads;
@@ -274,6 +279,7 @@ struct lthread {
     uint32_t iov_n, iov_i;
     uint64_t iov_off;
     int64_t rw_pos;            /* -1: the file's position */
+    int tty_timed_out;         /* a VTIME read's wait ended */
     int sendfile_in;           /* t->iov holds sendfile's input file, not iovecs */
     struct execargs *exec;     /* execve: what has been gathered */
     char *path1;               /* two-path calls: the first path while the second is read */

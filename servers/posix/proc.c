@@ -4,6 +4,7 @@
  * thread's kernel side. The wait calls are in sys_proc.c.
  */
 #include "posix.h"
+#include "tty.h"
 
 struct proc *procs;
 
@@ -48,6 +49,7 @@ struct proc *proc_new(struct proc *parent)
         p->gid = parent->gid, p->egid = parent->egid, p->sgid = parent->sgid;
         memcpy(p->comm, parent->comm, sizeof p->comm);
         p->cwd = inode_get(parent->cwd);
+        p->ctty = parent->ctty;
     } else {
         p->pgid = p->sid = p->pid;
         p->umask = 022;
@@ -199,6 +201,9 @@ void proc_exit(struct proc *p, int wstatus)
     }
     sk_timer_stop(&px.timers, &p->alarm);
     signal_drop_pending(&p->pend);
+    if (p->ctty && p->sid == p->pid)
+        tty_session_ends(p);
+    p->ctty = NULL;
     proc_release(p);
     if (p->parent) {
         struct proc *parent = p->parent;

@@ -118,6 +118,10 @@ static long do_open(struct lthread *t, int dirfd, const char *path, uint32_t fla
         file_put(f);
         return e;
     }
+    if (f->ops->open && (e = (int)f->ops->open(f, t, flags))) {
+        file_put(f);
+        return e;
+    }
     int fd = fd_install(t->p->fds, 0, f, (flags & LX_O_CLOEXEC) != 0);
     if (fd < 0)
         file_put(f);
@@ -455,11 +459,42 @@ long sys_fcntl(struct lthread *t)
     }
 }
 
+static sk_error_t fionbio_read(struct sk_req *r, sk_error_t err, const struct sk_cqe *cqe)
+{
+    (void)cqe;
+    struct lthread *t = call_thread(r);
+    if (err)
+        return err;
+    struct file *f = fd_get(t->p->fds, (int)t->a[0]);
+    if (!f) {
+        call_return(t, -LX_EBADF);
+        return SK_OK;
+    }
+    if ((uint32_t)t->len)
+        f->flags |= LX_O_NONBLOCK;
+    else
+        f->flags &= ~(uint32_t)LX_O_NONBLOCK;
+    call_return(t, 0);
+    return SK_OK;
+}
+
 long sys_ioctl(struct lthread *t)
 {
     struct file *f = fd_get(t->p->fds, (int)t->a[0]);
     if (!f)
         return -LX_EBADF;
+    switch (t->a[1]) {
+    case 0x5421: { /* FIONBIO: for every kind of file */
+        sk_error_t e = call_copy_in(t, t->a[2], &t->len, 4, fionbio_read);
+        return e ? errno_from_sk(e) : CALL_PENDING;
+    }
+    case 0x5451: /* FIOCLEX */
+        t->p->fds->cloexec[t->a[0]] = 1;
+        return 0;
+    case 0x5450: /* FIONCLEX */
+        t->p->fds->cloexec[t->a[0]] = 0;
+        return 0;
+    }
     if (!f->ops->ioctl)
         return -LX_ENOTTY;
     return f->ops->ioctl(f, t, t->a[1], t->a[2]);

@@ -112,6 +112,7 @@ long sys_setsid(struct lthread *t)
         if (q->state != PROC_REAPED && q->pgid == p->pid)
             return -LX_EPERM; /* already a group leader */
     p->sid = p->pgid = p->pid;
+    p->ctty = NULL;
     return p->sid;
 }
 

@@ -7,6 +7,7 @@
  */
 #include "posix.h"
 #include "calls.h"
+#include "tty.h"
 
 #define RW_CHUNK (64u << 10)
 #define MAX_RW_COUNT 0x7ffff000ull
@@ -93,6 +94,11 @@ static sk_error_t read_again(struct sk_req *r, sk_error_t err, const struct sk_c
 {
     (void)cqe;
     struct lthread *t = call_thread(r);
+    if (err == SK_ERR_TIMEOUT) {
+        t->tty_timed_out = 1;
+        t->req.abort = SK_OK; /* the timer ended the wait, not the call */
+        return rw_next(t, 0);
+    }
     if (err) {
         call_return(t, rw_finish(t, errno_from_sk(err)));
         return SK_OK;
@@ -136,6 +142,13 @@ static sk_error_t rw_next(struct lthread *t, int writing)
         return SK_OK;
     if (n == -LX_EAGAIN && f->ops->waitq && !t->done && !(f->flags & LX_O_NONBLOCK)) {
         waitq_park(f->ops->waitq(f, 0), t, read_again);
+        /* a terminal read with VTIME and no VMIN waits at most that long */
+        uint64_t wait = tty_read_timeout_ns(f);
+        if (wait && !sk_timer_armed(&t->req.deadline)) {
+            uint64_t now = 0;
+            sk_clock_get(&now);
+            sk_req_deadline(&t->req, now + wait);
+        }
         return SK_OK;
     }
     if (n <= 0) {
