@@ -24,7 +24,8 @@ def main():
               f"  gdb {elf} -ex 'target remote localhost:1234'\n"
               "then 'hbreak kmain' and 'continue'. The serial console is below.\n", flush=True)
     cmd = qemu_cmd("kernel", out, smp=int(os.environ.get("SMP", "4")),
-                   mem=os.environ.get("MEM", "512M"), cmdline=cmdline, extra=extra)
+                   mem=os.environ.get("MEM", "512M"), cmdline=cmdline, extra=extra,
+                   reboot=True)
     os.execvp(cmd[0], cmd)
 
 

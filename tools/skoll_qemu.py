@@ -11,25 +11,29 @@ DEFAULT_MEM = "128M"
 
 
 def qemu_cmd(kind, out, smp=2, mem=DEFAULT_MEM, cmdline="", serial=None, iso=None, extra=(),
-             machine="q35", kernel=None, initrd=None):
+             machine="q35", kernel=None, initrd=None, reboot=False):
     """Build the QEMU argument list.
 
     kind: "kernel" (PVH direct boot of <out>/skoll.elf with the initrd as module),
           "iso" (GRUB ISO under SeaBIOS) or "iso-uefi" (GRUB ISO under OVMF).
-    serial: a file path for the serial log, or None for stdio.
+    serial: a file path for the serial log, or None for stdio (^C goes to the guest, not to
+          QEMU: signal=off).
+    reboot: a guest reset restarts the machine (make run) instead of ending QEMU.
     machine: "q35" (default; has MCFG) or "pc" (i440FX).
     kernel, initrd: other files for "kernel" boots (the Linux reference run boots Debian's
           kernel in exactly this machine; tools/linux_bench.py).
     """
     cmd = [QEMU, "-accel", "tcg", "-M", machine, "-m", mem, "-smp", str(smp),
-           "-display", "none", "-no-reboot",
+           "-display", "none",
            "-device", "isa-debug-exit,iobase=0xf4,iosize=0x04",
            # QEMU's educational PCI device: a real interrupt source for test-irq (INTx and MSI)
            "-device", "edu"]
+    if not reboot:
+        cmd.append("-no-reboot")
     if serial:
         cmd += ["-serial", "file:" + serial, "-monitor", "none"]
     else:
-        cmd += ["-serial", "stdio", "-monitor", "none"]
+        cmd += ["-chardev", "stdio,id=con,signal=off", "-serial", "chardev:con", "-monitor", "none"]
     if kind == "kernel":
         cmd += ["-kernel", kernel or os.path.join(out, "skoll.elf"),
                 "-initrd", initrd or os.path.join(out, "initrd.cpio"),

@@ -15,14 +15,20 @@
  * then run one after another. Each prints its own plan and PASS/FAIL/SKIP lines;
  * init prints "PASS <prog>" when the program's first thread exited with status 0,
  * "FAIL <prog>: <how it ended>" otherwise, then "usertests: N passed, N failed"
- * (programs), and exits with the number failed. Without usertests= init has
- * nothing to do and exits 0.
+ * (programs), and exits with the number failed.
+ *
+ * Without usertests= init starts the system: bin/posix --system (the POSIX server,
+ * docs/posix.md, with the hardware-access handle), which runs /sbin/init and owns
+ * the console and the machine's power; init waits for it. With kconsole on the
+ * command line (the kernel's developer console) or qemu_exit (a test boot running
+ * self tests only) it starts nothing.
  *   init.end=poweroff|reset  then, instead of exiting, power the machine off or reset it
  *                            (platform_power with the hardware-access handle; the boot
  *                            cases poweroff-* and reset-* in tests/system/boot.list)
  *
  * The hardware-access handle goes only to programs that drive hardware: those
- * named drv-* (drivers) and the tests of the hardware calls (needs_hw below), and
+ * named drv-* (drivers), the POSIX server (the serial console and power), the
+ * tests of the hardware calls (needs_hw below), and
  * test-fuzz, which makes two MSI IRQ objects with it for its children to fuzz and
  * closes it before any child starts (docs/testing.md). Everything else starts
  * without one.
@@ -42,6 +48,8 @@
 
 static const uint8_t *archive;
 static uint64_t archive_size;
+/* Running the system (no usertests=): bin/posix with "--system", no test reports. */
+static int system_mode;
 
 /* The registry: its process, and the end of its stream that the other programs get. */
 static struct sk_process registry;
@@ -99,13 +107,15 @@ static int run_one(const char *name, size_t namelen, uint64_t timeout_ns)
     }
     /* argv: the program's name, then the words of "<prog>.args=" split at commas */
     char key[80], words[128];
-    const char *argv[9] = {prog};
+    const char *argv[10] = {prog};
     int argc = 1;
+    if (system_mode)
+        argv[argc++] = "--system";
     sk_snprintf(key, sizeof key, "%s.args", prog);
     const char *extra = arg_value(key);
     if (extra && strlen(extra) < sizeof words) {
         memcpy(words, extra, strlen(extra) + 1);
-        for (char *w = words; *w && argc < 9;) {
+        for (char *w = words; *w && argc < 10;) {
             argv[argc++] = w;
             while (*w && *w != ',')
                 w++;
@@ -145,7 +155,9 @@ static int run_one(const char *name, size_t namelen, uint64_t timeout_ns)
     else
         sk_exit_describe(status, how, sizeof how);
     int ok = err == SK_OK && status == SK_EXIT_DONE;
-    if (ok)
+    if (system_mode)
+        sk_printf("init: %s ended: %s\n", prog, how);
+    else if (ok)
         sk_printf("PASS %s\n", prog);
     else
         sk_printf("FAIL %s: %s\n", prog, how);
@@ -257,8 +269,14 @@ static int run_tests(const struct sk_start_info *si)
 {
     const char *list = arg_value("usertests");
     if (!list) {
-        sk_printf("init: nothing to run (no usertests= on the command line)\n");
-        return 0;
+        /* kconsole: the developer's kernel console has the serial port; qemu_exit: a test
+           boot with no programs (self tests only). No system then. */
+        for (int i = 1; i < sk_argc(); i++)
+            if (strcmp(sk_argv(i), "kconsole") == 0 || strcmp(sk_argv(i), "qemu_exit") == 0) {
+                sk_printf("init: %s: the system is not started\n", sk_argv(i));
+                return 0;
+            }
+        system_mode = 1;
     }
     if (!si || !si->initrd) {
         sk_printf("init: no boot archive\n");
@@ -275,6 +293,12 @@ static int run_tests(const struct sk_start_info *si)
     archive = (const uint8_t *)addr;
     uint64_t timeout_ns = parse_seconds(arg_value("usertests.timeout"), 600) * 1000000000u;
     registry_start();
+    if (system_mode) {
+        /* the system: the POSIX server runs /sbin/init and owns the machine's power */
+        int ok = run_one("posix", 5, SK_TIMEOUT_NEVER);
+        registry_stop();
+        return !ok;
+    }
 
     /* the plan first, so that the runner knows what must report even if init dies */
     if (for_each_program(list, plan_one, 0) < 0) {

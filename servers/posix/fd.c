@@ -42,7 +42,8 @@ static int fdt_grow(struct fdtable *t, uint32_t need)
 {
     if (need <= t->count)
         return 0;
-    uint32_t n = t->count ? t->count : 16;
+    /* Linux's table starts at 64 and doubles; select ignores descriptors beyond it */
+    uint32_t n = t->count ? t->count : 64;
     while (n < need)
         n *= 2;
     struct file **files = sk_calloc(n, sizeof *files);

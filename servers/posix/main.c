@@ -76,8 +76,14 @@ int main(const struct sk_start_info *si)
         sk_printf("posix: no serial port; the console writes to the kernel log\n");
 
     int first = 1;
-    if (sk_argc() > 1 && strcmp(sk_argv(1), "-v") == 0)
-        px.verbose = 1, first = 2;
+    for (; first < sk_argc(); first++) {
+        if (strcmp(sk_argv(first), "-v") == 0)
+            px.verbose = 1;
+        else if (strcmp(sk_argv(first), "--system") == 0)
+            px.system = 1;
+        else
+            break;
+    }
     const char *path = sk_argc() > first ? sk_argv(first) : "/sbin/init";
     int argc = sk_argc() > first ? sk_argc() - first : 1;
     char *argv[16];
@@ -114,8 +120,17 @@ int main(const struct sk_start_info *si)
         posix_sweep();
     }
     console_flush();
+    if (px.system) {
+        /* the system's end: power off (or restart) the machine, as Linux does after init */
+        if (!shutdown_how)
+            sk_printf("posix: init ended (status 0x%x): powering off\n", init_status);
+        sk_error_t e = sk_platform_power(si->hw_access, shutdown_how == POSIX_REBOOT ? SK_POWER_RESET
+                                                                                     : SK_POWER_OFF);
+        sk_printf("posix: platform_power: %s\n", sk_error_name(e)); /* it returned: it failed */
+        return 1;
+    }
     if (shutdown_how)
-        return 0; /* (the machine's power: platform_power, once the kernel offers it) */
+        return 0;
     if (init_status & 0x7f)
         return 128 + (init_status & 0x7f);
     return (init_status >> 8) & 0xff;

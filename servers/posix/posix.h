@@ -19,6 +19,7 @@ struct posix {
     int next_pid;
     uint64_t boot_ns;
     int verbose;
+    int system;    /* --system: the machine's POSIX system (power off at the end) */
 };
 extern struct posix px;
 
@@ -184,6 +185,7 @@ int vfs_umount(struct inode *root);
 extern struct inode *vfs_root;
 /* May p reach ino with mask (4 read, 2 write, 1 execute/search)? 0 or -EACCES. */
 int vfs_permission(struct proc *p, struct inode *ino, int mask);
+int vfs_permission_ids(uint32_t uid, uint32_t gid, struct inode *ino, int mask);
 /* Remove name from dir (the entry's inode loses a link). */
 int dir_unlink(struct inode *dir, const char *name);
 struct dentry *dir_entry(struct inode *dir, const char *name, size_t len);

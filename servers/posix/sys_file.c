@@ -568,8 +568,12 @@ static sk_error_t access_path_read(struct sk_req *r, sk_error_t err, const struc
     long rc = at_dir(t, (int)t->a[4], t->buf, &dir);
     if (!rc)
         rc = ((const char *)t->buf)[0] ? vfs_lookup(t->p, dir, t->buf, LOOKUP_FOLLOW, &ino, NULL) : -LX_ENOENT;
-    if (!rc && (t->a[5] & 1) && !(ino->mode & 0111) && (ino->mode & LX_S_IFMT) != LX_S_IFDIR)
-        rc = -LX_EACCES; /* root may execute only what someone may */
+    if (!rc && (t->a[5] & 7)) {
+        /* access() asks with the real ids (faccessat2's AT_EACCESS: the effective ones) */
+        int eff = (t->a[3] & LX_AT_EACCESS) != 0;
+        rc = vfs_permission_ids(eff ? t->p->euid : t->p->uid, eff ? t->p->egid : t->p->gid, ino,
+                                (int)(t->a[5] & 7));
+    }
     call_return(t, rc);
     return SK_OK;
 }
@@ -578,6 +582,7 @@ long sys_access(struct lthread *t)
 {
     if (t->a[1] & ~7ull)
         return -LX_EINVAL;
+    t->a[3] = 0;
     t->a[4] = (uint64_t)(int64_t)LX_AT_FDCWD;
     t->a[5] = t->a[1];
     return with_path(t, t->a[0], access_path_read);
@@ -587,6 +592,7 @@ long sys_faccessat(struct lthread *t)
 {
     if (t->a[2] & ~7ull)
         return -LX_EINVAL;
+    t->a[3] = 0;
     t->a[4] = t->a[0];
     t->a[5] = t->a[2];
     return with_path(t, t->a[1], access_path_read);

@@ -62,7 +62,9 @@ static long scan(struct lthread *t, struct pollstate *ps)
     }
     for (int k = 0; k < 3; k++)
         memset(ps->sets[3 + k], 0, sizeof ps->sets[3 + k]);
-    for (uint32_t fd = 0; fd < ps->nfds; fd++) {
+    /* as Linux: descriptors at or above the table's size are not looked at */
+    uint32_t limit = ps->nfds < t->p->fds->count ? ps->nfds : t->p->fds->count;
+    for (uint32_t fd = 0; fd < limit; fd++) {
         uint64_t bit = 1ull << (fd % 64);
         int asked = 0;
         for (int k = 0; k < 3; k++)

@@ -375,3 +375,181 @@ long sys_wait4(struct lthread *t)
         return -LX_ESRCH;
     return wait_look(t);
 }
+
+/* ---- credentials: the set*id family with Linux's rules (root may set anything; others
+   only to ids they hold) ---- */
+
+static int holds_uid(struct proc *p, uint32_t id)
+{
+    return id == p->uid || id == p->euid || id == p->suid;
+}
+
+static int holds_gid(struct proc *p, uint32_t id)
+{
+    return id == p->gid || id == p->egid || id == p->sgid;
+}
+
+long sys_setuid(struct lthread *t)
+{
+    struct proc *p = t->p;
+    uint32_t id = (uint32_t)t->a[0];
+    if (id == (uint32_t)-1)
+        return -LX_EINVAL;
+    if (p->euid == 0) {
+        p->uid = p->euid = p->suid = id;
+        return 0;
+    }
+    if (id != p->uid && id != p->suid)
+        return -LX_EPERM;
+    p->euid = id;
+    return 0;
+}
+
+long sys_setgid(struct lthread *t)
+{
+    struct proc *p = t->p;
+    uint32_t id = (uint32_t)t->a[0];
+    if (id == (uint32_t)-1)
+        return -LX_EINVAL;
+    if (p->euid == 0) {
+        p->gid = p->egid = p->sgid = id;
+        return 0;
+    }
+    if (id != p->gid && id != p->sgid)
+        return -LX_EPERM;
+    p->egid = id;
+    return 0;
+}
+
+long sys_setreuid(struct lthread *t)
+{
+    struct proc *p = t->p;
+    uint32_t r = (uint32_t)t->a[0], e = (uint32_t)t->a[1];
+    int root = p->euid == 0;
+    if (r != (uint32_t)-1 && !root && r != p->uid && r != p->euid)
+        return -LX_EPERM;
+    if (e != (uint32_t)-1 && !root && !holds_uid(p, e))
+        return -LX_EPERM;
+    uint32_t old_r = p->uid;
+    if (r != (uint32_t)-1)
+        p->uid = r;
+    if (e != (uint32_t)-1)
+        p->euid = e;
+    if (r != (uint32_t)-1 || (e != (uint32_t)-1 && e != old_r))
+        p->suid = p->euid;
+    return 0;
+}
+
+long sys_setregid(struct lthread *t)
+{
+    struct proc *p = t->p;
+    uint32_t r = (uint32_t)t->a[0], e = (uint32_t)t->a[1];
+    int root = p->euid == 0;
+    if (r != (uint32_t)-1 && !root && r != p->gid && r != p->egid)
+        return -LX_EPERM;
+    if (e != (uint32_t)-1 && !root && !holds_gid(p, e))
+        return -LX_EPERM;
+    uint32_t old_r = p->gid;
+    if (r != (uint32_t)-1)
+        p->gid = r;
+    if (e != (uint32_t)-1)
+        p->egid = e;
+    if (r != (uint32_t)-1 || (e != (uint32_t)-1 && e != old_r))
+        p->sgid = p->egid;
+    return 0;
+}
+
+long sys_setresuid(struct lthread *t)
+{
+    struct proc *p = t->p;
+    uint32_t v[3] = {(uint32_t)t->a[0], (uint32_t)t->a[1], (uint32_t)t->a[2]};
+    if (p->euid != 0)
+        for (int i = 0; i < 3; i++)
+            if (v[i] != (uint32_t)-1 && !holds_uid(p, v[i]))
+                return -LX_EPERM;
+    if (v[0] != (uint32_t)-1)
+        p->uid = v[0];
+    if (v[1] != (uint32_t)-1)
+        p->euid = v[1];
+    if (v[2] != (uint32_t)-1)
+        p->suid = v[2];
+    return 0;
+}
+
+long sys_setresgid(struct lthread *t)
+{
+    struct proc *p = t->p;
+    uint32_t v[3] = {(uint32_t)t->a[0], (uint32_t)t->a[1], (uint32_t)t->a[2]};
+    if (p->euid != 0)
+        for (int i = 0; i < 3; i++)
+            if (v[i] != (uint32_t)-1 && !holds_gid(p, v[i]))
+                return -LX_EPERM;
+    if (v[0] != (uint32_t)-1)
+        p->gid = v[0];
+    if (v[1] != (uint32_t)-1)
+        p->egid = v[1];
+    if (v[2] != (uint32_t)-1)
+        p->sgid = v[2];
+    return 0;
+}
+
+static long three_ids_out(struct lthread *t, uint32_t a, uint32_t b, uint32_t c)
+{
+    /* three separate words: each pointer on its own (copied one after another) */
+    uint32_t *v = sk_malloc(12);
+    if (!v)
+        return -LX_ENOMEM;
+    v[0] = a, v[1] = b, v[2] = c;
+    t->buf = v;
+    t->phase = 0;
+    return -1; /* continued by ids_step */
+}
+
+static sk_error_t ids_step(struct sk_req *r, sk_error_t err, const struct sk_cqe *cqe)
+{
+    (void)cqe;
+    struct lthread *t = call_thread(r);
+    if (err)
+        return err;
+    if (t->phase == 3) {
+        call_return(t, 0);
+        return SK_OK;
+    }
+    int i = t->phase++;
+    return call_copy_out(t, t->a[i], (uint32_t *)t->buf + i, 4, ids_step);
+}
+
+long sys_getresuid(struct lthread *t)
+{
+    if (three_ids_out(t, t->p->uid, t->p->euid, t->p->suid) != -1)
+        return -LX_ENOMEM;
+    struct sk_cqe none = {0};
+    sk_error_t e = ids_step(&t->req, SK_OK, &none);
+    return e ? errno_from_sk(e) : CALL_PENDING;
+}
+
+long sys_getresgid(struct lthread *t)
+{
+    if (three_ids_out(t, t->p->gid, t->p->egid, t->p->sgid) != -1)
+        return -LX_ENOMEM;
+    struct sk_cqe none = {0};
+    sk_error_t e = ids_step(&t->req, SK_OK, &none);
+    return e ? errno_from_sk(e) : CALL_PENDING;
+}
+
+/* Supplementary groups: none kept yet beyond the count (PARTIAL). */
+long sys_getgroups(struct lthread *t)
+{
+    if ((int)t->a[0] < 0)
+        return -LX_EINVAL;
+    return 0;
+}
+
+long sys_setgroups(struct lthread *t)
+{
+    if (t->p->euid != 0)
+        return -LX_EPERM;
+    if (t->a[0] > 65536)
+        return -LX_EINVAL;
+    return 0;
+}

@@ -119,22 +119,22 @@
     X(102, getuid, OK, "") \
     X(103, syslog, NOSYS, "") \
     X(104, getgid, OK, "") \
-    X(105, setuid, NOSYS, "") \
-    X(106, setgid, NOSYS, "") \
+    X(105, setuid, OK, "") \
+    X(106, setgid, OK, "") \
     X(107, geteuid, OK, "") \
     X(108, getegid, OK, "") \
     X(109, setpgid, OK, "") \
     X(110, getppid, OK, "") \
     X(111, getpgrp, OK, "") \
     X(112, setsid, OK, "") \
-    X(113, setreuid, NOSYS, "") \
-    X(114, setregid, NOSYS, "") \
-    X(115, getgroups, NOSYS, "") \
-    X(116, setgroups, NOSYS, "") \
-    X(117, setresuid, NOSYS, "") \
-    X(118, getresuid, NOSYS, "") \
-    X(119, setresgid, NOSYS, "") \
-    X(120, getresgid, NOSYS, "") \
+    X(113, setreuid, OK, "") \
+    X(114, setregid, OK, "") \
+    X(115, getgroups, PARTIAL, "no supplementary groups are kept: returns 0") \
+    X(116, setgroups, PARTIAL, "root only, and the list is not kept yet") \
+    X(117, setresuid, OK, "") \
+    X(118, getresuid, OK, "") \
+    X(119, setresgid, OK, "") \
+    X(120, getresgid, OK, "") \
     X(121, getpgid, OK, "") \
     X(122, setfsuid, NOSYS, "") \
     X(123, setfsgid, NOSYS, "") \

@@ -219,17 +219,22 @@ int vfs_permission(struct proc *p, struct inode *ino, int mask)
 {
     if (!p)
         return 0;
+    return vfs_permission_ids(p->euid, p->egid, ino, mask);
+}
+
+int vfs_permission_ids(uint32_t uid, uint32_t gid, struct inode *ino, int mask)
+{
     uint32_t mode = ino->mode;
-    if (p->euid == 0) {
+    if (uid == 0) {
         /* root reads and writes anything; it executes what someone may execute (or a dir) */
         if ((mask & 1) && (mode & LX_S_IFMT) != LX_S_IFDIR && !(mode & 0111))
             return -LX_EACCES;
         return 0;
     }
     uint32_t bits;
-    if (p->euid == ino->uid)
+    if (uid == ino->uid)
         bits = (mode >> 6) & 7;
-    else if (p->egid == ino->gid)
+    else if (gid == ino->gid)
         bits = (mode >> 3) & 7;
     else
         bits = mode & 7;

@@ -1,0 +1,51 @@
+/* errno values by name, so that output does not depend on a C library's strerror text. */
+#pragma once
+#include <errno.h>
+
+static const char *errname(int e)
+{
+    switch (e) {
+    case 0: return "0";
+    case EPERM: return "EPERM";
+    case ENOENT: return "ENOENT";
+    case ESRCH: return "ESRCH";
+    case EINTR: return "EINTR";
+    case EIO: return "EIO";
+    case ENXIO: return "ENXIO";
+    case E2BIG: return "E2BIG";
+    case ENOEXEC: return "ENOEXEC";
+    case EBADF: return "EBADF";
+    case ECHILD: return "ECHILD";
+    case EAGAIN: return "EAGAIN";
+    case ENOMEM: return "ENOMEM";
+    case EACCES: return "EACCES";
+    case EFAULT: return "EFAULT";
+    case EBUSY: return "EBUSY";
+    case EEXIST: return "EEXIST";
+    case EXDEV: return "EXDEV";
+    case ENOTDIR: return "ENOTDIR";
+    case EISDIR: return "EISDIR";
+    case EINVAL: return "EINVAL";
+    case EMFILE: return "EMFILE";
+    case ENOTTY: return "ENOTTY";
+    case ESPIPE: return "ESPIPE";
+    case EPIPE: return "EPIPE";
+    case ENAMETOOLONG: return "ENAMETOOLONG";
+    case ENOSYS: return "ENOSYS";
+    case ENOTEMPTY: return "ENOTEMPTY";
+    case ELOOP: return "ELOOP";
+    case EOVERFLOW: return "EOVERFLOW";
+    default: return "other";
+    }
+}
+
+/* Print what a call returned: the value, or -1 and the errno's name. */
+#define SHOW(label, expr) \
+    do { \
+        errno = 0; \
+        long r_ = (long)(expr); \
+        if (r_ < 0) \
+            printf("%s: -1 %s\n", label, errname(errno)); \
+        else \
+            printf("%s: %ld\n", label, r_); \
+    } while (0)

@@ -1,0 +1,112 @@
+/*
+ * Memory mappings: anonymous private and shared (shared across fork, private not), MAP_FIXED
+ * replacing what is there, MAP_FIXED_NOREPLACE refusing, partial munmap, mprotect and the
+ * SIGSEGV it causes (si_code, si_addr), a file mapped shared seeing write() and the file seeing
+ * writes through the mapping, private file mappings, and the errors.
+ */
+#define _GNU_SOURCE
+#include <fcntl.h>
+#include <setjmp.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/wait.h>
+#include <unistd.h>
+#include "errname.h"
+
+#ifndef MAP_FIXED_NOREPLACE
+#define MAP_FIXED_NOREPLACE 0x100000
+#endif
+#define PG 4096
+
+static sigjmp_buf jb;
+static volatile int code;
+static volatile char *addr;
+
+static void segv(int s, siginfo_t *si, void *uc)
+{
+    (void)s, (void)uc;
+    code = si->si_code;
+    addr = si->si_addr;
+    siglongjmp(jb, 1);
+}
+
+int main(void)
+{
+    setvbuf(stdout, NULL, _IONBF, 0);
+    struct sigaction sa = {0};
+    sa.sa_sigaction = segv;
+    sa.sa_flags = SA_SIGINFO;
+    sigaction(SIGSEGV, &sa, NULL);
+    char *a = mmap(NULL, 4 * PG, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    printf("anon zeroed %d\n", a[0] == 0 && a[4 * PG - 1] == 0);
+    char *s = mmap(NULL, PG, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+    a[0] = 'p';
+    s[0] = 'p';
+    pid_t c = fork();
+    if (c == 0) {
+        a[0] = 'c';
+        s[0] = 'c';
+        _exit(0);
+    }
+    int st;
+    waitpid(c, &st, 0);
+    printf("after fork: private %c shared %c\n", a[0], s[0]);
+    /* MAP_FIXED replaces, NOREPLACE refuses */
+    a[PG] = 'x';
+    char *b = mmap(a + PG, PG, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1, 0);
+    printf("MAP_FIXED at the place %d, zero again %d\n", b == a + PG, b[0] == 0);
+    void *r = mmap(a + PG, PG, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE, -1, 0);
+    printf("NOREPLACE over a mapping: %s\n", r == MAP_FAILED ? errname(errno) : "mapped");
+    /* partial munmap, then touching the hole */
+    SHOW("munmap a middle page", munmap(a + 2 * PG, PG));
+    if (!sigsetjmp(jb, 1)) {
+        a[2 * PG] = 1;
+        printf("no fault\n");
+    } else {
+        printf("hole: SIGSEGV code %s at offset %ld\n", code == SEGV_MAPERR ? "MAPERR" : "other",
+               (long)(addr - a));
+    }
+    printf("pages around the hole still there %d\n", (a[PG] = 1, a[3 * PG] = 2, a[3 * PG] == 2));
+    /* mprotect */
+    SHOW("mprotect read-only", mprotect(a, PG, PROT_READ));
+    if (!sigsetjmp(jb, 1)) {
+        a[5] = 1;
+        printf("no fault\n");
+    } else {
+        printf("write to read-only: code %s at offset %ld\n", code == SEGV_ACCERR ? "ACCERR" : "other",
+               (long)(addr - a));
+    }
+    SHOW("mprotect a hole", mprotect(a + 2 * PG, PG, PROT_READ));
+    SHOW("mprotect unaligned", mprotect(a + 1, PG, PROT_READ));
+    /* errors */
+    r = mmap(NULL, 0, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    printf("length 0: %s\n", r == MAP_FAILED ? errname(errno) : "mapped");
+    r = mmap(NULL, PG, PROT_READ, MAP_ANONYMOUS, -1, 0);
+    printf("neither shared nor private: %s\n", r == MAP_FAILED ? errname(errno) : "mapped");
+    r = mmap(NULL, PG, PROT_READ, MAP_PRIVATE, 99, 0);
+    printf("bad fd: %s\n", r == MAP_FAILED ? errname(errno) : "mapped");
+    /* files */
+    int fd = open("file", O_CREAT | O_RDWR | O_TRUNC, 0644);
+    ftruncate(fd, 2 * PG);
+    char *m = mmap(NULL, 2 * PG, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+    pwrite(fd, "written", 7, 100);
+    printf("mapping sees write(): %.7s\n", m + 100);
+    memcpy(m + 200, "mapped", 6);
+    char buf[8] = {0};
+    pread(fd, buf, 6, 200);
+    printf("read() sees the mapping: %s\n", buf);
+    char *pv = mmap(NULL, PG, PROT_READ | PROT_WRITE, MAP_PRIVATE, fd, 0);
+    printf("private mapping reads the file: %.7s\n", pv + 100);
+    pv[100] = 'W';
+    pread(fd, buf, 1, 100);
+    printf("private write stays private: file has %c\n", buf[0]);
+    int ro = open("file", O_RDONLY);
+    r = mmap(NULL, PG, PROT_READ | PROT_WRITE, MAP_SHARED, ro, 0);
+    printf("shared writable map of O_RDONLY: %s\n", r == MAP_FAILED ? errname(errno) : "mapped");
+    r = mmap(NULL, PG, PROT_READ, MAP_PRIVATE, fd, 1);
+    printf("unaligned offset: %s\n", r == MAP_FAILED ? errname(errno) : "mapped");
+    SHOW("munmap", munmap(m, 2 * PG));
+    return 0;
+}

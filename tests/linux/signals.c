@@ -1,0 +1,80 @@
+/*
+ * Signals: handlers, blocking and pending, EINTR and SA_RESTART around a pipe read, a child
+ * killed by a signal, SIGSEGV with siginfo, a default core signal in a child, SIGCHLD ignored
+ * (no zombies), stop and continue seen by waitpid.
+ */
+#define _GNU_SOURCE
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <errno.h>
+#include <sys/wait.h>
+#include <setjmp.h>
+static volatile int got;
+static volatile unsigned long bad_addr = 0x1234, null_ish = 8;
+static volatile void *addr;
+static sigjmp_buf jb;
+static void h(int s) { got = s; }
+static void segv(int s, siginfo_t *si, void *uc) { (void)uc; got = s; addr = si->si_addr; siglongjmp(jb, 1); }
+int main(void) {
+    struct sigaction sa = {0};
+    sa.sa_handler = h;
+    sigaction(SIGUSR1, &sa, NULL);
+    kill(getpid(), SIGUSR1);
+    printf("usr1 handled: %d\n", got);
+    sigset_t m; sigemptyset(&m); sigaddset(&m, SIGUSR1);
+    sigprocmask(SIG_BLOCK, &m, NULL);
+    got = 0; kill(getpid(), SIGUSR1);
+    printf("blocked: %d\n", got);
+    sigset_t p; sigpending(&p); printf("pending: %d\n", sigismember(&p, SIGUSR1));
+    sigprocmask(SIG_UNBLOCK, &m, NULL);
+    printf("unblocked: %d\n", got);
+    /* alarm interrupts a pipe read: EINTR without SA_RESTART */
+    sa.sa_handler = h; sa.sa_flags = 0; sigaction(SIGALRM, &sa, NULL);
+    int fd[2]; pipe(fd); char c;
+    alarm(1); got = 0;
+    int r = read(fd[0], &c, 1);
+    printf("read: %d errno %s got %d\n", r, r < 0 && errno == EINTR ? "EINTR" : "?", got);
+    /* with SA_RESTART the read goes on: the child writes later */
+    sa.sa_flags = SA_RESTART; sigaction(SIGALRM, &sa, NULL);
+    pid_t pid = fork();
+    if (pid == 0) { sleep(2); write(fd[1], "x", 1); _exit(7); }
+    alarm(1); got = 0;
+    r = read(fd[0], &c, 1);
+    printf("restarted read: %d '%c' got %d\n", r, c, got);
+    int st; waitpid(pid, &st, 0);
+    printf("child exit %d\n", WEXITSTATUS(st));
+    /* a child killed by a signal */
+    pid = fork();
+    if (pid == 0) { pause(); _exit(1); }
+    kill(pid, SIGTERM); waitpid(pid, &st, 0);
+    printf("child signaled %d sig %d\n", WIFSIGNALED(st), WTERMSIG(st));
+    /* SIGSEGV with si_addr */
+    sa.sa_sigaction = segv; sa.sa_flags = SA_SIGINFO; sigaction(SIGSEGV, &sa, NULL);
+    if (!sigsetjmp(jb, 1)) { *(volatile int *)bad_addr = 1; }
+    printf("segv %d addr %p\n", got, (void *)addr);
+    /* default SIGSEGV in a child: dumped */
+    pid = fork();
+    if (pid == 0) { signal(SIGSEGV, SIG_DFL); *(volatile int *)null_ish = 1; _exit(1); }
+    waitpid(pid, &st, 0);
+    printf("child segv sig %d core %d\n", WTERMSIG(st), WCOREDUMP(st) ? 1 : 0);
+    /* SIGCHLD ignored: no zombie, wait gives ECHILD */
+    signal(SIGCHLD, SIG_IGN);
+    pid = fork();
+    if (pid == 0) _exit(0);
+    r = waitpid(pid, &st, 0);
+    printf("ignored chld wait: %d %s\n", r, r < 0 && errno == ECHILD ? "ECHILD" : "?");
+    /* stop and continue */
+    signal(SIGCHLD, SIG_DFL);
+    pid = fork();
+    if (pid == 0) { for (;;) pause(); }
+    kill(pid, SIGSTOP); waitpid(pid, &st, WUNTRACED);
+    printf("stopped %d sig %d\n", WIFSTOPPED(st), WSTOPSIG(st));
+    kill(pid, SIGCONT); waitpid(pid, &st, WCONTINUED);
+    printf("continued %d\n", WIFCONTINUED(st));
+    kill(pid, SIGKILL); waitpid(pid, &st, 0);
+    printf("killed %d\n", WTERMSIG(st));
+    return 0;
+}
