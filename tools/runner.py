@@ -65,6 +65,7 @@ class Case:
         f = line.split()
         self.name, self.kind, self.config = f[0], f[1], f[2]
         self.smp, self.expect, self.timeout = int(f[3]), f[4], float(f[5])
+        self.scale = timeout_scale
         if self.expect != "hang":
             self.timeout *= timeout_scale
         words = f[6:]
@@ -84,6 +85,9 @@ class Case:
         if not any(w.startswith("loglevel=") for w in kernel_words):
             kernel_words.append("loglevel=info")
         self.cmdline = " ".join(kernel_words + ["qemu_exit"])
+        # a shell session boots the system itself: no qemu_exit, the kernel's quiet log
+        self.shell_cmdline = " ".join(w for w in words if not w.startswith(
+            ("want=", "mem=", "machine=", "cpu=", "linux=")))
         self.out = os.path.join(ROOT, "build") if self.config == "debug" else \
             os.path.join(ROOT, "build", "release")
 
@@ -300,6 +304,100 @@ def run_console(case):
     return "pass", "%d commands" % len(steps), results, secs
 
 
+def run_shell(case):
+    """Drive the booted system's console (busybox sh on the POSIX server's serial tty) like a
+    person at a terminal, from tests/system/shell.script. Lines:
+        = name      a test starts (its steps follow)
+        > text      typed, then Enter (a carriage return, as a terminal sends)
+        >> text     typed as is, Python escapes allowed (\x03 is ^C, \x1b is Esc)
+        < regex     must appear in the output since the test's last typed text; waited for
+                    (a liveness bound only: SHELL_WAIT seconds, stretched by the scale)
+    A test passes when every regex of it appeared. Returns like run_case."""
+    import threading
+    script = os.path.join(ROOT, "tests", "system", "shell.script")
+    tests = []
+    for line in open(script):
+        line = line.rstrip("\n")
+        if line.startswith("= "):
+            tests.append((line[2:].strip(), []))
+        elif line.startswith(">> ") and tests:
+            tests[-1][1].append(("type", line[3:].encode().decode("unicode_escape").encode("latin-1")))
+        elif line.startswith("> ") and tests:
+            tests[-1][1].append(("type", line[2:].encode() + b"\r"))
+        elif line.startswith("< ") and tests:
+            tests[-1][1].append(("want", re.compile(line[2:])))
+    log = os.path.join(LOG_DIR, case.name + ".log")
+    cmd = qemu_cmd("kernel", case.out, smp=case.smp, mem=case.mem, cmdline=case.shell_cmdline)
+    proc = subprocess.Popen(["timeout", str(int(case.timeout))] + cmd, stdin=subprocess.PIPE,
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    start = time.monotonic()
+    out = bytearray()
+    lock = threading.Condition()
+
+    def reader():
+        while True:
+            b = proc.stdout.read1(4096) if hasattr(proc.stdout, "read1") else proc.stdout.read(1)
+            with lock:
+                if not b:
+                    out.extend(b"\0EOF")
+                    lock.notify_all()
+                    return
+                out.extend(b)
+                lock.notify_all()
+
+    threading.Thread(target=reader, daemon=True).start()
+    wait_s = SHELL_WAIT * case.scale
+    results = []
+    mark = 0
+    for name, steps in tests:
+        failed = None
+        for kind, arg in steps:
+            if failed:
+                break
+            if kind == "type":
+                with lock:
+                    mark = len(out)
+                try:
+                    proc.stdin.write(arg)
+                    proc.stdin.flush()
+                except OSError:
+                    failed = "QEMU is gone"
+                continue
+            deadline = time.monotonic() + wait_s
+            with lock:
+                while True:
+                    seen = bytes(out[mark:]).decode(errors="replace").replace("\r", "")
+                    if arg.search(seen):
+                        break
+                    if seen.endswith("\0EOF") or time.monotonic() > deadline:
+                        failed = "output lacks %r (got %r)" % (arg.pattern, seen[-160:])
+                        break
+                    lock.wait(0.2)
+        results.append(("FAIL" if failed else "PASS", "%s/%s" % (case.name, name), failed or ""))
+    try:
+        proc.stdin.close()
+    except OSError:
+        pass
+    try:
+        status = proc.wait(timeout=wait_s)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        status = proc.wait()
+    with lock:
+        text = bytes(out).decode(errors="replace").replace("\r", "")
+    open(log, "w").write(text)
+    secs = time.monotonic() - start
+    if PANIC_MARKER in text:
+        return "panic", "panic in the shell session", results, secs
+    if any(r[0] != "PASS" for r in results):
+        return "fail", "shell session failed (QEMU status %s)" % status, results, secs
+    if status != 0:
+        return "fail", "QEMU status %s after the session (poweroff ends it with 0)" % status, \
+            results, secs
+    return "pass", "%d tests" % len(results), results, secs
+
+
+SHELL_WAIT = 60  # seconds a shell step may wait for its output (liveness only)
 UNIT_TIMEOUT = 600  # a liveness bound on the whole binary: it takes seconds
 
 
@@ -359,14 +457,14 @@ def main():
             if c.kind.startswith("iso"):
                 build_iso(c)
         with concurrent.futures.ThreadPoolExecutor(max_workers=args.jobs) as pool:
-            futures = [(c, pool.submit(run_console if c.expect == "console" else run_case, c))
-                       for c in cases]
+            runners = {"console": run_console, "shell": run_shell}
+            futures = [(c, pool.submit(runners.get(c.expect, run_case), c)) for c in cases]
             for case, fut in futures:
                 outcome, detail, results, secs = fut.result()
-                if case.expect in ("pass", "console"):
+                if case.expect in ("pass", "console", "shell"):
                     for status, name, reason in results:
                         report(status, name, reason)
-                expected = "pass" if case.expect == "console" else case.expect
+                expected = "pass" if case.expect in ("console", "shell") else case.expect
                 ok = outcome == expected
                 print("# boot %s: %s (%s) in %.1fs" % (case.name, outcome, detail, secs))
                 report("PASS" if ok else "FAIL", "boot/" + case.name, "%s: %s (log %s)" % (

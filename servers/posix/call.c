@@ -109,6 +109,7 @@ static void call_cleanup(struct lthread *t)
     t->phase = 0;
     t->len = t->done = 0;
     t->tty_timed_out = 0;
+    t->sigwait = 0;
 }
 
 sk_error_t call_done_step(struct sk_req *r, sk_error_t err, const struct sk_cqe *cqe)
@@ -125,8 +126,12 @@ void call_exec_done(struct lthread *t)
 {
     call_cleanup(t);
     sk_req_finish(&t->req);
+    t->in_call = 0;
     t->req.abort = SK_OK;
     observe(t, 0, 0);
+    /* a signal that came during the exec acts before the new image's first instruction */
+    if (signal_deliverable(t))
+        sk_thread_interrupt(t->h);
 }
 
 void call_cleanup_public(struct lthread *t)
@@ -149,6 +154,8 @@ void call_return(struct lthread *t, long value)
         return; /* posix_sweep frees it */
     t->in_call = 0;
     t->req.abort = SK_OK;
+    if (px.trace)
+        plog("%d: %s = %ld\n", t->tid, t->nr < LINUX_SYSCALL_MAX && systab[t->nr].name ? systab[t->nr].name : "?", value);
     if (value == -LX_ERESTARTSYS || value == -514 /* ERESTARTNOHAND */ || signal_deliverable(t) ||
         t->restore_mask || t->p->jobstop) {
         signal_deliver_and_resume(t, 1, value);
@@ -176,7 +183,7 @@ static void log_nosys(struct lthread *t, uint64_t nr)
             return;
         t->p->nosys_logged[nr / 64] |= bit;
     }
-    sk_printf("posix: pid %d (%s): system call %lu (%s) is not implemented: ENOSYS\n", t->p->pid,
+    plog("pid %d (%s): system call %lu (%s) is not implemented: ENOSYS\n", t->p->pid,
               t->p->comm, (unsigned long)nr, name);
 }
 
@@ -190,6 +197,9 @@ static void dispatch(struct lthread *t)
         return;
     }
     t->in_call = 1;
+    if (px.trace)
+        plog("%d: %s(%lx, %lx, %lx, %lx) ...\n", t->tid, systab[nr].name, (unsigned long)t->a[0],
+             (unsigned long)t->a[1], (unsigned long)t->a[2], (unsigned long)t->a[3]);
     long r = fn(t);
     if (r != CALL_PENDING)
         call_return(t, r);
@@ -202,7 +212,7 @@ static sk_error_t on_stop(struct sk_req *r, sk_error_t err, const struct sk_cqe 
         return SK_OK;
     if (err != SK_OK || cqe->value == SK_STOP_EXIT || cqe->length < sizeof(struct sk_stop_info)) {
         if (px.verbose)
-            sk_printf("posix: tid %d: observe ended: %s value %lu value2 0x%lx\n", t->tid, sk_error_name(err), (unsigned long)cqe->value, (unsigned long)cqe->value2);
+            plog("tid %d: observe ended: %s value %lu value2 0x%lx\n", t->tid, sk_error_name(err), (unsigned long)cqe->value, (unsigned long)cqe->value2);
         sk_req_finish(r);
         thread_gone(t);
         return SK_OK;

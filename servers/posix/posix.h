@@ -20,6 +20,8 @@ struct posix {
     uint64_t boot_ns;
     int verbose;
     int system;    /* --system: the machine's POSIX system (power off at the end) */
+    int trace;     /* --trace: every call and its result to the log, as strace would */
+    char hostname[65], domainname[65];
 };
 extern struct posix px;
 
@@ -266,6 +268,7 @@ struct lthread {
     int held_has_result;     /* how to resume it then */
     long held_result;
     uint64_t sigmask, pending;
+    uint64_t sigwait;        /* rt_sigtimedwait: the signals it waits for */
     struct sigpend *pend;
     struct lx_stack altstack;
     uint64_t saved_mask;     /* rt_sigsuspend: the mask to restore after the handler */
@@ -376,6 +379,8 @@ void signal_send_proc(struct proc *p, const struct ksiginfo *info);
 void signal_send_thread(struct lthread *t, const struct ksiginfo *info);
 /* Before t returns to user mode: 1 if a signal must be acted on first. */
 int signal_deliverable(struct lthread *t);
+/* Take the first pending signal of set for t (0 if none). */
+int signal_take(struct lthread *t, uint64_t set, struct ksiginfo *info);
 /* Act on pending signals, then resume t (with rax = result when has_result). */
 void signal_deliver_and_resume(struct lthread *t, int has_result, long result);
 /* A process's dispositions for fork (copied), exec (reset but ignored ones) and exit. */
@@ -391,6 +396,9 @@ int exec_image(struct proc *p, struct inode *cwd, const char *path, char *const 
                char *const *envp, int envc, uint64_t *entry_out, uint64_t *sp_out);
 
 /* ---- the rest ---- */
+/* The server's diagnostics: into its log ring, read with syslog(2) (busybox dmesg), and on
+   the console as well when it is not the system's (tests) or with -v. */
+void plog(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 uint64_t posix_random64(void);
 int tty_dev_of(struct proc *p);
 int tty_fg_of(struct proc *p);

@@ -252,7 +252,7 @@ void proc_discard(struct proc *p)
 void proc_reap(struct proc *p)
 {
     if (px.verbose)
-        sk_printf("posix: reap pid %d state %d from %p\n", p->pid, p->state, __builtin_return_address(0));
+        plog("reap pid %d state %d from %p\n", p->pid, p->state, __builtin_return_address(0));
     if (p->parent) {
         for (struct proc **pp = &p->parent->children; *pp; pp = &(*pp)->sibling)
             if (*pp == p) {

@@ -97,6 +97,26 @@ void signal_drop_pending(struct sigpend **list)
     }
 }
 
+/* A thread in rt_sigtimedwait for this signal: its wait ends and it looks again. */
+static void sigwait_wake(struct lthread *t)
+{
+    if (t->in_call && t->req.parked)
+        sk_req_wake(&t->req, 0);
+}
+
+int signal_take(struct lthread *t, uint64_t set, struct ksiginfo *info)
+{
+    uint64_t ready = (t->pending | t->p->pending) & set;
+    if (!ready)
+        return 0;
+    int sig = __builtin_ctzll(ready) + 1;
+    if (t->pending & SIGBIT(sig))
+        pend_take(&t->pend, &t->pending, sig, info);
+    else
+        pend_take(&t->p->pend, &t->p->pending, sig, info);
+    return sig;
+}
+
 /* Tell t a signal waits: interrupt it or cancel its waiting call. */
 static void notify(struct lthread *t)
 {
@@ -142,9 +162,17 @@ void signal_send_proc(struct proc *p, const struct ksiginfo *info)
         return;
     if (immediate(p, sig))
         return;
-    if (ignored(p, sig) && sig != LX_SIGCONT)
-        return; /* an ignored signal is dropped when sent */
+    /* an ignored signal is dropped when sent, unless it is blocked (Linux queues a blocked
+       signal whatever its disposition: it may change before it is unblocked) */
+    int blocked = p->threads && (p->threads->sigmask & SIGBIT(sig));
+    if (ignored(p, sig) && sig != LX_SIGCONT && !blocked)
+        return;
     pend_add(&p->pend, &p->pending, info);
+    for (struct lthread *t = p->threads; t; t = t->next)
+        if (t->sigwait & SIGBIT(sig)) {
+            sigwait_wake(t);
+            return;
+        }
     for (struct lthread *t = p->threads; t; t = t->next)
         if (!(t->sigmask & SIGBIT(sig)) || (SIGBIT(sig) & UNBLOCKABLE)) {
             notify(t);
@@ -160,10 +188,12 @@ void signal_send_thread(struct lthread *t, const struct ksiginfo *info)
         return;
     if (immediate(p, sig))
         return;
-    if (ignored(p, sig) && sig != LX_SIGCONT)
+    if (ignored(p, sig) && sig != LX_SIGCONT && !(t->sigmask & SIGBIT(sig)))
         return;
     pend_add(&t->pend, &t->pending, info);
-    if (!(t->sigmask & SIGBIT(sig)))
+    if (t->sigwait & SIGBIT(sig))
+        sigwait_wake(t);
+    else if (!(t->sigmask & SIGBIT(sig)))
         notify(t);
 }
 
@@ -523,7 +553,7 @@ void signal_fault(struct lthread *t, const struct sk_stop_info *si)
     int code;
     int sig = fault_signal(si, &code);
     if (px.verbose)
-        sk_printf("posix: pid %d (%s): signal %d at rip 0x%lx address 0x%lx\n", t->p->pid,
+        plog("pid %d (%s): signal %d at rip 0x%lx address 0x%lx\n", t->p->pid,
                   t->p->comm, sig, (unsigned long)si->rip, (unsigned long)si->address);
     struct lx_sigaction *act = &t->p->sig[sig - 1];
     /* a blocked or ignored fault signal cannot be delivered: the process dies of it */

@@ -36,11 +36,11 @@ long sys_uname(struct lthread *t)
         return -LX_ENOMEM;
     t->buf = u;
     set_str(u->sysname, "Linux");
-    set_str(u->nodename, "skoll");
+    set_str(u->nodename, px.hostname[0] ? px.hostname : "skoll");
     set_str(u->release, "6.1.0-skoll");
     set_str(u->version, "#1 SMP Skoll POSIX server");
     set_str(u->machine, "x86_64");
-    set_str(u->domainname, "(none)");
+    set_str(u->domainname, px.domainname[0] ? px.domainname : "(none)");
     t->ret = 0;
     sk_error_t e = call_copy_out(t, t->a[0], u, sizeof *u, call_done_step);
     return e ? errno_from_sk(e) : CALL_PENDING;
@@ -443,4 +443,42 @@ long sys_reboot(struct lthread *t)
     default:
         return -LX_EINVAL;
     }
+}
+
+/* sethostname / setdomainname: root only, at most 64 bytes (the name need not end in NUL). */
+static sk_error_t name_read(struct sk_req *r, sk_error_t err, const struct sk_cqe *cqe)
+{
+    (void)cqe;
+    struct lthread *t = call_thread(r);
+    if (err)
+        return err;
+    char *dst = t->phase ? px.domainname : px.hostname;
+    memset(dst, 0, 65);
+    memcpy(dst, t->buf, t->a[1]);
+    call_return(t, 0);
+    return SK_OK;
+}
+
+static long set_name(struct lthread *t, int domain)
+{
+    if (t->p->euid != 0)
+        return -LX_EPERM;
+    if (t->a[1] > 64)
+        return -LX_EINVAL;
+    t->buf = sk_calloc(1, 65);
+    if (!t->buf)
+        return -LX_ENOMEM;
+    t->phase = domain;
+    sk_error_t e = call_copy_in(t, t->a[0], t->buf, t->a[1], name_read);
+    return e ? errno_from_sk(e) : CALL_PENDING;
+}
+
+long sys_sethostname(struct lthread *t)
+{
+    return set_name(t, 0);
+}
+
+long sys_setdomainname(struct lthread *t)
+{
+    return set_name(t, 1);
 }

@@ -187,7 +187,7 @@ static long do_fork(struct lthread *t, uint64_t newsp, int settls, uint64_t tls,
     }
     if (!ok) {
         if (px.verbose)
-            sk_printf("posix: fork of pid %d failed\n", t->p->pid);
+            plog("fork of pid %d failed\n", t->p->pid);
         proc_discard(c);
         return -LX_EAGAIN;
     }
@@ -201,7 +201,7 @@ static long do_fork(struct lthread *t, uint64_t newsp, int settls, uint64_t tls,
     ct->fork_regs = sk_malloc(sizeof g + sizeof b + fpu_size);
     if (!ct->fork_regs) {
         if (px.verbose)
-            sk_printf("posix: fork of pid %d failed\n", t->p->pid);
+            plog("fork of pid %d failed\n", t->p->pid);
         proc_discard(c);
         return -LX_EAGAIN;
     }

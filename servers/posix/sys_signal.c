@@ -530,3 +530,114 @@ long sys_setitimer(struct lthread *t)
                                 sizeof(struct lx_itimerval), setitimer_new_read);
     return e ? errno_from_sk(e) : CALL_PENDING;
 }
+
+/* ---- rt_sigtimedwait(set, info, timeout, size) ---- */
+
+struct sigwait_state {
+    uint64_t set;
+    struct lx_timespec ts;
+    uint64_t deadline; /* 0: for ever */
+    struct lx_siginfo si;
+};
+
+static sk_error_t sigwait_look(struct sk_req *r, sk_error_t err, const struct sk_cqe *cqe);
+
+static sk_error_t sigwait_check(struct lthread *t)
+{
+    struct sigwait_state *ws = t->buf;
+    struct ksiginfo info;
+    int sig = signal_take(t, ws->set, &info);
+    if (sig) {
+        t->sigwait = 0;
+        if (!t->a[1]) {
+            call_return(t, sig);
+            return SK_OK;
+        }
+        memset(&ws->si, 0, sizeof ws->si);
+        ws->si.si_signo = sig;
+        ws->si.si_code = info.code;
+        ws->si.kill.pid = info.pid;
+        ws->si.kill.uid = info.uid;
+        if (sig == LX_SIGCHLD)
+            ws->si.child.status = info.status;
+        t->ret = sig;
+        return call_copy_out(t, t->a[1], &ws->si, sizeof ws->si, call_done_step);
+    }
+    uint64_t now = 0;
+    sk_clock_get(&now);
+    if (ws->deadline && now >= ws->deadline) {
+        t->sigwait = 0;
+        call_return(t, -LX_EAGAIN);
+        return SK_OK;
+    }
+    t->sigwait = ws->set;
+    sk_req_park(&t->req, sigwait_look);
+    if (ws->deadline && !sk_timer_armed(&t->req.deadline))
+        return sk_req_deadline(&t->req, ws->deadline);
+    return SK_OK;
+}
+
+static sk_error_t sigwait_look(struct sk_req *r, sk_error_t err, const struct sk_cqe *cqe)
+{
+    (void)cqe;
+    struct lthread *t = call_thread(r);
+    if (err == SK_ERR_TIMEOUT) {
+        t->req.abort = SK_OK;
+        t->sigwait = 0;
+        call_return(t, -LX_EAGAIN);
+        return SK_OK;
+    }
+    if (err) {
+        /* another signal, one it does not wait for, is to be handled */
+        t->sigwait = 0;
+        call_return(t, -LX_EINTR);
+        return SK_OK;
+    }
+    return sigwait_check(t);
+}
+
+static sk_error_t sigwait_timeout_read(struct sk_req *r, sk_error_t err, const struct sk_cqe *cqe)
+{
+    (void)cqe;
+    struct lthread *t = call_thread(r);
+    if (err)
+        return err;
+    struct sigwait_state *ws = t->buf;
+    if (ws->ts.tv_sec < 0 || ws->ts.tv_nsec < 0 || ws->ts.tv_nsec >= 1000000000) {
+        call_return(t, -LX_EINVAL);
+        return SK_OK;
+    }
+    uint64_t now = 0;
+    sk_clock_get(&now);
+    uint64_t ns = (uint64_t)ws->ts.tv_sec > 1000000000ull ? ~0ull / 4
+                  : (uint64_t)ws->ts.tv_sec * 1000000000ull + (uint64_t)ws->ts.tv_nsec;
+    ws->deadline = now + ns;
+    if (!ws->deadline)
+        ws->deadline = 1;
+    return sigwait_check(t);
+}
+
+static sk_error_t sigwait_set_read(struct sk_req *r, sk_error_t err, const struct sk_cqe *cqe)
+{
+    (void)cqe;
+    struct lthread *t = call_thread(r);
+    if (err)
+        return err;
+    struct sigwait_state *ws = t->buf;
+    ws->set &= ~UNBLOCKABLE;
+    if (t->a[2])
+        return call_copy_in(t, t->a[2], &ws->ts, sizeof ws->ts, sigwait_timeout_read);
+    return sigwait_check(t);
+}
+
+long sys_rt_sigtimedwait(struct lthread *t)
+{
+    if (t->a[3] != 8)
+        return -LX_EINVAL;
+    t->buf = sk_calloc(1, sizeof(struct sigwait_state));
+    if (!t->buf)
+        return -LX_ENOMEM;
+    struct sigwait_state *ws = t->buf;
+    sk_error_t e = call_copy_in(t, t->a[0], &ws->set, 8, sigwait_set_read);
+    return e ? errno_from_sk(e) : CALL_PENDING;
+}

@@ -117,7 +117,7 @@
     X(100, times, PARTIAL, "CPU times are not accounted yet: 0") \
     X(101, ptrace, NOSYS, "") \
     X(102, getuid, OK, "") \
-    X(103, syslog, NOSYS, "") \
+    X(103, syslog, PARTIAL, "the POSIX server's own log (its diagnostics); READ is READ_CLEAR without waiting") \
     X(104, getgid, OK, "") \
     X(105, setuid, OK, "") \
     X(106, setgid, OK, "") \
@@ -142,7 +142,7 @@
     X(125, capget, NOSYS, "") \
     X(126, capset, NOSYS, "") \
     X(127, rt_sigpending, OK, "") \
-    X(128, rt_sigtimedwait, NOSYS, "") \
+    X(128, rt_sigtimedwait, OK, "") \
     X(129, rt_sigqueueinfo, NOSYS, "") \
     X(130, rt_sigsuspend, OK, "") \
     X(131, sigaltstack, OK, "") \
@@ -184,8 +184,8 @@
     X(167, swapon, NOSYS, "") \
     X(168, swapoff, NOSYS, "") \
     X(169, reboot, PARTIAL, "power off and halt end every process and the server; restart as power off until the kernel call exists") \
-    X(170, sethostname, NOSYS, "") \
-    X(171, setdomainname, NOSYS, "") \
+    X(170, sethostname, OK, "") \
+    X(171, setdomainname, OK, "") \
     X(172, iopl, NOSYS, "") \
     X(173, ioperm, NOSYS, "") \
     X(174, create_module, NOSYS, "") \

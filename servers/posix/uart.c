@@ -107,7 +107,7 @@ static void irq_done(struct sk_op *op, const struct sk_cqe *cqe)
     (void)op;
     if (cqe->error != SK_OK) {
         if (cqe->error != SK_ERR_CANCELLED && cqe->error != SK_ERR_DEAD)
-            sk_printf("posix: console interrupt: %s\n", sk_error_name(cqe->error));
+            plog("console interrupt: %s\n", sk_error_name(cqe->error));
         return;
     }
     irq_seq = cqe->value;
