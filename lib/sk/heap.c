@@ -26,6 +26,7 @@ struct free_block {
 static struct sk_mutex lock;
 static struct free_block *free_list[NCLASSES];
 static uint8_t *arena_cur, *arena_end;
+static struct sk_heap_stats stats; /* under lock */
 
 static unsigned size_class(size_t size)
 {
@@ -47,6 +48,11 @@ static void *big_alloc(size_t size)
     h->magic = MAGIC;
     h->cls = BIG;
     h->size = total;
+    sk_mutex_lock(&lock);
+    stats.blocks++;
+    stats.bytes += total;
+    stats.mapped += total;
+    sk_mutex_unlock(&lock);
     return (uint8_t *)a + HDR;
 }
 
@@ -72,10 +78,13 @@ void *sk_malloc(size_t size)
             }
             arena_cur = a; /* the old arena's tail is left unused */
             arena_end = arena_cur + ARENA;
+            stats.mapped += ARENA;
         }
         h = (struct header *)arena_cur;
         arena_cur += block;
     }
+    stats.blocks++;
+    stats.bytes += block;
     sk_mutex_unlock(&lock);
     h->magic = MAGIC;
     h->cls = c;
@@ -102,13 +111,27 @@ void sk_free(void *p)
         sk_panic("sk_free: bad block %p (freed from %p)", p, __builtin_return_address(0));
     if (h->cls == BIG) {
         h->magic = 0;
+        sk_mutex_lock(&lock);
+        stats.blocks--;
+        stats.bytes -= h->size;
+        stats.mapped -= h->size;
+        sk_mutex_unlock(&lock);
         sk_mem_unmap(h, h->size);
         return;
     }
     h->magic = 0;
     struct free_block *f = p;
     sk_mutex_lock(&lock);
+    stats.blocks--;
+    stats.bytes -= HDR + ((size_t)1 << (h->cls + MIN_SHIFT));
     f->next = free_list[h->cls];
     free_list[h->cls] = f;
+    sk_mutex_unlock(&lock);
+}
+
+void sk_heap_stats(struct sk_heap_stats *out)
+{
+    sk_mutex_lock(&lock);
+    *out = stats;
     sk_mutex_unlock(&lock);
 }

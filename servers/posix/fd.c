@@ -11,6 +11,7 @@ struct file *file_open(struct inode *ino, uint32_t flags)
     struct file *f = sk_calloc(1, sizeof *f);
     if (!f)
         return NULL;
+    px.n_files++;
     f->refs = 1;
     f->flags = flags & ~(uint32_t)(LX_O_CREAT | LX_O_EXCL | LX_O_NOCTTY | LX_O_TRUNC | LX_O_CLOEXEC);
     f->ino = inode_get(ino);
@@ -27,6 +28,7 @@ void file_put(struct file *f)
         f->ops->release(f);
     inode_put(f->ino);
     sk_free(f);
+    px.n_files--;
 }
 
 struct fdtable *fdt_new(void)

@@ -24,6 +24,7 @@ struct mobj *mobj_new(uint64_t size)
     }
     m->size = size;
     m->refs = 1;
+    px.n_mobjs++;
     return m;
 }
 
@@ -38,6 +39,7 @@ void mobj_put(struct mobj *m)
     if (m && --m->refs == 0) {
         sk_handle_close(m->h);
         sk_free(m);
+        px.n_mobjs--;
     }
 }
 
@@ -263,6 +265,7 @@ struct mm *mm_fork(struct mm *parent, int *err)
                 }
                 m->size = v->obj->size;
                 m->refs = 1;
+                px.n_mobjs++;
                 if (npairs == cap) {
                     cap = cap ? cap * 2 : 16;
                     struct pair *np = sk_malloc(cap * sizeof *np);

@@ -22,6 +22,9 @@ struct posix {
     int system;    /* --system: the machine's POSIX system (power off at the end) */
     int trace;     /* --trace: every call and its result to the log, as strace would */
     char hostname[65], domainname[65];
+    /* live objects, counted where they are made and freed (the leak checks read them in
+       /proc/skoll/posix) */
+    int64_t n_procs, n_threads, n_files, n_inodes, n_mobjs;
 };
 extern struct posix px;
 

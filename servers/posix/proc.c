@@ -36,6 +36,7 @@ struct proc *proc_new(struct proc *parent)
         sk_free(p);
         return NULL;
     }
+    px.n_procs++;
     p->pid = pid_alloc();
     p->state = PROC_LIVE;
     p->parent = parent;
@@ -82,6 +83,7 @@ struct lthread *thread_new(struct proc *p, uint64_t rip, uint64_t rsp, int start
         sk_free(t);
         return NULL;
     }
+    px.n_threads++;
     t->p = p;
     t->tid = p->threads ? pid_alloc() : p->pid;
     t->next = p->threads;
@@ -139,6 +141,7 @@ void posix_sweep(void)
             call_cleanup_public(t);
             sk_free(t->fork_regs);
             sk_free(t);
+            px.n_threads--;
         } else {
             pp = &t->next;
         }
@@ -267,4 +270,5 @@ void proc_reap(struct proc *p)
             break;
         }
     sk_free(p);
+    px.n_procs--;
 }

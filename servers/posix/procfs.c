@@ -526,6 +526,32 @@ static const struct proc_gen g_cpuinfo = {.content = gen_cpuinfo};
 static const struct proc_gen g_version = {.content = gen_version};
 static const struct proc_gen g_filesystems = {.content = gen_filesystems};
 
+/* /proc/skoll/posix: the server's own state, Skoll's alone (not Linux's): its live objects,
+   the calls it is serving, its heap and the machine's free pages. Leak checks and the
+   benchmarks' memory figures read it (docs/posix.md). */
+static int gen_skoll_posix(struct inode *ino, struct proc *viewer, struct strbuf *sb)
+{
+    (void)ino, (void)viewer;
+    long calls = 0, parked = 0;
+    for (struct proc *p = procs; p; p = p->all_next)
+        for (struct lthread *t = p->threads; t; t = t->next) {
+            calls += t->in_call != 0;
+            parked += t->waiting_on != NULL;
+        }
+    struct sk_heap_stats hs;
+    sk_heap_stats(&hs);
+    struct sk_memory_info mi = {0};
+    sk_memory_info(&mi);
+    sb_printf(sb, "processes %ld\nthreads %ld\nfiles %ld\ninodes %ld\nmemory_objects %ld\n"
+                  "calls_in_flight %ld\ncalls_parked %ld\nheap_blocks %lu\nheap_bytes %lu\n"
+                  "heap_mapped %lu\nfree_pages %lu\n",
+              (long)px.n_procs, (long)px.n_threads, (long)px.n_files, (long)px.n_inodes,
+              (long)px.n_mobjs, calls, parked, (unsigned long)hs.blocks,
+              (unsigned long)hs.bytes, (unsigned long)hs.mapped, (unsigned long)mi.free_pages);
+    return 0;
+}
+static const struct proc_gen g_skoll_posix = {.content = gen_skoll_posix};
+
 void procfs_init(void)
 {
     procfs_root = inode_new(LX_S_IFDIR | 0555);
@@ -541,6 +567,9 @@ void procfs_init(void)
     add(procfs_root, "cpuinfo", LX_S_IFREG | 0444, &g_cpuinfo, 0, -1);
     add(procfs_root, "version", LX_S_IFREG | 0444, &g_version, 0, -1);
     add(procfs_root, "filesystems", LX_S_IFREG | 0444, &g_filesystems, 0, -1);
+    struct inode *skoll = add(procfs_root, "skoll", LX_S_IFDIR | 0555, NULL, 0, -1);
+    if (skoll)
+        add(skoll, "posix", LX_S_IFREG | 0444, &g_skoll_posix, 0, -1);
 }
 
 /* ---- open files of procfs ---- */

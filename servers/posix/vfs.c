@@ -15,6 +15,7 @@ struct inode *inode_new(uint32_t mode)
     struct inode *ino = sk_calloc(1, sizeof *ino);
     if (!ino)
         return NULL;
+    px.n_inodes++;
     ino->ino = next_ino++;
     ino->mode = mode;
     ino->refs = 1;
@@ -49,6 +50,7 @@ void inode_put(struct inode *ino)
         sk_free(d);
     }
     sk_free(ino);
+    px.n_inodes--;
 }
 
 struct mount *mounts;

@@ -24,3 +24,9 @@ sk_error_t sk_mem_unmap(void *addr, uint64_t size);
 void *sk_malloc(size_t size);
 void *sk_calloc(size_t n, size_t size);
 void sk_free(void *p);
+/* What the heap holds now: blocks handed out and their bytes (headers and rounding
+   included), and the bytes of memory it has taken from the kernel. */
+struct sk_heap_stats {
+    uint64_t blocks, bytes, mapped;
+};
+void sk_heap_stats(struct sk_heap_stats *out);
