@@ -152,7 +152,8 @@ linux-tests: $(SETUP_STAMP) $(LINUX_TEST_BINS)
 # the Linux test programs and driver). Owned by root (-R 0:0) whoever builds it. No pipelines
 # (sh has no pipefail): each step is a command of its own, and the archive is written beside the
 # target and renamed, so a failure leaves no archive behind.
-LINUX_TEST_FILES := tests/linux/cases.list tests/linux/driver.sh $(wildcard tests/linux/sh/*.sh)
+LINUX_TEST_FILES := tests/linux/cases.list tests/linux/driver.sh $(wildcard tests/linux/sh/*.sh) \
+	tests/linux/bench/script.sh
 $(INITRD): $(shell find initrd -type f 2>/dev/null) $(USER_ELFS) $(LINUX_TEST_BINS) $(LINUX_TEST_FILES) \
 		tools/initrd-linux.sh $(wildcard /bin/busybox) | $(SETUP_STAMP)
 	@mkdir -p $(OUT)

@@ -95,14 +95,20 @@ class Figures:
         self.serial = {}
 
 
-def run_linux():
-    """The Linux side; returns its figures ({} when it could not run, having said why)."""
+def run_linux(out):
+    """The Linux side (tools/linux_bench.py, then posixbench through tools/posix_bench.py
+    on the archive of the build in out); returns its figures ({} when it could not run,
+    having said why)."""
     if LINUX == "0":
         print("# linux: skipped (BENCH_LINUX=0)")
         return {}
     from linux_bench import LinuxUnavailable, linux_figures
+    import posix_bench
     try:
         figures, lines, _ = linux_figures()
+        pfigures, plines = posix_bench.linux_figures(out)
+        figures.update(pfigures)
+        lines += plines
     except LinuxUnavailable as e:
         print("# linux: UNAVAILABLE, no Linux comparison: %s" % e, flush=True)
         if LINUX == "require":
@@ -205,8 +211,17 @@ def main():
         print("# the last %s boot's lines:" % what)
         for note in notes:
             print("#   | " + note)
+    # The POSIX server: posixbench, one Linux program, on Skoll (tools/posix_bench.py)
+    import posix_bench
+    try:
+        figures, lines = posix_bench.skoll_figures(out, log)
+    except RuntimeError as e:
+        sys.exit("bench: %s" % e)
+    for ln in lines:
+        print(ln)
+    skoll.figures.update(figures)
     print("# host load before the Linux side (/proc/loadavg): %s" % _load(), flush=True)
-    linux = run_linux()
+    linux = run_linux(out)
     print_comparison(skoll.figures, linux)
     print("# make bench: ended %s after %.1f min" % (_utc_now(),
                                                    (time.monotonic() - started) / 60))

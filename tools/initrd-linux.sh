@@ -51,7 +51,8 @@ done
 chmod 1777 "$root/tmp"
 chmod 700 "$root/root"
 
-# The Linux test programs, their case list and sh scripts, and the driver.
+# The Linux test programs, their case list and sh scripts, the driver and the benchmark's
+# shell script.
 t=$root/usr/lib/skoll-tests
 mkdir -p "$t/musl" "$t/glibc" "$t/sh"
 for p in "$@"; do
@@ -61,6 +62,9 @@ done
 for s in tests/linux/sh/*.sh; do
     [ -f "$s" ] && cp "$s" "$t/sh/"
 done
+mkdir -p "$t/bench"
+cp tests/linux/bench/script.sh "$t/bench/script.sh"
+chmod 755 "$t/bench/script.sh"
 cp tests/linux/cases.list "$t/cases.list"
 cp tests/linux/driver.sh "$t/driver"
 chmod 755 "$t/driver"

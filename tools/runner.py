@@ -310,6 +310,8 @@ def run_shell(case):
         = name      a test starts (its steps follow)
         > text      typed, then Enter (a carriage return, as a terminal sends)
         >> text     typed as is, Python escapes allowed (\x03 is ^C, \x1b is Esc)
+        >>* text    the same, typed again every SHELL_RETRY seconds until the next "<" regex
+                    appears (as a person presses ^C again when a program goes on running)
         < regex     must appear in the output since the test's last typed text; waited for
                     (a liveness bound only: SHELL_WAIT seconds, stretched by the scale)
     A test passes when every regex of it appeared. Returns like run_case."""
@@ -320,6 +322,8 @@ def run_shell(case):
         line = line.rstrip("\n")
         if line.startswith("= "):
             tests.append((line[2:].strip(), []))
+        elif line.startswith(">>* ") and tests:
+            tests[-1][1].append(("retype", line[4:].encode().decode("unicode_escape").encode("latin-1")))
         elif line.startswith(">> ") and tests:
             tests[-1][1].append(("type", line[3:].encode().decode("unicode_escape").encode("latin-1")))
         elif line.startswith("> ") and tests:
@@ -349,21 +353,28 @@ def run_shell(case):
     wait_s = SHELL_WAIT * case.scale
     results = []
     mark = 0
+    def type_text(text):
+        try:
+            proc.stdin.write(text)
+            proc.stdin.flush()
+        except OSError:
+            return "QEMU is gone"
+        return None
+
     for name, steps in tests:
         failed = None
+        retype = None
         for kind, arg in steps:
             if failed:
                 break
-            if kind == "type":
+            if kind in ("type", "retype"):
                 with lock:
                     mark = len(out)
-                try:
-                    proc.stdin.write(arg)
-                    proc.stdin.flush()
-                except OSError:
-                    failed = "QEMU is gone"
+                failed = type_text(arg)
+                retype = arg if kind == "retype" else None
                 continue
             deadline = time.monotonic() + wait_s
+            next_retype = time.monotonic() + SHELL_RETRY
             with lock:
                 while True:
                     seen = bytes(out[mark:]).decode(errors="replace").replace("\r", "")
@@ -372,7 +383,13 @@ def run_shell(case):
                     if seen.endswith("\0EOF") or time.monotonic() > deadline:
                         failed = "output lacks %r (got %r)" % (arg.pattern, seen[-160:])
                         break
+                    if retype and time.monotonic() > next_retype:
+                        failed = type_text(retype)
+                        next_retype = time.monotonic() + SHELL_RETRY
+                        if failed:
+                            break
                     lock.wait(0.2)
+            retype = None
         results.append(("FAIL" if failed else "PASS", "%s/%s" % (case.name, name), failed or ""))
     try:
         proc.stdin.close()
@@ -398,6 +415,7 @@ def run_shell(case):
 
 
 SHELL_WAIT = 60  # seconds a shell step may wait for its output (liveness only)
+SHELL_RETRY = 3  # seconds before a ">>*" step's text is typed again
 UNIT_TIMEOUT = 600  # a liveness bound on the whole binary: it takes seconds
 
 

@@ -36,8 +36,9 @@ static uint32_t lx_prot_of(uint32_t pf)
     return (pf & 4 ? LX_PROT_READ : 0) | (pf & 2 ? LX_PROT_WRITE : 0) | (pf & 1 ? LX_PROT_EXEC : 0);
 }
 
-/* Map the image's segments into mm. *entry, *phdr_addr and *brk_start out. */
-static int load_elf(struct mm *mm, const uint8_t *file, uint64_t size, uint64_t *entry,
+/* Map the image's segments into mm (fobj: the file's object, or NULL). *entry, *phdr_addr and
+   *brk_start out. */
+static int load_elf(struct mm *mm, struct mobj *fobj, const uint8_t *file, uint64_t size, uint64_t *entry,
                     uint64_t *phdr_addr, uint16_t *phnum, uint64_t *brk_start)
 {
     if (size < sizeof(struct ehdr))
@@ -74,57 +75,40 @@ static int load_elf(struct mm *mm, const uint8_t *file, uint64_t size, uint64_t 
     uint64_t bias = eh->type == 3 ? PIE_BASE - lo : 0;
     if (lo + bias < 0x10000 || hi + bias > (1ull << 46))
         return -LX_ENOEXEC;
-    /* one object for the whole image, filled here, mapped piece by piece */
-    struct mobj *img = mobj_new(hi - lo);
-    if (!img)
-        return -LX_ENOMEM;
-    uint64_t view;
-    if (sk_space_map(SK_THIS_SPACE, img->h, 0, 0, img->size, SK_PROT_READ | SK_PROT_WRITE, &view) != SK_OK) {
-        mobj_put(img);
-        return -LX_ENOMEM;
-    }
-    for (int i = 0; i < eh->phnum; i++)
-        if (ph[i].type == PT_LOAD && ph[i].filesz)
-            memcpy((uint8_t *)view + (ph[i].vaddr - lo), file + ph[i].offset, ph[i].filesz);
-    sk_space_unmap(SK_THIS_SPACE, view, img->size);
-    /* page ranges with the union of the protections of the segments covering them */
-    uint64_t cuts[130];
-    int ncuts = 0;
+    /* Each segment as Linux maps it, in order, a later one replacing the pages it shares
+       with an earlier one: a segment that is never writable and has no zero fill maps the
+       file's own pages (private: VMA_FILE_RO, docs/posix.md "Memory"), so an exec copies
+       nothing of a program's text; a writable one gets pages of its own holding the file's
+       bytes from its first page's start and zeros after them. */
     for (int i = 0; i < eh->phnum; i++) {
         if (ph[i].type != PT_LOAD || ph[i].memsz == 0)
             continue;
-        cuts[ncuts++] = ph[i].vaddr & ~(LX_PAGE - 1);
-        cuts[ncuts++] = (ph[i].vaddr + ph[i].memsz + LX_PAGE - 1) & ~(LX_PAGE - 1);
-    }
-    for (int i = 1; i < ncuts; i++) /* insertion sort: at most 128 */
-        for (int j = i; j > 0 && cuts[j - 1] > cuts[j]; j--) {
-            uint64_t x = cuts[j];
-            cuts[j] = cuts[j - 1];
-            cuts[j - 1] = x;
-        }
-    int err = 0;
-    for (int c = 0; c + 1 < ncuts && !err; c++) {
-        uint64_t a = cuts[c], b = cuts[c + 1];
-        if (a == b)
-            continue;
-        uint32_t prot = 0;
-        int covered = 0;
-        for (int i = 0; i < eh->phnum; i++) {
-            if (ph[i].type != PT_LOAD || ph[i].memsz == 0)
-                continue;
-            uint64_t s = ph[i].vaddr & ~(LX_PAGE - 1);
-            uint64_t e = (ph[i].vaddr + ph[i].memsz + LX_PAGE - 1) & ~(LX_PAGE - 1);
-            if (s < b && a < e) {
-                covered = 1;
-                prot |= lx_prot_of(ph[i].flags);
+        uint64_t a = ph[i].vaddr & ~(LX_PAGE - 1);
+        uint64_t fend = (ph[i].vaddr + ph[i].filesz + LX_PAGE - 1) & ~(LX_PAGE - 1);
+        uint64_t mend = (ph[i].vaddr + ph[i].memsz + LX_PAGE - 1) & ~(LX_PAGE - 1);
+        uint64_t foff = ph[i].offset & ~(LX_PAGE - 1);
+        uint32_t prot = lx_prot_of(ph[i].flags);
+        int err;
+        if (!(prot & LX_PROT_WRITE) && fend == mend && fobj && foff + (mend - a) <= fobj->size) {
+            err = mm_map_fixed(mm, a + bias, mend - a, prot, VMA_FILE_RO, fobj, foff);
+        } else {
+            struct mobj *seg = mobj_new(mend - a);
+            if (!seg)
+                return -LX_ENOMEM;
+            uint64_t view;
+            if (sk_space_map(SK_THIS_SPACE, seg->h, 0, 0, seg->size, SK_PROT_READ | SK_PROT_WRITE,
+                             &view) != SK_OK) {
+                mobj_put(seg);
+                return -LX_ENOMEM;
             }
+            memcpy((uint8_t *)view, file + foff, ph[i].offset + ph[i].filesz - foff);
+            sk_space_unmap(SK_THIS_SPACE, view, seg->size);
+            err = mm_map_fixed(mm, a + bias, mend - a, prot, 0, seg, 0);
+            mobj_put(seg);
         }
-        if (covered)
-            err = mm_map_fixed(mm, a + bias, b - a, prot, 0, img, a - lo);
+        if (err)
+            return err;
     }
-    mobj_put(img);
-    if (err)
-        return err;
     *entry = eh->entry + bias;
     if (!phdr_va) {
         /* the headers as loaded: inside the first segment that covers phoff */
@@ -325,7 +309,7 @@ int exec_image(struct proc *p, struct inode *cwd, const char *path, char *const 
     }
     uint64_t entry, phdr, brk;
     uint16_t phnum;
-    err = load_elf(mm, ino->map, (uint64_t)ino->size, &entry, &phdr, &phnum, &brk);
+    err = load_elf(mm, ino->data, ino->map, (uint64_t)ino->size, &entry, &phdr, &phnum, &brk);
     if (!err) {
         mm->brk_start = mm->brk = brk;
         mm->brk_limit = brk + BRK_RESERVE;

@@ -152,7 +152,9 @@ int mm_map_fixed(struct mm *mm, uint64_t addr, uint64_t len, uint32_t prot, uint
         return e;
     }
     uint64_t at;
-    sk_error_t se = sk_space_map(mm->space, obj->h, offset, addr, len, sk_prot(prot) | SK_MAP_FIXED, &at);
+    sk_error_t se = sk_space_map(mm->space, obj->h, offset, addr, len,
+                                 sk_prot(prot) | SK_MAP_FIXED |
+                                     (flags & VMA_FILE_RO ? SK_MAP_PRIVATE : 0), &at);
     if (se != SK_OK) {
         sk_free(n);
         return se == SK_ERR_NO_MEMORY ? -LX_ENOMEM : -LX_EINVAL;
@@ -226,6 +228,27 @@ int mm_protect(struct mm *mm, uint64_t addr, uint64_t len, uint32_t prot)
         e = split_at(mm, addr + len);
     if (e)
         return e;
+    /* a private view of a shared object that becomes writable gets a copy of its own first
+       (nothing was written through it: the object's pages are its content) */
+again:
+    for (struct vma *v = mm->vmas; v && (prot & LX_PROT_WRITE); v = v->next) {
+        if (!(v->flags & VMA_FILE_RO) || v->start < addr || v->end > addr + len)
+            continue;
+        struct mobj *m = sk_calloc(1, sizeof *m);
+        if (!m || sk_memory_fork(v->obj->h, &m->h) != SK_OK) {
+            sk_free(m);
+            return -LX_ENOMEM;
+        }
+        m->size = v->obj->size;
+        m->refs = 1;
+        px.n_mobjs++;
+        e = mm_map_fixed(mm, v->start, v->end - v->start, v->prot, v->flags & ~VMA_FILE_RO, m,
+                         v->offset);
+        mobj_put(m);
+        if (e)
+            return e;
+        goto again; /* the list changed: look again from the start */
+    }
     if (sk_space_protect(mm->space, addr, len, sk_prot(prot)) != SK_OK)
         return -LX_ENOMEM;
     for (struct vma *v = mm->vmas; v; v = v->next)
@@ -251,7 +274,7 @@ struct mm *mm_fork(struct mm *parent, int *err)
     unsigned npairs = 0, cap = 0;
     for (struct vma *v = parent->vmas; v; v = v->next) {
         struct mobj *obj = NULL;
-        if (v->flags & VMA_SHARED) {
+        if (v->flags & (VMA_SHARED | VMA_FILE_RO)) {
             obj = mobj_get(v->obj);
         } else {
             for (unsigned i = 0; i < npairs; i++)

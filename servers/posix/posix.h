@@ -42,6 +42,10 @@ void mobj_put(struct mobj *m);
 #define VMA_BRK 2u    /* the heap brk() moves */
 #define VMA_STACK 4u  /* the main thread's stack */
 #define VMA_ANON 8u   /* anonymous memory (not a file's) */
+/* A private view of an object shared with others (an executable's text: the file's own
+   pages), never writable since it was mapped: mapped SK_MAP_PRIVATE, shared by forks as it
+   is, turned into a private copy of its own by an mprotect that adds PROT_WRITE. */
+#define VMA_FILE_RO 16u
 struct vma {
     uint64_t start, end; /* page aligned */
     uint32_t prot;       /* LX_PROT_* */

@@ -2,7 +2,9 @@
  * Memory mappings: anonymous private and shared (shared across fork, private not), MAP_FIXED
  * replacing what is there, MAP_FIXED_NOREPLACE refusing, partial munmap, mprotect and the
  * SIGSEGV it causes (si_code, si_addr), a file mapped shared seeing write() and the file seeing
- * writes through the mapping, private file mappings, and the errors.
+ * writes through the mapping, private file mappings, the errors, and a program's own read-only
+ * data made writable by mprotect (the change stays in this process and its fork child; the
+ * program's file, and so a fresh exec of it, keep the original).
  */
 #define _GNU_SOURCE
 #include <fcntl.h>
@@ -20,6 +22,8 @@
 #endif
 #define PG 4096
 
+static const char rodata_msg[] = "rodata original";
+
 static sigjmp_buf jb;
 static volatile int code;
 static volatile char *addr;
@@ -32,8 +36,13 @@ static void segv(int s, siginfo_t *si, void *uc)
     siglongjmp(jb, 1);
 }
 
-int main(void)
+int main(int argc, char **argv)
 {
+    const char *volatile msg = rodata_msg;
+    if (argc > 1 && strcmp(argv[1], "show") == 0) {
+        printf("a fresh exec sees: %s\n", msg);
+        return 0;
+    }
     setvbuf(stdout, NULL, _IONBF, 0);
     struct sigaction sa = {0};
     sa.sa_sigaction = segv;
@@ -108,5 +117,21 @@ int main(void)
     r = mmap(NULL, PG, PROT_READ, MAP_PRIVATE, fd, 1);
     printf("unaligned offset: %s\n", r == MAP_FAILED ? errname(errno) : "mapped");
     SHOW("munmap", munmap(m, 2 * PG));
+
+    char *page = (char *)((unsigned long)rodata_msg & ~(unsigned long)(PG - 1));
+    SHOW("mprotect read-only data writable", mprotect(page, PG, PROT_READ | PROT_WRITE));
+    ((char *)msg)[0] = 'R';
+    printf("this process sees: %s\n", msg);
+    fflush(stdout);
+    pid_t pid = fork();
+    if (pid == 0) {
+        printf("fork child sees: %s\n", msg);
+        fflush(stdout);
+        execl("/proc/self/exe", "mmap", "show", (char *)NULL);
+        _exit(127);
+    }
+    int cst;
+    waitpid(pid, &cst, 0);
+    printf("child status %d\n", WEXITSTATUS(cst));
     return 0;
 }
