@@ -37,6 +37,7 @@ struct fdtable *fdt_new(void)
     if (!t)
         return NULL;
     t->refs = 1;
+    t->limit = FD_DEFAULT;
     return t;
 }
 
@@ -74,6 +75,7 @@ struct fdtable *fdt_copy(struct fdtable *src)
         sk_free(t);
         return NULL;
     }
+    t->limit = src->limit;
     for (uint32_t i = 0; i < src->count; i++) {
         if (src->files[i]) {
             t->files[i] = src->files[i];
@@ -104,9 +106,9 @@ struct file *fd_get(struct fdtable *t, int fd)
 
 int fd_install(struct fdtable *t, int min, struct file *f, int cloexec)
 {
-    if (min < 0 || min >= FD_MAX)
+    if (min < 0 || (uint32_t)min >= t->limit)
         return -LX_EINVAL;
-    for (int fd = min; fd < FD_MAX; fd++) {
+    for (int fd = min; (uint32_t)fd < t->limit; fd++) {
         if ((uint32_t)fd >= t->count && fdt_grow(t, (uint32_t)fd + 1))
             return -LX_ENOMEM;
         if (!t->files[fd]) {
@@ -121,7 +123,7 @@ int fd_install(struct fdtable *t, int min, struct file *f, int cloexec)
 /* Put f at exactly fd, closing what was there. */
 int fd_install_at(struct fdtable *t, int fd, struct file *f, int cloexec)
 {
-    if (fd < 0 || fd >= FD_MAX)
+    if (fd < 0 || (uint32_t)fd >= t->limit)
         return -LX_EBADF;
     if ((uint32_t)fd >= t->count && fdt_grow(t, (uint32_t)fd + 1))
         return -LX_ENOMEM;

@@ -178,6 +178,30 @@ struct lx_utsname {
 };
 _Static_assert(sizeof(struct lx_utsname) == 390, "utsname");
 
+struct lx_statx_timestamp {
+    int64_t tv_sec;
+    uint32_t tv_nsec;
+    int32_t pad;
+};
+struct lx_statx {
+    uint32_t stx_mask, stx_blksize;
+    uint64_t stx_attributes;
+    uint32_t stx_nlink, stx_uid, stx_gid;
+    uint16_t stx_mode, pad1;
+    uint64_t stx_ino, stx_size, stx_blocks, stx_attributes_mask;
+    struct lx_statx_timestamp stx_atime, stx_btime, stx_ctime, stx_mtime;
+    uint32_t stx_rdev_major, stx_rdev_minor, stx_dev_major, stx_dev_minor;
+    uint64_t stx_mnt_id;
+    uint32_t stx_dio_mem_align, stx_dio_offset_align;
+    uint64_t spare[12];
+};
+_Static_assert(sizeof(struct lx_statx) == 256, "statx");
+_Static_assert(__builtin_offsetof(struct lx_statx, stx_rdev_major) == 128, "statx");
+#define LX_STATX_BASIC_STATS 0x7ffu
+#define LX_STATX_MNT_ID 0x1000u
+#define LX_STATX__RESERVED 0x80000000u
+#define LX_AT_STATX_SYNC_TYPE 0x6000u
+
 /* getdents64 record header; the name follows, NUL-terminated, padded to 8 bytes */
 struct lx_dirent64 {
     uint64_t d_ino;
@@ -201,6 +225,14 @@ struct lx_rlimit {
 };
 #define LX_RLIM_INFINITY (~0ull)
 #define LX_RLIMIT_NLIMITS 16
+#define LX_RLIMIT_CPU 0
+#define LX_RLIMIT_STACK 3
+#define LX_RLIMIT_CORE 4
+#define LX_RLIMIT_NPROC 6
+#define LX_RLIMIT_NOFILE 7
+#define LX_RLIMIT_MEMLOCK 8
+#define LX_RLIMIT_SIGPENDING 11
+#define LX_RLIMIT_MSGQUEUE 12
 
 /* ---- poll ---- */
 #define LX_POLLIN 0x001

@@ -209,10 +209,12 @@ int vfs_path_of(struct inode *ino, char *buf, size_t size);
 void dev_init(void);
 
 /* ---- descriptors (fd.c) ---- */
-#define FD_MAX 1024
+#define FD_MAX 4096 /* RLIMIT_NOFILE's default hard limit; poll and select take no more */
+#define FD_DEFAULT 1024 /* RLIMIT_NOFILE's default soft limit */
 struct fdtable {
     uint32_t refs;
     uint32_t count;
+    uint32_t limit; /* RLIMIT_NOFILE of the process that set it last: fds below it */
     struct file **files;
     uint8_t *cloexec;
 };
@@ -241,6 +243,7 @@ struct proc {
     uint32_t uid, euid, suid, gid, egid, sgid;
     struct lthread *threads;
     struct waitq child_exit; /* threads parked in wait4 on this process's children */
+    struct waitq vfork_done; /* a vfork parent, until this child execs or exits */
     struct lx_sigaction sig[LX_NSIG];
     uint64_t pending;        /* process-directed signals, their infos in pend */
     struct sigpend *pend;
@@ -250,6 +253,7 @@ struct proc {
     struct sk_timer alarm;   /* alarm / ITIMER_REAL */
     int pdeathsig, undumpable, subreaper; /* prctl */
     uint64_t alarm_interval;
+    struct lx_rlimit rlim[LX_RLIMIT_NLIMITS]; /* inherited by fork, kept by exec */
     char comm[16];
     char *exe;               /* the executable's path, for /proc/PID/exe */
     uint64_t start_ns;       /* when it was created (clock_get) */
@@ -271,6 +275,9 @@ struct lthread {
     uint64_t clear_tid;      /* set_tid_address */
     int dead;
     int in_call;             /* between a syscall stop and its answer */
+    int uninterruptible;     /* parked where only death ends the wait (vfork's parent) */
+    int policy;              /* SCHED_OTHER, SCHED_BATCH or SCHED_IDLE (all run as OTHER) */
+    uint64_t affinity;       /* sched_setaffinity's CPUs (0: every CPU) */
     int jobstopped;          /* held stopped by its process's job stop */
     int held_has_result;     /* how to resume it then */
     long held_result;
@@ -311,6 +318,8 @@ struct proc *proc_new(struct proc *parent);
 /* Start a thread in p at rip with rsp; it stops at its first system call. */
 struct lthread *thread_new(struct proc *p, uint64_t rip, uint64_t rsp, int start_stopped);
 void proc_exit(struct proc *p, int wstatus);
+/* Linux's limits for the first process (sys_misc.c). */
+void limits_default(struct lx_rlimit *rlim);
 void thread_gone(struct lthread *t);
 
 /* ---- system calls (call.c) ---- */

@@ -51,7 +51,9 @@ struct proc *proc_new(struct proc *parent)
         memcpy(p->comm, parent->comm, sizeof p->comm);
         p->cwd = inode_get(parent->cwd);
         p->ctty = parent->ctty;
+        memcpy(p->rlim, parent->rlim, sizeof p->rlim);
     } else {
+        limits_default(p->rlim);
         p->pgid = p->sid = p->pid;
         p->umask = 022;
         p->cwd = inode_get(vfs_root);
@@ -182,6 +184,7 @@ void proc_exit(struct proc *p, int wstatus)
     int was_init = p->pid == 1;
     p->state = PROC_ZOMBIE;
     p->wstatus = wstatus;
+    waitq_wake_all(&p->vfork_done);
     /* every thread ends (a thread in a call finishes it as a dead thread: no answer) */
     while (p->threads)
         thread_gone(p->threads);

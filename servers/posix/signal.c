@@ -123,7 +123,7 @@ static void notify(struct lthread *t)
     if (t->dead || t->jobstopped)
         return;
     if (t->in_call) {
-        if (t->req.parked)
+        if (t->req.parked && !t->uninterruptible)
             sk_req_cancel(&t->req, SK_ERR_CANCELLED);
         return; /* a call between steps looks at signals when it answers */
     }

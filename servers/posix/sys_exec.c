@@ -68,9 +68,12 @@ static long exec_finish(struct lthread *t)
         return 0;
     }
     t->h = nh;
+    if (t->affinity)
+        sk_thread_set_affinity(nh, t->affinity);
     sk_thread_kill(old);
     sk_handle_close(old);
     t->clear_tid = 0;
+    waitq_wake_all(&t->p->vfork_done);
     call_exec_done(t);
     return CALL_PENDING;
 }

@@ -181,17 +181,79 @@ static void fill_stat(struct inode *ino, struct lx_stat *st)
     st->st_uid = ino->uid;
     st->st_gid = ino->gid;
     st->st_rdev = ino->rdev;
-    st->st_size = (ino->mode & LX_S_IFMT) == LX_S_IFDIR ? 4096 : ino->size;
+    st->st_size = ino->size;
+    if ((ino->mode & LX_S_IFMT) == LX_S_IFDIR) {
+        /* tmpfs's directory size, as Linux counts it: 20 bytes an entry and 40 for . and ..;
+           procfs directories read 0 */
+        st->st_size = 0;
+        if (!ino->gen) {
+            st->st_size = 40;
+            for (struct dentry *d = ino->children; d; d = d->next)
+                st->st_size += 20;
+        }
+    }
     st->st_blksize = 4096;
     st->st_blocks = (st->st_size + 511) / 512;
+    if (ino->gen) { /* procfs: Linux's block size there, and no blocks */
+        st->st_blksize = 1024;
+        st->st_blocks = 0;
+    }
     st->st_atim = ino->atime;
     st->st_mtim = ino->mtime;
     st->st_ctim = ino->ctime;
 }
 
+static struct lx_statx_timestamp statx_time(struct lx_timespec ts)
+{
+    return (struct lx_statx_timestamp){ts.tv_sec, (uint32_t)ts.tv_nsec, 0};
+}
+
+/* statx: what stat says, with the attributes Linux reports for a tmpfs or procfs node */
+static void fill_statx(struct inode *ino, struct lx_statx *sx)
+{
+    struct lx_stat st;
+    fill_stat(ino, &st);
+    memset(sx, 0, sizeof *sx);
+    sx->stx_mask = LX_STATX_BASIC_STATS | LX_STATX_MNT_ID;
+    sx->stx_blksize = (uint32_t)st.st_blksize;
+    sx->stx_nlink = (uint32_t)st.st_nlink;
+    sx->stx_uid = st.st_uid;
+    sx->stx_gid = st.st_gid;
+    sx->stx_mode = (uint16_t)st.st_mode;
+    sx->stx_ino = st.st_ino;
+    sx->stx_size = (uint64_t)st.st_size;
+    sx->stx_blocks = (uint64_t)st.st_blocks;
+    sx->stx_atime = statx_time(st.st_atim);
+    sx->stx_mtime = statx_time(st.st_mtim);
+    sx->stx_ctime = statx_time(st.st_ctim);
+    sx->stx_rdev_major = (uint32_t)((st.st_rdev >> 8) & 0xfff);
+    sx->stx_rdev_minor = (uint32_t)((st.st_rdev & 0xff) | ((st.st_rdev >> 12) & 0xfff00));
+    sx->stx_dev_major = 0;
+    sx->stx_dev_minor = (uint32_t)st.st_dev;
+    sx->stx_mnt_id = st.st_dev;
+    /* every file: AUTOMOUNT, MOUNT_ROOT, DAX known; tmpfs adds APPEND, IMMUTABLE, NODUMP */
+    sx->stx_attributes_mask = 0x1000 | 0x2000 | 0x200000;
+    if (!ino->gen)
+        sx->stx_attributes_mask |= 0x10 | 0x20 | 0x40;
+    int root = ino == vfs_root;
+    for (struct mount *m = mounts; m && !root; m = m->next)
+        root = m->root == ino;
+    if (root)
+        sx->stx_attributes |= 0x2000;
+}
+
 static long stat_out(struct lthread *t, struct inode *ino, uint64_t ubuf)
 {
     sk_free(t->buf);
+    if (t->nr == 332) { /* statx */
+        t->buf = sk_malloc(sizeof(struct lx_statx));
+        if (!t->buf)
+            return -LX_ENOMEM;
+        fill_statx(ino, t->buf);
+        t->ret = 0;
+        sk_error_t e = call_copy_out(t, ubuf, t->buf, sizeof(struct lx_statx), call_done_step);
+        return e ? errno_from_sk(e) : CALL_PENDING;
+    }
     t->buf = sk_malloc(sizeof(struct lx_stat));
     if (!t->buf)
         return -LX_ENOMEM;
@@ -263,6 +325,16 @@ long sys_lstat(struct lthread *t)
 long sys_newfstatat(struct lthread *t)
 {
     return stat_common(t, (int)t->a[0], t->a[1], t->a[2], (uint32_t)t->a[3]);
+}
+
+long sys_statx(struct lthread *t)
+{
+    uint32_t flags = (uint32_t)t->a[2], mask = (uint32_t)t->a[3];
+    if ((flags & LX_AT_STATX_SYNC_TYPE) == LX_AT_STATX_SYNC_TYPE || (mask & LX_STATX__RESERVED))
+        return -LX_EINVAL;
+    if (!t->a[1])
+        return -LX_EFAULT;
+    return stat_common(t, (int)t->a[0], t->a[1], t->a[4], flags & ~LX_AT_STATX_SYNC_TYPE);
 }
 
 /* ---- positions and directories ---- */
@@ -395,7 +467,7 @@ static long dup_to(struct lthread *t, int oldfd, int newfd, int cloexec)
     struct file *f = fd_get(t->p->fds, oldfd);
     if (!f)
         return -LX_EBADF;
-    if (newfd < 0 || newfd >= FD_MAX)
+    if (newfd < 0 || (uint32_t)newfd >= t->p->fds->limit)
         return -LX_EBADF;
     f->refs++;
     return fd_install_at(t->p->fds, newfd, f, cloexec);
@@ -434,7 +506,7 @@ long sys_fcntl(struct lthread *t)
     switch (t->a[1]) {
     case LX_F_DUPFD:
     case LX_F_DUPFD_CLOEXEC: {
-        if ((int64_t)t->a[2] < 0 || t->a[2] >= FD_MAX)
+        if ((int64_t)t->a[2] < 0 || t->a[2] >= ft->limit)
             return -LX_EINVAL;
         f->refs++;
         int n = fd_install(ft, (int)t->a[2], f, t->a[1] == LX_F_DUPFD_CLOEXEC);

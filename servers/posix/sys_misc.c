@@ -206,6 +206,188 @@ long sys_sched_yield(struct lthread *t)
     return 0;
 }
 
+/* ---- scheduling: one policy in effect (SCHED_OTHER; BATCH and IDLE are accepted and run
+   as it), real-time policies refused with EPERM, affinity kept per thread and given to the
+   kernel's scheduler ---- */
+
+#define LX_SCHED_OTHER 0
+#define LX_SCHED_FIFO 1
+#define LX_SCHED_RR 2
+#define LX_SCHED_BATCH 3
+#define LX_SCHED_IDLE 5
+#define LX_SCHED_RESET_ON_FORK 0x40000000
+
+/* The thread tid names (0: the caller), or NULL. */
+static struct lthread *thread_by_tid(struct lthread *t, int tid)
+{
+    if (tid == 0)
+        return t;
+    for (struct proc *p = procs; p; p = p->all_next)
+        for (struct lthread *x = p->threads; x; x = x->next)
+            if (x->tid == tid && !x->dead)
+                return x;
+    return NULL;
+}
+
+static uint64_t cpus_online(void)
+{
+    struct sk_memory_info mi = {0};
+    sk_memory_info(&mi);
+    uint64_t n = mi.cpus ? mi.cpus : 1;
+    return n >= 64 ? ~0ull : (1ull << n) - 1;
+}
+
+/* May t change x's scheduling? (root, or the same effective user as x's real or effective) */
+static int sched_allowed(struct lthread *t, struct lthread *x)
+{
+    struct proc *p = t->p, *q = x->p;
+    return p->euid == 0 || p->euid == q->uid || p->euid == q->euid;
+}
+
+long sys_sched_getaffinity(struct lthread *t)
+{
+    uint64_t len = t->a[1];
+    if ((int)t->a[0] < 0)
+        return -LX_ESRCH;
+    if (len == 0 || (len & 7))
+        return -LX_EINVAL;
+    struct lthread *x = thread_by_tid(t, (int)t->a[0]);
+    if (!x)
+        return -LX_ESRCH;
+    t->len = x->affinity ? x->affinity : cpus_online();
+    t->ret = 8;
+    sk_error_t e = call_copy_out(t, t->a[2], &t->len, 8, call_done_step);
+    return e ? errno_from_sk(e) : CALL_PENDING;
+}
+
+static sk_error_t setaffinity_got(struct sk_req *r, sk_error_t err, const struct sk_cqe *cqe)
+{
+    (void)cqe;
+    struct lthread *t = call_thread(r);
+    if (err)
+        return err;
+    struct lthread *x = thread_by_tid(t, (int)t->a[0]);
+    uint64_t mask = t->len & cpus_online();
+    long rc = 0;
+    if (!x)
+        rc = -LX_ESRCH;
+    else if (!sched_allowed(t, x))
+        rc = -LX_EPERM;
+    else if (!mask)
+        rc = -LX_EINVAL;
+    else if (sk_thread_set_affinity(x->h, mask) != SK_OK)
+        rc = -LX_EINVAL;
+    else
+        x->affinity = mask == cpus_online() ? 0 : mask;
+    call_return(t, rc);
+    return SK_OK;
+}
+
+long sys_sched_setaffinity(struct lthread *t)
+{
+    if ((int)t->a[0] < 0)
+        return -LX_ESRCH;
+    if (!thread_by_tid(t, (int)t->a[0]))
+        return -LX_ESRCH;
+    uint64_t len = t->a[1] < 8 ? t->a[1] : 8;
+    t->len = 0;
+    if (len == 0)
+        return -LX_EINVAL;
+    sk_error_t e = call_copy_in(t, t->a[2], &t->len, len, setaffinity_got);
+    return e ? errno_from_sk(e) : CALL_PENDING;
+}
+
+long sys_sched_getscheduler(struct lthread *t)
+{
+    if ((int)t->a[0] < 0)
+        return -LX_EINVAL;
+    struct lthread *x = thread_by_tid(t, (int)t->a[0]);
+    return x ? x->policy : -LX_ESRCH;
+}
+
+long sys_sched_getparam(struct lthread *t)
+{
+    if ((int)t->a[0] < 0 || !t->a[1])
+        return -LX_EINVAL;
+    if (!thread_by_tid(t, (int)t->a[0]))
+        return -LX_ESRCH;
+    t->len = 0;
+    t->ret = 0;
+    sk_error_t e = call_copy_out(t, t->a[1], &t->len, 4, call_done_step);
+    return e ? errno_from_sk(e) : CALL_PENDING;
+}
+
+/* sched_setscheduler (policy a[1]) and sched_setparam (the thread's policy): the priority
+   read into t->len */
+static sk_error_t setsched_got(struct sk_req *r, sk_error_t err, const struct sk_cqe *cqe)
+{
+    (void)cqe;
+    struct lthread *t = call_thread(r);
+    if (err)
+        return err;
+    int prio = (int)(uint32_t)t->len;
+    struct lthread *x = thread_by_tid(t, (int)t->a[0]);
+    long rc = 0;
+    if (!x) {
+        rc = -LX_ESRCH;
+    } else {
+        int policy = t->nr == 144 ? (int)(t->a[1] & ~(uint64_t)LX_SCHED_RESET_ON_FORK) : x->policy;
+        int rt = policy == LX_SCHED_FIFO || policy == LX_SCHED_RR;
+        if (rt ? prio < 1 || prio > 99 : prio != 0)
+            rc = -LX_EINVAL;
+        else if (rt || !sched_allowed(t, x))
+            rc = -LX_EPERM; /* no real-time scheduling (PARTIAL) */
+        else
+            x->policy = policy;
+    }
+    call_return(t, rc);
+    return SK_OK;
+}
+
+static long setsched(struct lthread *t, uint64_t uparam)
+{
+    if ((int)t->a[0] < 0 || !uparam)
+        return -LX_EINVAL;
+    if (!thread_by_tid(t, (int)t->a[0]))
+        return -LX_ESRCH;
+    t->len = 0;
+    sk_error_t e = call_copy_in(t, uparam, &t->len, 4, setsched_got);
+    return e ? errno_from_sk(e) : CALL_PENDING;
+}
+
+long sys_sched_setscheduler(struct lthread *t)
+{
+    int policy = (int)(t->a[1] & ~(uint64_t)LX_SCHED_RESET_ON_FORK);
+    if (policy != LX_SCHED_OTHER && policy != LX_SCHED_FIFO && policy != LX_SCHED_RR &&
+        policy != LX_SCHED_BATCH && policy != LX_SCHED_IDLE)
+        return -LX_EINVAL;
+    return setsched(t, t->a[2]);
+}
+
+long sys_sched_setparam(struct lthread *t)
+{
+    return setsched(t, t->a[1]);
+}
+
+static long priority_bound(int policy, int max)
+{
+    if (policy == LX_SCHED_FIFO || policy == LX_SCHED_RR)
+        return max ? 99 : 1;
+    if (policy == LX_SCHED_OTHER || policy == LX_SCHED_BATCH || policy == LX_SCHED_IDLE)
+        return 0;
+    return -LX_EINVAL;
+}
+
+long sys_sched_get_priority_max(struct lthread *t)
+{
+    return priority_bound((int)t->a[0], 1);
+}
+
+long sys_sched_get_priority_min(struct lthread *t)
+{
+    return priority_bound((int)t->a[0], 0);
+}
+
 long sys_getrandom(struct lthread *t)
 {
     uint64_t len = t->a[1];
@@ -233,51 +415,132 @@ long sys_set_robust_list(struct lthread *t)
     return t->a[1] == 24 ? 0 : -LX_EINVAL;
 }
 
-/* Limits: the defaults Linux gives a process, not yet settable (PARTIAL). */
-static void limit_of(unsigned res, struct lx_rlimit *r)
+/* ---- limits: Linux's defaults for the first process (its INIT_RLIMITS; NPROC and
+   SIGPENDING from the memory size as Linux computes them), inherited by fork, kept by exec,
+   set by setrlimit and prlimit64. Enforced: RLIMIT_NOFILE (descriptor numbers) and
+   RLIMIT_NPROC (fork); the others are kept and reported. ---- */
+
+#define NR_OPEN (1u << 20) /* Linux's fs.nr_open: the most RLIMIT_NOFILE may be set to */
+
+void limits_default(struct lx_rlimit *rlim)
 {
-    r->cur = r->max = LX_RLIM_INFINITY;
-    if (res == 3) /* RLIMIT_STACK */
-        r->cur = 8u << 20;
-    else if (res == 7) /* RLIMIT_NOFILE */
-        r->cur = r->max = FD_MAX;
-    else if (res == 4) /* RLIMIT_CORE */
-        r->cur = 0;
+    for (int i = 0; i < LX_RLIMIT_NLIMITS; i++)
+        rlim[i].cur = rlim[i].max = LX_RLIM_INFINITY;
+    rlim[LX_RLIMIT_STACK].cur = 8u << 20;
+    rlim[LX_RLIMIT_CORE].cur = 0;
+    rlim[LX_RLIMIT_NOFILE] = (struct lx_rlimit){FD_DEFAULT, FD_MAX};
+    rlim[LX_RLIMIT_MEMLOCK] = (struct lx_rlimit){8u << 20, 8u << 20};
+    rlim[LX_RLIMIT_MSGQUEUE] = (struct lx_rlimit){819200, 819200};
+    rlim[13] = (struct lx_rlimit){0, 0}; /* RLIMIT_NICE */
+    rlim[14] = (struct lx_rlimit){0, 0}; /* RLIMIT_RTPRIO */
+    /* max_threads = pages / (8 * THREAD_SIZE / PAGE_SIZE), THREAD_SIZE 16 KiB; half of it */
+    struct sk_memory_info mi = {0};
+    sk_memory_info(&mi);
+    uint64_t threads = mi.total_pages / 32;
+    if (threads < 20)
+        threads = 20;
+    rlim[LX_RLIMIT_NPROC].cur = rlim[LX_RLIMIT_NPROC].max = threads / 2;
+    rlim[LX_RLIMIT_SIGPENDING].cur = rlim[LX_RLIMIT_SIGPENDING].max = threads / 2;
+}
+
+/* May t's process change or read target's limits? (prlimit64's rule: the same real,
+   effective and saved ids, or root) */
+static int limits_allowed(struct proc *p, struct proc *target)
+{
+    if (p == target || p->euid == 0)
+        return 1;
+    return p->uid == target->uid && p->uid == target->euid && p->uid == target->suid &&
+           p->gid == target->gid && p->gid == target->egid && p->gid == target->sgid;
+}
+
+/* The arguments of prlimit64, getrlimit (res, old) or setrlimit (res, new) as prlimit64's. */
+struct limits_args {
+    int pid;
+    unsigned res;
+    uint64_t newp, oldp;
+};
+static struct limits_args limits_args(struct lthread *t)
+{
+    if (t->nr == 97)
+        return (struct limits_args){0, (unsigned)t->a[0], 0, t->a[1]};
+    if (t->nr == 160)
+        return (struct limits_args){0, (unsigned)t->a[0], t->a[1], 0};
+    return (struct limits_args){(int)t->a[0], (unsigned)t->a[1], t->a[2], t->a[3]};
+}
+
+/* t->buf: [0] the new limit (read in), [1] the old (written out). */
+static sk_error_t limits_apply(struct sk_req *r, sk_error_t err, const struct sk_cqe *cqe)
+{
+    (void)cqe;
+    struct lthread *t = call_thread(r);
+    if (err)
+        return err;
+    struct limits_args la = limits_args(t);
+    struct proc *target = la.pid ? proc_find(la.pid) : t->p;
+    unsigned res = la.res;
+    if (!target || target->state != PROC_LIVE) {
+        call_return(t, -LX_ESRCH);
+        return SK_OK;
+    }
+    struct lx_rlimit *lim = t->buf;
+    lim[1] = target->rlim[res];
+    if (la.newp) {
+        struct lx_rlimit n = lim[0];
+        long e = 0;
+        if (n.cur > n.max)
+            e = -LX_EINVAL;
+        else if (n.max > target->rlim[res].max && t->p->euid != 0)
+            e = -LX_EPERM;
+        else if (res == LX_RLIMIT_NOFILE && n.max > NR_OPEN)
+            e = -LX_EPERM;
+        if (e) {
+            call_return(t, e);
+            return SK_OK;
+        }
+        target->rlim[res] = n;
+        if (res == LX_RLIMIT_NOFILE && target->fds)
+            target->fds->limit = (uint32_t)n.cur; /* at most NR_OPEN */
+    }
+    if (!la.oldp) {
+        call_return(t, 0);
+        return SK_OK;
+    }
+    t->ret = 0;
+    return call_copy_out(t, la.oldp, &lim[1], sizeof lim[1], call_done_step);
 }
 
 long sys_prlimit64(struct lthread *t)
 {
-    int pid = (int)t->a[0];
-    unsigned res = (unsigned)t->a[1];
-    if (res >= LX_RLIMIT_NLIMITS)
+    struct limits_args la = limits_args(t);
+    if (la.res >= LX_RLIMIT_NLIMITS)
         return -LX_EINVAL;
-    if (pid && !proc_find(pid))
+    struct proc *target = la.pid ? proc_find(la.pid) : t->p;
+    if (la.pid < 0 || !target || target->state != PROC_LIVE)
         return -LX_ESRCH;
-    if (!t->a[3])
-        return 0;
-    struct lx_rlimit *r = sk_malloc(sizeof *r);
-    if (!r)
+    if (!limits_allowed(t->p, target))
+        return -LX_EPERM;
+    struct lx_rlimit *lim = sk_calloc(2, sizeof *lim);
+    if (!lim)
         return -LX_ENOMEM;
-    t->buf = r;
-    limit_of(res, r);
-    t->ret = 0;
-    sk_error_t e = call_copy_out(t, t->a[3], r, sizeof *r, call_done_step);
+    t->buf = lim;
+    sk_error_t e;
+    if (la.newp) {
+        e = call_copy_in(t, la.newp, &lim[0], sizeof lim[0], limits_apply);
+    } else {
+        struct sk_cqe none = {0};
+        e = limits_apply(&t->req, SK_OK, &none);
+    }
     return e ? errno_from_sk(e) : CALL_PENDING;
 }
 
 long sys_getrlimit(struct lthread *t)
 {
-    unsigned res = (unsigned)t->a[0];
-    if (res >= LX_RLIMIT_NLIMITS)
-        return -LX_EINVAL;
-    struct lx_rlimit *r = sk_malloc(sizeof *r);
-    if (!r)
-        return -LX_ENOMEM;
-    t->buf = r;
-    limit_of(res, r);
-    t->ret = 0;
-    sk_error_t e = call_copy_out(t, t->a[1], r, sizeof *r, call_done_step);
-    return e ? errno_from_sk(e) : CALL_PENDING;
+    return t->a[1] ? sys_prlimit64(t) : -LX_EFAULT;
+}
+
+long sys_setrlimit(struct lthread *t)
+{
+    return t->a[1] ? sys_prlimit64(t) : -LX_EFAULT;
 }
 
 #define LX_PR_SET_PDEATHSIG 1

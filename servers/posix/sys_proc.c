@@ -157,6 +157,15 @@ static long do_fork(struct lthread *t, uint64_t newsp, int settls, uint64_t tls,
                     struct lthread **child_out)
 {
     struct proc *parent = t->p;
+    /* RLIMIT_NPROC: the processes of the real user, zombies included (Linux counts them
+       until they are reaped); root is not bound */
+    if (parent->uid != 0 && parent->euid != 0) {
+        uint64_t n = 0;
+        for (struct proc *q = procs; q; q = q->all_next)
+            n += q->uid == parent->uid;
+        if (n >= parent->rlim[LX_RLIMIT_NPROC].cur)
+            return -LX_EAGAIN;
+    }
     struct proc *c = proc_new(parent);
     if (!c)
         return -LX_EAGAIN;
@@ -210,6 +219,10 @@ static long do_fork(struct lthread *t, uint64_t newsp, int settls, uint64_t tls,
     memcpy(ct->fork_regs + sizeof g + sizeof b, fpu, fpu_size);
     ct->fork_fpu_size = fpu_size;
     signal_fork(c, parent, ct, t);
+    ct->policy = t->policy;
+    ct->affinity = t->affinity;
+    if (ct->affinity)
+        sk_thread_set_affinity(ct->h, ct->affinity);
     *child_out = ct;
     return c->pid;
 }
@@ -223,10 +236,37 @@ long sys_fork(struct lthread *t)
     return pid;
 }
 
+/* vfork: the parent's call ends when the child execs or exits (it waits for nothing else:
+   signals stay pending until then, as Linux's killable wait). The child runs on a
+   copy-on-write copy of the memory, which a program that keeps to vfork's rules cannot tell
+   from sharing it. */
+static sk_error_t vfork_released(struct sk_req *r, sk_error_t err, const struct sk_cqe *cqe)
+{
+    (void)cqe;
+    struct lthread *t = call_thread(r);
+    t->uninterruptible = 0;
+    if (err)
+        return err;
+    call_return(t, t->ret);
+    return SK_OK;
+}
+
+static void vfork_wait(struct lthread *t, struct lthread *ct, long pid)
+{
+    t->ret = pid;
+    t->uninterruptible = 1;
+    waitq_park(&ct->p->vfork_done, t, vfork_released);
+    call_start(ct);
+}
+
 long sys_vfork(struct lthread *t)
 {
-    /* copy-on-write fork is a correct vfork; the parent does not wait yet (PARTIAL) */
-    return sys_fork(t);
+    struct lthread *ct;
+    long pid = do_fork(t, 0, 0, 0, &ct);
+    if (pid < 0)
+        return pid;
+    vfork_wait(t, ct, pid);
+    return CALL_PENDING;
 }
 
 #define LX_CLONE_VM 0x100u
@@ -250,6 +290,10 @@ static sk_error_t clone_finish(struct sk_req *r, sk_error_t err, const struct sk
     struct lthread *t = call_thread(r);
     struct lthread *ct = t->fork_child;
     t->fork_child = NULL;
+    if (ct && !ct->dead && (t->a[0] & LX_CLONE_VFORK)) {
+        vfork_wait(t, ct, t->ret);
+        return SK_OK;
+    }
     if (ct && !ct->dead)
         call_start(ct);
     call_return(t, t->ret);
@@ -293,7 +337,34 @@ long sys_clone(struct lthread *t)
     return CALL_PENDING;
 }
 
-/* ---- wait4 ---- */
+/* ---- wait4 and waitid ---- */
+
+/* What a wait call asks for, from its arguments (t->phase: 0 wait4, 1 waitid). */
+struct wspec {
+    int pid;            /* wait4's encoding: > 0 one child, 0 own group, < -1 a group, -1 any */
+    uint32_t opts;      /* LX_W* */
+    int waitid;
+    uint64_t out;       /* wait4: the status word; waitid: the siginfo */
+    uint64_t rusage;
+};
+
+static struct wspec wait_spec(struct lthread *t)
+{
+    struct wspec w = {.waitid = t->phase == 1};
+    if (!w.waitid) {
+        w.pid = (int)t->a[0];
+        w.opts = (uint32_t)t->a[2] | LX_WEXITED;
+        w.out = t->a[1];
+        w.rusage = t->a[3];
+        return w;
+    }
+    uint32_t type = (uint32_t)t->a[0], id = (uint32_t)t->a[1];
+    w.pid = type == 0 ? -1 : type == 1 ? (int)id : id ? -(int)id : 0;
+    w.opts = (uint32_t)t->a[3];
+    w.out = t->a[2];
+    w.rusage = t->a[4];
+    return w;
+}
 
 static int wait_matches(struct lthread *t, struct proc *c, int pid)
 {
@@ -306,50 +377,99 @@ static int wait_matches(struct lthread *t, struct proc *c, int pid)
     return 1;
 }
 
+/* What a report copies out: wait4's status word or waitid's siginfo, then the rusage
+   (CPU times are not accounted yet: zeros). */
+struct wait_out {
+    uint32_t status;
+    struct lx_siginfo si;
+    uint8_t rusage[144];
+};
+
+static sk_error_t wait_rusage_step(struct sk_req *r, sk_error_t err, const struct sk_cqe *cqe)
+{
+    (void)cqe;
+    struct lthread *t = call_thread(r);
+    if (err)
+        return err;
+    struct wspec w = wait_spec(t);
+    struct wait_out *o = t->buf;
+    return call_copy_out(t, w.rusage, o->rusage, sizeof o->rusage, call_done_step);
+}
+
+/* Report child c (code CLD_*, status as siginfo gives it, wstatus as wait4 gives it). */
+static long wait_report(struct lthread *t, const struct wspec *w, struct proc *c, int code,
+                        int status, int wstatus)
+{
+    t->ret = w->waitid ? 0 : c->pid;
+    if (!w->out && !w->rusage)
+        return t->ret;
+    struct wait_out *o = sk_calloc(1, sizeof *o);
+    if (!o)
+        return -LX_ENOMEM;
+    t->buf = o;
+    o->status = (uint32_t)wstatus;
+    o->si.si_signo = LX_SIGCHLD;
+    o->si.si_code = code;
+    o->si.child.pid = c->pid;
+    o->si.child.uid = c->uid;
+    o->si.child.status = status;
+    sk_req_fn next = w->rusage ? wait_rusage_step : call_done_step;
+    if (!w->out) {
+        struct sk_cqe none = {0};
+        return next(&t->req, SK_OK, &none) ? -LX_EFAULT : CALL_PENDING;
+    }
+    sk_error_t e = w->waitid ? call_copy_out(t, w->out, &o->si, sizeof o->si, next)
+                             : call_copy_out(t, w->out, &o->status, 4, next);
+    return e ? errno_from_sk(e) : CALL_PENDING;
+}
+
 static sk_error_t wait_step(struct sk_req *r, sk_error_t err, const struct sk_cqe *cqe);
 
 /* Look for a child to report; park if there is none yet. */
 static long wait_look(struct lthread *t)
 {
-    int pid = (int)t->a[0];
-    uint32_t options = (uint32_t)t->a[2];
+    struct wspec w = wait_spec(t);
     int any = 0;
     for (struct proc *c = t->p->children; c; c = c->sibling) {
-        if (!wait_matches(t, c, pid))
+        if (!wait_matches(t, c, w.pid))
             continue;
         any = 1;
-        int report = 0, rstatus = 0;
-        if (c->state == PROC_LIVE && c->report == LX_CLD_STOPPED && (options & LX_WUNTRACED))
-            report = 1, rstatus = (c->report_sig << 8) | 0x7f;
-        else if (c->state == PROC_LIVE && c->report == LX_CLD_CONTINUED && (options & LX_WCONTINUED))
-            report = 1, rstatus = 0xffff;
-        if (report) {
-            c->report = 0;
-            t->ret = c->pid;
-            if (t->a[1]) {
-                t->len = (uint64_t)(uint32_t)rstatus;
-                sk_error_t e = call_copy_out(t, t->a[1], &t->len, 4, call_done_step);
-                return e ? errno_from_sk(e) : CALL_PENDING;
-            }
-            return c->pid;
+        int keep = (w.opts & LX_WNOWAIT) != 0;
+        if (c->state == PROC_LIVE && c->report == LX_CLD_STOPPED && (w.opts & LX_WUNTRACED)) {
+            if (!keep)
+                c->report = 0;
+            return wait_report(t, &w, c, LX_CLD_STOPPED, c->report_sig,
+                               (c->report_sig << 8) | 0x7f);
         }
-        if (c->state == PROC_ZOMBIE) {
-            int status = c->wstatus, cpid = c->pid;
-            proc_reap(c);
-            t->done = (uint64_t)cpid;
-            if (t->a[1]) {
-                t->len = (uint64_t)(uint32_t)status;
-                t->ret = cpid;
-                sk_error_t e = call_copy_out(t, t->a[1], &t->len, 4, call_done_step);
-                return e ? errno_from_sk(e) : CALL_PENDING;
-            }
-            return cpid;
+        if (c->state == PROC_LIVE && c->report == LX_CLD_CONTINUED && (w.opts & LX_WCONTINUED)) {
+            if (!keep)
+                c->report = 0;
+            return wait_report(t, &w, c, LX_CLD_CONTINUED, LX_SIGCONT, 0xffff);
+        }
+        if (c->state == PROC_ZOMBIE && (w.opts & LX_WEXITED)) {
+            int ws = c->wstatus;
+            int code = (ws & 0x7f) ? ((ws & 0x80) ? LX_CLD_DUMPED : LX_CLD_KILLED) : LX_CLD_EXITED;
+            int status = (ws & 0x7f) ? (ws & 0x7f) : (ws >> 8) & 0xff;
+            long rc = wait_report(t, &w, c, code, status, ws);
+            if (!keep && rc != -LX_ENOMEM)
+                proc_reap(c);
+            return rc;
         }
     }
     if (!any)
         return -LX_ECHILD;
-    if (options & LX_WNOHANG)
-        return 0;
+    if (w.opts & LX_WNOHANG) {
+        if (!w.waitid || !w.out)
+            return 0;
+        /* waitid: nothing to report, the siginfo reads all zero (as Linux writes it) */
+        struct wait_out *o = sk_calloc(1, sizeof *o);
+        if (!o)
+            return -LX_ENOMEM;
+        t->buf = o;
+        t->ret = 0;
+        sk_error_t e = call_copy_out(t, w.out, &o->si, sizeof o->si, call_done_step);
+        return e ? errno_from_sk(e) : CALL_PENDING;
+    }
     waitq_park(&t->p->child_exit, t, wait_step);
     return CALL_PENDING;
 }
@@ -369,10 +489,30 @@ static sk_error_t wait_step(struct sk_req *r, sk_error_t err, const struct sk_cq
 long sys_wait4(struct lthread *t)
 {
     uint32_t options = (uint32_t)t->a[2];
-    if (options & ~(uint32_t)(LX_WNOHANG | LX_WUNTRACED | LX_WCONTINUED | LX_WALL | LX_WCLONE))
+    if (options & ~(uint32_t)(LX_WNOHANG | LX_WUNTRACED | LX_WCONTINUED | LX_WALL | LX_WCLONE |
+                              0x20000000u /* __WNOTHREAD */))
         return -LX_EINVAL;
     if ((int)t->a[0] == -2147483647 - 1)
         return -LX_ESRCH;
+    t->phase = 0;
+    return wait_look(t);
+}
+
+long sys_waitid(struct lthread *t)
+{
+    uint32_t type = (uint32_t)t->a[0], options = (uint32_t)t->a[3];
+    if (options & ~(uint32_t)(LX_WNOHANG | LX_WUNTRACED | LX_WCONTINUED | LX_WEXITED |
+                              LX_WNOWAIT | LX_WALL | LX_WCLONE | 0x20000000u))
+        return -LX_EINVAL;
+    if (!(options & (LX_WEXITED | LX_WUNTRACED | LX_WCONTINUED)))
+        return -LX_EINVAL;
+    if (type > 2) /* P_ALL, P_PID, P_PGID; P_PIDFD needs pidfds (issue 15) */
+        return -LX_EINVAL;
+    if (type == 1 && (int)t->a[1] <= 0)
+        return -LX_EINVAL;
+    if (type == 2 && (int)t->a[1] < 0)
+        return -LX_EINVAL;
+    t->phase = 1;
     return wait_look(t);
 }
 

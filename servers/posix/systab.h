@@ -72,7 +72,7 @@
     X(55, getsockopt, NOSYS, "") \
     X(56, clone, PARTIAL, "new processes (fork and vfork flag sets); threads and partial sharing: ENOSYS") \
     X(57, fork, OK, "") \
-    X(58, vfork, PARTIAL, "a copy-on-write fork; the parent does not wait") \
+    X(58, vfork, PARTIAL, "the parent waits for the child's exec or exit; the child runs on a copy-on-write copy, not the parent's memory") \
     X(59, execve, PARTIAL, "static ELF and #! scripts; no PT_INTERP") \
     X(60, exit, PARTIAL, "ends the process (one thread per process until clone)") \
     X(61, wait4, PARTIAL, "exits, stops and continues; no rusage") \
@@ -156,12 +156,12 @@
     X(139, sysfs, NOSYS, "") \
     X(140, getpriority, NOSYS, "") \
     X(141, setpriority, NOSYS, "") \
-    X(142, sched_setparam, NOSYS, "") \
-    X(143, sched_getparam, NOSYS, "") \
-    X(144, sched_setscheduler, NOSYS, "") \
-    X(145, sched_getscheduler, NOSYS, "") \
-    X(146, sched_get_priority_max, NOSYS, "") \
-    X(147, sched_get_priority_min, NOSYS, "") \
+    X(142, sched_setparam, PARTIAL, "priority 0 (SCHED_OTHER); real-time policies EPERM") \
+    X(143, sched_getparam, OK, "") \
+    X(144, sched_setscheduler, PARTIAL, "SCHED_OTHER, SCHED_BATCH, SCHED_IDLE (all run as OTHER); SCHED_FIFO and SCHED_RR: EPERM") \
+    X(145, sched_getscheduler, OK, "") \
+    X(146, sched_get_priority_max, OK, "") \
+    X(147, sched_get_priority_min, OK, "") \
     X(148, sched_rr_get_interval, NOSYS, "") \
     X(149, mlock, NOSYS, "") \
     X(150, munlock, NOSYS, "") \
@@ -174,7 +174,7 @@
     X(157, prctl, PARTIAL, "PR_SET/GET_NAME, PDEATHSIG (recorded, not yet sent), DUMPABLE, CHILD_SUBREAPER (recorded, not yet used); other options EINVAL") \
     X(158, arch_prctl, PARTIAL, "FS and GS base only") \
     X(159, adjtimex, NOSYS, "") \
-    X(160, setrlimit, NOSYS, "") \
+    X(160, setrlimit, PARTIAL, "as prlimit64") \
     X(161, chroot, NOSYS, "") \
     X(162, sync, OK, "") \
     X(163, acct, NOSYS, "") \
@@ -217,8 +217,8 @@
     X(200, tkill, OK, "") \
     X(201, time, PARTIAL, "as clock_gettime") \
     X(202, futex, NOSYS, "") \
-    X(203, sched_setaffinity, NOSYS, "") \
-    X(204, sched_getaffinity, NOSYS, "") \
+    X(203, sched_setaffinity, OK, "") \
+    X(204, sched_getaffinity, OK, "") \
     X(205, set_thread_area, NOSYS, "") \
     X(206, io_setup, NOSYS, "") \
     X(207, io_destroy, NOSYS, "") \
@@ -261,7 +261,7 @@
     X(244, mq_notify, NOSYS, "") \
     X(245, mq_getsetattr, NOSYS, "") \
     X(246, kexec_load, NOSYS, "") \
-    X(247, waitid, NOSYS, "") \
+    X(247, waitid, PARTIAL, "P_ALL, P_PID, P_PGID; P_PIDFD is EINVAL; rusage reads zero") \
     X(248, add_key, NOSYS, "") \
     X(249, request_key, NOSYS, "") \
     X(250, keyctl, NOSYS, "") \
@@ -316,7 +316,7 @@
     X(299, recvmmsg, NOSYS, "") \
     X(300, fanotify_init, NOSYS, "") \
     X(301, fanotify_mark, NOSYS, "") \
-    X(302, prlimit64, PARTIAL, "reads the defaults; setting is ignored") \
+    X(302, prlimit64, PARTIAL, "every limit kept, inherited and reported; enforced: RLIMIT_NOFILE, RLIMIT_NPROC") \
     X(303, name_to_handle_at, NOSYS, "") \
     X(304, open_by_handle_at, NOSYS, "") \
     X(305, clock_adjtime, NOSYS, "") \
@@ -346,7 +346,7 @@
     X(329, pkey_mprotect, NOSYS, "") \
     X(330, pkey_alloc, NOSYS, "") \
     X(331, pkey_free, NOSYS, "") \
-    X(332, statx, NOSYS, "") \
+    X(332, statx, PARTIAL, "the basic stats and the mount id whatever the mask; no birth time (as tmpfs in Linux 6.1)") \
     X(333, io_pgetevents, NOSYS, "") \
     X(334, rseq, PROBED, "glibc registers rseq at start-up and goes on without it") \
     X(424, pidfd_send_signal, NOSYS, "") \
