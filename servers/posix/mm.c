@@ -28,6 +28,23 @@ struct mobj *mobj_new(uint64_t size)
     return m;
 }
 
+/* A copy-on-write fork of src (its whole object), counted like any other; NULL if out of
+   memory. */
+struct mobj *mobj_fork(struct mobj *src)
+{
+    struct mobj *m = sk_calloc(1, sizeof *m);
+    if (!m)
+        return NULL;
+    if (sk_memory_fork(src->h, &m->h) != SK_OK) {
+        sk_free(m);
+        return NULL;
+    }
+    m->size = src->size;
+    m->refs = 1;
+    px.n_mobjs++;
+    return m;
+}
+
 struct mobj *mobj_get(struct mobj *m)
 {
     m->refs++;
@@ -281,14 +298,9 @@ struct mm *mm_fork(struct mm *parent, int *err)
                 if (pairs[i].from == v->obj)
                     obj = mobj_get(pairs[i].to);
             if (!obj) {
-                struct mobj *m = sk_calloc(1, sizeof *m);
-                if (!m || sk_memory_fork(v->obj->h, &m->h) != SK_OK) {
-                    sk_free(m);
+                struct mobj *m = mobj_fork(v->obj);
+                if (!m)
                     goto fail;
-                }
-                m->size = v->obj->size;
-                m->refs = 1;
-                px.n_mobjs++;
                 if (npairs == cap) {
                     cap = cap ? cap * 2 : 16;
                     struct pair *np = sk_malloc(cap * sizeof *np);

@@ -35,6 +35,7 @@ struct mobj {
     uint32_t refs;
 };
 struct mobj *mobj_new(uint64_t size);
+struct mobj *mobj_fork(struct mobj *src);
 struct mobj *mobj_get(struct mobj *m);
 void mobj_put(struct mobj *m);
 

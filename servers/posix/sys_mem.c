@@ -82,13 +82,9 @@ long sys_mmap(struct lthread *t)
             ino->size = size;
         }
         if (type == LX_MAP_PRIVATE) {
-            obj = sk_calloc(1, sizeof *obj);
-            if (!obj || sk_memory_fork(ino->data->h, &obj->h) != SK_OK) {
-                sk_free(obj);
+            obj = mobj_fork(ino->data);
+            if (!obj)
                 return -LX_ENOMEM;
-            }
-            obj->size = ino->data->size;
-            obj->refs = 1;
         } else {
             obj = mobj_get(ino->data);
         }
