@@ -2,6 +2,9 @@
  * The heap: power-of-two size classes (16 B .. 4 KiB) carved from 256 KiB
  * arenas with a free list per class; bigger blocks get a mapping of their own.
  * Each block has a 16-byte header, so data stays 16-byte aligned. One mutex.
+ * Freed big blocks are kept (up to BIG_CACHE of them) for the next request of
+ * the same size: servers take and free the same large buffers call after call,
+ * and a fresh mapping costs a page fault per page and a TLB flush when it goes.
  */
 #include <sk/sk.h>
 
@@ -11,6 +14,7 @@
 #define ARENA (256u * 1024)
 #define MAGIC 0x48454150u /* "HEAP" */
 #define BIG 0xffu
+#define BIG_CACHE 8
 
 struct header {
     uint32_t magic;
@@ -27,6 +31,7 @@ static struct sk_mutex lock;
 static struct free_block *free_list[NCLASSES];
 static uint8_t *arena_cur, *arena_end;
 static struct sk_heap_stats stats; /* under lock */
+static struct header *big_cache[BIG_CACHE]; /* freed big blocks, still mapped */
 
 static unsigned size_class(size_t size)
 {
@@ -40,9 +45,18 @@ static void *big_alloc(size_t size)
 {
     if (size > SK_MEM_MAX_SIZE)
         return NULL;
-    void *a;
+    void *a = NULL;
     uint64_t total = sk_page_round_up(size + HDR);
-    if (sk_mem_map_anon(total, SK_PROT_READ | SK_PROT_WRITE, &a, NULL) != SK_OK)
+    sk_mutex_lock(&lock);
+    for (int i = 0; i < BIG_CACHE; i++)
+        if (big_cache[i] && big_cache[i]->size == total) {
+            a = big_cache[i];
+            big_cache[i] = NULL;
+            stats.mapped -= total; /* counted again below */
+            break;
+        }
+    sk_mutex_unlock(&lock);
+    if (!a && sk_mem_map_anon(total, SK_PROT_READ | SK_PROT_WRITE, &a, NULL) != SK_OK)
         return NULL;
     struct header *h = a;
     h->magic = MAGIC;
@@ -114,6 +128,12 @@ void sk_free(void *p)
         sk_mutex_lock(&lock);
         stats.blocks--;
         stats.bytes -= h->size;
+        for (int i = 0; i < BIG_CACHE; i++)
+            if (!big_cache[i]) {
+                big_cache[i] = h; /* kept mapped: still in stats.mapped */
+                sk_mutex_unlock(&lock);
+                return;
+            }
         stats.mapped -= h->size;
         sk_mutex_unlock(&lock);
         sk_mem_unmap(h, h->size);

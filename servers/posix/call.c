@@ -95,7 +95,7 @@ static void call_cleanup(struct lthread *t)
     if (t->iov) {
         if (t->sendfile_in)
             file_put((struct file *)t->iov);
-        else
+        else if (t->iov != &t->iov_one)
             sk_free(t->iov);
         t->iov = NULL;
         t->sendfile_in = 0;
@@ -242,14 +242,76 @@ static sk_error_t on_stop(struct sk_req *r, sk_error_t err, const struct sk_cqe 
 
 /* ---- copies ---- */
 
+/* After a drive: free the buffers whose forgotten copies the kernel has taken. */
+void call_release_held(void)
+{
+    for (struct lthread **pp = &px.held; *pp;) {
+        struct lthread *t = *pp;
+        if (t->copy_op.state == SK_OPSTATE_IDLE || !t->copy_held) {
+            sk_free(t->copy_held);
+            t->copy_held = NULL;
+            *pp = t->held_next;
+            t->held_next = NULL;
+        } else {
+            pp = &t->held_next;
+        }
+    }
+    if (px.q.forget_failures != px.forget_failures_seen) {
+        plog("posix: %u copies to callers failed for lack of memory\n",
+             (unsigned)(px.q.forget_failures - px.forget_failures_seen));
+        px.forget_failures_seen = px.q.forget_failures;
+    }
+}
+
 sk_error_t call_copy_in(struct lthread *t, uint64_t uaddr, void *buf, uint64_t len, sk_req_fn next)
 {
     return sk_req_submit(&t->req, SK_OP_mem_read, next, t->p->mm->space, uaddr, (uint64_t)buf, len);
 }
 
+int call_copy_out_fast_ok(struct lthread *t, uint64_t uaddr, uint64_t len)
+{
+    return len && t->copy_op.state == SK_OPSTATE_IDLE && !t->dead &&
+           mm_range_writable(t->p->mm, uaddr, len);
+}
+
+/*
+ * A copy that ends the call (next is call_done_step) into memory the address-space model says
+ * is writable cannot fail but for lack of memory: it goes to the kernel as a forgotten
+ * operation (no completion when it works) in the same batch as the answer, which the kernel
+ * takes in order, so the caller resumes after its memory holds the data and the server saves
+ * a trip through its queue. What it copies from must live until the next drive: small data
+ * is staged in the thread, a larger t->buf is held (copy_held) instead of freed. A failure
+ * (memory ran out) is counted by the queue and logged at the next sweep.
+ */
 sk_error_t call_copy_out(struct lthread *t, uint64_t uaddr, const void *buf, uint64_t len,
                          sk_req_fn next)
 {
+    if (next == call_done_step && call_copy_out_fast_ok(t, uaddr, len) &&
+        (len <= sizeof t->copy_stage || buf == t->buf)) {
+        const void *src = buf;
+        if (len <= sizeof t->copy_stage) {
+            memcpy(t->copy_stage, buf, len);
+            src = t->copy_stage;
+        } else {
+            if (t->copy_held) {
+                sk_free(t->copy_held); /* its copy was taken: copy_op is idle */
+            } else {
+                t->held_next = px.held;
+                px.held = t;
+            }
+            t->copy_held = t->buf;
+            t->buf = NULL;
+        }
+        if (sk_op_submit_forget(&px.q, &t->copy_op, SK_OP_mem_write, t->p->mm->space, uaddr,
+                                (uint64_t)src, len) == SK_OK) {
+            call_return(t, t->ret);
+            return SK_OK;
+        }
+        if (src != t->copy_stage) { /* (not taken: back to the ordinary path; swept later) */
+            t->buf = t->copy_held;
+            t->copy_held = NULL;
+        }
+    }
     return sk_req_submit(&t->req, SK_OP_mem_write, next, t->p->mm->space, uaddr, (uint64_t)buf,
                          len);
 }

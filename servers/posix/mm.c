@@ -91,6 +91,21 @@ static void vma_free(struct vma *v)
     sk_free(v);
 }
 
+int mm_range_writable(struct mm *mm, uint64_t addr, uint64_t len)
+{
+    if (addr + len < addr || addr + len > SK_USER_TOP)
+        return 0;
+    uint64_t at = addr;
+    for (struct vma *v = mm->vmas; v && at < addr + len; v = v->next) {
+        if (v->end <= at)
+            continue;
+        if (v->start > at || !(v->prot & LX_PROT_WRITE))
+            return 0;
+        at = v->end;
+    }
+    return at >= addr + len;
+}
+
 void mm_free(struct mm *mm)
 {
     while (mm->vmas) {
@@ -251,14 +266,9 @@ again:
     for (struct vma *v = mm->vmas; v && (prot & LX_PROT_WRITE); v = v->next) {
         if (!(v->flags & VMA_FILE_RO) || v->start < addr || v->end > addr + len)
             continue;
-        struct mobj *m = sk_calloc(1, sizeof *m);
-        if (!m || sk_memory_fork(v->obj->h, &m->h) != SK_OK) {
-            sk_free(m);
+        struct mobj *m = mobj_fork(v->obj);
+        if (!m)
             return -LX_ENOMEM;
-        }
-        m->size = v->obj->size;
-        m->refs = 1;
-        px.n_mobjs++;
         e = mm_map_fixed(mm, v->start, v->end - v->start, v->prot, v->flags & ~VMA_FILE_RO, m,
                          v->offset);
         mobj_put(m);

@@ -27,8 +27,11 @@ static long pipe_read(struct file *f, struct lthread *t, void *buf, uint64_t len
     if (p->count == 0)
         return p->writers ? -LX_EAGAIN : 0;
     uint64_t n = len < p->count ? len : p->count;
-    for (uint64_t i = 0; i < n; i++)
-        ((uint8_t *)buf)[i] = p->buf[(p->head + i) % PIPE_SIZE];
+    uint64_t first = PIPE_SIZE - p->head; /* the ring's bytes up to its end, then from 0 */
+    if (first > n)
+        first = n;
+    memcpy(buf, p->buf + p->head, first);
+    memcpy((uint8_t *)buf + first, p->buf, n - first);
     p->head = (uint32_t)((p->head + n) % PIPE_SIZE);
     p->count -= (uint32_t)n;
     waitq_wake_all(&p->wq);
@@ -46,8 +49,12 @@ static long pipe_write(struct file *f, struct lthread *t, const void *buf, uint6
     if (room == 0 || (len <= PIPE_BUF && room < len))
         return -LX_EAGAIN;
     uint64_t n = len < room ? len : room;
-    for (uint64_t i = 0; i < n; i++)
-        p->buf[(p->head + p->count + i) % PIPE_SIZE] = ((const uint8_t *)buf)[i];
+    uint32_t tail = (p->head + p->count) % PIPE_SIZE;
+    uint64_t first = PIPE_SIZE - tail;
+    if (first > n)
+        first = n;
+    memcpy(p->buf + tail, buf, first);
+    memcpy(p->buf, (const uint8_t *)buf + first, n - first);
     p->count += (uint32_t)n;
     waitq_wake_all(&p->rq);
     poll_notify();

@@ -25,6 +25,8 @@ struct posix {
     /* live objects, counted where they are made and freed (the leak checks read them in
        /proc/skoll/posix) */
     int64_t n_procs, n_threads, n_files, n_inodes, n_mobjs;
+    struct lthread *held;   /* threads holding a buffer a forgotten copy reads (call.c) */
+    uint64_t forget_failures_seen;
 };
 extern struct posix px;
 
@@ -70,6 +72,9 @@ int mm_unmap(struct mm *mm, uint64_t addr, uint64_t len);
 /* A free range of len bytes (0 if none), below mm->mmap_top, at hint if free there. */
 uint64_t mm_find_free(struct mm *mm, uint64_t hint, uint64_t len);
 int mm_protect(struct mm *mm, uint64_t addr, uint64_t len, uint32_t prot);
+/* Is [addr, addr + len) mapped writable throughout (so a mem_write there cannot fail but for
+   lack of memory)? */
+int mm_range_writable(struct mm *mm, uint64_t addr, uint64_t len);
 /* The child's copy for fork: private objects forked copy-on-write, shared ones shared. */
 struct mm *mm_fork(struct mm *parent, int *err);
 
@@ -295,7 +300,8 @@ struct lthread {
     uint64_t len, done;
     struct file *file;
     sk_req_fn string_next;     /* call_read_string's continuation */
-    struct lx_iovec *iov;      /* read/write: the caller's pieces */
+    struct lx_iovec *iov;      /* read/write: the caller's pieces (&iov_one for one) */
+    struct lx_iovec iov_one;
     uint32_t iov_n, iov_i;
     uint64_t iov_off;
     int64_t rw_pos;            /* -1: the file's position */
@@ -309,8 +315,17 @@ struct lthread {
     struct lthread *wait_next; /* on a wait list */
     struct waitq *waiting_on;  /* the waitq it is parked on */
     sk_req_fn wait_step;       /* what runs when it is woken */
+    /* a last copy out handed to the kernel with the answer (call_copy_out's fast path):
+       its op, and what it copies from until the next drive has taken it */
+    struct sk_op copy_op;
+    uint8_t copy_stage[128];
+    void *copy_held;
+    struct lthread *held_next; /* on px.held while copy_held is set */
     struct lthread *next;      /* in its process */
 };
+/* May t's last copy out go with the answer (nothing can fail but memory)? */
+int call_copy_out_fast_ok(struct lthread *t, uint64_t uaddr, uint64_t len);
+void call_release_held(void);
 
 extern struct proc *procs;
 struct proc *proc_find(int pid);

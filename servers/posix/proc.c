@@ -134,10 +134,12 @@ void thread_gone(struct lthread *t)
 
 void posix_sweep(void)
 {
+    call_release_held();
     struct lthread **pp = &graveyard;
     while (*pp) {
         struct lthread *t = *pp;
-        if (sk_req_idle(&t->req) && !t->req.parked) {
+        if (sk_req_idle(&t->req) && !t->req.parked && t->copy_op.state == SK_OPSTATE_IDLE &&
+            !t->copy_held) {
             *pp = t->next;
             signal_drop_pending(&t->pend);
             call_cleanup_public(t);

@@ -15,10 +15,17 @@
 
 static sk_error_t rw_next(struct lthread *t, int writing);
 
+/* The caller's pieces are done with (a single one lives in the thread: no allocation). */
+static void iov_drop(struct lthread *t)
+{
+    if (t->iov != &t->iov_one)
+        sk_free(t->iov);
+    t->iov = NULL;
+}
+
 static long rw_finish(struct lthread *t, long err)
 {
-    sk_free(t->iov);
-    t->iov = NULL;
+    iov_drop(t);
     return t->done ? (long)t->done : err;
 }
 
@@ -156,6 +163,14 @@ static sk_error_t rw_next(struct lthread *t, int writing)
         return SK_OK;
     }
     t->len = (uint64_t)n;
+    int last = (uint64_t)n < piece || t->done + (uint64_t)n >= MAX_RW_COUNT ||
+               (t->iov_i + 1 == t->iov_n && t->iov_off + (uint64_t)n == t->iov[t->iov_i].len);
+    if (last && call_copy_out_fast_ok(t, at, (uint64_t)n)) {
+        /* the last piece: the copy goes with the answer (call_copy_out) */
+        rw_advance(t, (uint64_t)n);
+        t->ret = rw_finish(t, 0);
+        return call_copy_out(t, at, t->buf, (uint64_t)n, call_done_step);
+    }
     return call_copy_out(t, at, t->buf, (uint64_t)n, read_copied);
 }
 
@@ -164,44 +179,37 @@ static long rw_start(struct lthread *t, int fd, int writing, int64_t pos)
 {
     struct file *f = fd_get(t->p->fds, fd);
     if (!f) {
-        sk_free(t->iov);
-        t->iov = NULL;
+        iov_drop(t);
         return -LX_EBADF;
     }
     uint32_t acc = f->flags & LX_O_ACCMODE;
     if (writing ? acc == LX_O_RDONLY : acc == LX_O_WRONLY) {
-        sk_free(t->iov);
-        t->iov = NULL;
+        iov_drop(t);
         return -LX_EBADF;
     }
     if (writing ? !f->ops->write : !f->ops->read) {
-        sk_free(t->iov);
-        t->iov = NULL;
+        iov_drop(t);
         return -LX_EINVAL;
     }
     if (pos >= 0 && (f->ino->mode & LX_S_IFMT) != LX_S_IFREG && !f->ino->dev) {
-        sk_free(t->iov);
-        t->iov = NULL;
+        iov_drop(t);
         return -LX_ESPIPE;
     }
     uint64_t total = 0;
     for (uint32_t i = 0; i < t->iov_n; i++) {
         if (t->iov[i].len > MAX_RW_COUNT || total + t->iov[i].len < total) {
-            sk_free(t->iov);
-            t->iov = NULL;
+            iov_drop(t);
             return -LX_EINVAL;
         }
         total += t->iov[i].len;
     }
     if (total == 0) {
-        sk_free(t->iov);
-        t->iov = NULL;
+        iov_drop(t);
         return 0;
     }
     t->buf = sk_malloc(total < RW_CHUNK ? total : RW_CHUNK);
     if (!t->buf) {
-        sk_free(t->iov);
-        t->iov = NULL;
+        iov_drop(t);
         return -LX_ENOMEM;
     }
     f->refs++;
@@ -218,9 +226,7 @@ static long rw_start(struct lthread *t, int fd, int writing, int64_t pos)
 
 static long rw_single(struct lthread *t, int writing, int64_t pos)
 {
-    t->iov = sk_malloc(sizeof *t->iov);
-    if (!t->iov)
-        return -LX_ENOMEM;
+    t->iov = &t->iov_one;
     t->iov[0] = (struct lx_iovec){t->a[1], t->a[2]};
     t->iov_n = 1;
     return rw_start(t, (int)t->a[0], writing, pos);
@@ -255,8 +261,7 @@ static sk_error_t iov_copied(struct sk_req *r, sk_error_t err, const struct sk_c
     (void)cqe;
     struct lthread *t = call_thread(r);
     if (err) {
-        sk_free(t->iov);
-        t->iov = NULL;
+        iov_drop(t);
         return err;
     }
     long rc = rw_start(t, (int)t->a[0], t->phase & 1, t->phase >> 8 ? (int64_t)t->a[3] : -1);
@@ -283,8 +288,7 @@ static long rw_vector(struct lthread *t, int writing, int positioned)
     t->phase = writing | positioned << 8;
     sk_error_t e = call_copy_in(t, t->a[1], t->iov, n * sizeof *t->iov, iov_copied);
     if (e) {
-        sk_free(t->iov);
-        t->iov = NULL;
+        iov_drop(t);
         return errno_from_sk(e);
     }
     return CALL_PENDING;

@@ -14,7 +14,7 @@
  *
  * and, on Skoll only (from the server's /proc/skoll/posix), the server's memory per process
  * and per call in flight. Modes: `posixbench [case...]` runs the cases (all when none is
- * named); `posixbench exit` exits at once (the exec case's child); `posixbench boot` prints a
+ * named; `repeat=N` runs them N times); `posixbench exit` exits at once (the exec case's child); `posixbench boot` prints a
  * marker and powers off (Linux's boot-to-init figure). As the first process (Linux's init, or
  * the POSIX server's first program) it mounts what it needs and powers off when done.
  */
@@ -447,13 +447,21 @@ int main(int argc, char **argv)
         self_path = exe;
     }
     int ncases = (int)(sizeof cases / sizeof cases[0]);
-    for (int i = 0; i < ncases; i++) {
-        int chosen = argc <= 1;
-        for (int a = 1; a < argc; a++)
-            chosen |= strcmp(argv[a], cases[i].name) == 0;
-        if (chosen)
-            run_case(i);
+    int repeat = 1, named = 0; /* repeat=N: every chosen case N times (for profiling) */
+    for (int a = 1; a < argc; a++) {
+        if (strncmp(argv[a], "repeat=", 7) == 0)
+            repeat = atoi(argv[a] + 7);
+        else
+            named = 1;
     }
+    for (int r = 0; r < repeat; r++)
+        for (int i = 0; i < ncases; i++) {
+            int chosen = !named;
+            for (int a = 1; a < argc; a++)
+                chosen |= strcmp(argv[a], cases[i].name) == 0;
+            if (chosen)
+                run_case(i);
+        }
     if (failures)
         printf("FAIL posixbench: %d children failed\n", failures);
     else
