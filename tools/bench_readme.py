@@ -140,6 +140,22 @@ def paragraph(text):
            "pvm_bandwidth_1m_mbps": "process_vm_writev"}.get(bw1m["linux_name"],
                                                              bw1m["linux_name"])
 
+    pg2 = R.get("posix_getppid_2cpu_ns", "posix_getppid_ns")
+    pg1 = R.get("posix_getppid_1cpu_ns", "posix_getppid_ns")
+    pfork = R.get("posix_fork_exit_wait_us", "posix_fork_exit_wait_us")
+    pexec = R.get("posix_fork_exec_wait_us", "posix_fork_exec_wait_us")
+    ppipe = R.get("posix_pipe_roundtrip_ns", "posix_pipe_roundtrip_ns")
+    pbw = R.get("posix_pipe_mbps", "posix_pipe_mbps")
+    pread = R.get("posix_tmpfs_read4k_ns", "posix_tmpfs_read4k_ns")
+    pscript = R.get("posix_script_ms", "posix_script_ms")
+    pboot = R.get("posix_boot_to_prompt_ms", "posix_boot_to_init_ms")
+    mem = {}
+    for name in ("posix_server_bytes_per_process", "posix_server_bytes_per_call"):
+        m = re.search(r"^bench %s (\d+) B$" % name, text, re.M)
+        if not m:
+            raise Missing(name)
+        mem[name] = "{:,} B".format(int(m.group(1)))
+
     parts = [
         "Last run (`docs/bench-results.txt`: %s, commit %s, host load %s at the start and "
         "%s at the end; 2-CPU rows against the faster of Linux halting or `idle=poll`, "
@@ -178,6 +194,16 @@ def paragraph(text):
             fmt_fig(bw1m["skoll"]), fmt_fig(bw1m["linux"]), way, ratio(bw1m), config(bw1m),
             fmt_fig(bw1m_pipe["linux"]), ratio(bw1m_pipe), fmt_fig(bw4k["skoll"]),
             fmt_fig(bw4k["linux"]), ratio(bw4k), config(bw4k)),
+        "Linux programs under the POSIX server (one static program, tests/linux/posixbench.c, "
+        "on both systems): %s; %s; %s; %s; %s; %s; %s; %s; %s." % (
+            pair(pg2, "getppid through the server, two CPUs,", "native "),
+            pair(pg1, "on one CPU"), pair(pfork, "fork+exit+wait"),
+            pair(pexec, "fork+exec+wait"), pair(ppipe, "pipe round trip"),
+            pair(pbw, "64 KiB pipe writes"), pair(pread, "4 KiB tmpfs read"),
+            pair(pscript, "a 1,000-process busybox script"),
+            pair(pboot, "boot to the shell prompt", "Linux's boot to /init ")),
+        "The server's memory: %s per process (its heap, page tables aside), %s per call in "
+        "flight." % (mem["posix_server_bytes_per_process"], mem["posix_server_bytes_per_call"]),
         "Ratios are Skoll's cost over Linux's (below 1 Skoll is faster; for MB/s Linux's "
         "rate over Skoll's).",
     ]

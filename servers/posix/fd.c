@@ -24,6 +24,7 @@ void file_put(struct file *f)
 {
     if (!f || --f->refs > 0)
         return;
+    lock_file_gone(f);
     if (f->ops && f->ops->release)
         f->ops->release(f);
     inode_put(f->ino);
@@ -86,12 +87,22 @@ struct fdtable *fdt_copy(struct fdtable *src)
     return t;
 }
 
+/* t lets go of f, a descriptor it held: t's POSIX locks on the file go (Linux's rule: any
+   close of the file by the owner), then the reference. */
+static void fd_drop(struct fdtable *t, struct file *f)
+{
+    if (!f)
+        return;
+    lock_table_closed(t, f->ino);
+    file_put(f);
+}
+
 void fdt_put(struct fdtable *t)
 {
     if (!t || --t->refs > 0)
         return;
     for (uint32_t i = 0; i < t->count; i++)
-        file_put(t->files[i]);
+        fd_drop(t, t->files[i]);
     sk_free(t->files);
     sk_free(t->cloexec);
     sk_free(t);
@@ -130,7 +141,7 @@ int fd_install_at(struct fdtable *t, int fd, struct file *f, int cloexec)
     struct file *old = t->files[fd];
     t->files[fd] = f;
     t->cloexec[fd] = cloexec != 0;
-    file_put(old);
+    fd_drop(t, old);
     return fd;
 }
 
@@ -141,7 +152,7 @@ int fd_close(struct fdtable *t, int fd)
         return -LX_EBADF;
     t->files[fd] = NULL;
     t->cloexec[fd] = 0;
-    file_put(f);
+    fd_drop(t, f);
     return 0;
 }
 
@@ -149,7 +160,7 @@ void fdt_close_on_exec(struct fdtable *t)
 {
     for (uint32_t i = 0; i < t->count; i++)
         if (t->files[i] && t->cloexec[i]) {
-            file_put(t->files[i]);
+            fd_drop(t, t->files[i]);
             t->files[i] = NULL;
             t->cloexec[i] = 0;
         }

@@ -136,6 +136,8 @@ struct inode {
     void *dev_priv;
     /* FIFOs: the pipe behind them while open */
     struct pipe *fifo;
+    /* file locks (lock.c), while there are any or waiters */
+    struct lockset *locks;
     /* procfs: what generates this node (content, link target, children) */
     const struct proc_gen *gen;
     int gen_pid, gen_fd;
@@ -232,6 +234,15 @@ int fd_install(struct fdtable *t, int min, struct file *f, int cloexec);
 int fd_close(struct fdtable *t, int fd);
 void fdt_close_on_exec(struct fdtable *t);
 
+/* ---- file locks (lock.c) ---- */
+struct lockset;
+/* fcntl's F_GETLK, F_SETLK(W) and the OFD forms on f (t->a as fcntl's). */
+long lock_fcntl(struct lthread *t, struct file *f);
+/* A descriptor table closed a descriptor of ino: its POSIX locks there go. */
+void lock_table_closed(struct fdtable *t, struct inode *ino);
+/* An open file's last reference went: its OFD and flock locks go. */
+void lock_file_gone(struct file *f);
+
 /* ---- processes and threads (proc.c) ---- */
 enum { PROC_LIVE, PROC_ZOMBIE, PROC_REAPED };
 
@@ -283,6 +294,7 @@ struct lthread {
     int in_call;             /* between a syscall stop and its answer */
     int uninterruptible;     /* parked where only death ends the wait (vfork's parent) */
     int policy;              /* SCHED_OTHER, SCHED_BATCH or SCHED_IDLE (all run as OTHER) */
+    void *lock_waiting_for;  /* F_SETLKW: the POSIX lock owner it waits on (deadlock check) */
     uint64_t affinity;       /* sched_setaffinity's CPUs (0: every CPU) */
     int jobstopped;          /* held stopped by its process's job stop */
     int held_has_result;     /* how to resume it then */

@@ -514,6 +514,13 @@ long sys_fcntl(struct lthread *t)
             file_put(f);
         return n;
     }
+    case 5: /* F_GETLK */
+    case 6: /* F_SETLK */
+    case 7: /* F_SETLKW */
+    case 36: /* F_OFD_GETLK */
+    case 37: /* F_OFD_SETLK */
+    case 38: /* F_OFD_SETLKW */
+        return lock_fcntl(t, f);
     case LX_F_GETFD:
         return ft->cloexec[fd] ? 1 : 0;
     case LX_F_SETFD:

@@ -86,8 +86,8 @@
     X(69, msgsnd, NOSYS, "") \
     X(70, msgrcv, NOSYS, "") \
     X(71, msgctl, NOSYS, "") \
-    X(72, fcntl, PARTIAL, "no record locks, no F_SETOWN/F_GETPIPE_SZ") \
-    X(73, flock, NOSYS, "") \
+    X(72, fcntl, PARTIAL, "no F_SETOWN/F_SETSIG/F_GETPIPE_SZ/leases/notify/seals") \
+    X(73, flock, OK, "") \
     X(74, fsync, OK, "") \
     X(75, fdatasync, OK, "") \
     X(76, truncate, OK, "") \

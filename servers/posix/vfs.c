@@ -41,6 +41,7 @@ void inode_put(struct inode *ino)
     if (ino->map)
         sk_space_unmap(SK_THIS_SPACE, (uint64_t)ino->map, ino->cap);
     mobj_put(ino->data);
+    sk_free(ino->locks); /* (empty by now: every file of it has closed) */
     sk_free(ino->target);
     while (ino->children) {
         struct dentry *d = ino->children;

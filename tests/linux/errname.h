@@ -35,6 +35,8 @@ static const char *errname(int e)
     case ENOTEMPTY: return "ENOTEMPTY";
     case ELOOP: return "ELOOP";
     case EOVERFLOW: return "EOVERFLOW";
+    case EDEADLK: return "EDEADLK";
+    case ENOLCK: return "ENOLCK";
     default: return "other";
     }
 }
