@@ -194,6 +194,6 @@ struct sk_thread_stats {
     uint64_t syscalls;     /* native system calls made by the thread */
     uint64_t switches;     /* times it was switched to */
     uint64_t cpu;          /* CPU it last ran on */
-    uint64_t reserved;
+    uint64_t run_ns;       /* nanoseconds it has run on a CPU */
 };
 _Static_assert(sizeof(struct sk_thread_stats) == 32, "sk_thread_stats layout");

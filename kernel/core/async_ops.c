@@ -117,7 +117,14 @@ SYSCALL_DEFINE(thread_stats)
     if (err)
         return err;
     struct thread *t = (struct thread *)o;
-    struct sk_thread_stats st = {t->syscalls, t->switches, (uint64_t)t->cpu, 0};
+    /* the time it has run, with the slice it is running now */
+    uint64_t run = __atomic_load_n(&t->run_ns, __ATOMIC_RELAXED);
+    if (__atomic_load_n(&t->on_cpu, __ATOMIC_ACQUIRE) && t->state == THREAD_RUNNING) {
+        uint64_t start = __atomic_load_n(&t->run_start, __ATOMIC_RELAXED), now = clock_ns();
+        if (now > start)
+            run += now - start;
+    }
+    struct sk_thread_stats st = {t->syscalls, t->switches, (uint64_t)t->cpu, run};
     kobj_put(o);
     return copy_to_user(a1, &st, sizeof st);
 }

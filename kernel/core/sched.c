@@ -347,6 +347,10 @@ static void schedule(void)
     if (requeued || waiting)
         kick_idle(c);
     next->switches++;
+    uint64_t now = clock_ns();
+    if (prev != c->idle)
+        prev->run_ns += now - prev->run_start;
+    next->run_start = now;
     arch_switch_to(prev, next);
     prev = context_switch(&prev->saved_rsp, next->saved_rsp, prev);
     sched_finish_switch(prev);

@@ -63,6 +63,7 @@ int main(const struct sk_start_info *si)
     px.archive = (const uint8_t *)addr;
     px.archive_size = si->initrd_size;
     sk_clock_get(&px.boot_ns);
+    rtc_init(si->hw_access);
     if (sk_queue_open(&px.q, 256, 1024) != SK_OK) {
         plog("no queue\n");
         return 1;

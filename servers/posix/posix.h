@@ -18,6 +18,8 @@ struct posix {
     uint64_t archive_size;
     int next_pid;
     uint64_t boot_ns;
+    uint64_t wall_offset_ns; /* CLOCK_REALTIME = clock_get + this (rtc.c) */
+    uint64_t cpu_reaped_ns;  /* CPU time of processes gone (for /proc/stat) */
     int verbose;
     int system;    /* --system: the machine's POSIX system (power off at the end) */
     int trace;     /* --trace: every call and its result to the log, as strace would */
@@ -234,6 +236,9 @@ int fd_install(struct fdtable *t, int min, struct file *f, int cloexec);
 int fd_close(struct fdtable *t, int fd);
 void fdt_close_on_exec(struct fdtable *t);
 
+/* The wall clock from the CMOS RTC (rtc.c). */
+void rtc_init(sk_handle_t hw);
+
 /* ---- file locks (lock.c) ---- */
 struct lockset;
 /* fcntl's F_GETLK, F_SETLK(W) and the OFD forms on f (t->a as fcntl's). */
@@ -271,6 +276,8 @@ struct proc {
     int pdeathsig, undumpable, subreaper; /* prctl */
     uint64_t alarm_interval;
     struct lx_rlimit rlim[LX_RLIMIT_NLIMITS]; /* inherited by fork, kept by exec */
+    uint64_t cpu_dead_ns;     /* CPU time of its threads that ended (and images exec left) */
+    uint64_t cpu_children_ns; /* of its reaped children and theirs */
     char comm[16];
     char *exe;               /* the executable's path, for /proc/PID/exe */
     uint64_t start_ns;       /* when it was created (clock_get) */
@@ -346,6 +353,12 @@ struct proc *proc_new(struct proc *parent);
 /* Start a thread in p at rip with rsp; it stops at its first system call. */
 struct lthread *thread_new(struct proc *p, uint64_t rip, uint64_t rsp, int start_stopped);
 void proc_exit(struct proc *p, int wstatus);
+/* CPU time p's threads have run (all user time: the server's work for them is its own). */
+uint64_t proc_cpu_ns(struct proc *p);
+/* The CPU time of one kernel thread so far (0 if it cannot be read). */
+uint64_t thread_cpu_ns(sk_handle_t h);
+/* A Linux struct rusage (144 bytes) with this user time and nothing else. */
+void rusage_fill(uint8_t *ru, uint64_t user_ns);
 /* Linux's limits for the first process (sys_misc.c). */
 void limits_default(struct lx_rlimit *rlim);
 void thread_gone(struct lthread *t);

@@ -113,6 +113,20 @@ static void thread_unlink(struct lthread *t)
  */
 static struct lthread *graveyard;
 
+uint64_t thread_cpu_ns(sk_handle_t h)
+{
+    struct sk_thread_stats st;
+    return h && sk_thread_stats(h, &st) == SK_OK ? st.run_ns : 0;
+}
+
+uint64_t proc_cpu_ns(struct proc *p)
+{
+    uint64_t ns = p->cpu_dead_ns;
+    for (struct lthread *t = p->threads; t; t = t->next)
+        ns += thread_cpu_ns(t->h);
+    return ns;
+}
+
 void thread_gone(struct lthread *t)
 {
     if (t->dead)
@@ -122,6 +136,7 @@ void thread_gone(struct lthread *t)
     thread_unlink(t);
     if (t->h) {
         sk_thread_kill(t->h);
+        p->cpu_dead_ns += thread_cpu_ns(t->h);
         sk_handle_close(t->h);
         t->h = 0;
     }
@@ -269,6 +284,7 @@ void proc_reap(struct proc *p)
             }
     }
     p->state = PROC_REAPED;
+    px.cpu_reaped_ns += p->cpu_dead_ns;
     for (struct proc **pp = &procs; *pp; pp = &(*pp)->all_next)
         if (*pp == p) {
             *pp = p->all_next;

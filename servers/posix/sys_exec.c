@@ -67,6 +67,7 @@ static long exec_finish(struct lthread *t)
         proc_exit(t->p, LX_SIGKILL);
         return 0;
     }
+    t->p->cpu_dead_ns += thread_cpu_ns(old);
     t->h = nh;
     if (t->affinity)
         sk_thread_set_affinity(nh, t->affinity);

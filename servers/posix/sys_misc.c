@@ -14,8 +14,6 @@
 #define LX_CLOCK_MONOTONIC_COARSE 6
 #define LX_CLOCK_BOOTTIME 7
 
-/* The wall clock starts at a fixed date until an RTC driver exists (PARTIAL). */
-#define EPOCH_AT_BOOT 1767225600ull /* 2026-01-01 00:00:00 UTC */
 
 static uint64_t now_ns(void)
 {
@@ -46,20 +44,24 @@ long sys_uname(struct lthread *t)
     return e ? errno_from_sk(e) : CALL_PENDING;
 }
 
-static int clock_read(uint64_t id, struct lx_timespec *ts)
+static int clock_read(struct lthread *t, uint64_t id, struct lx_timespec *ts)
 {
     uint64_t ns = now_ns() - px.boot_ns;
     switch (id) {
     case LX_CLOCK_REALTIME:
     case LX_CLOCK_REALTIME_COARSE:
-        ns += EPOCH_AT_BOOT * 1000000000ull;
+        ns = now_ns() + px.wall_offset_ns; /* the RTC's time at start, moved by settime (rtc.c) */
         break;
     case LX_CLOCK_MONOTONIC:
     case LX_CLOCK_MONOTONIC_RAW:
     case LX_CLOCK_MONOTONIC_COARSE:
     case LX_CLOCK_BOOTTIME:
-    case LX_CLOCK_PROCESS_CPUTIME_ID: /* (CPU time is not accounted yet: PARTIAL) */
+        break;
+    case LX_CLOCK_PROCESS_CPUTIME_ID:
+        ns = proc_cpu_ns(t->p);
+        break;
     case LX_CLOCK_THREAD_CPUTIME_ID:
+        ns = thread_cpu_ns(t->h);
         break;
     default:
         return -LX_EINVAL;
@@ -75,7 +77,7 @@ long sys_clock_gettime(struct lthread *t)
     if (!ts)
         return -LX_ENOMEM;
     t->buf = ts;
-    int e = clock_read(t->a[0], ts);
+    int e = clock_read(t, t->a[0], ts);
     if (e)
         return e;
     t->ret = 0;
@@ -89,7 +91,7 @@ long sys_clock_getres(struct lthread *t)
     if (!ts)
         return -LX_ENOMEM;
     t->buf = ts;
-    if (clock_read(t->a[0], ts))
+    if (clock_read(t, t->a[0], ts))
         return -LX_EINVAL;
     if (!t->a[1])
         return 0;
@@ -104,7 +106,7 @@ long sys_gettimeofday(struct lthread *t)
     if (!t->a[0])
         return 0;
     struct lx_timespec ts;
-    clock_read(LX_CLOCK_REALTIME, &ts);
+    clock_read(t, LX_CLOCK_REALTIME, &ts);
     int64_t *tv = sk_malloc(16);
     if (!tv)
         return -LX_ENOMEM;
@@ -116,10 +118,58 @@ long sys_gettimeofday(struct lthread *t)
     return se ? errno_from_sk(se) : CALL_PENDING;
 }
 
+/* clock_settime (CLOCK_REALTIME only) and settimeofday: the new wall time, as a timespec or a
+   timeval (t->nr says which), read into t->buf */
+static sk_error_t settime_got(struct sk_req *r, sk_error_t err, const struct sk_cqe *cqe)
+{
+    (void)cqe;
+    struct lthread *t = call_thread(r);
+    if (err)
+        return err;
+    int64_t *v = t->buf;
+    int64_t sub = t->nr == 164 ? v[1] * 1000 : v[1];
+    long rc = 0;
+    if (v[0] < 0 || v[1] < 0 || (t->nr == 164 ? v[1] >= 1000000 : v[1] >= 1000000000))
+        rc = -LX_EINVAL;
+    else if (t->p->euid != 0)
+        rc = -LX_EPERM;
+    else
+        px.wall_offset_ns = (uint64_t)v[0] * 1000000000ull + (uint64_t)sub - now_ns();
+    call_return(t, rc);
+    return SK_OK;
+}
+
+static long settime(struct lthread *t, uint64_t uaddr)
+{
+    int64_t *v = sk_malloc(16);
+    if (!v)
+        return -LX_ENOMEM;
+    t->buf = v;
+    sk_error_t e = call_copy_in(t, uaddr, v, 16, settime_got);
+    return e ? errno_from_sk(e) : CALL_PENDING;
+}
+
+long sys_clock_settime(struct lthread *t)
+{
+    struct lx_timespec ts;
+    if (clock_read(t, t->a[0], &ts))
+        return -LX_EINVAL;
+    if (t->a[0] != LX_CLOCK_REALTIME)
+        return -LX_EINVAL; /* the other clocks cannot be set, as on Linux */
+    return settime(t, t->a[1]);
+}
+
+long sys_settimeofday(struct lthread *t)
+{
+    if (!t->a[0])
+        return t->p->euid == 0 ? 0 : -LX_EPERM; /* only a time zone: kept by the C library */
+    return settime(t, t->a[0]);
+}
+
 long sys_time(struct lthread *t)
 {
     struct lx_timespec ts;
-    clock_read(LX_CLOCK_REALTIME, &ts);
+    clock_read(t, LX_CLOCK_REALTIME, &ts);
     if (!t->a[0])
         return ts.tv_sec;
     t->len = (uint64_t)ts.tv_sec;
@@ -161,7 +211,7 @@ static sk_error_t sleep_got_time(struct sk_req *r, sk_error_t err, const struct 
     uint64_t deadline;
     if (t->phase == 1) { /* absolute */
         struct lx_timespec nowts;
-        clock_read(t->a[0], &nowts);
+        clock_read(t, t->a[0], &nowts);
         uint64_t now = (uint64_t)nowts.tv_sec * 1000000000ull + (uint64_t)nowts.tv_nsec;
         deadline = now_ns() + (ns > now ? ns - now : 0);
     } else {
@@ -188,7 +238,7 @@ long sys_nanosleep(struct lthread *t)
 long sys_clock_nanosleep(struct lthread *t)
 {
     struct lx_timespec probe;
-    if (clock_read(t->a[0], &probe) || t->a[0] == LX_CLOCK_THREAD_CPUTIME_ID)
+    if (clock_read(t, t->a[0], &probe) || t->a[0] == LX_CLOCK_THREAD_CPUTIME_ID)
         return -LX_EINVAL;
     if (t->a[1] & ~1ull)
         return -LX_EINVAL;
@@ -651,14 +701,27 @@ long sys_sysinfo(struct lthread *t)
 
 /* CPU time is not accounted per process yet: times and getrusage report zero CPU time
    (PARTIAL), times' return value is the real clock in ticks. */
+/* CPU time: what a process's threads ran is its user time (the server's work for its calls
+   is the server's own, so system time reads 0); a child's counts for its parent once the
+   parent has waited for it. Clock ticks are USER_HZ, 100 a second. */
+void rusage_fill(uint8_t *ru, uint64_t user_ns)
+{
+    memset(ru, 0, 144);
+    int64_t tv[2] = {(int64_t)(user_ns / 1000000000ull), (int64_t)(user_ns % 1000000000ull / 1000)};
+    memcpy(ru, tv, sizeof tv); /* ru_utime; ru_stime and the counts stay 0 */
+}
+
 long sys_times(struct lthread *t)
 {
     uint64_t ticks = (now_ns() - px.boot_ns) / 10000000ull;
     if (!t->a[0])
         return (long)ticks;
-    t->buf = sk_calloc(1, 32);
-    if (!t->buf)
+    uint64_t *tms = sk_calloc(4, 8);
+    if (!tms)
         return -LX_ENOMEM;
+    t->buf = tms;
+    tms[0] = proc_cpu_ns(t->p) / 10000000ull;
+    tms[2] = t->p->cpu_children_ns / 10000000ull;
     t->ret = (long)ticks;
     sk_error_t e = call_copy_out(t, t->a[0], t->buf, 32, call_done_step);
     return e ? errno_from_sk(e) : CALL_PENDING;
@@ -672,6 +735,8 @@ long sys_getrusage(struct lthread *t)
     t->buf = sk_calloc(1, 144);
     if (!t->buf)
         return -LX_ENOMEM;
+    rusage_fill(t->buf, who == 0 ? proc_cpu_ns(t->p) : who == -1 ? t->p->cpu_children_ns
+                                                                 : thread_cpu_ns(t->h));
     t->ret = 0;
     sk_error_t e = call_copy_out(t, t->a[1], t->buf, 144, call_done_step);
     return e ? errno_from_sk(e) : CALL_PENDING;

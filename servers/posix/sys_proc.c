@@ -408,6 +408,9 @@ static long wait_report(struct lthread *t, const struct wspec *w, struct proc *c
         return -LX_ENOMEM;
     t->buf = o;
     o->status = (uint32_t)wstatus;
+    uint64_t cpu = (c->state == PROC_LIVE ? proc_cpu_ns(c) : c->cpu_dead_ns) + c->cpu_children_ns;
+    rusage_fill(o->rusage, cpu);
+    o->si.child.utime = (int64_t)(cpu / 10000000ull);
     o->si.si_signo = LX_SIGCHLD;
     o->si.si_code = code;
     o->si.child.pid = c->pid;
@@ -451,8 +454,11 @@ static long wait_look(struct lthread *t)
             int code = (ws & 0x7f) ? ((ws & 0x80) ? LX_CLD_DUMPED : LX_CLD_KILLED) : LX_CLD_EXITED;
             int status = (ws & 0x7f) ? (ws & 0x7f) : (ws >> 8) & 0xff;
             long rc = wait_report(t, &w, c, code, status, ws);
-            if (!keep && rc != -LX_ENOMEM)
+            if (!keep && rc != -LX_ENOMEM) {
+                /* a child waited for adds its times to its parent's children's (Linux) */
+                t->p->cpu_children_ns += c->cpu_dead_ns + c->cpu_children_ns;
                 proc_reap(c);
+            }
             return rc;
         }
     }

@@ -75,7 +75,7 @@
     X(58, vfork, PARTIAL, "the parent waits for the child's exec or exit; the child runs on a copy-on-write copy, not the parent's memory") \
     X(59, execve, PARTIAL, "static ELF and #! scripts; no PT_INTERP") \
     X(60, exit, PARTIAL, "ends the process (one thread per process until clone)") \
-    X(61, wait4, PARTIAL, "exits, stops and continues; no rusage") \
+    X(61, wait4, PARTIAL, "exits, stops and continues; rusage holds the user time only") \
     X(62, kill, OK, "") \
     X(63, uname, OK, "") \
     X(64, semget, NOSYS, "") \
@@ -112,9 +112,9 @@
     X(95, umask, OK, "") \
     X(96, gettimeofday, PARTIAL, "as clock_gettime") \
     X(97, getrlimit, PARTIAL, "as prlimit64") \
-    X(98, getrusage, PARTIAL, "as times: all zero") \
+    X(98, getrusage, PARTIAL, "user time (the threads' CPU time); system time and the counts read 0") \
     X(99, sysinfo, PARTIAL, "no load averages; shared and buffer RAM 0") \
-    X(100, times, PARTIAL, "CPU times are not accounted yet: 0") \
+    X(100, times, PARTIAL, "user time (the threads' CPU time); system time reads 0") \
     X(101, ptrace, NOSYS, "") \
     X(102, getuid, OK, "") \
     X(103, syslog, PARTIAL, "the POSIX server's own log (its diagnostics); READ is READ_CLEAR without waiting") \
@@ -178,7 +178,7 @@
     X(161, chroot, NOSYS, "") \
     X(162, sync, OK, "") \
     X(163, acct, NOSYS, "") \
-    X(164, settimeofday, NOSYS, "") \
+    X(164, settimeofday, PARTIAL, "the time; the kernel time zone is not kept") \
     X(165, mount, PARTIAL, "proc and tmpfs, MS_REMOUNT accepted; bind mounts EINVAL; options are not kept") \
     X(166, umount2, PARTIAL, "no busy check for open files") \
     X(167, swapon, NOSYS, "") \
@@ -241,8 +241,8 @@
     X(224, timer_gettime, NOSYS, "") \
     X(225, timer_getoverrun, NOSYS, "") \
     X(226, timer_delete, NOSYS, "") \
-    X(227, clock_settime, NOSYS, "") \
-    X(228, clock_gettime, PARTIAL, "CPU-time clocks read the monotonic clock; the wall clock starts at 2026-01-01") \
+    X(227, clock_settime, OK, "") \
+    X(228, clock_gettime, OK, "") \
     X(229, clock_getres, OK, "") \
     X(230, clock_nanosleep, PARTIAL, "as nanosleep") \
     X(231, exit_group, OK, "") \
@@ -261,7 +261,7 @@
     X(244, mq_notify, NOSYS, "") \
     X(245, mq_getsetattr, NOSYS, "") \
     X(246, kexec_load, NOSYS, "") \
-    X(247, waitid, PARTIAL, "P_ALL, P_PID, P_PGID; P_PIDFD is EINVAL; rusage reads zero") \
+    X(247, waitid, PARTIAL, "P_ALL, P_PID, P_PGID; P_PIDFD is EINVAL; rusage and si_utime hold the user time only") \
     X(248, add_key, NOSYS, "") \
     X(249, request_key, NOSYS, "") \
     X(250, keyctl, NOSYS, "") \

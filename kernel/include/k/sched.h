@@ -54,6 +54,8 @@ struct thread {
     struct thread *qwait_next;   /* a queue's list of threads sleeping in queue_drive */
     uint64_t syscalls;           /* native system calls made (thread_stats) */
     uint64_t switches;           /* times switched to */
+    uint64_t run_ns;             /* time it ran on a CPU, up to its last switch away */
+    uint64_t run_start;          /* when it was last switched to (clock_ns) */
     struct vm_space *space;      /* NULL for kernel threads */
     volatile int kill;           /* asked to die: acts on the way to user mode */
     int started;                 /* thread_start has been called (guarded by its lock) */
