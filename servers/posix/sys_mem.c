@@ -115,6 +115,135 @@ long sys_mmap(struct lthread *t)
     return e ? e : (long)at;
 }
 
+#define LX_MREMAP_MAYMOVE 1
+#define LX_MREMAP_FIXED 2
+#define LX_MREMAP_DONTUNMAP 4
+
+/*
+ * mremap: shrink in place, grow in place when the pages after the mapping are free, else
+ * (MREMAP_MAYMOVE) move: the same memory objects are mapped at the new place, so the content
+ * moves without a copy, then the old range goes. Pages a mapping grows by come from what it
+ * maps: a file's object further on, or fresh zeroed memory for anonymous mappings. The old
+ * range must be mapped throughout (EFAULT otherwise); the pieces it is made of here (a mapping
+ * grown, or split by mprotect) are what Linux would have merged into one.
+ */
+static struct vma *vma_at(struct mm *mm, uint64_t addr)
+{
+    for (struct vma *v = mm->vmas; v; v = v->next)
+        if (v->start <= addr && addr < v->end)
+            return v;
+    return NULL;
+}
+
+/* Map the pieces of [old, old + len) at dst (len > 0, mapped throughout). */
+static int remap_pieces(struct mm *mm, uint64_t old, uint64_t len, uint64_t dst)
+{
+    for (uint64_t at = old; at < old + len;) {
+        struct vma *v = vma_at(mm, at);
+        uint64_t end = v->end < old + len ? v->end : old + len;
+        struct mobj *obj = mobj_get(v->obj);
+        uint64_t off = v->offset + (at - v->start);
+        int e = mm_map_fixed(mm, dst + (at - old), end - at, v->prot, v->flags, obj, off);
+        mobj_put(obj);
+        if (e)
+            return e;
+        at = end;
+    }
+    return 0;
+}
+
+long sys_mremap(struct lthread *t)
+{
+    struct mm *mm = t->p->mm;
+    uint64_t old = t->a[0], old_len = PAGE_UP(t->a[1]), new_len = PAGE_UP(t->a[2]);
+    uint32_t flags = (uint32_t)t->a[3];
+    uint64_t want = t->a[4];
+    if (old & (LX_PAGE - 1) || flags & ~(uint32_t)(LX_MREMAP_MAYMOVE | LX_MREMAP_FIXED |
+                                                    LX_MREMAP_DONTUNMAP))
+        return -LX_EINVAL;
+    if ((flags & LX_MREMAP_FIXED) && !(flags & LX_MREMAP_MAYMOVE))
+        return -LX_EINVAL;
+    if (flags & LX_MREMAP_DONTUNMAP)
+        return -LX_EINVAL; /* (not yet: PARTIAL) */
+    if (!new_len || (t->a[1] && !old_len))
+        return -LX_EINVAL;
+    if (old + old_len < old || old + old_len > SK_USER_TOP || new_len > SK_USER_TOP)
+        return -LX_EINVAL;
+    struct vma *first = vma_at(mm, old);
+    if (!first)
+        return -LX_EFAULT;
+    if (flags & LX_MREMAP_FIXED) {
+        if (want & (LX_PAGE - 1) || want + new_len < want || want + new_len > SK_USER_TOP ||
+            want < 0x10000)
+            return -LX_EINVAL;
+        if (want < old + (old_len ? old_len : 1) && old < want + new_len)
+            return -LX_EINVAL; /* the ranges overlap */
+    }
+    if (old_len == 0) {
+        /* a second view of a shared mapping */
+        if (!(first->flags & VMA_SHARED) || !(flags & LX_MREMAP_MAYMOVE))
+            return -LX_EINVAL;
+        uint64_t off = first->offset + (old - first->start);
+        if (off + new_len > first->obj->size)
+            return -LX_EINVAL;
+        if (!(flags & LX_MREMAP_FIXED) && !(want = mm_find_free(mm, 0, new_len)))
+            return -LX_ENOMEM;
+        struct mobj *obj = mobj_get(first->obj);
+        int e = mm_map_fixed(mm, want, new_len, first->prot, first->flags, obj, off);
+        mobj_put(obj);
+        return e ? e : (long)want;
+    }
+    /* mapped throughout; the last piece decides what growth is made of */
+    struct vma *last = NULL;
+    for (uint64_t at = old; at < old + old_len; at = last->end) {
+        struct vma *v = vma_at(mm, at);
+        if (!v)
+            return -LX_EFAULT;
+        last = v;
+    }
+    if (!(flags & LX_MREMAP_FIXED)) {
+        if (new_len <= old_len) {
+            if (new_len < old_len)
+                mm_unmap(mm, old + new_len, old_len - new_len);
+            return (long)old;
+        }
+        uint64_t end = old + old_len, grow_end = old + new_len;
+        int free_after = grow_end > end && grow_end <= SK_USER_TOP;
+        for (struct vma *w = mm->vmas; w && free_after; w = w->next)
+            if (w->start < grow_end && end < w->end)
+                free_after = 0;
+        if (free_after)
+            want = old;
+        else if (!(flags & LX_MREMAP_MAYMOVE))
+            return -LX_ENOMEM;
+        else if (!(want = mm_find_free(mm, 0, new_len)))
+            return -LX_ENOMEM;
+    }
+    uint64_t keep = old_len < new_len ? old_len : new_len; /* bytes carried over */
+    struct mobj *gobj = mobj_get(last->obj);
+    uint64_t goff = last->offset + (old + old_len - last->start); /* past the old end */
+    uint32_t gprot = last->prot, gflags = last->flags;
+    int e = want != old ? remap_pieces(mm, old, keep, want) : 0;
+    if (!e && new_len > keep) {
+        uint64_t more = new_len - keep, at = want + keep;
+        if (!(gflags & VMA_ANON) && goff + more <= gobj->size) {
+            e = mm_map_fixed(mm, at, more, gprot, gflags, gobj, goff);
+        } else if (gflags & VMA_ANON) {
+            struct mobj *m = mobj_new(more);
+            e = m ? mm_map_fixed(mm, at, more, gprot, gflags, m, 0) : -LX_ENOMEM;
+            mobj_put(m);
+        } else {
+            e = -LX_ENOMEM; /* past the file's object: not yet (PARTIAL) */
+        }
+        if (e && want != old)
+            mm_unmap(mm, want, keep);
+    }
+    if (!e && want != old)
+        mm_unmap(mm, old, old_len);
+    mobj_put(gobj);
+    return e ? e : (long)want;
+}
+
 long sys_munmap(struct lthread *t)
 {
     if (t->a[0] & (LX_PAGE - 1) || t->a[1] == 0)

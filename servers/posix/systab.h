@@ -39,7 +39,7 @@
     X(22, pipe, OK, "") \
     X(23, select, PARTIAL, "the timeout is not updated with the time left") \
     X(24, sched_yield, OK, "") \
-    X(25, mremap, NOSYS, "") \
+    X(25, mremap, PARTIAL, "shrink, grow in place, move, MREMAP_FIXED; no MREMAP_DONTUNMAP; the old range must lie in one mapping") \
     X(26, msync, NOSYS, "") \
     X(27, mincore, NOSYS, "") \
     X(28, madvise, PARTIAL, "advice accepted; MADV_DONTNEED does not zero yet") \

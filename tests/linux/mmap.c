@@ -118,6 +118,46 @@ int main(int argc, char **argv)
     printf("unaligned offset: %s\n", r == MAP_FAILED ? errname(errno) : "mapped");
     SHOW("munmap", munmap(m, 2 * PG));
 
+    /* mremap */
+    /* 2 pages with 6 free ones after them: 8 mapped, the last 6 unmapped */
+    char *g = mmap(NULL, 8 * PG, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    munmap(g + 2 * PG, 6 * PG);
+    memset(g, 'g', 2 * PG);
+    char *g2 = mremap(g, 2 * PG, 4 * PG, 0);
+    printf("mremap grow in place: %s\n", g2 == MAP_FAILED ? errname(errno) : g2 == g ? "same place" : "moved");
+    if (g2 != MAP_FAILED)
+        printf("  kept %c%c, new pages zero %d\n", g2[0], g2[2 * PG - 1], g2[3 * PG] == 0);
+    else
+        g2 = g;
+    char *block = mmap(g2 + 4 * PG, PG, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1, 0);
+    char *r2 = mremap(g2, 4 * PG, 8 * PG, 0);
+    printf("mremap grow against a mapping, no MAYMOVE: %s\n", r2 == MAP_FAILED ? errname(errno) : "grew");
+    r2 = mremap(g2, 4 * PG, 8 * PG, MREMAP_MAYMOVE);
+    printf("mremap MAYMOVE: %s\n", r2 == MAP_FAILED ? errname(errno) : r2 == g2 ? "same place" : "moved");
+    if (r2 != MAP_FAILED) {
+        printf("  kept %c%c, grown zero %d\n", r2[0], r2[2 * PG - 1], r2[7 * PG] == 0);
+        r2[7 * PG] = 'z';
+        char *r3 = mremap(r2, 8 * PG, PG, 0);
+        printf("mremap shrink: %s\n", r3 == r2 ? "same place" : errname(errno));
+        char *fx = mremap(r2, PG, PG, MREMAP_MAYMOVE | MREMAP_FIXED, block);
+        printf("mremap FIXED over a mapping: %s, kept %c\n", fx == block ? "there" : errname(errno),
+               fx == block ? fx[0] : '-');
+        munmap(fx == block ? fx : r2, PG);
+    }
+    printf("mremap of nothing: %s\n", mremap((void *)0x10000000, PG, 2 * PG, MREMAP_MAYMOVE) == MAP_FAILED ? errname(errno) : "ok");
+    printf("mremap bad flags: %s\n", mremap(g, PG, PG, 64) == MAP_FAILED ? errname(errno) : "ok");
+    printf("mremap FIXED without MAYMOVE: %s\n", mremap(g, PG, PG, MREMAP_FIXED, g + 8 * PG) == MAP_FAILED ? errname(errno) : "ok");
+    printf("mremap unaligned: %s\n", mremap(g + 1, PG, PG, 0) == MAP_FAILED ? errname(errno) : "ok");
+    char *sh = mmap(NULL, PG, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+    char *sh2 = mremap(sh, 0, PG, MREMAP_MAYMOVE);
+    if (sh2 != MAP_FAILED) {
+        sh[5] = 's';
+        printf("mremap old size 0 of a shared mapping: a second view sees %c\n", sh2[5]);
+    } else {
+        printf("mremap old size 0 of a shared mapping: %s\n", errname(errno));
+    }
+    printf("mremap old size 0 of a private one: %s\n", mremap(g, 0, PG, MREMAP_MAYMOVE) == MAP_FAILED ? errname(errno) : "ok");
+
     char *page = (char *)((unsigned long)rodata_msg & ~(unsigned long)(PG - 1));
     SHOW("mprotect read-only data writable", mprotect(page, PG, PROT_READ | PROT_WRITE));
     ((char *)msg)[0] = 'R';
