@@ -275,6 +275,7 @@ struct proc {
     struct sk_timer alarm;   /* alarm / ITIMER_REAL */
     int pdeathsig, undumpable, subreaper; /* prctl */
     uint64_t alarm_interval;
+    uint64_t alarm_last;     /* when the alarm last expired */
     struct lx_rlimit rlim[LX_RLIMIT_NLIMITS]; /* inherited by fork, kept by exec */
     uint64_t cpu_dead_ns;     /* CPU time of its threads that ended (and images exec left) */
     uint64_t cpu_children_ns; /* of its reaped children and theirs */
@@ -444,6 +445,8 @@ void signal_deliver_and_resume(struct lthread *t, int has_result, long result);
 void signal_fork(struct proc *child, struct proc *parent, struct lthread *ct, struct lthread *pt);
 void signal_exec(struct proc *p);
 void signal_drop_pending(struct sigpend **list);
+/* A SIGALRM was taken from p's queue: a periodic ITIMER_REAL is armed again (sys_signal.c). */
+void alarm_dequeued(struct proc *p);
 /* The child p ended, stopped or continued (CLD_*): tell its parent. */
 void signal_child_changed(struct proc *p, int code);
 

@@ -112,8 +112,8 @@ int signal_take(struct lthread *t, uint64_t set, struct ksiginfo *info)
     int sig = __builtin_ctzll(ready) + 1;
     if (t->pending & SIGBIT(sig))
         pend_take(&t->pend, &t->pending, sig, info);
-    else
-        pend_take(&t->p->pend, &t->p->pending, sig, info);
+    else if (pend_take(&t->p->pend, &t->p->pending, sig, info), sig == LX_SIGALRM)
+        alarm_dequeued(t->p); /* (from the process's queue, where the timer's signal goes) */
     return sig;
 }
 
@@ -275,8 +275,8 @@ static int next_signal(struct lthread *t, struct ksiginfo *info)
     int sig = __builtin_ctzll(ready) + 1;
     if (t->pending & SIGBIT(sig))
         pend_take(&t->pend, &t->pending, sig, info);
-    else
-        pend_take(&t->p->pend, &t->p->pending, sig, info);
+    else if (pend_take(&t->p->pend, &t->p->pending, sig, info), sig == LX_SIGALRM)
+        alarm_dequeued(t->p); /* (from the process's queue, where the timer's signal goes) */
     return sig;
 }
 

@@ -410,18 +410,30 @@ long sys_rt_sigsuspend(struct lthread *t)
 
 /* ---- alarm and ITIMER_REAL: one timer per process ---- */
 
+/* A periodic timer is armed again only when its SIGALRM is taken (alarm_dequeued), as Linux
+   does (kernel/signal.c, dequeue_signal): a tiny interval cannot flood the server with
+   expiries, and an ignored or long-blocked SIGALRM stops the expiries until it is taken. */
 static void alarm_fired(struct sk_timer *tm)
 {
     struct proc *p = SK_OP_CONTAINER(tm, struct proc, alarm);
     if (p->state != PROC_LIVE)
         return;
-    if (p->alarm_interval) {
-        uint64_t now = 0;
-        sk_clock_get(&now);
-        sk_timer_start(&px.timers, &p->alarm, now + p->alarm_interval, alarm_fired);
-    }
+    p->alarm_last = tm->at;
     struct ksiginfo info = {.signo = LX_SIGALRM, .code = LX_SI_KERNEL};
     signal_send_proc(p, &info);
+}
+
+void alarm_dequeued(struct proc *p)
+{
+    if (!p->alarm_interval || sk_timer_armed(&p->alarm) || p->state != PROC_LIVE)
+        return;
+    uint64_t now = 0;
+    sk_clock_get(&now);
+    /* the next expiry of the original schedule after now (hrtimer_forward) */
+    uint64_t next = p->alarm_last + p->alarm_interval;
+    if (next <= now)
+        next = p->alarm_last + ((now - p->alarm_last) / p->alarm_interval + 1) * p->alarm_interval;
+    sk_timer_start(&px.timers, &p->alarm, next, alarm_fired);
 }
 
 /* Remaining ns of p's alarm (0 if none). */

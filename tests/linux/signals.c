@@ -12,6 +12,8 @@
 #include <errno.h>
 #include <sys/wait.h>
 #include <setjmp.h>
+#include <sys/time.h>
+#include <time.h>
 static volatile int got;
 static volatile unsigned long bad_addr = 0x1234, null_ish = 8;
 static volatile void *addr;
@@ -76,5 +78,34 @@ int main(void) {
     printf("continued %d\n", WIFCONTINUED(st));
     kill(pid, SIGKILL); waitpid(pid, &st, 0);
     printf("killed %d\n", WTERMSIG(st));
+    /* a periodic ITIMER_REAL is armed again only when its SIGALRM is taken */
+    signal(SIGALRM, h);
+    sigset_t alrm, old;
+    sigemptyset(&alrm);
+    sigaddset(&alrm, SIGALRM);
+    sigprocmask(SIG_BLOCK, &alrm, &old);
+    /* first expiry after 10 ms, then every 2 s (a margin: the checks below run long before) */
+    struct itimerval it = {{2, 0}, {0, 10000}}, cur;
+    setitimer(ITIMER_REAL, &it, NULL);
+    struct timespec ts = {0, 100 * 1000 * 1000};
+    nanosleep(&ts, NULL);
+    sigset_t pend;
+    sigpending(&pend);
+    getitimer(ITIMER_REAL, &cur);
+    printf("itimer with SIGALRM blocked: pending %d, armed %d, interval %ld s\n",
+           sigismember(&pend, SIGALRM), cur.it_value.tv_sec || cur.it_value.tv_usec,
+           (long)cur.it_interval.tv_sec);
+    got = 0;
+    sigprocmask(SIG_SETMASK, &old, NULL);
+    getitimer(ITIMER_REAL, &cur);
+    printf("after the handler ran (%d): armed %d\n", got, cur.it_value.tv_sec || cur.it_value.tv_usec);
+    struct itimerval off = {{0, 0}, {0, 0}};
+    setitimer(ITIMER_REAL, &off, NULL);
+    signal(SIGALRM, SIG_IGN);
+    setitimer(ITIMER_REAL, &it, NULL);
+    nanosleep(&ts, NULL);
+    getitimer(ITIMER_REAL, &cur);
+    printf("itimer with SIGALRM ignored: armed %d\n", cur.it_value.tv_sec || cur.it_value.tv_usec);
+    setitimer(ITIMER_REAL, &off, NULL);
     return 0;
 }
