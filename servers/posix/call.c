@@ -156,7 +156,8 @@ void call_return(struct lthread *t, long value)
     t->req.abort = SK_OK;
     if (px.trace)
         plog("%d: %s = %ld\n", t->tid, t->nr < LINUX_SYSCALL_MAX && systab[t->nr].name ? systab[t->nr].name : "?", value);
-    if (value == -LX_ERESTARTSYS || value == -514 /* ERESTARTNOHAND */ || signal_deliverable(t) ||
+    if (value == -LX_ERESTARTSYS || value == -514 /* ERESTARTNOHAND */ ||
+        value == -516 /* ERESTART_RESTARTBLOCK */ || signal_deliverable(t) ||
         t->restore_mask || t->p->jobstop) {
         signal_deliver_and_resume(t, 1, value);
         return;

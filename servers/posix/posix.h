@@ -303,6 +303,8 @@ struct lthread {
     int uninterruptible;     /* parked where only death ends the wait (vfork's parent) */
     int policy;              /* SCHED_OTHER, SCHED_BATCH or SCHED_IDLE (all run as OTHER) */
     void *lock_waiting_for;  /* F_SETLKW: the POSIX lock owner it waits on (deadlock check) */
+    uint64_t sleep_until;    /* a relative sleep's end (clock_get ns) */
+    uint64_t restart_until;  /* restart_syscall goes on sleeping until then (0: nothing to do) */
     uint64_t affinity;       /* sched_setaffinity's CPUs (0: every CPU) */
     int jobstopped;          /* held stopped by its process's job stop */
     int held_has_result;     /* how to resume it then */

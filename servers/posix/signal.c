@@ -16,6 +16,7 @@
 
 #define SYSCALL_INSN_LEN 2
 #define LX_ERESTARTNOHAND 514
+#define LX_ERESTART_RESTARTBLOCK 516
 #define FPSTATE_SIZE 512
 #define UNBLOCKABLE (SIGBIT(LX_SIGKILL) | SIGBIT(LX_SIGSTOP))
 
@@ -290,13 +291,15 @@ struct deliver_state {
 
 static int restartable_result(long r)
 {
-    return r == -LX_ERESTARTSYS || r == -LX_ERESTARTNOHAND;
+    return r == -LX_ERESTARTSYS || r == -LX_ERESTARTNOHAND || r == -LX_ERESTART_RESTARTBLOCK;
 }
 
-static void rewind_for_restart(struct lthread *t, struct sk_gregs *g)
+/* Back to the syscall instruction: the same call again, or (ERESTART_RESTARTBLOCK: a sleep
+   that goes on where it stopped) restart_syscall, which continues from t->restart_until. */
+static void rewind_for_restart(struct lthread *t, struct sk_gregs *g, long result)
 {
     g->rip -= SYSCALL_INSN_LEN;
-    g->rax = t->nr;
+    g->rax = result == -LX_ERESTART_RESTARTBLOCK ? 219 /* restart_syscall */ : t->nr;
 }
 
 static sk_error_t frame_written(struct sk_req *r, sk_error_t err, const struct sk_cqe *cqe);
@@ -343,7 +346,7 @@ static int setup_frame(struct lthread *t, int sig, const struct ksiginfo *info, 
         ds->g.rax = (uint64_t)result;
         if (restartable_result(result)) {
             if (result == -LX_ERESTARTSYS && (act->flags & LX_SA_RESTART))
-                rewind_for_restart(t, &ds->g);
+                rewind_for_restart(t, &ds->g, result);
             else
                 ds->g.rax = (uint64_t)-LX_EINTR;
         }
@@ -449,14 +452,14 @@ static sk_error_t frame_written(struct sk_req *r, sk_error_t err, const struct s
 }
 
 /* The registers were changed for a restart with no handler: write them and go on. */
-static void restart_no_handler(struct lthread *t)
+static void restart_no_handler(struct lthread *t, long result)
 {
     struct sk_gregs g;
     if (sk_thread_get_regs(t->h, SK_REGS_GENERAL, &g, sizeof g) != SK_OK) {
         call_resume(t);
         return;
     }
-    rewind_for_restart(t, &g);
+    rewind_for_restart(t, &g, result);
     if (sk_thread_set_regs(t->h, SK_REGS_GENERAL, &g, sizeof g) != SK_OK) {
         force_segv(t);
         return;
@@ -510,7 +513,7 @@ void signal_deliver_and_resume(struct lthread *t, int has_result, long result)
         t->restore_mask = 0;
     }
     if (has_result && restartable_result(result)) {
-        restart_no_handler(t);
+        restart_no_handler(t, result);
         return;
     }
     plain_resume(t, has_result, result);

@@ -573,6 +573,15 @@ long sys_ioctl(struct lthread *t)
     case 0x5450: /* FIONCLEX */
         t->p->fds->cloexec[t->a[0]] = 0;
         return 0;
+    case 0x541B: /* FIONREAD on a regular file: the bytes from the position to the end */
+        if ((f->ino->mode & LX_S_IFMT) == LX_S_IFREG && !f->ino->dev) {
+            /* (as an int, negative past the end, as Linux's file_ioctl writes it) */
+            t->len = (uint64_t)(uint32_t)(int32_t)(f->ino->size - (int64_t)f->pos);
+            t->ret = 0;
+            sk_error_t e = call_copy_out(t, t->a[2], &t->len, 4, call_done_step);
+            return e ? errno_from_sk(e) : CALL_PENDING;
+        }
+        break;
     }
     if (!f->ops->ioctl)
         return -LX_ENOTTY;

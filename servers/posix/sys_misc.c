@@ -180,6 +180,43 @@ long sys_time(struct lthread *t)
 
 /* ---- sleeping: a deadline on the parked request ---- */
 
+/* Where a relative sleep writes the time left when a signal ends it early (0: nowhere). */
+static uint64_t sleep_rem_addr(struct lthread *t)
+{
+    if (t->nr == 35) /* nanosleep */
+        return t->a[1];
+    if (t->nr == 230) /* clock_nanosleep, relative */
+        return t->a[3];
+    return 0;
+}
+
+/*
+ * A signal ended a sleep early. An absolute sleep is simply made again (ERESTARTNOHAND); a
+ * relative one writes the time left to rem (if given) and ends with ERESTART_RESTARTBLOCK:
+ * EINTR when a handler runs, else restart_syscall goes on to the same end, as Linux does.
+ */
+static sk_error_t sleep_interrupted(struct lthread *t)
+{
+    if (t->phase == 1 || t->nr == 219) {
+        if (t->nr == 219)
+            t->restart_until = t->sleep_until;
+        call_return(t, t->nr == 219 ? -516 : -514);
+        return SK_OK;
+    }
+    uint64_t now = now_ns(), left = t->sleep_until > now ? t->sleep_until - now : 0;
+    t->restart_until = t->sleep_until;
+    uint64_t rem = sleep_rem_addr(t);
+    t->ret = -516;
+    if (!rem) {
+        call_return(t, -516);
+        return SK_OK;
+    }
+    struct lx_timespec *ts = t->buf;
+    ts->tv_sec = (int64_t)(left / 1000000000ull);
+    ts->tv_nsec = (int64_t)(left % 1000000000ull);
+    return call_copy_out(t, rem, ts, sizeof *ts, call_done_step);
+}
+
 static sk_error_t sleep_over(struct sk_req *r, sk_error_t err, const struct sk_cqe *cqe)
 {
     (void)cqe;
@@ -188,11 +225,25 @@ static sk_error_t sleep_over(struct sk_req *r, sk_error_t err, const struct sk_c
         call_return(t, 0);
         return SK_OK;
     }
-    if (err == SK_ERR_CANCELLED) {
-        call_return(t, -514); /* ERESTARTNOHAND: EINTR after a handler, else slept again */
-        return SK_OK;
-    }
+    if (err == SK_ERR_CANCELLED)
+        return sleep_interrupted(t);
     return err ? err : SK_OK;
+}
+
+/* restart_syscall: a sleep a signal interrupted (with no handler) goes on to its end; with
+   nothing to restart, EINTR (Linux's do_no_restart_syscall). */
+long sys_restart_syscall(struct lthread *t)
+{
+    uint64_t until = t->restart_until;
+    t->restart_until = 0;
+    if (!until)
+        return -LX_EINTR;
+    if (until <= now_ns())
+        return 0;
+    t->sleep_until = until;
+    sk_req_park(&t->req, sleep_over);
+    sk_error_t e = sk_req_deadline(&t->req, until);
+    return e ? errno_from_sk(e) : CALL_PENDING;
 }
 
 static sk_error_t sleep_got_time(struct sk_req *r, sk_error_t err, const struct sk_cqe *cqe)
@@ -221,6 +272,8 @@ static sk_error_t sleep_got_time(struct sk_req *r, sk_error_t err, const struct 
         call_return(t, 0);
         return SK_OK;
     }
+    t->sleep_until = deadline;
+    t->restart_until = 0;
     sk_req_park(r, sleep_over);
     return sk_req_deadline(r, deadline);
 }

@@ -209,6 +209,7 @@ static sk_error_t sigreturn_fpu_read(struct sk_req *r, sk_error_t err, const str
 
 long sys_rt_sigreturn(struct lthread *t)
 {
+    t->restart_until = 0; /* a handler ran: restart_syscall has nothing to go on with (Linux) */
     t->buf = sk_malloc(sizeof(struct lx_ucontext));
     if (!t->buf) {
         proc_exit(t->p, CORE_STATUS(LX_SIGSEGV));

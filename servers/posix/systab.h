@@ -16,7 +16,7 @@
 #define LINUX_SYSCALLS(X) \
     X(0, read, OK, "") \
     X(1, write, OK, "") \
-    X(2, open, PARTIAL, "tmpfs and devices; no permission checks yet") \
+    X(2, open, PARTIAL, "tmpfs, devices and procfs, with permission checks") \
     X(3, close, OK, "") \
     X(4, stat, OK, "") \
     X(5, fstat, OK, "") \
@@ -30,7 +30,7 @@
     X(13, rt_sigaction, OK, "") \
     X(14, rt_sigprocmask, OK, "") \
     X(15, rt_sigreturn, PARTIAL, "the FXSAVE part of the FPU state is saved and restored; AVX upper halves are kept, not saved") \
-    X(16, ioctl, PARTIAL, "per device; the console answers ENOTTY until the tty exists") \
+    X(16, ioctl, PARTIAL, "terminals (termios, window size, job control, FIONREAD), pipes FIONREAD; others ENOTTY") \
     X(17, pread64, OK, "") \
     X(18, pwrite64, OK, "") \
     X(19, readv, OK, "") \
@@ -42,14 +42,14 @@
     X(25, mremap, PARTIAL, "shrink, grow in place, move, MREMAP_FIXED; no MREMAP_DONTUNMAP; the old range must lie in one mapping") \
     X(26, msync, NOSYS, "") \
     X(27, mincore, NOSYS, "") \
-    X(28, madvise, PARTIAL, "advice accepted; MADV_DONTNEED does not zero yet") \
+    X(28, madvise, PARTIAL, "MADV_DONTNEED and MADV_FREE give private anonymous pages back as zeros; private file pages are kept; the rest is advice") \
     X(29, shmget, NOSYS, "") \
     X(30, shmat, NOSYS, "") \
     X(31, shmctl, NOSYS, "") \
     X(32, dup, OK, "") \
     X(33, dup2, OK, "") \
     X(34, pause, OK, "") \
-    X(35, nanosleep, PARTIAL, "an interrupted sleep restarts from the full time (rem is not written)") \
+    X(35, nanosleep, OK, "") \
     X(36, getitimer, PARTIAL, "ITIMER_REAL; the CPU-time timers read as disarmed") \
     X(37, alarm, OK, "") \
     X(38, setitimer, PARTIAL, "ITIMER_REAL; ITIMER_VIRTUAL and ITIMER_PROF are accepted and never fire") \
@@ -233,7 +233,7 @@
     X(216, remap_file_pages, NOSYS, "") \
     X(217, getdents64, OK, "") \
     X(218, set_tid_address, PARTIAL, "recorded; cleared at thread exit with clone") \
-    X(219, restart_syscall, NOSYS, "") \
+    X(219, restart_syscall, OK, "") \
     X(220, semtimedop, NOSYS, "") \
     X(221, fadvise64, NOSYS, "") \
     X(222, timer_create, NOSYS, "") \
@@ -244,7 +244,7 @@
     X(227, clock_settime, OK, "") \
     X(228, clock_gettime, OK, "") \
     X(229, clock_getres, OK, "") \
-    X(230, clock_nanosleep, PARTIAL, "as nanosleep") \
+    X(230, clock_nanosleep, PARTIAL, "the CPU-time clocks sleep as the monotonic one") \
     X(231, exit_group, OK, "") \
     X(232, epoll_wait, NOSYS, "") \
     X(233, epoll_ctl, NOSYS, "") \

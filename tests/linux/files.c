@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/stat.h>
 #include <sys/uio.h>
 #include <unistd.h>
@@ -162,5 +163,16 @@ int main(void)
     SHOW("chdir a file", chdir("../m"));
     SHOW("access F_OK", access("a", F_OK));
     SHOW("access missing", access("zz", F_OK));
+    /* FIONREAD on a regular file: what is left after the position (negative past the end) */
+    int rf = open("../m", O_RDWR | O_TRUNC);
+    write(rf, "0123456789", 10);
+    lseek(rf, 3, SEEK_SET);
+    int avail = -1;
+    SHOW("FIONREAD", ioctl(rf, FIONREAD, &avail));
+    printf("  %d bytes\n", avail);
+    lseek(rf, 15, SEEK_SET);
+    ioctl(rf, FIONREAD, &avail);
+    printf("  past the end: %d\n", avail);
+    close(rf);
     return 0;
 }

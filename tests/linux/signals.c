@@ -13,6 +13,7 @@
 #include <sys/wait.h>
 #include <setjmp.h>
 #include <sys/time.h>
+#include <sys/syscall.h>
 #include <time.h>
 static volatile int got;
 static volatile unsigned long bad_addr = 0x1234, null_ish = 8;
@@ -107,5 +108,34 @@ int main(void) {
     getitimer(ITIMER_REAL, &cur);
     printf("itimer with SIGALRM ignored: armed %d\n", cur.it_value.tv_sec || cur.it_value.tv_usec);
     setitimer(ITIMER_REAL, &off, NULL);
+    /* nanosleep cut short by a handler: EINTR and the time left in rem */
+    signal(SIGALRM, h);
+    struct itimerval once = {{0, 0}, {0, 50000}};
+    setitimer(ITIMER_REAL, &once, NULL);
+    struct timespec want = {5, 0}, rem = {0, 0};
+    int rr = nanosleep(&want, &rem);
+    printf("nanosleep cut by a handler: %s, rem below 5 s %d\n",
+           rr < 0 && errno == EINTR ? "EINTR" : "?", rem.tv_sec < 5);
+    printf("restart_syscall with nothing to restart: %s\n",
+           syscall(219) < 0 && errno == EINTR ? "EINTR" : "?");
+    /* stopped and continued while asleep (no handler): the sleep goes on, never early */
+    fflush(stdout);
+    pid = fork();
+    if (pid == 0) {
+        struct timespec t0, t1, d = {0, 300 * 1000 * 1000};
+        clock_gettime(CLOCK_MONOTONIC, &t0);
+        int k = nanosleep(&d, NULL);
+        clock_gettime(CLOCK_MONOTONIC, &t1);
+        long ms = (t1.tv_sec - t0.tv_sec) * 1000 + (t1.tv_nsec - t0.tv_nsec) / 1000000;
+        printf("child: nanosleep after stop and continue: %d, slept the whole time %d\n", k, ms >= 300);
+        fflush(stdout);
+        _exit(0);
+    }
+    struct timespec short_ = {0, 20 * 1000 * 1000};
+    nanosleep(&short_, NULL);
+    kill(pid, SIGSTOP);
+    waitpid(pid, &st, WUNTRACED);
+    kill(pid, SIGCONT);
+    waitpid(pid, &st, 0);
     return 0;
 }
