@@ -356,6 +356,9 @@ struct proc *proc_new(struct proc *parent);
 /* Start a thread in p at rip with rsp; it stops at its first system call. */
 struct lthread *thread_new(struct proc *p, uint64_t rip, uint64_t rsp, int start_stopped);
 void proc_exit(struct proc *p, int wstatus);
+/* Is process group pgid orphaned (no live member has a parent in another group of the same
+   session)? */
+int proc_pgrp_orphaned(int pgid);
 /* CPU time p's threads have run (all user time: the server's work for them is its own). */
 uint64_t proc_cpu_ns(struct proc *p);
 /* The CPU time of one kernel thread so far (0 if it cannot be read). */

@@ -194,6 +194,48 @@ static void proc_release(struct proc *p)
     p->exe = NULL;
 }
 
+int proc_pgrp_orphaned(int pgid)
+{
+    for (struct proc *p = procs; p; p = p->all_next) {
+        if (p->state != PROC_LIVE || p->pgid != pgid)
+            continue;
+        struct proc *q = p->parent;
+        if (q && q->state == PROC_LIVE && q->pgid != pgid && q->sid == p->sid)
+            return 0;
+    }
+    return 1;
+}
+
+/* A group an exit left orphaned that has stopped members gets SIGHUP then SIGCONT (POSIX;
+   Linux's kill_orphaned_pgrp), so its jobs are not stopped for ever with nobody to continue
+   them. */
+static void orphan_check(int pgid, int sid)
+{
+    int stopped = 0, any = 0;
+    for (struct proc *q = procs; q; q = q->all_next)
+        if (q->state == PROC_LIVE && q->pgid == pgid && q->sid == sid) {
+            any = 1;
+            stopped |= q->jobstop;
+        }
+    if (!any || !stopped || !proc_pgrp_orphaned(pgid))
+        return;
+    for (int sig = LX_SIGHUP; sig; sig = sig == LX_SIGHUP ? LX_SIGCONT : 0)
+        for (struct proc *q = procs; q; q = q->all_next)
+            if (q->state == PROC_LIVE && q->pgid == pgid) {
+                struct ksiginfo info = {.signo = sig, .code = 0x80 /* SI_KERNEL */};
+                signal_send_proc(q, &info);
+            }
+}
+
+/* The nearest living ancestor of p that is a child subreaper (prctl), else init. */
+static struct proc *new_reaper(struct proc *p, struct proc *init)
+{
+    for (struct proc *a = p->parent; a; a = a->parent)
+        if (a->subreaper && a->state == PROC_LIVE)
+            return a;
+    return init;
+}
+
 void proc_exit(struct proc *p, int wstatus)
 {
     if (p->state != PROC_LIVE)
@@ -205,12 +247,23 @@ void proc_exit(struct proc *p, int wstatus)
     /* every thread ends (a thread in a call finishes it as a dead thread: no answer) */
     while (p->threads)
         thread_gone(p->threads);
-    /* children go to init (pid 1), zombies included */
-    struct proc *init = proc_find(1);
+    /* children go to the nearest subreaper or init (pid 1), zombies included; those that
+       asked (PR_SET_PDEATHSIG) hear of their parent's death */
+    struct proc *init = new_reaper(p, proc_find(1));
     int reparented = 0;
+    int pgids[16], sids[16], npg = 0;
     while (p->children) {
         struct proc *c = p->children;
         p->children = c->sibling;
+        if (c->state == PROC_LIVE && c->pdeathsig) {
+            struct ksiginfo info = {.signo = c->pdeathsig, .code = LX_SI_USER, .pid = p->pid,
+                                    .uid = p->uid};
+            signal_send_proc(c, &info);
+        }
+        if (c->state == PROC_LIVE && c->pgid != p->pgid && c->sid == p->sid && npg < 16) {
+            pgids[npg] = c->pgid, sids[npg] = c->sid;
+            npg++;
+        }
         if (init && init != p) {
             c->parent = init;
             c->sibling = init->children;
@@ -228,6 +281,9 @@ void proc_exit(struct proc *p, int wstatus)
         tty_session_ends(p);
     p->ctty = NULL;
     proc_release(p);
+    /* (p may be freed below: what the orphan checks need, first) */
+    int own_pgid = p->pgid, own_sid = p->sid;
+    int own_link = p->parent && p->parent->pgid != p->pgid && p->parent->sid == p->sid;
     if (p->parent) {
         struct proc *parent = p->parent;
         int code = (wstatus & 0x7f) == 0 ? LX_CLD_EXITED
@@ -254,6 +310,10 @@ void proc_exit(struct proc *p, int wstatus)
        the waiting step at once) */
     if (reparented && init->state == PROC_LIVE)
         waitq_wake_all(&init->child_exit);
+    if (own_link)
+        orphan_check(own_pgid, own_sid);
+    for (int i = 0; i < npg; i++)
+        orphan_check(pgids[i], sids[i]);
     if (was_init)
         posix_init_exited(wstatus);
 }

@@ -492,7 +492,9 @@ void signal_deliver_and_resume(struct lthread *t, int has_result, long result)
             case DFL_CONT:
                 continue;
             case DFL_STOP:
-                /* (orphaned process groups ignore TSTP/TTIN/TTOU: not modelled yet) */
+                /* an orphaned group's members ignore the terminal stop signals (POSIX) */
+                if (sig != LX_SIGSTOP && proc_pgrp_orphaned(p->pgid))
+                    continue;
                 job_stop(p, sig);
                 continue;
             case DFL_CORE:

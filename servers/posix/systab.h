@@ -171,7 +171,7 @@
     X(154, modify_ldt, NOSYS, "") \
     X(155, pivot_root, NOSYS, "") \
     X(156, _sysctl, NOSYS, "") \
-    X(157, prctl, PARTIAL, "PR_SET/GET_NAME, PDEATHSIG (recorded, not yet sent), DUMPABLE, CHILD_SUBREAPER (recorded, not yet used); other options EINVAL") \
+    X(157, prctl, PARTIAL, "PR_SET/GET_NAME, PDEATHSIG, DUMPABLE, CHILD_SUBREAPER; other options EINVAL") \
     X(158, arch_prctl, PARTIAL, "FS and GS base only") \
     X(159, adjtimex, NOSYS, "") \
     X(160, setrlimit, PARTIAL, "as prlimit64") \

@@ -279,18 +279,6 @@ struct tty *tty_of_file(struct file *f)
     return f->ops == &tty_ops ? f->priv : NULL;
 }
 
-static int is_orphaned_pgrp(int pgrp)
-{
-    /* a group is orphaned if no member has a parent in another group of the same session */
-    for (struct proc *p = procs; p; p = p->all_next) {
-        if (p->state != PROC_LIVE || p->pgid != pgrp)
-            continue;
-        struct proc *q = p->parent;
-        if (q && q->state == PROC_LIVE && q->pgid != pgrp && q->sid == p->sid)
-            return 0;
-    }
-    return 1;
-}
 
 /* A background check for a reader (sig SIGTTIN) or writer (SIGTTOU): 0 to go on, or -errno
    (-ERESTARTSYS after the group was signalled). */
@@ -305,7 +293,7 @@ static long job_check(struct tty *tt, struct lthread *t, int sig)
         return 0; /* the write goes ahead */
     if (sig == LX_SIGTTIN && (blocked || ignored))
         return -LX_EIO;
-    if (is_orphaned_pgrp(p->pgid))
+    if (proc_pgrp_orphaned(p->pgid))
         return -LX_EIO;
     struct ksiginfo info = {.signo = sig, .code = LX_SI_KERNEL};
     for (struct proc *q = procs; q; q = q->all_next)
