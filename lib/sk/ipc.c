@@ -53,6 +53,12 @@ sk_error_t sk_op_ipc(struct sk_queue *q, struct sk_op *op, sk_handle_t lane,
     return sk_op_submit(q, op, SK_OP_ipc, done, (uint64_t)lane, (uint64_t)acts, n, 0);
 }
 
+sk_error_t sk_req_ipc(struct sk_req *r, sk_handle_t lane, const struct sk_action *acts,
+                      unsigned n, sk_req_fn step)
+{
+    return sk_req_submit(r, SK_OP_ipc, step, (uint64_t)lane, (uint64_t)acts, n, 0);
+}
+
 /* ---- server ---------------------------------------------------------------------------- */
 
 static void accept_done(struct sk_op *op, const struct sk_cqe *cqe);

@@ -252,7 +252,6 @@ void sk_req_cancel(struct sk_req *r, sk_error_t why)
 
 void sk_req_fail(struct sk_req *r, sk_error_t err)
 {
-    sk_timer_stop(r->timers, &r->deadline);
     r->parked = 0;
     r->step = NULL;
     if (r->fail)

@@ -2,74 +2,18 @@
  * Conversations (docs/protocols.md, docs/registry.md "Transport"): a request's
  * first piece arrives with its accept; this file receives the second piece and
  * the kind's follow-ups (pull, extract), hands the request to handle.c, sends
- * the reply (and CONNECT's push or dismiss), and ends it. A client that hangs
- * up, or stalls past its deadline, is dropped with nothing left behind. Owner
- * lanes are served here too: one accept each, and the lane's end removes the
- * owner's entities.
+ * the reply (and CONNECT's push or dismiss), and ends it. Each conversation is
+ * a lib/sk request (sk/req.h): every step below has the sk_req_fn shape, the
+ * request's deadline lives in reg_timers, and a step that returns an error ends
+ * in req_failed, which answers it with that error or, if the client is gone or
+ * stalled, drops it with nothing left behind. Owner lanes are served here too:
+ * one accept each, and the lane's end removes the owner's entities.
  */
 #include "registry.h"
 
 struct reg_stats reg_stats;
-struct req *req_active, *req_parked;
 static struct owner *owners;
-
-/* ---- lists -------------------------------------------------------------------------------- */
-
-static void list_add(struct req **head, struct req *r)
-{
-    r->prev = NULL;
-    r->next = *head;
-    if (*head)
-        (*head)->prev = r;
-    *head = r;
-}
-
-static void list_add_tail(struct req **head, struct req *r)
-{
-    struct req *t = *head;
-    r->next = NULL;
-    if (!t) {
-        r->prev = NULL;
-        *head = r;
-        return;
-    }
-    while (t->next)
-        t = t->next;
-    t->next = r;
-    r->prev = t;
-}
-
-static void list_del(struct req **head, struct req *r)
-{
-    if (r->prev)
-        r->prev->next = r->next;
-    else
-        *head = r->next;
-    if (r->next)
-        r->next->prev = r->prev;
-    r->next = r->prev = NULL;
-}
-
-void req_park(struct req *r, uint64_t deadline)
-{
-    list_del(&req_active, r);
-    reg_stats.requests--;
-    list_add_tail(&req_parked, r);
-    reg_stats.watches++;
-    r->stage = REQ_PARKED;
-    r->deadline = deadline;
-    timer_want(deadline);
-}
-
-void req_unpark(struct req *r)
-{
-    list_del(&req_parked, r);
-    reg_stats.watches--;
-    list_add(&req_active, r);
-    reg_stats.requests++;
-    r->deadline = reg_now() + SK_REG_REQUEST_TIMEOUT_MS * 1000000ull;
-    timer_want(r->deadline);
-}
+static struct req *graveyard; /* ended, waiting for a deadline's cancel to come back */
 
 /* ---- owners ------------------------------------------------------------------------------- */
 
@@ -98,26 +42,29 @@ static void owner_end(struct owner *o)
     owner_put(o);
 }
 
-static void owner_done(struct sk_op *op, const struct sk_cqe *cqe);
+static sk_error_t owner_accepted(struct sk_req *sr, sk_error_t err, const struct sk_cqe *cqe);
 
 static void owner_post(struct owner *o)
 {
     o->acts[0] = SK_ACT_ACCEPT(SK_ACTF_ANCILLARY | SK_ACTF_WANT_LANE);
     o->acts[1] = SK_ACT_RECV_INLINE(0, SK_MSG_FIRST_MAX);
-    if (sk_op_ipc(reg_q, &o->op, o->lane, o->acts, 2, owner_done) != SK_OK)
-        owner_end(o);
+    sk_req_ipc(&o->accept, o->lane, o->acts, 2, owner_accepted);
 }
 
-static void owner_done(struct sk_op *op, const struct sk_cqe *cqe)
+/* The accept failed: the owner's end is gone (or the lane is not used as an owner lane should be). */
+static void owner_failed(struct sk_req *sr, sk_error_t err)
 {
-    struct owner *o = SK_OP_CONTAINER(op, struct owner, op);
+    (void)err;
+    owner_end(SK_OP_CONTAINER(sr, struct owner, accept));
+}
+
+static sk_error_t owner_accepted(struct sk_req *sr, sk_error_t err, const struct sk_cqe *cqe)
+{
+    struct owner *o = SK_OP_CONTAINER(sr, struct owner, accept);
     const struct sk_ipc_result *ra = sk_ipc_result(cqe, o->acts, 2, 0);
     const struct sk_ipc_result *rh = sk_ipc_result(cqe, o->acts, 2, 1);
-    if (!ra || ra->error != SK_OK) {
-        /* the owner's end is gone (or the lane is not used as an owner lane should be) */
-        owner_end(o);
-        return;
-    }
+    if (!ra || ra->error != SK_OK)
+        return ra ? (sk_error_t)ra->error : err ? err : SK_ERR_INVALID;
     sk_handle_t conv = sk_ipc_handle(ra);
     if (!rh || rh->error != SK_OK) {
         sk_handle_close(conv); /* the first piece did not fit, or the client hung up */
@@ -126,6 +73,7 @@ static void owner_done(struct sk_op *op, const struct sk_cqe *cqe)
         conn_request(o, conv, sk_ipc_payload(rh), rh->length);
     }
     owner_post(o);
+    return SK_OK;
 }
 
 struct owner *owner_start(sk_handle_t lane, const uint8_t creds[SK_CREDENTIALS_SIZE])
@@ -143,6 +91,7 @@ struct owner *owner_start(sk_handle_t lane, const uint8_t creds[SK_CREDENTIALS_S
         owners->prev = o;
     owners = o;
     reg_stats.owners++;
+    sk_req_init(&o->accept, &reg_timers, owner_failed);
     owner_post(o);
     return o;
 }
@@ -157,15 +106,9 @@ uint32_t owners_with(const uint8_t creds[SK_CREDENTIALS_SIZE])
 
 /* ---- the end of a request ------------------------------------------------------------------ */
 
-static void req_release(struct req *r)
+static void req_end(struct req *r)
 {
-    if (r->stage == REQ_PARKED) {
-        list_del(&req_parked, r);
-        reg_stats.watches--;
-    } else {
-        list_del(&req_active, r);
-        reg_stats.requests--;
-    }
+    reg_stats.requests--;
     if (r->conv)
         sk_handle_close(r->conv);
     if (r->pulled)
@@ -175,37 +118,77 @@ static void req_release(struct req *r)
     sk_free(r->msg);
     if (r->via)
         owner_put(r->via);
+    sk_req_finish(&r->sr);
     r->stage = REQ_DONE;
-    if (r->cancel.state == SK_OPSTATE_IDLE)
+    if (sk_req_idle(&r->sr)) {
         sk_free(r);
-    /* else cancel_done frees it */
+    } else {
+        r->next = graveyard; /* a cancel is still in flight: conn_sweep frees it */
+        graveyard = r;
+    }
 }
 
-static void cancel_done(struct sk_op *op, const struct sk_cqe *cqe)
+void conn_sweep(void)
 {
-    (void)cqe;
-    struct req *r = SK_OP_CONTAINER(op, struct req, cancel);
-    if (r->stage == REQ_DONE)
-        sk_free(r);
+    for (struct req **pp = &graveyard; *pp;) {
+        struct req *r = *pp;
+        if (sk_req_idle(&r->sr)) {
+            *pp = r->next;
+            sk_free(r);
+        } else {
+            pp = &r->next;
+        }
+    }
 }
 
 /* The client hung up or stalled. */
 static void drop(struct req *r)
 {
     reg_stats.dropped++;
-    req_release(r);
+    req_end(r);
 }
 
-static void reply_done(struct sk_op *op, const struct sk_cqe *cqe)
+/* Every request that fails ends here (see enum req_stage). */
+static void req_failed(struct sk_req *sr, sk_error_t err)
 {
-    struct req *r = SK_OP_CONTAINER(op, struct req, op);
-    unsigned n = r->follow & REG_FOLLOW_PUSH_REPLY ? 2 : 1;
-    const struct sk_ipc_result *res = sk_ipc_result(cqe, r->acts, n, 0);
-    if (res && res->error == SK_OK)
-        reg_stats.served++;
+    struct req *r = REQ_OF(sr);
+    if (r->stage == REQ_REPLY || (r->stage == REQ_RECV && !r->rejected))
+        drop(r);
     else
-        reg_stats.dropped++;
-    req_release(r);
+        conn_status(r, err);
+}
+
+sk_error_t reject(struct req *r, sk_error_t status)
+{
+    reg_stats.rejected++;
+    r->rejected = 1;
+    return status;
+}
+
+/* The error of action i of n, or of the whole step (err: the step's). */
+static sk_error_t act_error(sk_error_t err, const struct sk_cqe *cqe, const struct sk_action *acts,
+                            unsigned n, unsigned i)
+{
+    const struct sk_ipc_result *res = sk_ipc_result(cqe, acts, n, i);
+    return res ? (sk_error_t)res->error : err ? err : SK_ERR_INVALID;
+}
+
+/* The client hung up, or its deadline cancelled the step. */
+static int gone(sk_error_t e)
+{
+    return e == SK_ERR_END_OF_LANE || e == SK_ERR_CANCELLED || e == SK_ERR_TIMEOUT;
+}
+
+static sk_error_t reply_sent(struct sk_req *sr, sk_error_t err, const struct sk_cqe *cqe)
+{
+    struct req *r = REQ_OF(sr);
+    unsigned n = r->follow & REG_FOLLOW_PUSH_REPLY ? 2 : 1;
+    sk_error_t e = act_error(err, cqe, r->acts, n, 0);
+    if (e != SK_OK)
+        return e; /* req_failed drops it */
+    reg_stats.served++;
+    req_end(r);
+    return SK_OK;
 }
 
 void conn_reply(struct req *r, void *reply, uint32_t len)
@@ -223,8 +206,7 @@ void conn_reply(struct req *r, void *reply, uint32_t len)
         else
             r->acts[n++] = SK_ACT_DISMISS(0);
     }
-    if (sk_op_ipc(reg_q, &r->op, r->conv, r->acts, n, reply_done) != SK_OK)
-        drop(r);
+    sk_req_ipc(&r->sr, r->conv, r->acts, n, reply_sent);
 }
 
 void conn_status(struct req *r, sk_error_t status)
@@ -233,31 +215,11 @@ void conn_status(struct req *r, sk_error_t status)
     conn_reply(r, &r->small, sizeof r->small);
 }
 
-/* A malformed conversation: refuse it. */
-static void reject(struct req *r, sk_error_t status)
-{
-    reg_stats.rejected++;
-    conn_status(r, status);
-}
-
 /* ---- receiving ------------------------------------------------------------------------------ */
 
-/* The error of action i of n, or of the whole submission. */
-static sk_error_t act_error(const struct sk_cqe *cqe, const struct sk_action *acts, unsigned n,
-                            unsigned i)
+static sk_error_t followed(struct sk_req *sr, sk_error_t err, const struct sk_cqe *cqe)
 {
-    const struct sk_ipc_result *res = sk_ipc_result(cqe, acts, n, i);
-    return res ? (sk_error_t)res->error : (cqe->error ? (sk_error_t)cqe->error : SK_ERR_INVALID);
-}
-
-static int gone(sk_error_t e)
-{
-    return e == SK_ERR_END_OF_LANE || e == SK_ERR_CANCELLED;
-}
-
-static void follow_done(struct sk_op *op, const struct sk_cqe *cqe)
-{
-    struct req *r = SK_OP_CONTAINER(op, struct req, op);
+    struct req *r = REQ_OF(sr);
     unsigned n = 0, ipull = 99, iext = 99;
     if (r->follow & (REG_FOLLOW_PULL_OWNER | REG_FOLLOW_PULL_SERVICE))
         ipull = n++;
@@ -265,7 +227,7 @@ static void follow_done(struct sk_op *op, const struct sk_cqe *cqe)
         iext = n++;
     sk_error_t first = SK_OK;
     for (unsigned i = 0; i < n; i++) {
-        sk_error_t e = act_error(cqe, r->acts, n, i);
+        sk_error_t e = act_error(err, cqe, r->acts, n, i);
         const struct sk_ipc_result *res = sk_ipc_result(cqe, r->acts, n, i);
         if (e == SK_OK && i == ipull)
             r->pulled = sk_ipc_handle(res);
@@ -275,14 +237,13 @@ static void follow_done(struct sk_op *op, const struct sk_cqe *cqe)
             first = e;
     }
     if (gone(first))
-        drop(r);
-    else if (first != SK_OK)
-        reject(r, first == SK_ERR_NO_RIGHTS ? SK_ERR_NO_RIGHTS : SK_ERR_INVALID);
-    else
-        handle_request(r);
+        return first;
+    if (first != SK_OK)
+        return reject(r, first == SK_ERR_NO_RIGHTS ? SK_ERR_NO_RIGHTS : SK_ERR_INVALID);
+    return handle_request(r);
 }
 
-static void followups(struct req *r)
+static sk_error_t followups(struct req *r)
 {
     r->follow = reg_followups(r->msg, r->size);
     unsigned n = 0;
@@ -292,41 +253,58 @@ static void followups(struct req *r)
         r->acts[n++] = sk_act_pull(0, SK_RIGHT_WRITE | SK_RIGHT_TRANSFER | SK_RIGHT_DUPLICATE);
     if (r->follow & REG_FOLLOW_EXTRACT)
         r->acts[n++] = SK_ACT_EXTRACT(0);
-    if (!n) {
-        handle_request(r);
-        return;
-    }
+    if (!n)
+        return handle_request(r);
     for (unsigned i = 0; i + 1 < n; i++)
         r->acts[i].flags |= SK_ACTF_CHAIN;
-    r->stage = REQ_FOLLOW;
-    if (sk_op_ipc(reg_q, &r->op, r->conv, r->acts, n, follow_done) != SK_OK)
-        drop(r);
+    return sk_req_ipc(&r->sr, r->conv, r->acts, n, followed);
 }
 
-static void rest_done(struct sk_op *op, const struct sk_cqe *cqe)
+static sk_error_t rest_received(struct sk_req *sr, sk_error_t err, const struct sk_cqe *cqe)
 {
-    struct req *r = SK_OP_CONTAINER(op, struct req, op);
-    sk_error_t e = act_error(cqe, r->acts, 1, 0);
+    struct req *r = REQ_OF(sr);
+    sk_error_t e = act_error(err, cqe, r->acts, 1, 0);
     const struct sk_ipc_result *res = sk_ipc_result(cqe, r->acts, 1, 0);
     if (gone(e))
-        drop(r);
-    else if (!r->msg) /* the second piece of a message over the bound, refused unread */
-        reject(r, SK_ERR_TOO_BIG);
-    else if (e != SK_OK || res->length != r->size - SK_MSG_FIRST_MAX)
-        reject(r, SK_ERR_INVALID);
-    else
-        followups(r);
+        return e;
+    if (!r->msg) /* the second piece of a message over the bound, refused unread */
+        return reject(r, SK_ERR_TOO_BIG);
+    if (e != SK_OK || res->length != r->size - SK_MSG_FIRST_MAX)
+        return reject(r, SK_ERR_INVALID);
+    return followups(r);
+}
+
+/* The first step: the head, then the second piece or the follow-ups. */
+static sk_error_t request_start(struct req *r, const void *first, uint32_t len)
+{
+    struct sk_msg_head h;
+    if (len < sizeof h)
+        return reject(r, SK_ERR_INVALID);
+    memcpy(&h, first, sizeof h);
+    r->kind = h.kind;
+    r->size = h.size;
+    int two = h.size > SK_MSG_FIRST_MAX;
+    if (two ? len != SK_MSG_FIRST_MAX : len != h.size)
+        return reject(r, SK_ERR_INVALID);
+    if (h.size > SK_REG_REQUEST_MAX) {
+        /* take the second piece into nothing (both sides fail with BUFFER_TOO_SMALL), so the
+           reply meets the client's receive */
+        r->acts[0] = SK_ACT_RECV_INLINE(0, 0);
+    } else {
+        if (!(r->msg = sk_malloc(h.size)))
+            return SK_ERR_NO_MEMORY; /* dropped: not the client's fault, but no room to answer */
+        memcpy(r->msg, first, len);
+        if (!two)
+            return followups(r);
+        r->acts[0] = SK_ACT_RECV(0, r->msg + len, h.size - len);
+    }
+    return sk_req_ipc(&r->sr, r->conv, r->acts, 1, rest_received);
 }
 
 void conn_request(struct owner *via, sk_handle_t conv, const void *first, uint32_t len)
 {
-    if (reg_stats.requests >= SK_REG_REQUESTS_MAX) {
-        sk_handle_close(conv);
-        reg_stats.dropped++;
-        return;
-    }
-    struct req *r = sk_calloc(1, sizeof *r);
-    if (!r) {
+    struct req *r = NULL;
+    if (reg_stats.requests >= SK_REG_REQUESTS_MAX || !(r = sk_calloc(1, sizeof *r))) {
         sk_handle_close(conv);
         reg_stats.dropped++;
         return;
@@ -335,69 +313,12 @@ void conn_request(struct owner *via, sk_handle_t conv, const void *first, uint32
     r->via = via;
     if (via)
         via->refs++;
-    list_add(&req_active, r);
     reg_stats.requests++;
-    r->deadline = reg_now() + SK_REG_REQUEST_TIMEOUT_MS * 1000000ull;
-    timer_want(r->deadline);
-
-    struct sk_msg_head h;
-    if (len < sizeof h) {
-        reject(r, SK_ERR_INVALID);
-        return;
-    }
-    memcpy(&h, first, sizeof h);
-    r->kind = h.kind;
-    r->size = h.size;
-    int two = h.size > SK_MSG_FIRST_MAX;
-    if (two ? len != SK_MSG_FIRST_MAX : len != h.size) {
-        reject(r, SK_ERR_INVALID);
-        return;
-    }
-    if (h.size > SK_REG_REQUEST_MAX) {
-        /* take the second piece into nothing (both sides fail with BUFFER_TOO_SMALL), so the
-           reply meets the client's receive */
-        r->acts[0] = SK_ACT_RECV_INLINE(0, 0);
-    } else {
-        if (!(r->msg = sk_malloc(h.size))) {
-            drop(r);
-            return;
-        }
-        memcpy(r->msg, first, len);
-        if (!two) {
-            followups(r);
-            return;
-        }
-        r->acts[0] = SK_ACT_RECV(0, r->msg + len, h.size - len);
-    }
-    r->stage = REQ_REST;
-    if (sk_op_ipc(reg_q, &r->op, r->conv, r->acts, 1, rest_done) != SK_OK)
-        drop(r);
-}
-
-/* ---- deadlines ------------------------------------------------------------------------------ */
-
-void conn_expire(uint64_t now)
-{
-    for (struct req *r = req_active; r; r = r->next)
-        if (r->deadline && r->deadline <= now && r->op.state != SK_OPSTATE_IDLE &&
-            r->cancel.state == SK_OPSTATE_IDLE)
-            sk_op_cancel(reg_q, &r->cancel, &r->op, cancel_done);
-    for (struct req *r = req_parked, *next; r; r = next) {
-        next = r->next;
-        if (r->deadline <= now)
-            watch_answer(r);
-    }
-}
-
-uint64_t conn_next_deadline(void)
-{
-    uint64_t best = 0;
-    for (struct req *r = req_active; r; r = r->next)
-        if (r->deadline && r->op.state != SK_OPSTATE_IDLE && r->cancel.state == SK_OPSTATE_IDLE &&
-            (!best || r->deadline < best))
-            best = r->deadline;
-    for (struct req *r = req_parked; r; r = r->next)
-        if (!best || r->deadline < best)
-            best = r->deadline;
-    return best;
+    r->stage = REQ_RECV;
+    sk_req_init(&r->sr, &reg_timers, req_failed);
+    sk_error_t e = sk_req_deadline(&r->sr, reg_request_deadline());
+    if (e == SK_OK)
+        e = request_start(r, first, len);
+    if (e != SK_OK)
+        sk_req_fail(&r->sr, e);
 }

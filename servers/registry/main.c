@@ -5,50 +5,23 @@
  * until the lane ends (init shuts it down before it exits), then exits.
  *
  * One thread runs one queue: the registry lane's accept loop (sk_ipc_server),
- * the owner lanes' accepts, every conversation, and one timer for the nearest
- * deadline (stalled requests, watches whose time is up).
+ * the owner lanes' accepts, every conversation, and one timer heap (lib/sk's
+ * struct sk_timers, one kernel timer) for every deadline: stalled requests,
+ * watches whose time is up.
  */
 #include "registry.h"
 
 #define ACCEPTS 8
 
-struct sk_queue *reg_q;
 static struct sk_queue queue;
 static struct sk_ipc_server server;
-static struct sk_op timer_op, timer_cancel;
-static uint64_t timer_at;
+struct sk_timers reg_timers;
 
 uint64_t reg_now(void)
 {
     uint64_t t = 0;
     sk_clock_get(&t);
     return t;
-}
-
-static void nothing(struct sk_op *op, const struct sk_cqe *cqe)
-{
-    (void)op, (void)cqe;
-}
-
-static void timer_fired(struct sk_op *op, const struct sk_cqe *cqe)
-{
-    (void)op, (void)cqe; /* fired or cancelled for an earlier deadline: look either way */
-    conn_expire(reg_now());
-    timer_want(conn_next_deadline());
-}
-
-void timer_want(uint64_t deadline)
-{
-    if (!deadline)
-        return;
-    if (timer_op.state != SK_OPSTATE_IDLE) {
-        /* armed for later: cancel, and timer_fired re-arms for the nearest */
-        if (deadline < timer_at && timer_cancel.state == SK_OPSTATE_IDLE)
-            sk_op_cancel(reg_q, &timer_cancel, &timer_op, nothing);
-        return;
-    }
-    timer_at = deadline;
-    sk_op_timer(reg_q, &timer_op, deadline, timer_fired);
 }
 
 uint64_t reg_accept_failures(void)
@@ -75,7 +48,7 @@ int main(const struct sk_start_info *si)
         sk_printf("registry: queue: %s\n", sk_error_name(e));
         return 1;
     }
-    reg_q = &queue;
+    sk_timers_init(&reg_timers, &queue);
     e = sk_ipc_server_start(&queue, &server, lane, SK_MSG_FIRST_MAX, ACCEPTS, on_request);
     if (e != SK_OK) {
         sk_printf("registry: accept loop: %s\n", sk_error_name(e));
@@ -87,6 +60,7 @@ int main(const struct sk_start_info *si)
             sk_printf("registry: queue_drive: %s\n", sk_error_name(e));
             return 1;
         }
+        conn_sweep();
     }
     /* The lane ended: nobody can reach us any more. Exiting ends the owner lanes and every
        conversation with us. */

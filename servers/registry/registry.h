@@ -2,8 +2,8 @@
  * The registry server's internals (docs/registry.md). One thread, one queue:
  * every callback runs from the loop in main.c, so nothing here takes a lock.
  *
- *   main.c     start-up, the registry lane's accept loop, the loop, the deadline timer
- *   conn.c     requests: receiving both pieces and the follow-ups, replies, deadlines,
+ *   main.c     start-up, the registry lane's accept loop, the loop, the timer heap
+ *   conn.c     requests: receiving both pieces and the follow-ups, replies, error replies,
  *              drops; owner lanes and their accept
  *   store.c    entities, property sets, owners' entity lists, the change log
  *   handle.c   what each request does (validate, act, reply)
@@ -13,9 +13,11 @@
 #pragma once
 #include <sk/sk.h>
 #include <sk/ipc.h>
+#include <sk/req.h>
 #include "check.h"
 
-extern struct sk_queue *reg_q;
+/* Every deadline of the registry (requests', watches'), behind one kernel timer. */
+extern struct sk_timers reg_timers;
 
 /* ---- owners (conn.c) ------------------------------------------------------------------ */
 
@@ -28,24 +30,32 @@ struct owner {
     uint32_t nentities;
     struct entity *entities;            /* its entities (store.c) */
     struct owner *next, *prev;
-    struct sk_op op, cancel;            /* the accept */
+    struct sk_req accept;               /* the accept, posted again after each request */
     struct sk_action acts[2];
 };
 
 /* ---- requests (conn.c) ------------------------------------------------------------------ */
 
+/*
+ * Where a request is; its fail function (conn.c) goes by it: while receiving, a
+ * malformed message (reject) gets its error reply and anything else (a hang-up,
+ * a stall past the deadline, no memory for the message) drops the conversation;
+ * while at work, an error is the reply; a reply that fails drops it.
+ */
 enum req_stage {
-    REQ_REST,      /* receiving the second piece */
-    REQ_FOLLOW,    /* pulls / extract */
+    REQ_RECV,      /* the second piece, then the follow-ups (pulls / extract) */
+    REQ_WORK,      /* handle.c acting on it */
     REQ_PARKED,    /* a watch waiting for a change (watch.c) */
     REQ_REPLY,     /* the reply being sent */
-    REQ_DONE,      /* ended; freed once its cancel op is back */
+    REQ_DONE,      /* ended; freed once no operation of it is in flight */
 };
 
+/* One conversation: a lib/sk request (sk/req.h) whose steps are the stages above. */
 struct req {
-    struct sk_op op, cancel;
+    struct sk_req sr;
     struct sk_action acts[3];
     enum req_stage stage;
+    int rejected;              /* reject() refused it as malformed */
     sk_handle_t conv;          /* the conversation's lane */
     struct owner *via;         /* the owner lane it came on, or NULL: the registry lane */
     uint32_t kind, size, follow;
@@ -54,11 +64,11 @@ struct req {
     sk_handle_t pulled;        /* a pushed lane, until handed to an owner or entity */
     sk_handle_t push;          /* CONNECT: the service lane pushed after the reply */
     uint8_t creds[SK_CREDENTIALS_SIZE];
-    uint64_t deadline;         /* when it is dropped (a watch: answered empty); 0: none */
-    struct req *next, *prev;   /* the active or the parked list */
+    struct req *next, *prev;   /* the parked list (watch.c), or the graveyard (conn.c) */
     uint64_t after;            /* a watch: changes after this are wanted */
     struct sk_reply_head small; /* error replies need no allocation */
 };
+#define REQ_OF(s) SK_OP_CONTAINER(s, struct req, sr)
 
 /* Counters STATS reports. */
 struct reg_stats {
@@ -66,8 +76,6 @@ struct reg_stats {
     uint64_t served, rejected, dropped;
 };
 extern struct reg_stats reg_stats;
-/* Requests being received or answered, and watches waiting (oldest first). */
-extern struct req *req_active, *req_parked;
 
 /* A request's first piece arrived on conv (ours to close) through via (NULL: the registry lane). */
 void conn_request(struct owner *via, sk_handle_t conv, const void *first, uint32_t len);
@@ -75,19 +83,20 @@ void conn_request(struct owner *via, sk_handle_t conv, const void *first, uint32
 void conn_reply(struct req *r, void *reply, uint32_t len);
 /* Reply with a plain head: an error, or SK_OK for requests whose reply is only that. */
 void conn_status(struct req *r, sk_error_t status);
+/* Count r as malformed; returns status, for its step to return (the fail function replies). */
+sk_error_t reject(struct req *r, sk_error_t status);
+/* Free the ended requests whose last operation (a deadline's cancel) is back (main.c's loop). */
+void conn_sweep(void);
 /* Serve a freshly pulled owner lane; NULL when out of memory (the lane is closed). */
 struct owner *owner_start(sk_handle_t lane, const uint8_t creds[SK_CREDENTIALS_SIZE]);
 uint32_t owners_with(const uint8_t creds[SK_CREDENTIALS_SIZE]);
-/* Move a watch to the parked list until deadline, and back for its reply. */
-void req_park(struct req *r, uint64_t deadline);
-void req_unpark(struct req *r);
-/* Check deadlines: drop stalled requests, answer watches whose time is up. */
-void conn_expire(uint64_t now);
-/* The earliest deadline of any request (0: none). */
-uint64_t conn_next_deadline(void);
-/* Ask the timer to fire at deadline or earlier (main.c). */
-void timer_want(uint64_t deadline);
+/* clock_get nanoseconds (main.c). */
 uint64_t reg_now(void);
+/* The deadline of a request starting now: to send its pieces and follow-ups and take its reply. */
+static inline uint64_t reg_request_deadline(void)
+{
+    return reg_now() + SK_REG_REQUEST_TIMEOUT_MS * 1000000ull;
+}
 /* Conversations the registry lane's accept loop dropped (a first piece that did not fit). */
 uint64_t reg_accept_failures(void);
 
@@ -135,12 +144,14 @@ uint64_t store_oldest(void);
 
 /* ---- requests' work (handle.c) and watches (watch.c) ------------------------------------- */
 
-/* A request with all its bytes and follow-ups in: validate it and act. */
-void handle_request(struct req *r);
+/*
+ * A request with all its bytes and follow-ups in: validate it and act. Returns
+ * SK_OK when its reply is under way (or it is a parked watch), or the error to
+ * answer it with.
+ */
+sk_error_t handle_request(struct req *r);
 
-/* A checked WATCH: answer at once if changes are there, else park it. */
-void watch_start(struct req *r);
+/* A checked WATCH: answer at once if changes are there, else park it. Returns as handle_request. */
+sk_error_t watch_start(struct req *r);
 /* Changes were logged: answer the parked watches they match. */
 void watch_notify(void);
-/* Answer a parked watch now (time is up, or room is needed). */
-void watch_answer(struct req *r);

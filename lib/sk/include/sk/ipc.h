@@ -11,6 +11,7 @@
  */
 #pragma once
 #include <sk/queue.h>
+#include <sk/req.h>
 #include <skoll/ipc.h>
 
 /* Action builders. */
@@ -115,6 +116,9 @@ sk_handle_t sk_ipc_handle(const struct sk_ipc_result *r);
 /* Submit an ipc op: post acts[0..n) to lane. */
 sk_error_t sk_op_ipc(struct sk_queue *q, struct sk_op *op, sk_handle_t lane,
                      const struct sk_action *acts, unsigned n, sk_op_fn done);
+/* The same as the next step of request r (sk/req.h): step runs at its completion. */
+sk_error_t sk_req_ipc(struct sk_req *r, sk_handle_t lane, const struct sk_action *acts,
+                      unsigned n, sk_req_fn step);
 
 /* ---- a server's accept loop ------------------------------------------------------- */
 

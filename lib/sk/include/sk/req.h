@@ -95,8 +95,21 @@ sk_error_t sk_req_deadline(struct sk_req *r, uint64_t at);
  * first). Later steps start and end at once with `why`.
  */
 void sk_req_cancel(struct sk_req *r, sk_error_t why);
-/* Run the fail function now (a step function may also just return the error). */
+/*
+ * Run the fail function now (a step function may also just return the error).
+ * The deadline stays, so an error reply the fail function sends is bounded by
+ * it too; the fail function ends the request with sk_req_finish.
+ */
 void sk_req_fail(struct sk_req *r, sk_error_t err);
+/*
+ * The step that saw a cancel has dealt with it (a wait whose time was up, say)
+ * and the request goes on: its later steps are submitted again, not ended at
+ * once with the reason.
+ */
+static inline void sk_req_resume(struct sk_req *r)
+{
+    r->abort = SK_OK;
+}
 /* The request is over: its deadline goes. It may be freed once sk_req_idle. */
 void sk_req_finish(struct sk_req *r);
 /* No kernel operation of r is in flight (its memory may be freed). */
