@@ -537,7 +537,7 @@ static const struct proc_gen g_filesystems = {.content = gen_filesystems};
    benchmarks' memory figures read it (docs/posix.md). */
 static int gen_skoll_posix(struct inode *ino, struct proc *viewer, struct strbuf *sb)
 {
-    (void)ino, (void)viewer;
+    (void)ino;
     long calls = 0, parked = 0;
     for (struct proc *p = procs; p; p = p->all_next)
         for (struct lthread *t = p->threads; t; t = t->next) {
@@ -548,6 +548,15 @@ static int gen_skoll_posix(struct inode *ino, struct proc *viewer, struct strbuf
     sk_heap_stats(&hs);
     struct sk_memory_info mi = {0};
     sk_memory_info(&mi);
+    /* where the server's thread and the reader's last ran, and how often they were switched
+       to (placement: are a client and the server on one CPU?) */
+    struct sk_thread_stats me = {0}, them = {0};
+    sk_thread_stats(SK_THIS_THREAD, &me);
+    if (viewer && viewer->threads)
+        sk_thread_stats(viewer->threads->h, &them);
+    sb_printf(sb, "server_cpu %lu\nserver_switches %lu\nreader_cpu %lu\nreader_switches %lu\n",
+              (unsigned long)me.cpu, (unsigned long)me.switches, (unsigned long)them.cpu,
+              (unsigned long)them.switches);
     sb_printf(sb, "processes %ld\nthreads %ld\nfiles %ld\ninodes %ld\nmemory_objects %ld\n"
                   "calls_in_flight %ld\ncalls_parked %ld\nheap_blocks %lu\nheap_bytes %lu\n"
                   "heap_mapped %lu\nfree_pages %lu\n",

@@ -77,6 +77,8 @@ static void report(const char *name, double *v, int n, const char *unit, const c
 
 /* ---- getppid ---- */
 
+static long state(const char *key);
+
 static void bench_getppid(void)
 {
     /* as many calls as take about 100 ms, then REPS reps of that many */
@@ -90,12 +92,18 @@ static void bench_getppid(void)
         n *= 2;
     }
     double v[REPS];
+    long s0 = state("server_switches"), c0 = state("reader_switches");
     for (int r = 0; r < REPS; r++) {
         uint64_t t0 = now_ns();
         for (long i = 0; i < n; i++)
             syscall(SYS_getppid);
         v[r] = (double)(now_ns() - t0) / (double)n;
     }
+    if (s0 >= 0) /* Skoll: where the two ran, and switches to each per call */
+        printf("# posix_getppid: server on CPU %ld, this program on CPU %ld; switched to per "
+               "call: server %.2f, this program %.2f\n", state("server_cpu"), state("reader_cpu"),
+               (double)(state("server_switches") - s0) / (REPS * n),
+               (double)(state("reader_switches") - c0) / (REPS * n));
     char what[64];
     snprintf(what, sizeof what, "%ld getppid() calls", n);
     report("posix_getppid_ns", v, REPS, "ns", what);
