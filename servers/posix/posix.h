@@ -204,7 +204,9 @@ int vfs_umount(struct inode *root);
 extern struct inode *vfs_root;
 /* May p reach ino with mask (4 read, 2 write, 1 execute/search)? 0 or -EACCES. */
 int vfs_permission(struct proc *p, struct inode *ino, int mask);
-int vfs_permission_ids(uint32_t uid, uint32_t gid, struct inode *ino, int mask);
+int vfs_permission_ids(struct proc *p, uint32_t uid, uint32_t gid, struct inode *ino, int mask);
+/* Is gid p's group (gid given) or one of its supplementary groups? */
+int proc_in_group(struct proc *p, uint32_t gid, uint32_t primary);
 /* Remove name from dir (the entry's inode loses a link). */
 int dir_unlink(struct inode *dir, const char *name);
 struct dentry *dir_entry(struct inode *dir, const char *name, size_t len);
@@ -263,6 +265,7 @@ struct proc {
     struct tty *ctty;        /* the controlling terminal */
     uint32_t umask;
     uint32_t uid, euid, suid, gid, egid, sgid;
+    uint32_t *groups, ngroups; /* supplementary groups, sorted (setgroups) */
     struct lthread *threads;
     struct waitq child_exit; /* threads parked in wait4 on this process's children */
     struct waitq vfork_done; /* a vfork parent, until this child execs or exits */

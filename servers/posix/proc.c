@@ -52,6 +52,10 @@ struct proc *proc_new(struct proc *parent)
         p->cwd = inode_get(parent->cwd);
         p->ctty = parent->ctty;
         memcpy(p->rlim, parent->rlim, sizeof p->rlim);
+        if (parent->ngroups && (p->groups = sk_malloc(parent->ngroups * sizeof *p->groups))) {
+            memcpy(p->groups, parent->groups, parent->ngroups * sizeof *p->groups);
+            p->ngroups = parent->ngroups;
+        }
     } else {
         limits_default(p->rlim);
         p->pgid = p->sid = p->pid;
@@ -186,12 +190,25 @@ static void proc_release(struct proc *p)
         sk_handle_close(p->universe);
         p->universe = 0;
     }
+    sk_free(p->groups);
+    p->groups = NULL;
+    p->ngroups = 0;
     if (p->cmdline) {
         sk_free(p->cmdline);
         p->cmdline = NULL;
     }
     sk_free(p->exe);
     p->exe = NULL;
+}
+
+int proc_in_group(struct proc *p, uint32_t gid, uint32_t primary)
+{
+    if (gid == primary)
+        return 1;
+    for (uint32_t i = 0; p && i < p->ngroups; i++)
+        if (p->groups[i] == gid)
+            return 1;
+    return 0;
 }
 
 int proc_pgrp_orphaned(int pgid)

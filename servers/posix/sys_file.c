@@ -659,7 +659,7 @@ static sk_error_t access_path_read(struct sk_req *r, sk_error_t err, const struc
     if (!rc && (t->a[5] & 7)) {
         /* access() asks with the real ids (faccessat2's AT_EACCESS: the effective ones) */
         int eff = (t->a[3] & LX_AT_EACCESS) != 0;
-        rc = vfs_permission_ids(eff ? t->p->euid : t->p->uid, eff ? t->p->egid : t->p->gid, ino,
+        rc = vfs_permission_ids(t->p, eff ? t->p->euid : t->p->uid, eff ? t->p->egid : t->p->gid, ino,
                                 (int)(t->a[5] & 7));
     }
     call_return(t, rc);

@@ -352,7 +352,7 @@ static long set_owner(struct lthread *t, struct inode *ino, uint32_t uid, uint32
     if (p->euid != 0) {
         if (uid != (uint32_t)-1 && uid != ino->uid)
             return -LX_EPERM;
-        if (gid != (uint32_t)-1 && (p->euid != ino->uid || gid != p->egid))
+        if (gid != (uint32_t)-1 && (p->euid != ino->uid || !proc_in_group(p, gid, p->egid)))
             return -LX_EPERM;
     }
     if (uid != (uint32_t)-1)

@@ -684,18 +684,68 @@ long sys_getresgid(struct lthread *t)
 }
 
 /* Supplementary groups: none kept yet beyond the count (PARTIAL). */
+/* Supplementary groups: kept sorted, as Linux keeps them (getgroups returns them so);
+   inherited by fork, kept by exec; the VFS checks them (proc_in_group). */
 long sys_getgroups(struct lthread *t)
 {
-    if ((int)t->a[0] < 0)
+    int size = (int)t->a[0];
+    struct proc *p = t->p;
+    if (size < 0)
         return -LX_EINVAL;
-    return 0;
+    if (size == 0)
+        return (long)p->ngroups;
+    if ((uint32_t)size < p->ngroups)
+        return -LX_EINVAL;
+    if (!p->ngroups)
+        return 0;
+    uint32_t *copy = sk_malloc(p->ngroups * sizeof *copy);
+    if (!copy)
+        return -LX_ENOMEM;
+    memcpy(copy, p->groups, p->ngroups * sizeof *copy);
+    t->buf = copy;
+    t->ret = (long)p->ngroups;
+    sk_error_t e = call_copy_out(t, t->a[1], copy, p->ngroups * sizeof *copy, call_done_step);
+    return e ? errno_from_sk(e) : CALL_PENDING;
+}
+
+static sk_error_t groups_read(struct sk_req *r, sk_error_t err, const struct sk_cqe *cqe)
+{
+    (void)cqe;
+    struct lthread *t = call_thread(r);
+    if (err)
+        return err;
+    uint32_t n = (uint32_t)t->a[0], *g = t->buf;
+    for (uint32_t i = 1; i < n; i++) /* insertion sort, then no duplicates kept apart */
+        for (uint32_t j = i; j > 0 && g[j - 1] > g[j]; j--) {
+            uint32_t x = g[j];
+            g[j] = g[j - 1];
+            g[j - 1] = x;
+        }
+    sk_free(t->p->groups);
+    t->p->groups = g;
+    t->p->ngroups = n;
+    t->buf = NULL;
+    call_return(t, 0);
+    return SK_OK;
 }
 
 long sys_setgroups(struct lthread *t)
 {
+    uint64_t n = (uint32_t)t->a[0]; /* an int: a negative count is a huge one */
     if (t->p->euid != 0)
         return -LX_EPERM;
-    if (t->a[0] > 65536)
+    if (n > 65536)
         return -LX_EINVAL;
-    return 0;
+    if (n == 0) {
+        sk_free(t->p->groups);
+        t->p->groups = NULL;
+        t->p->ngroups = 0;
+        return 0;
+    }
+    uint32_t *g = sk_malloc(n * sizeof *g);
+    if (!g)
+        return -LX_ENOMEM;
+    t->buf = g;
+    sk_error_t e = call_copy_in(t, t->a[1], g, n * sizeof *g, groups_read);
+    return e ? errno_from_sk(e) : CALL_PENDING;
 }

@@ -129,8 +129,8 @@
     X(112, setsid, OK, "") \
     X(113, setreuid, OK, "") \
     X(114, setregid, OK, "") \
-    X(115, getgroups, PARTIAL, "no supplementary groups are kept: returns 0") \
-    X(116, setgroups, PARTIAL, "root only, and the list is not kept yet") \
+    X(115, getgroups, OK, "") \
+    X(116, setgroups, OK, "") \
     X(117, setresuid, OK, "") \
     X(118, getresuid, OK, "") \
     X(119, setresgid, OK, "") \

@@ -222,10 +222,10 @@ int vfs_permission(struct proc *p, struct inode *ino, int mask)
 {
     if (!p)
         return 0;
-    return vfs_permission_ids(p->euid, p->egid, ino, mask);
+    return vfs_permission_ids(p, p->euid, p->egid, ino, mask);
 }
 
-int vfs_permission_ids(uint32_t uid, uint32_t gid, struct inode *ino, int mask)
+int vfs_permission_ids(struct proc *p, uint32_t uid, uint32_t gid, struct inode *ino, int mask)
 {
     uint32_t mode = ino->mode;
     if (uid == 0) {
@@ -237,7 +237,7 @@ int vfs_permission_ids(uint32_t uid, uint32_t gid, struct inode *ino, int mask)
     uint32_t bits;
     if (uid == ino->uid)
         bits = (mode >> 6) & 7;
-    else if (gid == ino->gid)
+    else if (proc_in_group(p, ino->gid, gid))
         bits = (mode >> 3) & 7;
     else
         bits = mode & 7;
