@@ -266,6 +266,8 @@ void call_release_held(void)
 
 sk_error_t call_copy_in(struct lthread *t, uint64_t uaddr, void *buf, uint64_t len, sk_req_fn next)
 {
+    if (t->dead || !t->p->mm)
+        return SK_ERR_CANCELLED; /* its process is gone: nothing to copy from */
     return sk_req_submit(&t->req, SK_OP_mem_read, next, t->p->mm->space, uaddr, (uint64_t)buf, len);
 }
 
@@ -287,6 +289,8 @@ int call_copy_out_fast_ok(struct lthread *t, uint64_t uaddr, uint64_t len)
 sk_error_t call_copy_out(struct lthread *t, uint64_t uaddr, const void *buf, uint64_t len,
                          sk_req_fn next)
 {
+    if (t->dead || !t->p->mm)
+        return SK_ERR_CANCELLED; /* its process is gone: nothing to copy to */
     if (next == call_done_step && call_copy_out_fast_ok(t, uaddr, len) &&
         (len <= sizeof t->copy_stage || buf == t->buf)) {
         const void *src = buf;
@@ -333,6 +337,8 @@ static sk_error_t string_read_more(struct lthread *t)
         piece = max - got;
     if (piece == 0)
         return SK_ERR_TOO_BIG;
+    if (t->dead || !t->p->mm)
+        return SK_ERR_CANCELLED;
     return sk_req_submit(&t->req, SK_OP_mem_read, string_piece, t->p->mm->space, addr,
                          (uint64_t)((char *)t->buf + got), piece);
 }

@@ -86,6 +86,45 @@ static long scan(struct lthread *t, struct pollstate *ps)
 
 static sk_error_t results_out(struct lthread *t, long n);
 
+/* The timeout was written back (or could not be: then it is not, and a restart would wait
+   for the whole time again, so an interrupted call ends with EINTR, as Linux's sticky case). */
+static sk_error_t timeout_written(struct sk_req *r, sk_error_t err, const struct sk_cqe *cqe)
+{
+    (void)cqe;
+    struct lthread *t = call_thread(r);
+    long ret = t->ret;
+    if (err) {
+        t->req.abort = SK_OK;
+        if (ret == -LX_ERESTARTNOHAND)
+            ret = -LX_EINTR;
+    }
+    call_return(t, ret);
+    return SK_OK;
+}
+
+/*
+ * End the call with ret. select, pselect6 and ppoll write the time left back into their
+ * timeout first, as Linux does (not for a zero or absent timeout): a restarted call then waits
+ * only for what was left.
+ */
+static sk_error_t finish(struct lthread *t, long ret)
+{
+    struct pollstate *ps = t->buf;
+    uint64_t addr = t->nr == NR_select || t->nr == NR_pselect6 ? t->a[4]
+                    : t->nr == NR_ppoll ? t->a[2] : 0;
+    if (!addr || !ps->deadline || (ps->tv[0] == 0 && ps->tv[1] == 0)) {
+        call_return(t, ret);
+        return SK_OK;
+    }
+    uint64_t now = 0;
+    sk_clock_get(&now);
+    uint64_t left = ps->deadline > now ? ps->deadline - now : 0;
+    ps->tv[0] = (int64_t)(left / 1000000000ull);
+    ps->tv[1] = (int64_t)(left % 1000000000ull) / (t->nr == NR_select ? 1000 : 1);
+    t->ret = ret;
+    return call_copy_out(t, addr, ps->tv, 16, timeout_written);
+}
+
 static sk_error_t select_set_written(struct sk_req *r, sk_error_t err, const struct sk_cqe *cqe)
 {
     (void)cqe;
@@ -96,12 +135,19 @@ static sk_error_t select_set_written(struct sk_req *r, sk_error_t err, const str
     /* t->phase: the next set to write */
     while (t->phase < 3 && !ps->uaddr[t->phase])
         t->phase++;
-    if (t->phase == 3) {
-        call_return(t, t->ret);
-        return SK_OK;
-    }
+    if (t->phase == 3)
+        return finish(t, t->ret);
     int k = t->phase++;
     return call_copy_out(t, ps->uaddr[k], ps->sets[3 + k], (ps->nfds + 7) / 8, select_set_written);
+}
+
+static sk_error_t fds_written(struct sk_req *r, sk_error_t err, const struct sk_cqe *cqe)
+{
+    (void)cqe;
+    if (err)
+        return err;
+    struct lthread *t = call_thread(r);
+    return finish(t, t->ret);
 }
 
 static sk_error_t results_out(struct lthread *t, long n)
@@ -109,7 +155,7 @@ static sk_error_t results_out(struct lthread *t, long n)
     struct pollstate *ps = t->buf;
     t->ret = n;
     if (!ps->is_select)
-        return call_copy_out(t, ps->uaddr[0], ps->fds, ps->nfds * sizeof *ps->fds, call_done_step);
+        return call_copy_out(t, ps->uaddr[0], ps->fds, ps->nfds * sizeof *ps->fds, fds_written);
     t->phase = 0;
     struct sk_cqe none = {0};
     return select_set_written(&t->req, SK_OK, &none);
@@ -146,8 +192,8 @@ static sk_error_t poll_woken(struct sk_req *r, sk_error_t err, const struct sk_c
         return poll_check(t);
     }
     if (err == SK_ERR_CANCELLED) {
-        call_return(t, -LX_ERESTARTNOHAND);
-        return SK_OK;
+        t->req.abort = SK_OK; /* (a signal: the timeout is still written back) */
+        return finish(t, -LX_ERESTARTNOHAND);
     }
     if (err)
         return err;
@@ -162,10 +208,8 @@ static sk_error_t poll_start(struct lthread *t)
         t->saved_mask = t->sigmask;
         t->restore_mask = 1;
         t->sigmask = ps->sigmask & ~(SIGBIT(LX_SIGKILL) | SIGBIT(LX_SIGSTOP));
-        if (signal_deliverable(t)) {
-            call_return(t, -LX_ERESTARTNOHAND);
-            return SK_OK;
-        }
+        if (signal_deliverable(t))
+            return finish(t, -LX_ERESTARTNOHAND);
     }
     return poll_check(t);
 }

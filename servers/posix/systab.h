@@ -37,7 +37,7 @@
     X(20, writev, OK, "") \
     X(21, access, PARTIAL, "root: only the execute bit is checked") \
     X(22, pipe, OK, "") \
-    X(23, select, PARTIAL, "the timeout is not updated with the time left") \
+    X(23, select, OK, "") \
     X(24, sched_yield, OK, "") \
     X(25, mremap, PARTIAL, "shrink, grow in place, move, MREMAP_FIXED; no MREMAP_DONTUNMAP; the old range must lie in one mapping") \
     X(26, msync, NOSYS, "") \

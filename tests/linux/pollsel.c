@@ -69,5 +69,23 @@ int main(void)
     }
     f[1].fd = p[1];
     printf("full pipe writable: %d\n", poll(&f[1], 1, 0));
+    /* select writes the time left back into its timeout (Linux); a zero one stays zero */
+    FD_ZERO(&r);
+    FD_SET(p[0], &r); /* the full pipe's read end: ready at once */
+    struct timeval left = {7, 0};
+    int rs = select(p[0] + 1, &r, NULL, NULL, &left);
+    printf("select ready at once: %d, timeout now below 7 s %d\n", rs, left.tv_sec < 7);
+    int q[2];
+    pipe(q);
+    FD_ZERO(&r);
+    FD_SET(q[0], &r);
+    struct timeval shortt = {0, 30000};
+    rs = select(q[0] + 1, &r, NULL, NULL, &shortt);
+    printf("select timed out: %d, timeout now %ld.%06ld\n", rs, (long)shortt.tv_sec, (long)shortt.tv_usec);
+    FD_ZERO(&r);
+    FD_SET(q[0], &r);
+    struct timeval zero = {0, 0};
+    rs = select(q[0] + 1, &r, NULL, NULL, &zero);
+    printf("select zero timeout: %d, timeout %ld.%06ld\n", rs, (long)zero.tv_sec, (long)zero.tv_usec);
     return 0;
 }
