@@ -199,13 +199,60 @@ static int inside(struct inode *a, struct inode *b)
     return 0;
 }
 
+static struct dentry *entry_of(struct inode *dir, const char *name)
+{
+    for (struct dentry *d = dir->children; d; d = d->next)
+        if (strcmp(d->name, name) == 0)
+            return d;
+    return NULL;
+}
+
+/* renameat2 RENAME_EXCHANGE: the two names swap what they name, at once; both must exist. */
+static long rename_exchange(struct lthread *t, struct inode *odir, const char *oname,
+                            struct inode *src, struct inode *ndir, const char *nname,
+                            struct inode *dst)
+{
+    if (!dst)
+        return -LX_ENOENT;
+    if (dst == src)
+        return 0;
+    if ((is_dir(src) && inside(ndir, src)) || (is_dir(dst) && inside(odir, dst)))
+        return -LX_EINVAL; /* one would go into its own subtree */
+    long e;
+    if ((e = may_delete(t->p, odir, src)) || (e = may_delete(t->p, ndir, dst)) ||
+        (e = vfs_permission(t->p, ndir, 3)) || (e = vfs_permission(t->p, odir, 3)))
+        return e;
+    if (odir != ndir && ((is_dir(src) && (e = vfs_permission(t->p, src, 2))) ||
+                         (is_dir(dst) && (e = vfs_permission(t->p, dst, 2)))))
+        return e;
+    struct dentry *a = entry_of(odir, oname), *b = entry_of(ndir, nname);
+    if (!a || !b)
+        return -LX_ENOENT;
+    a->ino = dst;
+    b->ino = src;
+    if (odir != ndir) {
+        /* a directory moving counts in its new parent's links, not its old one's */
+        if (is_dir(src)) {
+            src->parent = ndir;
+            odir->nlink--, ndir->nlink++;
+        }
+        if (is_dir(dst)) {
+            dst->parent = odir;
+            ndir->nlink--, odir->nlink++;
+        }
+    }
+    touch(src, 0);
+    touch(dst, 0);
+    touch(odir, 1);
+    touch(ndir, 1);
+    return 0;
+}
+
 static long do_rename(struct lthread *t, int odfd, const char *opath, int ndfd, const char *npath,
                       uint32_t flags)
 {
     if (flags & ~(RENAME_NOREPLACE | RENAME_EXCHANGE) || (flags & RENAME_NOREPLACE && flags & RENAME_EXCHANGE))
         return -LX_EINVAL;
-    if (flags & RENAME_EXCHANGE)
-        return -LX_EINVAL; /* (not supported yet: PARTIAL) */
     struct inode *odir, *ndir;
     char oname[256], nname[256];
     int e = parent_of(t, odfd, opath, &odir, oname, 1);
@@ -227,6 +274,8 @@ static long do_rename(struct lthread *t, int odfd, const char *opath, int ndfd, 
             return -LX_ENOTDIR;
     }
     struct inode *dst = dir_lookup(ndir, nname, strlen(nname));
+    if (flags & RENAME_EXCHANGE)
+        return rename_exchange(t, odir, oname, src, ndir, nname, dst);
     if (dst == src)
         return 0; /* the same file: nothing to do */
     if (dst && (flags & RENAME_NOREPLACE))

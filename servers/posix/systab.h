@@ -330,7 +330,7 @@
     X(313, finit_module, NOSYS, "") \
     X(314, sched_setattr, NOSYS, "") \
     X(315, sched_getattr, NOSYS, "") \
-    X(316, renameat2, PARTIAL, "RENAME_NOREPLACE; RENAME_EXCHANGE and RENAME_WHITEOUT are EINVAL") \
+    X(316, renameat2, PARTIAL, "RENAME_NOREPLACE, RENAME_EXCHANGE; RENAME_WHITEOUT is EINVAL") \
     X(317, seccomp, NOSYS, "") \
     X(318, getrandom, PARTIAL, "not cryptographic; at most 64 KiB per call") \
     X(319, memfd_create, NOSYS, "") \

@@ -13,6 +13,7 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/uio.h>
 #include <unistd.h>
 #include "errname.h"
@@ -174,5 +175,20 @@ int main(void)
     ioctl(rf, FIONREAD, &avail);
     printf("  past the end: %d\n", avail);
     close(rf);
+    /* renameat2 RENAME_EXCHANGE: two names swap what they name */
+    mkdir("../xd", 0755);
+    int xf = open("../xf", O_CREAT | O_WRONLY, 0644);
+    write(xf, "file", 4);
+    close(xf);
+    SHOW("exchange a file and a directory", syscall(SYS_renameat2, AT_FDCWD, "../xf", AT_FDCWD, "../xd", 2));
+    struct stat sx, sd;
+    stat("../xf", &sx);
+    stat("../xd", &sd);
+    printf("  xf is a directory %d, xd is a file of %ld bytes\n", S_ISDIR(sx.st_mode) != 0,
+           S_ISREG(sd.st_mode) ? (long)sd.st_size : -1l);
+    SHOW("exchange with a missing name", syscall(SYS_renameat2, AT_FDCWD, "../xf", AT_FDCWD, "../nope", 2));
+    SHOW("NOREPLACE|EXCHANGE", syscall(SYS_renameat2, AT_FDCWD, "../xf", AT_FDCWD, "../xd", 3));
+    SHOW("exchange a directory into itself", syscall(SYS_renameat2, AT_FDCWD, "..", AT_FDCWD, "../xf", 2));
+    SHOW("RENAME_NOREPLACE onto a name", syscall(SYS_renameat2, AT_FDCWD, "../xd", AT_FDCWD, "../xf", 1));
     return 0;
 }
