@@ -204,6 +204,8 @@ static void dispatch(struct lthread *t)
     long r = fn(t);
     if (r != CALL_PENDING)
         call_return(t, r);
+    else if (signal_deliverable(t))
+        signal_recheck_later(t); /* a signal came before the call: it must not wait */
 }
 
 static sk_error_t on_stop(struct sk_req *r, sk_error_t err, const struct sk_cqe *cqe)

@@ -28,6 +28,7 @@ struct posix {
        /proc/skoll/posix) */
     int64_t n_procs, n_threads, n_files, n_inodes, n_mobjs;
     struct lthread *held;   /* threads holding a buffer a forgotten copy reads (call.c) */
+    struct lthread *recheck; /* threads a signal reached while their call was between steps */
     uint64_t forget_failures_seen;
 };
 extern struct posix px;
@@ -346,6 +347,8 @@ struct lthread {
     uint8_t copy_stage[128];
     void *copy_held;
     struct lthread *held_next; /* on px.held while copy_held is set */
+    struct lthread *recheck_next; /* on px.recheck (signal_recheck) */
+    int on_recheck;
     struct lthread *next;      /* in its process */
 };
 /* May t's last copy out go with the answer (nothing can fail but memory)? */
@@ -453,6 +456,10 @@ void signal_deliver_and_resume(struct lthread *t, int has_result, long result);
 void signal_fork(struct proc *child, struct proc *parent, struct lthread *ct, struct lthread *pt);
 void signal_exec(struct proc *p);
 void signal_drop_pending(struct sigpend **list);
+/* A signal may have come while t's call could not be cancelled (between steps, or before the
+   call began): look again after this round, and end the call's wait if it parked (sweep). */
+void signal_recheck_later(struct lthread *t);
+void signal_recheck(void);
 /* A SIGALRM was taken from p's queue: a periodic ITIMER_REAL is armed again (sys_signal.c). */
 void alarm_dequeued(struct proc *p);
 /* The child p ended, stopped or continued (CLD_*): tell its parent. */

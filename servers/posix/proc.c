@@ -154,6 +154,7 @@ void thread_gone(struct lthread *t)
 void posix_sweep(void)
 {
     call_release_held();
+    signal_recheck();
     struct lthread **pp = &graveyard;
     while (*pp) {
         struct lthread *t = *pp;

@@ -118,6 +118,45 @@ int signal_take(struct lthread *t, uint64_t set, struct ksiginfo *info)
     return sig;
 }
 
+void signal_recheck_later(struct lthread *t)
+{
+    if (t->on_recheck)
+        return;
+    t->on_recheck = 1;
+    t->recheck_next = px.recheck;
+    px.recheck = t;
+}
+
+/*
+ * After each round of completions (posix_sweep): a thread a signal reached while its call was
+ * between steps, or that began a call with a signal already deliverable (the kernel's
+ * interrupt request then waits behind the call), has its wait ended if the call parked, as
+ * Linux's blocking calls look at pending signals before they sleep. A call still between
+ * steps stays on the list; one that answered has looked at the signals itself.
+ */
+void signal_recheck(void)
+{
+    struct lthread *list = px.recheck, *keep = NULL;
+    px.recheck = NULL;
+    while (list) {
+        struct lthread *t = list;
+        list = t->recheck_next;
+        t->recheck_next = NULL;
+        t->on_recheck = 0;
+        if (t->dead || !t->in_call)
+            continue;
+        if (!t->req.parked) {
+            t->on_recheck = 1;
+            t->recheck_next = keep;
+            keep = t;
+            continue;
+        }
+        if (!t->uninterruptible && signal_deliverable(t))
+            sk_req_cancel(&t->req, SK_ERR_CANCELLED);
+    }
+    px.recheck = keep;
+}
+
 /* Tell t a signal waits: interrupt it or cancel its waiting call. */
 static void notify(struct lthread *t)
 {
@@ -126,7 +165,9 @@ static void notify(struct lthread *t)
     if (t->in_call) {
         if (t->req.parked && !t->uninterruptible)
             sk_req_cancel(&t->req, SK_ERR_CANCELLED);
-        return; /* a call between steps looks at signals when it answers */
+        else
+            signal_recheck_later(t); /* it answers with a look at signals, or parks: then */
+        return;
     }
     if (t->h)
         sk_thread_interrupt(t->h);

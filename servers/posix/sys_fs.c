@@ -30,6 +30,9 @@
 #define NR_symlinkat 266
 #define NR_fchmodat 268
 #define NR_utimensat 280
+#define NR_utime 132
+#define NR_utimes 235
+#define NR_futimesat 261
 #define NR_renameat2 316
 
 /* parent_of's answer for a final "." or "..": each caller says what Linux says */
@@ -482,6 +485,7 @@ static long statfs_out(struct lthread *t, uint64_t ubuf)
 /* ---- the step after the path(s) were read ---- */
 
 static sk_error_t times_read(struct sk_req *r, sk_error_t err, const struct sk_cqe *cqe);
+static sk_error_t oldtimes_read(struct sk_req *r, sk_error_t err, const struct sk_cqe *cqe);
 
 static long fs_work(struct lthread *t)
 {
@@ -565,6 +569,27 @@ static long fs_work(struct lthread *t)
         if ((e = target_of(t, LX_AT_FDCWD, path, 0, 0, &ino)))
             return e;
         return statfs_out(t, a[1]);
+    case NR_utime:
+    case NR_utimes:
+    case NR_futimesat: {
+        /* the older forms: seconds (utime) or timevals, following symlinks */
+        int dirfd = t->nr == NR_futimesat ? (int)a[0] : LX_AT_FDCWD;
+        uint64_t times = t->nr == NR_futimesat ? a[2] : a[1];
+        if ((e = target_of(t, dirfd, path, 0, 0, &ino)))
+            return e;
+        if (!times)
+            return set_times(t, ino, NULL);
+        t->file = NULL;
+        t->len = (uint64_t)(uintptr_t)ino;
+        struct lx_timespec *ts = sk_calloc(2, sizeof *ts);
+        if (!ts)
+            return -LX_ENOMEM;
+        sk_free(t->path1);
+        t->path1 = (char *)ts;
+        sk_error_t se = call_copy_in(t, times, ts, t->nr == NR_utime ? 16 : 2 * sizeof *ts,
+                                     oldtimes_read);
+        return se ? errno_from_sk(se) : CALL_PENDING;
+    }
     case NR_utimensat: {
         if ((e = target_of(t, (int)a[0], path, (a[3] & LX_AT_SYMLINK_NOFOLLOW) != 0, 0, &ino)))
             return e;
@@ -591,6 +616,31 @@ static sk_error_t times_read(struct sk_req *r, sk_error_t err, const struct sk_c
     if (err)
         return err;
     call_return(t, set_times(t, (struct inode *)(uintptr_t)t->len, (struct lx_timespec *)t->path1));
+    return SK_OK;
+}
+
+/* utime's {actime, modtime} seconds, or two timevals (utimes, futimesat), as timespecs */
+static sk_error_t oldtimes_read(struct sk_req *r, sk_error_t err, const struct sk_cqe *cqe)
+{
+    (void)cqe;
+    struct lthread *t = call_thread(r);
+    if (err)
+        return err;
+    struct lx_timespec *ts = (struct lx_timespec *)t->path1;
+    if (t->nr == NR_utime) {
+        int64_t secs[2] = {ts[0].tv_sec, ts[0].tv_nsec}; /* (read as two time_t) */
+        ts[0] = (struct lx_timespec){secs[0], 0};
+        ts[1] = (struct lx_timespec){secs[1], 0};
+    } else {
+        for (int i = 0; i < 2; i++) {
+            if (ts[i].tv_nsec < 0 || ts[i].tv_nsec >= 1000000) {
+                call_return(t, -LX_EINVAL);
+                return SK_OK;
+            }
+            ts[i].tv_nsec *= 1000;
+        }
+    }
+    call_return(t, set_times(t, (struct inode *)(uintptr_t)t->len, ts));
     return SK_OK;
 }
 
@@ -652,6 +702,10 @@ long sys_renameat(struct lthread *t) { return two_paths(t, t->a[1], t->a[3]); }
 long sys_renameat2(struct lthread *t) { return two_paths(t, t->a[1], t->a[3]); }
 long sys_linkat(struct lthread *t) { return two_paths(t, t->a[1], t->a[3]); }
 long sys_symlinkat(struct lthread *t) { return two_paths(t, t->a[0], t->a[2]); }
+
+long sys_utime(struct lthread *t) { return one_path(t, t->a[0]); }
+long sys_utimes(struct lthread *t) { return one_path(t, t->a[0]); }
+long sys_futimesat(struct lthread *t) { return one_path(t, t->a[1]); }
 
 long sys_utimensat(struct lthread *t)
 {

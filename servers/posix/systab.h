@@ -146,7 +146,7 @@
     X(129, rt_sigqueueinfo, NOSYS, "") \
     X(130, rt_sigsuspend, OK, "") \
     X(131, sigaltstack, OK, "") \
-    X(132, utime, NOSYS, "") \
+    X(132, utime, OK, "") \
     X(133, mknod, PARTIAL, "regular files, FIFOs and sockets; device nodes are created but open gives ENXIO") \
     X(134, uselib, NOSYS, "") \
     X(135, personality, NOSYS, "") \
@@ -249,7 +249,7 @@
     X(232, epoll_wait, NOSYS, "") \
     X(233, epoll_ctl, NOSYS, "") \
     X(234, tgkill, OK, "") \
-    X(235, utimes, NOSYS, "") \
+    X(235, utimes, OK, "") \
     X(236, vserver, NOSYS, "") \
     X(237, mbind, NOSYS, "") \
     X(238, set_mempolicy, NOSYS, "") \
@@ -275,7 +275,7 @@
     X(258, mkdirat, OK, "") \
     X(259, mknodat, PARTIAL, "regular files, FIFOs and sockets; device nodes are created but open gives ENXIO") \
     X(260, fchownat, OK, "") \
-    X(261, futimesat, NOSYS, "") \
+    X(261, futimesat, OK, "") \
     X(262, newfstatat, OK, "") \
     X(263, unlinkat, OK, "") \
     X(264, renameat, OK, "") \

@@ -13,6 +13,8 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/stat.h>
+#include <sys/time.h>
+#include <utime.h>
 #include <sys/syscall.h>
 #include <sys/uio.h>
 #include <unistd.h>
@@ -190,5 +192,24 @@ int main(void)
     SHOW("NOREPLACE|EXCHANGE", syscall(SYS_renameat2, AT_FDCWD, "../xf", AT_FDCWD, "../xd", 3));
     SHOW("exchange a directory into itself", syscall(SYS_renameat2, AT_FDCWD, "..", AT_FDCWD, "../xf", 2));
     SHOW("RENAME_NOREPLACE onto a name", syscall(SYS_renameat2, AT_FDCWD, "../xd", AT_FDCWD, "../xf", 1));
+    /* the older time calls: utime, utimes, futimesat */
+    struct timeval tvs[2] = {{1000000000, 250000}, {1100000000, 500000}};
+    SHOW("utimes", utimes("../xd", tvs));
+    struct stat su;
+    stat("../xd", &su);
+    printf("  atime %ld.%09ld mtime %ld.%09ld\n", (long)su.st_atim.tv_sec, su.st_atim.tv_nsec,
+           (long)su.st_mtim.tv_sec, su.st_mtim.tv_nsec);
+    struct utimbuf ub = {1200000000, 1300000000};
+    SHOW("utime", utime("../xd", &ub));
+    stat("../xd", &su);
+    printf("  atime %ld mtime %ld nsec %ld\n", (long)su.st_atime, (long)su.st_mtime, su.st_mtim.tv_nsec);
+    int dfd = open("..", O_RDONLY | O_DIRECTORY);
+    SHOW("futimesat", syscall(SYS_futimesat, dfd, "xd", tvs));
+    stat("../xd", &su);
+    printf("  mtime %ld\n", (long)su.st_mtime);
+    close(dfd);
+    struct timeval badtv[2] = {{0, 1000000}, {0, 0}};
+    SHOW("utimes usec out of range", utimes("../xd", badtv));
+    SHOW("utimes missing file", utimes("../nope", tvs));
     return 0;
 }

@@ -137,5 +137,24 @@ int main(void) {
     waitpid(pid, &st, WUNTRACED);
     kill(pid, SIGCONT);
     waitpid(pid, &st, 0);
+    /* signals sent at once after fork, before the child's blocking read: each must act
+       (a stop is reported, a SIGTERM ends the read) */
+    int ok = 0;
+    for (int i = 0; i < 40; i++) {
+        int gate[2];
+        pipe(gate);
+        pid = fork();
+        if (pid == 0) { char c; close(gate[1]); read(gate[0], &c, 1); _exit(0); }
+        kill(pid, SIGSTOP);
+        int s1 = 0, s2 = 0;
+        waitpid(pid, &s1, WUNTRACED);
+        kill(pid, SIGCONT);
+        kill(pid, SIGTERM);
+        waitpid(pid, &s2, 0);
+        ok += WIFSTOPPED(s1) && WIFSIGNALED(s2) && WTERMSIG(s2) == SIGTERM;
+        close(gate[0]);
+        close(gate[1]);
+    }
+    printf("signals right after fork acted: %d of 40\n", ok);
     return 0;
 }
