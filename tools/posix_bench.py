@@ -30,7 +30,8 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 from bench_compare import IDLE_POLL_TAG, idle_poll_name, parse_lines  # noqa: E402
 from linux_kernel import (APPEND, DEFAULT_CACHE, ROOT, LinuxUnavailable,  # noqa: E402
-                          boot, cpio_entry, fetch_kernel, note)
+                          boot, fetch_kernel, note)
+from linux_ref import pack_initramfs  # noqa: E402
 from skoll_qemu import EXIT_PASS, qemu_cmd  # noqa: E402
 
 PROGRAM = "/usr/lib/skoll-tests/musl/posixbench"
@@ -119,27 +120,14 @@ def skoll_figures(out, log):
     return figures, lines
 
 
-def _linux_initramfs(archive, path):
-    """Skoll's boot archive followed by /dev and /dev/console."""
-    with open(archive, "rb") as f:
-        data = f.read()
-    data += b"\0" * (-len(data) % 4)
-    data += (cpio_entry("dev", 0o040755, ino=900001)
-             + cpio_entry("dev/console", 0o020600, rdev=(5, 1), ino=900002)
-             + cpio_entry("TRAILER!!!", 0, ino=0))
-    with open(path, "wb") as f:
-        f.write(data)
-    return path
-
-
 def linux_figures(out, cache=DEFAULT_CACHE):
     """Linux's side, the same program in Skoll's archive; returns ({name: (value, unit)},
     [`linux ...` and `#` lines]). Raises LinuxUnavailable when it cannot run."""
     vmlinuz, desc = fetch_kernel(cache)
     work = os.path.join(ROOT, "build", "linux-posixbench")
     os.makedirs(work, exist_ok=True)
-    initramfs = _linux_initramfs(os.path.join(out, "initrd.cpio"),
-                                 os.path.join(work, "initramfs.cpio"))
+    initramfs = pack_initramfs(os.path.join(out, "initrd.cpio"),
+                               os.path.join(work, "initramfs.cpio"))
     log = os.path.join(work, "serial.log")
     figures, lines = {}, ["# linux posixbench: %s" % desc]
     base = APPEND + " loglevel=1 rdinit=" + PROGRAM

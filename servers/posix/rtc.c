@@ -5,22 +5,12 @@
  * RTC that never settles) the wall clock starts at RTC_FALLBACK.
  */
 #include "posix.h"
+#include "ports.h"
 
 #define RTC_INDEX 0x70
 #define RTC_DATA 0x71
 #define RTC_FALLBACK 1767225600ull /* 2026-01-01 00:00:00 UTC */
 
-static inline uint8_t inb(uint16_t port)
-{
-    uint8_t v;
-    __asm__ volatile("inb %1, %0" : "=a"(v) : "Nd"(port));
-    return v;
-}
-
-static inline void outb(uint16_t port, uint8_t v)
-{
-    __asm__ volatile("outb %0, %1" : : "a"(v), "Nd"(port));
-}
 
 static uint8_t cmos(uint8_t reg)
 {

@@ -110,6 +110,7 @@ int signal_take(struct lthread *t, uint64_t set, struct ksiginfo *info)
     uint64_t ready = (t->pending | t->p->pending) & set;
     if (!ready)
         return 0;
+    /* lower numbers first, as Linux takes the standard signals */
     int sig = __builtin_ctzll(ready) + 1;
     if (t->pending & SIGBIT(sig))
         pend_take(&t->pend, &t->pending, sig, info);
@@ -307,19 +308,10 @@ static void plain_resume(struct lthread *t, int has_result, long result)
         call_resume(t);
 }
 
-/* The next signal to act on, taken off its queue; 0 if none. */
+/* The next signal to act on (not blocked), taken off its queue; 0 if none. */
 static int next_signal(struct lthread *t, struct ksiginfo *info)
 {
-    uint64_t ready = (t->pending | t->p->pending) & ~t->sigmask;
-    if (!ready)
-        return 0;
-    /* synchronous and lower numbers first, as Linux does for the standard signals */
-    int sig = __builtin_ctzll(ready) + 1;
-    if (t->pending & SIGBIT(sig))
-        pend_take(&t->pend, &t->pending, sig, info);
-    else if (pend_take(&t->p->pend, &t->p->pending, sig, info), sig == LX_SIGALRM)
-        alarm_dequeued(t->p); /* (from the process's queue, where the timer's signal goes) */
-    return sig;
+    return signal_take(t, ~t->sigmask, info);
 }
 
 struct deliver_state {

@@ -9,6 +9,7 @@
  * nothing.
  */
 #include "posix.h"
+#include "ports.h"
 #include "tty.h"
 
 #define COM1 0x3f8
@@ -27,17 +28,6 @@ static sk_handle_t irq;
 static struct sk_op irq_op;
 static uint64_t irq_seq;
 
-static inline uint8_t inb(uint16_t port)
-{
-    uint8_t v;
-    __asm__ volatile("inb %1, %0" : "=a"(v) : "Nd"(port));
-    return v;
-}
-
-static inline void outb(uint16_t port, uint8_t v)
-{
-    __asm__ volatile("outb %0, %1" : : "a"(v), "Nd"(port));
-}
 
 /* ---- without the port: lines to the kernel log ---- */
 static char log_line[1000];
