@@ -20,6 +20,23 @@ struct file *file_open(struct inode *ino, uint32_t flags)
     return f;
 }
 
+int file_whence_base(struct file *f, uint64_t whence, int64_t *base)
+{
+    switch (whence) {
+    case 0:
+        *base = 0;
+        return 0;
+    case 1:
+        *base = (int64_t)f->pos;
+        return 0;
+    case 2:
+        *base = f->ino->size;
+        return 0;
+    default:
+        return -LX_EINVAL;
+    }
+}
+
 void file_put(struct file *f)
 {
     if (!f || --f->refs > 0)

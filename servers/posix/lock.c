@@ -226,6 +226,13 @@ static int would_deadlock(struct lthread *t, void *blocker)
 
 static sk_error_t setlk_try(struct sk_req *r, sk_error_t err, const struct sk_cqe *cqe);
 
+/* An F_*LK call's argument (t->buf): the caller's struct flock, then what it asks for, worked
+   out once (a retry after a wait does not look at the position or size again, as Linux). */
+struct lockarg {
+    struct lx_flock fl;
+    struct lockreq rq;
+};
+
 /* t->buf holds the caller's struct flock; t->a as fcntl's. Parse it into rq (0 or -errno). */
 static long parse(struct lthread *t, struct file *f, struct lockreq *rq)
 {
@@ -237,19 +244,8 @@ static long parse(struct lthread *t, struct file *f, struct lockreq *rq)
     if (ofd && fl->l_pid != 0)
         return -LX_EINVAL;
     int64_t base;
-    switch (fl->l_whence) {
-    case 0:
-        base = 0;
-        break;
-    case 1:
-        base = (int64_t)f->pos;
-        break;
-    case 2:
-        base = f->ino->size;
-        break;
-    default:
+    if (file_whence_base(f, (uint64_t)(int64_t)fl->l_whence, &base))
         return -LX_EINVAL;
-    }
     int64_t start;
     if (__builtin_add_overflow(base, fl->l_start, &start))
         return -LX_EOVERFLOW;
@@ -284,12 +280,13 @@ static sk_error_t lock_arg_read(struct sk_req *r, sk_error_t err, const struct s
     if (err)
         return err;
     struct file *f = fd_get(t->p->fds, (int)t->a[0]);
-    struct lockreq rq;
-    long rc = f ? parse(t, f, &rq) : -LX_EBADF;
+    struct lockarg *la = t->buf;
+    long rc = f ? parse(t, f, &la->rq) : -LX_EBADF;
     if (rc) {
         call_return(t, rc);
         return SK_OK;
     }
+    struct lockreq rq = la->rq;
     int cmd = (int)t->a[1];
     if (cmd == LX_F_GETLK || cmd == LX_F_OFD_GETLK) {
         if (rq.type == LX_F_UNLCK) {
@@ -328,12 +325,12 @@ static sk_error_t setlk_try(struct sk_req *r, sk_error_t err, const struct sk_cq
     if (err)
         return err;
     struct file *f = fd_get(t->p->fds, (int)t->a[0]);
-    struct lockreq rq;
-    long rc = f ? parse(t, f, &rq) : -LX_EBADF;
-    if (rc) {
-        call_return(t, rc);
+    if (!f) {
+        call_return(t, -LX_EBADF);
         return SK_OK;
     }
+    struct lockreq rq = ((struct lockarg *)t->buf)->rq;
+    long rc;
     struct lockset *ls = lockset_of(f->ino);
     if (!ls) {
         call_return(t, -LX_ENOLCK);
@@ -366,11 +363,11 @@ static sk_error_t setlk_try(struct sk_req *r, sk_error_t err, const struct sk_cq
 long lock_fcntl(struct lthread *t, struct file *f)
 {
     (void)f;
-    struct lx_flock *fl = sk_malloc(sizeof *fl);
-    if (!fl)
+    struct lockarg *la = sk_malloc(sizeof *la);
+    if (!la)
         return -LX_ENOMEM;
-    t->buf = fl;
-    sk_error_t e = call_copy_in(t, t->a[2], fl, sizeof *fl, lock_arg_read);
+    t->buf = la;
+    sk_error_t e = call_copy_in(t, t->a[2], &la->fl, sizeof la->fl, lock_arg_read);
     return e ? errno_from_sk(e) : CALL_PENDING;
 }
 

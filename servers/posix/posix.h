@@ -164,6 +164,8 @@ struct inode *dir_lookup(struct inode *dir, const char *name, size_t len);
 int dir_link(struct inode *dir, const char *name, struct inode *ino);
 int file_set_size(struct inode *ino, uint64_t size);
 struct file *file_open(struct inode *ino, uint32_t flags);
+/* What an offset is relative to (SEEK_SET, SEEK_CUR, SEEK_END) for f: 0 or -EINVAL. */
+int file_whence_base(struct file *f, uint64_t whence, int64_t *base);
 void file_put(struct file *f);
 extern const struct file_ops tmpfs_file_ops;
 

@@ -350,19 +350,8 @@ long sys_lseek(struct lthread *t)
     if (type != LX_S_IFREG && type != LX_S_IFDIR)
         return -LX_ESPIPE;
     int64_t off = (int64_t)t->a[1], base;
-    switch (t->a[2]) {
-    case 0:
-        base = 0;
-        break;
-    case 1:
-        base = (int64_t)f->pos;
-        break;
-    case 2:
-        base = f->ino->size;
-        break;
-    default:
+    if (file_whence_base(f, t->a[2], &base))
         return -LX_EINVAL;
-    }
     int64_t np = base + off;
     if ((off > 0 && np < base) || np < 0)
         return -LX_EINVAL;
