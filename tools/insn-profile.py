@@ -11,7 +11,7 @@ workload short.
 
 usage: tools/insn-profile.py [--out build/release] [--smp 2] [--user bench-ipc]
                              [--marker k:async_submit_ipc] [--from 0.6] [--top 40]
-                             [--blocks k:fn] [--callers k:fn]
+                             [--blocks k:fn] [--callers k:fn] [--log qemu.log]
                              "usertests=bench-ipc qemu_exit"
 Function names are "k:" (kernel) or "u:" (the program named by --user); the figures are per
 call of the marker (executions of the block at its first instruction).
@@ -43,6 +43,8 @@ def main():
     ap.add_argument("--callers", default=None,
                     help="also count, per function, the entries into this function that "
                          "came straight from it (the block run before the entry)")
+    ap.add_argument("--log", default=None,
+                    help="keep QEMU's log in this file, or analyse it again if it exists")
     args = ap.parse_args()
 
     ksyms = symbols(os.path.join(args.out, "skoll.elf"))
@@ -68,10 +70,12 @@ def main():
         return "u:" + resolve(usyms, uaddr, pc)
 
     with tempfile.TemporaryDirectory() as tmp:
-        log, serial = os.path.join(tmp, "qemu.log"), os.path.join(tmp, "serial.log")
-        cmd = qemu_cmd("kernel", args.out, smp=args.smp, cmdline=args.cmdline, serial=serial)
-        cmd += ["-d", "in_asm,exec,nochain", "-D", log]
-        subprocess.run(["timeout", "600"] + cmd, stdin=subprocess.DEVNULL, check=False)
+        log, serial = args.log or os.path.join(tmp, "qemu.log"), os.path.join(tmp, "serial.log")
+        if not (args.log and os.path.exists(args.log)):
+            cmd = qemu_cmd("kernel", args.out, smp=args.smp, cmdline=args.cmdline,
+                           serial=serial)
+            cmd += ["-d", "in_asm,exec,nochain", "-D", log]
+            subprocess.run(["timeout", "600"] + cmd, stdin=subprocess.DEVNULL, check=False)
         with open(log, errors="replace") as f:
             lines = sum(1 for _ in f)
         size, insns, blocks = {}, collections.Counter(), collections.Counter()

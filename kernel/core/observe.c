@@ -19,6 +19,7 @@
 #include <k/observe.h>
 #include <k/async.h>
 #include <k/sched.h>
+#include <k/clock.h>
 #include <k/universe.h>
 #include <k/futex.h>
 #include <k/percpu.h>
@@ -61,6 +62,29 @@ static void deliver(struct async_op *op, struct thread *t, const struct sk_stop_
 }
 
 /*
+ * A stop that went to a waiting supervisor is often answered within microseconds (a Linux
+ * system call the POSIX server answers at once). While nothing else wants this CPU, watch
+ * for the resume for up to sched_idle_poll_ns (interrupts on) before blocking: the answer
+ * then costs no switch to the idle thread and back, as drive_spin saves a server's drive.
+ * It ends early for a kill, for a thread queued here, and for a supervisor that needs the
+ * thread off the CPU (lock_stopped sets hold). Reads without the lock are hints: stop's
+ * loop looks again under it.
+ */
+static void stop_spin(struct thread *t, uint64_t f)
+{
+    if (!sched_idle_poll_ns)
+        return;
+    uint64_t until = clock_ns() + sched_idle_poll_ns;
+    irq_restore(f);
+    while (__atomic_load_n(&t->obs.stopped, __ATOMIC_ACQUIRE) &&
+           !__atomic_load_n(&t->obs.hold, __ATOMIC_RELAXED) &&
+           !__atomic_load_n(&t->kill, __ATOMIC_RELAXED) && !sched_others_waiting() &&
+           clock_ns() < until)
+        cpu_relax();
+    irq_save();
+}
+
+/*
  * Stop the current thread t: record the stop, report it to a pending observe
  * op, and sleep until resumed or killed. Any context a thread may block in;
  * no locks held.
@@ -75,9 +99,12 @@ static void stop(struct thread *t, const struct sk_stop_info *info, uint64_t det
     t->obs.exact_return = 1;
     struct async_op *op = take_op(t);
     t->obs.reported = op != NULL;
+    t->obs.hold = 0;
     spin_unlock(&obs_lock);
-    if (op)
+    if (op) {
         deliver(op, t, info, detail);
+        stop_spin(t, f);
+    }
 
     spin_lock(&obs_lock);
     while (t->obs.stopped && !__atomic_load_n(&t->kill, __ATOMIC_RELAXED)) {
@@ -352,6 +379,8 @@ static sk_error_t lock_stopped(struct thread *t, uint64_t *flags)
             return SK_OK;
         } else {
             err = SK_ERR_AGAIN;
+            if (t->obs.stopped)
+                __atomic_store_n(&t->obs.hold, 1, __ATOMIC_RELAXED); /* end its stop_spin */
         }
         spin_unlock_irqrestore(&obs_lock, f);
         if (err != SK_ERR_AGAIN)

@@ -5,7 +5,8 @@
  * operation on its queue, reads and writes the stopped thread's registers
  * and resumes it.
  *
- * A stopped thread sits in observe's wait loop, THREAD_BLOCKED, with its user
+ * A stopped thread sits in observe's wait loop, THREAD_BLOCKED (after a short watch for
+ * a quick answer, stop_spin, while its CPU has nothing else to do), with its user
  * registers in the trap frame at the top of its kernel stack and its FPU state
  * saved in its save area once it is off the CPU. Every field below is guarded
  * by the one observation lock in kernel/core/observe.c, except stop_request,
@@ -29,6 +30,7 @@ struct thread_obs {
     int exited;                /* the thread has ended (or was killed before it started) */
     volatile int stop_request; /* thread_interrupt: stop on the way to user mode */
     int exact_return;          /* stopped since its last return to user: leave by iret */
+    int hold;                  /* a supervisor waits to find it off the CPU: no stop_spin */
     uint64_t detail;           /* value2 of the current stop's completion */
     struct sk_stop_info info;  /* the current stop (or the exit) */
     struct async_op *op;       /* the pending observe operation, holding a thread reference */
