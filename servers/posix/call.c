@@ -245,25 +245,55 @@ static sk_error_t on_stop(struct sk_req *r, sk_error_t err, const struct sk_cqe 
 
 /* ---- copies ---- */
 
+struct unmap_later {
+    uint64_t addr, len;
+    struct unmap_later *next;
+};
+
 /* After a drive: free the buffers whose forgotten copies the kernel has taken. */
 void call_release_held(void)
 {
     for (struct lthread **pp = &px.held; *pp;) {
         struct lthread *t = *pp;
-        if (t->copy_op.state == SK_OPSTATE_IDLE || !t->copy_held) {
+        if (t->copy_op.state == SK_OPSTATE_IDLE || (!t->copy_held && !t->copy_direct)) {
             sk_free(t->copy_held);
             t->copy_held = NULL;
+            if (t->copy_direct)
+                px.n_direct--;
+            t->copy_direct = 0;
             *pp = t->held_next;
             t->held_next = NULL;
         } else {
             pp = &t->held_next;
         }
     }
+    while (!px.n_direct && px.unmap_later) {
+        struct unmap_later *u = px.unmap_later;
+        px.unmap_later = u->next;
+        sk_space_unmap(SK_THIS_SPACE, u->addr, u->len);
+        sk_free(u);
+    }
     if (px.q.forget_failures != px.forget_failures_seen) {
         plog("posix: %u copies to callers failed for lack of memory\n",
              (unsigned)(px.q.forget_failures - px.forget_failures_seen));
         px.forget_failures_seen = px.q.forget_failures;
     }
+}
+
+void call_unmap_later(uint64_t addr, uint64_t len)
+{
+    if (px.n_direct) {
+        struct unmap_later *u = sk_malloc(sizeof *u);
+        if (u) {
+            *u = (struct unmap_later){addr, len, px.unmap_later};
+            px.unmap_later = u;
+            return;
+        }
+        /* no memory even for that: hand the copies over first (one not yet in the
+           ring may then fail, and is counted) */
+        sk_queue_flush(&px.q);
+    }
+    sk_space_unmap(SK_THIS_SPACE, addr, len);
 }
 
 sk_error_t call_copy_in(struct lthread *t, uint64_t uaddr, void *buf, uint64_t len, sk_req_fn next)
@@ -321,6 +351,29 @@ sk_error_t call_copy_out(struct lthread *t, uint64_t uaddr, const void *buf, uin
     }
     return sk_req_submit(&t->req, SK_OP_mem_write, next, t->p->mm->space, uaddr, (uint64_t)buf,
                          len);
+}
+
+/*
+ * The same with the bytes taken straight from a file's data (a tmpfs read: no copy into a
+ * buffer first). The data's mapping outlives the copy: a file that grows or goes away in
+ * the meantime is unmapped by call_unmap_later, after the drive.
+ */
+int call_copy_out_direct(struct lthread *t, uint64_t uaddr, const void *src, uint64_t len,
+                         long ret)
+{
+    if (t->dead || !t->p->mm || !call_copy_out_fast_ok(t, uaddr, len) || t->copy_held)
+        return 0;
+    if (sk_op_submit_forget(&px.q, &t->copy_op, SK_OP_mem_write, t->p->mm->space, uaddr,
+                            (uint64_t)src, len) != SK_OK)
+        return 0;
+    t->copy_direct = 1;
+    px.n_direct++;
+    if (!t->held_next && px.held != t) {
+        t->held_next = px.held;
+        px.held = t;
+    }
+    call_return(t, ret);
+    return 1;
 }
 
 /*

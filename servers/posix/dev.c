@@ -43,7 +43,18 @@ static long tmpfs_write(struct file *f, struct lthread *t, const void *buf, uint
     return (long)len;
 }
 
-const struct file_ops tmpfs_file_ops = {.read = tmpfs_read, .write = tmpfs_write};
+static const void *tmpfs_peek(struct file *f, uint64_t off, uint64_t *len)
+{
+    struct inode *ino = f->ino;
+    if ((ino->mode & LX_S_IFMT) != LX_S_IFREG || off >= (uint64_t)ino->size)
+        return NULL;
+    if (*len > (uint64_t)ino->size - off)
+        *len = (uint64_t)ino->size - off;
+    return ino->map + off;
+}
+
+const struct file_ops tmpfs_file_ops = {.read = tmpfs_read, .write = tmpfs_write,
+                                        .peek = tmpfs_peek};
 
 /* ---- /dev ---- */
 

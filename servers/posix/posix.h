@@ -28,6 +28,8 @@ struct posix {
        /proc/skoll/posix) */
     int64_t n_procs, n_threads, n_files, n_inodes, n_mobjs;
     struct lthread *held;   /* threads holding a buffer a forgotten copy reads (call.c) */
+    uint32_t n_direct;      /* of them, copies straight from file data (copy_direct) */
+    struct unmap_later *unmap_later; /* file data unmapped once no such copy is left */
     struct lthread *recheck; /* threads a signal reached while their call was between steps */
     uint64_t forget_failures_seen;
 };
@@ -102,6 +104,10 @@ struct file_ops {
        CALL_PENDING after parking t (the op completes the call itself) */
     long (*read)(struct file *f, struct lthread *t, void *buf, uint64_t len, uint64_t off);
     long (*write)(struct file *f, struct lthread *t, const void *buf, uint64_t len, uint64_t off);
+    /* files whose bytes are in the server's memory: where the bytes at off are, with *len cut
+       to how many there are (NULL at the end or for anything read must handle); the bytes
+       stay readable until the next drive (call_unmap_later) */
+    const void *(*peek)(struct file *f, uint64_t off, uint64_t *len);
     long (*ioctl)(struct file *f, struct lthread *t, uint64_t cmd, uint64_t arg);
     /* where a read (writing 0) or write that returned -EAGAIN waits, or NULL: never waits */
     struct waitq *(*waitq)(struct file *f, int writing);
@@ -348,13 +354,23 @@ struct lthread {
     struct sk_op copy_op;
     uint8_t copy_stage[128];
     void *copy_held;
-    struct lthread *held_next; /* on px.held while copy_held is set */
+    int copy_direct;           /* it copies from a file's data in the server (call_copy_out_direct) */
+    struct lthread *held_next; /* on px.held while copy_held or copy_direct is set */
     struct lthread *recheck_next; /* on px.recheck (signal_recheck) */
     int on_recheck;
     struct lthread *next;      /* in its process */
 };
 /* May t's last copy out go with the answer (nothing can fail but memory)? */
 int call_copy_out_fast_ok(struct lthread *t, uint64_t uaddr, uint64_t len);
+/*
+ * End the call with ret, the last len bytes going from src, a file's data in the server
+ * (file_ops.peek), straight to uaddr with the answer. 1 if done; 0 if that cannot be (the
+ * caller then takes the ordinary path).
+ */
+int call_copy_out_direct(struct lthread *t, uint64_t uaddr, const void *src, uint64_t len,
+                         long ret);
+/* Unmap a server mapping of file data once no copy straight from it is in flight. */
+void call_unmap_later(uint64_t addr, uint64_t len);
 void call_release_held(void);
 
 extern struct proc *procs;

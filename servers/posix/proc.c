@@ -159,7 +159,7 @@ void posix_sweep(void)
     while (*pp) {
         struct lthread *t = *pp;
         if (sk_req_idle(&t->req) && !t->req.parked && t->copy_op.state == SK_OPSTATE_IDLE &&
-            !t->copy_held) {
+            !t->copy_held && !t->copy_direct) {
             *pp = t->next;
             signal_drop_pending(&t->pend);
             call_cleanup_public(t);

@@ -39,7 +39,7 @@ void inode_put(struct inode *ino)
     if (!ino || --ino->refs > 0)
         return;
     if (ino->map)
-        sk_space_unmap(SK_THIS_SPACE, (uint64_t)ino->map, ino->cap);
+        call_unmap_later((uint64_t)ino->map, ino->cap);
     mobj_put(ino->data);
     sk_free(ino->locks); /* (empty by now: every file of it has closed) */
     sk_free(ino->target);
@@ -201,7 +201,7 @@ int file_set_size(struct inode *ino, uint64_t size)
         }
         if (ino->map) {
             memcpy((void *)addr, ino->map, (size_t)ino->size);
-            sk_space_unmap(SK_THIS_SPACE, (uint64_t)ino->map, ino->cap);
+            call_unmap_later((uint64_t)ino->map, ino->cap);
         }
         mobj_put(ino->data);
         ino->data = m;
