@@ -267,6 +267,8 @@ void call_release_held(void)
             pp = &t->held_next;
         }
     }
+    if (!px.n_direct)
+        pipe_release_held();
     while (!px.n_direct && px.unmap_later) {
         struct unmap_later *u = px.unmap_later;
         px.unmap_later = u->next;
@@ -354,12 +356,11 @@ sk_error_t call_copy_out(struct lthread *t, uint64_t uaddr, const void *buf, uin
 }
 
 /*
- * The same with the bytes taken straight from a file's data (a tmpfs read: no copy into a
- * buffer first). The data's mapping outlives the copy: a file that grows or goes away in
+ * The same with the bytes taken straight from a file's data (a tmpfs or pipe read: no copy
+ * into a buffer first); the caller answers at once after a 1. The data's mapping outlives the copy: a file that grows or goes away in
  * the meantime is unmapped by call_unmap_later, after the drive.
  */
-int call_copy_out_direct(struct lthread *t, uint64_t uaddr, const void *src, uint64_t len,
-                         long ret)
+int call_copy_out_direct(struct lthread *t, uint64_t uaddr, const void *src, uint64_t len)
 {
     if (t->dead || !t->p->mm || !call_copy_out_fast_ok(t, uaddr, len) || t->copy_held)
         return 0;
@@ -372,7 +373,6 @@ int call_copy_out_direct(struct lthread *t, uint64_t uaddr, const void *src, uin
         t->held_next = px.held;
         px.held = t;
     }
-    call_return(t, ret);
     return 1;
 }
 

@@ -118,6 +118,11 @@ int main(const struct sk_start_info *si)
     }
     call_start(t);
     while (!init_done) {
+        if (pipe_bytes_held()) {
+            /* writers may wait for the room those copies hold: hand them over first */
+            sk_queue_flush(&px.q);
+            call_release_held();
+        }
         sk_error_t err = sk_queue_wait(&px.q, SK_TIMEOUT_NEVER);
         if (err != SK_OK && err != SK_ERR_TIMEOUT && err != SK_ERR_ALERTED) {
             plog("queue: %s\n", sk_error_name(err));

@@ -9,6 +9,7 @@
 
 #define PIPE_SIZE (64u << 10)
 #define PIPE_BUF 4096u
+#define PIPE_DIRECT_MIN 512u /* reads of more go straight from the ring (pipe_peek) */
 
 struct pipe {
     uint8_t *buf;
@@ -18,7 +19,16 @@ struct pipe {
     struct waitq rq, wq;  /* waiting to read, to write */
     struct waitq openq;   /* FIFOs: waiting for the other end to open */
     struct inode *fifo;   /* FIFOs: the inode it belongs to */
+    /* bytes just before head that reads took and whose copies to the readers are in flight
+       (pipe_taken): no room for writers until the drive has taken them */
+    uint32_t held;
+    int on_held_list, unused;
+    struct pipe *held_next;
 };
+
+static struct pipe *held_pipes;
+
+static void pipe_free_if_unused(struct pipe *p);
 
 static long pipe_read(struct file *f, struct lthread *t, void *buf, uint64_t len, uint64_t off)
 {
@@ -39,13 +49,66 @@ static long pipe_read(struct file *f, struct lthread *t, void *buf, uint64_t len
     return (long)n;
 }
 
+/*
+ * A read straight from the ring (call_copy_out_direct): the bytes at head when they lie in
+ * one piece, are all the read gets and are more than PIPE_DIRECT_MIN, else NULL (the read
+ * takes the ordinary path, which also handles an empty pipe). Not for FIFOs, whose pipe may outlive nothing.
+ */
+static const void *pipe_peek(struct file *f, uint64_t off, uint64_t *len)
+{
+    (void)off;
+    struct pipe *p = f->priv;
+    if (p->fifo || p->count == 0)
+        return NULL;
+    uint64_t n = *len < p->count ? *len : p->count;
+    /* a small read is staged in the thread with its answer: no room held, no extra drive */
+    if (n > PIPE_SIZE - p->head || n <= PIPE_DIRECT_MIN)
+        return NULL;
+    *len = n;
+    return p->buf + p->head;
+}
+
+static void pipe_taken(struct file *f, uint64_t n)
+{
+    struct pipe *p = f->priv;
+    p->head = (uint32_t)((p->head + n) % PIPE_SIZE);
+    p->count -= (uint32_t)n;
+    p->held += (uint32_t)n;
+    if (!p->on_held_list) {
+        p->on_held_list = 1;
+        p->held_next = held_pipes;
+        held_pipes = p;
+    }
+}
+
+int pipe_bytes_held(void)
+{
+    return held_pipes != NULL;
+}
+
+void pipe_release_held(void)
+{
+    while (held_pipes) {
+        struct pipe *p = held_pipes;
+        held_pipes = p->held_next;
+        p->on_held_list = 0;
+        p->held = 0;
+        if (p->unused) {
+            pipe_free_if_unused(p);
+            continue;
+        }
+        waitq_wake_all(&p->wq);
+        poll_notify();
+    }
+}
+
 static long pipe_write(struct file *f, struct lthread *t, const void *buf, uint64_t len, uint64_t off)
 {
     (void)t, (void)off;
     struct pipe *p = f->priv;
     if (!p->readers)
         return -LX_EPIPE;
-    uint32_t room = PIPE_SIZE - p->count;
+    uint32_t room = PIPE_SIZE - p->count - p->held;
     if (room == 0 || (len <= PIPE_BUF && room < len))
         return -LX_EAGAIN;
     uint64_t n = len < room ? len : room;
@@ -71,6 +134,10 @@ static void pipe_free_if_unused(struct pipe *p)
 {
     if (p->readers || p->writers || p->openq.head)
         return;
+    if (p->held) {
+        p->unused = 1; /* freed when the copies from its ring are taken */
+        return;
+    }
     if (p->fifo)
         p->fifo->fifo = NULL;
     sk_free(p->buf);
@@ -123,7 +190,7 @@ static uint32_t pipe_poll_write(struct file *f)
 {
     struct pipe *p = f->priv;
     uint32_t m = 0;
-    if (PIPE_SIZE - p->count >= PIPE_BUF)
+    if (PIPE_SIZE - p->count - p->held >= PIPE_BUF)
         m |= LX_POLLOUT | LX_POLLWRNORM;
     if (!p->readers)
         m |= LX_POLLERR;
@@ -148,12 +215,13 @@ static long pipe_ioctl(struct file *f, struct lthread *t, uint64_t cmd, uint64_t
     return -LX_ENOTTY;
 }
 
-static const struct file_ops pipe_read_ops = {.read = pipe_read, .ioctl = pipe_ioctl,
-    .waitq = pipe_waitq, .poll = pipe_poll_read, .release = pipe_release_read};
+static const struct file_ops pipe_read_ops = {.read = pipe_read, .peek = pipe_peek,
+    .taken = pipe_taken, .ioctl = pipe_ioctl, .waitq = pipe_waitq, .poll = pipe_poll_read,
+    .release = pipe_release_read};
 static const struct file_ops pipe_write_ops = {.write = pipe_write, .ioctl = pipe_ioctl,
     .waitq = pipe_waitq, .poll = pipe_poll_write, .release = pipe_release_write};
 static const struct file_ops pipe_rw_ops = {.read = pipe_read, .write = pipe_write,
-    .ioctl = pipe_ioctl, .waitq = pipe_waitq, .poll = pipe_poll_rw, .release = pipe_release_rw};
+    .peek = pipe_peek, .taken = pipe_taken, .ioctl = pipe_ioctl, .waitq = pipe_waitq, .poll = pipe_poll_rw, .release = pipe_release_rw};
 
 int pipe_create(struct file **rd, struct file **wr, uint32_t flags)
 {

@@ -108,6 +108,8 @@ struct file_ops {
        to how many there are (NULL at the end or for anything read must handle); the bytes
        stay readable until the next drive (call_unmap_later) */
     const void *(*peek)(struct file *f, uint64_t off, uint64_t *len);
+    /* after a peek whose bytes went to the caller: they are read (a pipe consumes them) */
+    void (*taken)(struct file *f, uint64_t len);
     long (*ioctl)(struct file *f, struct lthread *t, uint64_t cmd, uint64_t arg);
     /* where a read (writing 0) or write that returned -EAGAIN waits, or NULL: never waits */
     struct waitq *(*waitq)(struct file *f, int writing);
@@ -363,12 +365,11 @@ struct lthread {
 /* May t's last copy out go with the answer (nothing can fail but memory)? */
 int call_copy_out_fast_ok(struct lthread *t, uint64_t uaddr, uint64_t len);
 /*
- * End the call with ret, the last len bytes going from src, a file's data in the server
- * (file_ops.peek), straight to uaddr with the answer. 1 if done; 0 if that cannot be (the
- * caller then takes the ordinary path).
+ * The last len bytes of a call go from src, a file's data in the server (file_ops.peek),
+ * straight to uaddr with the answer: 1 if queued (the caller answers at once, before it
+ * submits anything else); 0 if that cannot be (the caller then takes the ordinary path).
  */
-int call_copy_out_direct(struct lthread *t, uint64_t uaddr, const void *src, uint64_t len,
-                         long ret);
+int call_copy_out_direct(struct lthread *t, uint64_t uaddr, const void *src, uint64_t len);
 /* Unmap a server mapping of file data once no copy straight from it is in flight. */
 void call_unmap_later(uint64_t addr, uint64_t len);
 void call_release_held(void);
@@ -503,6 +504,10 @@ void posix_init_exited(int wstatus);
 #define POSIX_REBOOT 2
 void posix_shutdown(int how);
 int pipe_create(struct file **rd, struct file **wr, uint32_t flags);
+/* Pipes whose readers' copies straight from the ring are in flight (pipe_taken); making
+   their room free again once the kernel has taken those copies (call_release_held). */
+int pipe_bytes_held(void);
+void pipe_release_held(void);
 /* Open a FIFO inode: 0 with *out, -errno, or CALL_PENDING (t parked until the other end
    opens; then the open completes the call itself). */
 long fifo_open(struct lthread *t, struct inode *ino, uint32_t flags);

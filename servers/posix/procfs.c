@@ -141,11 +141,14 @@ static int gen_stat(struct inode *ino, struct proc *viewer, struct strbuf *sb)
               (unsigned long)((p->state == PROC_LIVE ? proc_cpu_ns(p) : p->cpu_dead_ns) / 10000000ull),
               0ul, (long)(p->cpu_children_ns / 10000000ull), 0l, 20l, 0l, nthreads(p), 0l,
               (unsigned long)ticks(p->start_ns - px.boot_ns));
+    struct sk_thread_stats ts = {0}; /* field 39: the CPU it last ran on */
+    if (p->threads && p->threads->h)
+        sk_thread_stats(p->threads->h, &ts);
     sb_printf(sb, "%lu %lu %lu %lu %lu %lu %lu %lu %lu %lu %lu %lu %lu %lu %lu %d %d %u %u %lu %lu %ld ",
               (unsigned long)vm_bytes(p), 0ul, ~0ul, 0ul, 0ul, 0ul, 0ul, 0ul,
               (unsigned long)(p->pending & 0xffffffff), (unsigned long)(blocked & 0xffffffff),
               (unsigned long)(sigign & 0xffffffff), (unsigned long)(sigcatch & 0xffffffff), 0ul, 0ul,
-              0ul, LX_SIGCHLD, 0, 0u, 0u, 0ul, 0ul, 0l);
+              0ul, LX_SIGCHLD, (int)ts.cpu, 0u, 0u, 0ul, 0ul, 0l);
     uint64_t brk_start = p->mm ? p->mm->brk_start : 0;
     sb_printf(sb, "%lu %lu %lu %lu %lu %lu %lu %d\n", 0ul, 0ul, (unsigned long)brk_start, 0ul, 0ul,
               0ul, 0ul, p->state == PROC_ZOMBIE ? p->wstatus : 0);

@@ -220,8 +220,12 @@ static long rw_start(struct lthread *t, int fd, int writing, int64_t pos)
         if (src) {
             uint64_t at = t->iov[0].base;
             rw_advance(t, n);
-            if (call_copy_out_direct(t, at, src, n, (long)n))
-                return CALL_PENDING; /* (the call's end dropped iov and file) */
+            if (call_copy_out_direct(t, at, src, n)) {
+                if (f->ops->taken)
+                    f->ops->taken(f, n);
+                call_return(t, (long)n); /* (which drops iov and file) */
+                return CALL_PENDING;
+            }
             /* not that way: undo, and read as any file */
             if (t->rw_pos < 0)
                 f->pos -= n;

@@ -78,6 +78,7 @@ static void report(const char *name, double *v, int n, const char *unit, const c
 /* ---- getppid ---- */
 
 static long state(const char *key);
+static void placement(const char *name, pid_t child);
 
 static void bench_getppid(void)
 {
@@ -204,6 +205,8 @@ static void bench_pipe_roundtrip(void)
         }
         if (r >= 0)
             v[r] = (double)(now_ns() - t0) / n;
+        if (r == REPS / 2)
+            placement("posix_pipe_roundtrip", pid);
     }
     close(req[1]), close(rep[0]);
     wait_ok(pid);
@@ -245,6 +248,8 @@ static void bench_pipe_throughput(void)
         full_read(ack[0], &c, 1); /* the reader has all of it */
         double s = (double)(now_ns() - t0) / 1e9;
         v[r] = (double)CHUNK * PER_REP / s / 1e6;
+        if (r == REPS / 2)
+            placement("posix_pipe_mbps", pid);
     }
     close(fds[1]), close(ack[0]);
     wait_ok(pid);
@@ -336,6 +341,37 @@ static long state(const char *key)
             found = val;
     fclose(f);
     return found;
+}
+
+/* The CPU a process last ran on: field 39 of /proc/<pid>/stat, or -1. */
+static long last_cpu(pid_t pid)
+{
+    char path[64], buf[1024];
+    snprintf(path, sizeof path, "/proc/%d/stat", (int)pid);
+    FILE *f = fopen(path, "r");
+    if (!f)
+        return -1;
+    size_t n = fread(buf, 1, sizeof buf - 1, f);
+    fclose(f);
+    buf[n] = 0;
+    char *p = strrchr(buf, ')'); /* after the name, which may hold spaces */
+    if (!p)
+        return -1;
+    long v = -1;
+    for (int field = 2; field <= 39 && p; field++) {
+        p = strchr(p + 1, ' ');
+        if (p && field == 38)
+            v = strtol(p + 1, NULL, 10);
+    }
+    return v;
+}
+
+/* Skoll: where the server, this program and its child ran last (a rep's placement). */
+static void placement(const char *name, pid_t child)
+{
+    if (state("server_cpu") >= 0)
+        printf("# %s: server on CPU %ld, this program on CPU %ld, its child on CPU %ld\n", name,
+               state("server_cpu"), last_cpu(getpid()), last_cpu(child));
 }
 
 /* Children stopped (no call in flight), then each parked in a read: the server's heap bytes
