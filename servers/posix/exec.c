@@ -283,10 +283,13 @@ int exec_image(struct proc *p, struct inode *cwd, const char *path, char *const 
             err = -LX_EACCES;
             goto out;
         }
-        if ((ino->mode & LX_S_IFMT) != LX_S_IFREG || !(ino->mode & 0111)) {
+        if ((ino->mode & LX_S_IFMT) != LX_S_IFREG || !(ino->mode & 0111) ||
+            (super_of(ino)->flags & LX_MS_NOEXEC)) {
             err = -LX_EACCES;
             goto out;
         }
+        if ((err = vfs_permission(p, ino, 1)))
+            goto out;
         if (ino->size >= 2 && ino->map[0] == '#' && ino->map[1] == '!') {
             if (depth == 4) {
                 err = -LX_ELOOP;

@@ -261,6 +261,27 @@ struct lx_statfs {
 _Static_assert(sizeof(struct lx_statfs) == 120, "statfs");
 #define LX_TMPFS_MAGIC 0x01021994
 #define LX_PROC_SUPER_MAGIC 0x9fa0
+#define LX_PIPEFS_MAGIC 0x50495045
+/* statfs f_flags */
+#define LX_ST_RDONLY 0x0001
+#define LX_ST_NOSUID 0x0002
+#define LX_ST_NODEV 0x0004
+#define LX_ST_NOEXEC 0x0008
+#define LX_ST_VALID 0x0020
+#define LX_ST_NOATIME 0x0400
+#define LX_ST_RELATIME 0x1000
+/* mount flags */
+#define LX_MS_RDONLY 1u
+#define LX_MS_NOSUID 2u
+#define LX_MS_NODEV 4u
+#define LX_MS_NOEXEC 8u
+#define LX_MS_REMOUNT 32u
+#define LX_MS_NOATIME 1024u
+#define LX_MS_BIND 4096u
+#define LX_MS_SILENT 32768u
+#define LX_MS_RELATIME (1u << 21)
+#define LX_MS_STRICTATIME (1u << 24)
+#define LX_MS_KERNMOUNT (1u << 22)
 
 /* ---- signals ---- */
 #define LX_NSIG 64

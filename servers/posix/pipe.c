@@ -228,6 +228,11 @@ int pipe_create(struct file **rd, struct file **wr, uint32_t flags)
     struct pipe *p = sk_calloc(1, sizeof *p);
     struct inode *ino = inode_new(LX_S_IFIFO | 0600);
     uint8_t *buf = sk_malloc(PIPE_SIZE);
+    static struct super pipefs = {.magic = LX_PIPEFS_MAGIC, .refs = 1}; /* (for ever) */
+    if (!pipefs.dev)
+        pipefs.dev = super_dev_new();
+    if (ino)
+        ino->sb = super_get(&pipefs);
     struct file *r = NULL, *w = NULL;
     if (p && ino && buf) {
         r = file_open(ino, LX_O_RDONLY | (flags & LX_O_NONBLOCK));

@@ -120,6 +120,26 @@ struct file_ops {
     void (*release)(struct file *f);
 };
 
+/*
+ * A file system instance (Linux's super block): every inode names the one it lives on. It
+ * gives stat's st_dev and statfs's answer, keeps the mount flags (read-only, nosuid, nodev,
+ * noexec) the calls check, and tells two file systems apart (rename and link: EXDEV).
+ */
+struct super {
+    uint32_t magic; /* statfs f_type */
+    uint32_t dev;   /* st_dev: an anonymous device (major 0), as tmpfs and proc have */
+    uint32_t flags; /* LX_MS_RDONLY, LX_MS_NOSUID, LX_MS_NODEV, LX_MS_NOEXEC, LX_MS_NOATIME */
+    uint32_t refs;  /* its inodes */
+};
+struct super *super_new(uint32_t magic, uint32_t flags);
+uint32_t super_dev_new(void); /* a device number for a file system that is not made here */
+struct super *super_get(struct super *sb);
+void super_put(struct super *sb);
+/* The file system ino lives on (never NULL: inodes made outside any are on an anonymous one). */
+struct super *super_of(const struct inode *ino);
+/* Is ino on a read-only file system? */
+int super_rdonly(const struct inode *ino);
+
 struct dentry {
     char *name;
     struct inode *ino;
@@ -127,6 +147,7 @@ struct dentry {
 };
 
 struct inode {
+    struct super *sb; /* the file system it is on (held; set when first linked in a directory) */
     uint64_t ino;
     uint32_t mode, uid, gid, nlink;
     uint32_t rdev;

@@ -358,12 +358,16 @@ static int gen_stat_sys(struct inode *ino, struct proc *viewer, struct strbuf *s
 static int gen_mounts(struct inode *ino, struct proc *viewer, struct strbuf *sb)
 {
     (void)ino, (void)viewer;
-    sb_printf(sb, "rootfs / rootfs rw 0 0\n");
+    sb_printf(sb, "rootfs / rootfs %s 0 0\n", super_rdonly(vfs_root) ? "ro" : "rw");
     for (struct mount *m = mounts; m; m = m->next) {
         char buf[512];
         if (vfs_path_of(m->where, buf, sizeof buf) < 0)
             continue;
-        sb_printf(sb, "%s %s %s rw,relatime 0 0\n", m->source, buf, m->type);
+        uint32_t f = super_of(m->root)->flags;
+        sb_printf(sb, "%s %s %s %s%s%s%s%s 0 0\n", m->source, buf, m->type,
+                  f & LX_MS_RDONLY ? "ro" : "rw", f & LX_MS_NOSUID ? ",nosuid" : "",
+                  f & LX_MS_NODEV ? ",nodev" : "", f & LX_MS_NOEXEC ? ",noexec" : "",
+                  f & LX_MS_NOATIME ? ",noatime" : f & LX_MS_STRICTATIME ? "" : ",relatime");
     }
     return 0;
 }
@@ -581,6 +585,7 @@ void procfs_init(void)
     if (!procfs_root)
         return;
     procfs_root->gen = &g_root;
+    procfs_root->sb = super_new(LX_PROC_SUPER_MAGIC, 0); /* (its flags: mount's) */
     add(procfs_root, "self", LX_S_IFLNK | 0777, &g_self, 0, -1);
     add(procfs_root, "meminfo", LX_S_IFREG | 0444, &g_meminfo, 0, -1);
     add(procfs_root, "uptime", LX_S_IFREG | 0444, &g_uptime, 0, -1);

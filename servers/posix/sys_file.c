@@ -102,6 +102,9 @@ static long do_open(struct lthread *t, int dirfd, const char *path, uint32_t fla
     }
     if (type == LX_S_IFIFO)
         return fifo_open(t, ino, flags);
+    if ((type == LX_S_IFCHR || type == LX_S_IFBLK) && !(flags & LX_O_PATH) &&
+        (super_of(ino)->flags & LX_MS_NODEV))
+        return -LX_EACCES; /* device nodes on a nodev mount do not open */
     if ((type == LX_S_IFCHR || type == LX_S_IFBLK) && !ino->dev)
         return -LX_ENXIO;
     if (type == LX_S_IFSOCK)
@@ -174,7 +177,7 @@ long sys_close(struct lthread *t)
 static void fill_stat(struct inode *ino, struct lx_stat *st)
 {
     memset(st, 0, sizeof *st);
-    st->st_dev = 1;
+    st->st_dev = super_of(ino)->dev;
     st->st_ino = ino->ino;
     st->st_nlink = ino->nlink;
     st->st_mode = ino->mode;

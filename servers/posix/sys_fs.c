@@ -133,7 +133,7 @@ static long make_node(struct lthread *t, int dirfd, const char *path, uint32_t m
         return e;
     if (dir_lookup(dir, name, strlen(name)))
         return -LX_EEXIST;
-    if (!dir->parent && dir != vfs_root)
+    if (dir->nlink == 0)
         return -LX_ENOENT; /* a removed directory takes no new entries */
     e = vfs_permission(t->p, dir, 3);
     if (e)
@@ -267,6 +267,8 @@ static long do_rename(struct lthread *t, int odfd, const char *opath, int ndfd, 
     if (!src)
         return -LX_ENOENT;
     e = parent_of(t, ndfd, npath, &ndir, nname, is_dir(src));
+    if (!e && super_of(odir) != super_of(ndir))
+        return -LX_EXDEV; /* another file system: a move is a copy, the caller's work */
     if (e == -LX_EBUSY_OR_INVAL || e == -LX_EEXIST)
         return -LX_EBUSY;
     if (e)
@@ -349,6 +351,8 @@ static long do_link(struct lthread *t, int odfd, const char *opath, int ndfd, co
         return -LX_EEXIST;
     if (e)
         return e;
+    if (super_of(src) != super_of(ndir))
+        return -LX_EXDEV;
     if (dir_lookup(ndir, nname, strlen(nname)))
         return -LX_EEXIST;
     if ((e = vfs_permission(t->p, ndir, 3)))
@@ -388,6 +392,8 @@ static int target_of(struct lthread *t, int dirfd, const char *path, int nofollo
 
 static long set_mode(struct lthread *t, struct inode *ino, uint32_t mode)
 {
+    if (super_rdonly(ino))
+        return -LX_EROFS;
     if (t->p->euid != 0 && t->p->euid != ino->uid)
         return -LX_EPERM;
     mode &= 07777;
@@ -401,6 +407,8 @@ static long set_mode(struct lthread *t, struct inode *ino, uint32_t mode)
 static long set_owner(struct lthread *t, struct inode *ino, uint32_t uid, uint32_t gid)
 {
     struct proc *p = t->p;
+    if (super_rdonly(ino))
+        return -LX_EROFS;
     if (p->euid != 0) {
         if (uid != (uint32_t)-1 && uid != ino->uid)
             return -LX_EPERM;
@@ -447,6 +455,8 @@ static long set_times(struct lthread *t, struct inode *ino, const struct lx_time
         if (ts[0].tv_nsec == UTIME_OMIT && ts[1].tv_nsec == UTIME_OMIT)
             return 0;
     }
+    if (super_rdonly(ino))
+        return -LX_EROFS;
     if (t->p->euid != 0 && t->p->euid != ino->uid) {
         if (!all_now || vfs_permission(t->p, ino, 2))
             return all_now ? -LX_EACCES : -LX_EPERM;
@@ -463,20 +473,40 @@ static long set_times(struct lthread *t, struct inode *ino, const struct lx_time
     return 0;
 }
 
-static long statfs_out(struct lthread *t, uint64_t ubuf)
+/*
+ * What statfs says of ino's file system: its type, and for tmpfs, as Linux's default size
+ * (half the memory), its blocks and inodes against the memory that is free now; proc and
+ * pipes have none. The flags are the mount's (ST_VALID always).
+ */
+static long statfs_out(struct lthread *t, struct inode *ino, uint64_t ubuf)
 {
     struct lx_statfs *s = sk_calloc(1, sizeof *s);
     if (!s)
         return -LX_ENOMEM;
     sk_free(t->buf);
     t->buf = s;
-    s->f_type = LX_TMPFS_MAGIC;
+    struct super *sb = super_of(ino);
+    s->f_type = sb->magic;
     s->f_bsize = s->f_frsize = 4096;
-    s->f_blocks = 65536;
-    s->f_bfree = s->f_bavail = 32768;
-    s->f_files = 65536;
-    s->f_ffree = 32768;
     s->f_namelen = 255;
+    if (sb->magic == LX_TMPFS_MAGIC) {
+        struct sk_memory_info mi = {0};
+        sk_memory_info(&mi);
+        s->f_blocks = mi.total_pages / 2;
+        s->f_bfree = s->f_bavail = mi.free_pages < s->f_blocks ? mi.free_pages : s->f_blocks;
+        s->f_files = mi.total_pages / 2;
+        s->f_ffree = s->f_files > (uint64_t)px.n_inodes ? s->f_files - (uint64_t)px.n_inodes : 0;
+    }
+    s->f_fsid[0] = (int32_t)sb->dev;
+    static const struct { uint32_t ms, st; } fl[] = {
+        {LX_MS_RDONLY, LX_ST_RDONLY}, {LX_MS_NOSUID, LX_ST_NOSUID}, {LX_MS_NODEV, LX_ST_NODEV},
+        {LX_MS_NOEXEC, LX_ST_NOEXEC}, {LX_MS_NOATIME, LX_ST_NOATIME}};
+    s->f_flags = LX_ST_VALID;
+    for (unsigned i = 0; i < sizeof fl / sizeof fl[0]; i++)
+        if (sb->flags & fl[i].ms)
+            s->f_flags |= fl[i].st;
+    if (!(sb->flags & (LX_MS_NOATIME | LX_MS_STRICTATIME)))
+        s->f_flags |= LX_ST_RELATIME;
     t->ret = 0;
     sk_error_t e = call_copy_out(t, ubuf, s, sizeof *s, call_done_step);
     return e ? errno_from_sk(e) : CALL_PENDING;
@@ -568,7 +598,7 @@ static long fs_work(struct lthread *t)
     case NR_statfs:
         if ((e = target_of(t, LX_AT_FDCWD, path, 0, 0, &ino)))
             return e;
-        return statfs_out(t, a[1]);
+        return statfs_out(t, ino, a[1]);
     case NR_utime:
     case NR_utimes:
     case NR_futimesat: {
@@ -763,7 +793,7 @@ long sys_ftruncate(struct lthread *t)
 long sys_fstatfs(struct lthread *t)
 {
     struct file *f = fd_get(t->p->fds, (int)t->a[0]);
-    return f ? statfs_out(t, t->a[1]) : -LX_EBADF;
+    return f ? statfs_out(t, f->ino, t->a[1]) : -LX_EBADF;
 }
 
 long sys_fsync(struct lthread *t)
@@ -789,8 +819,6 @@ long sys_syncfs(struct lthread *t)
 
 /* ---- mount, umount2 ---- */
 
-#define LX_MS_REMOUNT 32u
-#define LX_MS_BIND 4096u
 #define LX_MNT_FORCE 1u
 #define LX_MNT_DETACH 2u
 #define LX_MNT_EXPIRE 4u
@@ -813,21 +841,34 @@ static long mount_do(struct lthread *t, const char *target)
     if (!is_dir(where))
         return -LX_ENOTDIR;
     uint32_t flags = (uint32_t)t->a[3];
+    /* the flags a file system keeps (the rest, as MS_SILENT, only steer the call) */
+    uint32_t kept = flags & (LX_MS_RDONLY | LX_MS_NOSUID | LX_MS_NODEV | LX_MS_NOEXEC |
+                             LX_MS_NOATIME | LX_MS_STRICTATIME);
     if (flags & LX_MS_REMOUNT) {
+        int found = where == vfs_root;
         for (struct mount *m = mounts; m; m = m->next)
-            if (m->root == where)
-                return 0; /* (options are not kept: rw, relatime) */
-        return -LX_EINVAL;
+            found |= m->root == where;
+        if (!found || !where->sb)
+            return -LX_EINVAL;
+        where->sb->flags = kept; /* (the data string is not looked at) */
+        return 0;
     }
     if (flags & LX_MS_BIND)
         return -LX_EINVAL; /* (bind mounts: not yet) */
     struct inode *root;
     if (strcmp(ma->type, "proc") == 0) {
         root = inode_get(procfs_root);
+        if (root->sb)
+            root->sb->flags = kept; /* (one proc for every mount of it, as in one pid namespace) */
     } else if (strcmp(ma->type, "tmpfs") == 0 || strcmp(ma->type, "devtmpfs") == 0) {
         root = inode_new(LX_S_IFDIR | 01777);
         if (!root)
             return -LX_ENOMEM;
+        root->sb = super_new(LX_TMPFS_MAGIC, kept);
+        if (!root->sb) {
+            inode_put(root);
+            return -LX_ENOMEM;
+        }
     } else {
         return -LX_ENODEV;
     }

@@ -151,8 +151,8 @@
     X(134, uselib, NOSYS, "") \
     X(135, personality, NOSYS, "") \
     X(136, ustat, NOSYS, "") \
-    X(137, statfs, PARTIAL, "every file system reports as tmpfs with fixed sizes") \
-    X(138, fstatfs, PARTIAL, "every file system reports as tmpfs with fixed sizes") \
+    X(137, statfs, OK, "each file system's type and mount flags; tmpfs sized as half the memory") \
+    X(138, fstatfs, OK, "as statfs (pipes: pipefs)") \
     X(139, sysfs, NOSYS, "") \
     X(140, getpriority, NOSYS, "") \
     X(141, setpriority, NOSYS, "") \
@@ -179,7 +179,7 @@
     X(162, sync, OK, "") \
     X(163, acct, NOSYS, "") \
     X(164, settimeofday, PARTIAL, "the time; the kernel time zone is not kept") \
-    X(165, mount, PARTIAL, "proc and tmpfs, MS_REMOUNT accepted; bind mounts EINVAL; options are not kept") \
+    X(165, mount, PARTIAL, "proc and tmpfs; MS_RDONLY, NOSUID (kept, setuid exec is not built), NODEV, NOEXEC, NOATIME kept and changed by MS_REMOUNT; the data string (size=, mode=) is ignored; bind mounts EINVAL") \
     X(166, umount2, PARTIAL, "no busy check for open files") \
     X(167, swapon, NOSYS, "") \
     X(168, swapoff, NOSYS, "") \

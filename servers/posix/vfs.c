@@ -10,6 +10,53 @@
 struct inode *vfs_root;
 static uint64_t next_ino = 1;
 
+/* ---- file system instances ---- */
+
+static uint32_t next_dev = 1;
+static struct super anon_sb = {.magic = 0x09041934 /* ANON_INODE_FS_MAGIC */, .refs = 1};
+
+uint32_t super_dev_new(void)
+{
+    return next_dev++;
+}
+
+struct super *super_new(uint32_t magic, uint32_t flags)
+{
+    struct super *sb = sk_calloc(1, sizeof *sb);
+    if (!sb)
+        return NULL;
+    sb->magic = magic;
+    sb->dev = next_dev++;
+    sb->flags = flags;
+    sb->refs = 1;
+    return sb;
+}
+
+struct super *super_get(struct super *sb)
+{
+    if (sb)
+        sb->refs++;
+    return sb;
+}
+
+void super_put(struct super *sb)
+{
+    if (sb && --sb->refs == 0) /* (the static ones keep a reference of their own) */
+        sk_free(sb);
+}
+
+struct super *super_of(const struct inode *ino)
+{
+    if (!anon_sb.dev)
+        anon_sb.dev = next_dev++;
+    return ino && ino->sb ? ino->sb : &anon_sb;
+}
+
+int super_rdonly(const struct inode *ino)
+{
+    return ino && ino->sb && (ino->sb->flags & LX_MS_RDONLY);
+}
+
 struct inode *inode_new(uint32_t mode)
 {
     struct inode *ino = sk_calloc(1, sizeof *ino);
@@ -41,6 +88,7 @@ void inode_put(struct inode *ino)
     if (ino->map)
         call_unmap_later((uint64_t)ino->map, ino->cap);
     mobj_put(ino->data);
+    super_put(ino->sb);
     sk_free(ino->locks); /* (empty by now: every file of it has closed) */
     sk_free(ino->target);
     while (ino->children) {
@@ -170,6 +218,8 @@ int dir_link(struct inode *dir, const char *name, struct inode *ino)
     memcpy(n, name, len + 1);
     d->name = n;
     d->ino = inode_get(ino);
+    if (!ino->sb)
+        ino->sb = super_get(dir->sb); /* made in dir: on its file system */
     ino->parent = dir; /* (a file with several links: the latest; for paths in /proc) */
     if ((ino->mode & LX_S_IFMT) == LX_S_IFDIR)
         dir->nlink++;
@@ -228,6 +278,12 @@ int vfs_permission(struct proc *p, struct inode *ino, int mask)
 int vfs_permission_ids(struct proc *p, uint32_t uid, uint32_t gid, struct inode *ino, int mask)
 {
     uint32_t mode = ino->mode;
+    /* nobody writes a file, directory or symlink of a read-only file system (devices and
+       FIFOs on it are written as anywhere) */
+    uint32_t fmt = mode & LX_S_IFMT;
+    if ((mask & 2) && super_rdonly(ino) &&
+        (fmt == LX_S_IFREG || fmt == LX_S_IFDIR || fmt == LX_S_IFLNK))
+        return -LX_EROFS;
     if (uid == 0) {
         /* root reads and writes anything; it executes what someone may execute (or a dir) */
         if ((mask & 1) && (mode & LX_S_IFMT) != LX_S_IFDIR && !(mode & 0111))
@@ -427,6 +483,9 @@ int vfs_load_archive(const uint8_t *archive, uint64_t size)
 {
     vfs_root = inode_new(LX_S_IFDIR | 0755);
     if (!vfs_root)
+        return -LX_ENOMEM;
+    vfs_root->sb = super_new(LX_TMPFS_MAGIC, 0); /* rootfs, a tmpfs as on Linux */
+    if (!vfs_root->sb)
         return -LX_ENOMEM;
     size_t off = 0;
     struct cpio_entry e;

@@ -23,6 +23,7 @@ static const char *errname(int e)
     case EBUSY: return "EBUSY";
     case EEXIST: return "EEXIST";
     case EXDEV: return "EXDEV";
+    case EROFS: return "EROFS";
     case ENOTDIR: return "ENOTDIR";
     case EISDIR: return "EISDIR";
     case EINVAL: return "EINVAL";
