@@ -290,6 +290,10 @@ int exec_image(struct proc *p, struct inode *cwd, const char *path, char *const 
         }
         if ((err = vfs_permission(p, ino, 1)))
             goto out;
+        if (ino->writecount > 0) {
+            err = -LX_ETXTBSY; /* open for writing */
+            goto out;
+        }
         if (ino->size >= 2 && ino->map[0] == '#' && ino->map[1] == '!') {
             if (depth == 4) {
                 err = -LX_ELOOP;
@@ -332,6 +336,7 @@ int exec_image(struct proc *p, struct inode *cwd, const char *path, char *const 
         goto out;
     }
     /* commit: the new image replaces the old one */
+    mm_set_exe(mm, ino);
     if (p->mm)
         mm_free(p->mm);
     p->mm = mm;

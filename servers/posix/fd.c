@@ -6,6 +6,13 @@
  */
 #include "posix.h"
 
+/* Does f count as a writer of a regular file (inode.writecount)? */
+static int file_may_write(const struct file *f)
+{
+    return (f->ino->mode & LX_S_IFMT) == LX_S_IFREG && !(f->flags & LX_O_PATH) &&
+           (f->flags & LX_O_ACCMODE) != LX_O_RDONLY;
+}
+
 struct file *file_open(struct inode *ino, uint32_t flags)
 {
     struct file *f = sk_calloc(1, sizeof *f);
@@ -15,6 +22,8 @@ struct file *file_open(struct inode *ino, uint32_t flags)
     f->refs = 1;
     f->flags = flags & ~(uint32_t)(LX_O_CREAT | LX_O_EXCL | LX_O_NOCTTY | LX_O_TRUNC | LX_O_CLOEXEC);
     f->ino = inode_get(ino);
+    if (file_may_write(f))
+        ino->writecount++; /* (the opener checked there is no running image: ETXTBSY) */
     f->ops = ino->dev ? ino->dev : &tmpfs_file_ops;
     f->priv = ino->dev_priv;
     return f;
@@ -42,6 +51,8 @@ void file_put(struct file *f)
     if (!f || --f->refs > 0)
         return;
     lock_file_gone(f);
+    if (file_may_write(f))
+        f->ino->writecount--;
     if (f->ops && f->ops->release)
         f->ops->release(f);
     inode_put(f->ino);

@@ -106,8 +106,20 @@ int mm_range_writable(struct mm *mm, uint64_t addr, uint64_t len)
     return at >= addr + len;
 }
 
+void mm_set_exe(struct mm *mm, struct inode *ino)
+{
+    if (mm->exe) {
+        mm->exe->writecount++;
+        inode_put(mm->exe);
+    }
+    mm->exe = inode_get(ino);
+    if (ino)
+        ino->writecount--;
+}
+
 void mm_free(struct mm *mm)
 {
+    mm_set_exe(mm, NULL);
     while (mm->vmas) {
         struct vma *v = mm->vmas;
         mm->vmas = v->next;
@@ -294,6 +306,7 @@ struct mm *mm_fork(struct mm *parent, int *err)
     mm->brk_start = parent->brk_start;
     mm->brk = parent->brk;
     mm->brk_limit = parent->brk_limit;
+    mm_set_exe(mm, parent->exe);
     /* each private object is forked once however many vmas use it: pairs old -> new */
     struct pair {
         struct mobj *from, *to;

@@ -67,7 +67,10 @@ struct mm {
     struct vma *vmas;
     uint64_t brk_start, brk, brk_limit; /* brk_limit: how far the heap may grow */
     uint64_t mmap_top; /* mappings without an address go below this, top down */
+    struct inode *exe; /* the executable this image was made from (write-denied while held) */
 };
+/* The image is made from ino: hold it and deny writes to it until mm_free. */
+void mm_set_exe(struct mm *mm, struct inode *ino);
 struct mm *mm_new(void);
 void mm_free(struct mm *mm);
 /* Map obj[offset, +len) at addr (page aligned, fixed) with Linux prot; replaces what is there. */
@@ -154,6 +157,9 @@ struct inode {
     int64_t size;
     struct lx_timespec atime, mtime, ctime;
     uint32_t refs; /* open files, cwds, mappings hold it; dentries count in nlink */
+    /* regular files: open files that may write it (> 0), or running images of it (< 0, as
+       Linux's i_writecount): the one excludes the other (ETXTBSY) */
+    int32_t writecount;
     /* regular files: the data's object, mapped in the server at map (capacity cap) */
     struct mobj *data;
     uint8_t *map;

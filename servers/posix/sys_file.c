@@ -100,6 +100,9 @@ static long do_open(struct lthread *t, int dirfd, const char *path, uint32_t fla
         if ((e = vfs_permission(t->p, ino, need)))
             return e;
     }
+    if (type == LX_S_IFREG && ino->writecount < 0 && !(flags & LX_O_PATH) &&
+        (acc != LX_O_RDONLY || (flags & LX_O_TRUNC)))
+        return -LX_ETXTBSY; /* a program runs from it */
     if (type == LX_S_IFIFO)
         return fifo_open(t, ino, flags);
     if ((type == LX_S_IFCHR || type == LX_S_IFBLK) && !(flags & LX_O_PATH) &&

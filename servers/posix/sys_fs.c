@@ -436,6 +436,8 @@ static long do_truncate(struct lthread *t, struct inode *ino, int64_t len)
     int e = vfs_permission(t->p, ino, 2);
     if (e)
         return e;
+    if (ino->writecount < 0)
+        return -LX_ETXTBSY; /* a program runs from it */
     e = file_set_size(ino, (uint64_t)len);
     if (!e)
         touch(ino, 1);
