@@ -317,6 +317,9 @@ struct proc {
     int pdeathsig, undumpable, subreaper; /* prctl */
     uint64_t alarm_interval;
     uint64_t alarm_last;     /* when the alarm last expired */
+    /* ITIMER_VIRTUAL and ITIMER_PROF: the process CPU time (proc_cpu_ns) at which each
+       expires (0: disarmed) and its interval; looked at every CPU_TIMER_TICK_NS */
+    uint64_t cpu_timer_at[2], cpu_timer_interval[2];
     struct lx_rlimit rlim[LX_RLIMIT_NLIMITS]; /* inherited by fork, kept by exec */
     uint64_t cpu_dead_ns;     /* CPU time of its threads that ended (and images exec left) */
     uint64_t cpu_children_ns; /* of its reaped children and theirs */
@@ -468,6 +471,8 @@ long errno_from_sk(sk_error_t e);
 #define LX_SIGTTIN 21
 #define LX_SIGTTOU 22
 #define LX_SIGURG 23
+#define LX_SIGVTALRM 26
+#define LX_SIGPROF 27
 #define LX_SIGWINCH 28
 #define SIGBIT(s) (1ull << ((s) - 1))
 /* The wait status of a death by a core-dumping signal. No core file is written

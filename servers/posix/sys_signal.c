@@ -467,17 +467,81 @@ long sys_alarm(struct lthread *t)
     return (long)((left + 999999999ull) / 1000000000ull);
 }
 
+/*
+ * ITIMER_VIRTUAL and ITIMER_PROF count the process's CPU time (the kernel's run time of its
+ * threads; Skoll does not split it into user and system time, so both count all of it). The
+ * kernel has no CPU-time timer: while any is armed, the server looks at the armed processes'
+ * CPU time every CPU_TIMER_TICK_NS (Linux's resolution for them is its tick, 4 ms on Debian)
+ * and sends SIGVTALRM / SIGPROF to those past their expiry, reloading periodic ones.
+ */
+#define CPU_TIMER_TICK_NS 4000000ull
+static struct sk_timer cpu_tick;
+
+static void cpu_tick_fired(struct sk_timer *tm)
+{
+    (void)tm;
+    int armed = 0;
+    for (struct proc *p = procs; p; p = p->all_next) {
+        if (p->state != PROC_LIVE || !(p->cpu_timer_at[0] | p->cpu_timer_at[1]))
+            continue;
+        uint64_t now = proc_cpu_ns(p);
+        for (int i = 0; i < 2; i++) {
+            if (!p->cpu_timer_at[i])
+                continue;
+            if (now >= p->cpu_timer_at[i]) {
+                p->cpu_timer_at[i] = p->cpu_timer_interval[i] ? p->cpu_timer_at[i] +
+                                                                    p->cpu_timer_interval[i]
+                                                              : 0;
+                struct ksiginfo info = {.signo = i ? LX_SIGPROF : LX_SIGVTALRM,
+                                        .code = LX_SI_KERNEL};
+                signal_send_proc(p, &info);
+            }
+            armed |= p->cpu_timer_at[i] != 0;
+        }
+    }
+    if (armed) {
+        uint64_t now = 0;
+        sk_clock_get(&now);
+        sk_timer_start(&px.timers, &cpu_tick, now + CPU_TIMER_TICK_NS, cpu_tick_fired);
+    }
+}
+
+static void cpu_timer_set(struct proc *p, int which, uint64_t ns, uint64_t interval)
+{
+    p->cpu_timer_interval[which] = interval;
+    /* as Linux, a tick more than asked: never early for a tick's worth of lateness */
+    p->cpu_timer_at[which] = ns ? proc_cpu_ns(p) + ns + CPU_TIMER_TICK_NS : 0;
+    if (ns && !sk_timer_armed(&cpu_tick)) {
+        uint64_t now = 0;
+        sk_clock_get(&now);
+        sk_timer_start(&px.timers, &cpu_tick, now + CPU_TIMER_TICK_NS, cpu_tick_fired);
+    }
+}
+
 struct lx_itimerval {
     int64_t int_sec, int_usec, val_sec, val_usec;
 };
 
-static void itimer_fill(struct proc *p, struct lx_itimerval *v)
+/* which: 0 ITIMER_REAL, 1 ITIMER_VIRTUAL, 2 ITIMER_PROF */
+static void itimer_fill(struct proc *p, int which, struct lx_itimerval *v)
 {
-    uint64_t left = alarm_left(p);
-    v->int_sec = (int64_t)(p->alarm_interval / 1000000000ull);
-    v->int_usec = (int64_t)(p->alarm_interval % 1000000000ull / 1000);
+    uint64_t left, interval;
+    if (which == 0) {
+        left = alarm_left(p);
+        interval = p->alarm_interval;
+    } else {
+        uint64_t at = p->cpu_timer_at[which - 1], now = at ? proc_cpu_ns(p) : 0;
+        left = !at ? 0 : at > now ? at - now : 1000; /* due: fires at the next look */
+        interval = p->cpu_timer_interval[which - 1];
+    }
+    v->int_sec = (int64_t)(interval / 1000000000ull);
+    v->int_usec = (int64_t)(interval % 1000000000ull / 1000);
     v->val_sec = (int64_t)(left / 1000000000ull);
     v->val_usec = (int64_t)((left % 1000000000ull + 999) / 1000);
+    if (v->val_usec == 1000000) {
+        v->val_sec++;
+        v->val_usec = 0;
+    }
 }
 
 long sys_getitimer(struct lthread *t)
@@ -488,8 +552,7 @@ long sys_getitimer(struct lthread *t)
     if (!v)
         return -LX_ENOMEM;
     t->buf = v;
-    if (t->a[0] == 0)
-        itimer_fill(t->p, v);
+    itimer_fill(t->p, (int)t->a[0], v);
     t->ret = 0;
     sk_error_t e = call_copy_out(t, t->a[1], v, sizeof *v, call_done_step);
     return e ? errno_from_sk(e) : CALL_PENDING;
@@ -516,10 +579,13 @@ static sk_error_t setitimer_new_read(struct sk_req *r, sk_error_t err, const str
         call_return(t, -LX_EINVAL);
         return SK_OK;
     }
-    itimer_fill(t->p, old);
+    itimer_fill(t->p, (int)t->a[0], old);
+    uint64_t ns = (uint64_t)nv->val_sec * 1000000000ull + (uint64_t)nv->val_usec * 1000,
+             interval = (uint64_t)nv->int_sec * 1000000000ull + (uint64_t)nv->int_usec * 1000;
     if (t->a[0] == 0)
-        alarm_set(t->p, (uint64_t)nv->val_sec * 1000000000ull + (uint64_t)nv->val_usec * 1000,
-                  (uint64_t)nv->int_sec * 1000000000ull + (uint64_t)nv->int_usec * 1000);
+        alarm_set(t->p, ns, interval);
+    else
+        cpu_timer_set(t->p, (int)t->a[0] - 1, ns, interval);
     if (t->a[2])
         return call_copy_out(t, t->a[2], old, sizeof *old, setitimer_old_written);
     return setitimer_old_written(r, SK_OK, cqe);
