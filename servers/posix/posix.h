@@ -160,6 +160,7 @@ struct inode {
     /* regular files: open files that may write it (> 0), or running images of it (< 0, as
        Linux's i_writecount): the one excludes the other (ETXTBSY) */
     int32_t writecount;
+    int linkable; /* made by O_TMPFILE without O_EXCL: linkat may give it a name */
     /* regular files: the data's object, mapped in the server at map (capacity cap) */
     struct mobj *data;
     uint8_t *map;

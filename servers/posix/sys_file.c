@@ -34,9 +34,44 @@ static long with_path(struct lthread *t, uint64_t uaddr, sk_req_fn next)
 
 /* ---- open ---- */
 
+/*
+ * O_TMPFILE: a regular file in dir's file system with no name (nlink 0), gone at its last
+ * close unless linkat gives it one (not with O_EXCL).
+ */
+static long open_tmpfile(struct lthread *t, struct inode *dir, uint32_t flags, uint32_t mode)
+{
+    if ((dir->mode & LX_S_IFMT) != LX_S_IFDIR)
+        return -LX_ENOTDIR;
+    if (dir->nlink == 0)
+        return -LX_ENOENT;
+    int e = vfs_permission(t->p, dir, 3);
+    if (e)
+        return e;
+    struct inode *ino = inode_new(LX_S_IFREG | (mode & 07777 & ~t->p->umask));
+    if (!ino)
+        return -LX_ENOMEM;
+    ino->nlink = 0;
+    ino->uid = t->p->euid;
+    ino->gid = (dir->mode & 02000) ? dir->gid : t->p->egid;
+    ino->sb = super_get(dir->sb);
+    ino->linkable = !(flags & LX_O_EXCL);
+    struct file *f = file_open(ino, flags & ~(uint32_t)LX_O_TMPFILE);
+    inode_put(ino);
+    if (!f)
+        return -LX_ENOMEM;
+    int fd = fd_install(t->p->fds, 0, f, (flags & LX_O_CLOEXEC) != 0);
+    if (fd < 0)
+        file_put(f);
+    return fd;
+}
+
 static long do_open(struct lthread *t, int dirfd, const char *path, uint32_t flags, uint32_t mode)
 {
     struct inode *dir, *ino = NULL;
+    if ((flags & LX_O_TMPFILE_BIT) &&
+        ((flags & (LX_O_TMPFILE | LX_O_CREAT)) != LX_O_TMPFILE ||
+         (flags & LX_O_ACCMODE) == LX_O_RDONLY))
+        return -LX_EINVAL; /* O_TMPFILE wants write access and no O_CREAT */
     if (!path[0])
         return -LX_ENOENT;
     int e = at_dir(t, dirfd, path, &dir);
@@ -86,6 +121,8 @@ static long do_open(struct lthread *t, int dirfd, const char *path, uint32_t fla
     } else if ((flags & LX_O_CREAT) && (flags & LX_O_EXCL)) {
         return -LX_EEXIST;
     }
+    if (flags & LX_O_TMPFILE_BIT)
+        return open_tmpfile(t, ino, flags, mode);
     uint32_t type = ino->mode & LX_S_IFMT;
     if (type == LX_S_IFLNK)
         return -LX_ELOOP;

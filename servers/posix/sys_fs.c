@@ -335,14 +335,24 @@ static long do_link(struct lthread *t, int odfd, const char *opath, int ndfd, co
     if (flags & ~(uint32_t)(LX_AT_SYMLINK_FOLLOW | LX_AT_EMPTY_PATH))
         return -LX_EINVAL;
     struct inode *start, *src, *ndir;
-    int e = at_dir(t, odfd, opath, &start);
-    if (e)
-        return e;
-    if (!opath[0])
-        return -LX_ENOENT;
-    e = vfs_lookup(t->p, start, opath, (flags & LX_AT_SYMLINK_FOLLOW) ? LOOKUP_FOLLOW : 0, &src, NULL);
-    if (e)
-        return e;
+    int e;
+    if (!opath[0] && (flags & LX_AT_EMPTY_PATH) && t->p->euid == 0) {
+        /* the descriptor's own file (Linux asks for CAP_DAC_READ_SEARCH: root) */
+        struct file *f = odfd == LX_AT_FDCWD ? NULL : fd_get(t->p->fds, odfd);
+        if (!f && odfd != LX_AT_FDCWD)
+            return -LX_EBADF;
+        src = f ? f->ino : t->p->cwd; /* (the working directory: EPERM below) */
+    } else {
+        e = at_dir(t, odfd, opath, &start);
+        if (e)
+            return e;
+        if (!opath[0])
+            return -LX_ENOENT;
+        e = vfs_lookup(t->p, start, opath, (flags & LX_AT_SYMLINK_FOLLOW) ? LOOKUP_FOLLOW : 0,
+                       &src, NULL);
+        if (e)
+            return e;
+    }
     if (is_dir(src))
         return -LX_EPERM;
     char nname[256];
@@ -357,8 +367,11 @@ static long do_link(struct lthread *t, int odfd, const char *opath, int ndfd, co
         return -LX_EEXIST;
     if ((e = vfs_permission(t->p, ndir, 3)))
         return e;
+    if (src->nlink == 0 && !src->linkable)
+        return -LX_ENOENT; /* unlinked: no new name (but an O_TMPFILE file's first) */
     e = dir_link(ndir, nname, src);
     if (!e) {
+        src->linkable = 0;
         src->nlink++;
         touch(src, 0);
         touch(ndir, 1);

@@ -16,7 +16,7 @@
 #define LINUX_SYSCALLS(X) \
     X(0, read, OK, "") \
     X(1, write, OK, "") \
-    X(2, open, PARTIAL, "tmpfs, devices and procfs, with permission checks") \
+    X(2, open, PARTIAL, "tmpfs, devices and procfs, with permission checks; O_TMPFILE") \
     X(3, close, OK, "") \
     X(4, stat, OK, "") \
     X(5, fstat, OK, "") \
@@ -279,7 +279,7 @@
     X(262, newfstatat, OK, "") \
     X(263, unlinkat, OK, "") \
     X(264, renameat, OK, "") \
-    X(265, linkat, OK, "") \
+    X(265, linkat, OK, "AT_EMPTY_PATH for root (an O_TMPFILE file's first name)") \
     X(266, symlinkat, OK, "") \
     X(267, readlinkat, OK, "") \
     X(268, fchmodat, OK, "") \
