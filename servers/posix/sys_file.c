@@ -34,6 +34,18 @@ static long with_path(struct lthread *t, uint64_t uaddr, sk_req_fn next)
 
 /* ---- open ---- */
 
+/* A file just made: opened whatever its mode says, on the lowest free descriptor. */
+static long open_new(struct lthread *t, struct inode *ino, uint32_t flags)
+{
+    struct file *f = file_open(ino, flags);
+    if (!f)
+        return -LX_ENOMEM;
+    int fd = fd_install(t->p->fds, 0, f, (flags & LX_O_CLOEXEC) != 0);
+    if (fd < 0)
+        file_put(f);
+    return fd;
+}
+
 /*
  * O_TMPFILE: a regular file in dir's file system with no name (nlink 0), gone at its last
  * close unless linkat gives it one (not with O_EXCL).
@@ -55,13 +67,8 @@ static long open_tmpfile(struct lthread *t, struct inode *dir, uint32_t flags, u
     ino->gid = (dir->mode & 02000) ? dir->gid : t->p->egid;
     ino->sb = super_get(dir->sb);
     ino->linkable = !(flags & LX_O_EXCL);
-    struct file *f = file_open(ino, flags & ~(uint32_t)LX_O_TMPFILE);
-    inode_put(ino);
-    if (!f)
-        return -LX_ENOMEM;
-    int fd = fd_install(t->p->fds, 0, f, (flags & LX_O_CLOEXEC) != 0);
-    if (fd < 0)
-        file_put(f);
+    long fd = open_new(t, ino, flags & ~(uint32_t)LX_O_TMPFILE);
+    inode_put(ino); /* (the file holds it) */
     return fd;
 }
 
@@ -108,14 +115,7 @@ static long do_open(struct lthread *t, int dirfd, const char *path, uint32_t fla
         inode_put(ino);
         if (e)
             return e;
-        /* a file just created is opened whatever its mode says */
-        struct file *f = file_open(ino, flags);
-        if (!f)
-            return -LX_ENOMEM;
-        int fd = fd_install(t->p->fds, 0, f, (flags & LX_O_CLOEXEC) != 0);
-        if (fd < 0)
-            file_put(f);
-        return fd;
+        return open_new(t, ino, flags);
     } else if (e) {
         return e;
     } else if ((flags & LX_O_CREAT) && (flags & LX_O_EXCL)) {
