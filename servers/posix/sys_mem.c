@@ -152,6 +152,31 @@ static int remap_pieces(struct mm *mm, uint64_t old, uint64_t len, uint64_t dst)
     return 0;
 }
 
+/*
+ * MREMAP_DONTUNMAP: the pages went to the new place; the old range stays mapped as it was,
+ * without them. Private anonymous memory there is fresh zeroed memory, as Linux's faults
+ * would fill it; a shared mapping, or a file's never-written text, keeps showing its object
+ * (Linux refaults the same pages); a private file mapping gets a copy of its own of what it
+ * held (Linux would refault the file's pages: written pages differ).
+ */
+static int dontunmap_refill(struct mm *mm, uint64_t old, uint64_t len)
+{
+    for (uint64_t at = old; at < old + len;) {
+        struct vma *v = vma_at(mm, at);
+        uint64_t end = v->end < old + len ? v->end : old + len;
+        if (!(v->flags & (VMA_SHARED | VMA_FILE_RO))) {
+            struct mobj *m = (v->flags & VMA_ANON) ? mobj_new(end - at) : mobj_fork(v->obj);
+            uint64_t off = (v->flags & VMA_ANON) ? 0 : v->offset + (at - v->start);
+            int e = m ? mm_map_fixed(mm, at, end - at, v->prot, v->flags, m, off) : -LX_ENOMEM;
+            mobj_put(m);
+            if (e)
+                return e;
+        }
+        at = end;
+    }
+    return 0;
+}
+
 long sys_mremap(struct lthread *t)
 {
     struct mm *mm = t->p->mm;
@@ -163,8 +188,9 @@ long sys_mremap(struct lthread *t)
         return -LX_EINVAL;
     if ((flags & LX_MREMAP_FIXED) && !(flags & LX_MREMAP_MAYMOVE))
         return -LX_EINVAL;
-    if (flags & LX_MREMAP_DONTUNMAP)
-        return -LX_EINVAL; /* (not yet: PARTIAL) */
+    if ((flags & LX_MREMAP_DONTUNMAP) &&
+        (!(flags & LX_MREMAP_MAYMOVE) || PAGE_UP(t->a[1]) != PAGE_UP(t->a[2])))
+        return -LX_EINVAL; /* it moves, and keeps the size */
     if (!new_len || (t->a[1] && !old_len))
         return -LX_EINVAL;
     if (old + old_len < old || old + old_len > SK_USER_TOP || new_len > SK_USER_TOP)
@@ -201,7 +227,13 @@ long sys_mremap(struct lthread *t)
             return -LX_EFAULT;
         last = v;
     }
-    if (!(flags & LX_MREMAP_FIXED)) {
+    if ((flags & LX_MREMAP_DONTUNMAP) && !(flags & LX_MREMAP_FIXED)) {
+        if (want & (LX_PAGE - 1))
+            return -LX_EINVAL; /* (Linux looks at the address, a hint here) */
+        if (!(want = mm_find_free(mm, want, new_len)))
+            return -LX_ENOMEM;
+    }
+    if (!(flags & (LX_MREMAP_FIXED | LX_MREMAP_DONTUNMAP))) {
         if (new_len <= old_len) {
             if (new_len < old_len)
                 mm_unmap(mm, old + new_len, old_len - new_len);
@@ -238,7 +270,9 @@ long sys_mremap(struct lthread *t)
         if (e && want != old)
             mm_unmap(mm, want, keep);
     }
-    if (!e && want != old)
+    if (!e && want != old && (flags & LX_MREMAP_DONTUNMAP))
+        e = dontunmap_refill(mm, old, old_len);
+    else if (!e && want != old)
         mm_unmap(mm, old, old_len);
     mobj_put(gobj);
     return e ? e : (long)want;

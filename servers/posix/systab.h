@@ -39,7 +39,7 @@
     X(22, pipe, OK, "") \
     X(23, select, OK, "") \
     X(24, sched_yield, OK, "") \
-    X(25, mremap, PARTIAL, "shrink, grow in place, move, MREMAP_FIXED; no MREMAP_DONTUNMAP; the old range must lie in one mapping") \
+    X(25, mremap, PARTIAL, "shrink, grow in place, move, MREMAP_FIXED, MREMAP_DONTUNMAP (a private file mapping's old range keeps a copy of what it held, not the file's pages); a file mapping cannot grow past the file's object (ENOMEM)") \
     X(26, msync, NOSYS, "") \
     X(27, mincore, NOSYS, "") \
     X(28, madvise, PARTIAL, "MADV_DONTNEED and MADV_FREE give private anonymous pages back as zeros; private file pages are kept; the rest is advice") \

@@ -158,6 +158,38 @@ int main(int argc, char **argv)
     }
     printf("mremap old size 0 of a private one: %s\n", mremap(g, 0, PG, MREMAP_MAYMOVE) == MAP_FAILED ? errname(errno) : "ok");
 
+    /* MREMAP_DONTUNMAP: the pages move, the old range stays mapped without them */
+    char *d = mmap(NULL, 2 * PG, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    d[0] = 'a', d[PG] = 'b';
+    /* (a new address is passed: Linux checks it even without MREMAP_FIXED) */
+    char *d2 = mremap(d, 2 * PG, 2 * PG, MREMAP_MAYMOVE | MREMAP_DONTUNMAP, NULL);
+    if (d2 != MAP_FAILED) {
+        printf("mremap DONTUNMAP: moved %d, new holds %c%c, old zero %d%d\n", d2 != d, d2[0],
+               d2[PG], d[0] == 0, d[PG] == 0);
+        d[0] = 'x';
+        printf("  old and new apart: %c %c\n", d[0], d2[0]);
+        munmap(d2, 2 * PG);
+    } else {
+        printf("mremap DONTUNMAP: %s\n", errname(errno));
+    }
+    munmap(d, 2 * PG);
+    char *ds = mmap(NULL, PG, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+    ds[0] = 'q';
+    char *ds2 = mremap(ds, PG, PG, MREMAP_MAYMOVE | MREMAP_DONTUNMAP, NULL);
+    if (ds2 != MAP_FAILED) {
+        printf("mremap DONTUNMAP shared: new holds %c, old shows %c\n", ds2[0], ds[0]);
+        munmap(ds2, PG);
+    } else {
+        printf("mremap DONTUNMAP shared: %s\n", errname(errno));
+    }
+    printf("mremap DONTUNMAP without MAYMOVE: %s\n",
+           mremap(ds, PG, PG, MREMAP_DONTUNMAP, NULL) == MAP_FAILED ? errname(errno) : "ok");
+    printf("mremap DONTUNMAP to another size: %s\n",
+           mremap(ds, PG, 2 * PG, MREMAP_MAYMOVE | MREMAP_DONTUNMAP, NULL) == MAP_FAILED ? errname(errno) : "ok");
+    printf("mremap DONTUNMAP to an unaligned address: %s\n",
+           mremap(ds, PG, PG, MREMAP_MAYMOVE | MREMAP_DONTUNMAP, (void *)0x10001) == MAP_FAILED ? errname(errno) : "ok");
+    munmap(ds, PG);
+
     char *page = (char *)((unsigned long)rodata_msg & ~(unsigned long)(PG - 1));
     SHOW("mprotect read-only data writable", mprotect(page, PG, PROT_READ | PROT_WRITE));
     ((char *)msg)[0] = 'R';
