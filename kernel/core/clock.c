@@ -1,9 +1,10 @@
 /* The monotonic clock: nanoseconds derived from the TSC with a calibrated rate. */
+#include <k/hot.h>
 #include <k/clock.h>
 #include <arch/cpu.h>
 
-static uint64_t tsc_khz;
-static uint64_t tsc_base;
+static KHOT uint64_t tsc_khz;
+static KHOT uint64_t tsc_base;
 
 void clock_set_tsc_khz(uint64_t khz)
 {

@@ -31,6 +31,7 @@
  *
  * Lock order: registry_lock, then a cache's lock, then the PMM lock.
  */
+#include <k/hot.h>
 #include <k/heap.h>
 #include <k/slab.h>
 #include <k/pmm.h>
@@ -75,7 +76,7 @@ struct slab_cache {
 };
 
 static struct spinlock registry_lock = SPINLOCK_INIT;
-static struct slab_cache *registry;
+static KHOT struct slab_cache *registry;
 static struct slab_cache classes[NCLASSES];
 static struct heap_mag class_mags[NCLASSES][MAX_CPUS];
 

@@ -16,6 +16,7 @@
  * t->kill before it looks at the state, and the thread looks at t->kill after
  * it set the state, with a full fence on both sides, so one of them sees the other.
  */
+#include <k/hot.h>
 #include <k/observe.h>
 #include <k/async.h>
 #include <k/sched.h>
@@ -30,7 +31,7 @@
 #include <base/string.h>
 #include <skoll/syscalls.h>
 
-static struct spinlock obs_lock = SPINLOCK_INIT;
+static KHOT struct spinlock obs_lock = SPINLOCK_INIT;
 
 void observe_thread_init(struct thread *t, int observed, int foreign)
 {

@@ -1,5 +1,6 @@
 /* Panic reporting: marker, registers, symbolised backtrace, stop all CPUs (machine_stop, which
    power-off and reset share). */
+#include <k/hot.h>
 #include <k/panic.h>
 #include <k/log.h>
 #include <k/ksyms.h>
@@ -13,7 +14,7 @@
 #include <base/fmt.h>
 
 void (*machine_stop_others)(void);
-static volatile int machine_stopping;
+static KHOT volatile int machine_stopping;
 
 /* A frame pointer is followed only if it lies in kernel memory and is aligned. */
 static int frame_ok(uint64_t fp)

@@ -17,6 +17,7 @@
  * list and the waiters. Providers may hold their own lock while completing
  * (provider lock -> q->lock); the queue never calls a provider with q->lock held.
  */
+#include <k/hot.h>
 #include <k/async.h>
 #include <k/syscall.h>
 #include <k/universe.h>
@@ -48,7 +49,7 @@ struct queue {
     int closing;                     /* last handle gone: new submissions are refused */
 };
 
-static struct slab_cache *op_cache;
+static KHOT struct slab_cache *op_cache;
 
 /* A 64-bit access to two adjacent 32-bit ABI fields (sk_sqe opcode/flags, sk_cqe error/length). */
 typedef uint64_t __attribute__((may_alias, aligned(8))) u64_alias;

@@ -13,6 +13,7 @@
  * old mask is found and moved (or its CPU interrupted), and whatever is placed
  * after sees the new mask.
  */
+#include <k/hot.h>
 #include <k/sched.h>
 #include <stddef.h>
 #include <skoll/syscalls.h>
@@ -28,7 +29,7 @@ _Static_assert(MAX_CPUS <= 64, "affinity masks are 64-bit");
 void sched_finish_switch(struct thread *prev);
 
 static struct thread idle_threads[MAX_CPUS];
-static uint64_t online_mask; /* CPUs that have run sched_start_cpu; only grows */
+static KHOT uint64_t online_mask; /* CPUs that have run sched_start_cpu; only grows */
 
 uint64_t sched_cpu_mask(void)
 {

@@ -9,6 +9,7 @@
  * universe counts its started threads (universe_thread_starts/_ends), and the
  * last one reaped ends it.
  */
+#include <k/hot.h>
 #include <k/sched.h>
 #include <k/percpu.h>
 #include <k/heap.h>
@@ -24,7 +25,7 @@
 #include <base/string.h>
 #include <base/fmt.h>
 
-static volatile uint64_t live_threads;
+static KHOT volatile uint64_t live_threads;
 static volatile uint64_t next_id = 1;
 
 static void thread_destroy(struct kobject *o)

@@ -101,7 +101,7 @@ void sk_queue_close(struct sk_queue *q)
     memset(q, 0, sizeof *q);
 }
 
-void sk_op_prep(struct sk_op *op, uint32_t opcode, sk_op_fn done)
+SK_HOT void sk_op_prep(struct sk_op *op, uint32_t opcode, sk_op_fn done)
 {
     op->done = done;
     op->opcode = opcode;
@@ -134,7 +134,7 @@ static void list_push(struct sk_op **head, struct sk_op **tail, struct sk_op *op
 }
 
 /* Move backlog ops into the SQ while there is room (no system call). */
-static void feed_backlog(struct sk_queue *q)
+SK_HOT static void feed_backlog(struct sk_queue *q)
 {
     if (!q->backlog)
         return;
@@ -152,7 +152,7 @@ static void feed_backlog(struct sk_queue *q)
 
 /* Forgotten ops whose SQEs the kernel has taken are idle again (their tag field holds the
    SQ position). */
-static void release_forgotten(struct sk_queue *q)
+SK_HOT static void release_forgotten(struct sk_queue *q)
 {
     uint32_t head = LOAD_ACQ(&q->hdr->sq_head);
     while (q->forgotten && (int32_t)(head - (uint32_t)q->forgotten->tag) > 0) {
@@ -164,7 +164,7 @@ static void release_forgotten(struct sk_queue *q)
     }
 }
 
-static sk_error_t drive(struct sk_queue *q, uint64_t min_complete, uint64_t timeout_ns)
+SK_HOT static sk_error_t drive(struct sk_queue *q, uint64_t min_complete, uint64_t timeout_ns)
 {
     STORE_REL(&q->hdr->sq_tail, q->sq_tail);
     STORE_REL(&q->hdr->cq_head, q->cq_head);
@@ -176,7 +176,7 @@ static sk_error_t drive(struct sk_queue *q, uint64_t min_complete, uint64_t time
 }
 
 /* SQ entries the kernel has not taken yet (published or not). */
-static int sq_unsubmitted(const struct sk_queue *q)
+SK_HOT static int sq_unsubmitted(const struct sk_queue *q)
 {
     return q->sq_tail != LOAD_ACQ(&q->hdr->sq_head);
 }
@@ -229,7 +229,7 @@ static inline __attribute__((always_inline)) sk_error_t submit(struct sk_queue *
     return SK_OK;
 }
 
-sk_error_t sk_queue_submit(struct sk_queue *q, struct sk_op *op)
+SK_HOT sk_error_t sk_queue_submit(struct sk_queue *q, struct sk_op *op)
 {
     if (op->state != SK_OPSTATE_IDLE)
         return SK_ERR_BUSY;
@@ -242,7 +242,7 @@ sk_error_t sk_queue_submit(struct sk_queue *q, struct sk_op *op)
  * per completion that leaves the CQE's tag, the table entry, the op's tag, the free list
  * and the op itself.
  */
-static __attribute__((noinline)) void dispatch_run(struct sk_queue *q, const struct sk_cqe *cqe,
+SK_HOT static __attribute__((noinline)) void dispatch_run(struct sk_queue *q, const struct sk_cqe *cqe,
                                                    uint32_t n)
 {
     uintptr_t *tags = q->tags;
@@ -294,7 +294,7 @@ static __attribute__((noinline)) uint32_t poll_local(struct sk_queue *q)
     return n;
 }
 
-uint32_t sk_queue_poll(struct sk_queue *q)
+SK_HOT uint32_t sk_queue_poll(struct sk_queue *q)
 {
     if (q->polling)
         return 0;
@@ -337,12 +337,12 @@ uint32_t sk_queue_poll(struct sk_queue *q)
     return n;
 }
 
-static int completions_present(const struct sk_queue *q)
+SK_HOT static int completions_present(const struct sk_queue *q)
 {
     return q->local || LOAD_ACQ(&q->hdr->cq_tail) != q->cq_head;
 }
 
-sk_error_t sk_queue_wait(struct sk_queue *q, uint64_t timeout_ns)
+SK_HOT sk_error_t sk_queue_wait(struct sk_queue *q, uint64_t timeout_ns)
 {
     feed_backlog(q);
     sk_error_t e = SK_OK;
@@ -447,7 +447,7 @@ static void forget_done(struct sk_op *op, const struct sk_cqe *cqe)
     }
 }
 
-sk_error_t sk_op_submit_forget(struct sk_queue *q, struct sk_op *op, uint32_t opcode,
+SK_HOT sk_error_t sk_op_submit_forget(struct sk_queue *q, struct sk_op *op, uint32_t opcode,
                                uint64_t a0, uint64_t a1, uint64_t a2, uint64_t a3)
 {
     if (op->state != SK_OPSTATE_IDLE)

@@ -156,7 +156,7 @@ static void req_run_local(struct sk_req *r, sk_error_t err, uint64_t value)
     req_run(r, err, &c);
 }
 
-static void req_done(struct sk_op *op, const struct sk_cqe *cqe)
+SK_HOT static void req_done(struct sk_op *op, const struct sk_cqe *cqe)
 {
     struct sk_req *r = SK_REQ_OF(op);
     sk_error_t err = cqe->error;
@@ -174,7 +174,7 @@ void sk_req_init(struct sk_req *r, struct sk_timers *ts, sk_req_fail_fn fail)
     r->parked = 0;
 }
 
-sk_error_t sk_req_submit6(struct sk_req *r, uint32_t opcode, sk_req_fn step, const uint64_t a[6])
+SK_HOT sk_error_t sk_req_submit6(struct sk_req *r, uint32_t opcode, sk_req_fn step, const uint64_t a[6])
 {
     r->step = step;
     if (r->abort) {
@@ -258,7 +258,7 @@ void sk_req_fail(struct sk_req *r, sk_error_t err)
         r->fail(r, err);
 }
 
-void sk_req_finish(struct sk_req *r)
+SK_HOT void sk_req_finish(struct sk_req *r)
 {
     sk_timer_stop(r->timers, &r->deadline);
     r->parked = 0;

@@ -61,7 +61,7 @@ struct lthread *call_thread(struct sk_req *r)
 static sk_error_t on_stop(struct sk_req *r, sk_error_t err, const struct sk_cqe *cqe);
 
 /* Observe t, answering the stop it is in with rax = value when resume is set. */
-static void observe(struct lthread *t, int resume, uint64_t value)
+SK_HOT static void observe(struct lthread *t, int resume, uint64_t value)
 {
     uint64_t a[6] = {(uint64_t)t->h, 0, 0, 0, 0, 0};
     if (resume) {
@@ -76,13 +76,13 @@ static void call_failed(struct sk_req *r, sk_error_t err)
     call_return(call_thread(r), errno_from_sk(err));
 }
 
-void call_start(struct lthread *t)
+SK_HOT void call_start(struct lthread *t)
 {
     sk_req_init(&t->req, &px.timers, call_failed);
     observe(t, 0, 0);
 }
 
-static void call_cleanup(struct lthread *t)
+SK_HOT static void call_cleanup(struct lthread *t)
 {
     if (t->buf) {
         sk_free(t->buf);
@@ -139,14 +139,14 @@ void call_cleanup_public(struct lthread *t)
     call_cleanup(t);
 }
 
-void call_answer(struct lthread *t, long value)
+SK_HOT void call_answer(struct lthread *t, long value)
 {
     sk_req_finish(&t->req);
     t->req.abort = SK_OK;
     observe(t, 1, (uint64_t)value);
 }
 
-void call_return(struct lthread *t, long value)
+SK_HOT void call_return(struct lthread *t, long value)
 {
     call_cleanup(t);
     sk_req_finish(&t->req);
@@ -188,7 +188,7 @@ static void log_nosys(struct lthread *t, uint64_t nr)
               t->p->comm, (unsigned long)nr, name);
 }
 
-static void dispatch(struct lthread *t)
+SK_HOT static void dispatch(struct lthread *t)
 {
     uint64_t nr = t->nr;
     sys_fn fn = nr < LINUX_SYSCALL_MAX ? systab[nr].fn : NULL;
@@ -208,7 +208,7 @@ static void dispatch(struct lthread *t)
         signal_recheck_later(t); /* a signal came before the call: it must not wait */
 }
 
-static sk_error_t on_stop(struct sk_req *r, sk_error_t err, const struct sk_cqe *cqe)
+SK_HOT static sk_error_t on_stop(struct sk_req *r, sk_error_t err, const struct sk_cqe *cqe)
 {
     struct lthread *t = call_thread(r);
     if (t->dead)
@@ -251,7 +251,7 @@ struct unmap_later {
 };
 
 /* After a drive: free the buffers whose forgotten copies the kernel has taken. */
-void call_release_held(void)
+SK_HOT void call_release_held(void)
 {
     for (struct lthread **pp = &px.held; *pp;) {
         struct lthread *t = *pp;

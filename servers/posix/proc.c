@@ -151,7 +151,7 @@ void thread_gone(struct lthread *t)
         proc_exit(p, LX_SIGKILL);
 }
 
-void posix_sweep(void)
+SK_HOT void posix_sweep(void)
 {
     call_release_held();
     signal_recheck();

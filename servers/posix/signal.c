@@ -135,7 +135,7 @@ void signal_recheck_later(struct lthread *t)
  * Linux's blocking calls look at pending signals before they sleep. A call still between
  * steps stays on the list; one that answered has looked at the signals itself.
  */
-void signal_recheck(void)
+SK_HOT void signal_recheck(void)
 {
     struct lthread *list = px.recheck, *keep = NULL;
     px.recheck = NULL;
@@ -240,7 +240,7 @@ void signal_send_thread(struct lthread *t, const struct ksiginfo *info)
         notify(t);
 }
 
-int signal_deliverable(struct lthread *t)
+SK_HOT int signal_deliverable(struct lthread *t)
 {
     return ((t->pending | t->p->pending) & ~t->sigmask) != 0;
 }

@@ -4,6 +4,7 @@
  * has them, fxsave/fxrstor otherwise). The kernel never uses these registers
  * (it is built with -mgeneral-regs-only), so traps and syscalls need not save them.
  */
+#include <k/hot.h>
 #include <k/sched.h>
 #include <k/log.h>
 #include <k/percpu.h>
@@ -18,8 +19,8 @@
 #define CR4_OSXMMEXCPT (1ull << 10)
 #define CR4_OSXSAVE (1ull << 18)
 
-static int use_xsave;
-static uint64_t xcr0;
+static KHOT int use_xsave;
+static KHOT uint64_t xcr0;
 static uint64_t state_size = 512;
 static uint32_t mxcsr_mask = 0xffbf; /* the default when FXSAVE reports 0 */
 static uint32_t comp_offset[64], comp_size[64]; /* XSAVE standard-format layout, components >= 2 */

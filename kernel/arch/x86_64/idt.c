@@ -1,4 +1,5 @@
 /* The IDT, the common interrupt dispatcher and the exception-to-panic path. */
+#include <k/hot.h>
 #include <arch/idt.h>
 #include <arch/gdt.h>
 #include <arch/cpu.h>
@@ -19,7 +20,7 @@ struct idt_entry {
 
 static struct idt_entry idt[256] __attribute__((aligned(16)));
 static irq_handler_fn handlers[256];
-static int (*exception_hooks[32])(struct trap_frame *tf);
+static KHOT int (*exception_hooks[32])(struct trap_frame *tf);
 extern const uint64_t isr_stubs[256];
 void (*irq_eoi)(void);
 

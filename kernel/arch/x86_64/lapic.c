@@ -4,6 +4,7 @@
  * otherwise xAPIC through an uncached MMIO mapping shared by all CPUs (each
  * CPU sees its own APIC at the same address).
  */
+#include <k/hot.h>
 #include <arch/lapic.h>
 #include <arch/idt.h>
 #include <arch/cpu.h>
@@ -22,7 +23,7 @@
 #define SVR_ENABLE 0x100
 
 static volatile uint32_t *mmio;
-static int x2;
+static KHOT int x2;
 
 uint32_t lapic_read(unsigned reg)
 {

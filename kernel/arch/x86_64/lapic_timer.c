@@ -3,6 +3,7 @@
  * (kernel/core/timer.c). Calibrated once against the TSC clock; every CPU's
  * timer runs from the same bus clock, so the boot CPU's rate is used for all.
  */
+#include <k/hot.h>
 #include <arch/lapic.h>
 #include <arch/idt.h>
 #include <arch/time.h>
@@ -16,7 +17,7 @@
 #define CALIB_US 2000
 #define MAX_SHOT_NS 4000000000ull
 
-static uint64_t ticks_per_ms;
+static KHOT uint64_t ticks_per_ms;
 
 static void timer_vector(struct trap_frame *tf)
 {

@@ -6,6 +6,7 @@
  * then only the boot direct map of the first 4 GiB reaches them).
  * Lock order: vm_lock, then the PMM lock.
  */
+#include <k/hot.h>
 #include <k/vm.h>
 #include <k/pmm.h>
 #include <k/log.h>
@@ -14,9 +15,9 @@
 #include <arch/layout.h>
 #include <arch/cpu.h>
 
-struct spinlock vm_lock = SPINLOCK_INIT;
+KHOT struct spinlock vm_lock = SPINLOCK_INIT;
 uint64_t vm_pml4;
-static int nx_ok, pat_ok, smep_ok, tables_live;
+static KHOT int nx_ok, pat_ok, smep_ok, tables_live;
 int vm_smap_on;
 #define smap_ok vm_smap_on
 

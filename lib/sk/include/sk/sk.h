@@ -12,6 +12,13 @@
 #include <sk/mem.h>
 #include <sk/thread.h>
 
+/*
+ * A function on a server's per-request path: GCC places it in .text.hot, which
+ * lib/sk/user.ld puts first, so the path's code shares a few pages. Under emulation every
+ * page touched after an address-space switch is a TLB refill (docs/bench.md).
+ */
+#define SK_HOT __attribute__((hot))
+
 /* The program's entry point, called by crt0 with the block the spawner built. */
 #ifndef SKOLL_HOST_TEST
 int main(const struct sk_start_info *si);
