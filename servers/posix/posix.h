@@ -237,7 +237,9 @@ struct mount {
 };
 extern struct mount *mounts;
 int vfs_mount(struct inode *where, struct inode *root, const char *type, const char *source);
-int vfs_umount(struct inode *root);
+/* Unmount the file system mounted at root: -EBUSY while something below is mounted or, unless
+   lazy (MNT_DETACH), while a process has a file of it open, works in it or runs from it. */
+int vfs_umount(struct inode *root, int lazy);
 
 /* The root and path walking. */
 extern struct inode *vfs_root;

@@ -951,7 +951,7 @@ static sk_error_t umount_path_read(struct sk_req *r, sk_error_t err, const struc
                               &root, NULL)
                  : -LX_ENOENT;
     if (!e)
-        e = vfs_umount(root);
+        e = vfs_umount(root, (t->a[1] & LX_MNT_DETACH) != 0);
     call_return(t, e);
     return SK_OK;
 }

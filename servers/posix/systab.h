@@ -180,7 +180,7 @@
     X(163, acct, NOSYS, "") \
     X(164, settimeofday, PARTIAL, "the time; the kernel time zone is not kept") \
     X(165, mount, PARTIAL, "proc and tmpfs; MS_RDONLY, NOSUID (kept, setuid exec is not built), NODEV, NOEXEC, NOATIME kept and changed by MS_REMOUNT; the data string (size=, mode=) is ignored; bind mounts EINVAL") \
-    X(166, umount2, PARTIAL, "no busy check for open files") \
+    X(166, umount2, PARTIAL, "EBUSY while a file of it is open, a process works in it or runs from it (not yet: memory mappings of its files); MNT_DETACH unmounts at once") \
     X(167, swapon, NOSYS, "") \
     X(168, swapoff, NOSYS, "") \
     X(169, reboot, PARTIAL, "power off and halt end every process and the server; restart as power off until the kernel call exists") \

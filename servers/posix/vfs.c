@@ -148,7 +148,20 @@ int vfs_mount(struct inode *where, struct inode *root, const char *type, const c
     return 0;
 }
 
-int vfs_umount(struct inode *root)
+/* Does a process use a file of sb: an open file, its working directory, its program? */
+static int super_in_use(const struct super *sb)
+{
+    for (struct proc *p = procs; p; p = p->all_next) {
+        if ((p->cwd && super_of(p->cwd) == sb) || (p->mm && p->mm->exe && super_of(p->mm->exe) == sb))
+            return 1;
+        for (uint32_t i = 0; p->fds && i < p->fds->count; i++)
+            if (p->fds->files[i] && super_of(p->fds->files[i]->ino) == sb)
+                return 1;
+    }
+    return 0;
+}
+
+int vfs_umount(struct inode *root, int lazy)
 {
     struct mount *last = NULL;
     for (struct mount *m = mounts; m; m = m->next)
@@ -159,6 +172,8 @@ int vfs_umount(struct inode *root)
     for (struct mount *m = mounts; m; m = m->next)
         if (m != last && inside_tree(m->where, root))
             return -LX_EBUSY; /* something is mounted below it */
+    if (!lazy && super_in_use(super_of(root)))
+        return -LX_EBUSY;
     for (struct mount **pp = &mounts; *pp; pp = &(*pp)->next)
         if (*pp == last) {
             *pp = last->next;

@@ -14,6 +14,7 @@
 #include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/statfs.h>
+#include <signal.h>
 #include <sys/time.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -160,7 +161,35 @@ int main(void)
     close(fd);
     result("unlink after rw", unlink(DIR_A "/g"));
 
-    result("umount", umount(DIR_A));
+    /* busy while used: an open file, a working directory; a lazy unmount goes at once */
+    fd = open(DIR_A "/new", O_RDONLY);
+    result("umount with a file open", umount(DIR_A));
+    close(fd);
+    fflush(stdout);
+    int ready[2];
+    if (pipe(ready))
+        return 1;
+    pid_t busy = fork();
+    if (busy == 0) {
+        char c = chdir(DIR_A) == 0 ? 'y' : 'n';
+        if (write(ready[1], &c, 1) == 1)
+            pause();
+        _exit(0);
+    }
+    char in = 0;
+    if (read(ready[0], &in, 1) != 1 || in != 'y')
+        printf("the child did not get into the mount\n");
+    result("umount with a process working in it", umount(DIR_A));
+    kill(busy, SIGKILL);
+    waitpid(busy, NULL, 0);
+    mkdir(DIR_A "/sub", 0755);
+    fd = open(DIR_A "/new", O_RDONLY);
+    result("lazy umount with a file open", umount2(DIR_A, MNT_DETACH));
+    char one;
+    printf("the open file reads on: %zd\n", read(fd, &one, 1));
+    close(fd);
+    result("umount again", umount(DIR_A));
+    result("umount", mount("none", DIR_A, "tmpfs", 0, NULL) == 0 ? umount(DIR_A) : -1);
     result("rmdir", rmdir(DIR_A));
     return 0;
 }
