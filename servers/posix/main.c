@@ -76,6 +76,7 @@ int main(const struct sk_start_info *si)
     tty_init(&console_tty, console_out);
     dev_init();
     procfs_init();
+    loadavg_start();
     if (si->hw_access && uart_start(si->hw_access) != 0)
         plog("no serial port; the console writes to the kernel log\n");
 

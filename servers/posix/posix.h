@@ -222,6 +222,10 @@ void sb_printf(struct strbuf *sb, const char *fmt, ...) __attribute__((format(pr
 void sb_put(struct strbuf *sb, const char *s, size_t n);
 extern struct inode *procfs_root;
 void procfs_init(void);
+/* The load averages (procfs.c): folded every 5 s from loadavg_start on; loadavg_get gives
+   them in fixed point with 11 + shift fraction bits. */
+void loadavg_start(void);
+void loadavg_get(uint64_t out[3], int shift);
 /* A generated file opened: its content is taken now. */
 int procfs_open(struct file *f, struct proc *viewer);
 /* The target of a symlink, generated ones included (into sb; 0 or -errno). */

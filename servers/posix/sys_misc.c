@@ -741,6 +741,7 @@ long sys_sysinfo(struct lthread *t)
     si->uptime = (int64_t)((now_ns() - px.boot_ns) / 1000000000ull);
     si->totalram = mi.total_pages * 4096;
     si->freeram = mi.free_pages * 4096;
+    loadavg_get(si->loads, 16 - 11); /* SI_LOAD_SHIFT 16 */
     int n = 0;
     for (struct proc *p = procs; p; p = p->all_next)
         if (p->state == PROC_LIVE)
@@ -752,8 +753,6 @@ long sys_sysinfo(struct lthread *t)
     return e ? errno_from_sk(e) : CALL_PENDING;
 }
 
-/* CPU time is not accounted per process yet: times and getrusage report zero CPU time
-   (PARTIAL), times' return value is the real clock in ticks. */
 /* CPU time: what a process's threads ran is its user time (the server's work for its calls
    is the server's own, so system time reads 0); a child's counts for its parent once the
    parent has waited for it. Clock ticks are USER_HZ, 100 a second. */

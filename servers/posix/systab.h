@@ -113,7 +113,7 @@
     X(96, gettimeofday, PARTIAL, "as clock_gettime") \
     X(97, getrlimit, PARTIAL, "as prlimit64") \
     X(98, getrusage, PARTIAL, "user time (the threads' CPU time); system time and the counts read 0") \
-    X(99, sysinfo, PARTIAL, "no load averages; shared and buffer RAM 0") \
+    X(99, sysinfo, PARTIAL, "shared and buffer RAM 0; load averages as /proc/loadavg") \
     X(100, times, PARTIAL, "user time (the threads' CPU time); system time reads 0") \
     X(101, ptrace, NOSYS, "") \
     X(102, getuid, OK, "") \
