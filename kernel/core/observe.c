@@ -67,8 +67,9 @@ static void deliver(struct async_op *op, struct thread *t, const struct sk_stop_
  * system call the POSIX server answers at once). While nothing else wants this CPU, watch
  * for the resume for up to sched_idle_poll_ns (interrupts on) before blocking: the answer
  * then costs no switch to the idle thread and back, as drive_spin saves a server's drive.
- * It ends early for a kill, for a thread queued here, and for a supervisor that needs the
- * thread off the CPU (lock_stopped sets hold). Reads without the lock are hints: stop's
+ * It ends early for a kill, for a thread queued here (wakers take this CPU for an idle one
+ * meanwhile, sched_watch_begin), and for a supervisor that needs the thread off the CPU
+ * (lock_stopped sets hold). Reads without the lock are hints: stop's
  * loop looks again under it.
  */
 static void stop_spin(struct thread *t, uint64_t f)
@@ -76,6 +77,7 @@ static void stop_spin(struct thread *t, uint64_t f)
     if (!sched_idle_poll_ns)
         return;
     uint64_t until = clock_ns() + sched_idle_poll_ns;
+    sched_watch_begin();
     irq_restore(f);
     while (__atomic_load_n(&t->obs.stopped, __ATOMIC_ACQUIRE) &&
            !__atomic_load_n(&t->obs.hold, __ATOMIC_RELAXED) &&
@@ -83,6 +85,7 @@ static void stop_spin(struct thread *t, uint64_t f)
            clock_ns() < until)
         cpu_relax();
     irq_save();
+    sched_watch_end();
 }
 
 /*

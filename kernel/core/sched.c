@@ -489,6 +489,26 @@ void sched_start_cpu(void)
 uint64_t sched_idle_poll_ns = 50000;
 
 /*
+ * The current thread only watches for something (a stopped thread for its resume,
+ * stop_spin): to wakers this CPU is as good as idle. They choose it as they would an idle
+ * one, and queue without an IPI (it watches its queue, as idle_poll does); the watcher then
+ * gives the CPU up. Without this, a thread woken meanwhile went to the other, busy CPU.
+ */
+void sched_watch_begin(void)
+{
+    struct cpu *c = this_cpu();
+    __atomic_store_n(&c->polling, 1, __ATOMIC_SEQ_CST);
+    __atomic_store_n(&c->idling, 1, __ATOMIC_SEQ_CST);
+}
+
+void sched_watch_end(void)
+{
+    struct cpu *c = this_cpu();
+    __atomic_store_n(&c->idling, 0, __ATOMIC_SEQ_CST);
+    __atomic_store_n(&c->polling, 0, __ATOMIC_SEQ_CST);
+}
+
+/*
  * Before halting, the idle loop watches its queue for sched_idle_poll_ns (interrupts on):
  * under virtualisation a halted CPU is a sleeping host thread, and waking it costs tens of
  * microseconds, more than most waits between two IPC messages. While c->polling is set,

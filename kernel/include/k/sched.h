@@ -95,6 +95,10 @@ __attribute__((noreturn)) void sched_idle_loop(void);
 /* How long an idle CPU watches its queue before halting (boot option idle.poll_us=, 0: halt
    at once). */
 extern uint64_t sched_idle_poll_ns;
+/* Around a watch by the current thread that any other work should end (stop_spin): wakers
+   treat this CPU as idle. Interrupts on or off; the caller looks at sched_others_waiting. */
+void sched_watch_begin(void);
+void sched_watch_end(void);
 
 /* Give up the CPU; returns when this thread runs again. Interrupts may be on or off. */
 void sched_yield(void);
