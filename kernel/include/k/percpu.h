@@ -43,7 +43,6 @@ struct cpu {
     uint32_t acpi_uid;         /* ACPI processor UID (matches MADT NMI entries) */
     volatile int online;
     int panicking;
-    struct gdt_cpu gdt;        /* this CPU's GDT and TSS */
     uint64_t lapic_ticks_per_ms;
     int lapic_timer_ready;      /* its divide and LVT registers are set for one-shot use */
     volatile uint64_t ipi_count;
@@ -53,6 +52,10 @@ struct cpu {
                                   (set by vm_space_activate) */
     struct vm_space *lazy_space; /* while a kernel thread runs (space NULL): the user space
                                   whose tables CR3 still holds, if any (see arch_switch_to) */
+    /* last: the GDT and TSS with its 8 KiB I/O bitmap, so that the fields every switch reads
+       share the struct's first page (each page touched after a switch is a TLB refill
+       under emulation) */
+    struct gdt_cpu gdt;        /* this CPU's GDT and TSS */
 };
 
 extern struct cpu cpus[MAX_CPUS];
