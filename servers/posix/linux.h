@@ -234,6 +234,7 @@ struct lx_rlimit {
 #define LX_RLIMIT_MEMLOCK 8
 #define LX_RLIMIT_SIGPENDING 11
 #define LX_RLIMIT_MSGQUEUE 12
+#define LX_RLIMIT_NICE 13
 
 /* ---- poll ---- */
 #define LX_POLLIN 0x001

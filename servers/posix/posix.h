@@ -328,6 +328,7 @@ struct proc {
        expires (0: disarmed) and its interval; looked at every CPU_TIMER_TICK_NS */
     uint64_t cpu_timer_at[2], cpu_timer_interval[2];
     struct lx_rlimit rlim[LX_RLIMIT_NLIMITS]; /* inherited by fork, kept by exec */
+    int nice;                /* -20..19 (setpriority); inherited by fork, kept by exec */
     uint64_t cpu_dead_ns;     /* CPU time of its threads that ended (and images exec left) */
     uint64_t cpu_children_ns; /* of its reaped children and theirs */
     char comm[16];

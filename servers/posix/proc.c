@@ -46,6 +46,7 @@ struct proc *proc_new(struct proc *parent)
         p->pgid = parent->pgid;
         p->sid = parent->sid;
         p->umask = parent->umask;
+        p->nice = parent->nice;
         p->uid = parent->uid, p->euid = parent->euid, p->suid = parent->suid;
         p->gid = parent->gid, p->egid = parent->egid, p->sgid = parent->sgid;
         memcpy(p->comm, parent->comm, sizeof p->comm);

@@ -139,7 +139,8 @@ static int gen_stat(struct inode *ino, struct proc *viewer, struct strbuf *sb)
               p->pid, p->comm, state_of(p), p->parent ? p->parent->pid : 0, p->pgid, p->sid, tty,
               tpgid, 0x400000u, 0ul, 0ul, 0ul, 0ul,
               (unsigned long)((p->state == PROC_LIVE ? proc_cpu_ns(p) : p->cpu_dead_ns) / 10000000ull),
-              0ul, (long)(p->cpu_children_ns / 10000000ull), 0l, 20l, 0l, nthreads(p), 0l,
+              0ul, (long)(p->cpu_children_ns / 10000000ull), 0l, 20l + p->nice, (long)p->nice,
+              nthreads(p), 0l,
               (unsigned long)ticks(p->start_ns - px.boot_ns));
     struct sk_thread_stats ts = {0}; /* field 39: the CPU it last ran on */
     if (p->threads && p->threads->h)

@@ -212,6 +212,41 @@ long sys_close(struct lthread *t)
     return fd_close(t->p->fds, (int)t->a[0]);
 }
 
+/* close_range(first, last, flags): close, or with CLOSE_RANGE_CLOEXEC mark close-on-exec,
+   every open descriptor from first to last (the table is the process's own: UNSHARE has
+   nothing to do until threads share tables). */
+long sys_close_range(struct lthread *t)
+{
+    uint32_t first = (uint32_t)t->a[0], last = (uint32_t)t->a[1];
+    uint64_t flags = t->a[2];
+    if ((flags & ~(uint64_t)(2 /* UNSHARE */ | 4 /* CLOEXEC */)) || first > last)
+        return -LX_EINVAL;
+    struct fdtable *ft = t->p->fds;
+    for (uint64_t fd = first; fd <= last && fd < ft->count; fd++) {
+        if (!ft->files[fd])
+            continue;
+        if (flags & 4)
+            ft->cloexec[fd] = 1;
+        else
+            fd_close(ft, (int)fd);
+    }
+    return 0;
+}
+
+/* fadvise64(fd, offset, len, advice): checked and taken; tmpfs data is always in memory. */
+long sys_fadvise64(struct lthread *t)
+{
+    struct file *f = fd_get(t->p->fds, (int)t->a[0]);
+    if (!f)
+        return -LX_EBADF;
+    uint32_t type = f->ino->mode & LX_S_IFMT;
+    if (type == LX_S_IFIFO || type == LX_S_IFSOCK)
+        return -LX_ESPIPE;
+    if (t->a[3] > 5 || (int64_t)t->a[2] < 0)
+        return -LX_EINVAL;
+    return 0;
+}
+
 /* ---- stat ---- */
 
 static void fill_stat(struct inode *ino, struct lx_stat *st)

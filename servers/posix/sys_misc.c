@@ -862,3 +862,32 @@ long sys_setdomainname(struct lthread *t)
 {
     return set_name(t, 1);
 }
+
+/* ---- getcpu(cpu, node, cache): the CPU the thread last ran on (it runs there now, but for
+   the call's own stop), node 0 ---- */
+
+static sk_error_t getcpu_node(struct sk_req *r, sk_error_t err, const struct sk_cqe *cqe)
+{
+    (void)cqe;
+    struct lthread *t = call_thread(r);
+    if (err)
+        return err;
+    if (!t->a[1]) {
+        call_return(t, 0);
+        return SK_OK;
+    }
+    t->len = 0; /* the node */
+    t->ret = 0;
+    return call_copy_out(t, t->a[1], &t->len, 4, call_done_step);
+}
+
+long sys_getcpu(struct lthread *t)
+{
+    struct sk_thread_stats st = {0};
+    sk_thread_stats(t->h, &st);
+    t->len = st.cpu;
+    t->ret = 0;
+    sk_error_t e = t->a[0] ? call_copy_out(t, t->a[0], &t->len, 4, getcpu_node)
+                           : getcpu_node(&t->req, SK_OK, NULL);
+    return e ? errno_from_sk(e) : CALL_PENDING;
+}

@@ -749,3 +749,67 @@ long sys_setgroups(struct lthread *t)
     sk_error_t e = call_copy_in(t, t->a[1], g, n * sizeof *g, groups_read);
     return e ? errno_from_sk(e) : CALL_PENDING;
 }
+
+/* ---- nice: getpriority, setpriority ---- */
+
+#define PRIO_PROCESS 0
+#define PRIO_PGRP 1
+#define PRIO_USER 2
+
+/* Does p match (which, who) for the caller (who 0: the caller's own process, group, user)? */
+static int prio_match(struct proc *caller, struct proc *p, uint64_t which, uint32_t who)
+{
+    if (p->state != PROC_LIVE)
+        return 0;
+    switch (which) {
+    case PRIO_PROCESS:
+        return p->pid == (int)(who ? who : (uint32_t)caller->pid);
+    case PRIO_PGRP:
+        return p->pgid == (int)(who ? who : (uint32_t)caller->pgid);
+    default:
+        return p->uid == (who ? who : caller->uid);
+    }
+}
+
+/* The raw call answers 20 - nice of the highest-priority match (1..40; the C library
+   turns it back into a nice value). */
+long sys_getpriority(struct lthread *t)
+{
+    uint64_t which = t->a[0];
+    if (which > PRIO_USER)
+        return -LX_EINVAL;
+    int best = 100;
+    for (struct proc *p = procs; p; p = p->all_next)
+        if (prio_match(t->p, p, which, (uint32_t)t->a[1]) && p->nice < best)
+            best = p->nice;
+    return best == 100 ? -LX_ESRCH : 20 - best;
+}
+
+long sys_setpriority(struct lthread *t)
+{
+    uint64_t which = t->a[0];
+    if (which > PRIO_USER)
+        return -LX_EINVAL;
+    long v = (long)(int)t->a[2];
+    int nice = v < -20 ? -20 : v > 19 ? 19 : (int)v;
+    struct proc *me = t->p;
+    long err = -LX_ESRCH;
+    for (struct proc *p = procs; p; p = p->all_next) {
+        if (!prio_match(me, p, which, (uint32_t)t->a[1]))
+            continue;
+        if (me->euid != 0 && me->euid != p->uid && me->euid != p->euid) {
+            err = -LX_EPERM; /* not the caller's process */
+            continue;
+        }
+        /* a lower nice than now: root, or within RLIMIT_NICE (20 - nice) */
+        if (nice < p->nice && me->euid != 0 &&
+            p->rlim[LX_RLIMIT_NICE].cur < (uint64_t)(20 - nice)) {
+            err = -LX_EACCES;
+            continue;
+        }
+        p->nice = nice;
+        if (err == -LX_ESRCH)
+            err = 0;
+    }
+    return err;
+}

@@ -154,8 +154,8 @@
     X(137, statfs, OK, "each file system's type and mount flags; tmpfs sized as half the memory") \
     X(138, fstatfs, OK, "as statfs (pipes: pipefs)") \
     X(139, sysfs, NOSYS, "") \
-    X(140, getpriority, NOSYS, "") \
-    X(141, setpriority, NOSYS, "") \
+    X(140, getpriority, OK, "") \
+    X(141, setpriority, PARTIAL, "the nice value is kept, inherited and shown (ps, top); the scheduler does not weigh it yet") \
     X(142, sched_setparam, PARTIAL, "priority 0 (SCHED_OTHER); real-time policies EPERM") \
     X(143, sched_getparam, OK, "") \
     X(144, sched_setscheduler, PARTIAL, "SCHED_OTHER, SCHED_BATCH, SCHED_IDLE (all run as OTHER); SCHED_FIFO and SCHED_RR: EPERM") \
@@ -235,7 +235,7 @@
     X(218, set_tid_address, PARTIAL, "recorded; cleared at thread exit with clone") \
     X(219, restart_syscall, OK, "") \
     X(220, semtimedop, NOSYS, "") \
-    X(221, fadvise64, NOSYS, "") \
+    X(221, fadvise64, OK, "advice checked and taken (tmpfs data is always in memory)") \
     X(222, timer_create, NOSYS, "") \
     X(223, timer_settime, NOSYS, "") \
     X(224, timer_gettime, NOSYS, "") \
@@ -323,7 +323,7 @@
     X(306, syncfs, OK, "") \
     X(307, sendmmsg, NOSYS, "") \
     X(308, setns, NOSYS, "") \
-    X(309, getcpu, NOSYS, "") \
+    X(309, getcpu, OK, "the CPU the thread last ran on; node 0") \
     X(310, process_vm_readv, NOSYS, "") \
     X(311, process_vm_writev, NOSYS, "") \
     X(312, kcmp, NOSYS, "") \
@@ -361,7 +361,7 @@
     X(433, fspick, NOSYS, "") \
     X(434, pidfd_open, NOSYS, "") \
     X(435, clone3, PROBED, "glibc and musl fall back to clone") \
-    X(436, close_range, NOSYS, "") \
+    X(436, close_range, OK, "") \
     X(437, openat2, NOSYS, "") \
     X(438, pidfd_getfd, NOSYS, "") \
     X(439, faccessat2, PARTIAL, "as access") \
