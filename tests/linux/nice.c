@@ -16,6 +16,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 #include "errname.h"
+#include "procstat.h"
 
 static void result(const char *what, long rc)
 {
@@ -29,22 +30,6 @@ static long raw_getpriority(int which, int who)
     return r < 0 ? -errno : r;
 }
 
-static long stat_field(pid_t pid, int field)
-{
-    char path[64], buf[1024];
-    snprintf(path, sizeof path, "/proc/%d/stat", (int)pid);
-    FILE *f = fopen(path, "r");
-    if (!f)
-        return -1;
-    size_t n = fread(buf, 1, sizeof buf - 1, f);
-    fclose(f);
-    buf[n] = 0;
-    char *p = strrchr(buf, ')');
-    for (int i = 2; i < field && p; i++)
-        p = strchr(p + 1, ' ');
-    return p ? strtol(p + 1, NULL, 10) : -1;
-}
-
 int main(void)
 {
     printf("raw getpriority of self: %ld\n", raw_getpriority(PRIO_PROCESS, 0));
@@ -52,7 +37,7 @@ int main(void)
     errno = 0;
     printf("getpriority: %d (errno %s)\n", getpriority(PRIO_PROCESS, 0), errname(errno));
     printf("raw getpriority: %ld\n", raw_getpriority(PRIO_PROCESS, getpid()));
-    printf("/proc stat priority %ld nice %ld\n", stat_field(getpid(), 18), stat_field(getpid(), 19));
+    printf("/proc stat priority %ld nice %ld\n", proc_stat_field(getpid(), 18), proc_stat_field(getpid(), 19));
     result("setpriority 40 (clamped)", setpriority(PRIO_PROCESS, 0, 40));
     printf("after 40: %d\n", getpriority(PRIO_PROCESS, 0));
     result("setpriority -5 as root", setpriority(PRIO_PROCESS, 0, -5));

@@ -19,6 +19,7 @@
  * the POSIX server's first program) it mounts what it needs and powers off when done.
  */
 #define _GNU_SOURCE
+#include "procstat.h"
 #include <errno.h>
 #include <fcntl.h>
 #include <sched.h>
@@ -343,35 +344,12 @@ static long state(const char *key)
     return found;
 }
 
-/* The CPU a process last ran on: field 39 of /proc/<pid>/stat, or -1. */
-static long last_cpu(pid_t pid)
-{
-    char path[64], buf[1024];
-    snprintf(path, sizeof path, "/proc/%d/stat", (int)pid);
-    FILE *f = fopen(path, "r");
-    if (!f)
-        return -1;
-    size_t n = fread(buf, 1, sizeof buf - 1, f);
-    fclose(f);
-    buf[n] = 0;
-    char *p = strrchr(buf, ')'); /* after the name, which may hold spaces */
-    if (!p)
-        return -1;
-    long v = -1;
-    for (int field = 2; field <= 39 && p; field++) {
-        p = strchr(p + 1, ' ');
-        if (p && field == 38)
-            v = strtol(p + 1, NULL, 10);
-    }
-    return v;
-}
-
 /* Skoll: where the server, this program and its child ran last (a rep's placement). */
 static void placement(const char *name, pid_t child)
 {
     if (state("server_cpu") >= 0)
         printf("# %s: server on CPU %ld, this program on CPU %ld, its child on CPU %ld\n", name,
-               state("server_cpu"), last_cpu(getpid()), last_cpu(child));
+               state("server_cpu"), proc_stat_field(getpid(), 39), proc_stat_field(child, 39));
 }
 
 /* Children stopped (no call in flight), then each parked in a read: the server's heap bytes
