@@ -127,14 +127,16 @@ def cpio_entry(name, mode, data=b"", rdev=(0, 0), ino=1):
     return rec
 
 
-def boot(vmlinuz, initramfs, log, smp, append, timeout):
+def boot(vmlinuz, initramfs, log, smp, append, timeout, mem=None):
     """Boots the kernel with the serial port into `log` (replaced) under `timeout` seconds.
+
+    mem: the machine's memory (default: Skoll's test machine's, for like-for-like timing).
 
     Returns (QEMU's exit status, 124 on timeout; its stderr; the serial text with carriage
     returns removed; seconds taken).
     """
     cmd = qemu_cmd("kernel", None, smp=smp, cmdline=append, serial=log,
-                   kernel=vmlinuz, initrd=initramfs)
+                   kernel=vmlinuz, initrd=initramfs, **({"mem": mem} if mem else {}))
     if os.path.exists(log):
         os.remove(log)
     start = time.monotonic()

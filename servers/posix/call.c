@@ -107,6 +107,7 @@ SK_HOT static void call_cleanup(struct lthread *t)
         t->path1 = NULL;
     }
     t->phase = 0;
+    t->rw_append = 0;
     t->len = t->done = 0;
     t->tty_timed_out = 0;
     t->sigwait = 0;

@@ -379,6 +379,7 @@ struct lthread {
     uint32_t iov_n, iov_i;
     uint64_t iov_off;
     int64_t rw_pos;            /* -1: the file's position */
+    int rw_append;             /* pwritev2 RWF_APPEND: at the end, as O_APPEND */
     int tty_timed_out;         /* a VTIME read's wait ended */
     int sendfile_in;           /* t->iov holds sendfile's input file, not iovecs */
     struct execargs *exec;     /* execve: what has been gathered */

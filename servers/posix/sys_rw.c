@@ -42,9 +42,12 @@ static uint64_t rw_piece(struct lthread *t)
 static uint64_t rw_offset(struct lthread *t)
 {
     struct file *f = t->file;
+    int reg = (f->ino->mode & LX_S_IFMT) == LX_S_IFREG;
+    if (t->rw_append && reg && t->rw_pos >= 0)
+        return (uint64_t)f->ino->size; /* (an explicit offset leaves the file's alone) */
     if (t->rw_pos >= 0)
         return (uint64_t)t->rw_pos + t->done;
-    if ((f->flags & LX_O_APPEND) && (f->ino->mode & LX_S_IFMT) == LX_S_IFREG)
+    if (((f->flags & LX_O_APPEND) || t->rw_append) && reg)
         f->pos = (uint64_t)f->ino->size;
     return f->pos;
 }
@@ -286,13 +289,14 @@ static sk_error_t iov_copied(struct sk_req *r, sk_error_t err, const struct sk_c
         iov_drop(t);
         return err;
     }
+    t->rw_append = (t->phase >> 1) & 1;
     long rc = rw_start(t, (int)t->a[0], t->phase & 1, t->phase >> 8 ? (int64_t)t->a[3] : -1);
     if (rc != CALL_PENDING)
         call_return(t, rc);
     return SK_OK;
 }
 
-static long rw_vector(struct lthread *t, int writing, int positioned)
+static long rw_vector(struct lthread *t, int writing, int positioned, int append)
 {
     uint64_t n = t->a[2];
     if (n > IOV_MAX)
@@ -307,7 +311,7 @@ static long rw_vector(struct lthread *t, int writing, int positioned)
     if (!t->iov)
         return -LX_ENOMEM;
     t->iov_n = (uint32_t)n;
-    t->phase = writing | positioned << 8;
+    t->phase = writing | append << 1 | positioned << 8;
     sk_error_t e = call_copy_in(t, t->a[1], t->iov, n * sizeof *t->iov, iov_copied);
     if (e) {
         iov_drop(t);
@@ -318,22 +322,53 @@ static long rw_vector(struct lthread *t, int writing, int positioned)
 
 long sys_readv(struct lthread *t)
 {
-    return rw_vector(t, 0, 0);
+    return rw_vector(t, 0, 0, 0);
 }
 
 long sys_writev(struct lthread *t)
 {
-    return rw_vector(t, 1, 0);
+    return rw_vector(t, 1, 0, 0);
 }
 
 long sys_preadv(struct lthread *t)
 {
-    return rw_vector(t, 0, 1);
+    return rw_vector(t, 0, 1, 0);
 }
 
 long sys_pwritev(struct lthread *t)
 {
-    return rw_vector(t, 1, 1);
+    return rw_vector(t, 1, 1, 0);
+}
+
+/*
+ * preadv2/pwritev2(fd, iov, n, pos_l, pos_h, flags): pos -1 is the file's position; of the
+ * flags RWF_HIPRI, RWF_DSYNC and RWF_SYNC change nothing here (tmpfs is memory), RWF_APPEND
+ * writes at the end; RWF_NOWAIT is not supported (EOPNOTSUPP), nor any other flag.
+ */
+#define RWF_HIPRI 1u
+#define RWF_DSYNC 2u
+#define RWF_SYNC 4u
+#define RWF_APPEND 16u
+
+static long rw_vector2(struct lthread *t, int writing)
+{
+    uint64_t flags = t->a[5];
+    if (flags & ~(uint64_t)(RWF_HIPRI | RWF_DSYNC | RWF_SYNC | RWF_APPEND))
+        return -LX_EOPNOTSUPP;
+    int64_t pos = (int64_t)t->a[3];
+    if (pos < -1)
+        return -LX_EINVAL;
+    return rw_vector(t, writing, pos != -1, writing && (flags & RWF_APPEND));
+}
+
+long sys_preadv2(struct lthread *t)
+{
+    return rw_vector2(t, 0);
+}
+
+long sys_pwritev2(struct lthread *t)
+{
+    return rw_vector2(t, 1);
 }
 
 /*

@@ -309,8 +309,8 @@
     X(292, dup3, OK, "") \
     X(293, pipe2, PARTIAL, "O_DIRECT (packet mode) is accepted but ignored") \
     X(294, inotify_init1, NOSYS, "") \
-    X(295, preadv, PARTIAL, "no flags variant (preadv2)") \
-    X(296, pwritev, PARTIAL, "no flags variant (pwritev2)") \
+    X(295, preadv, OK, "") \
+    X(296, pwritev, OK, "") \
     X(297, rt_tgsigqueueinfo, NOSYS, "") \
     X(298, perf_event_open, NOSYS, "") \
     X(299, recvmmsg, NOSYS, "") \
@@ -341,8 +341,8 @@
     X(324, membarrier, NOSYS, "") \
     X(325, mlock2, NOSYS, "") \
     X(326, copy_file_range, NOSYS, "") \
-    X(327, preadv2, NOSYS, "") \
-    X(328, pwritev2, NOSYS, "") \
+    X(327, preadv2, PARTIAL, "RWF_HIPRI/DSYNC/SYNC accepted; RWF_NOWAIT EOPNOTSUPP") \
+    X(328, pwritev2, PARTIAL, "RWF_HIPRI/DSYNC/SYNC accepted, RWF_APPEND; RWF_NOWAIT EOPNOTSUPP") \
     X(329, pkey_mprotect, NOSYS, "") \
     X(330, pkey_alloc, NOSYS, "") \
     X(331, pkey_free, NOSYS, "") \

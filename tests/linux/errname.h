@@ -24,6 +24,7 @@ static const char *errname(int e)
     case EEXIST: return "EEXIST";
     case EXDEV: return "EXDEV";
     case EROFS: return "EROFS";
+    case EOPNOTSUPP: return "EOPNOTSUPP";
     case ETXTBSY: return "ETXTBSY";
     case ENOTDIR: return "ENOTDIR";
     case EISDIR: return "EISDIR";
