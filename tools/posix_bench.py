@@ -39,6 +39,9 @@ SKOLL_RUN = "usertests=posix posix.args=%s qemu_exit" % PROGRAM
 PROMPT = re.compile(rb"skoll:/# ")
 LINUX_MARK = b"posixbench: init reached"
 BOOT_RUNS = int(os.environ.get("BENCH_BOOT_RUNS", "5"))
+# Both systems get this much memory here: Linux unpacks the whole boot archive (every test
+# binary) into RAM before it starts, and no longer could at the test machine's 128 MiB.
+MEM = "256M"
 TIMEOUT_S = 900
 
 
@@ -95,7 +98,7 @@ def skoll_figures(out, log):
     figures, lines = {}, []
     for smp, args, tag in ((2, "", "2cpu"), (1, ",getppid", "1cpu")):
         cmd = qemu_cmd("kernel", out, smp=smp, cmdline=SKOLL_RUN.replace(PROGRAM, PROGRAM + args),
-                       serial=log)
+                       serial=log, mem=MEM)
         if os.path.exists(log):
             os.remove(log)
         proc = subprocess.run(["timeout", str(TIMEOUT_S)] + cmd, stdin=subprocess.DEVNULL,
@@ -111,7 +114,7 @@ def skoll_figures(out, log):
                   for ln in _serial_lines(text)]
     times = []
     for _ in range(BOOT_RUNS):
-        times.append(_time_to(qemu_cmd("kernel", out, smp=2, cmdline=""), PROMPT,
+        times.append(_time_to(qemu_cmd("kernel", out, smp=2, cmdline="", mem=MEM), PROMPT,
                               after=b"poweroff -f\r"))
     figures["posix_boot_to_prompt_ms"] = (statistics.median(times), "ms")
     lines.append("bench posix_boot_to_prompt_ms %.0f ms" % statistics.median(times))
@@ -132,7 +135,8 @@ def linux_figures(out, cache=DEFAULT_CACHE):
     figures, lines = {}, ["# linux posixbench: %s" % desc]
     base = APPEND + " loglevel=1 rdinit=" + PROGRAM
     for extra, tag in (("", None), (" idle=poll", IDLE_POLL_TAG)):
-        status, stderr, text, secs = boot(vmlinuz, initramfs, log, 2, base + extra, TIMEOUT_S)
+        status, stderr, text, secs = boot(vmlinuz, initramfs, log, 2, base + extra, TIMEOUT_S,
+                                          mem=MEM)
         if "PASS posixbench" not in text:
             raise LinuxUnavailable("posixbench on Linux%s did not finish (QEMU status %d, %s; "
                                    "see %s)" % (extra, status, stderr[-200:], log))
@@ -147,7 +151,7 @@ def linux_figures(out, cache=DEFAULT_CACHE):
             lines.append(ln)
     times = []
     cmd = qemu_cmd("kernel", None, smp=2, cmdline=base + " -- boot", kernel=vmlinuz,
-                   initrd=initramfs)
+                   initrd=initramfs, mem=MEM)
     for _ in range(BOOT_RUNS):
         times.append(_time_to(cmd, LINUX_MARK))
     figures["posix_boot_to_init_ms"] = (statistics.median(times), "ms")
