@@ -251,6 +251,16 @@ struct unmap_later {
     struct unmap_later *next;
 };
 
+/* t has a forgotten copy that reads server memory: on px.held (once) until it is taken. */
+static void held_push(struct lthread *t)
+{
+    if (t->on_held)
+        return;
+    t->on_held = 1;
+    t->held_next = px.held;
+    px.held = t;
+}
+
 /* After a drive: free the buffers whose forgotten copies the kernel has taken. */
 SK_HOT void call_release_held(void)
 {
@@ -264,6 +274,7 @@ SK_HOT void call_release_held(void)
             t->copy_direct = 0;
             *pp = t->held_next;
             t->held_next = NULL;
+            t->on_held = 0;
         } else {
             pp = &t->held_next;
         }
@@ -333,12 +344,8 @@ sk_error_t call_copy_out(struct lthread *t, uint64_t uaddr, const void *buf, uin
             memcpy(t->copy_stage, buf, len);
             src = t->copy_stage;
         } else {
-            if (t->copy_held) {
-                sk_free(t->copy_held); /* its copy was taken: copy_op is idle */
-            } else {
-                t->held_next = px.held;
-                px.held = t;
-            }
+            sk_free(t->copy_held); /* (an earlier copy's, taken: copy_op is idle) */
+            held_push(t);
             t->copy_held = t->buf;
             t->buf = NULL;
         }
@@ -368,12 +375,10 @@ int call_copy_out_direct(struct lthread *t, uint64_t uaddr, const void *src, uin
     if (sk_op_submit_forget(&px.q, &t->copy_op, SK_OP_mem_write, t->p->mm->space, uaddr,
                             (uint64_t)src, len) != SK_OK)
         return 0;
+    if (!t->copy_direct)
+        px.n_direct++;
     t->copy_direct = 1;
-    px.n_direct++;
-    if (!t->held_next && px.held != t) {
-        t->held_next = px.held;
-        px.held = t;
-    }
+    held_push(t);
     return 1;
 }
 

@@ -187,6 +187,8 @@ int mm_unmap(struct mm *mm, uint64_t addr, uint64_t len)
 int mm_map_fixed(struct mm *mm, uint64_t addr, uint64_t len, uint32_t prot, uint32_t flags,
                  struct mobj *obj, uint64_t offset)
 {
+    if (mm->lock_future)
+        flags |= VMA_LOCKED; /* mlockall(MCL_FUTURE) */
     struct vma *n = sk_malloc(sizeof *n);
     if (!n)
         return -LX_ENOMEM;
@@ -245,6 +247,47 @@ uint64_t mm_find_free(struct mm *mm, uint64_t hint, uint64_t len)
             return 0;
         cand = lowest_start - len;
     }
+}
+
+int mm_lock(struct mm *mm, uint64_t addr, uint64_t len, int on)
+{
+    uint64_t end = addr + len;
+    if (end < addr || end > SK_USER_TOP)
+        return -LX_ENOMEM;
+    if (len == 0)
+        return 0;
+    uint64_t at = addr;
+    for (struct vma *v = mm->vmas; v && at < end; v = v->next) {
+        if (v->end <= at)
+            continue;
+        if (v->start > at)
+            return -LX_ENOMEM;
+        at = v->end;
+    }
+    if (at < end)
+        return -LX_ENOMEM;
+    int e = split_at(mm, addr);
+    if (!e)
+        e = split_at(mm, end);
+    if (e)
+        return e;
+    for (struct vma *v = mm->vmas; v; v = v->next)
+        if (v->start >= addr && v->end <= end)
+            v->flags = on ? v->flags | VMA_LOCKED : v->flags & ~VMA_LOCKED;
+    return 0;
+}
+
+uint64_t mm_locked_bytes(struct mm *mm, uint64_t addr, uint64_t len)
+{
+    uint64_t n = 0, end = len ? addr + len : UINT64_MAX;
+    for (struct vma *v = mm->vmas; v; v = v->next) {
+        if (!(v->flags & VMA_LOCKED))
+            continue;
+        uint64_t s = v->start > addr ? v->start : addr, e = v->end < end ? v->end : end;
+        if (s < e)
+            n += e - s;
+    }
+    return n;
 }
 
 int mm_protect(struct mm *mm, uint64_t addr, uint64_t len, uint32_t prot)
@@ -340,7 +383,9 @@ struct mm *mm_fork(struct mm *parent, int *err)
                 obj = mobj_get(m);
             }
         }
-        int e = mm_map_fixed(mm, v->start, v->end - v->start, v->prot, v->flags, obj, v->offset);
+        /* (memory locks are not inherited, as on Linux) */
+        int e = mm_map_fixed(mm, v->start, v->end - v->start, v->prot, v->flags & ~VMA_LOCKED,
+                             obj, v->offset);
         mobj_put(obj);
         if (e)
             goto fail;

@@ -54,6 +54,7 @@ void mobj_put(struct mobj *m);
    pages), never writable since it was mapped: mapped SK_MAP_PRIVATE, shared by forks as it
    is, turned into a private copy of its own by an mprotect that adds PROT_WRITE. */
 #define VMA_FILE_RO 16u
+#define VMA_LOCKED 32u /* mlock: counted in VmLck and RLIMIT_MEMLOCK (memory is never paged out) */
 struct vma {
     uint64_t start, end; /* page aligned */
     uint32_t prot;       /* LX_PROT_* */
@@ -68,7 +69,12 @@ struct mm {
     uint64_t brk_start, brk, brk_limit; /* brk_limit: how far the heap may grow */
     uint64_t mmap_top; /* mappings without an address go below this, top down */
     struct inode *exe; /* the executable this image was made from (write-denied while held) */
+    int lock_future;   /* mlockall(MCL_FUTURE): new mappings are VMA_LOCKED */
 };
+/* Set (on) or clear VMA_LOCKED over [addr, addr + len), which must be mapped (-ENOMEM). */
+int mm_lock(struct mm *mm, uint64_t addr, uint64_t len, int on);
+/* Bytes of mm's mappings with VMA_LOCKED, overall or within [addr, addr + len). */
+uint64_t mm_locked_bytes(struct mm *mm, uint64_t addr, uint64_t len);
 /* The image is made from ino: hold it and deny writes to it until mm_free. */
 void mm_set_exe(struct mm *mm, struct inode *ino);
 struct mm *mm_new(void);
@@ -396,6 +402,7 @@ struct lthread {
     uint8_t copy_stage[128];
     void *copy_held;
     int copy_direct;           /* it copies from a file's data in the server (call_copy_out_direct) */
+    int on_held;               /* on px.held (held_next links it) */
     struct lthread *held_next; /* on px.held while copy_held or copy_direct is set */
     struct lthread *recheck_next; /* on px.recheck (signal_recheck) */
     int on_recheck;

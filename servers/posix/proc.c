@@ -160,7 +160,7 @@ SK_HOT void posix_sweep(void)
     while (*pp) {
         struct lthread *t = *pp;
         if (sk_req_idle(&t->req) && !t->req.parked && t->copy_op.state == SK_OPSTATE_IDLE &&
-            !t->copy_held && !t->copy_direct) {
+            !t->copy_held && !t->copy_direct && !t->on_held) {
             *pp = t->next;
             signal_drop_pending(&t->pend);
             call_cleanup_public(t);

@@ -177,13 +177,14 @@ static int gen_status(struct inode *ino, struct proc *viewer, struct strbuf *sb)
     sk_snprintf(groups + gl, sizeof groups - gl, "\n");
     sb_printf(sb, "Name:\t%s\nUmask:\t%04o\nState:\t%s\nTgid:\t%d\nNgid:\t0\nPid:\t%d\nPPid:\t%d\n"
                   "TracerPid:\t0\nUid:\t%u\t%u\t%u\t%u\nGid:\t%u\t%u\t%u\t%u\nFDSize:\t%u\n"
-                  "Groups:\t%sVmPeak:\t%8lu kB\nVmSize:\t%8lu kB\nVmRSS:\t%8lu kB\nThreads:\t%d\n"
+                  "Groups:\t%sVmPeak:\t%8lu kB\nVmSize:\t%8lu kB\nVmLck:\t%8lu kB\n"
+                  "VmRSS:\t%8lu kB\nThreads:\t%d\n"
                   "SigQ:\t0/0\nSigPnd:\t%016lx\nShdPnd:\t%016lx\nSigBlk:\t%016lx\nSigIgn:\t%016lx\n"
                   "SigCgt:\t%016lx\n",
               p->comm, p->umask, state_name(state_of(p)), p->pid, p->pid,
               p->parent ? p->parent->pid : 0, p->uid, p->euid, p->suid, p->euid, p->gid, p->egid,
               p->sgid, p->egid, p->fds ? p->fds->count : 0, groups, (unsigned long)vm, (unsigned long)vm,
-              0ul, nthreads(p), (unsigned long)(p->threads ? p->threads->pending : 0),
+              (unsigned long)(p->mm ? mm_locked_bytes(p->mm, 0, 0) / 1024 : 0), 0ul, nthreads(p), (unsigned long)(p->threads ? p->threads->pending : 0),
               (unsigned long)p->pending, (unsigned long)(p->threads ? p->threads->sigmask : 0),
               (unsigned long)sigign, (unsigned long)sigcatch);
     return 0;

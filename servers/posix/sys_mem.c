@@ -342,3 +342,82 @@ long sys_madvise(struct lthread *t)
     }
     return 0;
 }
+
+/* ---- mlock, mlock2, munlock, mlockall, munlockall ---- */
+
+/* Root may lock anything; others only while RLIMIT_MEMLOCK allows (0: not at all, EPERM). */
+static long lock_range(struct lthread *t, uint64_t addr, uint64_t len)
+{
+    struct proc *p = t->p;
+    uint64_t start = addr & ~(uint64_t)(LX_PAGE - 1);
+    if (addr + len < addr)
+        return -LX_EINVAL;
+    uint64_t size = PAGE_UP(len + (addr - start));
+    uint64_t limit = p->rlim[LX_RLIMIT_MEMLOCK].cur;
+    if (p->euid != 0) {
+        if (limit == 0)
+            return -LX_EPERM;
+        uint64_t after = mm_locked_bytes(p->mm, 0, 0) + size - mm_locked_bytes(p->mm, start, size);
+        if (after > limit)
+            return -LX_ENOMEM;
+    }
+    return mm_lock(p->mm, start, size, 1);
+}
+
+long sys_mlock(struct lthread *t)
+{
+    return lock_range(t, t->a[0], t->a[1]);
+}
+
+long sys_mlock2(struct lthread *t)
+{
+    if (t->a[2] & ~1ull) /* MLOCK_ONFAULT: locked as it is touched, here at once */
+        return -LX_EINVAL;
+    return lock_range(t, t->a[0], t->a[1]);
+}
+
+long sys_munlock(struct lthread *t)
+{
+    uint64_t addr = t->a[0], len = t->a[1];
+    uint64_t start = addr & ~(uint64_t)(LX_PAGE - 1);
+    if (addr + len < addr)
+        return -LX_EINVAL;
+    return mm_lock(t->p->mm, start, PAGE_UP(len + (addr - start)), 0);
+}
+
+#define MCL_CURRENT 1u
+#define MCL_FUTURE 2u
+#define MCL_ONFAULT 4u
+
+long sys_mlockall(struct lthread *t)
+{
+    uint64_t flags = t->a[0];
+    if (!flags || (flags & ~(uint64_t)(MCL_CURRENT | MCL_FUTURE | MCL_ONFAULT)) ||
+        flags == MCL_ONFAULT)
+        return -LX_EINVAL;
+    struct proc *p = t->p;
+    struct mm *mm = p->mm;
+    uint64_t limit = p->rlim[LX_RLIMIT_MEMLOCK].cur;
+    if (p->euid != 0 && limit == 0)
+        return -LX_EPERM;
+    if (flags & MCL_CURRENT) {
+        uint64_t total = 0;
+        for (struct vma *v = mm->vmas; v; v = v->next)
+            total += v->end - v->start;
+        if (p->euid != 0 && total > limit)
+            return -LX_ENOMEM;
+        for (struct vma *v = mm->vmas; v; v = v->next)
+            v->flags |= VMA_LOCKED;
+    }
+    mm->lock_future = (flags & MCL_FUTURE) != 0;
+    return 0;
+}
+
+long sys_munlockall(struct lthread *t)
+{
+    struct mm *mm = t->p->mm;
+    for (struct vma *v = mm->vmas; v; v = v->next)
+        v->flags &= ~VMA_LOCKED;
+    mm->lock_future = 0;
+    return 0;
+}

@@ -534,7 +534,7 @@ void limits_default(struct lx_rlimit *rlim)
     rlim[LX_RLIMIT_NOFILE] = (struct lx_rlimit){FD_DEFAULT, FD_MAX};
     rlim[LX_RLIMIT_MEMLOCK] = (struct lx_rlimit){8u << 20, 8u << 20};
     rlim[LX_RLIMIT_MSGQUEUE] = (struct lx_rlimit){819200, 819200};
-    rlim[13] = (struct lx_rlimit){0, 0}; /* RLIMIT_NICE */
+    rlim[LX_RLIMIT_NICE] = (struct lx_rlimit){0, 0};
     rlim[14] = (struct lx_rlimit){0, 0}; /* RLIMIT_RTPRIO */
     /* max_threads = pages / (8 * THREAD_SIZE / PAGE_SIZE), THREAD_SIZE 16 KiB; half of it */
     struct sk_memory_info mi = {0};

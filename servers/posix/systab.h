@@ -163,10 +163,10 @@
     X(146, sched_get_priority_max, OK, "") \
     X(147, sched_get_priority_min, OK, "") \
     X(148, sched_rr_get_interval, NOSYS, "") \
-    X(149, mlock, NOSYS, "") \
-    X(150, munlock, NOSYS, "") \
-    X(151, mlockall, NOSYS, "") \
-    X(152, munlockall, NOSYS, "") \
+    X(149, mlock, OK, "RLIMIT_MEMLOCK kept; memory is never paged out, so locking changes nothing else") \
+    X(150, munlock, OK, "") \
+    X(151, mlockall, PARTIAL, "MCL_FUTURE locks later mappings without checking RLIMIT_MEMLOCK") \
+    X(152, munlockall, OK, "") \
     X(153, vhangup, NOSYS, "") \
     X(154, modify_ldt, NOSYS, "") \
     X(155, pivot_root, NOSYS, "") \
@@ -339,7 +339,7 @@
     X(322, execveat, NOSYS, "") \
     X(323, userfaultfd, NOSYS, "") \
     X(324, membarrier, NOSYS, "") \
-    X(325, mlock2, NOSYS, "") \
+    X(325, mlock2, OK, "as mlock (MLOCK_ONFAULT accepted)") \
     X(326, copy_file_range, NOSYS, "") \
     X(327, preadv2, PARTIAL, "RWF_HIPRI/DSYNC/SYNC accepted; RWF_NOWAIT EOPNOTSUPP") \
     X(328, pwritev2, PARTIAL, "RWF_HIPRI/DSYNC/SYNC accepted, RWF_APPEND; RWF_NOWAIT EOPNOTSUPP") \
