@@ -249,13 +249,12 @@ uint64_t mm_find_free(struct mm *mm, uint64_t hint, uint64_t len)
     }
 }
 
-int mm_lock(struct mm *mm, uint64_t addr, uint64_t len, int on)
+/* [addr, end) (page aligned, non-empty) must be mapped throughout (-ENOMEM); split the vmas at
+   its ends, so that whole vmas cover it. */
+static int split_range(struct mm *mm, uint64_t addr, uint64_t end)
 {
-    uint64_t end = addr + len;
     if (end < addr || end > SK_USER_TOP)
         return -LX_ENOMEM;
-    if (len == 0)
-        return 0;
     uint64_t at = addr;
     for (struct vma *v = mm->vmas; v && at < end; v = v->next) {
         if (v->end <= at)
@@ -267,8 +266,15 @@ int mm_lock(struct mm *mm, uint64_t addr, uint64_t len, int on)
     if (at < end)
         return -LX_ENOMEM;
     int e = split_at(mm, addr);
-    if (!e)
-        e = split_at(mm, end);
+    return e ? e : split_at(mm, end);
+}
+
+int mm_lock(struct mm *mm, uint64_t addr, uint64_t len, int on)
+{
+    if (len == 0)
+        return addr + len < addr || addr > SK_USER_TOP ? -LX_ENOMEM : 0;
+    uint64_t end = addr + len;
+    int e = split_range(mm, addr, end);
     if (e)
         return e;
     for (struct vma *v = mm->vmas; v; v = v->next)
@@ -297,22 +303,7 @@ int mm_protect(struct mm *mm, uint64_t addr, uint64_t len, uint32_t prot)
     len = (len + LX_PAGE - 1) & ~(LX_PAGE - 1);
     if (len == 0)
         return 0;
-    if (addr + len < addr || addr + len > SK_USER_TOP)
-        return -LX_ENOMEM;
-    /* every page must be mapped */
-    uint64_t at = addr;
-    for (struct vma *v = mm->vmas; v && at < addr + len; v = v->next) {
-        if (v->end <= at)
-            continue;
-        if (v->start > at)
-            return -LX_ENOMEM;
-        at = v->end;
-    }
-    if (at < addr + len)
-        return -LX_ENOMEM;
-    int e = split_at(mm, addr);
-    if (!e)
-        e = split_at(mm, addr + len);
+    int e = split_range(mm, addr, addr + len); /* every page must be mapped */
     if (e)
         return e;
     /* a private view of a shared object that becomes writable gets a copy of its own first

@@ -345,14 +345,23 @@ long sys_madvise(struct lthread *t)
 
 /* ---- mlock, mlock2, munlock, mlockall, munlockall ---- */
 
+/* The pages [addr, addr + len) touches, as Linux's mlock rounds them: -EINVAL on overflow. */
+static long page_span(uint64_t addr, uint64_t len, uint64_t *start, uint64_t *size)
+{
+    if (addr + len < addr)
+        return -LX_EINVAL;
+    *start = addr & ~(uint64_t)(LX_PAGE - 1);
+    *size = PAGE_UP(len + (addr - *start));
+    return 0;
+}
+
 /* Root may lock anything; others only while RLIMIT_MEMLOCK allows (0: not at all, EPERM). */
 static long lock_range(struct lthread *t, uint64_t addr, uint64_t len)
 {
     struct proc *p = t->p;
-    uint64_t start = addr & ~(uint64_t)(LX_PAGE - 1);
-    if (addr + len < addr)
+    uint64_t start, size;
+    if (page_span(addr, len, &start, &size))
         return -LX_EINVAL;
-    uint64_t size = PAGE_UP(len + (addr - start));
     uint64_t limit = p->rlim[LX_RLIMIT_MEMLOCK].cur;
     if (p->euid != 0) {
         if (limit == 0)
@@ -378,11 +387,10 @@ long sys_mlock2(struct lthread *t)
 
 long sys_munlock(struct lthread *t)
 {
-    uint64_t addr = t->a[0], len = t->a[1];
-    uint64_t start = addr & ~(uint64_t)(LX_PAGE - 1);
-    if (addr + len < addr)
+    uint64_t start, size;
+    if (page_span(t->a[0], t->a[1], &start, &size))
         return -LX_EINVAL;
-    return mm_lock(t->p->mm, start, PAGE_UP(len + (addr - start)), 0);
+    return mm_lock(t->p->mm, start, size, 0);
 }
 
 #define MCL_CURRENT 1u

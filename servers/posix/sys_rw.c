@@ -289,7 +289,6 @@ static sk_error_t iov_copied(struct sk_req *r, sk_error_t err, const struct sk_c
         iov_drop(t);
         return err;
     }
-    t->rw_append = (t->phase >> 1) & 1;
     long rc = rw_start(t, (int)t->a[0], t->phase & 1, t->phase >> 8 ? (int64_t)t->a[3] : -1);
     if (rc != CALL_PENDING)
         call_return(t, rc);
@@ -311,7 +310,8 @@ static long rw_vector(struct lthread *t, int writing, int positioned, int append
     if (!t->iov)
         return -LX_ENOMEM;
     t->iov_n = (uint32_t)n;
-    t->phase = writing | append << 1 | positioned << 8;
+    t->phase = writing | positioned << 8;
+    t->rw_append = append;
     sk_error_t e = call_copy_in(t, t->a[1], t->iov, n * sizeof *t->iov, iov_copied);
     if (e) {
         iov_drop(t);
