@@ -119,6 +119,7 @@ int main(const struct sk_start_info *si)
     }
     call_start(t);
     while (!init_done) {
+        waitq_run_ready();
         if (pipe_bytes_held()) {
             /* writers may wait for the room those copies hold: hand them over first */
             sk_queue_flush(&px.q);

@@ -107,6 +107,9 @@ struct waitq {
    cancel reason (it is then off the queue already). */
 void waitq_park(struct waitq *wq, struct lthread *t, sk_req_fn step);
 void waitq_wake_all(struct waitq *wq);
+/* Run the steps of every thread woken since the last call (the main loop, after each round
+   of completions); returns how many ran. */
+int waitq_run_ready(void);
 
 struct file_ops {
     /* read/write between the file and the server buffer buf; return bytes or -errno, or

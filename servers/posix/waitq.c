@@ -1,7 +1,8 @@
 /*
  * Wait queues: threads whose call waits for something inside the server (pipe
  * data or room, a child's exit) park their request on one. A wake runs every
- * parked thread's step, which looks again and parks again if it must; a cancel
+ * parked thread's step (after the round's answers: waitq_run_ready), which looks
+ * again and parks again if it must; a cancel
  * (a signal, the process ending) takes the thread off the queue before its step
  * sees the reason.
  */
@@ -37,18 +38,44 @@ void waitq_park(struct waitq *wq, struct lthread *t, sk_req_fn step)
     sk_req_park(&t->req, waitq_step);
 }
 
+/* Woken threads wait here, still parked, until waitq_run_ready: the loop runs them after
+   the completions of a round, so the answer to the call that woke them leaves first. (The
+   caller is usually watching for its answer on its CPU; a woken thread placed there first
+   would end that watch and cost two address-space switches.) A cancel takes a thread off
+   this queue like any other. */
+static struct waitq ready;
+
 void waitq_wake_all(struct waitq *wq)
 {
-    /* detach the list first: a woken step may park again on the same queue */
     struct lthread *w = wq->head;
+    if (!w)
+        return;
     wq->head = NULL;
-    while (w) {
-        struct lthread *n = w->wait_next;
-        w->wait_next = NULL;
-        w->waiting_on = NULL;
-        sk_req_wake(&w->req, 0);
-        w = n;
+    struct lthread **tail = &ready.head;
+    while (*tail)
+        tail = &(*tail)->wait_next;
+    *tail = w; /* in the order they were on wq */
+    for (; w; w = w->wait_next)
+        w->waiting_on = &ready;
+}
+
+int waitq_run_ready(void)
+{
+    int ran = 0;
+    while (ready.head) {
+        /* detach the list first: a woken step may park again, or wake others */
+        struct lthread *w = ready.head;
+        ready.head = NULL;
+        while (w) {
+            struct lthread *n = w->wait_next;
+            w->wait_next = NULL;
+            w->waiting_on = NULL;
+            sk_req_wake(&w->req, 0);
+            ran++;
+            w = n;
+        }
     }
+    return ran;
 }
 
 /* Every poll, select and ppoll in progress waits here; any change of a file's readiness

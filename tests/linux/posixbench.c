@@ -198,7 +198,10 @@ static void bench_pipe_roundtrip(void)
     close(req[0]), close(rep[1]);
     char m[16] = "0123456789abcdef";
     double v[REPS];
+    long sw0 = 0;
     for (int r = -1; r < REPS; r++) { /* a warm-up rep first */
+        if (r == 0)
+            sw0 = state("reader_switches");
         uint64_t t0 = now_ns();
         for (int i = 0; i < n; i++) {
             full_write(req[1], m, sizeof m);
@@ -209,6 +212,9 @@ static void bench_pipe_roundtrip(void)
         if (r == REPS / 2)
             placement("posix_pipe_roundtrip", pid);
     }
+    if (sw0 >= 0 && state("server_cpu") >= 0)
+        printf("# posix_pipe_roundtrip: this program switched to %.2f times per round trip\n",
+               (double)(state("reader_switches") - sw0) / ((double)REPS * n));
     close(req[1]), close(rep[0]);
     wait_ok(pid);
     report("posix_pipe_roundtrip_ns", v, REPS, "ns", "2000 16-byte request+reply round trips");
