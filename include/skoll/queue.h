@@ -32,7 +32,8 @@
     X(mem_fork, 7) \
     X(observe, 8) \
     X(irq_await, 9) \
-    X(ipc, 10)
+    X(ipc, 10) \
+    X(mem_copy, 11)
 
 enum sk_opcode { /* (not "enum sk_op": the runtime's struct sk_op has that tag) */
 #define SK_OP_ENUM(name, code) SK_OP_##name = code,

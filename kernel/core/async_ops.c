@@ -108,6 +108,31 @@ sk_error_t async_submit_mem_write(struct async_op *op)
     return submit_transfer(op, 1);
 }
 
+/* mem_copy(src space, src addr, dst space, dst addr, len): between any two spaces (a server
+   handing one client's bytes straight to another). value = bytes copied; on a fault part
+   way, the error and how far it got. */
+sk_error_t async_submit_mem_copy(struct async_op *op)
+{
+    if (op->args[4] > XFER_MAX)
+        return SK_ERR_TOO_BIG;
+    struct kobject *src, *dst;
+    sk_error_t err = handle_get((sk_handle_t)op->args[0], SK_OBJ_SPACE, SK_RIGHT_READ, &src, NULL);
+    if (err)
+        return err;
+    err = handle_get((sk_handle_t)op->args[2], SK_OBJ_SPACE, SK_RIGHT_WRITE, &dst, NULL);
+    if (err) {
+        kobj_put(src);
+        return err;
+    }
+    uint64_t done = 0;
+    err = vm_copy_between((struct vm_space *)dst, op->args[3], (struct vm_space *)src,
+                          op->args[1], op->args[4], &done);
+    kobj_put(dst);
+    kobj_put(src);
+    async_complete(op, err, done, 0);
+    return SK_OK;
+}
+
 /* thread_stats(thread, stats*) */
 SYSCALL_DEFINE(thread_stats)
 {

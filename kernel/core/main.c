@@ -1,4 +1,5 @@
 /* kmain: the boot sequence, from the loader hand-off to the self tests or the console. */
+#include <k/ktrace.h>
 #include <k/log.h>
 #include <k/bootinfo.h>
 #include <k/cmdline.h>
@@ -219,6 +220,7 @@ static void finish_test_run(struct thread *init, uint64_t free_before, uint64_t 
             failed = 1;
         }
     }
+    ktrace_dump();
     qemu_exit(failed ? QEMU_EXIT_FAIL : QEMU_EXIT_PASS);
 }
 
@@ -264,6 +266,7 @@ void kmain(uint32_t proto, uint32_t info_phys)
 
     /* memory: physical allocator, kernel page tables, heap */
     mem_init();
+    ktrace_init(boot_info.cmdline);
 
     /* platform: ACPI, interrupt controllers, timers, other CPUs */
     platform_init();

@@ -18,6 +18,7 @@
  */
 #include <k/hot.h>
 #include <k/observe.h>
+#include <k/ktrace.h>
 #include <k/async.h>
 #include <k/sched.h>
 #include <k/clock.h>
@@ -79,11 +80,12 @@ static void stop_spin(struct thread *t, uint64_t f)
     uint64_t until = clock_ns() + sched_idle_poll_ns;
     sched_watch_begin();
     irq_restore(f);
+    unsigned turn = 0;
     while (__atomic_load_n(&t->obs.stopped, __ATOMIC_ACQUIRE) &&
            !__atomic_load_n(&t->obs.hold, __ATOMIC_RELAXED) &&
-           !__atomic_load_n(&t->kill, __ATOMIC_RELAXED) && !sched_others_waiting() &&
-           clock_ns() < until)
-        cpu_relax();
+           !__atomic_load_n(&t->kill, __ATOMIC_RELAXED) && !sched_others_waiting())
+        if (cpu_relax_paced(&turn) && clock_ns() >= until)
+            break;
     irq_save();
     sched_watch_end();
 }
@@ -106,12 +108,14 @@ static void stop(struct thread *t, const struct sk_stop_info *info, uint64_t det
     t->obs.hold = 0;
     spin_unlock(&obs_lock);
     if (op) {
+        ktrace(KT_STOP, t->id, info->reason);
         deliver(op, t, info, detail);
         stop_spin(t, f);
     }
 
     spin_lock(&obs_lock);
     while (t->obs.stopped && !__atomic_load_n(&t->kill, __ATOMIC_RELAXED)) {
+        ktrace(KT_STOP_BLOCK, t->id, 0);
         t->state = THREAD_BLOCKED;
         spin_unlock(&obs_lock);
         __atomic_thread_fence(__ATOMIC_SEQ_CST); /* pairs with thread_kill */
@@ -122,6 +126,7 @@ static void stop(struct thread *t, const struct sk_stop_info *info, uint64_t det
     }
     t->obs.stopped = 0;
     spin_unlock_irqrestore(&obs_lock, f);
+    ktrace(KT_STOP_END, t->id, 0);
 }
 
 /* The register fields of a stop record. */
@@ -350,6 +355,7 @@ sk_error_t observe_resume(struct thread *t)
     else
         t->obs.stopped = 0;
     spin_unlock_irqrestore(&obs_lock, f);
+    ktrace(KT_RESUME, t->id, err);
     if (!err)
         sched_wake(t);
     return err;

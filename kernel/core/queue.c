@@ -23,6 +23,7 @@
 #include <k/universe.h>
 #include <k/uspace.h>
 #include <k/sched.h>
+#include <k/ktrace.h>
 #include <k/percpu.h>
 #include <k/heap.h>
 #include <k/clock.h>
@@ -399,8 +400,10 @@ static uint32_t submit_all(struct queue *q)
         sk_error_t err = SK_ERR_UNSUPPORTED;
         if (op->flags & ~SK_SQE_FLAGS_ALL)
             err = SK_ERR_INVALID;
-        else if (op->opcode < SK_OP_COUNT)
+        else if (op->opcode < SK_OP_COUNT) {
+            ktrace(KT_OP, op->opcode, 0);
             err = providers[op->opcode](op);
+        }
         if (err != SK_OK)
             async_complete(op, err, 0, 0);
         else
@@ -541,10 +544,12 @@ static void drive_spin(struct queue *q, uint64_t want, uint64_t deadline, struct
 {
     uint64_t until = clock_ns() + sched_idle_poll_ns;
     until = until < deadline ? until : deadline;
+    unsigned turn = 0;
     while (cq_used(q) < want && !q->overflow && !self->kill && !q->alerted && !q->closing &&
            !__atomic_load_n(&self->obs.stop_request, __ATOMIC_RELAXED) &&
-           !sched_others_waiting() && clock_ns() < until)
-        cpu_relax();
+           !sched_others_waiting())
+        if (cpu_relax_paced(&turn) && clock_ns() >= until)
+            break;
 }
 
 /*
@@ -560,7 +565,9 @@ SYSCALL_DEFINE(queue_drive)
         return err;
     struct queue *q = (struct queue *)o;
     struct thread *self = current_thread();
+    ktrace(KT_DRIVE_ENTER, self->id, 0);
     uint32_t submitted = submit_all(q);
+    ktrace(KT_DRIVE_IN, self->id, submitted);
     uint64_t want = a1 > q->cq_entries ? q->cq_entries : a1;
     /* the clock only when a deadline can matter (want 0 never waits) */
     uint64_t now = want && a2 != SK_TIMEOUT_NEVER ? clock_ns() : 0;
@@ -599,6 +606,7 @@ SYSCALL_DEFINE(queue_drive)
         self->qwait_next = q->waiters;
         q->waiters = self;
         self->state = THREAD_BLOCKED;
+        ktrace(KT_DRIVE_BLOCK, self->id, 0);
         if (deadline != UINT64_MAX && timer_arm(&self->wait_timer, deadline, sched_wake_timer,
                                                 self) != 0)
             panic("queue_drive: wait timer of %s still armed", self->name);
@@ -618,6 +626,7 @@ SYSCALL_DEFINE(queue_drive)
         }
         self->qwait_next = NULL;
     }
+    ktrace(KT_DRIVE_OUT, self->id, cq_used(q));
     kobj_put(o);
     *ret = submitted;
     return err;

@@ -15,6 +15,7 @@
  */
 #include <k/hot.h>
 #include <k/sched.h>
+#include <k/ktrace.h>
 #include <stddef.h>
 #include <skoll/syscalls.h>
 #include <k/percpu.h>
@@ -291,6 +292,7 @@ static void schedule(void)
     struct thread *prev = c->current;
     struct thread *away[3]; /* threads that may not stay here (affinity), queued elsewhere below */
     int n_away = 0, requeued = 0;
+    ktrace(KT_SCHEDULE, prev->id, (uint64_t)__builtin_return_address(0));
     c->need_resched = 0;
     spin_lock(&c->rq.lock);
     /* A running thread goes back in the queue. A RUNNABLE one was woken by another CPU
@@ -352,6 +354,7 @@ static void schedule(void)
     if (prev != c->idle)
         prev->run_ns += now - prev->run_start;
     next->run_start = now;
+    ktrace(KT_SWITCH, prev->id, next->id);
     arch_switch_to(prev, next);
     prev = context_switch(&prev->saved_rsp, next->saved_rsp, prev);
     sched_finish_switch(prev);
@@ -521,11 +524,13 @@ static void idle_poll(struct cpu *c)
         return;
     __atomic_store_n(&c->polling, 1, __ATOMIC_SEQ_CST);
     uint64_t until = clock_ns() + sched_idle_poll_ns;
-    while (!c->need_resched && __atomic_load_n(&c->rq.count, __ATOMIC_SEQ_CST) == 0 &&
-           clock_ns() < until) {
+    unsigned turn = 0;
+    while (!c->need_resched && __atomic_load_n(&c->rq.count, __ATOMIC_SEQ_CST) == 0) {
         irq_enable();
-        cpu_relax();
+        int paused = cpu_relax_paced(&turn);
         irq_disable();
+        if (paused && clock_ns() >= until)
+            break;
     }
     __atomic_store_n(&c->polling, 0, __ATOMIC_SEQ_CST);
 }

@@ -5,6 +5,7 @@
  * dropped, in deadline order; the queue's running field names the timer whose
  * callback is executing, so that timer_cancel_sync can wait for it.
  */
+#include <k/ktrace.h>
 #include <k/timer.h>
 #include <stddef.h>
 #include <k/clock.h>
@@ -105,6 +106,7 @@ void timer_interrupt(void)
     struct timer *due = NULL, **tail = &due;
     spin_lock(&q->lock);
     uint64_t now = clock_ns();
+    ktrace(KT_TIMER_IRQ, q->head ? q->head->deadline : 0, now);
     while (q->head && q->head->deadline <= now) {
         struct timer *t = q->head;
         q->head = t->next;
@@ -120,6 +122,7 @@ void timer_interrupt(void)
         due = t->next;
         __atomic_store_n(&q->running, t, __ATOMIC_SEQ_CST);
         __atomic_store_n(&t->armed, 0, __ATOMIC_RELEASE);
+        ktrace(KT_TIMER, (uint64_t)t->fn, 0);
         t->fn(t);
         __atomic_store_n(&q->running, NULL, __ATOMIC_RELEASE);
     }

@@ -16,7 +16,8 @@
  * off, so its own mapping, with its cache mode, is used. A copy between the
  * current space and another goes page by page straight between the two while
  * every page is there (the current space's side through user copies that fail
- * rather than fault, under the other's lock), else through a bounce buffer.
+ * rather than fault, under the other's lock), else through a bounce buffer; so
+ * does a copy between two other spaces (both locked, in address order).
  */
 #include <k/uspace_impl.h>
 #include <k/upt.h>
@@ -206,6 +207,41 @@ static int page_copy_current(struct vm_space *s, uint64_t uaddr, uint64_t ucur, 
     return left == 0;
 }
 
+/*
+ * Copy up to n bytes from src's page at saddr to dst's page at daddr, neither space the
+ * current one, straight through the direct map: both spaces' locks held (taken in address
+ * order; nothing else holds two spaces' locks), both pages present with the access needed.
+ * Returns how many bytes (the rest of the shorter page, at most n), or 0 when a page is not
+ * there as needed or not ordinary RAM (the caller then takes the bounce way, which faults
+ * pages in).
+ */
+static size_t page_copy_two(struct vm_space *dst, uint64_t daddr, struct vm_space *src,
+                            uint64_t saddr, size_t n)
+{
+    size_t c = PAGE_SIZE - (saddr & (PAGE_SIZE - 1));
+    size_t cd = PAGE_SIZE - (daddr & (PAGE_SIZE - 1));
+    c = c < cd ? c : cd;
+    c = c < n ? c : n;
+    uint64_t sva = saddr & ~(uint64_t)(PAGE_SIZE - 1), dva = daddr & ~(uint64_t)(PAGE_SIZE - 1);
+    struct vm_space *first = src < dst ? src : dst, *second = src < dst ? dst : src;
+    uint64_t f1 = vm_spin_lock(&first->lock), f2 = 0;
+    if (second != first)
+        f2 = vm_spin_lock(&second->lock);
+    size_t copied = 0;
+    if (remember(src, sva) == 1) {
+        uint64_t sphys = src->copy_phys; /* (src == dst: the next remember replaces it) */
+        if (remember(dst, dva) == 1 && (dst->copy_flags & UPT_WRITE)) {
+            memcpy((uint8_t *)phys_to_virt(dst->copy_phys) + (daddr - dva),
+                   (const uint8_t *)phys_to_virt(sphys) + (saddr - sva), c);
+            copied = c;
+        }
+    }
+    if (second != first)
+        vm_spin_unlock(&second->lock, f2);
+    vm_spin_unlock(&first->lock, f1);
+    return copied;
+}
+
 sk_error_t vm_copy_between(struct vm_space *dst, uint64_t daddr, struct vm_space *src,
                            uint64_t saddr, uint64_t n, uint64_t *done)
 {
@@ -230,6 +266,17 @@ sk_error_t vm_copy_between(struct vm_space *dst, uint64_t daddr, struct vm_space
         }
         if (*done == n)
             return SK_OK;
+    } else if (src != cur && dst != cur && urange_ok(saddr, n) && urange_ok(daddr, n)) {
+        /* neither (a server handing one client's bytes to another): page to page the same
+           way, both spaces locked */
+        while (*done < n) {
+            size_t c = page_copy_two(dst, daddr + *done, src, saddr + *done, n - *done);
+            if (!c)
+                break;
+            *done += c;
+        }
+        if (*done == n)
+            return SK_OK;
     }
     uint8_t *buf = kmalloc(CHUNK);
     if (!buf)
@@ -238,9 +285,9 @@ sk_error_t vm_copy_between(struct vm_space *dst, uint64_t daddr, struct vm_space
     while (*done < n) {
         size_t c = n - *done < CHUNK ? n - *done : CHUNK;
         e = chunk(src, saddr + *done, buf, c, 0);
-        if (!e)
+            if (!e)
             e = chunk(dst, daddr + *done, buf, c, 1);
-        if (e)
+            if (e)
             break;
         *done += c;
     }

@@ -450,14 +450,25 @@ static void forget_done(struct sk_op *op, const struct sk_cqe *cqe)
 SK_HOT sk_error_t sk_op_submit_forget(struct sk_queue *q, struct sk_op *op, uint32_t opcode,
                                uint64_t a0, uint64_t a1, uint64_t a2, uint64_t a3)
 {
+    const uint64_t a[6] = {a0, a1, a2, a3, 0, 0};
+    return sk_op_submit_forget6(q, op, opcode, a);
+}
+
+SK_HOT sk_error_t sk_op_submit_forget6(struct sk_queue *q, struct sk_op *op, uint32_t opcode,
+                                       const uint64_t a[6])
+{
     if (op->state != SK_OPSTATE_IDLE)
         return SK_ERR_BUSY;
     if (!q->backlog && q->sq_tail == q->credit_end)
         q->credit_end = q->sq_tail + credit_refresh(q);
-    sk_handle_t lane = forget_close_lane(opcode, a0, a3);
+    sk_handle_t lane = forget_close_lane(opcode, a[0], a[3]);
     if (q->backlog || q->sq_tail == q->credit_end ||
-        (!lane && opcode == SK_OP_ipc && (a3 & SK_IPC_CLOSE)))
-        return sk_op_submit(q, op, opcode, forget_done, a0, a1, a2, a3);
+        (!lane && opcode == SK_OP_ipc && (a[3] & SK_IPC_CLOSE))) {
+        sk_op_prep(op, opcode, forget_done);
+        for (int i = 0; i < 6; i++)
+            op->args[i] = a[i];
+        return sk_queue_submit(q, op);
+    }
     sk_op_prep(op, opcode, NULL);
     op->queue = q;
     op->state = SK_OPSTATE_KERNEL;
@@ -467,11 +478,8 @@ SK_HOT sk_error_t sk_op_submit_forget(struct sk_queue *q, struct sk_op *op, uint
     e->opcode = opcode;
     e->flags = SK_SQE_SKIP_SUCCESS;
     e->tag = SK_TAG_FORGET | (uint64_t)lane << 32;
-    e->args[0] = a0;
-    e->args[1] = a1;
-    e->args[2] = a2;
-    e->args[3] = a3;
-    e->args[4] = e->args[5] = 0;
+    for (int i = 0; i < 6; i++)
+        e->args[i] = a[i];
     q->sq_tail = tail + 1;
     q->forget_inflight++;
     list_push(&q->forgotten, &q->forgotten_tail, op);

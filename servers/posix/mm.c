@@ -91,7 +91,9 @@ static void vma_free(struct vma *v)
     sk_free(v);
 }
 
-int mm_range_writable(struct mm *mm, uint64_t addr, uint64_t len)
+/* [addr, addr + len) is mapped with prot everywhere (and, with in_obj, within the objects'
+   sizes). */
+static int range_mapped(struct mm *mm, uint64_t addr, uint64_t len, uint32_t prot, int in_obj)
 {
     if (addr + len < addr || addr + len > SK_USER_TOP)
         return 0;
@@ -99,11 +101,23 @@ int mm_range_writable(struct mm *mm, uint64_t addr, uint64_t len)
     for (struct vma *v = mm->vmas; v && at < addr + len; v = v->next) {
         if (v->end <= at)
             continue;
-        if (v->start > at || !(v->prot & LX_PROT_WRITE))
+        uint64_t end = v->end < addr + len ? v->end : addr + len;
+        if (v->start > at || !(v->prot & prot) ||
+            (in_obj && (!v->obj || v->offset + (end - v->start) > v->obj->size)))
             return 0;
         at = v->end;
     }
     return at >= addr + len;
+}
+
+int mm_range_writable(struct mm *mm, uint64_t addr, uint64_t len)
+{
+    return range_mapped(mm, addr, len, LX_PROT_WRITE, 0);
+}
+
+int mm_range_readable(struct mm *mm, uint64_t addr, uint64_t len)
+{
+    return range_mapped(mm, addr, len, LX_PROT_READ, 1);
 }
 
 void mm_set_exe(struct mm *mm, struct inode *ino)

@@ -81,6 +81,14 @@ static void pipe_taken(struct file *f, uint64_t n)
     }
 }
 
+/* Readers waiting, nothing in the ring and no room held: a write may go straight to one of
+   them (rw_hand_over) without passing over bytes written before it. */
+static struct waitq *pipe_handoff(struct file *f)
+{
+    struct pipe *p = f->priv;
+    return p->readers && p->count == 0 && p->held == 0 && p->rq.head ? &p->rq : NULL;
+}
+
 int pipe_bytes_held(void)
 {
     return held_pipes != NULL;
@@ -218,9 +226,9 @@ static long pipe_ioctl(struct file *f, struct lthread *t, uint64_t cmd, uint64_t
 static const struct file_ops pipe_read_ops = {.read = pipe_read, .peek = pipe_peek,
     .taken = pipe_taken, .ioctl = pipe_ioctl, .waitq = pipe_waitq, .poll = pipe_poll_read,
     .release = pipe_release_read};
-static const struct file_ops pipe_write_ops = {.write = pipe_write, .ioctl = pipe_ioctl,
+static const struct file_ops pipe_write_ops = {.write = pipe_write, .handoff = pipe_handoff, .ioctl = pipe_ioctl,
     .waitq = pipe_waitq, .poll = pipe_poll_write, .release = pipe_release_write};
-static const struct file_ops pipe_rw_ops = {.read = pipe_read, .write = pipe_write,
+static const struct file_ops pipe_rw_ops = {.read = pipe_read, .write = pipe_write, .handoff = pipe_handoff,
     .peek = pipe_peek, .taken = pipe_taken, .ioctl = pipe_ioctl, .waitq = pipe_waitq, .poll = pipe_poll_rw, .release = pipe_release_rw};
 
 int pipe_create(struct file **rd, struct file **wr, uint32_t flags)

@@ -29,6 +29,7 @@ struct posix {
     int64_t n_procs, n_threads, n_files, n_inodes, n_mobjs;
     struct lthread *held;   /* threads holding a buffer a forgotten copy reads (call.c) */
     uint32_t n_direct;      /* of them, copies straight from file data (copy_direct) */
+    uint64_t handoffs;      /* writes handed straight to a waiting reader (rw_hand_over) */
     struct unmap_later *unmap_later; /* file data unmapped once no such copy is left */
     struct lthread *recheck; /* threads a signal reached while their call was between steps */
     uint64_t forget_failures_seen;
@@ -89,6 +90,8 @@ int mm_protect(struct mm *mm, uint64_t addr, uint64_t len, uint32_t prot);
 /* Is [addr, addr + len) mapped writable throughout (so a mem_write there cannot fail but for
    lack of memory)? */
 int mm_range_writable(struct mm *mm, uint64_t addr, uint64_t len);
+/* The same for reading: mapped readable, within the objects' sizes (a copy cannot fault). */
+int mm_range_readable(struct mm *mm, uint64_t addr, uint64_t len);
 /* The child's copy for fork: private objects forked copy-on-write, shared ones shared. */
 struct mm *mm_fork(struct mm *parent, int *err);
 
@@ -122,6 +125,9 @@ struct file_ops {
     const void *(*peek)(struct file *f, uint64_t off, uint64_t *len);
     /* after a peek whose bytes went to the caller: they are read (a pipe consumes them) */
     void (*taken)(struct file *f, uint64_t len);
+    /* a write may go straight to a reader waiting on the returned queue (a pipe with nothing
+       in it: rw_hand_over); NULL: not now */
+    struct waitq *(*handoff)(struct file *f);
     long (*ioctl)(struct file *f, struct lthread *t, uint64_t cmd, uint64_t arg);
     /* where a read (writing 0) or write that returned -EAGAIN waits, or NULL: never waits */
     struct waitq *(*waitq)(struct file *f, int writing);

@@ -625,10 +625,11 @@ static int gen_skoll_posix(struct inode *ino, struct proc *viewer, struct strbuf
               (unsigned long)them.switches);
     sb_printf(sb, "processes %ld\nthreads %ld\nfiles %ld\ninodes %ld\nmemory_objects %ld\n"
                   "calls_in_flight %ld\ncalls_parked %ld\nheap_blocks %lu\nheap_bytes %lu\n"
-                  "heap_mapped %lu\nfree_pages %lu\n",
+                  "heap_mapped %lu\nfree_pages %lu\npipe_handoffs %lu\n",
               (long)px.n_procs, (long)px.n_threads, (long)px.n_files, (long)px.n_inodes,
               (long)px.n_mobjs, calls, parked, (unsigned long)hs.blocks,
-              (unsigned long)hs.bytes, (unsigned long)hs.mapped, (unsigned long)mi.free_pages);
+              (unsigned long)hs.bytes, (unsigned long)hs.mapped, (unsigned long)mi.free_pages,
+              (unsigned long)px.handoffs);
     return 0;
 }
 static const struct proc_gen g_skoll_posix = {.content = gen_skoll_posix};

@@ -177,6 +177,56 @@ static sk_error_t rw_next(struct lthread *t, int writing)
     return call_copy_out(t, at, t->buf, (uint64_t)n, read_copied);
 }
 
+/* A reader that rw_hand_over gave its bytes to: its read is done. */
+static sk_error_t read_handed(struct sk_req *r, sk_error_t err, const struct sk_cqe *cqe)
+{
+    (void)cqe;
+    struct lthread *t = call_thread(r);
+    if (err) { /* (cancelled in between: cannot happen, the two run back to back) */
+        call_return(t, rw_finish(t, errno_from_sk(err)));
+        return SK_OK;
+    }
+    rw_advance(t, t->len);
+    call_return(t, rw_finish(t, 0));
+    return SK_OK;
+}
+
+/*
+ * A write of len bytes from one piece of t's memory to a file whose reader waits for data
+ * (an empty pipe: file_ops.handoff) goes straight to that reader: one mem_copy from the
+ * writer's space to the reader's, forgotten, ahead of both answers in the same batch (the
+ * kernel takes a batch in order, so neither resumes before the bytes are there, and the
+ * writer's buffer cannot change before they are taken). No copy into the server and out
+ * again, and one trip through the queue instead of two. Only when the reader's read takes
+ * all len bytes and the address-space model says both ranges are mapped as the copy needs
+ * (it cannot fail then but for lack of memory, as call_copy_out). Returns 1 if done.
+ */
+static int rw_hand_over(struct lthread *t, struct file *f, uint64_t len)
+{
+    struct waitq *rq = f->ops->handoff(f);
+    uint64_t from = t->iov[0].base;
+    if (!rq || t->dead || !t->p->mm || !mm_range_readable(t->p->mm, from, len))
+        return 0;
+    struct lthread *r = NULL; /* the eligible reader that has waited longest (last on rq) */
+    for (struct lthread *w = rq->head; w; w = w->wait_next)
+        if (w->wait_step == read_again && !w->dead && w->p->mm && w->done == 0 &&
+            w->iov_i < w->iov_n && rw_piece(w) >= len && !w->copy_held &&
+            call_copy_out_fast_ok(w, w->iov[w->iov_i].base + w->iov_off, len))
+            r = w;
+    if (!r)
+        return 0;
+    const uint64_t a[6] = {t->p->mm->space, from, r->p->mm->space,
+                           r->iov[r->iov_i].base + r->iov_off, len, 0};
+    if (sk_op_submit_forget6(&px.q, &r->copy_op, SK_OP_mem_copy, a) != SK_OK)
+        return 0;
+    px.handoffs++;
+    call_return(t, (long)len);
+    r->len = len;
+    r->wait_step = read_handed;
+    sk_req_wake(&r->req, 0); /* (its waitq step takes it off rq) */
+    return 1;
+}
+
 /* Start the engine on t->iov (owned) for descriptor fd. */
 static long rw_start(struct lthread *t, int fd, int writing, int64_t pos)
 {
@@ -216,6 +266,8 @@ static long rw_start(struct lthread *t, int fd, int writing, int64_t pos)
     t->iov_off = 0;
     t->done = 0;
     t->rw_pos = pos;
+    if (writing && t->iov_n == 1 && f->ops->handoff && rw_hand_over(t, f, total))
+        return CALL_PENDING;
     if (!writing && t->iov_n == 1 && f->ops->peek) {
         /* the file's bytes are in the server: straight to the caller with the answer */
         uint64_t n = total;

@@ -1,6 +1,7 @@
 /*
  * test-queue-mem: the memory operations through the dispatcher: mem_read and
- * mem_write on another address space through its handle, mem_protect,
+ * mem_write on another address space through its handle, mem_copy between any
+ * two spaces, mem_protect,
  * mem_fork, and each with bad arguments (the error arrives as the op's
  * completion, never as a fault of the caller).
  */
@@ -35,6 +36,21 @@ static void run_op(struct sk_queue *q, struct result *r, uint32_t opcode, uint64
     if (e != SK_OK || e2 != SK_OK || r->done != 1)
         sk_test_fail(__FILE__, __LINE__, "op %u (%lx): state %u, submit %s, run %s, done %d times",
                      opcode, a0, r->op.state, sk_error_name(e), sk_error_name(e2), r->done);
+}
+
+/* The same for an op with six arguments. */
+static void run_op6(struct sk_queue *q, struct result *r, uint32_t opcode, const uint64_t a[6])
+{
+    r->done = 0;
+    r->error = (sk_error_t)-1;
+    sk_op_prep(&r->op, opcode, on_done);
+    for (int i = 0; i < 6; i++)
+        r->op.args[i] = a[i];
+    sk_error_t e = sk_queue_submit(q, &r->op);
+    sk_error_t e2 = sk_queue_run(q);
+    if (e != SK_OK || e2 != SK_OK || r->done != 1)
+        sk_test_fail(__FILE__, __LINE__, "op %u: state %u, submit %s, run %s, done %d times",
+                     opcode, r->op.state, sk_error_name(e), sk_error_name(e2), r->done);
 }
 
 /* Another space with a 2-page object mapped in it at *remote, and here at *local. */
@@ -317,6 +333,108 @@ SK_TEST(batch_of_mixed_ops)
     sk_mem_unmap(view, 2 * PAGE);
     sk_handle_close(mem);
     sk_handle_close(space);
+    sk_queue_close(&q);
+}
+
+/* mem_copy: from one other space to another, and between another and our own. */
+SK_TEST(copy_between_two_other_spaces)
+{
+    struct sk_queue q;
+    SK_ASSERT_OK(sk_queue_open(&q, 8, 8));
+    sk_handle_t s1, m1, s2, m2;
+    uint64_t r1, r2;
+    uint8_t *v1, *v2;
+    other_space(&s1, &m1, &r1, &v1);
+    other_space(&s2, &m2, &r2, &v2);
+    for (unsigned i = 0; i < 2 * PAGE; i++)
+        v1[i] = (uint8_t)(i * 13 + 5);
+    struct result r = {0};
+    /* across a page boundary on both sides, at different offsets in the page */
+    uint64_t a[6] = {(uint64_t)s1, r1 + 300, (uint64_t)s2, r2 + 40, PAGE + 77, 0};
+    run_op6(&q, &r, SK_OP_mem_copy, a);
+    SK_EXPECT_ERR(r.error, SK_OK);
+    SK_EXPECT_EQ(r.value, PAGE + 77);
+    SK_EXPECT(memcmp(v2 + 40, v1 + 300, PAGE + 77) == 0);
+    SK_EXPECT_EQ(v2[39], 0);
+    SK_EXPECT_EQ(v2[40 + PAGE + 77], 0);
+    /* from our own space to another, and back */
+    static uint8_t buf[64], back[64];
+    memset(buf, 0x6d, sizeof buf);
+    uint64_t b[6] = {(uint64_t)SK_THIS_SPACE, (uint64_t)buf, (uint64_t)s2, r2 + 2 * PAGE - 32, 32, 0};
+    run_op6(&q, &r, SK_OP_mem_copy, b);
+    SK_EXPECT_ERR(r.error, SK_OK);
+    SK_EXPECT_EQ(v2[2 * PAGE - 1], 0x6d);
+    uint64_t c[6] = {(uint64_t)s2, r2 + 2 * PAGE - 32, (uint64_t)SK_THIS_SPACE, (uint64_t)back, 32, 0};
+    run_op6(&q, &r, SK_OP_mem_copy, c);
+    SK_EXPECT_ERR(r.error, SK_OK);
+    SK_EXPECT(memcmp(back, buf, 32) == 0);
+    /* length 0 copies nothing */
+    a[4] = 0;
+    run_op6(&q, &r, SK_OP_mem_copy, a);
+    SK_EXPECT_ERR(r.error, SK_OK);
+    SK_EXPECT_EQ(r.value, 0);
+    sk_mem_unmap(v1, 2 * PAGE);
+    sk_mem_unmap(v2, 2 * PAGE);
+    sk_handle_close(m1);
+    sk_handle_close(s1);
+    sk_handle_close(m2);
+    sk_handle_close(s2);
+    sk_queue_close(&q);
+}
+
+SK_TEST(copy_bad_arguments)
+{
+    struct sk_queue q;
+    SK_ASSERT_OK(sk_queue_open(&q, 8, 8));
+    sk_handle_t s1, m1, s2, m2, ro, wo, ev;
+    uint64_t r1, r2, ro_at;
+    uint8_t *v1, *v2;
+    other_space(&s1, &m1, &r1, &v1);
+    other_space(&s2, &m2, &r2, &v2);
+    SK_ASSERT_OK(sk_handle_dup(s2, SK_RIGHT_READ, &ro));
+    SK_ASSERT_OK(sk_handle_dup(s1, SK_RIGHT_WRITE, &wo));
+    SK_ASSERT_OK(sk_event_create(SK_EVENT_ONESHOT, &ev));
+    SK_ASSERT_OK(sk_space_map(s2, m2, 0, 0x21000000, PAGE, SK_PROT_READ, &ro_at));
+    memset(v1, 0x42, 2 * PAGE);
+    struct result r = {0};
+    struct {
+        uint64_t a[6];
+        sk_error_t want;
+    } cases[] = {
+        {{0x7777, r1, (uint64_t)s2, r2, 8, 0}, SK_ERR_BAD_HANDLE},
+        {{(uint64_t)s1, r1, 0x7777, r2, 8, 0}, SK_ERR_BAD_HANDLE},
+        {{(uint64_t)ev, r1, (uint64_t)s2, r2, 8, 0}, SK_ERR_WRONG_TYPE},
+        {{(uint64_t)s1, r1, (uint64_t)ev, r2, 8, 0}, SK_ERR_WRONG_TYPE},
+        {{(uint64_t)wo, r1, (uint64_t)s2, r2, 8, 0}, SK_ERR_NO_RIGHTS},  /* source needs READ */
+        {{(uint64_t)s1, r1, (uint64_t)ro, r2, 8, 0}, SK_ERR_NO_RIGHTS},  /* target needs WRITE */
+        {{(uint64_t)s1, r1, (uint64_t)s2, r2, (64ull << 20) + 1, 0}, SK_ERR_TOO_BIG},
+        {{(uint64_t)s1, 0x30000000, (uint64_t)s2, r2, 8, 0}, SK_ERR_FAULT},     /* unmapped */
+        {{(uint64_t)s1, r1, (uint64_t)s2, 0x30000000, 8, 0}, SK_ERR_FAULT},
+        {{(uint64_t)s1, r1, (uint64_t)s2, ro_at, 8, 0}, SK_ERR_FAULT},          /* read-only */
+        {{(uint64_t)s1, 0xffffffff80000000ull, (uint64_t)s2, r2, 16, 0}, SK_ERR_FAULT},
+        {{(uint64_t)s1, r1, (uint64_t)s2, 0xffff800000000000ull, 16, 0}, SK_ERR_FAULT},
+        {{(uint64_t)s1, r1, (uint64_t)s2, 0x0000800000000000ull - 8, 16, 0}, SK_ERR_FAULT},
+    };
+    for (unsigned i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        run_op6(&q, &r, SK_OP_mem_copy, cases[i].a);
+        SK_EXPECT_ERR(r.error, cases[i].want);
+    }
+    SK_EXPECT_EQ(v2[0], 0); /* none of them wrote */
+    /* running off the end of the source mapping: the part that fit, and no more */
+    uint64_t a[6] = {(uint64_t)s1, r1 + PAGE, (uint64_t)s2, r2, 2 * PAGE, 0};
+    run_op6(&q, &r, SK_OP_mem_copy, a);
+    SK_EXPECT_ERR(r.error, SK_ERR_FAULT);
+    SK_EXPECT(r.value <= PAGE);
+    SK_EXPECT_EQ(v2[PAGE], 0);
+    sk_mem_unmap(v1, 2 * PAGE);
+    sk_mem_unmap(v2, 2 * PAGE);
+    sk_handle_close(ev);
+    sk_handle_close(wo);
+    sk_handle_close(ro);
+    sk_handle_close(m1);
+    sk_handle_close(s1);
+    sk_handle_close(m2);
+    sk_handle_close(s2);
     sk_queue_close(&q);
 }
 

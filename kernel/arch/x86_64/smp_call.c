@@ -9,6 +9,7 @@
  * CPUs calling each other with interrupts disabled cannot deadlock.
  */
 #include <k/smp.h>
+#include <k/ktrace.h>
 #include <stddef.h>
 #include <k/percpu.h>
 #include <k/spinlock.h>
@@ -75,6 +76,7 @@ int smp_send_ipi(unsigned cpu, unsigned vector)
 {
     if (!cpu_ok(cpu) || vector < 32 || vector > 255)
         return -1;
+    ktrace(KT_IPI, cpu, vector);
     return lapic_send_ipi(cpus[cpu].apic_id, ICR_FIXED | ICR_ASSERT | vector);
 }
 

@@ -4,6 +4,7 @@
  * its PDPT from boot, so the copies never go stale), and TLB shootdown by
  * cross-CPU call to the CPUs whose bit is set in the space's mask.
  */
+#include <k/ktrace.h>
 #include <k/upt.h>
 #include <k/vm.h>
 #include <k/pmm.h>
@@ -187,6 +188,7 @@ static void flush_here(struct upt *pt, uint64_t va, uint64_t end)
     if (read_cr3() != pt->pml4)
         return; /* switched away since: loading another CR3 flushed it */
     if ((end - va) / PAGE_SIZE > FLUSH_PAGES_MAX) {
+        ktrace(KT_CR3, (uint64_t)__builtin_return_address(0), end - va);
         write_cr3(pt->pml4);
         return;
     }
@@ -231,6 +233,7 @@ void upt_load(struct upt *pt, struct upt *old)
     uint64_t bit = 1ull << this_cpu()->id;
     if (pt)
         __atomic_fetch_or(&pt->cpus, bit, __ATOMIC_SEQ_CST);
+    ktrace(KT_CR3, (uint64_t)__builtin_return_address(0), 0);
     write_cr3(pt ? pt->pml4 : vm_kernel_pml4_phys());
     if (old)
         __atomic_fetch_and(&old->cpus, ~bit, __ATOMIC_SEQ_CST);

@@ -4,7 +4,8 @@
  * and spaces, and the page-level operations on objects.
  *
  * Lock order (outermost first):
- *   space->lock      regions of one space; held across a whole fault
+ *   space->lock      regions of one space; held across a whole fault (two spaces' locks
+ *                    at once only in vm_copy's page_copy_two, lower address first)
  *   shadow->lock     private pages of a private mapping (only from faults)
  *   obj->lock        an object's pages, present count and mapping list (rmap)
  *   space->pt.lock   one space's page tables (leaf among these)

@@ -173,6 +173,9 @@ sk_error_t sk_op_submit(struct sk_queue *q, struct sk_op *op, uint32_t opcode, s
  */
 sk_error_t sk_op_submit_forget(struct sk_queue *q, struct sk_op *op, uint32_t opcode,
                                uint64_t a0, uint64_t a1, uint64_t a2, uint64_t a3);
+/* The same with six arguments (mem_copy). */
+sk_error_t sk_op_submit_forget6(struct sk_queue *q, struct sk_op *op, uint32_t opcode,
+                                const uint64_t a[6]);
 
 /* ---- the submit fast path, inline (lib/sk/queue.c uses it too) --------------------- */
 

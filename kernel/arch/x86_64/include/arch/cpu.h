@@ -38,6 +38,23 @@ static inline void write_cr3(uint64_t v) { __asm__ volatile("mov %0, %%cr3" ::"r
 static inline void write_cr4(uint64_t v) { __asm__ volatile("mov %0, %%cr4" ::"r"(v) : "memory"); }
 static inline void invlpg(uint64_t va) { __asm__ volatile("invlpg (%0)" ::"r"(va) : "memory"); }
 static inline void cpu_relax(void) { __asm__ volatile("pause" ::: "memory"); }
+/*
+ * A spin-wait's pace: a pause once every 32 turns (*turn counts them). Under QEMU's TCG every
+ * PAUSE leaves the translated code for the emulator's outer loop and its global lock (about
+ * a microsecond), and every RDTSC takes a lock the CPUs share: a watcher that pauses and
+ * reads the clock on every turn sees its event late and slows the other CPUs' emulation.
+ * Real CPUs still pause every few hundred nanoseconds. cpu_relax_paced returns 1 on the
+ * turns that paused (a timed watch reads its clock then).
+ */
+static inline int cpu_relax_paced(unsigned *turn)
+{
+    if ((++*turn & 31) == 0) {
+        cpu_relax();
+        return 1;
+    }
+    __asm__ volatile("" ::: "memory");
+    return 0;
+}
 static inline void irq_enable(void) { __asm__ volatile("sti" ::: "memory"); }
 static inline void irq_disable(void) { __asm__ volatile("cli" ::: "memory"); }
 static inline void cpu_halt(void) { __asm__ volatile("hlt" ::: "memory"); }
