@@ -136,7 +136,7 @@ void fdt_put(struct fdtable *t)
     sk_free(t);
 }
 
-struct file *fd_get(struct fdtable *t, int fd)
+SK_HOT struct file *fd_get(struct fdtable *t, int fd)
 {
     if (fd < 0 || (uint32_t)fd >= t->count)
         return NULL;

@@ -48,6 +48,26 @@ static int open_console(struct proc *p)
     return 0;
 }
 
+/* The loop, until init ends (in hot text, as what it runs: docs/posix.md). 1 if the queue failed. */
+SK_HOT __attribute__((noinline)) static int serve(void)
+{
+    while (!init_done) {
+        waitq_run_ready();
+        if (pipe_bytes_held()) {
+            /* writers may wait for the room those copies hold: hand them over first */
+            sk_queue_flush(&px.q);
+            call_release_held();
+        }
+        sk_error_t err = sk_queue_wait(&px.q, SK_TIMEOUT_NEVER);
+        if (err != SK_OK && err != SK_ERR_TIMEOUT && err != SK_ERR_ALERTED) {
+            plog("queue: %s\n", sk_error_name(err));
+            return 1;
+        }
+        posix_sweep();
+    }
+    return 0;
+}
+
 int main(const struct sk_start_info *si)
 {
     if (!si || !si->initrd) {
@@ -118,20 +138,8 @@ int main(const struct sk_start_info *si)
         return 1;
     }
     call_start(t);
-    while (!init_done) {
-        waitq_run_ready();
-        if (pipe_bytes_held()) {
-            /* writers may wait for the room those copies hold: hand them over first */
-            sk_queue_flush(&px.q);
-            call_release_held();
-        }
-        sk_error_t err = sk_queue_wait(&px.q, SK_TIMEOUT_NEVER);
-        if (err != SK_OK && err != SK_ERR_TIMEOUT && err != SK_ERR_ALERTED) {
-            plog("queue: %s\n", sk_error_name(err));
-            return 1;
-        }
-        posix_sweep();
-    }
+    if (serve())
+        return 1;
     console_flush();
     if (px.system) {
         /* the system's end: power off (or restart) the machine, as Linux does after init */

@@ -30,7 +30,7 @@ static struct pipe *held_pipes;
 
 static void pipe_free_if_unused(struct pipe *p);
 
-static long pipe_read(struct file *f, struct lthread *t, void *buf, uint64_t len, uint64_t off)
+SK_HOT static long pipe_read(struct file *f, struct lthread *t, void *buf, uint64_t len, uint64_t off)
 {
     (void)t, (void)off;
     struct pipe *p = f->priv;
@@ -83,13 +83,13 @@ static void pipe_taken(struct file *f, uint64_t n)
 
 /* Readers waiting, nothing in the ring and no room held: a write may go straight to one of
    them (rw_hand_over) without passing over bytes written before it. */
-static struct waitq *pipe_handoff(struct file *f)
+SK_HOT static struct waitq *pipe_handoff(struct file *f)
 {
     struct pipe *p = f->priv;
     return p->readers && p->count == 0 && p->held == 0 && p->rq.head ? &p->rq : NULL;
 }
 
-int pipe_bytes_held(void)
+SK_HOT int pipe_bytes_held(void)
 {
     return held_pipes != NULL;
 }
@@ -110,7 +110,7 @@ void pipe_release_held(void)
     }
 }
 
-static long pipe_write(struct file *f, struct lthread *t, const void *buf, uint64_t len, uint64_t off)
+SK_HOT static long pipe_write(struct file *f, struct lthread *t, const void *buf, uint64_t len, uint64_t off)
 {
     (void)t, (void)off;
     struct pipe *p = f->priv;

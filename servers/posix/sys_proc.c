@@ -18,17 +18,17 @@ long sys_exit_group(struct lthread *t)
     return 0;
 }
 
-long sys_getpid(struct lthread *t)
+SK_HOT long sys_getpid(struct lthread *t)
 {
     return t->p->pid;
 }
 
-long sys_gettid(struct lthread *t)
+SK_HOT long sys_gettid(struct lthread *t)
 {
     return t->tid;
 }
 
-long sys_getppid(struct lthread *t)
+SK_HOT long sys_getppid(struct lthread *t)
 {
     return t->p->parent ? t->p->parent->pid : 0;
 }

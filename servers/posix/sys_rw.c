@@ -65,7 +65,7 @@ static void rw_advance(struct lthread *t, uint64_t n)
 }
 
 /* The piece is in t->buf: hand it to the file (again, after a wait for room). */
-static sk_error_t write_copied(struct sk_req *r, sk_error_t err, const struct sk_cqe *cqe)
+SK_HOT static sk_error_t write_copied(struct sk_req *r, sk_error_t err, const struct sk_cqe *cqe)
 {
     (void)cqe;
     struct lthread *t = call_thread(r);
@@ -100,7 +100,7 @@ static sk_error_t write_copied(struct sk_req *r, sk_error_t err, const struct sk
     return rw_next(t, 1);
 }
 
-static sk_error_t read_again(struct sk_req *r, sk_error_t err, const struct sk_cqe *cqe)
+SK_HOT static sk_error_t read_again(struct sk_req *r, sk_error_t err, const struct sk_cqe *cqe)
 {
     (void)cqe;
     struct lthread *t = call_thread(r);
@@ -116,7 +116,7 @@ static sk_error_t read_again(struct sk_req *r, sk_error_t err, const struct sk_c
     return rw_next(t, 0);
 }
 
-static sk_error_t read_copied(struct sk_req *r, sk_error_t err, const struct sk_cqe *cqe)
+SK_HOT static sk_error_t read_copied(struct sk_req *r, sk_error_t err, const struct sk_cqe *cqe)
 {
     (void)cqe;
     struct lthread *t = call_thread(r);
@@ -134,7 +134,7 @@ static sk_error_t read_copied(struct sk_req *r, sk_error_t err, const struct sk_
     return rw_next(t, 0);
 }
 
-static sk_error_t rw_next(struct lthread *t, int writing)
+SK_HOT static sk_error_t rw_next(struct lthread *t, int writing)
 {
     while (t->iov_i < t->iov_n && t->iov[t->iov_i].len == 0)
         t->iov_i++;
@@ -178,7 +178,7 @@ static sk_error_t rw_next(struct lthread *t, int writing)
 }
 
 /* A reader that rw_hand_over gave its bytes to: its read is done. */
-static sk_error_t read_handed(struct sk_req *r, sk_error_t err, const struct sk_cqe *cqe)
+SK_HOT static sk_error_t read_handed(struct sk_req *r, sk_error_t err, const struct sk_cqe *cqe)
 {
     (void)cqe;
     struct lthread *t = call_thread(r);
@@ -201,7 +201,7 @@ static sk_error_t read_handed(struct sk_req *r, sk_error_t err, const struct sk_
  * all len bytes and the address-space model says both ranges are mapped as the copy needs
  * (it cannot fail then but for lack of memory, as call_copy_out). Returns 1 if done.
  */
-static int rw_hand_over(struct lthread *t, struct file *f, uint64_t len)
+SK_HOT static int rw_hand_over(struct lthread *t, struct file *f, uint64_t len)
 {
     struct waitq *rq = f->ops->handoff(f);
     uint64_t from = t->iov[0].base;
@@ -228,7 +228,7 @@ static int rw_hand_over(struct lthread *t, struct file *f, uint64_t len)
 }
 
 /* Start the engine on t->iov (owned) for descriptor fd. */
-static long rw_start(struct lthread *t, int fd, int writing, int64_t pos)
+SK_HOT static long rw_start(struct lthread *t, int fd, int writing, int64_t pos)
 {
     struct file *f = fd_get(t->p->fds, fd);
     if (!f) {
@@ -301,7 +301,7 @@ static long rw_start(struct lthread *t, int fd, int writing, int64_t pos)
     return CALL_PENDING;
 }
 
-static long rw_single(struct lthread *t, int writing, int64_t pos)
+SK_HOT static long rw_single(struct lthread *t, int writing, int64_t pos)
 {
     t->iov = &t->iov_one;
     t->iov[0] = (struct lx_iovec){t->a[1], t->a[2]};
@@ -309,12 +309,12 @@ static long rw_single(struct lthread *t, int writing, int64_t pos)
     return rw_start(t, (int)t->a[0], writing, pos);
 }
 
-long sys_read(struct lthread *t)
+SK_HOT long sys_read(struct lthread *t)
 {
     return rw_single(t, 0, -1);
 }
 
-long sys_write(struct lthread *t)
+SK_HOT long sys_write(struct lthread *t)
 {
     return rw_single(t, 1, -1);
 }

@@ -19,7 +19,7 @@ static void unlink_from(struct waitq *wq, struct lthread *t)
     t->waiting_on = NULL;
 }
 
-static sk_error_t waitq_step(struct sk_req *r, sk_error_t err, const struct sk_cqe *cqe)
+SK_HOT static sk_error_t waitq_step(struct sk_req *r, sk_error_t err, const struct sk_cqe *cqe)
 {
     struct lthread *t = call_thread(r);
     if (t->waiting_on)
@@ -29,7 +29,7 @@ static sk_error_t waitq_step(struct sk_req *r, sk_error_t err, const struct sk_c
     return step(r, err, cqe);
 }
 
-void waitq_park(struct waitq *wq, struct lthread *t, sk_req_fn step)
+SK_HOT void waitq_park(struct waitq *wq, struct lthread *t, sk_req_fn step)
 {
     t->wait_step = step;
     t->waiting_on = wq;
@@ -45,7 +45,7 @@ void waitq_park(struct waitq *wq, struct lthread *t, sk_req_fn step)
    this queue like any other. */
 static struct waitq ready;
 
-void waitq_wake_all(struct waitq *wq)
+SK_HOT void waitq_wake_all(struct waitq *wq)
 {
     struct lthread *w = wq->head;
     if (!w)
@@ -59,7 +59,7 @@ void waitq_wake_all(struct waitq *wq)
         w->waiting_on = &ready;
 }
 
-int waitq_run_ready(void)
+SK_HOT int waitq_run_ready(void)
 {
     int ran = 0;
     while (ready.head) {
