@@ -1,4 +1,5 @@
 /* The developer's event trace (k/ktrace.h). */
+#include <k/hot.h>
 #include <k/ktrace.h>
 #include <k/cmdline.h>
 #include <k/heap.h>
@@ -14,7 +15,7 @@ struct kt_entry {
     uint64_t a, b;
 };
 
-int ktrace_on;
+KHOT int ktrace_on;
 static struct kt_entry *ring;
 static uint64_t skip, next;
 

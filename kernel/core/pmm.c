@@ -11,6 +11,7 @@
  *   - the buddy metadata itself (placed below 4 GiB so it is reachable through
  *     the boot page tables while the kernel tables are built).
  */
+#include <k/hot.h>
 #include <k/pmm.h>
 #include <k/buddy.h>
 #include <k/rangeset.h>
@@ -34,7 +35,7 @@ _Static_assert(PAGE_SIZE == (1ull << PAGE_SHIFT), "page size");
 static struct spinlock pmm_lock = SPINLOCK_INIT;
 static struct buddy zones[2];
 static uint64_t usable_bytes;
-uint64_t pmm_limit;
+KHOT uint64_t pmm_limit;
 #define phys_limit pmm_limit
 
 /* The usable RAM left after taking out everything reserved (see the file comment). */

@@ -5,6 +5,7 @@
  * dropped, in deadline order; the queue's running field names the timer whose
  * callback is executing, so that timer_cancel_sync can wait for it.
  */
+#include <k/hot.h>
 #include <k/ktrace.h>
 #include <k/timer.h>
 #include <stddef.h>
@@ -19,7 +20,7 @@ struct timer_queue {
     struct timer *running; /* callback executing now (timer_interrupt), or NULL */
 };
 
-static struct timer_queue queues[MAX_CPUS];
+static KHOT struct timer_queue queues[MAX_CPUS];
 
 void timer_init_cpu(void)
 {

@@ -56,7 +56,7 @@ struct cpu {
        share the struct's first page (each page touched after a switch is a TLB refill
        under emulation) */
     struct gdt_cpu gdt;        /* this CPU's GDT and TSS */
-};
+} __attribute__((aligned(4096))); /* (each CPU's hot fields, GDT and TSS on one page) */
 
 extern struct cpu cpus[MAX_CPUS];
 extern uint32_t cpu_count;        /* CPUs found in the MADT (or 1) */
