@@ -313,6 +313,21 @@ static void gen_op(struct fz_worker *w, struct fz_queue *fq, struct sk_sqe *e, u
         e->args[2] = op == SK_OP_mem_read ? gen_waddr(w) : gen_raddr(w);
         e->args[3] = gen_len(w);
         break;
+    case SK_OP_mem_copy: /* source space, addr, target space, addr, len */
+        space = gen_handle(w, SK_OBJ_SPACE, R_SPACE);
+        e->args[0] = (uint64_t)space;
+        if (one_in(w, 4))
+            e->args[1] = gen_raddr(w);
+        else
+            gen_range_in(w, space, &e->args[1], &len);
+        space = gen_handle(w, SK_OBJ_SPACE, R_SPACE);
+        e->args[2] = (uint64_t)space;
+        if (space == SK_THIS_SPACE) /* written: the arena only */
+            e->args[3] = one_in(w, 2) ? gen_waddr(w) : (gen_arena_range(w, &e->args[3], &len), e->args[3]);
+        else
+            gen_range_in(w, space, &e->args[3], &len);
+        e->args[4] = gen_len(w);
+        break;
     case SK_OP_mem_fork:
         e->args[0] = (uint64_t)gen_handle(w, SK_OBJ_MEMORY, R_OBJ);
         break;
