@@ -1,6 +1,13 @@
 /* Sorted handle table in chunks: append, binary search, lazy compaction. See k/handletable.h. */
 #include <k/handletable.h>
 
+/* Entries moved or freed: forget where lookups found them. */
+static void cache_clear(struct handle_table *t)
+{
+    for (size_t i = 0; i < HT_CACHE; i++)
+        t->cache[i] = NULL;
+}
+
 void handle_table_init(struct handle_table *t, void *(*alloc)(size_t), void (*free)(void *))
 {
     *t = (struct handle_table){.dir = &t->one, .dir_cap = 1, .next = 1, .alloc = alloc,
@@ -12,6 +19,7 @@ void handle_table_move(struct handle_table *dst, struct handle_table *src)
     *dst = *src;
     if (src->dir == &src->one)
         dst->dir = &dst->one;
+    cache_clear(dst); /* (the entries stay where they are, but be plain about it) */
     handle_table_init(src, src->alloc, src->free);
     src->next = dst->next; /* values are never reused */
 }
@@ -47,6 +55,7 @@ static int grow_first(struct handle_table *t, size_t want)
         e[i] = t->dir[0][i];
     if (t->nchunks)
         t->free(t->dir[0]);
+    cache_clear(t);
     t->dir[0] = e;
     t->nchunks = 1;
     t->first_cap = cap;
@@ -105,6 +114,9 @@ int64_t handle_table_add(struct handle_table *t, void *object, uint32_t rights)
 
 struct handle_entry *handle_table_find(struct handle_table *t, int64_t h)
 {
+    struct handle_entry **slot = &t->cache[(uint64_t)h % HT_CACHE];
+    if (*slot && (*slot)->handle == h && (*slot)->object)
+        return *slot;
     if (t->used == 0 || h < handle_table_at(t, 0)->handle || h >= t->next)
         return NULL;
     /* The entries hold distinct values in [e[0].handle, next), sorted: h's index is at most
@@ -122,8 +134,10 @@ struct handle_entry *handle_table_find(struct handle_table *t, int64_t h)
     }
     if (lo < t->used) {
         struct handle_entry *e = handle_table_at(t, lo);
-        if (e->handle == h && e->object)
+        if (e->handle == h && e->object) {
+            *slot = e;
             return e;
+        }
     }
     return NULL;
 }
@@ -131,6 +145,7 @@ struct handle_entry *handle_table_find(struct handle_table *t, int64_t h)
 /* Squeeze out the holes, then free whole chunks no longer needed (keeping one spare). */
 static void compact(struct handle_table *t)
 {
+    cache_clear(t);
     size_t n = 0;
     for (size_t i = 0; i < t->used; i++) {
         struct handle_entry *e = handle_table_at(t, i);

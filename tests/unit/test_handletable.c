@@ -77,6 +77,11 @@ START_TEST(handles_random_model)
                 live--;
             model[i] = NULL;
         }
+        if (nids) { /* a lookup at every step: the cache across growth and compaction */
+            int i = rand() % nids;
+            struct handle_entry *e = handle_table_find(&t, ids[i]);
+            ck_assert_ptr_eq(e ? e->object : NULL, model[i]);
+        }
         if (step % 997 == 0) {
             for (int i = 0; i < nids; i++) {
                 struct handle_entry *e = handle_table_find(&t, ids[i]);
@@ -145,6 +150,47 @@ START_TEST(handles_reserve_fails_cleanly)
 }
 END_TEST
 
+/* Lookups remembered in the cache stay right when chunk 0 is reallocated, when entries are
+   compacted and when handles are removed (freed chunks would be a use after free under ASan). */
+START_TEST(handles_cache_follows_moves)
+{
+    struct handle_table t;
+    handle_table_init(&t, test_alloc, test_free);
+    static int obj[200];
+    int64_t h[200];
+    for (int i = 0; i < 10; i++)
+        h[i] = add(&t, &obj[i], (uint32_t)i);
+    for (int i = 0; i < 10; i++)
+        ck_assert_ptr_eq(handle_table_find(&t, h[i])->object, &obj[i]);
+    for (int i = 10; i < 200; i++) /* chunk 0 grows (reallocated) several times */
+        h[i] = add(&t, &obj[i], (uint32_t)i);
+    for (int i = 0; i < 200; i++) {
+        ck_assert_ptr_eq(handle_table_find(&t, h[i])->object, &obj[i]);
+        ck_assert_uint_eq(handle_table_find(&t, h[i])->rights, (uint32_t)i);
+    }
+    /* a removed handle is not found from the cache */
+    ck_assert_ptr_eq(handle_table_remove(&t, h[3], NULL), &obj[3]);
+    ck_assert_ptr_null(handle_table_find(&t, h[3]));
+    /* remove all but every 16th: compaction moves the survivors */
+    for (int i = 0; i < 200; i++)
+        if (i % 16 && i != 3)
+            ck_assert_ptr_eq(handle_table_remove(&t, h[i], NULL), &obj[i]);
+    ck_assert_uint_lt(t.used, 200);
+    for (int i = 0; i < 200; i++) {
+        struct handle_entry *e = handle_table_find(&t, h[i]);
+        ck_assert_ptr_eq(e ? e->object : NULL, i % 16 ? NULL : &obj[i]);
+    }
+    /* a moved table answers from its own entries; the emptied one answers nothing */
+    struct handle_table m;
+    handle_table_move(&m, &t);
+    ck_assert_ptr_null(handle_table_find(&t, h[16]));
+    ck_assert_ptr_eq(handle_table_find(&m, h[16])->object, &obj[16]);
+    handle_table_release(&t);
+    handle_table_release(&m);
+    ck_assert_int_eq(blocks, 0);
+}
+END_TEST
+
 Suite *suite_handletable(void)
 {
     Suite *s = suite_create("handletable");
@@ -152,5 +198,6 @@ Suite *suite_handletable(void)
     unit_add(s, handles_random_model);
     unit_add(s, handles_many_in_chunks);
     unit_add(s, handles_reserve_fails_cleanly);
+    unit_add(s, handles_cache_follows_moves);
     return s;
 }

@@ -6,6 +6,12 @@
  * million handles needs no large contiguous allocation; a small table has one
  * small chunk that grows to full size first. Room is reserved before entries
  * are added, so a caller can make every allocation before it changes anything.
+ * A small cache keyed by the handle's low bits remembers where recent lookups
+ * found their entries (a server's calls look up the same few handles over
+ * and over, among thousands); it is emptied whenever entries move (a chunk
+ * reallocated, a compaction, a release or a move), and a hit is checked
+ * against the entry's own handle and object, so it never answers a removed
+ * handle.
  * Pure code (unit-tested on the host); the caller provides locking and the
  * allocator.
  */
@@ -21,6 +27,8 @@ struct handle_entry {
 
 /* Entries per full chunk: one 4 KiB page of 24-byte entries. */
 #define HT_CHUNK 170u
+/* Lookup cache slots (a power of two). */
+#define HT_CACHE 16u
 
 struct handle_table {
     struct handle_entry **dir; /* dir[i]: entries i*HT_CHUNK .. ; &one while there is one chunk */
@@ -32,6 +40,7 @@ struct handle_table {
     size_t live;
     size_t reserved; /* room promised to handle_table_reserve callers */
     int64_t next;    /* next handle value to hand out */
+    struct handle_entry *cache[HT_CACHE]; /* where handle h was found: slot h % HT_CACHE */
     void *(*alloc)(size_t size);
     void (*free)(void *p);
 };
