@@ -27,10 +27,10 @@ struct free_block {
     struct free_block *next;
 };
 
-static struct sk_mutex lock;
-static struct free_block *free_list[NCLASSES];
-static uint8_t *arena_cur, *arena_end;
-static struct sk_heap_stats stats; /* under lock */
+static SK_HOT_DATA struct sk_mutex lock;
+static SK_HOT_DATA struct free_block *free_list[NCLASSES];
+static SK_HOT_DATA uint8_t *arena_cur, *arena_end;
+static SK_HOT_DATA struct sk_heap_stats stats; /* under lock */
 static struct header *big_cache[BIG_CACHE]; /* freed big blocks, still mapped */
 
 static unsigned size_class(size_t size)

@@ -12,8 +12,9 @@
 #include <base/fmt.h>
 #include <stdarg.h>
 
-struct posix px = {.next_pid = 1};
-static int init_done, init_status, shutdown_how;
+SK_HOT_DATA struct posix px = {.next_pid = 1};
+static SK_HOT_DATA int init_done;
+static int init_status, shutdown_how;
 
 void posix_shutdown(int how)
 {

@@ -26,7 +26,7 @@ struct pipe {
     struct pipe *held_next;
 };
 
-static struct pipe *held_pipes;
+static SK_HOT_DATA struct pipe *held_pipes;
 
 static void pipe_free_if_unused(struct pipe *p);
 
@@ -94,7 +94,7 @@ SK_HOT int pipe_bytes_held(void)
     return held_pipes != NULL;
 }
 
-void pipe_release_held(void)
+SK_HOT void pipe_release_held(void)
 {
     while (held_pipes) {
         struct pipe *p = held_pipes;

@@ -116,7 +116,7 @@ static void thread_unlink(struct lthread *t)
  * request is in flight. If t was the last thread of a live process, the process
  * ends as if killed.
  */
-static struct lthread *graveyard;
+static SK_HOT_DATA struct lthread *graveyard;
 
 uint64_t thread_cpu_ns(sk_handle_t h)
 {

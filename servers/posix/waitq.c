@@ -43,7 +43,7 @@ SK_HOT void waitq_park(struct waitq *wq, struct lthread *t, sk_req_fn step)
    caller is usually watching for its answer on its CPU; a woken thread placed there first
    would end that watch and cost two address-space switches.) A cancel takes a thread off
    this queue like any other. */
-static struct waitq ready;
+static SK_HOT_DATA struct waitq ready;
 
 SK_HOT void waitq_wake_all(struct waitq *wq)
 {
@@ -80,7 +80,7 @@ SK_HOT int waitq_run_ready(void)
 
 /* Every poll, select and ppoll in progress waits here; any change of a file's readiness
    wakes them all to look again (simple and exact; a waiter per file is the refinement). */
-struct waitq poll_waitq;
+SK_HOT_DATA struct waitq poll_waitq;
 
 void poll_notify(void)
 {
