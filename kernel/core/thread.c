@@ -37,8 +37,7 @@ static void thread_destroy(struct kobject *o)
     if (t->universe)
         kobj_put(universe_kobj(t->universe));
     kfree(t->kstack);
-    kfree(t->fpu_alloc);
-    kfree(t);
+    kfree(t); /* (with its FPU area) */
     __atomic_fetch_sub(&live_threads, 1, __ATOMIC_RELAXED);
 }
 
@@ -49,22 +48,22 @@ static void thread_last_handle(struct kobject *o)
 
 static struct thread *thread_alloc(unsigned prio, const char *name, int user)
 {
-    struct thread *t = kzalloc(sizeof *t);
+    /* A user thread's FPU area follows the struct in the same block (64-byte aligned), so
+       that a switch, which saves one thread's area and loads the other's, touches no page
+       besides the two structs (each page touched after an address-space switch is a TLB
+       refill under emulation). */
+    size_t at = (sizeof(struct thread) + 63) & ~(size_t)63;
+    struct thread *t = kzalloc(user ? at + fpu_state_size() + 64 : sizeof *t);
     if (!t)
         return NULL;
     t->kstack = kmalloc(KSTACK_SIZE);
-    if (user) {
-        t->fpu_alloc = kmalloc(fpu_state_size() + 64);
-        if (t->fpu_alloc) {
-            t->fpu = (void *)(((uint64_t)t->fpu_alloc + 63) & ~63ull);
-            fpu_init_state(t->fpu);
-        }
-    }
-    if (!t->kstack || (user && !t->fpu_alloc)) {
-        kfree(t->kstack);
-        kfree(t->fpu_alloc);
+    if (!t->kstack) {
         kfree(t);
         return NULL;
+    }
+    if (user) {
+        t->fpu = (void *)(((uint64_t)t + at + 63) & ~63ull);
+        fpu_init_state(t->fpu);
     }
     kobj_init(&t->obj, SK_OBJ_THREAD, thread_destroy);
     t->obj.last_handle = thread_last_handle;

@@ -39,8 +39,8 @@ struct thread {
     uint64_t saved_rsp;          /* kernel stack pointer while switched out */
     uint64_t kstack_top;
     void *kstack;                /* KSTACK_SIZE bytes */
-    void *fpu;                   /* FPU/vector state (64-byte aligned), NULL for kernel threads */
-    void *fpu_alloc;
+    void *fpu;                   /* FPU/vector state (64-byte aligned, in the struct's own
+                                    allocation, after it), NULL for kernel threads */
     uint64_t fs_base, gs_base;   /* user's FS base and (inactive) GS base */
     volatile int state;          /* enum thread_state */
     volatile int on_cpu;         /* context live on a CPU */
