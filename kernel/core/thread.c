@@ -52,8 +52,7 @@ static struct thread *thread_alloc(unsigned prio, const char *name, int user)
        that a switch, which saves one thread's area and loads the other's, touches no page
        besides the two structs (each page touched after an address-space switch is a TLB
        refill under emulation). */
-    size_t at = (sizeof(struct thread) + 63) & ~(size_t)63;
-    struct thread *t = kzalloc(user ? at + fpu_state_size() + 64 : sizeof *t);
+    struct thread *t = kzalloc(user ? sizeof *t + 63 + fpu_state_size() : sizeof *t);
     if (!t)
         return NULL;
     t->kstack = kmalloc(KSTACK_SIZE);
@@ -62,7 +61,7 @@ static struct thread *thread_alloc(unsigned prio, const char *name, int user)
         return NULL;
     }
     if (user) {
-        t->fpu = (void *)(((uint64_t)t + at + 63) & ~63ull);
+        t->fpu = (void *)(((uint64_t)(t + 1) + 63) & ~63ull);
         fpu_init_state(t->fpu);
     }
     kobj_init(&t->obj, SK_OBJ_THREAD, thread_destroy);

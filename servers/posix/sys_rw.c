@@ -207,16 +207,17 @@ SK_HOT static int rw_hand_over(struct lthread *t, struct file *f, uint64_t len)
     uint64_t from = t->iov[0].base;
     if (!rq || t->dead || !t->p->mm || !mm_range_readable(t->p->mm, from, len))
         return 0;
-    struct lthread *r = NULL; /* the eligible reader that has waited longest (last on rq) */
+    struct lthread *r = NULL; /* the reader that has waited longest (last on rq) */
     for (struct lthread *w = rq->head; w; w = w->wait_next)
-        if (w->wait_step == read_again && !w->dead && w->p->mm && w->done == 0 &&
-            w->iov_i < w->iov_n && rw_piece(w) >= len && !w->copy_held &&
-            call_copy_out_fast_ok(w, w->iov[w->iov_i].base + w->iov_off, len))
+        if (w->wait_step == read_again)
             r = w;
-    if (!r)
+    if (!r || r->dead || !r->p->mm || r->done || r->iov_i >= r->iov_n || rw_piece(r) < len ||
+        r->copy_held)
         return 0;
-    const uint64_t a[6] = {t->p->mm->space, from, r->p->mm->space,
-                           r->iov[r->iov_i].base + r->iov_off, len, 0};
+    uint64_t to = r->iov[r->iov_i].base + r->iov_off;
+    if (!call_copy_out_fast_ok(r, to, len))
+        return 0;
+    const uint64_t a[6] = {t->p->mm->space, from, r->p->mm->space, to, len, 0};
     if (sk_op_submit_forget6(&px.q, &r->copy_op, SK_OP_mem_copy, a) != SK_OK)
         return 0;
     px.handoffs++;

@@ -8,12 +8,12 @@
 #include <stdint.h>
 
 enum ktrace_event {
-    KT_STOP = 1,     /* a foreign thread's syscall stop reported: thread id, rax */
+    KT_STOP = 1,     /* a stop reported to a waiting supervisor: thread id, reason */
     KT_STOP_BLOCK,   /* a stopped thread gives up watching and blocks: id */
     KT_STOP_END,     /* a stopped thread leaves its stop: id */
     KT_RESUME,       /* a supervisor resumes a thread: id */
     KT_SWITCH,       /* a CPU switches threads: from id, to id */
-    KT_DRIVE_IN,     /* queue_drive entered: caller id, entries submitted */
+    KT_DRIVE_IN,     /* queue_drive has submitted: caller id, entries taken */
     KT_DRIVE_BLOCK,  /* queue_drive sleeps: caller id */
     KT_DRIVE_OUT,    /* queue_drive returns: caller id, completions unread */
     KT_IPI,          /* an IPI sent: target CPU, vector */
@@ -23,7 +23,6 @@ enum ktrace_event {
     KT_CR3,          /* CR3 written: caller, bytes flushed (0: a switch) */
     KT_OP,           /* an operation submitted: opcode */
     KT_DRIVE_ENTER,  /* queue_drive called: caller id */
-    KT_MARK,         /* a temporary mark: where, a value */
 };
 
 extern int ktrace_on;
