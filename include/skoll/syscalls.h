@@ -65,7 +65,8 @@
     X(token_create, 42, 0) \
     X(credentials_get, 43, 2) \
     X(platform_power, 44, 2) \
-    X(memory_info, 45, 1)
+    X(memory_info, 45, 1) \
+    X(memory_resize, 46, 2)
 
 enum sk_syscall {
 #define SK_SYSCALL_ENUM(name, index, nargs) SK_SYS_##name = SK_SYSCALL_BASE + index,
@@ -73,7 +74,7 @@ enum sk_syscall {
 #undef SK_SYSCALL_ENUM
 };
 
-#define SK_SYSCALL_COUNT 46
+#define SK_SYSCALL_COUNT 47
 
 /* log: longest message */
 #define SK_LOG_MAX 1024
@@ -81,6 +82,7 @@ enum sk_syscall {
 /* memory_create flags */
 #define SK_MEM_CONTIGUOUS (1u << 0) /* physically contiguous */
 #define SK_MEM_BELOW_4G (1u << 1)   /* every page below 4 GiB (with CONTIGUOUS: the block) */
+#define SK_MEM_RESIZABLE (1u << 2)  /* memory_resize changes its size; mappings may reach past it */
 #define SK_MEM_MAX_SIZE (1ull << 40)
 
 /* memory_create_physical cache modes */

@@ -87,15 +87,18 @@ static struct memobj *memobj_new(unsigned kind, uint64_t size)
     m->size = size;
     m->cache = SK_CACHE_WRITEBACK;
     m->direct = 1;
+    m->trim = UINT64_MAX;
     radix_init(&m->pages, size / PAGE_SIZE);
     return m;
 }
 
 sk_error_t memobj_create_anon(uint64_t size, unsigned flags, struct memobj **out)
 {
-    if (flags & ~(SK_MEM_CONTIGUOUS | SK_MEM_BELOW_4G))
+    if (flags & ~(SK_MEM_CONTIGUOUS | SK_MEM_BELOW_4G | SK_MEM_RESIZABLE))
         return SK_ERR_INVALID;
-    if (size == 0)
+    if ((flags & SK_MEM_CONTIGUOUS) && (flags & SK_MEM_RESIZABLE))
+        return SK_ERR_INVALID; /* a block cannot grow where it is */
+    if (size == 0 && !(flags & SK_MEM_RESIZABLE))
         return SK_ERR_INVALID;
     if (size & (PAGE_SIZE - 1))
         return SK_ERR_ALIGNMENT;
@@ -112,6 +115,7 @@ sk_error_t memobj_create_anon(uint64_t size, unsigned flags, struct memobj **out
     if (!m)
         return SK_ERR_NO_MEMORY;
     m->low = (flags & SK_MEM_BELOW_4G) != 0;
+    m->resizable = (flags & SK_MEM_RESIZABLE) != 0;
     if (flags & SK_MEM_CONTIGUOUS) {
         m->order = order;
         m->phys = pmm_alloc(order, PMM_ZERO | (m->low ? PMM_LOW : 0));
@@ -150,7 +154,12 @@ sk_error_t memobj_create_phys(uint64_t phys, uint64_t size, unsigned cache, stru
 
 uint64_t memobj_size(const struct memobj *m)
 {
-    return m->size;
+    return __atomic_load_n(&m->size, __ATOMIC_RELAXED);
+}
+
+uint64_t memobj_map_limit(const struct memobj *m)
+{
+    return m->resizable ? SK_MEM_MAX_SIZE : m->size;
 }
 
 uint64_t memobj_pages_present(struct memobj *m)
@@ -167,6 +176,8 @@ unsigned memobj_cache_flags(const struct memobj *m)
 
 sk_error_t memobj_insert_locked(struct memobj *m, uint64_t idx, uint64_t phys)
 {
+    if (idx >= m->size / PAGE_SIZE)
+        return SK_ERR_OUT_OF_RANGE;
     uint64_t *slot = radix_slot(&m->pages, idx, node_alloc, NULL);
     if (!slot)
         return SK_ERR_NO_MEMORY;
@@ -181,6 +192,8 @@ sk_error_t memobj_page_locked(struct memobj *m, uint64_t idx, int alloc, uint64_
         *phys = m->phys + idx * PAGE_SIZE;
         return SK_OK;
     }
+    if (idx >= m->size / PAGE_SIZE)
+        return SK_ERR_OUT_OF_RANGE; /* (a resizable object's mappings reach past its size) */
     uint64_t *slot = radix_slot(&m->pages, idx, alloc ? node_alloc : NULL, NULL);
     if (slot && *slot) {
         *phys = *slot;
@@ -241,6 +254,77 @@ static void zap_page(struct memobj *m, uint64_t idx)
     }
 }
 
+/* Clear every mapping of m's object range [from, to) (all spaces), with TLB shootdown; mark
+   private mappings' copies there stale (vm_region.trim). Caller holds m->lock. */
+static void zap_range(struct memobj *m, uint64_t from, uint64_t to)
+{
+    for (struct vm_region *r = m->rmap; r; r = r->rnext) {
+        uint64_t len = r->r.end - r->r.start;
+        uint64_t lo = from > r->offset ? from : r->offset;
+        uint64_t hi = to < r->offset + len ? to : r->offset + len;
+        if (r->shadow && lo < r->offset + len && from < r->shadow->trim)
+            r->shadow->trim = from;
+        if (lo >= hi)
+            continue;
+        uint64_t va = r->r.start + (lo - r->offset), end = va + (hi - lo);
+        struct upt *pt = &r->space->pt;
+        uint64_t f = vm_spin_lock(&pt->lock);
+        uint64_t n = upt_clear(pt, va, end);
+        vm_spin_unlock(&pt->lock, f);
+        if (n)
+            upt_flush(pt, va, end);
+    }
+}
+
+struct drop_ctx {
+    struct memobj *m;
+    uint64_t first; /* page index */
+};
+
+static int drop_from(uint64_t i, uint64_t *slot, void *arg)
+{
+    struct drop_ctx *c = arg;
+    struct memobj *m = c->m;
+    if (i >= c->first) {
+        memobj_frame_put(*slot);
+        *slot = 0;
+        m->present--;
+    }
+    return 0;
+}
+
+void memobj_drop_locked(struct memobj *m, uint64_t from)
+{
+    struct drop_ctx c = {m, (from + PAGE_SIZE - 1) / PAGE_SIZE};
+    radix_walk(&m->pages, drop_from, &c);
+}
+
+sk_error_t memobj_resize(struct memobj *m, uint64_t size)
+{
+    if (!m->resizable)
+        return SK_ERR_INVALID;
+    if (size & (PAGE_SIZE - 1))
+        return SK_ERR_ALIGNMENT;
+    if (size > SK_MEM_MAX_SIZE)
+        return SK_ERR_TOO_BIG;
+    sk_error_t e = SK_OK;
+    uint64_t f = vm_spin_lock(&m->lock);
+    uint64_t old = m->size;
+    if (size > old) {
+        if (radix_grow(&m->pages, size / PAGE_SIZE, node_alloc, NULL) != 0)
+            e = SK_ERR_NO_MEMORY;
+        else
+            __atomic_store_n(&m->size, size, __ATOMIC_RELAXED);
+    } else if (size < old) {
+        /* faults look at the size under this lock: none enters a page past it from now on */
+        __atomic_store_n(&m->size, size, __ATOMIC_RELAXED);
+        zap_range(m, size, old);
+        memobj_drop_locked(m, size);
+    }
+    vm_spin_unlock(&m->lock, f);
+    return e;
+}
+
 sk_error_t memobj_unshare_locked(struct memobj *m, uint64_t idx, uint64_t *phys)
 {
     uint64_t *slot = radix_slot(&m->pages, idx, NULL, NULL);
@@ -296,6 +380,7 @@ sk_error_t memobj_fork(struct memobj *src, struct memobj **out)
     if (!dst)
         return SK_ERR_NO_MEMORY;
     dst->low = src->low;
+    dst->resizable = src->resizable;
     sk_error_t err;
     if (src->kind == MEMOBJ_CONTIG) {
         /* Its frames must stay where they are (devices may hold their addresses),
@@ -304,7 +389,14 @@ sk_error_t memobj_fork(struct memobj *src, struct memobj **out)
     } else {
         struct fork_ctx c = {dst, SK_OK};
         uint64_t f = vm_spin_lock(&src->lock);
-        radix_walk(&src->pages, share_page, &c);
+        if (src->size > dst->size) { /* (a resizable src grew since dst was made) */
+            if (radix_grow(&dst->pages, src->size / PAGE_SIZE, node_alloc, NULL) == 0)
+                dst->size = src->size;
+            else
+                c.err = SK_ERR_NO_MEMORY;
+        }
+        if (c.err == SK_OK)
+            radix_walk(&src->pages, share_page, &c);
         err = c.err;
         if (err == SK_OK) {
             /* From now on a write through any mapping of src must copy: make every

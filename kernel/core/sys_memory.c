@@ -77,6 +77,18 @@ SYSCALL_DEFINE(memory_size)
     return SK_OK;
 }
 
+SYSCALL_DEFINE(memory_resize)
+{
+    SYSCALL_UNUSED_ARGS;
+    struct kobject *o;
+    sk_error_t e = handle_get((sk_handle_t)a0, SK_OBJ_MEMORY, SK_RIGHT_WRITE, &o, NULL);
+    if (e != SK_OK)
+        return e;
+    e = memobj_resize((struct memobj *)o, a1);
+    kobj_put(o);
+    return e;
+}
+
 SYSCALL_DEFINE(space_create)
 {
     SYSCALL_UNUSED_ARGS;

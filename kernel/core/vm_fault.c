@@ -11,6 +11,10 @@
  * else the object's page read-only; a write copies the object's page (or
  * zero-fills, if the anonymous object has none yet) into the shadow.
  *
+ * A resizable object's mappings may reach past its size: a fault there is not resolved
+ * (SK_ERR_FAULT, as for an unmapped address). When it shrinks (memobj_resize), the shadows
+ * of its private mappings are marked (trim) and drop their stale copies at their next fault.
+ *
  * The whole fault runs under the space's lock, so faults in one space are
  * serialised; faults in different spaces on one object serialise on the
  * object's lock, which also keeps a fork from sharing a frame halfway
@@ -63,14 +67,20 @@ static sk_error_t fault_private(struct vm_space *s, struct vm_region *r, uint64_
 {
     struct memobj *sh = r->shadow, *m = r->obj;
     uint64_t f = vm_spin_lock(&sh->lock);
+    uint64_t of = vm_spin_lock(&m->lock);
+    if (sh->trim != UINT64_MAX) { /* m shrank: the copies past its end then are stale */
+        memobj_drop_locked(sh, sh->trim);
+        sh->trim = UINT64_MAX;
+    }
     uint64_t phys;
-    sk_error_t e = memobj_page_locked(sh, idx, 0, &phys);
+    sk_error_t e = SK_ERR_OUT_OF_RANGE;
+    if (idx >= m->size / PAGE_SIZE)
+        goto out; /* past the end of a resizable object */
+    e = memobj_page_locked(sh, idx, 0, &phys);
     if (e == SK_OK) {
         e = enter(s, va, phys, flags); /* a private page: never shared */
-        vm_spin_unlock(&sh->lock, f);
-        return e;
+        goto out;
     }
-    uint64_t of = vm_spin_lock(&m->lock);
     if (write) {
         e = memobj_page_locked(m, idx, 0, &phys);
         if (e == SK_ERR_NOT_FOUND) { /* anonymous, never touched: zeros */
@@ -89,6 +99,7 @@ static sk_error_t fault_private(struct vm_space *s, struct vm_region *r, uint64_
         if (e == SK_OK)
             e = enter(s, va, phys, (flags & ~UPT_WRITE) | memobj_cache_flags(m));
     }
+out:
     vm_spin_unlock(&m->lock, of);
     vm_spin_unlock(&sh->lock, f);
     return e;
@@ -110,6 +121,8 @@ sk_error_t vm_space_fault(struct vm_space *s, uint64_t addr, uint64_t error)
                          ((r->prot & SK_PROT_EXEC) ? UPT_EXEC : 0);
         e = r->shadow ? fault_private(s, r, va, idx, write, flags)
                       : fault_shared(s, r, va, idx, write, flags);
+        if (e == SK_ERR_OUT_OF_RANGE)
+            e = SK_ERR_FAULT; /* past a resizable object's end: nothing there */
     }
     vm_spin_unlock(&s->lock, f);
     return e;

@@ -99,7 +99,7 @@ static int place(struct vm_space *s, uint64_t hint, uint64_t len, uint64_t *out)
 sk_error_t vm_space_map_max(struct vm_space *s, struct memobj *m, uint64_t offset,
                             uint64_t *addr, uint64_t len, unsigned prot, unsigned maxprot)
 {
-    sk_error_t e = urange_check_map(m->size, offset, *addr, len, prot);
+    sk_error_t e = urange_check_map(memobj_map_limit(m), offset, *addr, len, prot);
     if (e != SK_OK)
         return e;
     int private = (prot & SK_MAP_PRIVATE) != 0;
@@ -111,7 +111,9 @@ sk_error_t vm_space_map_max(struct vm_space *s, struct memobj *m, uint64_t offse
     struct vm_region *r = kzalloc(sizeof *r);
     if (!r)
         return SK_ERR_NO_MEMORY;
-    if (private && (e = memobj_create_anon(m->size, 0, &r->shadow)) != SK_OK) {
+    /* the shadow is indexed as the object: room for every page the region maps */
+    uint64_t shadow_size = memobj_size(m) > offset + len ? memobj_size(m) : offset + len;
+    if (private && (e = memobj_create_anon(shadow_size, 0, &r->shadow)) != SK_OK) {
         kfree(r);
         return e;
     }

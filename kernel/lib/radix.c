@@ -7,12 +7,41 @@
 
 #define BITS 9
 
+/* Levels needed for indexes [0, nslots) (at most 7: 63 bits of index). */
+static unsigned levels_for(uint64_t nslots)
+{
+    unsigned levels = 1;
+    while (levels < 7 && nslots > 1 && ((nslots - 1) >> (BITS * levels)))
+        levels++;
+    return levels;
+}
+
 void radix_init(struct radix *r, uint64_t nslots)
 {
     r->root = NULL;
-    r->levels = 1;
-    while (r->levels < 7 && nslots > 1 && ((nslots - 1) >> (BITS * r->levels)))
+    r->levels = levels_for(nslots);
+}
+
+int radix_grow(struct radix *r, uint64_t nslots, void *(*alloc)(void *ctx), void *ctx)
+{
+    unsigned want = levels_for(nslots);
+    if (want <= r->levels)
+        return 0;
+    if (!r->root) {
+        r->levels = want;
+        return 0;
+    }
+    /* one level at a time: after a failure the tree holds every value where it was, with
+       room for fewer indexes than asked (a larger tree than before is harmless) */
+    while (r->levels < want) {
+        uint64_t *top = alloc(ctx);
+        if (!top)
+            return -1;
+        top[0] = (uint64_t)(uintptr_t)r->root;
+        r->root = top;
         r->levels++;
+    }
+    return 0;
 }
 
 static unsigned index_at(uint64_t i, unsigned level)

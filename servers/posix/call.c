@@ -310,6 +310,12 @@ void call_unmap_later(uint64_t addr, uint64_t len)
     sk_space_unmap(SK_THIS_SPACE, addr, len);
 }
 
+void call_flush_direct(void)
+{
+    if (px.n_direct)
+        sk_queue_flush(&px.q);
+}
+
 sk_error_t call_copy_in(struct lthread *t, uint64_t uaddr, void *buf, uint64_t len, sk_req_fn next)
 {
     if (t->dead || !t->p->mm)

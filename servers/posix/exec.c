@@ -38,7 +38,8 @@ static uint32_t lx_prot_of(uint32_t pf)
 
 /* Map the image's segments into mm (fobj: the file's object, or NULL). *entry, *phdr_addr and
    *brk_start out. */
-static int load_elf(struct mm *mm, struct mobj *fobj, const uint8_t *file, uint64_t size, uint64_t *entry,
+static int load_elf(struct mm *mm, struct inode *fino, struct mobj *fobj, const uint8_t *file,
+                    uint64_t size, uint64_t *entry,
                     uint64_t *phdr_addr, uint16_t *phnum, uint64_t *brk_start)
 {
     if (size < sizeof(struct ehdr))
@@ -90,7 +91,7 @@ static int load_elf(struct mm *mm, struct mobj *fobj, const uint8_t *file, uint6
         uint32_t prot = lx_prot_of(ph[i].flags);
         int err;
         if (!(prot & LX_PROT_WRITE) && fend == mend && fobj && foff + (mend - a) <= fobj->size) {
-            err = mm_map_fixed(mm, a + bias, mend - a, prot, VMA_FILE_RO, fobj, foff);
+            err = mm_map_fixed(mm, a + bias, mend - a, prot, VMA_FILE_RO, fobj, foff, fino);
         } else {
             struct mobj *seg = mobj_new(mend - a);
             if (!seg)
@@ -103,7 +104,7 @@ static int load_elf(struct mm *mm, struct mobj *fobj, const uint8_t *file, uint6
             }
             memcpy((uint8_t *)view, file + foff, ph[i].offset + ph[i].filesz - foff);
             sk_space_unmap(SK_THIS_SPACE, view, seg->size);
-            err = mm_map_fixed(mm, a + bias, mend - a, prot, 0, seg, 0);
+            err = mm_map_fixed(mm, a + bias, mend - a, prot, 0, seg, 0, fino);
             mobj_put(seg);
         }
         if (err)
@@ -131,7 +132,7 @@ static int build_stack(struct mm *mm, char *const *argv, int argc, char *const *
     if (!stk)
         return -LX_ENOMEM;
     int err = mm_map_fixed(mm, STACK_TOP - STACK_SIZE, STACK_SIZE, LX_PROT_READ | LX_PROT_WRITE,
-                           VMA_STACK | VMA_ANON, stk, 0);
+                           VMA_STACK | VMA_ANON, stk, 0, NULL);
     if (err) {
         mobj_put(stk);
         return err;
@@ -316,7 +317,7 @@ int exec_image(struct proc *p, struct inode *cwd, const char *path, char *const 
     }
     uint64_t entry, phdr, brk;
     uint16_t phnum;
-    err = load_elf(mm, ino->data, ino->map, (uint64_t)ino->size, &entry, &phdr, &phnum, &brk);
+    err = load_elf(mm, ino, ino->data, ino->map, (uint64_t)ino->size, &entry, &phdr, &phnum, &brk);
     if (!err) {
         mm->brk_start = mm->brk = brk;
         mm->brk_limit = brk + BRK_RESERVE;

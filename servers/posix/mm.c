@@ -28,6 +28,34 @@ struct mobj *mobj_new(uint64_t size)
     return m;
 }
 
+struct mobj *mobj_new_resizable(void)
+{
+    struct mobj *m = sk_calloc(1, sizeof *m);
+    if (!m)
+        return NULL;
+    if (sk_memory_create(0, SK_MEM_RESIZABLE, &m->h) != SK_OK) {
+        sk_free(m);
+        return NULL;
+    }
+    m->resizable = 1;
+    m->refs = 1;
+    px.n_mobjs++;
+    return m;
+}
+
+int mobj_resize(struct mobj *m, uint64_t size)
+{
+    if (sk_memory_resize(m->h, size) != SK_OK)
+        return -LX_ENOSPC;
+    m->size = size;
+    return 0;
+}
+
+uint64_t mobj_map_limit(const struct mobj *m)
+{
+    return m->resizable ? SK_MEM_MAX_SIZE : m->size;
+}
+
 /* A copy-on-write fork of src (its whole object), counted like any other; NULL if out of
    memory. */
 struct mobj *mobj_fork(struct mobj *src)
@@ -40,6 +68,7 @@ struct mobj *mobj_fork(struct mobj *src)
         return NULL;
     }
     m->size = src->size;
+    m->resizable = src->resizable;
     m->refs = 1;
     px.n_mobjs++;
     return m;
@@ -88,6 +117,7 @@ struct mm *mm_new(void)
 static void vma_free(struct vma *v)
 {
     mobj_put(v->obj);
+    inode_put(v->file);
     sk_free(v);
 }
 
@@ -155,6 +185,7 @@ static int split_at(struct mm *mm, uint64_t addr)
             n->start = addr;
             n->offset = v->offset + (addr - v->start);
             mobj_get(n->obj);
+            inode_get(n->file);
             v->end = addr;
             v->next = n;
             return 0;
@@ -199,7 +230,7 @@ int mm_unmap(struct mm *mm, uint64_t addr, uint64_t len)
 }
 
 int mm_map_fixed(struct mm *mm, uint64_t addr, uint64_t len, uint32_t prot, uint32_t flags,
-                 struct mobj *obj, uint64_t offset)
+                 struct mobj *obj, uint64_t offset, struct inode *file)
 {
     if (mm->lock_future)
         flags |= VMA_LOCKED; /* mlockall(MCL_FUTURE) */
@@ -220,7 +251,7 @@ int mm_map_fixed(struct mm *mm, uint64_t addr, uint64_t len, uint32_t prot, uint
         return se == SK_ERR_NO_MEMORY ? -LX_ENOMEM : -LX_EINVAL;
     }
     *n = (struct vma){.start = addr, .end = addr + len, .prot = prot, .flags = flags,
-                      .obj = mobj_get(obj), .offset = offset};
+                      .obj = mobj_get(obj), .offset = offset, .file = inode_get(file)};
     struct vma **pp = &mm->vmas;
     while (*pp && (*pp)->start < addr)
         pp = &(*pp)->next;
@@ -329,8 +360,10 @@ again:
         struct mobj *m = mobj_fork(v->obj);
         if (!m)
             return -LX_ENOMEM;
+        struct inode *file = inode_get(v->file); /* (v goes in the call) */
         e = mm_map_fixed(mm, v->start, v->end - v->start, v->prot, v->flags & ~VMA_FILE_RO, m,
-                         v->offset);
+                         v->offset, file);
+        inode_put(file);
         mobj_put(m);
         if (e)
             return e;
@@ -390,7 +423,7 @@ struct mm *mm_fork(struct mm *parent, int *err)
         }
         /* (memory locks are not inherited, as on Linux) */
         int e = mm_map_fixed(mm, v->start, v->end - v->start, v->prot, v->flags & ~VMA_LOCKED,
-                             obj, v->offset);
+                             obj, v->offset, v->file);
         mobj_put(obj);
         if (e)
             goto fail;

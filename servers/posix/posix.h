@@ -37,13 +37,23 @@ struct posix {
 extern struct posix px;
 
 /* ---- memory objects and the address-space model (mm.c) ---- */
+#define PAGE_UP(x) (((x) + LX_PAGE - 1) & ~(LX_PAGE - 1))
+
 struct mobj {
     sk_handle_t h;
-    uint64_t size;
+    uint64_t size;     /* bytes, page multiple (a resizable one's current size) */
     uint32_t refs;
+    uint8_t resizable; /* a file's pages (SK_MEM_RESIZABLE): mappings reach past the size */
 };
 struct mobj *mobj_new(uint64_t size);
-struct mobj *mobj_fork(struct mobj *src);
+/* A file's pages: size 0, resized with the file (mobj_resize); NULL without memory. */
+struct mobj *mobj_new_resizable(void);
+/* A resizable object's new size (page multiple); every mapping of it stays. 0 or -LX_ENOSPC. */
+int mobj_resize(struct mobj *m, uint64_t size);
+/* How far a mapping of m may reach: its size, or the kernel's limit for a resizable one
+   (pages past the size fault: SIGBUS, signal.c). */
+uint64_t mobj_map_limit(const struct mobj *m);
+struct mobj *mobj_fork(struct mobj *src); /* (resizable as src is) */
 struct mobj *mobj_get(struct mobj *m);
 void mobj_put(struct mobj *m);
 
@@ -62,6 +72,8 @@ struct vma {
     uint32_t flags;      /* VMA_* */
     struct mobj *obj;
     uint64_t offset;     /* of start in obj */
+    struct inode *file;  /* the file mapped (a reference; its program for an image's
+                            segments), or NULL: keeps its file system busy (umount) */
     struct vma *next;    /* sorted by start */
 };
 struct mm {
@@ -82,7 +94,7 @@ struct mm *mm_new(void);
 void mm_free(struct mm *mm);
 /* Map obj[offset, +len) at addr (page aligned, fixed) with Linux prot; replaces what is there. */
 int mm_map_fixed(struct mm *mm, uint64_t addr, uint64_t len, uint32_t prot, uint32_t flags,
-                 struct mobj *obj, uint64_t offset);
+                 struct mobj *obj, uint64_t offset, struct inode *file);
 int mm_unmap(struct mm *mm, uint64_t addr, uint64_t len);
 /* A free range of len bytes (0 if none), below mm->mmap_top, at hint if free there. */
 uint64_t mm_find_free(struct mm *mm, uint64_t hint, uint64_t len);
@@ -427,6 +439,9 @@ int call_copy_out_fast_ok(struct lthread *t, uint64_t uaddr, uint64_t len);
 int call_copy_out_direct(struct lthread *t, uint64_t uaddr, const void *src, uint64_t len);
 /* Unmap a server mapping of file data once no copy straight from it is in flight. */
 void call_unmap_later(uint64_t addr, uint64_t len);
+/* Hand the queued copies from server memory to the kernel now (before pages they read from
+   go away: a file truncated in the round that answered a read from it). */
+void call_flush_direct(void);
 void call_release_held(void);
 
 extern struct proc *procs;

@@ -556,7 +556,20 @@ void signal_deliver_and_resume(struct lthread *t, int has_result, long result)
 
 /* ---- stops that are not calls ---- */
 
-static int fault_signal(const struct sk_stop_info *si, int *code)
+/* A touch of a file mapping's page past the end of the file (the object was resized below
+   it, or the mapping always reached past it): SIGBUS with BUS_ADRERR, as on Linux. */
+static int past_file_end(struct lthread *t, uint64_t addr, uint64_t error)
+{
+    struct mm *mm = t->p->mm;
+    uint32_t need = (error & 2) ? LX_PROT_WRITE : (error & 16) ? LX_PROT_EXEC : 0;
+    for (struct vma *v = mm ? mm->vmas : NULL; v && v->start <= addr; v = v->next)
+        if (addr < v->end)
+            return v->obj && v->obj->resizable && v->prot && (v->prot & need) == need &&
+                   v->offset + ((addr & ~(LX_PAGE - 1)) - v->start) >= v->obj->size;
+    return 0;
+}
+
+static int fault_signal(struct lthread *t, const struct sk_stop_info *si, int *code)
 {
     *code = LX_SI_KERNEL;
     if (si->reason == SK_STOP_BREAKPOINT)
@@ -579,6 +592,10 @@ static int fault_signal(const struct sk_stop_info *si, int *code)
         *code = 1; /* BUS_ADRALN */
         return LX_SIGBUS;
     case 14: /* #PF: mapped but not allowed, or nothing there */
+        if (!(si->error & 1) && past_file_end(t, si->address, si->error)) {
+            *code = 2; /* BUS_ADRERR */
+            return LX_SIGBUS;
+        }
         *code = (si->error & 1) ? LX_SEGV_ACCERR : LX_SEGV_MAPERR;
         return LX_SIGSEGV;
     default: /* #GP, #SS, #NP */
@@ -589,7 +606,7 @@ static int fault_signal(const struct sk_stop_info *si, int *code)
 void signal_fault(struct lthread *t, const struct sk_stop_info *si)
 {
     int code;
-    int sig = fault_signal(si, &code);
+    int sig = fault_signal(t, si, &code);
     if (px.verbose)
         plog("pid %d (%s): signal %d at rip 0x%lx address 0x%lx\n", t->p->pid,
                   t->p->comm, sig, (unsigned long)si->rip, (unsigned long)si->address);

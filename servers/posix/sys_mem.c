@@ -6,7 +6,6 @@
 #include "posix.h"
 #include "calls.h"
 
-#define PAGE_UP(x) (((x) + LX_PAGE - 1) & ~(LX_PAGE - 1))
 
 long sys_brk(struct lthread *t)
 {
@@ -25,7 +24,7 @@ long sys_brk(struct lthread *t)
         if (!m)
             return (long)mm->brk;
         int e = mm_map_fixed(mm, old_end, new_end - old_end, LX_PROT_READ | LX_PROT_WRITE,
-                             VMA_BRK | VMA_ANON, m, 0);
+                             VMA_BRK | VMA_ANON, m, 0, NULL);
         mobj_put(m);
         if (e)
             return (long)mm->brk;
@@ -53,6 +52,7 @@ long sys_mmap(struct lthread *t)
     if ((flags & (LX_MAP_FIXED | LX_MAP_FIXED_NOREPLACE)) && (addr & (LX_PAGE - 1)))
         return -LX_EINVAL;
     struct mobj *obj = NULL;
+    struct inode *file = NULL; /* (the descriptor's, alive through the call) */
     uint32_t vflags = type == LX_MAP_PRIVATE ? 0 : VMA_SHARED;
     if (flags & LX_MAP_ANONYMOUS) {
         vflags |= VMA_ANON;
@@ -72,15 +72,13 @@ long sys_mmap(struct lthread *t)
             return -LX_EACCES;
         if (off + len < off)
             return -LX_EOVERFLOW;
-        /* the object must reach off + len: grow its capacity (not the file's size) */
-        struct inode *ino = f->ino;
-        if (off + len > ino->cap) {
-            int64_t size = ino->size;
-            int e = file_set_size(ino, off + len);
-            if (e)
-                return -LX_ENOMEM;
-            ino->size = size;
-        }
+        /* the file's pages (made for an empty file that has none yet): the mapping may
+           reach past them (SIGBUS there) and sees the file grow and shrink */
+        struct inode *ino = file = f->ino;
+        if (!ino->data && file_set_size(ino, (uint64_t)ino->size))
+            return -LX_ENOMEM;
+        if (off + len > mobj_map_limit(ino->data))
+            return -LX_EOVERFLOW;
         if (type == LX_MAP_PRIVATE) {
             obj = mobj_fork(ino->data);
             if (!obj)
@@ -110,7 +108,7 @@ long sys_mmap(struct lthread *t)
             return -LX_ENOMEM;
         }
     }
-    int e = mm_map_fixed(mm, at, len, prot, vflags, obj, off);
+    int e = mm_map_fixed(mm, at, len, prot, vflags, obj, off, file);
     mobj_put(obj);
     return e ? e : (long)at;
 }
@@ -142,8 +140,10 @@ static int remap_pieces(struct mm *mm, uint64_t old, uint64_t len, uint64_t dst)
         struct vma *v = vma_at(mm, at);
         uint64_t end = v->end < old + len ? v->end : old + len;
         struct mobj *obj = mobj_get(v->obj);
+        struct inode *file = inode_get(v->file);
         uint64_t off = v->offset + (at - v->start);
-        int e = mm_map_fixed(mm, dst + (at - old), end - at, v->prot, v->flags, obj, off);
+        int e = mm_map_fixed(mm, dst + (at - old), end - at, v->prot, v->flags, obj, off, file);
+        inode_put(file);
         mobj_put(obj);
         if (e)
             return e;
@@ -167,7 +167,9 @@ static int dontunmap_refill(struct mm *mm, uint64_t old, uint64_t len)
         if (!(v->flags & (VMA_SHARED | VMA_FILE_RO))) {
             struct mobj *m = (v->flags & VMA_ANON) ? mobj_new(end - at) : mobj_fork(v->obj);
             uint64_t off = (v->flags & VMA_ANON) ? 0 : v->offset + (at - v->start);
-            int e = m ? mm_map_fixed(mm, at, end - at, v->prot, v->flags, m, off) : -LX_ENOMEM;
+            struct inode *file = inode_get(v->file); /* (v goes in the call) */
+            int e = m ? mm_map_fixed(mm, at, end - at, v->prot, v->flags, m, off, file) : -LX_ENOMEM;
+            inode_put(file);
             mobj_put(m);
             if (e)
                 return e;
@@ -210,12 +212,12 @@ long sys_mremap(struct lthread *t)
         if (!(first->flags & VMA_SHARED) || !(flags & LX_MREMAP_MAYMOVE))
             return -LX_EINVAL;
         uint64_t off = first->offset + (old - first->start);
-        if (off + new_len > first->obj->size)
+        if (off + new_len > mobj_map_limit(first->obj))
             return -LX_EINVAL;
         if (!(flags & LX_MREMAP_FIXED) && !(want = mm_find_free(mm, 0, new_len)))
             return -LX_ENOMEM;
         struct mobj *obj = mobj_get(first->obj);
-        int e = mm_map_fixed(mm, want, new_len, first->prot, first->flags, obj, off);
+        int e = mm_map_fixed(mm, want, new_len, first->prot, first->flags, obj, off, first->file);
         mobj_put(obj);
         return e ? e : (long)want;
     }
@@ -253,19 +255,20 @@ long sys_mremap(struct lthread *t)
     }
     uint64_t keep = old_len < new_len ? old_len : new_len; /* bytes carried over */
     struct mobj *gobj = mobj_get(last->obj);
+    struct inode *gfile = inode_get(last->file);
     uint64_t goff = last->offset + (old + old_len - last->start); /* past the old end */
     uint32_t gprot = last->prot, gflags = last->flags;
     int e = want != old ? remap_pieces(mm, old, keep, want) : 0;
     if (!e && new_len > keep) {
         uint64_t more = new_len - keep, at = want + keep;
-        if (!(gflags & VMA_ANON) && goff + more <= gobj->size) {
-            e = mm_map_fixed(mm, at, more, gprot, gflags, gobj, goff);
+        if (!(gflags & VMA_ANON) && goff + more <= mobj_map_limit(gobj)) {
+            e = mm_map_fixed(mm, at, more, gprot, gflags, gobj, goff, gfile);
         } else if (gflags & VMA_ANON) {
             struct mobj *m = mobj_new(more);
-            e = m ? mm_map_fixed(mm, at, more, gprot, gflags, m, 0) : -LX_ENOMEM;
+            e = m ? mm_map_fixed(mm, at, more, gprot, gflags, m, 0, NULL) : -LX_ENOMEM;
             mobj_put(m);
         } else {
-            e = -LX_ENOMEM; /* past the file's object: not yet (PARTIAL) */
+            e = -LX_ENOMEM; /* past a fixed-size object (an executable's copied pages) */
         }
         if (e && want != old)
             mm_unmap(mm, want, keep);
@@ -275,6 +278,7 @@ long sys_mremap(struct lthread *t)
     else if (!e && want != old)
         mm_unmap(mm, old, old_len);
     mobj_put(gobj);
+    inode_put(gfile);
     return e ? e : (long)want;
 }
 
@@ -333,7 +337,7 @@ long sys_madvise(struct lthread *t)
             struct mobj *m = mobj_new(e - cur);
             if (!m)
                 return -LX_ENOMEM;
-            int err = mm_map_fixed(mm, cur, e - cur, prot, flags, m, 0);
+            int err = mm_map_fixed(mm, cur, e - cur, prot, flags, m, 0, NULL);
             mobj_put(m);
             if (err)
                 return err;

@@ -798,17 +798,18 @@ long sys_getrusage(struct lthread *t)
 #define LX_REBOOT_CMD_RESTART 0x01234567u
 #define LX_REBOOT_CMD_HALT 0xcdef0123u
 #define LX_REBOOT_CMD_POWER_OFF 0x4321fedcu
+#define LX_REBOOT_CMD_RESTART2 0xa1b2c3d4u
 #define LX_REBOOT_CMD_CAD_ON 0x89abcdefu
 #define LX_REBOOT_CMD_CAD_OFF 0u
 
 long sys_reboot(struct lthread *t)
 {
     uint32_t m1 = (uint32_t)t->a[0], m2 = (uint32_t)t->a[1], cmd = (uint32_t)t->a[2];
+    if (t->p->euid != 0)
+        return -LX_EPERM; /* (before the magic numbers are looked at, as Linux does) */
     if (m1 != LX_REBOOT_MAGIC1 ||
         (m2 != 672274793u && m2 != 85072278u && m2 != 369367448u && m2 != 537993216u))
         return -LX_EINVAL;
-    if (t->p->euid != 0)
-        return -LX_EPERM;
     switch (cmd) {
     case LX_REBOOT_CMD_CAD_ON:
     case LX_REBOOT_CMD_CAD_OFF:
@@ -818,6 +819,7 @@ long sys_reboot(struct lthread *t)
         posix_shutdown(POSIX_POWER_OFF);
         return 0;
     case LX_REBOOT_CMD_RESTART:
+    case LX_REBOOT_CMD_RESTART2: /* (its command string is for the firmware: none here) */
         posix_shutdown(POSIX_REBOOT);
         return 0;
     default:

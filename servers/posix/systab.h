@@ -39,7 +39,7 @@
     X(22, pipe, OK, "") \
     X(23, select, OK, "") \
     X(24, sched_yield, OK, "") \
-    X(25, mremap, PARTIAL, "shrink, grow in place, move, MREMAP_FIXED, MREMAP_DONTUNMAP (a private file mapping's old range keeps a copy of what it held, not the file's pages); a file mapping cannot grow past the file's object (ENOMEM)") \
+    X(25, mremap, PARTIAL, "shrink, grow in place, move, MREMAP_FIXED, MREMAP_DONTUNMAP (a private file mapping's old range keeps a copy of what it held, not the file's pages)") \
     X(26, msync, NOSYS, "") \
     X(27, mincore, NOSYS, "") \
     X(28, madvise, PARTIAL, "MADV_DONTNEED and MADV_FREE give private anonymous pages back as zeros; private file pages are kept; the rest is advice") \
@@ -180,10 +180,10 @@
     X(163, acct, NOSYS, "") \
     X(164, settimeofday, PARTIAL, "the time; the kernel time zone is not kept") \
     X(165, mount, PARTIAL, "proc and tmpfs; MS_RDONLY, NOSUID (kept, setuid exec is not built), NODEV, NOEXEC, NOATIME kept and changed by MS_REMOUNT; the data string (size=, mode=) is ignored; bind mounts EINVAL") \
-    X(166, umount2, PARTIAL, "EBUSY while a file of it is open, a process works in it or runs from it (not yet: memory mappings of its files); MNT_DETACH unmounts at once") \
+    X(166, umount2, PARTIAL, "EBUSY while a file of it is open or mapped, a process works in it or runs from it; MNT_DETACH unmounts at once") \
     X(167, swapon, NOSYS, "") \
     X(168, swapoff, NOSYS, "") \
-    X(169, reboot, PARTIAL, "power off and halt end every process and the server; restart as power off until the kernel call exists") \
+    X(169, reboot, PARTIAL, "power off and halt end every process and the server and power the machine off (halt too); RESTART and RESTART2 reset it; KEXEC and SW_SUSPEND: EINVAL") \
     X(170, sethostname, OK, "") \
     X(171, setdomainname, OK, "") \
     X(172, iopl, NOSYS, "") \

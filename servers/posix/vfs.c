@@ -148,12 +148,16 @@ int vfs_mount(struct inode *where, struct inode *root, const char *type, const c
     return 0;
 }
 
-/* Does a process use a file of sb: an open file, its working directory, its program? */
+/* Does a process use a file of sb: an open file, its working directory, its program, a
+   mapping of a file? */
 static int super_in_use(const struct super *sb)
 {
     for (struct proc *p = procs; p; p = p->all_next) {
         if ((p->cwd && super_of(p->cwd) == sb) || (p->mm && p->mm->exe && super_of(p->mm->exe) == sb))
             return 1;
+        for (struct vma *v = p->mm ? p->mm->vmas : NULL; v; v = v->next)
+            if (v->file && super_of(v->file) == sb)
+                return 1;
         for (uint32_t i = 0; p->fds && i < p->fds->count; i++)
             if (p->fds->files[i] && super_of(p->fds->files[i]->ino) == sb)
                 return 1;
@@ -247,34 +251,40 @@ int dir_link(struct inode *dir, const char *name, struct inode *ino)
     return 0;
 }
 
-/* Room for size bytes: grow the data object (a new one, copied) when needed. */
+/*
+ * The file's size becomes size. Its pages are one resizable object (ino->data) that every
+ * shared mapping maps, so growing and truncating keep them coherent: the object is resized
+ * to the pages the size needs (pages a truncation cuts off leave every mapping, whose
+ * touches there then raise SIGBUS), and the server's own window onto it (ino->map, ino->cap
+ * bytes) moves to a bigger mapping of the same object when the file outgrows it, without a
+ * copy. A truncation zeroes the rest of the last page, as Linux does.
+ */
 int file_set_size(struct inode *ino, uint64_t size)
 {
     if (size > (1ull << 36))
         return -LX_EFBIG;
-    if (size > ino->cap) {
+    uint64_t old = (uint64_t)ino->size, pages = PAGE_UP(size);
+    if (!ino->data && !(ino->data = mobj_new_resizable()))
+        return -LX_ENOSPC;
+    if (pages > ino->cap) {
         uint64_t cap = ino->cap ? ino->cap : LX_PAGE;
-        while (cap < size)
+        while (cap < pages)
             cap *= 2;
-        struct mobj *m = mobj_new(cap);
-        if (!m)
-            return -LX_ENOSPC;
         uint64_t addr;
-        if (sk_space_map(SK_THIS_SPACE, m->h, 0, 0, cap, SK_PROT_READ | SK_PROT_WRITE, &addr) != SK_OK) {
-            mobj_put(m);
+        if (sk_space_map(SK_THIS_SPACE, ino->data->h, 0, 0, cap, SK_PROT_READ | SK_PROT_WRITE,
+                         &addr) != SK_OK)
             return -LX_ENOSPC;
-        }
-        if (ino->map) {
-            memcpy((void *)addr, ino->map, (size_t)ino->size);
-            call_unmap_later((uint64_t)ino->map, ino->cap);
-        }
-        mobj_put(ino->data);
-        ino->data = m;
+        if (ino->map)
+            call_unmap_later((uint64_t)ino->map, ino->cap); /* (copies from it may be queued) */
         ino->map = (uint8_t *)addr;
         ino->cap = cap;
-    } else if (size < (uint64_t)ino->size) {
-        memset(ino->map + size, 0, (size_t)(ino->size - size));
     }
+    if (size < old && size < ino->data->size)
+        memset(ino->map + size, 0, (size_t)((old < pages ? old : pages) - size));
+    if (pages < ino->data->size)
+        call_flush_direct(); /* a read answered from the pages going away copies them first */
+    if (pages != ino->data->size && mobj_resize(ino->data, pages))
+        return -LX_ENOSPC;
     ino->size = (int64_t)size;
     return 0;
 }

@@ -96,6 +96,9 @@ static void c_memory_create(struct fz_worker *w)
     case 3:
         flags = (uint32_t)rnd(w);
         break;
+    case 4:
+        flags = SK_MEM_RESIZABLE;
+        break;
     }
     uint64_t size = gen_size(w), h;
     /* a contiguous object is taken at once: keep them small, but try the limit sometimes */
@@ -550,6 +553,11 @@ void fz_syscall(struct fz_worker *w)
         break;
     case SK_SYS_memory_size:
         sys(w, index, (uint64_t)gen_handle(w, SK_OBJ_MEMORY, R_OBJ), 0, 0, 0, 0, 0, NULL);
+        break;
+    case SK_SYS_memory_resize:
+        /* small sizes mostly (touching a grown object takes memory), any value sometimes */
+        sys(w, index, (uint64_t)gen_handle(w, SK_OBJ_MEMORY, R_OBJ),
+            one_in(w, 4) ? gen_size(w) : SK_PAGE_SIZE * below(w, 64), 0, 0, 0, 0, NULL);
         break;
     case SK_SYS_space_create:
         if (sys(w, index, 0, 0, 0, 0, 0, 0, &v) == SK_OK)

@@ -2,7 +2,8 @@
  * File systems as separate things: a tmpfs mounted for the test has its own st_dev, statfs
  * says what each file system is (tmpfs, proc, pipes) and with which flags, a rename or link
  * between two file systems is EXDEV, a noexec mount refuses execve, a read-only remount
- * refuses every change (EROFS) and a read-write one allows them again, and /proc/mounts shows
+ * refuses every change (EROFS) and a read-write one allows them again, a file's mapping keeps
+ * the mount busy until unmapped, and /proc/mounts shows
  * the flags. Run as root (the driver is). Prints only what must match Linux.
  */
 #define _GNU_SOURCE
@@ -11,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/statfs.h>
@@ -164,7 +166,15 @@ int main(void)
     /* busy while used: an open file, a working directory; a lazy unmount goes at once */
     fd = open(DIR_A "/new", O_RDONLY);
     result("umount with a file open", umount(DIR_A));
+    /* a mapping of one of its files keeps it busy after the descriptor is closed */
+    void *map = mmap(NULL, 4096, PROT_READ, MAP_SHARED, fd, 0);
     close(fd);
+    result("umount with a file mapped", umount(DIR_A));
+    void *map2 = mremap(map, 4096, 8192, MREMAP_MAYMOVE);
+    munmap(map2 == MAP_FAILED ? map : map2, map2 == MAP_FAILED ? 4096 : 8192);
+    result("umount once the mapping (moved by mremap) is gone", umount(DIR_A));
+    result("mount again", mount("none", DIR_A, "tmpfs", 0, NULL));
+    close(open(DIR_A "/new", O_RDWR | O_CREAT, 0644));
     fflush(stdout);
     int ready[2];
     if (pipe(ready))

@@ -30,6 +30,7 @@
 
 static struct fixture {
     uint64_t mem, mem_ro, mem_nomap, mem_nodup, mem_notransfer, mem_noread, mem_noexec;
+    uint64_t mem_rs, mem_rs_ro; /* resizable (SK_MEM_RESIZABLE), and without WRITE */
     uint64_t space, space_ro, universe, universe_ro, thread, thread_ro, thread_dead, closed;
     uint64_t page, ro_page, unmapped, edge, futex;
     uint64_t tc_ok, tc_prio, tc_flags, tc_exitword, tc_entry, tc_foreign;
@@ -79,6 +80,9 @@ static struct fixture {
     X(memory_create, SK_ERR_TOO_BIG, SK_ERR_TOO_BIG, 0, ~0xfffull, 0, 0, 0, 0, 0) \
     X(memory_create, SK_ERR_INVALID, SK_ERR_INVALID, 0, PG, 1ull << 31, 0, 0, 0, 0) \
     X(memory_create, SK_OK, SK_OK, CLOSE, PG, 0, 0, 0, 0, 0) \
+    X(memory_create, SK_OK, SK_OK, CLOSE, 0, SK_MEM_RESIZABLE, 0, 0, 0, 0) \
+    X(memory_create, SK_ERR_INVALID, SK_ERR_INVALID, 0, PG, SK_MEM_RESIZABLE | SK_MEM_CONTIGUOUS, 0, 0, 0, 0) \
+    X(memory_create, SK_ERR_TOO_BIG, SK_ERR_TOO_BIG, 0, SK_MEM_MAX_SIZE + PG, SK_MEM_RESIZABLE, 0, 0, 0, 0) \
     X(memory_create_physical, SK_ERR_BAD_HANDLE, SK_ERR_BAD_HANDLE, 0, BAD, 0, PG, 0, 0, 0) \
     X(memory_create_physical, SK_ERR_BAD_HANDLE, SK_ERR_BAD_HANDLE, 0, 0, 0, PG, 0, 0, 0) \
     X(memory_create_physical, SK_ERR_WRONG_TYPE, SK_ERR_WRONG_TYPE, 0, F.mem, 0, PG, 0, 0, 0) \
@@ -335,7 +339,16 @@ static struct fixture {
     X(memory_info, SK_ERR_FAULT, SK_ERR_FAULT, 0, KPTR, 0, 0, 0, 0, 0) \
     X(memory_info, SK_ERR_FAULT, SK_ERR_FAULT, 0, F.ro_page, 0, 0, 0, 0, 0) \
     X(memory_info, SK_ERR_FAULT, SK_ERR_FAULT, 0, F.edge, 0, 0, 0, 0, 0) \
-    X(memory_info, SK_OK, SK_OK, 0, F.page, 0, 0, 0, 0, 0)
+    X(memory_info, SK_OK, SK_OK, 0, F.page, 0, 0, 0, 0, 0) \
+    X(memory_resize, SK_ERR_BAD_HANDLE, SK_ERR_BAD_HANDLE, 0, BAD, PG, 0, 0, 0, 0) \
+    X(memory_resize, SK_ERR_WRONG_TYPE, SK_ERR_WRONG_TYPE, 0, F.space, PG, 0, 0, 0, 0) \
+    X(memory_resize, SK_ERR_NO_RIGHTS, SK_ERR_NO_RIGHTS, 0, F.mem_rs_ro, PG, 0, 0, 0, 0) \
+    X(memory_resize, SK_ERR_INVALID, SK_ERR_INVALID, 0, F.mem, PG, 0, 0, 0, 0) \
+    X(memory_resize, SK_ERR_ALIGNMENT, SK_ERR_ALIGNMENT, 0, F.mem_rs, PG + 1, 0, 0, 0, 0) \
+    X(memory_resize, SK_ERR_TOO_BIG, SK_ERR_TOO_BIG, 0, F.mem_rs, SK_MEM_MAX_SIZE + PG, 0, 0, 0, 0) \
+    X(memory_resize, SK_ERR_TOO_BIG, SK_ERR_TOO_BIG, 0, F.mem_rs, ~0xfffull, 0, 0, 0, 0) \
+    X(memory_resize, SK_OK, SK_OK, 0, F.mem_rs, 3 * PG, 0, 0, 0, 0) \
+    X(memory_resize, SK_OK, SK_OK, 0, F.mem_rs, 0, 0, 0, 0, 0)
 
 /* Every system call has at least one row (the list has fewer than 64 calls). */
 _Static_assert(SK_SYSCALL_COUNT < 64, "widen the coverage mask");
@@ -396,6 +409,10 @@ static int setup(void)
     F.mem_notransfer = U(dup(F.mem, SK_RIGHT_READ | SK_RIGHT_MAP | D));
     F.mem_noread = U(dup(F.mem, SK_RIGHT_MAP | D));
     F.mem_noexec = U(dup(F.mem, SK_RIGHT_READ | SK_RIGHT_WRITE | SK_RIGHT_MAP | D));
+    if (sk_memory_create(0, SK_MEM_RESIZABLE, &h) != SK_OK)
+        return 0;
+    F.mem_rs = U(h);
+    F.mem_rs_ro = U(dup(F.mem_rs, SK_RIGHT_READ | SK_RIGHT_MAP | D));
     if (sk_space_create(&h) != SK_OK)
         return 0;
     F.space = U(h);

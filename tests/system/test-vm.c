@@ -189,4 +189,100 @@ SK_TEST(image_protections)
     SK_EXPECT_EQ(probe((uint64_t)data_probe, WRITE), SK_EXIT_DONE);
 }
 
+/*
+ * A resizable object (a file's pages): mappings reach past its size and fault there; growing
+ * shows new zero pages in every mapping; shrinking takes the pages away from every mapping,
+ * private copies included, so growing again shows zeros.
+ */
+SK_TEST(resizable_object)
+{
+    const uint64_t PG = SK_PAGE_SIZE;
+    sk_handle_t m;
+    SK_ASSERT_OK(sk_memory_create(0, SK_MEM_RESIZABLE, &m));
+    uint64_t size = 1;
+    SK_EXPECT_OK(sk_memory_size(m, &size));
+    SK_EXPECT_EQ(size, 0);
+    uint64_t s = 0, s2 = 0, p = 0;
+    SK_ASSERT_OK(sk_space_map(SK_THIS_SPACE, m, 0, 0, 4 * PG, RW, &s));
+    SK_ASSERT_OK(sk_space_map(SK_THIS_SPACE, m, PG, 0, 3 * PG, RW, &s2));
+    SK_ASSERT_OK(sk_space_map(SK_THIS_SPACE, m, 0, 0, 4 * PG, RW | SK_MAP_PRIVATE, &p));
+    SK_EXPECT_EQ(probe(s, READ), PF_STATUS);
+    SK_EXPECT_EQ(probe(p, WRITE), PF_STATUS);
+
+    SK_ASSERT_OK(sk_memory_resize(m, 2 * PG));
+    SK_EXPECT_OK(sk_memory_size(m, &size));
+    SK_EXPECT_EQ(size, 2 * PG);
+    volatile uint64_t *S = (volatile uint64_t *)s, *S2 = (volatile uint64_t *)s2,
+                      *P = (volatile uint64_t *)p;
+    const uint64_t W = PG / 8; /* words per page */
+    S[0] = 1;
+    S[W] = 2;
+    SK_EXPECT_EQ(S2[0], 2);
+    SK_EXPECT_EQ(P[0], 1); /* a private mapping reads the object's page until it writes */
+    P[W] = 9;              /* its own copy */
+    SK_EXPECT_EQ(S[W], 2);
+    SK_EXPECT_EQ(probe(s + 2 * PG, READ), PF_STATUS);
+    SK_EXPECT_EQ(probe(s2 + PG, WRITE), PF_STATUS);
+
+    SK_ASSERT_OK(sk_memory_resize(m, 4 * PG));
+    SK_EXPECT_EQ(S[3 * W], 0);
+    S[3 * W] = 7;
+    SK_EXPECT_EQ(P[3 * W], 7);
+    SK_EXPECT_EQ(S2[2 * W], 7);
+
+    SK_ASSERT_OK(sk_memory_resize(m, PG)); /* shrink: pages 1..3 leave every mapping */
+    SK_EXPECT_EQ(S[0], 1);
+    SK_EXPECT_EQ(probe(s + PG, READ), PF_STATUS);
+    SK_EXPECT_EQ(probe(s2, READ), PF_STATUS);
+    SK_EXPECT_EQ(probe(p + PG, READ), PF_STATUS); /* its private copy too */
+    SK_EXPECT_EQ(probe(p + 3 * PG, READ), PF_STATUS);
+
+    SK_ASSERT_OK(sk_memory_resize(m, 4 * PG)); /* zeros everywhere, nothing stale */
+    SK_EXPECT_EQ(S[W], 0);
+    SK_EXPECT_EQ(S2[0], 0);
+    SK_EXPECT_EQ(P[W], 0);
+    SK_EXPECT_EQ(P[3 * W], 0);
+    SK_EXPECT_EQ(S[3 * W], 0);
+    SK_EXPECT_EQ(P[0], 1);
+
+    /* a fork has the size its source had, and is resized on its own */
+    sk_handle_t f;
+    SK_ASSERT_OK(sk_memory_fork(m, &f));
+    SK_EXPECT_OK(sk_memory_size(f, &size));
+    SK_EXPECT_EQ(size, 4 * PG);
+    SK_EXPECT_OK(sk_memory_resize(f, PG));
+    SK_EXPECT_OK(sk_memory_size(m, &size));
+    SK_EXPECT_EQ(size, 4 * PG);
+    SK_EXPECT_EQ(S[0], 1);
+    SK_EXPECT_EQ(S[3 * W], 0);
+    SK_EXPECT_OK(sk_handle_close(f));
+
+    SK_EXPECT_OK(sk_space_unmap(SK_THIS_SPACE, s, 4 * PG));
+    SK_EXPECT_OK(sk_space_unmap(SK_THIS_SPACE, s2, 3 * PG));
+    SK_EXPECT_OK(sk_space_unmap(SK_THIS_SPACE, p, 4 * PG));
+    SK_EXPECT_OK(sk_handle_close(m));
+}
+
+/* Shrinking frees the pages at once: the machine's free pages come back while still mapped. */
+SK_TEST(resizable_shrink_frees)
+{
+    const uint64_t PG = SK_PAGE_SIZE, N = 4096; /* 16 MiB */
+    sk_handle_t m;
+    uint64_t a = 0;
+    SK_ASSERT_OK(sk_memory_create(N * PG, SK_MEM_RESIZABLE, &m));
+    SK_ASSERT_OK(sk_space_map(SK_THIS_SPACE, m, 0, 0, N * PG, RW, &a));
+    struct sk_memory_info before, full, after;
+    SK_ASSERT_OK(sk_memory_info(&before));
+    for (uint64_t i = 0; i < N; i++)
+        *(volatile uint64_t *)(a + i * PG) = i + 1;
+    SK_ASSERT_OK(sk_memory_info(&full));
+    SK_EXPECT(full.free_pages + N <= before.free_pages + 64);
+    SK_ASSERT_OK(sk_memory_resize(m, 0));
+    SK_ASSERT_OK(sk_memory_info(&after));
+    SK_EXPECT(after.free_pages + 64 >= before.free_pages);
+    SK_EXPECT_EQ(probe(a, READ), PF_STATUS);
+    SK_EXPECT_OK(sk_space_unmap(SK_THIS_SPACE, a, N * PG));
+    SK_EXPECT_OK(sk_handle_close(m));
+}
+
 SK_TEST_MAIN()

@@ -46,6 +46,42 @@ START_TEST(radix_levels)
 }
 END_TEST
 
+/* Growing keeps every value at its index; a failed growth keeps them too. */
+START_TEST(radix_grow_keeps_values)
+{
+    struct radix r;
+    radix_init(&r, 4);
+    ck_assert_uint_eq(radix_grow(&r, 512, node_alloc, NULL), 0);
+    ck_assert_uint_eq(r.levels, 1);
+    ck_assert_uint_eq(radix_grow(&r, 1ull << 20, node_alloc, NULL), 0);
+    ck_assert_uint_eq(r.levels, 3);
+    ck_assert_ptr_null(r.root); /* empty: only the shape changed */
+    radix_init(&r, 4);
+    for (uint64_t i = 0; i < 4; i++)
+        *radix_slot(&r, i, node_alloc, NULL) = 100 + i;
+    ck_assert_uint_eq(radix_grow(&r, 1ull << 28, node_alloc, NULL), 0);
+    ck_assert_uint_eq(r.levels, 4);
+    for (uint64_t i = 0; i < 4; i++)
+        ck_assert_uint_eq(radix_get(&r, i), 100 + i);
+    *radix_slot(&r, (1ull << 28) - 1, node_alloc, NULL) = 7;
+    ck_assert_uint_eq(radix_get(&r, (1ull << 28) - 1), 7);
+    ck_assert_uint_eq(radix_get(&r, 3), 103);
+    radix_destroy(&r, node_free, NULL);
+    ck_assert_int_eq(nodes, 0);
+
+    radix_init(&r, 4);
+    *radix_slot(&r, 2, node_alloc, NULL) = 42;
+    int budget = 1; /* one new level of the two needed */
+    ck_assert_int_eq(radix_grow(&r, 1ull << 20, node_alloc_fail, &budget), -1);
+    ck_assert_uint_eq(r.levels, 2);
+    ck_assert_uint_eq(radix_get(&r, 2), 42);
+    ck_assert_uint_eq(radix_grow(&r, 1ull << 20, node_alloc, NULL), 0);
+    ck_assert_uint_eq(radix_get(&r, 2), 42);
+    radix_destroy(&r, node_free, NULL);
+    ck_assert_int_eq(nodes, 0);
+}
+END_TEST
+
 static int sum_walk(uint64_t i, uint64_t *slot, void *ctx)
 {
     uint64_t *acc = ctx;
@@ -102,6 +138,7 @@ Suite *suite_radix(void)
 {
     Suite *s = suite_create("radix");
     unit_add(s, radix_levels);
+    unit_add(s, radix_grow_keeps_values);
     unit_add(s, radix_set_get_walk);
     unit_add(s, radix_alloc_failure);
     return s;

@@ -19,6 +19,12 @@ struct radix {
 
 /* An empty tree for indexes [0, nslots). */
 void radix_init(struct radix *r, uint64_t nslots);
+/*
+ * Room for indexes [0, nslots): levels are added on top (the old root becomes the new root's
+ * first child), so every value keeps its index. Returns 0, or -1 when alloc fails (every value
+ * still in place; room for fewer indexes than asked). Never shrinks.
+ */
+int radix_grow(struct radix *r, uint64_t nslots, void *(*alloc)(void *ctx), void *ctx);
 /* The value at i, or 0. */
 uint64_t radix_get(const struct radix *r, uint64_t i);
 /*

@@ -26,8 +26,9 @@ static inline struct kobject *vm_space_kobj(struct vm_space *s) { return (struct
 
 /*
  * Anonymous memory of size bytes (page multiple), SK_MEM_* flags; zero-filled
- * on demand (SK_MEM_CONTIGUOUS: one block now). SK_OK, SK_ERR_INVALID,
- * SK_ERR_ALIGNMENT, SK_ERR_TOO_BIG or SK_ERR_NO_MEMORY.
+ * on demand (SK_MEM_CONTIGUOUS: one block now; SK_MEM_RESIZABLE: size may be 0
+ * and changes with memobj_resize). SK_OK, SK_ERR_INVALID, SK_ERR_ALIGNMENT,
+ * SK_ERR_TOO_BIG or SK_ERR_NO_MEMORY.
  */
 sk_error_t memobj_create_anon(uint64_t size, unsigned flags, struct memobj **out);
 /*
@@ -42,8 +43,18 @@ sk_error_t memobj_create_phys(uint64_t phys, uint64_t size, unsigned cache, stru
  * shootdown). SK_ERR_INVALID for physical objects, SK_ERR_NO_MEMORY.
  */
 sk_error_t memobj_fork(struct memobj *src, struct memobj **out);
-/* Size in bytes (fixed at creation; no lock). */
+/* Size in bytes (no lock: a resizable object's may change right after). */
 uint64_t memobj_size(const struct memobj *m);
+/*
+ * Change a resizable object's size (page multiple, at most SK_MEM_MAX_SIZE). Growing adds
+ * zero pages; shrinking takes the pages at and past the new size out of every mapping (with
+ * TLB shootdown), frees them, and drops what private mappings had copied of them. Mappings
+ * stay: their pages past the size fault. SK_OK, SK_ERR_INVALID (not resizable),
+ * SK_ERR_ALIGNMENT, SK_ERR_TOO_BIG or SK_ERR_NO_MEMORY (growing; nothing changed).
+ */
+sk_error_t memobj_resize(struct memobj *m, uint64_t size);
+/* How far mappings of m may reach: its size, or SK_MEM_MAX_SIZE if resizable. */
+uint64_t memobj_map_limit(const struct memobj *m);
 /* First frame of a contiguous object (the kernel reaches it through the direct map), else 0. */
 uint64_t memobj_contig_phys(const struct memobj *m);
 /* Pages of an anonymous object that have a frame now (0 for physical ones); for tests. */

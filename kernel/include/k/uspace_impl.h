@@ -37,12 +37,17 @@ struct memobj {
     uint8_t cache;          /* SK_CACHE_* (PHYS; WRITEBACK otherwise) */
     uint8_t low;            /* ANON: frames below 4 GiB */
     uint8_t direct;         /* frames are RAM in the direct map (the kernel may copy them) */
+    uint8_t resizable;      /* ANON made with SK_MEM_RESIZABLE: size changes (memobj_resize) */
     unsigned order;         /* CONTIG: block order */
-    uint64_t size;          /* bytes, page multiple */
+    uint64_t size;          /* bytes, page multiple; changes only under lock (resizable) */
     uint64_t phys;          /* CONTIG, PHYS: first frame */
     struct radix pages;     /* ANON: frame of each present page (0 = not yet) */
     uint64_t present;       /* ANON: pages with a frame */
     struct vm_region *rmap; /* every region mapping this object */
+    uint64_t trim;          /* a shadow (private pages of regions of obj): its pages at and
+                               past this byte offset are stale (obj shrank below them), dropped
+                               by the next fault; UINT64_MAX for none. Set under obj->lock,
+                               applied under both locks (vm_fault.c) */
 };
 
 struct vm_region {
@@ -74,8 +79,8 @@ void usercopy_init(void);
 
 /*
  * The frame of page idx of m; for ANON, with alloc, a zeroed frame is made
- * for an absent page. Returns SK_OK, SK_ERR_NOT_FOUND (absent, !alloc) or
- * SK_ERR_NO_MEMORY. Caller holds m->lock.
+ * for an absent page. Returns SK_OK, SK_ERR_NOT_FOUND (absent, !alloc),
+ * SK_ERR_OUT_OF_RANGE (idx at or past m's size) or SK_ERR_NO_MEMORY. Caller holds m->lock.
  */
 sk_error_t memobj_page_locked(struct memobj *m, uint64_t idx, int alloc, uint64_t *phys);
 /* True if frame phys of m is shared with another object (a write must copy). Caller holds m->lock. */
@@ -93,6 +98,9 @@ void memobj_rmap_del(struct memobj *m, struct vm_region *r);
 uint64_t memobj_new_frame(uint64_t src, int low);
 /* Insert frame phys as page idx of ANON m (absent now). SK_OK or SK_ERR_NO_MEMORY. Caller holds m->lock. */
 sk_error_t memobj_insert_locked(struct memobj *m, uint64_t idx, uint64_t phys);
+/* Drop ANON m's pages at and past byte offset from (no mapping may hold them: the caller
+   cleared those). Caller holds m->lock. */
+void memobj_drop_locked(struct memobj *m, uint64_t from);
 /* Drop one share of an ANON frame, freeing it at zero. */
 void memobj_frame_put(uint64_t phys);
 /* UPT_* cache bits for mappings of m's own frames. */

@@ -115,6 +115,11 @@ static inline sk_error_t sk_memory_size(sk_handle_t mem, uint64_t *size)
 {
     return sk_raw_memory_size(SK__U(mem), size);
 }
+
+static inline sk_error_t sk_memory_resize(sk_handle_t mem, uint64_t size)
+{
+    return sk_raw_memory_resize(SK__U(mem), size, NULL);
+}
 static inline sk_error_t sk_space_create(sk_handle_t *out) { return sk_raw_space_create(SK__H(out)); }
 /* Map len bytes of mem from offset; addr is a hint unless prot has SK_MAP_FIXED. *out = address. */
 static inline sk_error_t sk_space_map(sk_handle_t space, sk_handle_t mem, uint64_t offset,
