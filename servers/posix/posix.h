@@ -37,6 +37,14 @@ struct posix {
 extern struct posix px;
 
 /* ---- memory objects and the address-space model (mm.c) ---- */
+/* The kernel's clock (ns since boot; the server's deadlines are on it). */
+static inline uint64_t now_ns(void)
+{
+    uint64_t now = 0;
+    sk_clock_get(&now);
+    return now;
+}
+
 #define PAGE_UP(x) (((x) + LX_PAGE - 1) & ~(LX_PAGE - 1))
 
 struct mobj {
@@ -122,6 +130,16 @@ struct waitq {
    cancel reason (it is then off the queue already). */
 void waitq_park(struct waitq *wq, struct lthread *t, sk_req_fn step);
 void waitq_wake_all(struct waitq *wq);
+/* Park at the tail (the queue is then in arrival order: wakes go oldest first). */
+void waitq_park_tail(struct waitq *wq, struct lthread *t, sk_req_fn step);
+/* Wake t, parked on wq, alone. */
+void waitq_wake_one(struct waitq *wq, struct lthread *t);
+/* Move t, parked on from, to the tail of to (still parked). */
+void waitq_move_tail(struct waitq *from, struct waitq *to, struct lthread *t);
+/* futex.c: wake one waiter of the word at uaddr (a thread's clear_tid at its exit); what
+   restart_syscall does after a timed futex wait. */
+void futex_wake_word(struct mm *mm, uint64_t uaddr);
+long futex_restart(struct lthread *t);
 /* Run the steps of every thread woken since the last call (the main loop, after each round
    of completions); returns how many ran. */
 int waitq_run_ready(void);
@@ -425,6 +443,13 @@ struct lthread {
     int copy_direct;           /* it copies from a file's data in the server (call_copy_out_direct) */
     int on_held;               /* on px.held (held_next links it) */
     struct lthread *held_next; /* on px.held while copy_held or copy_direct is set */
+    /* futex.c: the word it waits on (key, bits, value, address, deadline), whether a wake
+       came while the word was being read (1 reading, 2 woken then), its link on the
+       bucket's list of those, and a timed wait to go on with at restart_syscall */
+    uint64_t futex_space, futex_addr, futex_uaddr, futex_deadline;
+    uint32_t futex_bits, futex_val;
+    int futex_state, restart_futex;
+    struct lthread *futex_next;
     struct lthread *recheck_next; /* on px.recheck (signal_recheck) */
     int on_recheck;
     struct lthread *next;      /* in its process */

@@ -63,12 +63,6 @@ static struct proc *node_proc(struct inode *ino)
     return p && p->state != PROC_REAPED ? p : NULL;
 }
 
-static uint64_t now_ns(void)
-{
-    uint64_t n = 0;
-    sk_clock_get(&n);
-    return n;
-}
 
 static uint64_t ticks(uint64_t ns)
 {

@@ -56,8 +56,15 @@ static long exec_finish(struct lthread *t)
     t->exec = NULL;
     if (e)
         return e;
-    /* the point of no return: a fresh thread in the new space replaces this one (created
+    /* the point of no return: the other threads end, this one takes the leader's id (as
+       Linux's de_thread), and a fresh kernel thread in the new space replaces it (created
        first: the universe ends with its last thread) */
+    for (struct lthread *o = t->p->threads, *next; o; o = next) {
+        next = o->next;
+        if (o != t)
+            thread_gone(o);
+    }
+    t->tid = t->p->pid;
     sk_handle_t old = t->h, nh;
     struct sk_thread_create info = {
         .entry = entry, .stack = sp, .priority = SK_THREAD_PRIO_DEFAULT,

@@ -15,12 +15,6 @@
 #define LX_CLOCK_BOOTTIME 7
 
 
-static uint64_t now_ns(void)
-{
-    uint64_t now = 0;
-    sk_clock_get(&now);
-    return now;
-}
 
 static void set_str(char *dst, const char *src)
 {
@@ -200,11 +194,13 @@ static sk_error_t sleep_interrupted(struct lthread *t)
     if (t->phase == 1 || t->nr == 219) {
         if (t->nr == 219)
             t->restart_until = t->sleep_until;
+        t->restart_futex = 0;
         call_return(t, t->nr == 219 ? -516 : -514);
         return SK_OK;
     }
     uint64_t now = now_ns(), left = t->sleep_until > now ? t->sleep_until - now : 0;
     t->restart_until = t->sleep_until;
+    t->restart_futex = 0;
     uint64_t rem = sleep_rem_addr(t);
     t->ret = -516;
     if (!rem) {
@@ -234,6 +230,8 @@ static sk_error_t sleep_over(struct sk_req *r, sk_error_t err, const struct sk_c
    nothing to restart, EINTR (Linux's do_no_restart_syscall). */
 long sys_restart_syscall(struct lthread *t)
 {
+    if (t->restart_futex)
+        return futex_restart(t);
     uint64_t until = t->restart_until;
     t->restart_until = 0;
     if (!until)

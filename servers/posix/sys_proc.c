@@ -5,10 +5,26 @@
 #include "posix.h"
 #include "calls.h"
 
+/*
+ * exit: this thread ends. Its clear_tid word (set_tid_address, CLONE_CHILD_CLEARTID) is set
+ * to 0 and one futex waiter on it woken (pthread_join waits there) when other threads share
+ * the memory. The last thread's exit ends the process with its status (also when the
+ * leader went first: Linux's wait reports the last one's).
+ */
 long sys_exit(struct lthread *t)
 {
-    /* the only thread (threads arrive with clone in issue 15): the process ends */
-    proc_exit(t->p, (int)(t->a[0] & 0xff) << 8);
+    struct proc *p = t->p;
+    if (p->threads == t && !t->next) {
+        proc_exit(p, (int)(t->a[0] & 0xff) << 8);
+        return 0;
+    }
+    if (t->clear_tid && p->mm && t->copy_op.state == SK_OPSTATE_IDLE) {
+        memset(t->copy_stage, 0, 4);
+        if (sk_op_submit_forget(&px.q, &t->copy_op, SK_OP_mem_write, p->mm->space, t->clear_tid,
+                                (uint64_t)t->copy_stage, 4) == SK_OK)
+            futex_wake_word(p->mm, t->clear_tid); /* (its answer leaves after the write) */
+    }
+    thread_gone(t);
     return 0;
 }
 
@@ -151,6 +167,48 @@ long sys_umask(struct lthread *t)
 
 /* ---- fork ---- */
 
+/*
+ * ct (new, started stopped) gets t's registers as at t's system call, with rax = 0 (the
+ * child's return value), rsp = newsp if not 0, and FS base = tls with settls; they are set
+ * when ct's first stop is reported (signal_interrupted). Returns 1, or 0 if that cannot be.
+ */
+static int thread_clone_regs(struct lthread *t, struct lthread *ct, uint64_t newsp, int settls,
+                             uint64_t tls)
+{
+    struct sk_gregs g;
+    struct sk_base_regs b;
+    static uint8_t fpu[4096];
+    uint64_t fpu_size = 0;
+    int ok = sk_thread_get_regs(t->h, SK_REGS_GENERAL, &g, sizeof g) == SK_OK &&
+             sk_thread_get_regs(t->h, SK_REGS_BASES, &b, sizeof b) == SK_OK;
+    if (ok) {
+        /* size 0 asks for the image's size */
+        ok = sk_thread_regs_size(t->h, SK_REGS_FPU, &fpu_size) == SK_OK && fpu_size &&
+             fpu_size <= sizeof fpu && sk_thread_get_regs(t->h, SK_REGS_FPU, fpu, fpu_size) == SK_OK;
+    }
+    /* stop the child before its first instruction, then give it the registers */
+    if (!ok || sk_thread_interrupt(ct->h) != SK_OK || sk_thread_start(ct->h) != SK_OK)
+        return 0;
+    g.rax = 0;
+    if (newsp)
+        g.rsp = newsp;
+    if (settls)
+        b.fs_base = tls;
+    ct->clear_tid = 0;
+    ct->fork_regs = sk_malloc(sizeof g + sizeof b + fpu_size);
+    if (!ct->fork_regs)
+        return 0;
+    memcpy(ct->fork_regs, &g, sizeof g);
+    memcpy(ct->fork_regs + sizeof g, &b, sizeof b);
+    memcpy(ct->fork_regs + sizeof g + sizeof b, fpu, fpu_size);
+    ct->fork_fpu_size = fpu_size;
+    ct->policy = t->policy;
+    ct->affinity = t->affinity;
+    if (ct->affinity)
+        sk_thread_set_affinity(ct->h, ct->affinity);
+    return 1;
+}
+
 /* A child process like t's, its first thread created and stopped but not observed yet
    (*child_out; the caller starts it with call_start). Returns the pid or -errno. */
 static long do_fork(struct lthread *t, uint64_t newsp, int settls, uint64_t tls,
@@ -175,54 +233,13 @@ static long do_fork(struct lthread *t, uint64_t newsp, int settls, uint64_t tls,
     if (c->cmdline == NULL && parent->cmdline && (c->cmdline = sk_malloc(parent->cmdline_len)))
         memcpy(c->cmdline, parent->cmdline, parent->cmdline_len), c->cmdline_len = parent->cmdline_len;
     struct lthread *ct = c->fds ? thread_new(c, t->rip, t->rsp, 1) : NULL;
-    /* the child's registers: the parent's, with rax = 0 */
-    struct sk_gregs g;
-    struct sk_base_regs b;
-    static uint8_t fpu[4096];
-    uint64_t fpu_size = 0;
-    int ok = ct && sk_thread_get_regs(t->h, SK_REGS_GENERAL, &g, sizeof g) == SK_OK &&
-             sk_thread_get_regs(t->h, SK_REGS_BASES, &b, sizeof b) == SK_OK;
-    if (ok) {
-        /* size 0 asks for the image's size */
-        uint64_t sz = 0;
-        ok = sk_thread_regs_size(t->h, SK_REGS_FPU, &sz) == SK_OK;
-        fpu_size = sz;
-        ok = fpu_size && fpu_size <= sizeof fpu &&
-             sk_thread_get_regs(t->h, SK_REGS_FPU, fpu, fpu_size) == SK_OK;
-    }
-    if (ok) {
-        /* stop the child before its first instruction, then give it the registers */
-        ok = sk_thread_interrupt(ct->h) == SK_OK && sk_thread_start(ct->h) == SK_OK;
-    }
-    if (!ok) {
+    if (!ct || !thread_clone_regs(t, ct, newsp, settls, tls)) {
         if (px.verbose)
             plog("fork of pid %d failed\n", t->p->pid);
         proc_discard(c);
         return -LX_EAGAIN;
     }
-    g.rax = 0;
-    if (newsp)
-        g.rsp = newsp;
-    if (settls)
-        b.fs_base = tls;
-    ct->clear_tid = 0;
-    /* the registers are set when the child's stop is reported (fork_child_stopped) */
-    ct->fork_regs = sk_malloc(sizeof g + sizeof b + fpu_size);
-    if (!ct->fork_regs) {
-        if (px.verbose)
-            plog("fork of pid %d failed\n", t->p->pid);
-        proc_discard(c);
-        return -LX_EAGAIN;
-    }
-    memcpy(ct->fork_regs, &g, sizeof g);
-    memcpy(ct->fork_regs + sizeof g, &b, sizeof b);
-    memcpy(ct->fork_regs + sizeof g + sizeof b, fpu, fpu_size);
-    ct->fork_fpu_size = fpu_size;
     signal_fork(c, parent, ct, t);
-    ct->policy = t->policy;
-    ct->affinity = t->affinity;
-    if (ct->affinity)
-        sk_thread_set_affinity(ct->h, ct->affinity);
     *child_out = ct;
     return c->pid;
 }
@@ -270,7 +287,20 @@ long sys_vfork(struct lthread *t)
 }
 
 #define LX_CLONE_VM 0x100u
+#define LX_CLONE_FS 0x200u
+#define LX_CLONE_FILES 0x400u
+#define LX_CLONE_SIGHAND 0x800u
+#define LX_CLONE_PIDFD 0x1000u
+#define LX_CLONE_PTRACE 0x2000u
 #define LX_CLONE_VFORK 0x4000u
+#define LX_CLONE_PARENT 0x8000u
+#define LX_CLONE_THREAD 0x10000u
+#define LX_CLONE_NEWNS 0x20000u
+#define LX_CLONE_SYSVSEM 0x40000u
+#define LX_CLONE_DETACHED 0x400000u
+#define LX_CLONE_UNTRACED 0x800000u
+#define LX_CLONE_NEWUSER 0x10000000u
+#define LX_CLONE_IO 0x80000000u
 #define LX_CLONE_SETTLS 0x80000u
 #define LX_CLONE_PARENT_SETTID 0x100000u
 #define LX_CLONE_CHILD_CLEARTID 0x200000u
@@ -280,7 +310,8 @@ long sys_vfork(struct lthread *t)
  * clone for new processes: the exit signal, CLONE_VFORK (with or without CLONE_VM: done
  * as a copy-on-write fork), CLONE_SETTLS and the tid words. The tid words are written
  * (child's, then parent's) before the child is first observed, so it cannot run first.
- * Threads and the partial-sharing flags are issue 15.
+ * CLONE_THREAD (with CLONE_VM, CLONE_SIGHAND, CLONE_FS and CLONE_FILES: a pthread) makes a
+ * thread of the caller's own process. The other partial-sharing combinations: ENOSYS.
  */
 static sk_error_t clone_parent_tid(struct sk_req *r, sk_error_t err, const struct sk_cqe *cqe);
 
@@ -309,17 +340,79 @@ static sk_error_t clone_parent_tid(struct sk_req *r, sk_error_t err, const struc
     return clone_finish(r, SK_OK, cqe);
 }
 
+/*
+ * Room for one more thread of p? RLIMIT_NPROC counts the real user's threads (as Linux
+ * counts tasks; root is not bound), and the whole system has Linux's threads-max: one
+ * thread per 128 KiB of memory (a thread costs the server and the kernel memory of their
+ * own, so a thread bomb ends in EAGAIN, not in an exhausted server).
+ */
+static int thread_room(struct proc *p)
+{
+    struct sk_memory_info mi = {0};
+    sk_memory_info(&mi);
+    uint64_t max = mi.total_pages / 32 > 64 ? mi.total_pages / 32 : 64;
+    if ((uint64_t)px.n_threads >= max)
+        return 0;
+    if (p->uid == 0 || p->euid == 0)
+        return 1;
+    uint64_t n = 0;
+    for (struct proc *q = procs; q; q = q->all_next)
+        if (q->uid == p->uid)
+            for (struct lthread *o = q->threads; o; o = o->next)
+                n++;
+    return n < p->rlim[LX_RLIMIT_NPROC].cur;
+}
+
+/* A thread of t's process, sharing everything, with t's registers and signal mask. */
+static long clone_thread(struct lthread *t, uint64_t flags, struct lthread **out)
+{
+    if (!thread_room(t->p))
+        return -LX_EAGAIN;
+    struct lthread *ct = thread_new(t->p, t->rip, t->rsp, 1);
+    if (!ct)
+        return -LX_EAGAIN;
+    if (!thread_clone_regs(t, ct, t->a[1], (flags & LX_CLONE_SETTLS) != 0, t->a[4])) {
+        thread_gone(ct);
+        return -LX_EAGAIN;
+    }
+    ct->sigmask = t->sigmask;
+    /* a thread that shares the memory starts without the alternate signal stack */
+    ct->altstack = (struct lx_stack){0, LX_SS_DISABLE, 0, 0};
+    *out = ct;
+    return ct->tid;
+}
+
 long sys_clone(struct lthread *t)
 {
     uint64_t flags = t->a[0];
-    uint64_t allowed = 0xff | LX_CLONE_VM | LX_CLONE_VFORK | LX_CLONE_SETTLS |
-                       LX_CLONE_PARENT_SETTID | LX_CLONE_CHILD_CLEARTID | LX_CLONE_CHILD_SETTID;
-    if (flags & ~allowed)
-        return -LX_ENOSYS; /* threads and sharing: not yet */
-    if ((flags & LX_CLONE_VM) && !(flags & LX_CLONE_VFORK))
-        return -LX_ENOSYS;
+    /* Linux's own refusals first (copy_process) */
+    if ((flags & (LX_CLONE_NEWNS | LX_CLONE_FS)) == (LX_CLONE_NEWNS | LX_CLONE_FS) ||
+        (flags & (LX_CLONE_NEWUSER | LX_CLONE_FS)) == (LX_CLONE_NEWUSER | LX_CLONE_FS))
+        return -LX_EINVAL;
+    if ((flags & LX_CLONE_THREAD) && !(flags & LX_CLONE_SIGHAND))
+        return -LX_EINVAL;
+    if ((flags & LX_CLONE_SIGHAND) && !(flags & LX_CLONE_VM))
+        return -LX_EINVAL;
+    if ((flags & LX_CLONE_PIDFD) && (flags & (LX_CLONE_THREAD | LX_CLONE_PARENT_SETTID)))
+        return -LX_EINVAL;
+    uint64_t common = LX_CLONE_SETTLS | LX_CLONE_PARENT_SETTID | LX_CLONE_CHILD_CLEARTID |
+                      LX_CLONE_CHILD_SETTID | LX_CLONE_DETACHED | LX_CLONE_UNTRACED |
+                      LX_CLONE_IO | LX_CLONE_SYSVSEM;
     struct lthread *ct;
-    long pid = do_fork(t, t->a[1], (flags & LX_CLONE_SETTLS) != 0, t->a[4], &ct);
+    long pid;
+    if (flags & LX_CLONE_THREAD) {
+        uint64_t need = LX_CLONE_VM | LX_CLONE_SIGHAND | LX_CLONE_FS | LX_CLONE_FILES;
+        if ((flags & need) != need || (flags & ~(need | LX_CLONE_THREAD | common | 0xff)))
+            return -LX_ENOSYS; /* a thread with its own files or cwd: not yet */
+        pid = clone_thread(t, flags, &ct);
+    } else {
+        uint64_t allowed = 0xff | LX_CLONE_VM | LX_CLONE_VFORK | common;
+        if (flags & ~allowed)
+            return -LX_ENOSYS; /* partial sharing: not yet */
+        if ((flags & LX_CLONE_VM) && !(flags & LX_CLONE_VFORK))
+            return -LX_ENOSYS;
+        pid = do_fork(t, t->a[1], (flags & LX_CLONE_SETTLS) != 0, t->a[4], &ct);
+    }
     if (pid < 0)
         return pid;
     if (flags & LX_CLONE_CHILD_CLEARTID)

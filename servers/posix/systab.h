@@ -70,11 +70,11 @@
     X(53, socketpair, NOSYS, "") \
     X(54, setsockopt, NOSYS, "") \
     X(55, getsockopt, NOSYS, "") \
-    X(56, clone, PARTIAL, "new processes (fork and vfork flag sets); threads and partial sharing: ENOSYS") \
+    X(56, clone, PARTIAL, "new processes (fork and vfork flag sets) and threads (CLONE_THREAD with VM, SIGHAND, FS and FILES, as pthread_create); other partial sharing: ENOSYS") \
     X(57, fork, OK, "") \
     X(58, vfork, PARTIAL, "the parent waits for the child's exec or exit; the child runs on a copy-on-write copy, not the parent's memory") \
     X(59, execve, PARTIAL, "static ELF and #! scripts; no PT_INTERP") \
-    X(60, exit, PARTIAL, "ends the process (one thread per process until clone)") \
+    X(60, exit, OK, "") \
     X(61, wait4, PARTIAL, "exits, stops and continues; rusage holds the user time only") \
     X(62, kill, OK, "") \
     X(63, uname, OK, "") \
@@ -216,7 +216,7 @@
     X(199, fremovexattr, NOSYS, "") \
     X(200, tkill, OK, "") \
     X(201, time, PARTIAL, "as clock_gettime") \
-    X(202, futex, NOSYS, "") \
+    X(202, futex, PARTIAL, "WAIT, WAKE, WAIT_BITSET, WAKE_BITSET, REQUEUE, CMP_REQUEUE, private and shared (keyed by memory object across processes), timeouts, CLOCK_REALTIME; WAKE_OP and the priority-inheritance calls: ENOSYS") \
     X(203, sched_setaffinity, OK, "") \
     X(204, sched_getaffinity, OK, "") \
     X(205, set_thread_area, NOSYS, "") \
@@ -232,7 +232,7 @@
     X(215, epoll_wait_old, NOSYS, "") \
     X(216, remap_file_pages, NOSYS, "") \
     X(217, getdents64, OK, "") \
-    X(218, set_tid_address, PARTIAL, "recorded; cleared at thread exit with clone") \
+    X(218, set_tid_address, OK, "") \
     X(219, restart_syscall, OK, "") \
     X(220, semtimedop, NOSYS, "") \
     X(221, fadvise64, OK, "advice checked and taken (tmpfs data is always in memory)") \

@@ -38,6 +38,28 @@ SK_HOT void waitq_park(struct waitq *wq, struct lthread *t, sk_req_fn step)
     sk_req_park(&t->req, waitq_step);
 }
 
+void waitq_park_tail(struct waitq *wq, struct lthread *t, sk_req_fn step)
+{
+    t->wait_step = step;
+    t->waiting_on = wq;
+    t->wait_next = NULL;
+    struct lthread **pp = &wq->head;
+    while (*pp)
+        pp = &(*pp)->wait_next;
+    *pp = t;
+    sk_req_park(&t->req, waitq_step);
+}
+
+void waitq_move_tail(struct waitq *from, struct waitq *to, struct lthread *t)
+{
+    unlink_from(from, t);
+    t->waiting_on = to;
+    struct lthread **pp = &to->head;
+    while (*pp)
+        pp = &(*pp)->wait_next;
+    *pp = t;
+}
+
 /* Woken threads wait here, still parked, until waitq_run_ready: the loop runs them after
    the completions of a round, so the answer to the call that woke them leaves first. (The
    caller is usually watching for its answer on its CPU; a woken thread placed there first
@@ -57,6 +79,16 @@ SK_HOT void waitq_wake_all(struct waitq *wq)
     *tail = w; /* in the order they were on wq */
     for (; w; w = w->wait_next)
         w->waiting_on = &ready;
+}
+
+void waitq_wake_one(struct waitq *wq, struct lthread *t)
+{
+    unlink_from(wq, t);
+    struct lthread **tail = &ready.head;
+    while (*tail)
+        tail = &(*tail)->wait_next;
+    *tail = t;
+    t->waiting_on = &ready;
 }
 
 SK_HOT int waitq_run_ready(void)

@@ -17,6 +17,7 @@ static const char *errname(int e)
     case EBADF: return "EBADF";
     case ECHILD: return "ECHILD";
     case EAGAIN: return "EAGAIN";
+    case ETIMEDOUT: return "ETIMEDOUT";
     case ENOMEM: return "ENOMEM";
     case EACCES: return "EACCES";
     case EFAULT: return "EFAULT";

@@ -312,6 +312,8 @@ static void worker(int idx, uint64_t seed, uint64_t quota)
         if (nr == SYS_fork || nr == SYS_vfork || nr == SYS_clone || nr == 435) {
             if (r == 0 && raw(SYS_getpid, 0, 0, 0) != me)
                 raw(SYS_exit_group, 0, 0, 0); /* the child: done */
+            if (r == 0 && raw(SYS_gettid, 0, 0, 0) != me)
+                raw(SYS_exit, 0, 0, 0); /* a thread (CLONE_THREAD) of ours: it ends alone */
             if (r > 0)
                 children++;
         }
