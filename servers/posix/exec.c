@@ -338,6 +338,8 @@ int exec_image(struct proc *p, struct inode *cwd, const char *path, char *const 
     }
     /* commit: the new image replaces the old one */
     mm_set_exe(mm, ino);
+    for (struct lthread *t = p->threads; t; t = t->next)
+        futex_robust_exit(t, 1); /* (the old image's robust futexes, as Linux's exec does) */
     if (p->mm)
         mm_free(p->mm);
     p->mm = mm;

@@ -118,6 +118,85 @@ void futex_wake_word(struct mm *mm, uint64_t uaddr)
         wake_key(space, addr, FUTEX_BITSET_ANY, 1);
 }
 
+/* ---- robust lists: a dead owner's locks are marked (FUTEX_OWNER_DIED) and a waiter woken ---- */
+
+#define ROBUST_LIST_LIMIT 2048
+#define FUTEX_WAITERS 0x80000000u
+#define FUTEX_OWNER_DIED 0x40000000u
+#define FUTEX_TID_MASK 0x3fffffffu
+
+/* Read 8 bytes of mm at uaddr (in one page); 0 or -1. */
+static int read64(struct mm *mm, uint64_t uaddr, uint64_t *out)
+{
+    if ((uaddr & (LX_PAGE - 1)) > LX_PAGE - 8)
+        return -1;
+    uint64_t base;
+    uint32_t *w = mm_word_map(mm, uaddr & ~3ull, 0, &base);
+    if (!w)
+        return -1;
+    memcpy(out, (const uint8_t *)w + (uaddr & 3), 8);
+    mm_word_unmap(base);
+    return 0;
+}
+
+/* Linux's handle_futex_death: 0, or -1 to stop the walk. */
+static int owner_died(struct lthread *t, struct mm *mm, uint64_t uaddr, int pi, int pending)
+{
+    uint64_t base;
+    uint32_t *w = mm_word_map(mm, uaddr, 1, &base);
+    if (!w)
+        return -1;
+    uint32_t uval = __atomic_load_n(w, __ATOMIC_SEQ_CST);
+    int wake = 0;
+    if (pending && !pi && !uval) {
+        wake = 1; /* unlocked while the owner was between its steps: a waiter may sleep */
+    } else if ((uval & FUTEX_TID_MASK) == (uint32_t)t->tid) {
+        uint32_t mval;
+        do
+            mval = (uval & FUTEX_WAITERS) | FUTEX_OWNER_DIED;
+        while (!__atomic_compare_exchange_n(w, &uval, mval, 0, __ATOMIC_SEQ_CST,
+                                            __ATOMIC_SEQ_CST) &&
+               (uval & FUTEX_TID_MASK) == (uint32_t)t->tid);
+        wake = !pi && (uval & FUTEX_WAITERS) && (uval & FUTEX_TID_MASK) == (uint32_t)t->tid;
+    }
+    mm_word_unmap(base);
+    if (wake)
+        futex_wake_word(mm, uaddr);
+    return 0;
+}
+
+void futex_robust_exit(struct lthread *t, int all_going)
+{
+    uint64_t head = t->robust_head;
+    struct mm *mm = t->p->mm;
+    t->robust_head = 0;
+    /* with the whole private address space going, nobody could see the marks */
+    if (!head || !mm || (all_going && !mm_has_shared(mm)))
+        return;
+    uint64_t entry, pending;
+    int64_t offset;
+    if (read64(mm, head, &entry) || read64(mm, head + 8, (uint64_t *)&offset) ||
+        read64(mm, head + 16, &pending))
+        return;
+    int pi = entry & 1, ppi = pending & 1, limit = ROBUST_LIST_LIMIT;
+    entry &= ~1ull;
+    pending &= ~1ull;
+    while (entry != head) {
+        uint64_t next;
+        int rc = read64(mm, entry, &next);
+        if (entry != pending && owner_died(t, mm, entry + (uint64_t)offset, pi, 0))
+            return;
+        if (rc)
+            return;
+        pi = next & 1;
+        entry = next & ~1ull;
+        if (!--limit)
+            break;
+    }
+    if (pending)
+        owner_died(t, mm, pending + (uint64_t)offset, ppi, 1);
+}
+
 /* ---- FUTEX_WAIT, FUTEX_WAIT_BITSET ---- */
 
 static sk_error_t wait_over(struct sk_req *r, sk_error_t err, const struct sk_cqe *cqe)
@@ -311,6 +390,95 @@ static sk_error_t cmp_requeue_read(struct sk_req *r, sk_error_t err, const struc
     return SK_OK;
 }
 
+/* ---- FUTEX_WAKE_OP: change the second word atomically, wake on the first, and on the
+   second if its old value passes the test ---- */
+
+static long wake_op(struct lthread *t, int private)
+{
+    uint32_t enc = (uint32_t)t->a[5];
+    uint32_t op = (enc >> 28) & 7, cmp = (enc >> 24) & 15;
+    int32_t oparg = (int32_t)(enc << 8) >> 20, cmparg = (int32_t)(enc << 20) >> 20;
+    if (enc & (8u << 28)) /* FUTEX_OP_OPARG_SHIFT */
+        oparg = (int32_t)(1u << (oparg & 31));
+    if (op > 4)
+        return -LX_ENOSYS;
+    uint64_t s1, a1, s2, a2;
+    long e;
+    if ((e = futex_key(t->p->mm, t->a[0], private, &s1, &a1)) ||
+        (e = futex_key(t->p->mm, t->a[4], private, &s2, &a2)))
+        return e;
+    uint64_t base;
+    uint32_t *w = mm_word_map(t->p->mm, t->a[4], 1, &base);
+    if (!w)
+        return -LX_EFAULT;
+    uint32_t old = __atomic_load_n(w, __ATOMIC_SEQ_CST), nv;
+    do {
+        switch (op) {
+        case 0: nv = (uint32_t)oparg; break;
+        case 1: nv = old + (uint32_t)oparg; break;
+        case 2: nv = old | (uint32_t)oparg; break;
+        case 3: nv = old & ~(uint32_t)oparg; break;
+        default: nv = old ^ (uint32_t)oparg; break;
+        }
+    } while (!__atomic_compare_exchange_n(w, &old, nv, 0, __ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST));
+    mm_word_unmap(base);
+    if (cmp > 5)
+        return -LX_ENOSYS; /* (after the change, as Linux finds it) */
+    int32_t o = (int32_t)old;
+    int pass = cmp == 0 ? o == cmparg : cmp == 1 ? o != cmparg : cmp == 2 ? o < cmparg
+             : cmp == 3 ? o <= cmparg : cmp == 4 ? o > cmparg : o >= cmparg;
+    long n = wake_key(s1, a1, FUTEX_BITSET_ANY, (int)t->a[2]);
+    if (pass)
+        n += wake_key(s2, a2, FUTEX_BITSET_ANY, (int)t->a[3]);
+    return n;
+}
+
+/* ---- set_robust_list, get_robust_list ---- */
+
+#define ROBUST_HEAD_SIZE 24
+
+long sys_set_robust_list(struct lthread *t)
+{
+    if (t->a[1] != ROBUST_HEAD_SIZE)
+        return -LX_EINVAL;
+    t->robust_head = t->a[0];
+    return 0;
+}
+
+static sk_error_t robust_len_out(struct sk_req *r, sk_error_t err, const struct sk_cqe *cqe)
+{
+    (void)cqe;
+    struct lthread *t = call_thread(r);
+    if (err)
+        return err;
+    t->len = ROBUST_HEAD_SIZE;
+    t->ret = 0;
+    return call_copy_out(t, t->a[2], &t->len, 8, call_done_step);
+}
+
+long sys_get_robust_list(struct lthread *t)
+{
+    struct lthread *who = NULL;
+    if ((int)t->a[0] == 0) {
+        who = t;
+    } else {
+        for (struct proc *q = procs; q && !who; q = q->all_next)
+            for (struct lthread *o = q->threads; o && !who; o = o->next)
+                if (o->tid == (int)t->a[0])
+                    who = o;
+        if (!who)
+            return -LX_ESRCH;
+        /* reading another's: its owner or root (ptrace's read permission) */
+        struct proc *q = who->p, *p = t->p;
+        if (p->euid != 0 && (p->uid != q->uid || p->uid != q->euid || p->uid != q->suid ||
+                             p->gid != q->gid || p->gid != q->egid || p->gid != q->sgid))
+            return -LX_EPERM;
+    }
+    t->done = who->robust_head;
+    sk_error_t e = call_copy_out(t, t->a[1], &t->done, 8, robust_len_out);
+    return e ? errno_from_sk(e) : CALL_PENDING;
+}
+
 /* ---- the call ---- */
 
 long sys_futex(struct lthread *t)
@@ -370,7 +538,9 @@ long sys_futex(struct lthread *t)
         sk_error_t se = call_copy_in(t, uaddr, &t->len, 4, cmp_requeue_read);
         return se ? errno_from_sk(se) : CALL_PENDING;
     }
-    default: /* FUTEX_FD (gone from Linux), WAKE_OP, the priority-inheritance calls */
+    case FUTEX_WAKE_OP:
+        return wake_op(t, private);
+    default: /* FUTEX_FD (gone from Linux), the priority-inheritance calls */
         return -LX_ENOSYS;
     }
 }

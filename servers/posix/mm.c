@@ -140,6 +140,39 @@ static int range_mapped(struct mm *mm, uint64_t addr, uint64_t len, uint32_t pro
     return at >= addr + len;
 }
 
+uint32_t *mm_word_map(struct mm *mm, uint64_t uaddr, int write, uint64_t *base)
+{
+    if (!mm || (uaddr & 3))
+        return NULL;
+    struct vma *v = mm->vmas;
+    while (v && v->end <= uaddr)
+        v = v->next;
+    if (!v || v->start > uaddr || !v->obj || !(v->prot & (write ? LX_PROT_WRITE : LX_PROT_READ)))
+        return NULL;
+    uint64_t page = uaddr & ~(LX_PAGE - 1), off = v->offset + (page - v->start);
+    if (off + LX_PAGE > v->obj->size)
+        return NULL; /* past a file's end: the program would get SIGBUS */
+    uint64_t at;
+    if (sk_space_map(SK_THIS_SPACE, v->obj->h, off, 0, LX_PAGE,
+                     SK_PROT_READ | (write ? SK_PROT_WRITE : 0), &at) != SK_OK)
+        return NULL;
+    *base = at;
+    return (uint32_t *)(at + (uaddr - page));
+}
+
+void mm_word_unmap(uint64_t base)
+{
+    sk_space_unmap(SK_THIS_SPACE, base, LX_PAGE);
+}
+
+int mm_has_shared(struct mm *mm)
+{
+    for (struct vma *v = mm ? mm->vmas : NULL; v; v = v->next)
+        if (v->flags & VMA_SHARED)
+            return 1;
+    return 0;
+}
+
 int mm_range_writable(struct mm *mm, uint64_t addr, uint64_t len)
 {
     return range_mapped(mm, addr, len, LX_PROT_WRITE, 0);

@@ -109,6 +109,13 @@ uint64_t mm_find_free(struct mm *mm, uint64_t hint, uint64_t len);
 int mm_protect(struct mm *mm, uint64_t addr, uint64_t len, uint32_t prot);
 /* Is [addr, addr + len) mapped writable throughout (so a mem_write there cannot fail but for
    lack of memory)? */
+/* The 32-bit word at uaddr of mm mapped into the server (read-write with write) for an
+   atomic access, as the program's own mapping allows it; NULL (EFAULT) if it does not or the
+   word lies past a file's end. mm_word_unmap(*base) when done. */
+uint32_t *mm_word_map(struct mm *mm, uint64_t uaddr, int write, uint64_t *base);
+void mm_word_unmap(uint64_t base);
+/* Does mm map anything shared (memory another process may see)? */
+int mm_has_shared(struct mm *mm);
 int mm_range_writable(struct mm *mm, uint64_t addr, uint64_t len);
 /* The same for reading: mapped readable, within the objects' sizes (a copy cannot fault). */
 int mm_range_readable(struct mm *mm, uint64_t addr, uint64_t len);
@@ -139,6 +146,9 @@ void waitq_move_tail(struct waitq *from, struct waitq *to, struct lthread *t);
 /* futex.c: wake one waiter of the word at uaddr (a thread's clear_tid at its exit); what
    restart_syscall does after a timed futex wait. */
 void futex_wake_word(struct mm *mm, uint64_t uaddr);
+/* t is ending (all_going: with its whole address space): its robust futex list
+   (set_robust_list) is walked as Linux's exit_robust_list does. */
+void futex_robust_exit(struct lthread *t, int all_going);
 long futex_restart(struct lthread *t);
 /* Run the steps of every thread woken since the last call (the main loop, after each round
    of completions); returns how many ran. */
@@ -449,6 +459,7 @@ struct lthread {
     uint64_t futex_space, futex_addr, futex_uaddr, futex_deadline;
     uint32_t futex_bits, futex_val;
     int futex_state, restart_futex;
+    uint64_t robust_head;      /* set_robust_list */
     struct lthread *futex_next;
     struct lthread *recheck_next; /* on px.recheck (signal_recheck) */
     int on_recheck;

@@ -139,6 +139,7 @@ void thread_gone(struct lthread *t)
     t->dead = 1;
     struct proc *p = t->p;
     thread_unlink(t);
+    futex_robust_exit(t, p->state != PROC_LIVE || !p->threads);
     if (t->h) {
         sk_thread_kill(t->h);
         p->cpu_dead_ns += thread_cpu_ns(t->h);

@@ -511,10 +511,6 @@ long sys_getrandom(struct lthread *t)
     return e ? errno_from_sk(e) : CALL_PENDING;
 }
 
-long sys_set_robust_list(struct lthread *t)
-{
-    return t->a[1] == 24 ? 0 : -LX_EINVAL;
-}
 
 /* ---- limits: Linux's defaults for the first process (its INIT_RLIMITS; NPROC and
    SIGPENDING from the memory size as Linux computes them), inherited by fork, kept by exec,

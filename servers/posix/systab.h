@@ -216,7 +216,7 @@
     X(199, fremovexattr, NOSYS, "") \
     X(200, tkill, OK, "") \
     X(201, time, PARTIAL, "as clock_gettime") \
-    X(202, futex, PARTIAL, "WAIT, WAKE, WAIT_BITSET, WAKE_BITSET, REQUEUE, CMP_REQUEUE, private and shared (keyed by memory object across processes), timeouts, CLOCK_REALTIME; WAKE_OP and the priority-inheritance calls: ENOSYS") \
+    X(202, futex, PARTIAL, "WAIT, WAKE, WAIT_BITSET, WAKE_BITSET, REQUEUE, CMP_REQUEUE, WAKE_OP, private and shared (keyed by memory object across processes), timeouts, CLOCK_REALTIME; the priority-inheritance calls: ENOSYS") \
     X(203, sched_setaffinity, OK, "") \
     X(204, sched_getaffinity, OK, "") \
     X(205, set_thread_area, NOSYS, "") \
@@ -287,8 +287,8 @@
     X(270, pselect6, OK, "") \
     X(271, ppoll, OK, "") \
     X(272, unshare, NOSYS, "") \
-    X(273, set_robust_list, PARTIAL, "recorded only") \
-    X(274, get_robust_list, NOSYS, "") \
+    X(273, set_robust_list, OK, "") \
+    X(274, get_robust_list, OK, "") \
     X(275, splice, NOSYS, "") \
     X(276, tee, NOSYS, "") \
     X(277, sync_file_range, NOSYS, "") \

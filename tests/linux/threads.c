@@ -16,6 +16,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/resource.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -27,6 +28,7 @@
 #define FUTEX_WAIT 0
 #define FUTEX_WAKE 1
 #define FUTEX_CMP_REQUEUE 4
+#define FUTEX_WAKE_OP 5
 #define FUTEX_WAIT_BITSET 9
 #define FUTEX_PRIVATE_FLAG 128
 #define FUTEX_WAIT_PRIVATE (FUTEX_WAIT | FUTEX_PRIVATE_FLAG)
@@ -126,6 +128,14 @@ static void *forever(void *arg)
     for (;;)
         pause();
     return NULL;
+}
+
+static pthread_mutex_t *robust;
+static void *die_holding(void *arg)
+{
+    (void)arg;
+    pthread_mutex_lock(robust);
+    return NULL; /* ends with the lock held */
 }
 
 static void *blocker(void *arg)
@@ -270,6 +280,60 @@ int main(int argc, char **argv)
         all &= (intptr_t)ret == 1;
     }
     printf("every waiter woke with 0: %d\n", all);
+
+    /* FUTEX_WAKE_OP: the second word changes atomically, the waiters of the first wake,
+       those of the second only if its old value passes the test */
+    word = 0;
+    static uint32_t word2 = 5;
+    pthread_t wk;
+    pthread_create(&wk, NULL, waiter, NULL);
+    usleep(50000);
+    uint32_t enc = (1u << 28) | (4u << 24) | (3u << 12) | 4u; /* ADD 3; old > 4 */
+    long r = futex(&word, FUTEX_WAKE_OP | FUTEX_PRIVATE_FLAG, 1, (void *)1, &word2, enc);
+    pthread_join(wk, &ret);
+    printf("FUTEX_WAKE_OP woke %ld, word2 %u, the waiter got 0 %d\n", r, word2, (intptr_t)ret == 1);
+    enc = (8u << 28) | (2u << 28) | (1u << 24) | (4u << 12) | 8u; /* OR 1 << 4; old != 8 */
+    r = futex(&word, FUTEX_WAKE_OP | FUTEX_PRIVATE_FLAG, 1, (void *)1, &word2, enc);
+    printf("FUTEX_WAKE_OP with a shift: %ld, word2 %u\n", r, word2);
+    r = futex(&word, FUTEX_WAKE_OP | FUTEX_PRIVATE_FLAG, 1, (void *)1, &word2, 7u << 28);
+    printf("FUTEX_WAKE_OP with a bad op: %s, word2 %u\n", r < 0 ? errname(errno) : "ok", word2);
+    r = futex(&word, FUTEX_WAKE_OP | FUTEX_PRIVATE_FLAG, 1, (void *)1, (uint32_t *)8, 0);
+    printf("FUTEX_WAKE_OP on an unmapped word: %s\n", r < 0 ? errname(errno) : "ok");
+
+    /* robust mutexes: a thread that dies holding one leaves EOWNERDEAD to the next owner */
+    pthread_mutexattr_t ma;
+    pthread_mutexattr_init(&ma);
+    pthread_mutexattr_setrobust(&ma, PTHREAD_MUTEX_ROBUST);
+    static pthread_mutex_t rm;
+    pthread_mutex_init(&rm, &ma);
+    robust = &rm;
+    pthread_create(&t, NULL, die_holding, NULL);
+    pthread_join(t, NULL);
+    int lr = pthread_mutex_lock(&rm);
+    printf("lock after the owner thread died: %s, consistent %d\n", lr ? errname(lr) : "0",
+           lr == EOWNERDEAD ? pthread_mutex_consistent(&rm) : -1);
+    pthread_mutex_unlock(&rm);
+    /* and across processes, in shared memory */
+    pthread_mutexattr_setpshared(&ma, PTHREAD_PROCESS_SHARED);
+    pthread_mutex_t *sm = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+    pthread_mutex_init(sm, &ma);
+    fflush(stdout);
+    pid_t holder = fork();
+    if (holder == 0) {
+        pthread_mutex_lock(sm);
+        _exit(0);
+    }
+    waitpid(holder, NULL, 0);
+    lr = pthread_mutex_lock(sm);
+    printf("lock after the owner process died: %s\n", lr ? errname(lr) : "0");
+    size_t rlen = 0;
+    void *rhead = NULL;
+    long gr = syscall(SYS_get_robust_list, 0, &rhead, &rlen);
+    printf("get_robust_list: %ld, len %zu\n", gr, rlen);
+    gr = syscall(SYS_get_robust_list, 0x3ffffff0, &rhead, &rlen);
+    printf("get_robust_list of no thread: %s\n", gr ? errname(errno) : "ok");
+    printf("set_robust_list with a bad size: %s\n",
+           syscall(SYS_set_robust_list, rhead, 12) ? errname(errno) : "ok");
 
     /* RLIMIT_NPROC counts a user's threads: 5 allow four more than the first */
     fflush(stdout);
