@@ -86,6 +86,25 @@ static int nthreads(struct proc *p)
     return n;
 }
 
+/* The thread a /proc/PID/task/TID file is about (gen_fd: the tid), NULL for the process's
+   own files (gen_fd -1); *gone when that thread has ended. */
+static struct lthread *node_thread(const struct inode *ino, struct proc *p, int *gone)
+{
+    *gone = 0;
+    if (ino->gen_fd <= 0)
+        return NULL;
+    for (struct lthread *t = p->threads; t; t = t->next)
+        if (t->tid == ino->gen_fd)
+            return t;
+    *gone = 1;
+    return NULL;
+}
+
+static char thread_state(const struct lthread *t)
+{
+    return !t->in_call || !t->req.parked ? 'R' : 'S';
+}
+
 static char state_of(struct proc *p)
 {
     if (p->state == PROC_ZOMBIE)
@@ -93,7 +112,7 @@ static char state_of(struct proc *p)
     if (p->jobstop)
         return 'T';
     for (struct lthread *t = p->threads; t; t = t->next)
-        if (!t->in_call || !t->req.parked)
+        if (thread_state(t) == 'R')
             return 'R';
     return 'S';
 }
@@ -118,7 +137,9 @@ static int gen_stat(struct inode *ino, struct proc *viewer, struct strbuf *sb)
 {
     (void)viewer;
     struct proc *p = node_proc(ino);
-    if (!p)
+    int gone;
+    struct lthread *th = p ? node_thread(ino, p, &gone) : NULL;
+    if (!p || gone)
         return -LX_ESRCH;
     uint64_t sigign = 0, sigcatch = 0;
     for (int i = 0; i < LX_NSIG; i++) {
@@ -127,18 +148,20 @@ static int gen_stat(struct inode *ino, struct proc *viewer, struct strbuf *sb)
         else if (p->sig[i].handler != LX_SIG_DFL)
             sigcatch |= 1ull << i;
     }
-    uint64_t blocked = p->threads ? p->threads->sigmask : 0;
+    struct lthread *first = th ? th : p->threads;
+    uint64_t blocked = first ? first->sigmask : 0;
     int tty = tty_dev_of(p), tpgid = tty_fg_of(p);
+    char state = th && p->state == PROC_LIVE && !p->jobstop ? thread_state(th) : state_of(p);
     sb_printf(sb, "%d (%s) %c %d %d %d %d %d %u %lu %lu %lu %lu %lu %lu %ld %ld %ld %ld %d %ld %lu ",
-              p->pid, p->comm, state_of(p), p->parent ? p->parent->pid : 0, p->pgid, p->sid, tty,
+              th ? th->tid : p->pid, p->comm, state, p->parent ? p->parent->pid : 0, p->pgid, p->sid, tty,
               tpgid, 0x400000u, 0ul, 0ul, 0ul, 0ul,
               (unsigned long)((p->state == PROC_LIVE ? proc_cpu_ns(p) : p->cpu_dead_ns) / 10000000ull),
               0ul, (long)(p->cpu_children_ns / 10000000ull), 0l, 20l + p->nice, (long)p->nice,
               nthreads(p), 0l,
               (unsigned long)ticks(p->start_ns - px.boot_ns));
     struct sk_thread_stats ts = {0}; /* field 39: the CPU it last ran on */
-    if (p->threads && p->threads->h)
-        sk_thread_stats(p->threads->h, &ts);
+    if (first && first->h)
+        sk_thread_stats(first->h, &ts);
     sb_printf(sb, "%lu %lu %lu %lu %lu %lu %lu %lu %lu %lu %lu %lu %lu %lu %lu %d %d %u %u %lu %lu %ld ",
               (unsigned long)vm_bytes(p), 0ul, ~0ul, 0ul, 0ul, 0ul, 0ul, 0ul,
               (unsigned long)(p->pending & 0xffffffff), (unsigned long)(blocked & 0xffffffff),
@@ -154,8 +177,12 @@ static int gen_status(struct inode *ino, struct proc *viewer, struct strbuf *sb)
 {
     (void)viewer;
     struct proc *p = node_proc(ino);
-    if (!p)
+    int gone;
+    struct lthread *th = p ? node_thread(ino, p, &gone) : NULL;
+    if (!p || gone)
         return -LX_ESRCH;
+    struct lthread *first = th ? th : p->threads;
+    char state = th && p->state == PROC_LIVE && !p->jobstop ? thread_state(th) : state_of(p);
     uint64_t sigign = 0, sigcatch = 0;
     for (int i = 0; i < LX_NSIG; i++) {
         if (p->sig[i].handler == LX_SIG_IGN)
@@ -175,11 +202,11 @@ static int gen_status(struct inode *ino, struct proc *viewer, struct strbuf *sb)
                   "VmRSS:\t%8lu kB\nThreads:\t%d\n"
                   "SigQ:\t0/0\nSigPnd:\t%016lx\nShdPnd:\t%016lx\nSigBlk:\t%016lx\nSigIgn:\t%016lx\n"
                   "SigCgt:\t%016lx\n",
-              p->comm, p->umask, state_name(state_of(p)), p->pid, p->pid,
+              p->comm, p->umask, state_name(state), p->pid, th ? th->tid : p->pid,
               p->parent ? p->parent->pid : 0, p->uid, p->euid, p->suid, p->euid, p->gid, p->egid,
               p->sgid, p->egid, p->fds ? p->fds->count : 0, groups, (unsigned long)vm, (unsigned long)vm,
-              (unsigned long)(p->mm ? mm_locked_bytes(p->mm, 0, 0) / 1024 : 0), 0ul, nthreads(p), (unsigned long)(p->threads ? p->threads->pending : 0),
-              (unsigned long)p->pending, (unsigned long)(p->threads ? p->threads->sigmask : 0),
+              (unsigned long)(p->mm ? mm_locked_bytes(p->mm, 0, 0) / 1024 : 0), 0ul, nthreads(p), (unsigned long)(first ? first->pending : 0),
+              (unsigned long)p->pending, (unsigned long)(first ? first->sigmask : 0),
               (unsigned long)sigign, (unsigned long)sigcatch);
     return 0;
 }
@@ -507,6 +534,8 @@ static void refresh_fd(struct inode *dir, struct proc *viewer);
 static const struct proc_gen g_fddir = {.refresh = refresh_fd};
 static void refresh_root(struct inode *dir, struct proc *viewer);
 static const struct proc_gen g_root = {.refresh = refresh_root};
+static void refresh_task(struct inode *dir, struct proc *viewer);
+static const struct proc_gen g_taskdir = {.refresh = refresh_task};
 
 static struct inode *add(struct inode *dir, const char *name, uint32_t mode,
                          const struct proc_gen *gen, int pid, int fd)
@@ -544,6 +573,37 @@ static void refresh_fd(struct inode *dir, struct proc *viewer)
         }
 }
 
+/* /proc/PID/task: a directory per thread, in the order they were made (the leader first),
+   each with the thread's own stat, status and comm; rebuilt at each look. */
+static void refresh_task(struct inode *dir, struct proc *viewer)
+{
+    (void)viewer;
+    while (dir->children)
+        dir_unlink(dir, dir->children->name);
+    struct proc *p = node_proc(dir);
+    if (!p || p->state != PROC_LIVE)
+        return;
+    int n = nthreads(p), i = n;
+    int *tids = sk_malloc(sizeof(int) * (size_t)(n ? n : 1));
+    if (!tids)
+        return;
+    for (struct lthread *t = p->threads; t; t = t->next)
+        tids[--i] = t->tid; /* (the list is newest first) */
+    for (i = 0; i < n; i++) {
+        char name[16];
+        sk_snprintf(name, sizeof name, "%d", tids[i]);
+        struct inode *d = add(dir, name, LX_S_IFDIR | 0555, NULL, p->pid, tids[i]);
+        if (!d)
+            break;
+        d->uid = p->uid;
+        d->gid = p->gid;
+        add(d, "stat", LX_S_IFREG | 0444, &g_stat, p->pid, tids[i]);
+        add(d, "status", LX_S_IFREG | 0444, &g_status, p->pid, tids[i]);
+        add(d, "comm", LX_S_IFREG | 0644, &g_comm, p->pid, tids[i]);
+    }
+    sk_free(tids);
+}
+
 static void make_pid_dir(struct proc *p)
 {
     char name[16];
@@ -562,6 +622,7 @@ static void make_pid_dir(struct proc *p)
     add(d, "exe", LX_S_IFLNK | 0777, &g_exe, p->pid, -1);
     add(d, "cwd", LX_S_IFLNK | 0777, &g_cwd, p->pid, -1);
     add(d, "fd", LX_S_IFDIR | 0500, &g_fddir, p->pid, -1);
+    add(d, "task", LX_S_IFDIR | 0555, &g_taskdir, p->pid, -1);
 }
 
 static void refresh_root(struct inode *dir, struct proc *viewer)

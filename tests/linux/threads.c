@@ -8,6 +8,7 @@
  * from a thread, and the leader leaving with pthread_exit while another thread finishes.
  */
 #define _GNU_SOURCE
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
@@ -136,6 +137,22 @@ static void *die_holding(void *arg)
     (void)arg;
     pthread_mutex_lock(robust);
     return NULL; /* ends with the lock held */
+}
+
+static int cancel_pipe[2];
+static void *reads_forever(void *arg)
+{
+    (void)arg;
+    char c;
+    read(cancel_pipe[0], &c, 1);
+    return (void *)1;
+}
+
+static void *sleeps_forever(void *arg)
+{
+    (void)arg;
+    sleep(1000);
+    return (void *)1;
 }
 
 static void *blocker(void *arg)
@@ -334,6 +351,47 @@ int main(int argc, char **argv)
     printf("get_robust_list of no thread: %s\n", gr ? errname(errno) : "ok");
     printf("set_robust_list with a bad size: %s\n",
            syscall(SYS_set_robust_list, rhead, 12) ? errname(errno) : "ok");
+
+    /* pthread_cancel of threads blocked in read and in sleep */
+    pipe(cancel_pipe);
+    pthread_t cr, cs;
+    pthread_create(&cr, NULL, reads_forever, NULL);
+    pthread_create(&cs, NULL, sleeps_forever, NULL);
+    usleep(50000);
+
+    /* /proc/self/task lists every thread; each has its own stat; status counts them */
+    int ntask = 0, own = 1;
+    DIR *d = opendir("/proc/self/task");
+    struct dirent *de;
+    while (d && (de = readdir(d))) {
+        if (de->d_name[0] == '.')
+            continue;
+        ntask++;
+        char path[300], buf[256] = {0};
+        snprintf(path, sizeof path, "/proc/self/task/%s/stat", de->d_name);
+        int fd = open(path, O_RDONLY);
+        if (fd < 0 || read(fd, buf, sizeof buf - 1) <= 0)
+            own = 0;
+        else
+            own &= atoi(buf) == atoi(de->d_name);
+        close(fd);
+    }
+    if (d)
+        closedir(d);
+    char status[2048] = {0};
+    int sfd = open("/proc/self/status", O_RDONLY);
+    read(sfd, status, sizeof status - 1);
+    close(sfd);
+    const char *thr = strstr(status, "Threads:");
+    printf("/proc/self/task: %d threads, each its own stat %d; status says %d\n", ntask, own,
+           thr ? atoi(thr + 8) : -1);
+
+    pthread_cancel(cr);
+    pthread_cancel(cs);
+    void *rr, *rs;
+    pthread_join(cr, &rr);
+    pthread_join(cs, &rs);
+    printf("cancelled in read %d, in sleep %d\n", rr == PTHREAD_CANCELED, rs == PTHREAD_CANCELED);
 
     /* RLIMIT_NPROC counts a user's threads: 5 allow four more than the first */
     fflush(stdout);
