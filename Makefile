@@ -136,7 +136,10 @@ $(foreach p,$(USER_FUZZ),$(eval $(call user_prog,$(p),$(sort $(wildcard tests/fu
 # $(OUT)/linux-tests/{musl,glibc}/<name>, and packed as usr/lib/skoll-tests/{musl,glibc}/<name>.
 LINUX_TESTS := $(basename $(notdir $(wildcard tests/linux/*.c)))
 LINUX_TEST_DIR := $(OUT)/linux-tests
-LINUX_TEST_BINS := $(foreach v,musl glibc,$(patsubst %,$(LINUX_TEST_DIR)/$(v)/%,$(LINUX_TESTS)))
+# the programs of tests/linux/dyn.list also dynamically linked, into $(LINUX_TEST_DIR)/dyn/
+LINUX_DYN_TESTS := $(shell grep -v '^\#' tests/linux/dyn.list)
+LINUX_TEST_BINS := $(foreach v,musl glibc,$(patsubst %,$(LINUX_TEST_DIR)/$(v)/%,$(LINUX_TESTS))) \
+	$(patsubst %,$(LINUX_TEST_DIR)/dyn/%,$(LINUX_DYN_TESTS))
 LINUX_CFLAGS := -static -O2 -std=gnu11 $(WARN)
 LINUX_TEST_DEPS := $(wildcard tests/linux/*.h) Makefile
 $(LINUX_TEST_DIR)/musl/%: tests/linux/%.c $(LINUX_TEST_DEPS) | $(SETUP_STAMP)
@@ -145,6 +148,9 @@ $(LINUX_TEST_DIR)/musl/%: tests/linux/%.c $(LINUX_TEST_DEPS) | $(SETUP_STAMP)
 $(LINUX_TEST_DIR)/glibc/%: tests/linux/%.c $(LINUX_TEST_DEPS) | $(SETUP_STAMP)
 	@mkdir -p $(dir $@)
 	$(CC) $(LINUX_CFLAGS) -o $@ $<
+$(LINUX_TEST_DIR)/dyn/%: tests/linux/%.c $(LINUX_TEST_DEPS) | $(SETUP_STAMP)
+	@mkdir -p $(dir $@)
+	$(CC) $(filter-out -static,$(LINUX_CFLAGS)) -o $@ $<
 linux-tests: $(SETUP_STAMP) $(LINUX_TEST_BINS)
 
 # The boot archive: initrd/ plus bin/<program> (debug info stripped) for every user program,
@@ -152,8 +158,8 @@ linux-tests: $(SETUP_STAMP) $(LINUX_TEST_BINS)
 # the Linux test programs and driver). Owned by root (-R 0:0) whoever builds it. No pipelines
 # (sh has no pipefail): each step is a command of its own, and the archive is written beside the
 # target and renamed, so a failure leaves no archive behind.
-LINUX_TEST_FILES := tests/linux/cases.list tests/linux/driver.sh $(wildcard tests/linux/sh/*.sh) \
-	tests/linux/bench/script.sh
+LINUX_TEST_FILES := tests/linux/cases.list tests/linux/dyn.list tests/linux/driver.sh \
+	$(wildcard tests/linux/sh/*.sh) tests/linux/bench/script.sh
 $(INITRD): $(shell find initrd -type f 2>/dev/null) $(USER_ELFS) $(LINUX_TEST_BINS) $(LINUX_TEST_FILES) \
 		tools/initrd-linux.sh $(wildcard /bin/busybox) | $(SETUP_STAMP)
 	@mkdir -p $(OUT)

@@ -44,6 +44,20 @@ for a in $applets; do
 done
 [ "$n" -gt 100 ] || fail "only $n applets listed by busybox --list-full"
 
+# Debian's C library for the dynamically linked programs (the test programs of dyn.list, built
+# against it here): the files of the installed libc6 package, unchanged, at their Debian paths.
+# (libgcc_s: glibc loads it with dlopen to unwind a thread's stack, pthread_exit/cancel)
+mkdir -p "$root/lib/x86_64-linux-gnu" "$root/lib64"
+for pf in libc6:amd64:/lib/x86_64-linux-gnu/ld-linux-x86-64.so.2 \
+    libc6:amd64:/lib/x86_64-linux-gnu/libc.so.6 libgcc-s1:amd64:/lib/x86_64-linux-gnu/libgcc_s.so.1; do
+    f=/${pf#*:/}
+    pkg=${pf%%:/*}
+    owner=$(dpkg-query -S "$f" 2>/dev/null) || owner=
+    [ "$owner" = "$pkg: $f" ] || fail "$f is not the file of Debian's $pkg (dpkg says: '${owner:-no package}')"
+    cp "$f" "$root$f"
+done
+ln -s /lib/x86_64-linux-gnu/ld-linux-x86-64.so.2 "$root/lib64/ld-linux-x86-64.so.2"
+
 # Directories git cannot hold because they are empty.
 for d in proc dev sys tmp root mnt home; do
     mkdir -p "$root/$d"
@@ -54,10 +68,11 @@ chmod 700 "$root/root"
 # The Linux test programs, their case list and sh scripts, the driver and the benchmark's
 # shell script.
 t=$root/usr/lib/skoll-tests
-mkdir -p "$t/musl" "$t/glibc" "$t/sh"
+mkdir -p "$t/musl" "$t/glibc" "$t/dyn" "$t/sh"
 for p in "$@"; do
     cp "$tests/musl/$p" "$t/musl/$p"
     cp "$tests/glibc/$p" "$t/glibc/$p"
+    [ ! -f "$tests/dyn/$p" ] || cp "$tests/dyn/$p" "$t/dyn/$p"
 done
 for s in tests/linux/sh/*.sh; do
     [ -f "$s" ] && cp "$s" "$t/sh/"
@@ -66,5 +81,6 @@ mkdir -p "$t/bench"
 cp tests/linux/bench/script.sh "$t/bench/script.sh"
 chmod 755 "$t/bench/script.sh"
 cp tests/linux/cases.list "$t/cases.list"
+cp tests/linux/dyn.list "$t/dyn.list"
 cp tests/linux/driver.sh "$t/driver"
 chmod 755 "$t/driver"

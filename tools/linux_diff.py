@@ -124,11 +124,18 @@ def expected_cases(tests_dir=TESTS_DIR):
     <variant>/<case> for each line of cases.list and each variant, then sh/<name> for each
     sh/<name>.sh."""
     cases = []
+    dyn = set()
+    dyn_list = os.path.join(tests_dir, "dyn.list")
+    if os.path.exists(dyn_list):
+        with open(dyn_list) as f:
+            dyn = {w.split()[0] for w in f if w.split() and not w.startswith("#")}
     with open(os.path.join(tests_dir, "cases.list")) as f:
         for line in f:
             words = line.split()
             if words and not words[0].startswith("#"):
                 cases += ["%s/%s" % (v, words[0]) for v in VARIANTS]
+                if words[0] in dyn:
+                    cases.append("dyn/" + words[0])
     sh = os.path.join(tests_dir, "sh")
     if os.path.isdir(sh):
         cases += ["sh/" + f[:-3] for f in sorted(os.listdir(sh)) if f.endswith(".sh")]

@@ -1,9 +1,10 @@
 /*
  * execve's image: find the file, follow "#!" interpreters, check the ELF
- * (ET_EXEC and static-PIE ET_DYN; a PT_INTERP program needs the dynamic loader
- * support of a later issue and gets ENOEXEC), build a new address space with
- * the segments, a heap and a stack holding argv, envp and the auxiliary vector
- * as Linux lays them out. Nothing of the process changes until the image is
+ * (ET_EXEC and ET_DYN, static or with a PT_INTERP program interpreter, the
+ * dynamic loader, which is loaded too and started first with AT_BASE and
+ * AT_ENTRY telling it where it and the program are), build a new address space
+ * with the segments, a heap and a stack holding argv, envp and the auxiliary
+ * vector as Linux lays them out. Nothing of the process changes until the image is
  * complete; then its space is swapped (exec_commit).
  */
 #include "posix.h"
@@ -36,12 +37,20 @@ static uint32_t lx_prot_of(uint32_t pf)
     return (pf & 4 ? LX_PROT_READ : 0) | (pf & 2 ? LX_PROT_WRITE : 0) | (pf & 1 ? LX_PROT_EXEC : 0);
 }
 
-/* Map the image's segments into mm (fobj: the file's object, or NULL). *entry, *phdr_addr and
-   *brk_start out. */
+/* What load_elf found and where it put it. */
+struct loaded {
+    uint64_t entry, phdr, brk, base; /* base: where its lowest page went */
+    uint16_t phnum;
+    char interp[256];                /* PT_INTERP's path ("" for none) */
+};
+
+/* Map the image's segments into mm (fobj: the file's object, or NULL). An ET_DYN image goes
+   at PIE_BASE, or (as_interp: the program interpreter) below the mappings' top, which then
+   moves below it, as Linux places ld.so. */
 static int load_elf(struct mm *mm, struct inode *fino, struct mobj *fobj, const uint8_t *file,
-                    uint64_t size, uint64_t *entry,
-                    uint64_t *phdr_addr, uint16_t *phnum, uint64_t *brk_start)
+                    uint64_t size, int as_interp, struct loaded *out)
 {
+    out->interp[0] = '\0';
     if (size < sizeof(struct ehdr))
         return -LX_ENOEXEC;
     const struct ehdr *eh = (const struct ehdr *)file;
@@ -54,8 +63,18 @@ static int load_elf(struct mm *mm, struct inode *fino, struct mobj *fobj, const 
     uint64_t lo = ~0ull, hi = 0, phdr_va = 0;
     int nload = 0;
     for (int i = 0; i < eh->phnum; i++) {
-        if (ph[i].type == PT_INTERP)
-            return -LX_ENOEXEC; /* dynamically linked: issue 15 */
+        if (ph[i].type == PT_INTERP) {
+            /* the program interpreter's path, NUL-terminated in the file (an interpreter
+               may not have one of its own: Linux's ELIBBAD) */
+            if (as_interp)
+                return -LX_ELIBBAD;
+            if (ph[i].filesz < 2 || ph[i].filesz > sizeof out->interp || ph[i].offset > size ||
+                ph[i].filesz > size - ph[i].offset || file[ph[i].offset + ph[i].filesz - 1] != 0)
+                return -LX_ENOEXEC;
+            memcpy(out->interp, file + ph[i].offset, ph[i].filesz);
+            if (strlen(out->interp) + 1 != ph[i].filesz)
+                return -LX_ENOEXEC;
+        }
         if (ph[i].type == PT_PHDR)
             phdr_va = ph[i].vaddr;
         if (ph[i].type != PT_LOAD || ph[i].memsz == 0)
@@ -73,8 +92,16 @@ static int load_elf(struct mm *mm, struct inode *fino, struct mobj *fobj, const 
     }
     if (!nload)
         return -LX_ENOEXEC;
-    uint64_t bias = eh->type == 3 ? PIE_BASE - lo : 0;
-    if (lo + bias < 0x10000 || hi + bias > (1ull << 46))
+    uint64_t bias = 0;
+    if (eh->type == 3 && as_interp) {
+        if (hi - lo > mm->mmap_top / 2)
+            return -LX_ENOMEM;
+        bias = ((mm->mmap_top - (hi - lo)) & ~(LX_PAGE - 1)) - lo;
+        mm->mmap_top = lo + bias;
+    } else if (eh->type == 3) {
+        bias = PIE_BASE - lo;
+    }
+    if (lo + bias < 0x10000 || hi + bias > SK_USER_TOP - STACK_SIZE)
         return -LX_ENOEXEC;
     /* Each segment as Linux maps it, in order, a later one replacing the pages it shares
        with an earlier one: a segment that is never writable and has no zero fill maps the
@@ -93,24 +120,28 @@ static int load_elf(struct mm *mm, struct inode *fino, struct mobj *fobj, const 
         if (!(prot & LX_PROT_WRITE) && fend == mend && fobj && foff + (mend - a) <= fobj->size) {
             err = mm_map_fixed(mm, a + bias, mend - a, prot, VMA_FILE_RO, fobj, foff, fino);
         } else {
-            struct mobj *seg = mobj_new(mend - a);
+            /* (its pages at the file's offsets in an object of their own, so the mapping's
+               offset is the file's, as /proc/PID/maps shows it; pages below are never
+               touched, so they cost nothing) */
+            struct mobj *seg = mobj_new(foff + (mend - a));
             if (!seg)
                 return -LX_ENOMEM;
             uint64_t view;
-            if (sk_space_map(SK_THIS_SPACE, seg->h, 0, 0, seg->size, SK_PROT_READ | SK_PROT_WRITE,
+            if (sk_space_map(SK_THIS_SPACE, seg->h, foff, 0, mend - a, SK_PROT_READ | SK_PROT_WRITE,
                              &view) != SK_OK) {
                 mobj_put(seg);
                 return -LX_ENOMEM;
             }
             memcpy((uint8_t *)view, file + foff, ph[i].offset + ph[i].filesz - foff);
-            sk_space_unmap(SK_THIS_SPACE, view, seg->size);
-            err = mm_map_fixed(mm, a + bias, mend - a, prot, 0, seg, 0, fino);
+            sk_space_unmap(SK_THIS_SPACE, view, mend - a);
+            err = mm_map_fixed(mm, a + bias, mend - a, prot, 0, seg, foff, fino);
             mobj_put(seg);
         }
         if (err)
             return err;
     }
-    *entry = eh->entry + bias;
+    out->entry = eh->entry + bias;
+    out->base = lo + bias;
     if (!phdr_va) {
         /* the headers as loaded: inside the first segment that covers phoff */
         for (int i = 0; i < eh->phnum; i++)
@@ -118,9 +149,29 @@ static int load_elf(struct mm *mm, struct inode *fino, struct mobj *fobj, const 
                 eh->phoff < ph[i].offset + ph[i].filesz)
                 phdr_va = ph[i].vaddr + (eh->phoff - ph[i].offset);
     }
-    *phdr_addr = phdr_va ? phdr_va + bias : 0;
-    *phnum = eh->phnum;
-    *brk_start = hi + bias;
+    out->phdr = phdr_va ? phdr_va + bias : 0;
+    out->phnum = eh->phnum;
+    out->brk = hi + bias;
+    return 0;
+}
+
+/* Find and check a file to execute (a program or its interpreter); 0 and *out, or -errno. */
+static int exec_file(struct proc *p, struct inode *cwd, const char *path, struct inode **out)
+{
+    struct inode *ino;
+    int err = vfs_lookup(p, cwd, path, LOOKUP_FOLLOW, &ino, NULL);
+    if (err)
+        return err;
+    if ((ino->mode & LX_S_IFMT) == LX_S_IFDIR)
+        return -LX_EACCES;
+    if ((ino->mode & LX_S_IFMT) != LX_S_IFREG || !(ino->mode & 0111) ||
+        (super_of(ino)->flags & LX_MS_NOEXEC))
+        return -LX_EACCES;
+    if ((err = vfs_permission(p, ino, 1)))
+        return err;
+    if (ino->writecount > 0)
+        return -LX_ETXTBSY; /* open for writing */
+    *out = ino;
     return 0;
 }
 
@@ -277,24 +328,8 @@ int exec_image(struct proc *p, struct inode *cwd, const char *path, char *const 
     const char *file_path = path;
     struct inode *ino;
     for (;;) {
-        err = vfs_lookup(p, cwd, file_path, LOOKUP_FOLLOW, &ino, NULL);
-        if (err)
+        if ((err = exec_file(p, cwd, file_path, &ino)))
             goto out;
-        if ((ino->mode & LX_S_IFMT) == LX_S_IFDIR) {
-            err = -LX_EACCES;
-            goto out;
-        }
-        if ((ino->mode & LX_S_IFMT) != LX_S_IFREG || !(ino->mode & 0111) ||
-            (super_of(ino)->flags & LX_MS_NOEXEC)) {
-            err = -LX_EACCES;
-            goto out;
-        }
-        if ((err = vfs_permission(p, ino, 1)))
-            goto out;
-        if (ino->writecount > 0) {
-            err = -LX_ETXTBSY; /* open for writing */
-            goto out;
-        }
         if (ino->size >= 2 && ino->map[0] == '#' && ino->map[1] == '!') {
             if (depth == 4) {
                 err = -LX_ELOOP;
@@ -315,18 +350,30 @@ int exec_image(struct proc *p, struct inode *cwd, const char *path, char *const 
         err = -LX_ENOMEM;
         goto out;
     }
-    uint64_t entry, phdr, brk;
-    uint16_t phnum;
-    err = load_elf(mm, ino, ino->data, ino->map, (uint64_t)ino->size, &entry, &phdr, &phnum, &brk);
+    static struct loaded prog, interp; /* (large: not on the stack) */
+    uint64_t entry = 0, at_base = 0;
+    err = load_elf(mm, ino, ino->data, ino->map, (uint64_t)ino->size, 0, &prog);
     if (!err) {
-        mm->brk_start = mm->brk = brk;
-        mm->brk_limit = brk + BRK_RESERVE;
+        mm->brk_start = mm->brk = prog.brk;
+        mm->brk_limit = prog.brk + BRK_RESERVE;
+        entry = prog.entry;
+    }
+    if (!err && prog.interp[0]) {
+        /* the program interpreter (ld.so): loaded too, and it starts first */
+        struct inode *ii;
+        err = exec_file(p, cwd, prog.interp, &ii);
+        if (!err)
+            err = load_elf(mm, ii, ii->data, ii->map, (uint64_t)ii->size, 1, &interp);
+        if (!err) {
+            entry = interp.entry;
+            at_base = interp.base;
+        }
     }
     uint64_t sp = 0;
     if (!err) {
         const uint64_t auxv[] = {
-            LX_AT_PHDR, phdr, LX_AT_PHENT, sizeof(struct phdr), LX_AT_PHNUM, phnum,
-            LX_AT_PAGESZ, LX_PAGE, LX_AT_BASE, 0, LX_AT_FLAGS, 0, LX_AT_ENTRY, entry,
+            LX_AT_PHDR, prog.phdr, LX_AT_PHENT, sizeof(struct phdr), LX_AT_PHNUM, prog.phnum,
+            LX_AT_PAGESZ, LX_PAGE, LX_AT_BASE, at_base, LX_AT_FLAGS, 0, LX_AT_ENTRY, prog.entry,
             LX_AT_UID, p->uid, LX_AT_EUID, p->euid, LX_AT_GID, p->gid, LX_AT_EGID, p->egid,
             LX_AT_HWCAP, 0x178bfbff, LX_AT_CLKTCK, 100, LX_AT_SECURE, 0,
         };

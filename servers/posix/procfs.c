@@ -234,6 +234,8 @@ static int gen_comm(struct inode *ino, struct proc *viewer, struct strbuf *sb)
     return 0;
 }
 
+/* Linux's format: range, permissions, offset, device and inode of a file mapping, and after
+   padding to column 73 the file's path, [heap] or [stack]. */
 static int gen_maps(struct inode *ino, struct proc *viewer, struct strbuf *sb)
 {
     (void)viewer;
@@ -244,14 +246,32 @@ static int gen_maps(struct inode *ino, struct proc *viewer, struct strbuf *sb)
     if (!p->mm)
         return 0;
     for (struct vma *v = p->mm->vmas; v; v = v->next) {
-        sb_printf(sb, "%08lx-%08lx %c%c%c%c %08lx 00:00 0", (unsigned long)v->start,
-                  (unsigned long)v->end, v->prot & LX_PROT_READ ? 'r' : '-',
-                  v->prot & LX_PROT_WRITE ? 'w' : '-', v->prot & LX_PROT_EXEC ? 'x' : '-',
-                  v->flags & VMA_SHARED ? 's' : 'p', (unsigned long)v->offset);
-        if (v->flags & VMA_STACK)
-            sb_printf(sb, "%*s[stack]", 10, "");
-        else if (v->flags & VMA_BRK)
-            sb_printf(sb, "%*s[heap]", 10, "");
+        char line[128], path[1024];
+        const char *name = NULL;
+        uint32_t dev = 0;
+        uint64_t inum = 0;
+        if (v->file) {
+            dev = super_of(v->file)->dev;
+            inum = v->file->ino;
+            if (vfs_path_of(v->file, path, sizeof path) > 0)
+                name = path;
+        } else if (v->flags & VMA_STACK) {
+            name = "[stack]";
+        } else if (v->flags & VMA_BRK) {
+            name = "[heap]";
+        }
+        int n = sk_snprintf(line, sizeof line, "%08lx-%08lx %c%c%c%c %08lx %02x:%02x %lu ",
+                            (unsigned long)v->start, (unsigned long)v->end,
+                            v->prot & LX_PROT_READ ? 'r' : '-', v->prot & LX_PROT_WRITE ? 'w' : '-',
+                            v->prot & LX_PROT_EXEC ? 'x' : '-', v->flags & VMA_SHARED ? 's' : 'p',
+                            (unsigned long)(v->file ? v->offset : 0), dev >> 8, dev & 0xff,
+                            (unsigned long)inum);
+        sb_put(sb, line, (size_t)n);
+        if (name) {
+            for (; n < 73; n++)
+                sb_put(sb, " ", 1);
+            sb_put(sb, name, strlen(name));
+        }
         sb_put(sb, "\n", 1);
     }
     return 0;

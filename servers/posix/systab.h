@@ -73,7 +73,7 @@
     X(56, clone, PARTIAL, "new processes (fork and vfork flag sets) and threads (CLONE_THREAD with VM, SIGHAND, FS and FILES, as pthread_create); other partial sharing: ENOSYS") \
     X(57, fork, OK, "") \
     X(58, vfork, PARTIAL, "the parent waits for the child's exec or exit; the child runs on a copy-on-write copy, not the parent's memory") \
-    X(59, execve, PARTIAL, "static ELF and #! scripts; no PT_INTERP") \
+    X(59, execve, OK, "") \
     X(60, exit, OK, "") \
     X(61, wait4, PARTIAL, "exits, stops and continues; rusage holds the user time only") \
     X(62, kill, OK, "") \

@@ -27,6 +27,10 @@ list() {
         for v in musl glibc; do
             echo "$v/$name $T/$v/$prog $args"
         done
+        # (dyn.list: the case also runs dynamically linked)
+        if grep -qx "$name" $T/dyn.list; then
+            echo "dyn/$name $T/dyn/$prog $args"
+        fi
     done < $T/cases.list
     for f in $T/sh/*.sh; do
         [ -e "$f" ] || continue
