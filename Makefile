@@ -158,14 +158,21 @@ linux-tests: $(SETUP_STAMP) $(LINUX_TEST_BINS)
 # the Linux test programs and driver). Owned by root (-R 0:0) whoever builds it. No pipelines
 # (sh has no pipefail): each step is a command of its own, and the archive is written beside the
 # target and renamed, so a failure leaves no archive behind.
+# Debian's own programs that are not static (docs/build.md): downloaded and unpacked, never
+# installed on the build machine; the download is kept in build/debs.
+DEB_PKGS := bash libtinfo6
+$(OUT)/debroot.stamp: tools/debian-pkgs.sh Makefile | $(SETUP_STAMP)
+	tools/debian-pkgs.sh build/debs $(OUT)/debroot $(DEB_PKGS)
+	touch $@
+
 LINUX_TEST_FILES := tests/linux/cases.list tests/linux/dyn.list tests/linux/driver.sh \
 	$(wildcard tests/linux/sh/*.sh) tests/linux/bench/script.sh
 $(INITRD): $(shell find initrd -type f 2>/dev/null) $(USER_ELFS) $(LINUX_TEST_BINS) $(LINUX_TEST_FILES) \
-		tools/initrd-linux.sh $(wildcard /bin/busybox) | $(SETUP_STAMP)
+		tools/initrd-linux.sh $(wildcard /bin/busybox) $(OUT)/debroot.stamp | $(SETUP_STAMP)
 	@mkdir -p $(OUT)
 	rm -rf $(OUT)/initrd-root && mkdir -p $(OUT)/initrd-root/bin && cp -R initrd/. $(OUT)/initrd-root/
 	$(foreach p,$(USER_PROGS),objcopy --strip-debug $(USER_DIR)/$(p).elf $(OUT)/initrd-root/bin/$(p) &&) true
-	tools/initrd-linux.sh $(OUT)/initrd-root $(LINUX_TEST_DIR) $(LINUX_TESTS)
+	DEBROOT=$(OUT)/debroot tools/initrd-linux.sh $(OUT)/initrd-root $(LINUX_TEST_DIR) $(LINUX_TESTS)
 	cd $(OUT)/initrd-root && find . -mindepth 1 -printf '%P\n' > ../initrd.found
 	LC_ALL=C sort $(OUT)/initrd.found > $(OUT)/initrd.list
 	cd $(OUT)/initrd-root && cpio -o -H newc -R 0:0 --quiet < ../initrd.list > $(abspath $@).tmp || \

@@ -3,7 +3,8 @@
 # directory ROOT after initrd/ and the native programs: Debian's static busybox as bin/busybox
 # with every applet as a symlink to it, the empty directories a root file system needs, and the
 # Linux test programs with their driver under usr/lib/skoll-tests/.
-#   usage: tools/initrd-linux.sh ROOT LINUX_TEST_DIR PROGRAM...
+#   usage: DEBROOT=DIR tools/initrd-linux.sh ROOT LINUX_TEST_DIR PROGRAM...
+# DEBROOT holds the unpacked Debian packages of tools/debian-pkgs.sh (bash, libtinfo6).
 # LINUX_TEST_DIR holds musl/<program> and glibc/<program> for each PROGRAM (tests/linux/*.c,
 # built by the Makefile). Run from the top of the tree.
 set -e
@@ -57,6 +58,13 @@ for pf in libc6:amd64:/lib/x86_64-linux-gnu/ld-linux-x86-64.so.2 \
     cp "$f" "$root$f"
 done
 ln -s /lib/x86_64-linux-gnu/ld-linux-x86-64.so.2 "$root/lib64/ld-linux-x86-64.so.2"
+
+# Debian's bash and the library it needs besides libc, unpacked from the downloaded packages
+# (tools/debian-pkgs.sh, into $DEBROOT)
+[ -n "$DEBROOT" ] && [ -x "$DEBROOT/bin/bash" ] || fail "no bash unpacked in DEBROOT ('$DEBROOT'): tools/debian-pkgs.sh"
+[ ! -e "$root/bin/bash" ] || fail "bin/bash is taken already in the boot archive"
+cp "$DEBROOT/bin/bash" "$root/bin/bash"
+cp -P "$DEBROOT"/lib/x86_64-linux-gnu/libtinfo.so.6* "$root/lib/x86_64-linux-gnu/"
 
 # Directories git cannot hold because they are empty.
 for d in proc dev sys tmp root mnt home; do

@@ -45,6 +45,10 @@ BEGIN_RE = re.compile(r"^=== BEGIN (\S+)$")
 END_RE = re.compile(r"^=== END (\S+) status (\d+)( noeol)?$")
 DONE_LINE = "=== DONE"
 KERNEL_LOG_RE = re.compile(r"^\[\s*\d+\.\d+\] ")
+# The POSIX server's own log on Skoll's console when it runs as a test program (its notices,
+# e.g. a system call it does not implement yet; "| " is the test harness's prefix), never a
+# program's output.
+SERVER_LOG_RE = re.compile(r"^\| posix: ")
 # (pattern, replacement, why): applied to every output line of both sides, in order.
 LINE_FILTERS = []
 
@@ -60,12 +64,13 @@ class Run:
 
 
 def normalize(text, prefix=""):
-    """The log's lines with carriage returns, the prefix and kernel log lines removed."""
+    """The log's lines with carriage returns, the prefix, and kernel and server log lines
+    removed."""
     lines = []
     for line in text.replace("\r", "").split("\n"):
         if prefix and line.startswith(prefix):
             line = line[len(prefix):]
-        if KERNEL_LOG_RE.match(line):
+        if KERNEL_LOG_RE.match(line) or SERVER_LOG_RE.match(line):
             continue
         lines.append(line)
     return lines

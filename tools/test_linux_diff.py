@@ -72,6 +72,15 @@ class LinuxDiffTest(unittest.TestCase):
         text = text.replace("hello, world", "[    1.234567] I some: kernel line\r\nhello, world")
         self.assertEqual(self.fails(text), {})
 
+    def test_server_log_lines_are_filtered(self):
+        text = log(HELLO, EXIT)
+        text = text.replace("hello, world", "| posix: pid 3 (x): system call 41 (socket) is not "
+                            "implemented: ENOSYS\nhello, world")
+        self.assertEqual(self.fails(text), {})
+        # a program's own line that merely starts with "| " is output
+        text = log(HELLO, EXIT).replace("hello, world", "| hello, world")
+        self.assertIn("linux/musl/hello", self.fails(text))
+
     def test_prefix_is_removed(self):
         self.assertEqual(self.fails(log(HELLO, NOEOL, prefix="| "), prefix="| "), {})
 
