@@ -173,6 +173,11 @@ struct file_ops {
     struct waitq *(*waitq)(struct file *f, int writing);
     /* readiness for poll/select (LX_POLLIN, LX_POLLOUT, LX_POLLHUP, ...); NULL: in and out */
     uint32_t (*poll)(struct file *f);
+    /* reads and writes are whole messages: one read or write of the file per call, never
+       continued into the caller's next piece (eventfd) */
+    int message;
+    /* an anonymous inode's name in /proc/PID/fd ("anon_inode:[eventfd]"), or NULL */
+    const char *anon_name;
     /* a device opened (0 or -errno); may replace f->ops and f->priv */
     long (*open)(struct file *f, struct lthread *t, uint32_t oflags);
     void (*release)(struct file *f);

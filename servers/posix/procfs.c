@@ -309,6 +309,10 @@ static int link_fd(struct inode *ino, struct proc *viewer, struct strbuf *sb)
     if (!f)
         return -LX_ENOENT;
     uint32_t type = f->ino->mode & LX_S_IFMT;
+    if (f->ops && f->ops->anon_name) {
+        sb_printf(sb, "anon_inode:%s", f->ops->anon_name);
+        return 0;
+    }
     if (type == LX_S_IFIFO && !f->ino->parent && f->ino->nlink <= 1 && f->ops != &tmpfs_file_ops &&
         f->priv && !f->ino->fifo) {
         sb_printf(sb, "pipe:[%lu]", (unsigned long)f->ino->ino);

@@ -93,7 +93,8 @@ SK_HOT static sk_error_t write_copied(struct sk_req *r, sk_error_t err, const st
         return SK_OK;
     }
     rw_advance(t, (uint64_t)n);
-    if (t->iov_i == t->iov_n || t->done >= MAX_RW_COUNT || ((uint64_t)n < piece && !f->ops->waitq)) {
+    if (t->iov_i == t->iov_n || t->done >= MAX_RW_COUNT || ((uint64_t)n < piece && !f->ops->waitq) ||
+        f->ops->message) {
         call_return(t, rw_finish(t, 0));
         return SK_OK;
     }
@@ -127,7 +128,7 @@ SK_HOT static sk_error_t read_copied(struct sk_req *r, sk_error_t err, const str
     uint64_t n = t->len; /* what the file gave for this piece */
     uint64_t piece = rw_piece(t);
     rw_advance(t, n);
-    if (n < piece || t->iov_i == t->iov_n || t->done >= MAX_RW_COUNT) {
+    if (n < piece || t->iov_i == t->iov_n || t->done >= MAX_RW_COUNT || t->file->ops->message) {
         call_return(t, rw_finish(t, 0));
         return SK_OK;
     }
@@ -166,7 +167,7 @@ SK_HOT static sk_error_t rw_next(struct lthread *t, int writing)
         return SK_OK;
     }
     t->len = (uint64_t)n;
-    int last = (uint64_t)n < piece || t->done + (uint64_t)n >= MAX_RW_COUNT ||
+    int last = (uint64_t)n < piece || t->done + (uint64_t)n >= MAX_RW_COUNT || f->ops->message ||
                (t->iov_i + 1 == t->iov_n && t->iov_off + (uint64_t)n == t->iov[t->iov_i].len);
     if (last && call_copy_out_fast_ok(t, at, (uint64_t)n)) {
         /* the last piece: the copy goes with the answer (call_copy_out) */

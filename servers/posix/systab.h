@@ -298,13 +298,13 @@
     X(281, epoll_pwait, NOSYS, "") \
     X(282, signalfd, NOSYS, "") \
     X(283, timerfd_create, NOSYS, "") \
-    X(284, eventfd, NOSYS, "") \
+    X(284, eventfd, OK, "") \
     X(285, fallocate, NOSYS, "") \
     X(286, timerfd_settime, NOSYS, "") \
     X(287, timerfd_gettime, NOSYS, "") \
     X(288, accept4, NOSYS, "") \
     X(289, signalfd4, NOSYS, "") \
-    X(290, eventfd2, NOSYS, "") \
+    X(290, eventfd2, OK, "") \
     X(291, epoll_create1, NOSYS, "") \
     X(292, dup3, OK, "") \
     X(293, pipe2, PARTIAL, "O_DIRECT (packet mode) is accepted but ignored") \

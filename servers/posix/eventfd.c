@@ -1,0 +1,110 @@
+/*
+ * eventfd(2): a 64-bit counter behind a descriptor. A write adds its 8-byte value (waiting,
+ * or EAGAIN, while the sum would pass 0xfffffffffffffffe); a read takes the whole count, or
+ * 1 in semaphore mode (waiting, or EAGAIN, while it is 0). Readiness for poll: readable while
+ * the count is above 0, writable while 1 more fits. Readers and writers wait on one queue
+ * each and look again when woken (the read/write engine, sys_rw.c).
+ */
+#include "posix.h"
+#include "calls.h"
+
+#define EFD_SEMAPHORE 1u
+#define EFD_MAX 0xfffffffffffffffeull
+
+struct eventfd {
+    uint64_t count;
+    int semaphore;
+    struct waitq rq, wq;
+};
+
+static long efd_read(struct file *f, struct lthread *t, void *buf, uint64_t len, uint64_t off)
+{
+    (void)t, (void)off;
+    struct eventfd *e = f->priv;
+    if (len < 8)
+        return -LX_EINVAL;
+    if (e->count == 0)
+        return -LX_EAGAIN;
+    uint64_t v = e->semaphore ? 1 : e->count;
+    e->count -= v;
+    memcpy(buf, &v, 8);
+    waitq_wake_all(&e->wq);
+    poll_notify();
+    return 8;
+}
+
+static long efd_write(struct file *f, struct lthread *t, const void *buf, uint64_t len,
+                      uint64_t off)
+{
+    (void)t, (void)off;
+    struct eventfd *e = f->priv;
+    if (len < 8)
+        return -LX_EINVAL;
+    uint64_t v;
+    memcpy(&v, buf, 8);
+    if (v == UINT64_MAX)
+        return -LX_EINVAL;
+    if (v > EFD_MAX - e->count)
+        return -LX_EAGAIN;
+    e->count += v;
+    if (v) {
+        waitq_wake_all(&e->rq);
+        poll_notify();
+    }
+    return 8;
+}
+
+static struct waitq *efd_waitq(struct file *f, int writing)
+{
+    struct eventfd *e = f->priv;
+    return writing ? &e->wq : &e->rq;
+}
+
+static uint32_t efd_poll(struct file *f)
+{
+    struct eventfd *e = f->priv;
+    return (e->count > 0 ? LX_POLLIN | LX_POLLRDNORM : 0) |
+           (e->count < EFD_MAX ? LX_POLLOUT | LX_POLLWRNORM : 0);
+}
+
+static void efd_release(struct file *f)
+{
+    sk_free(f->priv);
+    f->priv = NULL;
+}
+
+static const struct file_ops eventfd_ops = {.read = efd_read, .write = efd_write,
+    .waitq = efd_waitq, .poll = efd_poll, .release = efd_release, .message = 1,
+    .anon_name = "[eventfd]"};
+
+static long do_eventfd(struct lthread *t, uint64_t initval, uint64_t flags)
+{
+    if (flags & ~(uint64_t)(EFD_SEMAPHORE | LX_O_NONBLOCK | LX_O_CLOEXEC))
+        return -LX_EINVAL;
+    struct eventfd *e = sk_calloc(1, sizeof *e);
+    struct inode *ino = e ? inode_new(0600) : NULL; /* (an anonymous inode: no file type) */
+    struct file *f = ino ? file_open(ino, LX_O_RDWR | (uint32_t)(flags & LX_O_NONBLOCK)) : NULL;
+    inode_put(ino);
+    if (!f) {
+        sk_free(e);
+        return -LX_ENOMEM;
+    }
+    e->count = (uint32_t)initval; /* (Linux takes an unsigned int) */
+    e->semaphore = (flags & EFD_SEMAPHORE) != 0;
+    f->priv = e;
+    f->ops = &eventfd_ops;
+    int fd = fd_install(t->p->fds, 0, f, (flags & LX_O_CLOEXEC) != 0);
+    if (fd < 0)
+        file_put(f);
+    return fd;
+}
+
+long sys_eventfd(struct lthread *t)
+{
+    return do_eventfd(t, t->a[0], 0);
+}
+
+long sys_eventfd2(struct lthread *t)
+{
+    return do_eventfd(t, t->a[0], t->a[1]);
+}

@@ -1,0 +1,118 @@
+/*
+ * eventfd: the counter's arithmetic (reads take all, or 1 in semaphore mode), its errors (a
+ * short buffer, the forbidden value, bad flags), the limit a write waits at, poll readiness,
+ * a reader blocked until another process writes and a writer blocked until a read makes room,
+ * a signal interrupting a blocked read, reads and writes of more than 8 bytes, and what fstat
+ * and /proc/self/fd say of it.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/eventfd.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+#include "errname.h"
+
+static void put(int fd, uint64_t v)
+{
+    ssize_t r = write(fd, &v, 8);
+    printf("write %llu: %s\n", (unsigned long long)v, r == 8 ? "8" : r < 0 ? errname(errno) : "short");
+}
+
+static void get(int fd)
+{
+    uint64_t v = 0;
+    ssize_t r = read(fd, &v, 8);
+    if (r == 8)
+        printf("read: %llu\n", (unsigned long long)v);
+    else
+        printf("read: %s\n", r < 0 ? errname(errno) : "short");
+}
+
+static void show_poll(int fd)
+{
+    struct pollfd p = {fd, POLLIN | POLLOUT, 0};
+    int n = poll(&p, 1, 0);
+    printf("poll %d: in %d out %d\n", n, !!(p.revents & POLLIN), !!(p.revents & POLLOUT));
+}
+
+static void on_alarm(int s) { (void)s; }
+
+int main(void)
+{
+    setvbuf(stdout, NULL, _IONBF, 0);
+    int fd = eventfd(0, EFD_NONBLOCK);
+    show_poll(fd);
+    put(fd, 3);
+    put(fd, 4);
+    show_poll(fd);
+    get(fd);
+    get(fd);
+    put(fd, UINT64_MAX);
+    uint32_t small;
+    printf("read of 4 bytes: %s\n", read(fd, &small, 4) < 0 ? errname(errno) : "ok");
+    printf("write of 4 bytes: %s\n", write(fd, &small, 4) < 0 ? errname(errno) : "ok");
+    put(fd, 0xfffffffffffffffeull);
+    show_poll(fd);
+    put(fd, 1);
+    get(fd);
+    uint64_t two[2] = {5, 6}, back[2] = {0, 0};
+    printf("write of 16 bytes: %zd\n", write(fd, two, 16));
+    ssize_t got = read(fd, back, 16);
+    printf("read of 16 bytes: %zd, value %llu\n", got, (unsigned long long)back[0]);
+    close(fd);
+
+    int sem = eventfd(2, EFD_SEMAPHORE | EFD_NONBLOCK);
+    get(sem);
+    get(sem);
+    get(sem);
+    close(sem);
+    printf("bad flags: %s\n", eventfd(0, 0x100) < 0 ? errname(errno) : "ok");
+
+    int cfd = eventfd(7, EFD_CLOEXEC);
+    struct stat st;
+    fstat(cfd, &st);
+    char link[64], path[64];
+    snprintf(path, sizeof path, "/proc/self/fd/%d", cfd);
+    ssize_t ln = readlink(path, link, sizeof link - 1);
+    link[ln > 0 ? ln : 0] = '\0';
+    printf("fstat: type bits %o, mode %o; link %s\n", (unsigned)(st.st_mode & S_IFMT),
+           (unsigned)(st.st_mode & 0777), link);
+
+    /* a blocked read ends when another process writes */
+    int b = eventfd(0, 0);
+    pid_t c = fork();
+    if (c == 0) {
+        usleep(30000);
+        uint64_t v = 9;
+        write(b, &v, 8);
+        _exit(0);
+    }
+    get(b);
+    waitpid(c, NULL, 0);
+    /* a blocked write ends when a read makes room */
+    uint64_t full = 0xfffffffffffffffeull;
+    write(b, &full, 8);
+    c = fork();
+    if (c == 0) {
+        usleep(30000);
+        uint64_t v;
+        read(b, &v, 8);
+        _exit(0);
+    }
+    put(b, 5);
+    waitpid(c, NULL, 0);
+    get(b);
+    /* a signal interrupts a blocked read */
+    struct sigaction sa = {0};
+    sa.sa_handler = on_alarm;
+    sigaction(SIGALRM, &sa, NULL);
+    ualarm(30000, 0);
+    get(b);
+    return 0;
+}
