@@ -82,21 +82,11 @@ static long do_eventfd(struct lthread *t, uint64_t initval, uint64_t flags)
     if (flags & ~(uint64_t)(EFD_SEMAPHORE | LX_O_NONBLOCK | LX_O_CLOEXEC))
         return -LX_EINVAL;
     struct eventfd *e = sk_calloc(1, sizeof *e);
-    struct inode *ino = e ? inode_new(0600) : NULL; /* (an anonymous inode: no file type) */
-    struct file *f = ino ? file_open(ino, LX_O_RDWR | (uint32_t)(flags & LX_O_NONBLOCK)) : NULL;
-    inode_put(ino);
-    if (!f) {
-        sk_free(e);
+    if (!e)
         return -LX_ENOMEM;
-    }
     e->count = (uint32_t)initval; /* (Linux takes an unsigned int) */
     e->semaphore = (flags & EFD_SEMAPHORE) != 0;
-    f->priv = e;
-    f->ops = &eventfd_ops;
-    int fd = fd_install(t->p->fds, 0, f, (flags & LX_O_CLOEXEC) != 0);
-    if (fd < 0)
-        file_put(f);
-    return fd;
+    return anon_fd_install(t, &eventfd_ops, e, (uint32_t)flags);
 }
 
 long sys_eventfd(struct lthread *t)

@@ -193,3 +193,20 @@ void fdt_close_on_exec(struct fdtable *t)
             t->cloexec[i] = 0;
         }
 }
+
+int anon_fd_install(struct lthread *t, const struct file_ops *ops, void *priv, uint32_t flags)
+{
+    struct inode *ino = inode_new(0600); /* (an anonymous inode: no file type) */
+    struct file *f = ino ? file_open(ino, LX_O_RDWR | (flags & LX_O_NONBLOCK)) : NULL;
+    inode_put(ino);
+    if (!f) {
+        sk_free(priv);
+        return -LX_ENOMEM;
+    }
+    f->priv = priv;
+    f->ops = ops;
+    int fd = fd_install(t->p->fds, 0, f, (flags & LX_O_CLOEXEC) != 0);
+    if (fd < 0)
+        file_put(f); /* (ops->release frees priv) */
+    return fd;
+}

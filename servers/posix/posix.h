@@ -480,6 +480,11 @@ int call_copy_out_fast_ok(struct lthread *t, uint64_t uaddr, uint64_t len);
 int call_copy_out_direct(struct lthread *t, uint64_t uaddr, const void *src, uint64_t len);
 /* Unmap a server mapping of file data once no copy straight from it is in flight. */
 void call_unmap_later(uint64_t addr, uint64_t len);
+/* A read-write file on an anonymous inode (mode 0600, no type: eventfd, timerfd) with ops and
+   priv (the file's from now on: freed with sk_free if no file can be made, else by
+   ops->release), at the lowest free descriptor; LX_O_NONBLOCK and LX_O_CLOEXEC from flags.
+   The descriptor or -errno. */
+int anon_fd_install(struct lthread *t, const struct file_ops *ops, void *priv, uint32_t flags);
 /* Hand the queued copies from server memory to the kernel now (before pages they read from
    go away: a file truncated in the round that answered a read from it). */
 void call_flush_direct(void);

@@ -101,20 +101,10 @@ long sys_timerfd_create(struct lthread *t)
     if ((clock == CLK_REALTIME_ALARM || clock == CLK_BOOTTIME_ALARM) && t->p->euid != 0)
         return -LX_EPERM; /* CAP_WAKE_ALARM */
     struct timerfd *x = sk_calloc(1, sizeof *x);
-    struct inode *ino = x ? inode_new(0600) : NULL;
-    struct file *f = ino ? file_open(ino, LX_O_RDWR | (uint32_t)(flags & LX_O_NONBLOCK)) : NULL;
-    inode_put(ino);
-    if (!f) {
-        sk_free(x);
+    if (!x)
         return -LX_ENOMEM;
-    }
     x->clock = clock == CLK_REALTIME_ALARM ? CLK_REALTIME : clock == CLK_BOOTTIME_ALARM ? CLK_BOOTTIME : clock;
-    f->priv = x;
-    f->ops = &timerfd_ops;
-    int fd = fd_install(t->p->fds, 0, f, (flags & LX_O_CLOEXEC) != 0);
-    if (fd < 0)
-        file_put(f);
-    return fd;
+    return anon_fd_install(t, &timerfd_ops, x, (uint32_t)flags);
 }
 
 static struct timerfd *timerfd_of(struct lthread *t, int fd, long *err)
