@@ -145,6 +145,9 @@ void waitq_wake_one(struct waitq *wq, struct lthread *t);
 void waitq_move_tail(struct waitq *from, struct waitq *to, struct lthread *t);
 /* futex.c: wake one waiter of the word at uaddr (a thread's clear_tid at its exit); what
    restart_syscall does after a timed futex wait. */
+/* A thread's name: the process's comm for its leader, its own for the others (Linux: each
+   task has one; /proc/PID shows the leader's). */
+char *thread_comm(struct lthread *t);
 void futex_wake_word(struct mm *mm, uint64_t uaddr);
 /* t is ending (all_going: with its whole address space): its robust futex list
    (set_robust_list) is walked as Linux's exit_robust_list does. */
@@ -465,6 +468,8 @@ struct lthread {
     uint32_t futex_bits, futex_val;
     int futex_state, restart_futex;
     uint64_t robust_head;      /* set_robust_list */
+    char comm[16];             /* a thread other than the leader: its name (PR_SET_NAME; the
+                                  leader's is its process's comm, thread_comm) */
     struct lthread *futex_next;
     struct lthread *recheck_next; /* on px.recheck (signal_recheck) */
     int on_recheck;

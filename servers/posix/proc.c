@@ -98,6 +98,11 @@ struct lthread *thread_new(struct proc *p, uint64_t rip, uint64_t rsp, int start
     return t;
 }
 
+char *thread_comm(struct lthread *t)
+{
+    return t->tid == t->p->pid ? t->p->comm : t->comm;
+}
+
 /* Take t off its process's list. */
 static void thread_unlink(struct lthread *t)
 {

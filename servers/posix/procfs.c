@@ -153,7 +153,8 @@ static int gen_stat(struct inode *ino, struct proc *viewer, struct strbuf *sb)
     int tty = tty_dev_of(p), tpgid = tty_fg_of(p);
     char state = th && p->state == PROC_LIVE && !p->jobstop ? thread_state(th) : state_of(p);
     sb_printf(sb, "%d (%s) %c %d %d %d %d %d %u %lu %lu %lu %lu %lu %lu %ld %ld %ld %ld %d %ld %lu ",
-              th ? th->tid : p->pid, p->comm, state, p->parent ? p->parent->pid : 0, p->pgid, p->sid, tty,
+              th ? th->tid : p->pid, th ? thread_comm(th) : p->comm, state,
+              p->parent ? p->parent->pid : 0, p->pgid, p->sid, tty,
               tpgid, 0x400000u, 0ul, 0ul, 0ul, 0ul,
               (unsigned long)((p->state == PROC_LIVE ? proc_cpu_ns(p) : p->cpu_dead_ns) / 10000000ull),
               0ul, (long)(p->cpu_children_ns / 10000000ull), 0l, 20l + p->nice, (long)p->nice,
@@ -202,7 +203,7 @@ static int gen_status(struct inode *ino, struct proc *viewer, struct strbuf *sb)
                   "VmRSS:\t%8lu kB\nThreads:\t%d\n"
                   "SigQ:\t0/0\nSigPnd:\t%016lx\nShdPnd:\t%016lx\nSigBlk:\t%016lx\nSigIgn:\t%016lx\n"
                   "SigCgt:\t%016lx\n",
-              p->comm, p->umask, state_name(state), p->pid, th ? th->tid : p->pid,
+              th ? thread_comm(th) : p->comm, p->umask, state_name(state), p->pid, th ? th->tid : p->pid,
               p->parent ? p->parent->pid : 0, p->uid, p->euid, p->suid, p->euid, p->gid, p->egid,
               p->sgid, p->egid, p->fds ? p->fds->count : 0, groups, (unsigned long)vm, (unsigned long)vm,
               (unsigned long)(p->mm ? mm_locked_bytes(p->mm, 0, 0) / 1024 : 0), 0ul, nthreads(p), (unsigned long)(first ? first->pending : 0),
@@ -228,9 +229,11 @@ static int gen_comm(struct inode *ino, struct proc *viewer, struct strbuf *sb)
 {
     (void)viewer;
     struct proc *p = node_proc(ino);
-    if (!p)
+    int gone;
+    struct lthread *th = p ? node_thread(ino, p, &gone) : NULL;
+    if (!p || gone)
         return -LX_ESRCH;
-    sb_printf(sb, "%s\n", p->comm);
+    sb_printf(sb, "%s\n", th ? thread_comm(th) : p->comm);
     return 0;
 }
 

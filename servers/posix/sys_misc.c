@@ -655,8 +655,9 @@ static sk_error_t prctl_name_read(struct sk_req *r, sk_error_t err, const struct
     struct lthread *t = call_thread(r);
     if (err)
         return err;
-    memset(t->p->comm, 0, sizeof t->p->comm);
-    memcpy(t->p->comm, t->buf, strnlen(t->buf, 15));
+    char *comm = thread_comm(t); /* (this thread's own: a thread names itself) */
+    memset(comm, 0, 16);
+    memcpy(comm, t->buf, strnlen(t->buf, 15));
     call_return(t, 0);
     return SK_OK;
 }
@@ -676,7 +677,7 @@ long sys_prctl(struct lthread *t)
         t->buf = sk_calloc(1, 16);
         if (!t->buf)
             return -LX_ENOMEM;
-        memcpy(t->buf, t->p->comm, 15);
+        memcpy(t->buf, thread_comm(t), 15);
         t->ret = 0;
         e = call_copy_out(t, t->a[1], t->buf, 16, call_done_step);
         return e ? errno_from_sk(e) : CALL_PENDING;

@@ -376,6 +376,7 @@ static long clone_thread(struct lthread *t, uint64_t flags, struct lthread **out
         return -LX_EAGAIN;
     }
     ct->sigmask = t->sigmask;
+    memcpy(ct->comm, thread_comm(t), sizeof ct->comm); /* (its creator's name, as on Linux) */
     /* a thread that shares the memory starts without the alternate signal stack */
     ct->altstack = (struct lx_stack){0, LX_SS_DISABLE, 0, 0};
     *out = ct;

@@ -18,6 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -153,6 +154,21 @@ static void *sleeps_forever(void *arg)
     (void)arg;
     sleep(1000);
     return (void *)1;
+}
+
+static volatile int named, name_seen;
+static pid_t named_tid;
+static char own_name[16];
+static void *names_itself(void *arg)
+{
+    (void)arg;
+    prctl(PR_SET_NAME, "worker-1");
+    prctl(PR_GET_NAME, own_name);
+    named_tid = gettid_();
+    named = 1;
+    while (!name_seen)
+        usleep(1000);
+    return NULL;
 }
 
 static void *blocker(void *arg)
@@ -385,6 +401,27 @@ int main(int argc, char **argv)
     const char *thr = strstr(status, "Threads:");
     printf("/proc/self/task: %d threads, each its own stat %d; status says %d\n", ntask, own,
            thr ? atoi(thr + 8) : -1);
+
+    /* a thread's name is its own (PR_SET_NAME), shown in its task directory */
+    pthread_t nt;
+    pthread_create(&nt, NULL, names_itself, NULL);
+    while (!named)
+        usleep(1000);
+    char cpath[64], tcomm[32] = {0}, pcomm[32] = {0};
+    snprintf(cpath, sizeof cpath, "/proc/self/task/%d/comm", named_tid);
+    int cf = open(cpath, O_RDONLY);
+    read(cf, tcomm, sizeof tcomm - 1);
+    close(cf);
+    cf = open("/proc/self/comm", O_RDONLY);
+    read(cf, pcomm, sizeof pcomm - 1);
+    close(cf);
+    char main_name[16] = {0};
+    prctl(PR_GET_NAME, main_name);
+    name_seen = 1;
+    pthread_join(nt, NULL);
+    printf("thread named itself %s; its comm %s", own_name, tcomm);
+    printf("the process's %s", pcomm);
+    printf("main's own name unchanged %d\n", strcmp(main_name, "worker-1") != 0);
 
     pthread_cancel(cr);
     pthread_cancel(cs);
