@@ -95,6 +95,7 @@ static int wake_key(uint64_t space, uint64_t addr, uint32_t bits, int n)
         next = w->wait_next;
         if (!matches(w, space, addr, bits))
             continue;
+        w->futex_state = 2; /* (a signal after this still returns 0: the wake is counted) */
         waitq_wake_one(&b->parked, w);
         if (++woken >= n)
             return woken;
@@ -203,8 +204,11 @@ static sk_error_t wait_over(struct sk_req *r, sk_error_t err, const struct sk_cq
 {
     (void)cqe;
     struct lthread *t = call_thread(r);
+    int woken = t->futex_state == 2;
     t->futex_state = 0;
-    if (err == SK_OK) {
+    if (err == SK_OK || woken) {
+        /* woken: 0, even when a signal or the deadline came right after (the waker counted
+           this wake; Linux's futex_wait returns 0 once a waker has dequeued it) */
         call_return(t, 0);
     } else if (err == SK_ERR_TIMEOUT) {
         call_return(t, -LX_ETIMEDOUT);
@@ -233,14 +237,14 @@ static sk_error_t wait_checked(struct sk_req *r, sk_error_t err, const struct sk
     if (t->futex_state == 1)
         unlink_checking(b, t);
     t->futex_state = 0;
+    if (woken) { /* (whatever became of the read: the waker counted this wake) */
+        call_return(t, 0);
+        return SK_OK;
+    }
     if (err == SK_ERR_CANCELLED)
         return wait_over(r, err, cqe);
     if (err) {
         call_return(t, -LX_EFAULT);
-        return SK_OK;
-    }
-    if (woken) {
-        call_return(t, 0);
         return SK_OK;
     }
     if ((uint32_t)t->len != t->futex_val) {
@@ -332,6 +336,7 @@ static long requeue(uint64_t s1, uint64_t a1, uint64_t s2, uint64_t a2, int n, i
         if (!matches(w, s1, a1, FUTEX_BITSET_ANY))
             continue;
         if (woken < n) {
+            w->futex_state = 2;
             waitq_wake_one(&b1->parked, w);
             woken++;
         } else if (moved < m) {
