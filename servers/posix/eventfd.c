@@ -1,5 +1,6 @@
 /*
- * eventfd(2): a 64-bit counter behind a descriptor. A write adds its 8-byte value (waiting,
+ * eventfd(2), and pidfd_open(2) at the end (the other small descriptor kind without data).
+ * eventfd: a 64-bit counter behind a descriptor. A write adds its 8-byte value (waiting,
  * or EAGAIN, while the sum would pass 0xfffffffffffffffe); a read takes the whole count, or
  * 1 in semaphore mode (waiting, or EAGAIN, while it is 0). Readiness for poll: readable while
  * the count is above 0, writable while 1 more fits. Readers and writers wait on one queue
@@ -97,4 +98,51 @@ long sys_eventfd(struct lthread *t)
 long sys_eventfd2(struct lthread *t)
 {
     return do_eventfd(t, t->a[0], t->a[1]);
+}
+
+/* ---- pidfd_open: a descriptor for a process, readable (POLLIN) once it has ended ---- */
+
+#define PIDFD_NONBLOCK LX_O_NONBLOCK
+
+struct pidfd {
+    int pid;
+    uint64_t start_ns; /* the process's start: a later one with the same pid is another */
+};
+
+static uint32_t pidfd_poll(struct file *f)
+{
+    struct pidfd *d = f->priv;
+    struct proc *p = proc_find(d->pid);
+    return !p || p->start_ns != d->start_ns || p->state != PROC_LIVE ? LX_POLLIN | LX_POLLRDNORM : 0;
+}
+
+static void pidfd_release(struct file *f)
+{
+    sk_free(f->priv);
+    f->priv = NULL;
+}
+
+static const struct file_ops pidfd_ops = {.poll = pidfd_poll, .release = pidfd_release,
+                                          .anon_name = "[pidfd]"};
+
+long sys_pidfd_open(struct lthread *t)
+{
+    int pid = (int)t->a[0];
+    if (t->a[1] & ~(uint64_t)PIDFD_NONBLOCK || pid <= 0)
+        return -LX_EINVAL;
+    struct proc *p = proc_find(pid);
+    if (!p) {
+        /* a thread's id names no process (Linux: EINVAL); nothing at all: ESRCH */
+        for (struct proc *q = procs; q; q = q->all_next)
+            for (struct lthread *o = q->threads; o; o = o->next)
+                if (o->tid == pid)
+                    return -LX_EINVAL;
+        return -LX_ESRCH;
+    }
+    struct pidfd *d = sk_calloc(1, sizeof *d);
+    if (!d)
+        return -LX_ENOMEM;
+    d->pid = pid;
+    d->start_ns = p->start_ns;
+    return anon_fd_install(t, &pidfd_ops, d, (uint32_t)(t->a[1] | LX_O_CLOEXEC));
 }

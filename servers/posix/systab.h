@@ -359,7 +359,7 @@
     X(431, fsconfig, NOSYS, "") \
     X(432, fsmount, NOSYS, "") \
     X(433, fspick, NOSYS, "") \
-    X(434, pidfd_open, NOSYS, "") \
+    X(434, pidfd_open, PARTIAL, "poll readiness once the process has ended; waitid P_PIDFD, pidfd_send_signal and pidfd_getfd: not yet") \
     X(435, clone3, PROBED, "glibc and musl fall back to clone") \
     X(436, close_range, OK, "") \
     X(437, openat2, NOSYS, "") \

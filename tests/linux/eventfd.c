@@ -3,7 +3,8 @@
  * short buffer, the forbidden value, bad flags), the limit a write waits at, poll readiness,
  * a reader blocked until another process writes and a writer blocked until a read makes room,
  * a signal interrupting a blocked read, reads and writes of more than 8 bytes, and what fstat
- * and /proc/self/fd say of it.
+ * and /proc/self/fd say of it. Then pidfd_open: a process's descriptor becomes readable when
+ * it ends, not before; its errors; it is close-on-exec and cannot be read.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -14,6 +15,8 @@
 #include <string.h>
 #include <sys/eventfd.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
+#include <fcntl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 #include "errname.h"
@@ -114,5 +117,31 @@ int main(void)
     sigaction(SIGALRM, &sa, NULL);
     ualarm(30000, 0);
     get(b);
+
+    /* pidfd_open */
+    int go[2];
+    pipe(go);
+    c = fork();
+    if (c == 0) {
+        char x;
+        read(go[0], &x, 1);
+        _exit(3);
+    }
+    int pfd = (int)syscall(SYS_pidfd_open, c, 0);
+    struct pollfd pp = {pfd, POLLIN, 0};
+    printf("pidfd: readable while it runs %d\n", poll(&pp, 1, 0));
+    write(go[1], "x", 1);
+    int pr = poll(&pp, 1, 5000);
+    printf("pidfd: poll after it ends %d, POLLIN %d\n", pr, !!(pp.revents & POLLIN));
+    int wst;
+    waitpid(c, &wst, 0);
+    pr = poll(&pp, 1, 0);
+    printf("pidfd: still readable once reaped %d; status %d\n", pr, WEXITSTATUS(wst));
+    printf("pidfd: close-on-exec %d\n", (fcntl(pfd, F_GETFD) & FD_CLOEXEC) != 0);
+    uint64_t junk;
+    printf("pidfd: read %s\n", read(pfd, &junk, 8) < 0 ? errname(errno) : "ok");
+    printf("pidfd_open(0): %s\n", syscall(SYS_pidfd_open, 0, 0) < 0 ? errname(errno) : "ok");
+    printf("pidfd_open of no process: %s\n", syscall(SYS_pidfd_open, 0x3ffffff0, 0) < 0 ? errname(errno) : "ok");
+    printf("pidfd_open with bad flags: %s\n", syscall(SYS_pidfd_open, getpid(), 1) < 0 ? errname(errno) : "ok");
     return 0;
 }
