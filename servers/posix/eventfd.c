@@ -146,3 +146,30 @@ long sys_pidfd_open(struct lthread *t)
     d->start_ns = p->start_ns;
     return anon_fd_install(t, &pidfd_ops, d, (uint32_t)(t->a[1] | LX_O_CLOEXEC));
 }
+
+int pidfd_pid(struct lthread *t, int fd)
+{
+    struct file *f = fd_get(t->p->fds, fd);
+    if (!f)
+        return -LX_EBADF;
+    if (f->ops != &pidfd_ops)
+        return -LX_EBADF; /* (Linux: not a pidfd is a bad descriptor here) */
+    struct pidfd *d = f->priv;
+    struct proc *p = proc_find(d->pid);
+    return p && p->start_ns == d->start_ns ? d->pid : -LX_ESRCH;
+}
+
+/* pidfd_send_signal(pidfd, sig, info, flags): kill(2) of the pidfd's process (info NULL; a
+   given siginfo is not taken yet: EINVAL). */
+long sys_pidfd_send_signal(struct lthread *t)
+{
+    if (t->a[3])
+        return -LX_EINVAL;
+    int pid = pidfd_pid(t, (int)t->a[0]);
+    if (pid < 0)
+        return pid;
+    if (t->a[2])
+        return -LX_EINVAL;
+    t->a[0] = (uint64_t)pid;
+    return sys_kill(t);
+}

@@ -490,6 +490,9 @@ void call_unmap_later(uint64_t addr, uint64_t len);
    ops->release), at the lowest free descriptor; LX_O_NONBLOCK and LX_O_CLOEXEC from flags.
    The descriptor or -errno. */
 int anon_fd_install(struct lthread *t, const struct file_ops *ops, void *priv, uint32_t flags);
+/* The pid a pidfd (descriptor fd of t) stands for; -EBADF (no descriptor, or not a pidfd) or
+   -ESRCH (its process is gone, reaped). */
+int pidfd_pid(struct lthread *t, int fd);
 /* Hand the queued copies from server memory to the kernel now (before pages they read from
    go away: a file truncated in the round that answered a read from it). */
 void call_flush_direct(void);

@@ -606,7 +606,14 @@ long sys_waitid(struct lthread *t)
         return -LX_EINVAL;
     if (!(options & (LX_WEXITED | LX_WUNTRACED | LX_WCONTINUED)))
         return -LX_EINVAL;
-    if (type > 2) /* P_ALL, P_PID, P_PGID; P_PIDFD needs pidfds (issue 15) */
+    if (type == 3) { /* P_PIDFD: as P_PID with the pidfd's process */
+        int pid = pidfd_pid(t, (int)t->a[1]);
+        if (pid < 0)
+            return pid == -LX_ESRCH ? -LX_ECHILD : pid;
+        t->a[0] = type = 1;
+        t->a[1] = (uint64_t)pid;
+    }
+    if (type > 3) /* P_ALL, P_PID, P_PGID, P_PIDFD */
         return -LX_EINVAL;
     if (type == 1 && (int)t->a[1] <= 0)
         return -LX_EINVAL;

@@ -261,7 +261,7 @@
     X(244, mq_notify, NOSYS, "") \
     X(245, mq_getsetattr, NOSYS, "") \
     X(246, kexec_load, NOSYS, "") \
-    X(247, waitid, PARTIAL, "P_ALL, P_PID, P_PGID; P_PIDFD is EINVAL; rusage and si_utime hold the user time only") \
+    X(247, waitid, PARTIAL, "P_ALL, P_PID, P_PGID, P_PIDFD; rusage and si_utime hold the user time only") \
     X(248, add_key, NOSYS, "") \
     X(249, request_key, NOSYS, "") \
     X(250, keyctl, NOSYS, "") \
@@ -349,7 +349,7 @@
     X(332, statx, PARTIAL, "the basic stats and the mount id whatever the mask; no birth time (as tmpfs in Linux 6.1)") \
     X(333, io_pgetevents, NOSYS, "") \
     X(334, rseq, PROBED, "glibc registers rseq at start-up and goes on without it") \
-    X(424, pidfd_send_signal, NOSYS, "") \
+    X(424, pidfd_send_signal, PARTIAL, "info NULL only (a given siginfo: EINVAL)") \
     X(425, io_uring_setup, NOSYS, "") \
     X(426, io_uring_enter, NOSYS, "") \
     X(427, io_uring_register, NOSYS, "") \
@@ -359,7 +359,7 @@
     X(431, fsconfig, NOSYS, "") \
     X(432, fsmount, NOSYS, "") \
     X(433, fspick, NOSYS, "") \
-    X(434, pidfd_open, PARTIAL, "poll readiness once the process has ended; waitid P_PIDFD, pidfd_send_signal and pidfd_getfd: not yet") \
+    X(434, pidfd_open, PARTIAL, "poll readiness once the process has ended; waitid P_PIDFD; a PIDFD_NONBLOCK pidfd does not make waitid EAGAIN") \
     X(435, clone3, PROBED, "glibc and musl fall back to clone") \
     X(436, close_range, OK, "") \
     X(437, openat2, NOSYS, "") \

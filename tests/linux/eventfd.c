@@ -133,10 +133,30 @@ int main(void)
     write(go[1], "x", 1);
     int pr = poll(&pp, 1, 5000);
     printf("pidfd: poll after it ends %d, POLLIN %d\n", pr, !!(pp.revents & POLLIN));
-    int wst;
-    waitpid(c, &wst, 0);
+    siginfo_t si = {0};
+    int wr = waitid(3 /* P_PIDFD */, (id_t)pfd, &si, WEXITED);
+    printf("waitid P_PIDFD: %d, pid matches %d, status %d\n", wr, si.si_pid == c, si.si_status);
     pr = poll(&pp, 1, 0);
-    printf("pidfd: still readable once reaped %d; status %d\n", pr, WEXITSTATUS(wst));
+    printf("pidfd: still readable once reaped %d\n", pr);
+    printf("waitid P_PIDFD again: %s\n", waitid(3, (id_t)pfd, &si, WEXITED) < 0 ? errname(errno) : "ok");
+    printf("waitid P_PIDFD of no pidfd: %s\n", waitid(3, (id_t)0, &si, WEXITED) < 0 ? errname(errno) : "ok");
+    /* pidfd_send_signal */
+    c = fork();
+    if (c == 0) {
+        pause();
+        _exit(0);
+    }
+    int kfd = (int)syscall(SYS_pidfd_open, c, 0);
+    printf("pidfd_send_signal: %ld\n", syscall(SYS_pidfd_send_signal, kfd, SIGTERM, NULL, 0));
+    int kst;
+    waitpid(c, &kst, 0);
+    printf("killed by %d\n", WIFSIGNALED(kst) ? WTERMSIG(kst) : -1);
+    printf("pidfd_send_signal once reaped: %s\n",
+           syscall(SYS_pidfd_send_signal, kfd, SIGTERM, NULL, 0) < 0 ? errname(errno) : "ok");
+    printf("pidfd_send_signal with flags: %s\n",
+           syscall(SYS_pidfd_send_signal, kfd, 0, NULL, 1) < 0 ? errname(errno) : "ok");
+    printf("pidfd_send_signal on an eventfd: %s\n",
+           syscall(SYS_pidfd_send_signal, b, 0, NULL, 0) < 0 ? errname(errno) : "ok");
     printf("pidfd: close-on-exec %d\n", (fcntl(pfd, F_GETFD) & FD_CLOEXEC) != 0);
     uint64_t junk;
     printf("pidfd: read %s\n", read(pfd, &junk, 8) < 0 ? errname(errno) : "ok");
