@@ -131,14 +131,8 @@ long sys_pidfd_open(struct lthread *t)
     if (t->a[1] & ~(uint64_t)PIDFD_NONBLOCK || pid <= 0)
         return -LX_EINVAL;
     struct proc *p = proc_find(pid);
-    if (!p) {
-        /* a thread's id names no process (Linux: EINVAL); nothing at all: ESRCH */
-        for (struct proc *q = procs; q; q = q->all_next)
-            for (struct lthread *o = q->threads; o; o = o->next)
-                if (o->tid == pid)
-                    return -LX_EINVAL;
-        return -LX_ESRCH;
-    }
+    if (!p) /* a thread's id names no process (Linux: EINVAL); nothing at all: ESRCH */
+        return thread_find(t, pid) ? -LX_EINVAL : -LX_ESRCH;
     struct pidfd *d = sk_calloc(1, sizeof *d);
     if (!d)
         return -LX_ENOMEM;

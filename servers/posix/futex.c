@@ -54,10 +54,8 @@ static int futex_key(struct mm *mm, uint64_t uaddr, int private, uint64_t *space
     if (!mm)
         return -LX_EFAULT;
     if (!private) {
-        struct vma *v = mm->vmas;
-        while (v && v->end <= uaddr)
-            v = v->next;
-        if (!v || v->start > uaddr)
+        struct vma *v = mm_vma_at(mm, uaddr);
+        if (!v)
             return -LX_EFAULT;
         if (v->flags & VMA_SHARED) {
             *space = (uint64_t)(uintptr_t)v->obj;
@@ -278,23 +276,13 @@ static long wait_start(struct lthread *t, uint64_t uaddr)
     return CALL_PENDING;
 }
 
-/* Nanoseconds of a timespec, or -EINVAL. */
-static int64_t ts_ns(const struct lx_timespec *ts)
-{
-    if (ts->tv_sec < 0 || ts->tv_nsec < 0 || ts->tv_nsec >= 1000000000)
-        return -LX_EINVAL;
-    if ((uint64_t)ts->tv_sec > 1000000000ull * 60 * 60 * 24 * 365)
-        return INT64_MAX / 2;
-    return ts->tv_sec * 1000000000ll + ts->tv_nsec;
-}
-
 static sk_error_t wait_got_timeout(struct sk_req *r, sk_error_t err, const struct sk_cqe *cqe)
 {
     (void)cqe;
     struct lthread *t = call_thread(r);
     if (err)
         return err;
-    int64_t ns = ts_ns(t->buf);
+    int64_t ns = timespec_ns(t->buf);
     if (ns < 0) {
         call_return(t, ns);
         return SK_OK;
@@ -463,16 +451,10 @@ static sk_error_t robust_len_out(struct sk_req *r, sk_error_t err, const struct 
 
 long sys_get_robust_list(struct lthread *t)
 {
-    struct lthread *who = NULL;
-    if ((int)t->a[0] == 0) {
-        who = t;
-    } else {
-        for (struct proc *q = procs; q && !who; q = q->all_next)
-            for (struct lthread *o = q->threads; o && !who; o = o->next)
-                if (o->tid == (int)t->a[0])
-                    who = o;
-        if (!who)
-            return -LX_ESRCH;
+    struct lthread *who = thread_find(t, (int)t->a[0]);
+    if (!who)
+        return -LX_ESRCH;
+    if (who != t) {
         /* reading another's: its owner or root (ptrace's read permission) */
         struct proc *q = who->p, *p = t->p;
         if (p->euid != 0 && (p->uid != q->uid || p->uid != q->euid || p->uid != q->suid ||

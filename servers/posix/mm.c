@@ -140,14 +140,20 @@ static int range_mapped(struct mm *mm, uint64_t addr, uint64_t len, uint32_t pro
     return at >= addr + len;
 }
 
+struct vma *mm_vma_at(struct mm *mm, uint64_t addr)
+{
+    for (struct vma *v = mm ? mm->vmas : NULL; v && v->start <= addr; v = v->next)
+        if (addr < v->end)
+            return v;
+    return NULL;
+}
+
 uint32_t *mm_word_map(struct mm *mm, uint64_t uaddr, int write, uint64_t *base)
 {
     if (!mm || (uaddr & 3))
         return NULL;
-    struct vma *v = mm->vmas;
-    while (v && v->end <= uaddr)
-        v = v->next;
-    if (!v || v->start > uaddr || !v->obj || !(v->prot & (write ? LX_PROT_WRITE : LX_PROT_READ)))
+    struct vma *v = mm_vma_at(mm, uaddr);
+    if (!v || !v->obj || !(v->prot & (write ? LX_PROT_WRITE : LX_PROT_READ)))
         return NULL;
     uint64_t page = uaddr & ~(LX_PAGE - 1), off = v->offset + (page - v->start);
     if (off + LX_PAGE > v->obj->size)

@@ -45,6 +45,18 @@ static inline uint64_t now_ns(void)
     return now;
 }
 
+/* Nanoseconds of a timespec (beyond 4e9 seconds, in 2096 as an absolute real time: about
+   146 years, never, with room to add the clock), or -LX_EINVAL for a negative or
+   out-of-range one. */
+static inline int64_t timespec_ns(const struct lx_timespec *ts)
+{
+    if (ts->tv_sec < 0 || ts->tv_nsec < 0 || ts->tv_nsec >= 1000000000)
+        return -LX_EINVAL;
+    if (ts->tv_sec > 4000000000ll)
+        return INT64_MAX / 2;
+    return ts->tv_sec * 1000000000ll + ts->tv_nsec;
+}
+
 #define PAGE_UP(x) (((x) + LX_PAGE - 1) & ~(LX_PAGE - 1))
 
 struct mobj {
@@ -109,6 +121,8 @@ uint64_t mm_find_free(struct mm *mm, uint64_t hint, uint64_t len);
 int mm_protect(struct mm *mm, uint64_t addr, uint64_t len, uint32_t prot);
 /* Is [addr, addr + len) mapped writable throughout (so a mem_write there cannot fail but for
    lack of memory)? */
+/* The vma of mm (NULL allowed) holding addr, or NULL. */
+struct vma *mm_vma_at(struct mm *mm, uint64_t addr);
 /* The 32-bit word at uaddr of mm mapped into the server (read-write with write) for an
    atomic access, as the program's own mapping allows it; NULL (EFAULT) if it does not or the
    word lies past a file's end. mm_word_unmap(*base) when done. */
@@ -148,6 +162,8 @@ void waitq_move_tail(struct waitq *from, struct waitq *to, struct lthread *t);
 /* A thread's name: the process's comm for its leader, its own for the others (Linux: each
    task has one; /proc/PID shows the leader's). */
 char *thread_comm(struct lthread *t);
+/* The live thread tid names (0: t itself), or NULL. */
+struct lthread *thread_find(struct lthread *t, int tid);
 void futex_wake_word(struct mm *mm, uint64_t uaddr);
 /* t is ending (all_going: with its whole address space): its robust futex list
    (set_robust_list) is walked as Linux's exit_robust_list does. */

@@ -98,6 +98,17 @@ struct lthread *thread_new(struct proc *p, uint64_t rip, uint64_t rsp, int start
     return t;
 }
 
+struct lthread *thread_find(struct lthread *t, int tid)
+{
+    if (tid == 0)
+        return t;
+    for (struct proc *p = procs; p; p = p->all_next)
+        for (struct lthread *x = p->threads; x; x = x->next)
+            if (x->tid == tid && !x->dead)
+                return x;
+    return NULL;
+}
+
 char *thread_comm(struct lthread *t)
 {
     return t->tid == t->p->pid ? t->p->comm : t->comm;

@@ -560,13 +560,10 @@ void signal_deliver_and_resume(struct lthread *t, int has_result, long result)
    it, or the mapping always reached past it): SIGBUS with BUS_ADRERR, as on Linux. */
 static int past_file_end(struct lthread *t, uint64_t addr, uint64_t error)
 {
-    struct mm *mm = t->p->mm;
     uint32_t need = (error & 2) ? LX_PROT_WRITE : (error & 16) ? LX_PROT_EXEC : 0;
-    for (struct vma *v = mm ? mm->vmas : NULL; v && v->start <= addr; v = v->next)
-        if (addr < v->end)
-            return v->obj && v->obj->resizable && v->prot && (v->prot & need) == need &&
-                   v->offset + ((addr & ~(LX_PAGE - 1)) - v->start) >= v->obj->size;
-    return 0;
+    struct vma *v = mm_vma_at(t->p->mm, addr);
+    return v && v->obj && v->obj->resizable && v->prot && (v->prot & need) == need &&
+           v->offset + ((addr & ~(LX_PAGE - 1)) - v->start) >= v->obj->size;
 }
 
 static int fault_signal(struct lthread *t, const struct sk_stop_info *si, int *code)

@@ -125,19 +125,12 @@ long sys_mmap(struct lthread *t)
  * range must be mapped throughout (EFAULT otherwise); the pieces it is made of here (a mapping
  * grown, or split by mprotect) are what Linux would have merged into one.
  */
-static struct vma *vma_at(struct mm *mm, uint64_t addr)
-{
-    for (struct vma *v = mm->vmas; v; v = v->next)
-        if (v->start <= addr && addr < v->end)
-            return v;
-    return NULL;
-}
 
 /* Map the pieces of [old, old + len) at dst (len > 0, mapped throughout). */
 static int remap_pieces(struct mm *mm, uint64_t old, uint64_t len, uint64_t dst)
 {
     for (uint64_t at = old; at < old + len;) {
-        struct vma *v = vma_at(mm, at);
+        struct vma *v = mm_vma_at(mm, at);
         uint64_t end = v->end < old + len ? v->end : old + len;
         struct mobj *obj = mobj_get(v->obj);
         struct inode *file = inode_get(v->file);
@@ -162,7 +155,7 @@ static int remap_pieces(struct mm *mm, uint64_t old, uint64_t len, uint64_t dst)
 static int dontunmap_refill(struct mm *mm, uint64_t old, uint64_t len)
 {
     for (uint64_t at = old; at < old + len;) {
-        struct vma *v = vma_at(mm, at);
+        struct vma *v = mm_vma_at(mm, at);
         uint64_t end = v->end < old + len ? v->end : old + len;
         if (!(v->flags & (VMA_SHARED | VMA_FILE_RO))) {
             struct mobj *m = (v->flags & VMA_ANON) ? mobj_new(end - at) : mobj_fork(v->obj);
@@ -197,7 +190,7 @@ long sys_mremap(struct lthread *t)
         return -LX_EINVAL;
     if (old + old_len < old || old + old_len > SK_USER_TOP || new_len > SK_USER_TOP)
         return -LX_EINVAL;
-    struct vma *first = vma_at(mm, old);
+    struct vma *first = mm_vma_at(mm, old);
     if (!first)
         return -LX_EFAULT;
     if (flags & LX_MREMAP_FIXED) {
@@ -224,7 +217,7 @@ long sys_mremap(struct lthread *t)
     /* mapped throughout; the last piece decides what growth is made of */
     struct vma *last = NULL;
     for (uint64_t at = old; at < old + old_len; at = last->end) {
-        struct vma *v = vma_at(mm, at);
+        struct vma *v = mm_vma_at(mm, at);
         if (!v)
             return -LX_EFAULT;
         last = v;

@@ -318,17 +318,6 @@ long sys_sched_yield(struct lthread *t)
 #define LX_SCHED_IDLE 5
 #define LX_SCHED_RESET_ON_FORK 0x40000000
 
-/* The thread tid names (0: the caller), or NULL. */
-static struct lthread *thread_by_tid(struct lthread *t, int tid)
-{
-    if (tid == 0)
-        return t;
-    for (struct proc *p = procs; p; p = p->all_next)
-        for (struct lthread *x = p->threads; x; x = x->next)
-            if (x->tid == tid && !x->dead)
-                return x;
-    return NULL;
-}
 
 static uint64_t cpus_online(void)
 {
@@ -352,7 +341,7 @@ long sys_sched_getaffinity(struct lthread *t)
         return -LX_ESRCH;
     if (len == 0 || (len & 7))
         return -LX_EINVAL;
-    struct lthread *x = thread_by_tid(t, (int)t->a[0]);
+    struct lthread *x = thread_find(t, (int)t->a[0]);
     if (!x)
         return -LX_ESRCH;
     t->len = x->affinity ? x->affinity : cpus_online();
@@ -367,7 +356,7 @@ static sk_error_t setaffinity_got(struct sk_req *r, sk_error_t err, const struct
     struct lthread *t = call_thread(r);
     if (err)
         return err;
-    struct lthread *x = thread_by_tid(t, (int)t->a[0]);
+    struct lthread *x = thread_find(t, (int)t->a[0]);
     uint64_t mask = t->len & cpus_online();
     long rc = 0;
     if (!x)
@@ -388,7 +377,7 @@ long sys_sched_setaffinity(struct lthread *t)
 {
     if ((int)t->a[0] < 0)
         return -LX_ESRCH;
-    if (!thread_by_tid(t, (int)t->a[0]))
+    if (!thread_find(t, (int)t->a[0]))
         return -LX_ESRCH;
     uint64_t len = t->a[1] < 8 ? t->a[1] : 8;
     t->len = 0;
@@ -402,7 +391,7 @@ long sys_sched_getscheduler(struct lthread *t)
 {
     if ((int)t->a[0] < 0)
         return -LX_EINVAL;
-    struct lthread *x = thread_by_tid(t, (int)t->a[0]);
+    struct lthread *x = thread_find(t, (int)t->a[0]);
     return x ? x->policy : -LX_ESRCH;
 }
 
@@ -410,7 +399,7 @@ long sys_sched_getparam(struct lthread *t)
 {
     if ((int)t->a[0] < 0 || !t->a[1])
         return -LX_EINVAL;
-    if (!thread_by_tid(t, (int)t->a[0]))
+    if (!thread_find(t, (int)t->a[0]))
         return -LX_ESRCH;
     t->len = 0;
     t->ret = 0;
@@ -427,7 +416,7 @@ static sk_error_t setsched_got(struct sk_req *r, sk_error_t err, const struct sk
     if (err)
         return err;
     int prio = (int)(uint32_t)t->len;
-    struct lthread *x = thread_by_tid(t, (int)t->a[0]);
+    struct lthread *x = thread_find(t, (int)t->a[0]);
     long rc = 0;
     if (!x) {
         rc = -LX_ESRCH;
@@ -449,7 +438,7 @@ static long setsched(struct lthread *t, uint64_t uparam)
 {
     if ((int)t->a[0] < 0 || !uparam)
         return -LX_EINVAL;
-    if (!thread_by_tid(t, (int)t->a[0]))
+    if (!thread_find(t, (int)t->a[0]))
         return -LX_ESRCH;
     t->len = 0;
     sk_error_t e = call_copy_in(t, uparam, &t->len, 4, setsched_got);

@@ -130,18 +130,6 @@ static void tfd_current(struct timerfd *x, struct lx_itimerspec *out)
     ns_to_ts(x->interval, &out->interval);
 }
 
-static int ts_ok(const struct lx_timespec *ts)
-{
-    return ts->tv_sec >= 0 && ts->tv_nsec >= 0 && ts->tv_nsec < 1000000000;
-}
-
-static uint64_t ts_ns(const struct lx_timespec *ts)
-{
-    if ((uint64_t)ts->tv_sec > 1000000000ull * 60 * 60 * 24 * 365)
-        return UINT64_MAX / 4;
-    return (uint64_t)ts->tv_sec * 1000000000ull + (uint64_t)ts->tv_nsec;
-}
-
 /* settime: the new setting read (t->buf: new, then room for the old one) */
 static sk_error_t settime_read(struct sk_req *r, sk_error_t err, const struct sk_cqe *cqe)
 {
@@ -156,7 +144,8 @@ static sk_error_t settime_read(struct sk_req *r, sk_error_t err, const struct sk
         return SK_OK;
     }
     struct lx_itimerspec *nv = t->buf, *old = nv + 1;
-    if (!ts_ok(&nv->value) || !ts_ok(&nv->interval)) {
+    int64_t value = timespec_ns(&nv->value), interval = timespec_ns(&nv->interval);
+    if (value < 0 || interval < 0) {
         call_return(t, -LX_EINVAL);
         return SK_OK;
     }
@@ -164,8 +153,8 @@ static sk_error_t settime_read(struct sk_req *r, sk_error_t err, const struct sk
     sk_timer_stop(&px.timers, &x->tm);
     x->ticks = 0;
     x->expired = 0;
-    x->interval = ts_ns(&nv->interval);
-    uint64_t v = ts_ns(&nv->value), now = now_ns();
+    x->interval = (uint64_t)interval;
+    uint64_t v = (uint64_t)value, now = now_ns();
     if (v) {
         uint64_t at;
         if (t->a[1] & TFD_TIMER_ABSTIME) {
