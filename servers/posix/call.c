@@ -157,6 +157,13 @@ SK_HOT void call_return(struct lthread *t, long value)
     t->req.abort = SK_OK;
     if (px.trace)
         plog("%d: %s = %ld\n", t->tid, t->nr < LINUX_SYSCALL_MAX && systab[t->nr].name ? systab[t->nr].name : "?", value);
+    if (t->restore_mask && value != -LX_EINTR && value != -514 /* ERESTARTNOHAND */) {
+        /* a call that ran with a temporary mask (ppoll, pselect6, epoll_pwait) and was not
+           interrupted: its mask goes now, so a signal it let in stays pending (Linux's
+           restore_saved_sigmask_unless) */
+        t->sigmask = t->saved_mask;
+        t->restore_mask = 0;
+    }
     if (value == -LX_ERESTARTSYS || value == -514 /* ERESTARTNOHAND */ ||
         value == -516 /* ERESTART_RESTARTBLOCK */ || signal_deliverable(t) ||
         t->restore_mask || t->p->jobstop) {

@@ -16,6 +16,7 @@ struct eventfd {
     uint64_t count;
     int semaphore;
     struct waitq rq, wq;
+    struct pollsrc src;
 };
 
 static long efd_read(struct file *f, struct lthread *t, void *buf, uint64_t len, uint64_t off)
@@ -30,7 +31,7 @@ static long efd_read(struct file *f, struct lthread *t, void *buf, uint64_t len,
     e->count -= v;
     memcpy(buf, &v, 8);
     waitq_wake_all(&e->wq);
-    poll_notify();
+    pollsrc_notify(&e->src, LX_POLLOUT);
     return 8;
 }
 
@@ -50,7 +51,7 @@ static long efd_write(struct file *f, struct lthread *t, const void *buf, uint64
     e->count += v;
     if (v) {
         waitq_wake_all(&e->rq);
-        poll_notify();
+        pollsrc_notify(&e->src, LX_POLLIN);
     }
     return 8;
 }
@@ -68,6 +69,11 @@ static uint32_t efd_poll(struct file *f)
            (e->count < EFD_MAX ? LX_POLLOUT | LX_POLLWRNORM : 0);
 }
 
+static struct pollsrc *efd_pollsrc(struct file *f)
+{
+    return &((struct eventfd *)f->priv)->src;
+}
+
 static void efd_release(struct file *f)
 {
     sk_free(f->priv);
@@ -75,7 +81,7 @@ static void efd_release(struct file *f)
 }
 
 static const struct file_ops eventfd_ops = {.read = efd_read, .write = efd_write,
-    .waitq = efd_waitq, .poll = efd_poll, .release = efd_release, .message = 1,
+    .waitq = efd_waitq, .poll = efd_poll, .pollsrc = efd_pollsrc, .release = efd_release, .message = 1,
     .anon_name = "[eventfd]"};
 
 static long do_eventfd(struct lthread *t, uint64_t initval, uint64_t flags)
@@ -107,7 +113,23 @@ long sys_eventfd2(struct lthread *t)
 struct pidfd {
     int pid;
     uint64_t start_ns; /* the process's start: a later one with the same pid is another */
+    struct pollsrc src;
+    struct pidfd *next, **prev; /* every pidfd (pidfd_proc_ended finds a process's) */
 };
+
+static struct pidfd *pidfds;
+
+void pidfd_proc_ended(struct proc *p)
+{
+    for (struct pidfd *d = pidfds; d; d = d->next)
+        if (d->pid == p->pid && d->start_ns == p->start_ns)
+            pollsrc_notify(&d->src, LX_POLLIN);
+}
+
+static struct pollsrc *pidfd_pollsrc(struct file *f)
+{
+    return &((struct pidfd *)f->priv)->src;
+}
 
 static uint32_t pidfd_poll(struct file *f)
 {
@@ -118,11 +140,17 @@ static uint32_t pidfd_poll(struct file *f)
 
 static void pidfd_release(struct file *f)
 {
+    struct pidfd *d = f->priv;
+    if (d->prev) {
+        if (d->next)
+            d->next->prev = d->prev;
+        *d->prev = d->next;
+    }
     sk_free(f->priv);
     f->priv = NULL;
 }
 
-static const struct file_ops pidfd_ops = {.poll = pidfd_poll, .release = pidfd_release,
+static const struct file_ops pidfd_ops = {.poll = pidfd_poll, .pollsrc = pidfd_pollsrc, .release = pidfd_release,
                                           .anon_name = "[pidfd]"};
 
 long sys_pidfd_open(struct lthread *t)
@@ -138,7 +166,15 @@ long sys_pidfd_open(struct lthread *t)
         return -LX_ENOMEM;
     d->pid = pid;
     d->start_ns = p->start_ns;
-    return anon_fd_install(t, &pidfd_ops, d, (uint32_t)(t->a[1] | LX_O_CLOEXEC));
+    int fd = anon_fd_install(t, &pidfd_ops, d, (uint32_t)(t->a[1] | LX_O_CLOEXEC));
+    if (fd >= 0) {
+        d->next = pidfds;
+        if (pidfds)
+            pidfds->prev = &d->next;
+        pidfds = d;
+        d->prev = &pidfds;
+    }
+    return fd;
 }
 
 int pidfd_pid(struct lthread *t, int fd)

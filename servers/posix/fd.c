@@ -51,6 +51,8 @@ void file_put(struct file *f)
     if (!f || --f->refs > 0)
         return;
     lock_file_gone(f);
+    if (f->epitems)
+        epoll_file_gone(f); /* (before the release: the items hang on its source) */
     if (file_may_write(f))
         f->ino->writecount--;
     if (f->ops && f->ops->release)

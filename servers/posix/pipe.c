@@ -24,6 +24,7 @@ struct pipe {
     uint32_t held;
     int on_held_list, unused;
     struct pipe *held_next;
+    struct pollsrc src;
 };
 
 static SK_HOT_DATA struct pipe *held_pipes;
@@ -45,7 +46,7 @@ SK_HOT static long pipe_read(struct file *f, struct lthread *t, void *buf, uint6
     p->head = (uint32_t)((p->head + n) % PIPE_SIZE);
     p->count -= (uint32_t)n;
     waitq_wake_all(&p->wq);
-    poll_notify();
+    pollsrc_notify(&p->src, LX_POLLOUT);
     return (long)n;
 }
 
@@ -106,7 +107,7 @@ SK_HOT void pipe_release_held(void)
             continue;
         }
         waitq_wake_all(&p->wq);
-        poll_notify();
+        pollsrc_notify(&p->src, LX_POLLOUT);
     }
 }
 
@@ -128,7 +129,7 @@ SK_HOT static long pipe_write(struct file *f, struct lthread *t, const void *buf
     memcpy(p->buf, (const uint8_t *)buf + first, n - first);
     p->count += (uint32_t)n;
     waitq_wake_all(&p->rq);
-    poll_notify();
+    pollsrc_notify(&p->src, LX_POLLIN);
     return (long)n;
 }
 
@@ -157,7 +158,7 @@ static void pipe_release_read(struct file *f)
     struct pipe *p = f->priv;
     p->readers--;
     waitq_wake_all(&p->wq);
-    poll_notify();
+    pollsrc_notify(&p->src, LX_POLLERR);
     pipe_free_if_unused(p);
 }
 
@@ -166,7 +167,7 @@ static void pipe_release_write(struct file *f)
     struct pipe *p = f->priv;
     p->writers--;
     waitq_wake_all(&p->rq);
-    poll_notify();
+    pollsrc_notify(&p->src, LX_POLLHUP);
     pipe_free_if_unused(p);
 }
 
@@ -177,7 +178,7 @@ static void pipe_release_rw(struct file *f)
     p->writers--;
     waitq_wake_all(&p->rq);
     waitq_wake_all(&p->wq);
-    poll_notify();
+    pollsrc_notify(&p->src, LX_POLLHUP);
     pipe_free_if_unused(p);
 }
 
@@ -210,6 +211,11 @@ static uint32_t pipe_poll_rw(struct file *f)
     return pipe_poll_read(f) | pipe_poll_write(f);
 }
 
+static struct pollsrc *pipe_pollsrc(struct file *f)
+{
+    return &((struct pipe *)f->priv)->src;
+}
+
 static long pipe_ioctl(struct file *f, struct lthread *t, uint64_t cmd, uint64_t arg)
 {
     (void)arg;
@@ -224,12 +230,12 @@ static long pipe_ioctl(struct file *f, struct lthread *t, uint64_t cmd, uint64_t
 }
 
 static const struct file_ops pipe_read_ops = {.read = pipe_read, .peek = pipe_peek,
-    .taken = pipe_taken, .ioctl = pipe_ioctl, .waitq = pipe_waitq, .poll = pipe_poll_read,
+    .taken = pipe_taken, .ioctl = pipe_ioctl, .waitq = pipe_waitq, .poll = pipe_poll_read, .pollsrc = pipe_pollsrc,
     .release = pipe_release_read};
 static const struct file_ops pipe_write_ops = {.write = pipe_write, .handoff = pipe_handoff, .ioctl = pipe_ioctl,
-    .waitq = pipe_waitq, .poll = pipe_poll_write, .release = pipe_release_write};
+    .waitq = pipe_waitq, .poll = pipe_poll_write, .pollsrc = pipe_pollsrc, .release = pipe_release_write};
 static const struct file_ops pipe_rw_ops = {.read = pipe_read, .write = pipe_write, .handoff = pipe_handoff,
-    .peek = pipe_peek, .taken = pipe_taken, .ioctl = pipe_ioctl, .waitq = pipe_waitq, .poll = pipe_poll_rw, .release = pipe_release_rw};
+    .peek = pipe_peek, .taken = pipe_taken, .ioctl = pipe_ioctl, .waitq = pipe_waitq, .poll = pipe_poll_rw, .pollsrc = pipe_pollsrc, .release = pipe_release_rw};
 
 int pipe_create(struct file **rd, struct file **wr, uint32_t flags)
 {
@@ -350,7 +356,7 @@ long fifo_open(struct lthread *t, struct inode *ino, uint32_t flags)
         p->w_opens++;
     }
     waitq_wake_all(&p->openq);
-    poll_notify();
+    pollsrc_notify(&p->src, LX_POLLIN | LX_POLLOUT);
     t->file = f;
     t->ret = (flags & LX_O_CLOEXEC) != 0;
     if (acc != LX_O_RDWR && !(flags & LX_O_NONBLOCK) &&

@@ -190,8 +190,11 @@ struct file_ops {
     long (*ioctl)(struct file *f, struct lthread *t, uint64_t cmd, uint64_t arg);
     /* where a read (writing 0) or write that returned -EAGAIN waits, or NULL: never waits */
     struct waitq *(*waitq)(struct file *f, int writing);
-    /* readiness for poll/select (LX_POLLIN, LX_POLLOUT, LX_POLLHUP, ...); NULL: in and out */
+    /* readiness for poll/select (LX_POLLIN, LX_POLLOUT, LX_POLLHUP, ...); NULL: in and out
+       (and epoll cannot watch the file: EPERM) */
     uint32_t (*poll)(struct file *f);
+    /* where the file's readiness changes are announced (pollsrc_notify), for epoll */
+    struct pollsrc *(*pollsrc)(struct file *f);
     /* reads and writes are whole messages: one read or write of the file per call, never
        continued into the caller's next piece (eventfd) */
     int message;
@@ -268,6 +271,7 @@ struct file {
     struct inode *ino;
     const struct file_ops *ops;
     void *priv;
+    struct epitem *epitems; /* epoll items watching this file (removed at its last close) */
 };
 
 #define CALL_PENDING ((long)0x8000000000000000ll)
@@ -656,6 +660,27 @@ long fifo_open(struct lthread *t, struct inode *ino, uint32_t flags);
 /* Poll readiness (LX_POLL* bits) and the queue woken when any file's readiness changes. */
 extern struct waitq poll_waitq;
 void poll_notify(void);
+
+/*
+ * A readiness source (docs/posix.md, "Readiness sources"): embedded in every object whose
+ * readiness can change; epoll items watching a file of it hang here. pollsrc_notify says the
+ * readiness may have changed in the way events names (LX_POLLIN: data came; LX_POLLOUT: room;
+ * LX_POLLHUP/LX_POLLERR: an end closed): it wakes poll and select, and triggers the epoll
+ * items whose events meet it. An object with watchers is never freed before its files.
+ */
+struct pollsrc {
+    struct epitem *watchers;
+};
+void pollsrc_notify(struct pollsrc *s, uint32_t events);
+/* f's last reference is going: its epoll items leave their instances (epoll.c). */
+void epoll_file_gone(struct file *f);
+/* The thread whose poll, select, epoll_wait or epoll_ctl asks a file's readiness now (a
+   signalfd answers for it, as Linux answers for current); NULL outside those. */
+extern struct lthread *poll_thread;
+/* sig was queued for some thread or process: signalfds whose mask holds it look again. */
+void signalfd_queued(int sig);
+/* p has ended: its pidfds become readable (eventfd.c). */
+void pidfd_proc_ended(struct proc *p);
 void proc_reap(struct proc *p);
 /* End a process that never ran (a failed fork): no zombie, nobody told. */
 void proc_discard(struct proc *p);

@@ -280,7 +280,7 @@ void proc_exit(struct proc *p, int wstatus)
     p->state = PROC_ZOMBIE;
     p->wstatus = wstatus;
     waitq_wake_all(&p->vfork_done);
-    poll_notify(); /* (a pidfd of it becomes readable) */
+    pidfd_proc_ended(p); /* (a pidfd of it becomes readable) */
     /* every thread ends (a thread in a call finishes it as a dead thread: no answer) */
     while (p->threads)
         thread_gone(p->threads);

@@ -105,16 +105,30 @@ static void sigwait_wake(struct lthread *t)
         sk_req_wake(&t->req, 0);
 }
 
+/* The signal Linux's next_signal picks of ready: a synchronous one (a fault's) first, else
+   the lowest number. */
+static int pick(uint64_t ready)
+{
+    uint64_t sync = SIGBIT(LX_SIGSEGV) | SIGBIT(LX_SIGBUS) | SIGBIT(LX_SIGILL) |
+                    SIGBIT(LX_SIGTRAP) | SIGBIT(LX_SIGFPE) | SIGBIT(31 /* SIGSYS */);
+    if (ready & sync)
+        ready &= sync;
+    return __builtin_ctzll(ready) + 1;
+}
+
 int signal_take(struct lthread *t, uint64_t set, struct ksiginfo *info)
 {
-    uint64_t ready = (t->pending | t->p->pending) & set;
-    if (!ready)
-        return 0;
-    /* lower numbers first, as Linux takes the standard signals */
-    int sig = __builtin_ctzll(ready) + 1;
-    if (t->pending & SIGBIT(sig))
+    /* the thread's own signals before the process's, as Linux's dequeue_signal */
+    if (t->pending & set) {
+        int sig = pick(t->pending & set);
         pend_take(&t->pend, &t->pending, sig, info);
-    else if (pend_take(&t->p->pend, &t->p->pending, sig, info), sig == LX_SIGALRM)
+        return sig;
+    }
+    if (!(t->p->pending & set))
+        return 0;
+    int sig = pick(t->p->pending & set);
+    pend_take(&t->p->pend, &t->p->pending, sig, info);
+    if (sig == LX_SIGALRM)
         alarm_dequeued(t->p); /* (from the process's queue, where the timer's signal goes) */
     return sig;
 }
@@ -211,6 +225,7 @@ void signal_send_proc(struct proc *p, const struct ksiginfo *info)
     if (ignored(p, sig) && sig != LX_SIGCONT && !blocked)
         return;
     pend_add(&p->pend, &p->pending, info);
+    signalfd_queued(sig);
     for (struct lthread *t = p->threads; t; t = t->next)
         if (t->sigwait & SIGBIT(sig)) {
             sigwait_wake(t);
@@ -234,6 +249,7 @@ void signal_send_thread(struct lthread *t, const struct ksiginfo *info)
     if (ignored(p, sig) && sig != LX_SIGCONT && !(t->sigmask & SIGBIT(sig)))
         return;
     pend_add(&t->pend, &t->pending, info);
+    signalfd_queued(sig);
     if (t->sigwait & SIGBIT(sig))
         sigwait_wake(t);
     else if (!(t->sigmask & SIGBIT(sig)))

@@ -36,8 +36,12 @@ static uint32_t readiness(struct lthread *t, int fd)
     struct file *f = fd_get(t->p->fds, fd);
     if (!f)
         return LX_POLLNVAL;
-    if (f->ops->poll)
-        return f->ops->poll(f);
+    if (f->ops->poll) {
+        poll_thread = t;
+        uint32_t r = f->ops->poll(f);
+        poll_thread = NULL;
+        return r;
+    }
     return LX_POLLIN | LX_POLLOUT | LX_POLLRDNORM | LX_POLLWRNORM;
 }
 

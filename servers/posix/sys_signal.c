@@ -300,6 +300,70 @@ long sys_tgkill(struct lthread *t)
     return thread_kill(t, (int)t->a[0], (int)t->a[1], (int)t->a[2]);
 }
 
+/* ---- rt_sigqueueinfo(tgid, sig, info), rt_tgsigqueueinfo(tgid, tid, sig, info): a signal
+   with the caller's siginfo (sigqueue's value). Only to itself may a caller claim a kernel or
+   kill/tkill origin (si_code >= 0 or SI_TKILL), as Linux. ---- */
+
+static long queue_one(struct lthread *t)
+{
+    int tg = t->nr == 297, sig = (int)t->a[tg ? 2 : 1];
+    int pid = (int)t->a[0], tid = tg ? (int)t->a[1] : 0;
+    const struct lx_siginfo *si = t->buf;
+    if (tg && (pid <= 0 || tid <= 0))
+        return -LX_EINVAL;
+    if ((si->si_code >= 0 || si->si_code == LX_SI_TKILL) && (tg ? tid != t->tid : pid != t->p->pid))
+        return -LX_EPERM;
+    if (sig < 0 || sig > LX_NSIG)
+        return -LX_EINVAL;
+    struct ksiginfo info = {.signo = sig, .code = si->si_code, .pid = si->kill.pid,
+                            .uid = si->kill.uid, .addr = si->kill.value};
+    for (struct proc *q = procs; q; q = q->all_next) {
+        if (q->state != PROC_LIVE || q->pid != pid)
+            continue;
+        struct lthread *o = q->threads;
+        if (tg)
+            while (o && o->tid != tid)
+                o = o->next;
+        if (!o)
+            break;
+        if (!may_signal(t->p, q))
+            return -LX_EPERM;
+        if (sig) {
+            if (tg)
+                signal_send_thread(o, &info);
+            else
+                signal_send_proc(q, &info);
+        }
+        return 0;
+    }
+    return -LX_ESRCH;
+}
+
+static sk_error_t queue_info_read(struct sk_req *r, sk_error_t err, const struct sk_cqe *cqe)
+{
+    (void)cqe;
+    struct lthread *t = call_thread(r);
+    if (err)
+        return err;
+    call_return(t, queue_one(t));
+    return SK_OK;
+}
+
+long sys_rt_sigqueueinfo(struct lthread *t)
+{
+    t->buf = sk_calloc(1, sizeof(struct lx_siginfo));
+    if (!t->buf)
+        return -LX_ENOMEM;
+    sk_error_t e = call_copy_in(t, t->a[t->nr == 297 ? 3 : 2], t->buf, sizeof(struct lx_siginfo),
+                                queue_info_read);
+    return e ? errno_from_sk(e) : CALL_PENDING;
+}
+
+long sys_rt_tgsigqueueinfo(struct lthread *t)
+{
+    return sys_rt_sigqueueinfo(t);
+}
+
 /* ---- sigaltstack: a[0] new, a[1] old ---- */
 
 static sk_error_t altstack_new_read(struct sk_req *r, sk_error_t err, const struct sk_cqe *cqe)

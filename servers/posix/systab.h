@@ -143,7 +143,7 @@
     X(126, capset, NOSYS, "") \
     X(127, rt_sigpending, OK, "") \
     X(128, rt_sigtimedwait, OK, "") \
-    X(129, rt_sigqueueinfo, NOSYS, "") \
+    X(129, rt_sigqueueinfo, OK, "") \
     X(130, rt_sigsuspend, OK, "") \
     X(131, sigaltstack, OK, "") \
     X(132, utime, OK, "") \
@@ -227,7 +227,7 @@
     X(210, io_cancel, NOSYS, "") \
     X(211, get_thread_area, NOSYS, "") \
     X(212, lookup_dcookie, NOSYS, "") \
-    X(213, epoll_create, NOSYS, "") \
+    X(213, epoll_create, OK, "") \
     X(214, epoll_ctl_old, NOSYS, "") \
     X(215, epoll_wait_old, NOSYS, "") \
     X(216, remap_file_pages, NOSYS, "") \
@@ -246,8 +246,8 @@
     X(229, clock_getres, OK, "") \
     X(230, clock_nanosleep, PARTIAL, "the CPU-time clocks sleep as the monotonic one") \
     X(231, exit_group, OK, "") \
-    X(232, epoll_wait, NOSYS, "") \
-    X(233, epoll_ctl, NOSYS, "") \
+    X(232, epoll_wait, OK, "") \
+    X(233, epoll_ctl, PARTIAL, "EPOLLEXCLUSIVE wakes every waiter; Linux's wakeup-path limits are not enforced; one watch limit for all users") \
     X(234, tgkill, OK, "") \
     X(235, utimes, OK, "") \
     X(236, vserver, NOSYS, "") \
@@ -295,23 +295,23 @@
     X(278, vmsplice, NOSYS, "") \
     X(279, move_pages, NOSYS, "") \
     X(280, utimensat, OK, "") \
-    X(281, epoll_pwait, NOSYS, "") \
-    X(282, signalfd, NOSYS, "") \
+    X(281, epoll_pwait, OK, "") \
+    X(282, signalfd, OK, "") \
     X(283, timerfd_create, PARTIAL, "TFD_TIMER_CANCEL_ON_SET is accepted, a clock change never cancels") \
     X(284, eventfd, OK, "") \
     X(285, fallocate, NOSYS, "") \
     X(286, timerfd_settime, OK, "") \
     X(287, timerfd_gettime, OK, "") \
     X(288, accept4, NOSYS, "") \
-    X(289, signalfd4, NOSYS, "") \
+    X(289, signalfd4, OK, "") \
     X(290, eventfd2, OK, "") \
-    X(291, epoll_create1, NOSYS, "") \
+    X(291, epoll_create1, OK, "") \
     X(292, dup3, OK, "") \
     X(293, pipe2, PARTIAL, "O_DIRECT (packet mode) is accepted but ignored") \
     X(294, inotify_init1, NOSYS, "") \
     X(295, preadv, OK, "") \
     X(296, pwritev, OK, "") \
-    X(297, rt_tgsigqueueinfo, NOSYS, "") \
+    X(297, rt_tgsigqueueinfo, OK, "") \
     X(298, perf_event_open, NOSYS, "") \
     X(299, recvmmsg, NOSYS, "") \
     X(300, fanotify_init, NOSYS, "") \
@@ -366,7 +366,7 @@
     X(438, pidfd_getfd, NOSYS, "") \
     X(439, faccessat2, PARTIAL, "as access") \
     X(440, process_madvise, NOSYS, "") \
-    X(441, epoll_pwait2, NOSYS, "") \
+    X(441, epoll_pwait2, OK, "") \
     X(442, mount_setattr, NOSYS, "") \
     X(443, quotactl_fd, NOSYS, "") \
     X(444, landlock_create_ruleset, NOSYS, "") \

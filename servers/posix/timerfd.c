@@ -29,6 +29,7 @@ struct timerfd {
     uint64_t ticks;    /* expiries not read yet */
     int expired;       /* fired and (periodic) not armed again yet */
     struct waitq rq;
+    struct pollsrc src;
 };
 
 static void tfd_fired(struct sk_timer *tm)
@@ -37,7 +38,7 @@ static void tfd_fired(struct sk_timer *tm)
     x->ticks++;
     x->expired = 1;
     waitq_wake_all(&x->rq);
-    poll_notify();
+    pollsrc_notify(&x->src, LX_POLLIN);
 }
 
 /* A periodic timer that fired: count the intervals since, arm it for the next. */
@@ -78,6 +79,11 @@ static uint32_t tfd_poll(struct file *f)
     return x->ticks ? LX_POLLIN | LX_POLLRDNORM : 0;
 }
 
+static struct pollsrc *tfd_pollsrc(struct file *f)
+{
+    return &((struct timerfd *)f->priv)->src;
+}
+
 static void tfd_release(struct file *f)
 {
     struct timerfd *x = f->priv;
@@ -87,7 +93,7 @@ static void tfd_release(struct file *f)
 }
 
 static const struct file_ops timerfd_ops = {.read = tfd_read, .waitq = tfd_waitq,
-    .poll = tfd_poll, .release = tfd_release, .message = 1, .anon_name = "[timerfd]"};
+    .poll = tfd_poll, .pollsrc = tfd_pollsrc, .release = tfd_release, .message = 1, .anon_name = "[timerfd]"};
 
 long sys_timerfd_create(struct lthread *t)
 {

@@ -124,7 +124,7 @@ static void rq_push(struct tty *tt, uint16_t v)
 static void wake_readers(struct tty *tt)
 {
     waitq_wake_all(&tt->readers);
-    poll_notify();
+    pollsrc_notify(&tt->src, LX_POLLIN);
 }
 
 static void flush_input(struct tty *tt)
@@ -394,6 +394,11 @@ static uint32_t tty_poll(struct file *f)
     return (readable(tt) ? LX_POLLIN | LX_POLLRDNORM : 0) | LX_POLLOUT | LX_POLLWRNORM;
 }
 
+static struct pollsrc *tty_pollsrc(struct file *f)
+{
+    return &((struct tty *)f->priv)->src;
+}
+
 /* A non-canonical read with VMIN 0 and VTIME > 0 waits at most VTIME tenths of a second:
    the read engine calls this before parking. */
 uint64_t tty_read_timeout_ns(struct file *f)
@@ -632,7 +637,7 @@ static long tty_open(struct file *f, struct lthread *t, uint32_t oflags)
 }
 
 const struct file_ops tty_ops = {.read = tty_read, .write = tty_write, .ioctl = tty_ioctl,
-                                 .waitq = tty_waitq, .poll = tty_poll, .open = tty_open};
+                                 .waitq = tty_waitq, .poll = tty_poll, .pollsrc = tty_pollsrc, .open = tty_open};
 
 /* /dev/tty: the caller's controlling terminal, whatever it is. */
 static long devtty_open(struct file *f, struct lthread *t, uint32_t oflags)

@@ -83,6 +83,7 @@ _Static_assert(sizeof(struct lx_winsize) == 8, "winsize");
 #define TTY_BUF 4096
 struct tty {
     struct lx_termios tio;
+    struct pollsrc src;
     struct lx_winsize ws;
     uint16_t rq[TTY_BUF]; /* bytes ready for read (and EOF marks) */
     uint32_t rq_head, rq_count;
