@@ -85,9 +85,12 @@ SK_HOT void call_start(struct lthread *t)
 SK_HOT static void call_cleanup(struct lthread *t)
 {
     if (t->buf) {
+        if (t->buf_free)
+            t->buf_free(t->buf);
         sk_free(t->buf);
         t->buf = NULL;
     }
+    t->buf_free = NULL;
     if (t->file) {
         file_put(t->file);
         t->file = NULL;

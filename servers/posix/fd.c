@@ -48,8 +48,13 @@ int file_whence_base(struct file *f, uint64_t whence, int64_t *base)
 
 void file_put(struct file *f)
 {
-    if (!f || --f->refs > 0)
+    if (!f)
         return;
+    if (--f->refs > 0) {
+        if (f->ops && f->ops->unref)
+            f->ops->unref(f);
+        return;
+    }
     lock_file_gone(f);
     if (f->epitems)
         epoll_file_gone(f); /* (before the release: the items hang on its source) */

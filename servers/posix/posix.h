@@ -200,6 +200,9 @@ struct file_ops {
     int message;
     /* an anonymous inode's name in /proc/PID/fd ("anon_inode:[eventfd]"), or NULL */
     const char *anon_name;
+    /* a reference to f went, not the last (sockets: one that is only in flight may have
+       become garbage) */
+    void (*unref)(struct file *f);
     /* a device opened (0 or -errno); may replace f->ops and f->priv */
     long (*open)(struct file *f, struct lthread *t, uint32_t oflags);
     void (*release)(struct file *f);
@@ -257,6 +260,8 @@ struct inode {
     void *dev_priv;
     /* FIFOs: the pipe behind them while open */
     struct pipe *fifo;
+    /* sockets: the AF_UNIX socket bound to this name, while it lives (socket.c) */
+    struct usock *sock;
     /* file locks (lock.c), while there are any or waiters */
     struct lockset *locks;
     /* procfs: what generates this node (content, link target, children) */
@@ -345,6 +350,9 @@ struct dentry *dir_entry(struct inode *dir, const char *name, size_t len);
 int vfs_lookup(struct proc *p, struct inode *cwd, const char *path, uint32_t flags, struct inode **out,
                const char **last);
 int vfs_load_archive(const uint8_t *archive, uint64_t size);
+/* bind(2) of a socket to path: a socket node (mode 0777 less the umask) made as mknod would,
+   *made a reference to it; -EEXIST if the name is taken. */
+long fs_make_socket(struct lthread *t, const char *path, struct inode **made);
 int vfs_path_of(struct inode *ino, char *buf, size_t size);
 void dev_init(void);
 
@@ -454,6 +462,7 @@ struct lthread {
     /* scratch for the call in flight */
     int phase;
     void *buf;
+    void (*buf_free)(void *buf); /* what buf holds besides itself, freed first (or NULL) */
     uint64_t len, done;
     struct file *file;
     sk_req_fn string_next;     /* call_read_string's continuation */

@@ -324,7 +324,8 @@ static int link_fd(struct inode *ino, struct proc *viewer, struct strbuf *sb)
     char buf[1024];
     int n = vfs_path_of(f->ino, buf, sizeof buf);
     if (n < 0) {
-        sb_printf(sb, "%s:[%lu]", type == LX_S_IFIFO ? "pipe" : "anon_inode", (unsigned long)f->ino->ino);
+        sb_printf(sb, "%s:[%lu]", type == LX_S_IFIFO ? "pipe" : type == LX_S_IFSOCK ? "socket" : "anon_inode",
+                  (unsigned long)f->ino->ino);
         return 0;
     }
     sb_printf(sb, "%s", buf);

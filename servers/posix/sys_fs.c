@@ -121,8 +121,23 @@ static int is_dir(struct inode *i)
     return (i->mode & LX_S_IFMT) == LX_S_IFDIR;
 }
 
+static long make_node_ret(struct lthread *t, int dirfd, const char *path, uint32_t mode,
+                          uint32_t rdev, const char *target, struct inode **made);
+
 static long make_node(struct lthread *t, int dirfd, const char *path, uint32_t mode, uint32_t rdev,
                       const char *target)
+{
+    return make_node_ret(t, dirfd, path, mode, rdev, target, NULL);
+}
+
+long fs_make_socket(struct lthread *t, const char *path, struct inode **made)
+{
+    return make_node_ret(t, LX_AT_FDCWD, path, LX_S_IFSOCK | 0777, 0, NULL, made);
+}
+
+/* Make the node; *made (if asked) gets a reference to it. */
+static long make_node_ret(struct lthread *t, int dirfd, const char *path, uint32_t mode,
+                          uint32_t rdev, const char *target, struct inode **made)
 {
     struct inode *dir;
     char name[256];
@@ -157,6 +172,8 @@ static long make_node(struct lthread *t, int dirfd, const char *path, uint32_t m
         ino->size = (int64_t)n;
     }
     e = dir_link(dir, name, ino);
+    if (!e && made)
+        *made = inode_get(ino);
     inode_put(ino);
     if (!e)
         touch(dir, 1);

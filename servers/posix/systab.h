@@ -55,21 +55,21 @@
     X(38, setitimer, OK, "ITIMER_REAL, ITIMER_VIRTUAL, ITIMER_PROF, the CPU-time ones looked at every 4 ms (Linux's tick) and counting user and system time alike") \
     X(39, getpid, OK, "") \
     X(40, sendfile, OK, "") \
-    X(41, socket, NOSYS, "") \
-    X(42, connect, NOSYS, "") \
-    X(43, accept, NOSYS, "") \
-    X(44, sendto, NOSYS, "") \
-    X(45, recvfrom, NOSYS, "") \
-    X(46, sendmsg, NOSYS, "") \
-    X(47, recvmsg, NOSYS, "") \
-    X(48, shutdown, NOSYS, "") \
-    X(49, bind, NOSYS, "") \
-    X(50, listen, NOSYS, "") \
-    X(51, getsockname, NOSYS, "") \
-    X(52, getpeername, NOSYS, "") \
-    X(53, socketpair, NOSYS, "") \
-    X(54, setsockopt, NOSYS, "") \
-    X(55, getsockopt, NOSYS, "") \
+    X(41, socket, PARTIAL, "AF_UNIX (stream, datagram, seqpacket); other families EAFNOSUPPORT until the network stack exists") \
+    X(42, connect, OK, "") \
+    X(43, accept, OK, "") \
+    X(44, sendto, PARTIAL, "AF_UNIX; MSG_OOB is EOPNOTSUPP") \
+    X(45, recvfrom, PARTIAL, "AF_UNIX; MSG_OOB is EOPNOTSUPP") \
+    X(46, sendmsg, PARTIAL, "AF_UNIX with SCM_RIGHTS and SCM_CREDENTIALS; MSG_OOB is EOPNOTSUPP") \
+    X(47, recvmsg, PARTIAL, "AF_UNIX with SCM_RIGHTS and SCM_CREDENTIALS; MSG_OOB is EOPNOTSUPP") \
+    X(48, shutdown, OK, "") \
+    X(49, bind, OK, "") \
+    X(50, listen, OK, "") \
+    X(51, getsockname, OK, "") \
+    X(52, getpeername, OK, "") \
+    X(53, socketpair, PARTIAL, "AF_UNIX") \
+    X(54, setsockopt, PARTIAL, "SOL_SOCKET options of AF_UNIX sockets") \
+    X(55, getsockopt, PARTIAL, "SOL_SOCKET options of AF_UNIX sockets") \
     X(56, clone, PARTIAL, "new processes (fork and vfork flag sets) and threads (CLONE_THREAD with VM, SIGHAND, FS and FILES, as pthread_create); other partial sharing: ENOSYS") \
     X(57, fork, OK, "") \
     X(58, vfork, PARTIAL, "the parent waits for the child's exec or exit; the child runs on a copy-on-write copy, not the parent's memory") \
@@ -302,7 +302,7 @@
     X(285, fallocate, NOSYS, "") \
     X(286, timerfd_settime, OK, "") \
     X(287, timerfd_gettime, OK, "") \
-    X(288, accept4, NOSYS, "") \
+    X(288, accept4, OK, "") \
     X(289, signalfd4, OK, "") \
     X(290, eventfd2, OK, "") \
     X(291, epoll_create1, OK, "") \

@@ -42,6 +42,24 @@ static const char *errname(int e)
     case EOVERFLOW: return "EOVERFLOW";
     case EDEADLK: return "EDEADLK";
     case ENOLCK: return "ENOLCK";
+    case ENOSPC: return "ENOSPC";
+    case ENOTSOCK: return "ENOTSOCK";
+    case EDESTADDRREQ: return "EDESTADDRREQ";
+    case EMSGSIZE: return "EMSGSIZE";
+    case EPROTOTYPE: return "EPROTOTYPE";
+    case ENOPROTOOPT: return "ENOPROTOOPT";
+    case EPROTONOSUPPORT: return "EPROTONOSUPPORT";
+    case ESOCKTNOSUPPORT: return "ESOCKTNOSUPPORT";
+    case EAFNOSUPPORT: return "EAFNOSUPPORT";
+    case EADDRINUSE: return "EADDRINUSE";
+    case EADDRNOTAVAIL: return "EADDRNOTAVAIL";
+    case ECONNRESET: return "ECONNRESET";
+    case ENOBUFS: return "ENOBUFS";
+    case EISCONN: return "EISCONN";
+    case ENOTCONN: return "ENOTCONN";
+    case ECONNREFUSED: return "ECONNREFUSED";
+    case EALREADY: return "EALREADY";
+    case EINPROGRESS: return "EINPROGRESS";
     default: return "other";
     }
 }
