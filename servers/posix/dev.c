@@ -139,5 +139,7 @@ void dev_init(void)
     mknod(dev, "console", 5, 1, 0600, &tty_ops, &console_tty);
     mknod(dev, "tty", 5, 0, 0666, &devtty_ops, NULL);
     mknod(dev, "ttyS0", 4, 64, 0660, &tty_ops, &console_tty);
+    mknod(dev, "ptmx", 5, 2, 0666, &ptmx_ops, NULL);
+    pty_init(dev);
 }
 

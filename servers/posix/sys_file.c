@@ -629,6 +629,7 @@ long sys_ioctl(struct lthread *t)
     struct file *f = fd_get(t->p->fds, (int)t->a[0]);
     if (!f)
         return -LX_EBADF;
+    t->a[1] = (uint32_t)t->a[1]; /* (the request is an unsigned int: musl's ioctl passes an int) */
     switch (t->a[1]) {
     case 0x5421: { /* FIONBIO: for every kind of file */
         sk_error_t e = call_copy_in(t, t->a[2], &t->len, 4, fionbio_read);

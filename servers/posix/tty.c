@@ -276,7 +276,7 @@ void tty_input(struct tty *tt, const char *s, size_t n)
 
 struct tty *tty_of_file(struct file *f)
 {
-    return f->ops == &tty_ops ? f->priv : NULL;
+    return f->ops == &tty_ops || f->ops == &pty_master_ops ? f->priv : NULL;
 }
 
 
@@ -316,6 +316,8 @@ static long tty_read(struct file *f, struct lthread *t, void *buf, uint64_t len,
 {
     (void)off;
     struct tty *tt = f->priv;
+    if (tt->hungup)
+        return 0;
     long e = job_check(tt, t, LX_SIGTTIN);
     if (e)
         return e;
@@ -373,10 +375,19 @@ static long tty_write(struct file *f, struct lthread *t, const void *buf, uint64
 {
     (void)off;
     struct tty *tt = f->priv;
+    if (tt->hungup)
+        return -LX_EIO;
     if (tt->tio.c_lflag & LX_TOSTOP) {
         long e = job_check(tt, t, LX_SIGTTOU);
         if (e)
             return e;
+    }
+    if (tt->room) { /* (a pty: as much as its master has room for, output processing may double it) */
+        uint64_t r = tt->room(tt);
+        if (r < 2)
+            return -LX_EAGAIN;
+        if (len > r / 2)
+            len = r / 2;
     }
     out_cooked(tt, buf, len);
     return (long)len;
@@ -391,7 +402,12 @@ static struct waitq *tty_waitq(struct file *f, int writing)
 static uint32_t tty_poll(struct file *f)
 {
     struct tty *tt = f->priv;
-    return (readable(tt) ? LX_POLLIN | LX_POLLRDNORM : 0) | LX_POLLOUT | LX_POLLWRNORM;
+    if (tt->hungup)
+        return LX_POLLIN | LX_POLLOUT | LX_POLLERR | LX_POLLHUP | LX_POLLRDNORM | LX_POLLWRNORM;
+    uint32_t m = readable(tt) ? LX_POLLIN | LX_POLLRDNORM : 0;
+    if (!tt->room || tt->room(tt) >= 2)
+        m |= LX_POLLOUT | LX_POLLWRNORM;
+    return m;
 }
 
 static struct pollsrc *tty_pollsrc(struct file *f)
@@ -527,11 +543,13 @@ void tty_session_ends(struct proc *p)
             q->ctty = NULL;
 }
 
-static long tty_ioctl(struct file *f, struct lthread *t, uint64_t cmd, uint64_t arg)
+long tty_ioctl(struct file *f, struct lthread *t, uint64_t cmd, uint64_t arg)
 {
     struct tty *tt = f->priv;
     struct proc *p = t->p;
     sk_error_t e;
+    if (tt->hungup)
+        return cmd == LX_TIOCSPGRP ? -LX_ENOTTY : -LX_EIO;
     switch (cmd) {
     case LX_TCGETS:
         return copy_out_small(t, arg, &tt->tio, sizeof tt->tio);
@@ -631,13 +649,50 @@ static long tty_open(struct file *f, struct lthread *t, uint32_t oflags)
 {
     struct tty *tt = f->priv;
     struct proc *p = t->p;
-    if (!(oflags & LX_O_NOCTTY) && p->sid == p->pid && !p->ctty && !tt->session)
+    if (tt->opened) {
+        long e = tt->opened(tt);
+        if (e) {
+            f->priv = NULL; /* (not counted open: the release that follows does nothing) */
+            return e;
+        }
+    }
+    if (!(oflags & LX_O_NOCTTY) && p->sid == p->pid && !p->ctty && !tt->session && !tt->hungup)
         tty_attach_ctty(tt, p);
     return 0;
 }
 
+static void tty_release(struct file *f)
+{
+    struct tty *tt = f->priv;
+    if (tt && tt->closed)
+        tt->closed(tt);
+}
+
+void tty_hangup(struct tty *tt)
+{
+    tt->hungup = 1;
+    if (tt->session) {
+        struct proc *leader = proc_find(tt->session);
+        if (leader && leader->state == PROC_LIVE && leader->ctty == tt) {
+            struct ksiginfo hup = {.signo = LX_SIGHUP, .code = LX_SI_KERNEL};
+            struct ksiginfo cont = {.signo = LX_SIGCONT, .code = LX_SI_KERNEL};
+            signal_send_proc(leader, &hup);
+            signal_send_proc(leader, &cont);
+        }
+    }
+    for (struct proc *q = procs; q; q = q->all_next)
+        if (q->ctty == tt)
+            q->ctty = NULL;
+    tt->session = 0;
+    tt->pgrp = 0;
+    waitq_wake_all(&tt->readers);
+    waitq_wake_all(&tt->writers);
+    pollsrc_notify(&tt->src, LX_POLLHUP);
+}
+
 const struct file_ops tty_ops = {.read = tty_read, .write = tty_write, .ioctl = tty_ioctl,
-                                 .waitq = tty_waitq, .poll = tty_poll, .pollsrc = tty_pollsrc, .open = tty_open};
+                                 .waitq = tty_waitq, .poll = tty_poll, .pollsrc = tty_pollsrc,
+                                 .open = tty_open, .release = tty_release};
 
 /* /dev/tty: the caller's controlling terminal, whatever it is. */
 static long devtty_open(struct file *f, struct lthread *t, uint32_t oflags)
@@ -646,6 +701,11 @@ static long devtty_open(struct file *f, struct lthread *t, uint32_t oflags)
     struct tty *tt = t->p->ctty;
     if (!tt)
         return -LX_ENXIO;
+    if (tt->opened) {
+        long e = tt->opened(tt);
+        if (e)
+            return e;
+    }
     f->priv = tt;
     f->ops = &tty_ops;
     return 0;
@@ -655,7 +715,9 @@ const struct file_ops devtty_ops = {.open = devtty_open};
 
 int tty_dev_of(struct proc *p)
 {
-    return p->ctty == &console_tty ? (4 << 8 | 64) : 0;
+    if (!p->ctty)
+        return 0;
+    return p->ctty == &console_tty ? (4 << 8 | 64) : (int)p->ctty->rdev;
 }
 
 int tty_fg_of(struct proc *p)

@@ -95,10 +95,24 @@ struct tty {
     int session, pgrp;    /* the session it controls (0: none) and its foreground group */
     struct waitq readers, writers;
     void (*out)(struct tty *tt, const char *s, size_t n);
+    /* ptys (pty.c): room left for output (NULL: no limit), a file of it opened (may refuse
+       with -errno) and closed */
+    uint64_t (*room)(struct tty *tt);
+    long (*opened)(struct tty *tt);
+    void (*closed)(struct tty *tt);
+    int hungup;  /* its master went: reads see end of file, the rest EIO */
+    uint32_t rdev; /* its device number (the controlling terminal in /proc/PID/stat) */
 };
 
 extern struct tty console_tty;
-extern const struct file_ops tty_ops, devtty_ops;
+extern const struct file_ops tty_ops, devtty_ops, ptmx_ops, pty_master_ops;
+/* Hang tt up (its pty master went): the session's leader gets SIGHUP and SIGCONT, and no
+   process keeps it as controlling terminal. */
+void tty_hangup(struct tty *tt);
+/* The terminal ioctls (a pty master passes on what it does not handle itself). */
+long tty_ioctl(struct file *f, struct lthread *t, uint64_t cmd, uint64_t arg);
+/* /dev/ptmx and /dev/pts (pty.c). */
+void pty_init(struct inode *dev);
 void tty_init(struct tty *tt, void (*out)(struct tty *, const char *, size_t));
 /* Bytes from the device. */
 void tty_input(struct tty *tt, const char *s, size_t n);

@@ -19,6 +19,8 @@ ENV="PATH=/bin:/sbin:/usr/bin:/usr/sbin HOME=/root SKOLL_TEST_VAR='a value'"
 # As Linux's first process nothing is mounted; Skoll's server provides these itself.
 [ -e /dev/null ] || mount -t devtmpfs devtmpfs /dev
 [ -e /proc/self ] || mount -t proc proc /proc
+# ptys: devpts as Debian mounts it (the tty group, 0620)
+[ -e /dev/pts/ptmx ] || { mkdir -p /dev/pts && mount -t devpts -o gid=5,mode=620,ptmxmode=000 devpts /dev/pts; }
 
 # list: every case as "<name> <command>"
 list() {
