@@ -91,6 +91,7 @@ SK_HOT static void call_cleanup(struct lthread *t)
         t->buf = NULL;
     }
     t->buf_free = NULL;
+    t->string_toolong = 0;
     if (t->file) {
         file_put(t->file);
         t->file = NULL;
@@ -436,7 +437,7 @@ static sk_error_t string_piece(struct sk_req *r, sk_error_t err, const struct sk
     got += n;
     t->done = max << 32 | got;
     if (got >= max) {
-        call_return(t, -LX_ENAMETOOLONG);
+        call_return(t, t->string_toolong ? t->string_toolong : -LX_ENAMETOOLONG);
         return SK_OK;
     }
     return string_read_more(t);

@@ -20,6 +20,8 @@ static long tmpfs_read(struct file *f, struct lthread *t, void *buf, uint64_t le
     if (len > (uint64_t)ino->size - off)
         len = (uint64_t)ino->size - off;
     memcpy(buf, ino->map + off, len);
+    if (len)
+        inotify_event(ino, f->dir, f->name, IN_EV_ACCESS, 0);
     return (long)len;
 }
 
@@ -30,12 +32,16 @@ static long tmpfs_write(struct file *f, struct lthread *t, const void *buf, uint
     struct inode *ino = f->ino;
     if (off + len < off)
         return -LX_EFBIG;
+    if ((ino->seals & (LX_F_SEAL_WRITE | LX_F_SEAL_FUTURE_WRITE)) ||
+        ((ino->seals & LX_F_SEAL_GROW) && off + len > (uint64_t)ino->size))
+        return -LX_EPERM; /* (a sealed memfd) */
     if (off + len > (uint64_t)ino->size) {
         int e = file_set_size(ino, off + len);
         if (e)
             return e;
     }
     memcpy(ino->map + off, buf, len);
+    inotify_event(ino, f->dir, f->name, IN_EV_MODIFY, 0);
     uint64_t now = 0;
     sk_clock_get(&now);
     ino->mtime = ino->ctime = (struct lx_timespec){(int64_t)(now / 1000000000ull),
@@ -50,6 +56,8 @@ static const void *tmpfs_peek(struct file *f, uint64_t off, uint64_t *len)
         return NULL;
     if (*len > (uint64_t)ino->size - off)
         *len = (uint64_t)ino->size - off;
+    if (*len)
+        inotify_event(ino, f->dir, f->name, IN_EV_ACCESS, 0);
     return ino->map + off;
 }
 
@@ -141,5 +149,30 @@ void dev_init(void)
     mknod(dev, "ttyS0", 4, 64, 0660, &tty_ops, &console_tty);
     mknod(dev, "ptmx", 5, 2, 0666, &ptmx_ops, NULL);
     pty_init(dev);
+    /* /dev/fd and the standard streams, as udev makes them (bash's <(...) opens /dev/fd/N) */
+    static const char *const links[][2] = {{"fd", "/proc/self/fd"}, {"stdin", "/proc/self/fd/0"},
+                                           {"stdout", "/proc/self/fd/1"}, {"stderr", "/proc/self/fd/2"}};
+    for (unsigned i = 0; i < sizeof links / sizeof links[0]; i++) {
+        if (dir_lookup(dev, links[i][0], strlen(links[i][0])))
+            continue;
+        struct inode *l = inode_new(LX_S_IFLNK | 0777);
+        size_t n = strlen(links[i][1]);
+        if (!l || !(l->target = sk_malloc(n + 1))) {
+            inode_put(l);
+            continue;
+        }
+        memcpy(l->target, links[i][1], n + 1);
+        l->size = (int64_t)n;
+        dir_link(dev, links[i][0], l);
+        inode_put(l);
+    }
+    /* /dev/shm: where shm_open's names live (the same tmpfs), writable by all, sticky */
+    if (!dir_lookup(dev, "shm", 3)) {
+        struct inode *shm = inode_new(LX_S_IFDIR | 01777);
+        if (shm) {
+            dir_link(dev, "shm", shm);
+            inode_put(shm);
+        }
+    }
 }
 

@@ -393,6 +393,7 @@ int exec_image(struct proc *p, struct inode *cwd, const char *path, char *const 
     if (p->fds)
         fdt_close_on_exec(p->fds);
     signal_exec(p);
+    ptimer_proc_gone(p); /* (POSIX timers end with the image) */
     char exe[1024];
     if (vfs_path_of(ino, exe, sizeof exe) > 0) {
         size_t n = strlen(exe) + 1;
@@ -421,6 +422,21 @@ int exec_image(struct proc *p, struct inode *cwd, const char *path, char *const 
         sk_free(p->cmdline);
         p->cmdline = cl;
         p->cmdline_len = (uint32_t)clen;
+    }
+    uint64_t elen = 0;
+    for (int i = 0; i < envc; i++)
+        elen += strlen(envp[i]) + 1;
+    char *el = sk_malloc(elen ? elen : 1);
+    if (el) {
+        uint64_t o = 0;
+        for (int i = 0; i < envc; i++) {
+            size_t l = strlen(envp[i]) + 1;
+            memcpy(el + o, envp[i], l);
+            o += l;
+        }
+        sk_free(p->environ);
+        p->environ = el;
+        p->environ_len = (uint32_t)elen;
     }
     *entry_out = entry;
     *sp_out = sp;

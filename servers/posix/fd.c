@@ -58,6 +58,13 @@ void file_put(struct file *f)
     lock_file_gone(f);
     if (f->epitems)
         epoll_file_gone(f); /* (before the release: the items hang on its source) */
+    if (inotify_active() && !(f->flags & LX_O_PATH))
+        inotify_event(f->ino, f->dir, f->name,
+                      (f->flags & LX_O_ACCMODE) != LX_O_RDONLY ? IN_EV_CLOSE_WRITE : IN_EV_CLOSE_NOWRITE, 0);
+    if (f->dir) {
+        inode_put(f->dir);
+        sk_free(f->name);
+    }
     if (file_may_write(f))
         f->ino->writecount--;
     if (f->ops && f->ops->release)

@@ -319,6 +319,14 @@ _Static_assert(sizeof(struct lx_statfs) == 120, "statfs");
 #define LX_SI_USER 0
 #define LX_SI_KERNEL 0x80
 #define LX_SI_TKILL (-6)
+#define LX_SI_TIMER (-2)
+#define LX_UTS_RELEASE "6.1.0-skoll" /* uname's release, /proc/sys/kernel/osrelease */
+/* memfd seals (fcntl F_ADD_SEALS) */
+#define LX_F_SEAL_SEAL 0x1
+#define LX_F_SEAL_SHRINK 0x2
+#define LX_F_SEAL_GROW 0x4
+#define LX_F_SEAL_WRITE 0x8
+#define LX_F_SEAL_FUTURE_WRITE 0x10
 #define LX_SEGV_MAPERR 1
 #define LX_SEGV_ACCERR 2
 #define LX_CLD_EXITED 1

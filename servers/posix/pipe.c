@@ -25,6 +25,7 @@ struct pipe {
     int on_held_list, unused;
     struct pipe *held_next;
     struct pollsrc src;
+    struct inode *anon_ino; /* a pipe(2)'s inode: reopening it (/proc/PID/fd/N) joins this pipe */
 };
 
 static SK_HOT_DATA struct pipe *held_pipes;
@@ -149,6 +150,8 @@ static void pipe_free_if_unused(struct pipe *p)
     }
     if (p->fifo)
         p->fifo->fifo = NULL;
+    if (p->anon_ino)
+        p->anon_ino->fifo = NULL;
     sk_free(p->buf);
     sk_free(p);
 }
@@ -268,6 +271,8 @@ int pipe_create(struct file **rd, struct file **wr, uint32_t flags)
     }
     p->buf = buf;
     p->readers = p->writers = 1;
+    p->anon_ino = r->ino;
+    r->ino->fifo = p;
     r->priv = w->priv = p;
     r->ops = &pipe_read_ops;
     w->ops = &pipe_write_ops;
@@ -330,7 +335,10 @@ long fifo_open(struct lthread *t, struct inode *ino, uint32_t flags)
     if (!p)
         return -LX_ENOMEM;
     uint32_t acc = flags & LX_O_ACCMODE;
-    if (acc == LX_O_WRONLY && !p->readers && (flags & LX_O_NONBLOCK)) {
+    /* a pipe(2)'s end reopened (/proc/PID/fd/N): no waiting for the other end, as Linux's
+       fifo_open for pipefs */
+    int is_pipe = p->anon_ino != NULL;
+    if (acc == LX_O_WRONLY && !p->readers && (flags & LX_O_NONBLOCK) && !is_pipe) {
         pipe_free_if_unused(p);
         return -LX_ENXIO;
     }
@@ -359,7 +367,7 @@ long fifo_open(struct lthread *t, struct inode *ino, uint32_t flags)
     pollsrc_notify(&p->src, LX_POLLIN | LX_POLLOUT);
     t->file = f;
     t->ret = (flags & LX_O_CLOEXEC) != 0;
-    if (acc != LX_O_RDWR && !(flags & LX_O_NONBLOCK) &&
+    if (acc != LX_O_RDWR && !(flags & LX_O_NONBLOCK) && !is_pipe &&
         !(acc == LX_O_RDONLY ? p->writers : p->readers)) {
         t->len = acc == LX_O_RDONLY ? p->w_opens : p->r_opens;
         waitq_park(&p->openq, t, fifo_wait);

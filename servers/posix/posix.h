@@ -262,6 +262,11 @@ struct inode {
     struct pipe *fifo;
     /* sockets: the AF_UNIX socket bound to this name, while it lives (socket.c) */
     struct usock *sock;
+    /* inotify watches on it (inotify.c) */
+    struct iwatch *iwatches;
+    /* memfd_create: its name (NULL: not a memfd) and its seals (F_ADD_SEALS) */
+    char *memfd_name;
+    uint32_t seals;
     /* file locks (lock.c), while there are any or waiters */
     struct lockset *locks;
     /* procfs: what generates this node (content, link target, children) */
@@ -277,6 +282,10 @@ struct file {
     const struct file_ops *ops;
     void *priv;
     struct epitem *epitems; /* epoll items watching this file (removed at its last close) */
+    /* the directory and name it was opened through, while inotify watches anything (its
+       events go to that directory's watches too) */
+    struct inode *dir;
+    char *name;
 };
 
 #define CALL_PENDING ((long)0x8000000000000000ll)
@@ -303,8 +312,13 @@ struct proc_gen {
     int (*content)(struct inode *ino, struct proc *viewer, struct strbuf *sb);
     /* symlinks: the target now */
     int (*link)(struct inode *ino, struct proc *viewer, struct strbuf *sb);
+    /* magic links (/proc/PID/fd/N, exe, cwd): what following them reaches, the inode itself,
+       not its name (a deleted file, a pipe, a memfd), or NULL */
+    struct inode *(*jump)(struct inode *ino, struct proc *viewer);
     /* directories: bring the children up to date before a lookup or listing */
     void (*refresh)(struct inode *dir, struct proc *viewer);
+    /* files that take writes: one write's bytes (the length taken, or -errno) */
+    long (*store)(struct inode *ino, struct lthread *t, const char *buf, size_t len);
 };
 void sb_printf(struct strbuf *sb, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void sb_put(struct strbuf *sb, const char *s, size_t n);
@@ -418,6 +432,8 @@ struct proc {
     /* ITIMER_VIRTUAL and ITIMER_PROF: the process CPU time (proc_cpu_ns) at which each
        expires (0: disarmed) and its interval; looked at every CPU_TIMER_TICK_NS */
     uint64_t cpu_timer_at[2], cpu_timer_interval[2];
+    struct ptimer *ptimers;  /* POSIX timers (ptimer.c) */
+    int next_timer_id;
     struct lx_rlimit rlim[LX_RLIMIT_NLIMITS]; /* inherited by fork, kept by exec */
     int nice;                /* -20..19 (setpriority); inherited by fork, kept by exec */
     uint64_t cpu_dead_ns;     /* CPU time of its threads that ended (and images exec left) */
@@ -427,6 +443,8 @@ struct proc {
     uint64_t start_ns;       /* when it was created (clock_get) */
     char *cmdline;           /* argv joined by NULs, for /proc */
     uint32_t cmdline_len;
+    char *environ;           /* envp as exec gave it, joined by NULs (/proc/PID/environ) */
+    uint32_t environ_len;
     uint64_t nosys_logged[(LINUX_SYSCALL_MAX + 63) / 64];
     struct proc *all_next;
 };
@@ -466,6 +484,7 @@ struct lthread {
     uint64_t len, done;
     struct file *file;
     sk_req_fn string_next;     /* call_read_string's continuation */
+    long string_toolong;       /* its answer for a string too long (0: -ENAMETOOLONG) */
     struct lx_iovec *iov;      /* read/write: the caller's pieces (&iov_one for one) */
     struct lx_iovec iov_one;
     uint32_t iov_n, iov_i;
@@ -618,8 +637,16 @@ struct sk_stop_info;
 void signal_fault(struct lthread *t, const struct sk_stop_info *si);
 void signal_interrupted(struct lthread *t);
 /* Queue sig for process p (a thread that does not block it takes it) or thread t. */
-void signal_send_proc(struct proc *p, const struct ksiginfo *info);
-void signal_send_thread(struct lthread *t, const struct ksiginfo *info);
+/* Send a signal; 1 if it is now pending (or acted on at once), 0 if it was dropped (ignored,
+   or the target is gone). */
+int signal_send_proc(struct proc *p, const struct ksiginfo *info);
+int signal_send_thread(struct lthread *t, const struct ksiginfo *info);
+/* POSIX timers (ptimer.c): a timer's signal was taken (its overrun goes into info, a
+   periodic timer is armed again); a process's timers end (exec, exit). */
+void ptimer_dequeued(struct proc *p, struct ksiginfo *info);
+void ptimer_proc_gone(struct proc *p);
+/* The siginfo a handler, sigtimedwait or waitid sees for k. */
+void signal_fill_siginfo(struct lx_siginfo *si, const struct ksiginfo *k);
 /* Before t returns to user mode: 1 if a signal must be acted on first. */
 int signal_deliverable(struct lthread *t);
 /* Take the first pending signal of set for t (0 if none). */
@@ -683,11 +710,30 @@ struct pollsrc {
 void pollsrc_notify(struct pollsrc *s, uint32_t events);
 /* f's last reference is going: its epoll items leave their instances (epoll.c). */
 void epoll_file_gone(struct file *f);
+#define PID_MAX 4194304 /* pids wrap after this (/proc/sys/kernel/pid_max) */
 /* The thread whose poll, select, epoll_wait or epoll_ctl asks a file's readiness now (a
    signalfd answers for it, as Linux answers for current); NULL outside those. */
 extern struct lthread *poll_thread;
 /* sig was queued for some thread or process: signalfds whose mask holds it look again. */
 void signalfd_queued(int sig);
+/* inotify (inotify.c): an event of ino (mask IN_*), told to its own watches and, with name,
+   to dir's (dir NULL: none); a rename's pair shares a cookie; ino's last link went. */
+void inotify_event(struct inode *ino, struct inode *dir, const char *name, uint32_t mask,
+                   uint32_t cookie);
+void inotify_gone(struct inode *ino);
+uint32_t inotify_cookie(void);
+int inotify_active(void);
+#define IN_EV_ACCESS 0x1u
+#define IN_EV_MODIFY 0x2u
+#define IN_EV_ATTRIB 0x4u
+#define IN_EV_CLOSE_WRITE 0x8u
+#define IN_EV_CLOSE_NOWRITE 0x10u
+#define IN_EV_OPEN 0x20u
+#define IN_EV_MOVED_FROM 0x40u
+#define IN_EV_MOVED_TO 0x80u
+#define IN_EV_CREATE 0x100u
+#define IN_EV_DELETE 0x200u
+#define IN_EV_MOVE_SELF 0x800u
 /* p has ended: its pidfds become readable (eventfd.c). */
 void pidfd_proc_ended(struct proc *p);
 void proc_reap(struct proc *p);

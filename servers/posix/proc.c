@@ -20,7 +20,7 @@ static int pid_alloc(void)
 {
     for (;;) {
         int pid = px.next_pid++;
-        if (px.next_pid > 4194304)
+        if (px.next_pid > PID_MAX)
             px.next_pid = 2;
         if (!proc_find(pid))
             return pid;
@@ -212,6 +212,8 @@ static void proc_release(struct proc *p)
     sk_free(p->groups);
     p->groups = NULL;
     p->ngroups = 0;
+    sk_free(p->environ);
+    p->environ = NULL;
     if (p->cmdline) {
         sk_free(p->cmdline);
         p->cmdline = NULL;
@@ -313,6 +315,7 @@ void proc_exit(struct proc *p, int wstatus)
         }
     }
     sk_timer_stop(&px.timers, &p->alarm);
+    ptimer_proc_gone(p);
     signal_drop_pending(&p->pend);
     if (p->ctty && p->sid == p->pid)
         tty_session_ends(p);

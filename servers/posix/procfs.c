@@ -225,6 +225,109 @@ static int gen_cmdline(struct inode *ino, struct proc *viewer, struct strbuf *sb
     return 0;
 }
 
+static int gen_environ(struct inode *ino, struct proc *viewer, struct strbuf *sb)
+{
+    struct proc *p = node_proc(ino);
+    if (!p)
+        return -LX_ESRCH;
+    if (viewer && viewer->euid != 0 && viewer->euid != p->uid)
+        return -LX_EACCES; /* (Linux: ptrace read access) */
+    sb_put(sb, p->environ ? p->environ : "", p->environ ? p->environ_len : 0);
+    return 0;
+}
+
+static int gen_limits(struct inode *ino, struct proc *viewer, struct strbuf *sb)
+{
+    (void)viewer;
+    static const char *const names[LX_RLIMIT_NLIMITS][2] = {
+        {"Max cpu time", "seconds"}, {"Max file size", "bytes"}, {"Max data size", "bytes"},
+        {"Max stack size", "bytes"}, {"Max core file size", "bytes"}, {"Max resident set", "bytes"},
+        {"Max processes", "processes"}, {"Max open files", "files"},
+        {"Max locked memory", "bytes"}, {"Max address space", "bytes"},
+        {"Max file locks", "locks"}, {"Max pending signals", "signals"},
+        {"Max msgqueue size", "bytes"}, {"Max nice priority", NULL},
+        {"Max realtime priority", NULL}, {"Max realtime timeout", "us"}};
+    struct proc *p = node_proc(ino);
+    if (!p)
+        return -LX_ESRCH;
+    sb_printf(sb, "%-25s %-20s %-20s %-10s\n", "Limit", "Soft Limit", "Hard Limit", "Units");
+    for (int i = 0; i < LX_RLIMIT_NLIMITS; i++) {
+        char cur[24], max[24];
+        if (p->rlim[i].cur == UINT64_MAX)
+            sk_snprintf(cur, sizeof cur, "unlimited");
+        else
+            sk_snprintf(cur, sizeof cur, "%lu", (unsigned long)p->rlim[i].cur);
+        if (p->rlim[i].max == UINT64_MAX)
+            sk_snprintf(max, sizeof max, "unlimited");
+        else
+            sk_snprintf(max, sizeof max, "%lu", (unsigned long)p->rlim[i].max);
+        sb_printf(sb, "%-25s %-20s %-20s ", names[i][0], cur, max);
+        if (names[i][1])
+            sb_printf(sb, "%-10s\n", names[i][1]);
+        else
+            sb_put(sb, "\n", 1);
+    }
+    return 0;
+}
+
+/* /proc/PID/fdinfo/N: Linux's first four lines (the close-on-exec bit in the flags). */
+static int gen_fdinfo(struct inode *ino, struct proc *viewer, struct strbuf *sb)
+{
+    (void)viewer;
+    struct proc *p = node_proc(ino);
+    struct file *f = p && p->fds ? fd_get(p->fds, ino->gen_fd) : NULL;
+    if (!f)
+        return -LX_ENOENT;
+    uint32_t flags = f->flags | (p->fds->cloexec[ino->gen_fd] ? LX_O_CLOEXEC : 0);
+    sb_printf(sb, "pos:\t%lu\nflags:\t0%o\nmnt_id:\t%u\nino:\t%lu\n", (unsigned long)f->pos,
+              flags, super_of(f->ino)->dev & 0xfffff, (unsigned long)f->ino->ino);
+    return 0;
+}
+
+/* /proc/PID/mountinfo: id, parent, major:minor, root, mount point, options, -, type, source,
+   super options (Linux's proc_pid_mountinfo; ids from 21, the root's parent is itself). */
+static int gen_mountinfo(struct inode *ino, struct proc *viewer, struct strbuf *sb)
+{
+    (void)ino, (void)viewer;
+    struct super *rs = super_of(vfs_root);
+    const char *ro = super_rdonly(vfs_root) ? "ro" : "rw";
+    sb_printf(sb, "21 21 0:%u / / %s - rootfs rootfs %s\n", rs->dev & 0xff, ro, ro);
+    int id = 22;
+    for (struct mount *m = mounts; m; m = m->next, id++) {
+        char buf[512];
+        if (vfs_path_of(m->where, buf, sizeof buf) < 0)
+            continue;
+        struct super *s = super_of(m->root);
+        uint32_t f = s->flags;
+        sb_printf(sb, "%d 21 0:%u / %s %s%s%s%s%s - %s %s %s\n", id, s->dev & 0xff, buf,
+                  f & LX_MS_RDONLY ? "ro" : "rw", f & LX_MS_NOSUID ? ",nosuid" : "",
+                  f & LX_MS_NODEV ? ",nodev" : "", f & LX_MS_NOEXEC ? ",noexec" : "",
+                  f & LX_MS_NOATIME ? ",noatime" : f & LX_MS_STRICTATIME ? "" : ",relatime", m->type,
+                  m->source, f & LX_MS_RDONLY ? "ro" : "rw");
+    }
+    return 0;
+}
+
+/* Writing /proc/PID/comm (or task/TID/comm): the thread's name, cut to 15 bytes, as
+   PR_SET_NAME; the process's own threads (Linux: same thread group) or root. */
+static long store_comm(struct inode *ino, struct lthread *t, const char *buf, size_t len)
+{
+    struct proc *p = node_proc(ino);
+    int gone;
+    struct lthread *th = p ? node_thread(ino, p, &gone) : NULL;
+    if (!p || (ino->gen_fd > 0 && gone))
+        return -LX_ESRCH;
+    if (p != t->p && t->p->euid != 0)
+        return -LX_EINVAL;
+    if (!th)
+        th = p->threads ? thread_find(t, p->pid) : NULL;
+    char *dst = th ? thread_comm(th) : p->comm;
+    size_t n = len < 15 ? len : 15;
+    memset(dst, 0, 16);
+    memcpy(dst, buf, n);
+    return (long)len;
+}
+
 static int gen_comm(struct inode *ino, struct proc *viewer, struct strbuf *sb)
 {
     (void)viewer;
@@ -314,6 +417,10 @@ static int link_fd(struct inode *ino, struct proc *viewer, struct strbuf *sb)
     uint32_t type = f->ino->mode & LX_S_IFMT;
     if (f->ops && f->ops->anon_name) {
         sb_printf(sb, "anon_inode:%s", f->ops->anon_name);
+        return 0;
+    }
+    if (f->ino->memfd_name) {
+        sb_printf(sb, "/memfd:%s (deleted)", f->ino->memfd_name);
         return 0;
     }
     if (type == LX_S_IFIFO && !f->ino->parent && f->ino->nlink <= 1 && f->ops != &tmpfs_file_ops &&
@@ -551,15 +658,44 @@ static int gen_filesystems(struct inode *ino, struct proc *viewer, struct strbuf
 static const struct proc_gen g_stat = {.content = gen_stat};
 static const struct proc_gen g_status = {.content = gen_status};
 static const struct proc_gen g_cmdline = {.content = gen_cmdline};
-static const struct proc_gen g_comm = {.content = gen_comm};
+static const struct proc_gen g_comm = {.content = gen_comm, .store = store_comm};
+static const struct proc_gen g_environ = {.content = gen_environ};
+static const struct proc_gen g_limits = {.content = gen_limits};
+static const struct proc_gen g_mountinfo = {.content = gen_mountinfo};
+static const struct proc_gen g_fdinfo = {.content = gen_fdinfo};
 static const struct proc_gen g_maps = {.content = gen_maps};
 static const struct proc_gen g_mounts = {.content = gen_mounts};
-static const struct proc_gen g_exe = {.link = link_exe};
-static const struct proc_gen g_cwd = {.link = link_cwd};
-static const struct proc_gen g_fdlink = {.link = link_fd};
+/* Following /proc/PID/fd/N reaches the open file's inode (Linux's magic links: a deleted
+   file, a pipe, a memfd, a socket all reopen), exe the image's, cwd the directory. */
+static struct inode *jump_fd(struct inode *ino, struct proc *viewer)
+{
+    (void)viewer;
+    struct proc *p = node_proc(ino);
+    struct file *f = p && p->fds ? fd_get(p->fds, ino->gen_fd) : NULL;
+    return f ? f->ino : NULL;
+}
+
+static struct inode *jump_exe(struct inode *ino, struct proc *viewer)
+{
+    (void)viewer;
+    struct proc *p = node_proc(ino);
+    return p && p->mm ? p->mm->exe : NULL;
+}
+
+static struct inode *jump_cwd(struct inode *ino, struct proc *viewer)
+{
+    (void)viewer;
+    struct proc *p = node_proc(ino);
+    return p ? p->cwd : NULL;
+}
+
+static const struct proc_gen g_exe = {.link = link_exe, .jump = jump_exe};
+static const struct proc_gen g_cwd = {.link = link_cwd, .jump = jump_cwd};
+static const struct proc_gen g_fdlink = {.link = link_fd, .jump = jump_fd};
 static const struct proc_gen g_self = {.link = link_self};
 static void refresh_fd(struct inode *dir, struct proc *viewer);
 static const struct proc_gen g_fddir = {.refresh = refresh_fd};
+static const struct proc_gen g_fdinfodir = {.refresh = refresh_fd};
 static void refresh_root(struct inode *dir, struct proc *viewer);
 static const struct proc_gen g_root = {.refresh = refresh_root};
 static void refresh_task(struct inode *dir, struct proc *viewer);
@@ -591,11 +727,13 @@ static void refresh_fd(struct inode *dir, struct proc *viewer)
     struct proc *p = node_proc(dir);
     if (!p || !p->fds)
         return;
+    int info = dir->gen == &g_fdinfodir;
     for (uint32_t i = 0; i < p->fds->count; i++)
         if (p->fds->files[i]) {
             char name[16];
             sk_snprintf(name, sizeof name, "%u", i);
-            struct inode *l = add(dir, name, LX_S_IFLNK | 0700, &g_fdlink, p->pid, (int)i);
+            struct inode *l = info ? add(dir, name, LX_S_IFREG | 0444, &g_fdinfo, p->pid, (int)i)
+                                   : add(dir, name, LX_S_IFLNK | 0700, &g_fdlink, p->pid, (int)i);
             if (l)
                 l->uid = p->uid, l->gid = p->gid;
         }
@@ -627,7 +765,9 @@ static void refresh_task(struct inode *dir, struct proc *viewer)
         d->gid = p->gid;
         add(d, "stat", LX_S_IFREG | 0444, &g_stat, p->pid, tids[i]);
         add(d, "status", LX_S_IFREG | 0444, &g_status, p->pid, tids[i]);
-        add(d, "comm", LX_S_IFREG | 0644, &g_comm, p->pid, tids[i]);
+        struct inode *c = add(d, "comm", LX_S_IFREG | 0644, &g_comm, p->pid, tids[i]);
+        if (c)
+            c->uid = p->uid, c->gid = p->gid;
     }
     sk_free(tids);
 }
@@ -644,8 +784,14 @@ static void make_pid_dir(struct proc *p)
     add(d, "stat", LX_S_IFREG | 0444, &g_stat, p->pid, -1);
     add(d, "status", LX_S_IFREG | 0444, &g_status, p->pid, -1);
     add(d, "cmdline", LX_S_IFREG | 0444, &g_cmdline, p->pid, -1);
-    add(d, "comm", LX_S_IFREG | 0644, &g_comm, p->pid, -1);
+    struct inode *c = add(d, "comm", LX_S_IFREG | 0644, &g_comm, p->pid, -1);
+    if (c)
+        c->uid = p->uid, c->gid = p->gid;
     add(d, "maps", LX_S_IFREG | 0444, &g_maps, p->pid, -1);
+    add(d, "environ", LX_S_IFREG | 0400, &g_environ, p->pid, -1);
+    add(d, "limits", LX_S_IFREG | 0444, &g_limits, p->pid, -1);
+    add(d, "mountinfo", LX_S_IFREG | 0444, &g_mountinfo, p->pid, -1);
+    add(d, "fdinfo", LX_S_IFDIR | 0500, &g_fdinfodir, p->pid, -1);
     add(d, "mounts", LX_S_IFREG | 0444, &g_mounts, p->pid, -1);
     add(d, "exe", LX_S_IFLNK | 0777, &g_exe, p->pid, -1);
     add(d, "cwd", LX_S_IFLNK | 0777, &g_cwd, p->pid, -1);
@@ -717,6 +863,90 @@ static int gen_skoll_posix(struct inode *ino, struct proc *viewer, struct strbuf
 }
 static const struct proc_gen g_skoll_posix = {.content = gen_skoll_posix};
 
+/* ---- /proc/sys ---- */
+
+static int gen_ostype(struct inode *ino, struct proc *viewer, struct strbuf *sb)
+{
+    (void)ino, (void)viewer;
+    sb_printf(sb, "Linux\n");
+    return 0;
+}
+
+static int gen_osrelease(struct inode *ino, struct proc *viewer, struct strbuf *sb)
+{
+    (void)ino, (void)viewer;
+    sb_printf(sb, "%s\n", LX_UTS_RELEASE);
+    return 0;
+}
+
+static int gen_hostname(struct inode *ino, struct proc *viewer, struct strbuf *sb)
+{
+    (void)ino, (void)viewer;
+    sb_printf(sb, "%s\n", px.hostname[0] ? px.hostname : "skoll");
+    return 0;
+}
+
+static int gen_domainname(struct inode *ino, struct proc *viewer, struct strbuf *sb)
+{
+    (void)ino, (void)viewer;
+    sb_printf(sb, "%s\n", px.domainname[0] ? px.domainname : "(none)");
+    return 0;
+}
+
+/* A name written: up to 64 bytes, a trailing newline dropped; root only (CAP_SYS_ADMIN). */
+static long store_name(char *dst, struct lthread *t, const char *buf, size_t len)
+{
+    if (t->p->euid != 0)
+        return -LX_EPERM;
+    size_t n = len;
+    if (n && buf[n - 1] == '\n')
+        n--;
+    if (n > 64)
+        n = 64;
+    memset(dst, 0, 65);
+    memcpy(dst, buf, n);
+    return (long)len;
+}
+
+static long store_hostname(struct inode *ino, struct lthread *t, const char *buf, size_t len)
+{
+    (void)ino;
+    return store_name(px.hostname, t, buf, len);
+}
+
+static long store_domainname(struct inode *ino, struct lthread *t, const char *buf, size_t len)
+{
+    (void)ino;
+    return store_name(px.domainname, t, buf, len);
+}
+
+static int gen_pidmax(struct inode *ino, struct proc *viewer, struct strbuf *sb)
+{
+    (void)ino, (void)viewer;
+    sb_printf(sb, "%d\n", PID_MAX);
+    return 0;
+}
+
+static long store_readonly(struct inode *ino, struct lthread *t, const char *buf, size_t len)
+{
+    (void)ino, (void)buf, (void)len;
+    return t->p->euid != 0 ? -LX_EPERM : -LX_EINVAL; /* (not changeable here) */
+}
+
+static int gen_overcommit(struct inode *ino, struct proc *viewer, struct strbuf *sb)
+{
+    (void)ino, (void)viewer;
+    sb_printf(sb, "0\n"); /* heuristic overcommit, Linux's default */
+    return 0;
+}
+
+static const struct proc_gen g_ostype = {.content = gen_ostype};
+static const struct proc_gen g_osrelease = {.content = gen_osrelease};
+static const struct proc_gen g_hostname = {.content = gen_hostname, .store = store_hostname};
+static const struct proc_gen g_domainname = {.content = gen_domainname, .store = store_domainname};
+static const struct proc_gen g_pidmax = {.content = gen_pidmax, .store = store_readonly};
+static const struct proc_gen g_overcommit = {.content = gen_overcommit, .store = store_readonly};
+
 void procfs_init(void)
 {
     procfs_root = inode_new(LX_S_IFDIR | 0555);
@@ -733,6 +963,18 @@ void procfs_init(void)
     add(procfs_root, "cpuinfo", LX_S_IFREG | 0444, &g_cpuinfo, 0, -1);
     add(procfs_root, "version", LX_S_IFREG | 0444, &g_version, 0, -1);
     add(procfs_root, "filesystems", LX_S_IFREG | 0444, &g_filesystems, 0, -1);
+    struct inode *sys = add(procfs_root, "sys", LX_S_IFDIR | 0555, NULL, 0, -1);
+    struct inode *kern = sys ? add(sys, "kernel", LX_S_IFDIR | 0555, NULL, 0, -1) : NULL;
+    struct inode *vm = sys ? add(sys, "vm", LX_S_IFDIR | 0555, NULL, 0, -1) : NULL;
+    if (kern) {
+        add(kern, "ostype", LX_S_IFREG | 0444, &g_ostype, 0, -1);
+        add(kern, "osrelease", LX_S_IFREG | 0444, &g_osrelease, 0, -1);
+        add(kern, "hostname", LX_S_IFREG | 0644, &g_hostname, 0, -1);
+        add(kern, "domainname", LX_S_IFREG | 0644, &g_domainname, 0, -1);
+        add(kern, "pid_max", LX_S_IFREG | 0644, &g_pidmax, 0, -1);
+    }
+    if (vm)
+        add(vm, "overcommit_memory", LX_S_IFREG | 0644, &g_overcommit, 0, -1);
     struct inode *skoll = add(procfs_root, "skoll", LX_S_IFDIR | 0555, NULL, 0, -1);
     if (skoll)
         add(skoll, "posix", LX_S_IFREG | 0444, &g_skoll_posix, 0, -1);
@@ -761,7 +1003,17 @@ static void proc_release(struct file *f)
     }
 }
 
-static const struct file_ops proc_file_ops = {.read = proc_read, .release = proc_release};
+static long proc_write(struct file *f, struct lthread *t, const void *buf, uint64_t len, uint64_t off)
+{
+    (void)off;
+    struct inode *ino = f->ino;
+    if (!ino->gen || !ino->gen->store)
+        return -LX_EINVAL;
+    return ino->gen->store(ino, t, buf, len);
+}
+
+static const struct file_ops proc_file_ops = {.read = proc_read, .write = proc_write,
+                                              .release = proc_release, .message = 1};
 
 int procfs_open(struct file *f, struct proc *viewer)
 {

@@ -122,13 +122,17 @@ int signal_take(struct lthread *t, uint64_t set, struct ksiginfo *info)
     if (t->pending & set) {
         int sig = pick(t->pending & set);
         pend_take(&t->pend, &t->pending, sig, info);
+        if (info->code == LX_SI_TIMER)
+            ptimer_dequeued(t->p, info);
         return sig;
     }
     if (!(t->p->pending & set))
         return 0;
     int sig = pick(t->p->pending & set);
     pend_take(&t->p->pend, &t->p->pending, sig, info);
-    if (sig == LX_SIGALRM)
+    if (info->code == LX_SI_TIMER)
+        ptimer_dequeued(t->p, info);
+    else if (sig == LX_SIGALRM)
         alarm_dequeued(t->p); /* (from the process's queue, where the timer's signal goes) */
     return sig;
 }
@@ -212,48 +216,50 @@ static int immediate(struct proc *p, int sig)
     return 0;
 }
 
-void signal_send_proc(struct proc *p, const struct ksiginfo *info)
+int signal_send_proc(struct proc *p, const struct ksiginfo *info)
 {
     int sig = info->signo;
     if (p->state != PROC_LIVE || sig < 1 || sig > LX_NSIG)
-        return;
+        return 0;
     if (immediate(p, sig))
-        return;
+        return 1;
     /* an ignored signal is dropped when sent, unless it is blocked (Linux queues a blocked
        signal whatever its disposition: it may change before it is unblocked) */
     int blocked = p->threads && (p->threads->sigmask & SIGBIT(sig));
     if (ignored(p, sig) && sig != LX_SIGCONT && !blocked)
-        return;
+        return 0;
     pend_add(&p->pend, &p->pending, info);
     signalfd_queued(sig);
     for (struct lthread *t = p->threads; t; t = t->next)
         if (t->sigwait & SIGBIT(sig)) {
             sigwait_wake(t);
-            return;
+            return 1;
         }
     for (struct lthread *t = p->threads; t; t = t->next)
         if (!(t->sigmask & SIGBIT(sig)) || (SIGBIT(sig) & UNBLOCKABLE)) {
             notify(t);
-            return;
+            return 1;
         }
+    return 1;
 }
 
-void signal_send_thread(struct lthread *t, const struct ksiginfo *info)
+int signal_send_thread(struct lthread *t, const struct ksiginfo *info)
 {
     int sig = info->signo;
     struct proc *p = t->p;
     if (p->state != PROC_LIVE || t->dead || sig < 1 || sig > LX_NSIG)
-        return;
+        return 0;
     if (immediate(p, sig))
-        return;
+        return 1;
     if (ignored(p, sig) && sig != LX_SIGCONT && !(t->sigmask & SIGBIT(sig)))
-        return;
+        return 0;
     pend_add(&t->pend, &t->pending, info);
     signalfd_queued(sig);
     if (t->sigwait & SIGBIT(sig))
         sigwait_wake(t);
     else if (!(t->sigmask & SIGBIT(sig)))
         notify(t);
+    return 1;
 }
 
 SK_HOT int signal_deliverable(struct lthread *t)
@@ -353,17 +359,21 @@ static void rewind_for_restart(struct lthread *t, struct sk_gregs *g, long resul
 
 static sk_error_t frame_written(struct sk_req *r, sk_error_t err, const struct sk_cqe *cqe);
 
-static void fill_siginfo(struct lx_siginfo *si, const struct ksiginfo *k)
+void signal_fill_siginfo(struct lx_siginfo *si, const struct ksiginfo *k)
 {
     memset(si, 0, sizeof *si);
     si->si_signo = k->signo;
     si->si_code = k->code;
-    if (k->signo == LX_SIGCHLD) {
+    /* the signal's own layout only for the kernel's codes (Linux's siginfo_layout): a
+       kill, sigqueue or timer of any signal has the pid/uid/value one (a timer's id and
+       overrun stand where pid and uid do) */
+    int kernel = k->code > 0 && k->code < LX_SI_KERNEL;
+    if (kernel && k->signo == LX_SIGCHLD) {
         si->child.pid = k->pid;
         si->child.uid = k->uid;
         si->child.status = k->status;
-    } else if (k->signo == LX_SIGSEGV || k->signo == LX_SIGBUS || k->signo == LX_SIGILL ||
-               k->signo == LX_SIGFPE || k->signo == LX_SIGTRAP) {
+    } else if (kernel && (k->signo == LX_SIGSEGV || k->signo == LX_SIGBUS || k->signo == LX_SIGILL ||
+                          k->signo == LX_SIGFPE || k->signo == LX_SIGTRAP)) {
         si->addr = k->addr;
     } else {
         si->kill.pid = k->pid;
@@ -440,7 +450,7 @@ static int setup_frame(struct lthread *t, int sig, const struct ksiginfo *info, 
         f->uc.uc_sigmask = sc->oldmask = t->saved_mask;
         t->restore_mask = 0;
     }
-    fill_siginfo(&f->info, info);
+    signal_fill_siginfo(&f->info, info);
     memcpy(ds->image + (fpstate - frame), ds->fpu, FPSTATE_SIZE);
     /* the handler's registers */
     ds->g.rip = act->handler;

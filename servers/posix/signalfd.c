@@ -54,8 +54,15 @@ static void fill(struct lx_signalfd_siginfo *o, const struct ksiginfo *k)
     o->ssi_code = k->code;
     int fault = k->signo == LX_SIGSEGV || k->signo == LX_SIGBUS || k->signo == LX_SIGILL ||
                 k->signo == LX_SIGFPE || k->signo == LX_SIGTRAP;
-    if (k->code > 0 && fault) {
+    if (k->code > 0 && k->code < LX_SI_KERNEL && fault) {
         o->ssi_addr = k->addr;
+        return;
+    }
+    if (k->code == LX_SI_TIMER) {
+        o->ssi_tid = (uint32_t)k->pid;
+        o->ssi_overrun = k->uid;
+        o->ssi_int = (int32_t)k->addr;
+        o->ssi_ptr = k->addr;
         return;
     }
     o->ssi_pid = (uint32_t)k->pid;

@@ -72,6 +72,43 @@ static long open_tmpfile(struct lthread *t, struct inode *dir, uint32_t flags, u
     return fd;
 }
 
+/* The file at fd was opened through dir and name: remembered while inotify watches
+   anything, and IN_OPEN told. */
+static long opened(long fd, struct lthread *t, struct inode *dir, const char *name)
+{
+    if (fd < 0 || !inotify_active())
+        return fd;
+    struct file *f = fd_get(t->p->fds, (int)fd);
+    if (!f || f->dir)
+        return fd;
+    size_t n = name ? strlen(name) : 0;
+    if (dir && n && (f->name = sk_malloc(n + 1))) {
+        memcpy(f->name, name, n + 1);
+        f->dir = inode_get(dir);
+    }
+    if (!(f->flags & LX_O_PATH))
+        inotify_event(f->ino, f->dir, f->name, IN_EV_OPEN, 0);
+    return fd;
+}
+
+/* The directory and last name of path (for inotify; only looked up while it watches). */
+static void parent_name(struct lthread *t, struct inode *at, const char *path, struct inode **dir,
+                        char *name)
+{
+    const char *last;
+    *dir = NULL;
+    name[0] = '\0';
+    if (!inotify_active() || vfs_lookup(t->p, at, path, LOOKUP_PARENT, dir, &last) != 0) {
+        *dir = NULL;
+        return;
+    }
+    size_t n = 0;
+    while (last[n] && last[n] != '/' && n < 255)
+        n++;
+    memcpy(name, last, n);
+    name[n] = '\0';
+}
+
 static long do_open(struct lthread *t, int dirfd, const char *path, uint32_t flags, uint32_t mode)
 {
     struct inode *dir, *ino = NULL;
@@ -81,6 +118,7 @@ static long do_open(struct lthread *t, int dirfd, const char *path, uint32_t fla
         return -LX_EINVAL; /* O_TMPFILE wants write access and no O_CREAT */
     if (!path[0])
         return -LX_ENOENT;
+    flags |= LX_O_LARGEFILE; /* (Linux sets it on every open of a 64-bit kernel: F_GETFL shows it) */
     int e = at_dir(t, dirfd, path, &dir);
     if (e)
         return e;
@@ -112,10 +150,14 @@ static long do_open(struct lthread *t, int dirfd, const char *path, uint32_t fla
         ino->uid = t->p->euid;
         ino->gid = (parent->mode & 02000) ? parent->gid : t->p->egid;
         e = dir_link(parent, name, ino);
-        inode_put(ino);
-        if (e)
+        if (e) {
+            inode_put(ino);
             return e;
-        return open_new(t, ino, flags);
+        }
+        inotify_event(ino, parent, name, IN_EV_CREATE, 0);
+        long fd = opened(open_new(t, ino, flags), t, parent, name);
+        inode_put(ino);
+        return fd;
     } else if (e) {
         return e;
     } else if ((flags & LX_O_CREAT) && (flags & LX_O_EXCL)) {
@@ -166,9 +208,14 @@ static long do_open(struct lthread *t, int dirfd, const char *path, uint32_t fla
         return e;
     }
     int fd = fd_install(t->p->fds, 0, f, (flags & LX_O_CLOEXEC) != 0);
-    if (fd < 0)
+    if (fd < 0) {
         file_put(f);
-    return fd;
+        return fd;
+    }
+    struct inode *pdir;
+    char pname[256];
+    parent_name(t, dir, path, &pdir, pname);
+    return opened(fd, t, pdir, pname);
 }
 
 static sk_error_t open_path_read(struct sk_req *r, sk_error_t err, const struct sk_cqe *cqe)
@@ -563,6 +610,84 @@ long sys_dup3(struct lthread *t)
 #define LX_F_SETFL 4
 #define LX_F_DUPFD_CLOEXEC 1030
 
+/* Does any process map ino shared and writable (F_SEAL_WRITE must wait: EBUSY)? */
+static int mapped_writable(struct inode *ino)
+{
+    for (struct proc *p = procs; p; p = p->all_next)
+        if (p->mm)
+            for (struct vma *v = p->mm->vmas; v; v = v->next)
+                if (v->file == ino && (v->flags & VMA_SHARED) && (v->prot & LX_PROT_WRITE))
+                    return 1;
+    return 0;
+}
+
+/* F_ADD_SEALS and F_GET_SEALS (Linux's memfd_fcntl): tmpfs files have seals, and all but a
+   memfd made with MFD_ALLOW_SEALING start with F_SEAL_SEAL. */
+static long seals_fcntl(struct lthread *t, struct file *f)
+{
+    struct inode *ino = f->ino;
+    if ((ino->mode & LX_S_IFMT) != LX_S_IFREG || f->ops != &tmpfs_file_ops)
+        return -LX_EINVAL;
+    uint32_t have = ino->memfd_name ? ino->seals : LX_F_SEAL_SEAL;
+    if (t->a[1] == 1034)
+        return have;
+    uint32_t add = (uint32_t)t->a[2];
+    if ((f->flags & LX_O_ACCMODE) == LX_O_RDONLY)
+        return -LX_EPERM;
+    if ((uint64_t)add != t->a[2] || (add & ~(uint32_t)0x1f))
+        return -LX_EINVAL;
+    if (have & LX_F_SEAL_SEAL)
+        return -LX_EPERM;
+    if ((add & LX_F_SEAL_WRITE) && !(have & LX_F_SEAL_WRITE) && mapped_writable(ino))
+        return -LX_EBUSY;
+    ino->seals |= add;
+    return 0;
+}
+
+/* memfd_create(name, flags): an unnamed tmpfs file (0777, "memfd:name" in /proc/PID/fd). */
+static sk_error_t memfd_name_read(struct sk_req *r, sk_error_t err, const struct sk_cqe *cqe)
+{
+    (void)cqe;
+    struct lthread *t = call_thread(r);
+    if (err)
+        return err;
+    const char *name = t->buf;
+    size_t n = strlen(name);
+    static struct super memfs = {.magic = 0x01021994 /* TMPFS_MAGIC */, .refs = 1}; /* (for ever) */
+    if (!memfs.dev)
+        memfs.dev = super_dev_new();
+    struct inode *ino = inode_new(LX_S_IFREG | 0777);
+    char *copy = sk_malloc(n + 1);
+    if (!ino || !copy) {
+        inode_put(ino);
+        sk_free(copy);
+        call_return(t, -LX_ENOMEM);
+        return SK_OK;
+    }
+    memcpy(copy, name, n + 1);
+    ino->nlink = 0;
+    ino->uid = t->p->euid;
+    ino->gid = t->p->egid;
+    ino->sb = super_get(&memfs);
+    ino->memfd_name = copy;
+    ino->seals = (t->a[1] & 2 /* MFD_ALLOW_SEALING */) ? 0 : LX_F_SEAL_SEAL;
+    long fd = open_new(t, ino, LX_O_RDWR | 0100000 /* O_LARGEFILE */ |
+                                   ((t->a[1] & 1) ? LX_O_CLOEXEC : 0));
+    inode_put(ino); /* (the file holds it) */
+    call_return(t, fd);
+    return SK_OK;
+}
+
+long sys_memfd_create(struct lthread *t)
+{
+    if (t->a[1] & ~(uint64_t)(1 | 2)) /* MFD_CLOEXEC, MFD_ALLOW_SEALING (no huge pages) */
+        return -LX_EINVAL;
+    /* the name: at most 249 bytes (NAME_MAX less "memfd:"), EINVAL past that */
+    t->string_toolong = -LX_EINVAL;
+    sk_error_t e = call_read_string(t, t->a[0], 250, memfd_name_read);
+    return e ? errno_from_sk(e) : CALL_PENDING;
+}
+
 long sys_fcntl(struct lthread *t)
 {
     int fd = (int)t->a[0];
@@ -600,6 +725,9 @@ long sys_fcntl(struct lthread *t)
         f->flags = (f->flags & ~settable) | ((uint32_t)t->a[2] & settable);
         return 0;
     }
+    case 1033: /* F_ADD_SEALS */
+    case 1034: /* F_GET_SEALS */
+        return seals_fcntl(t, f);
     default:
         return -LX_EINVAL;
     }

@@ -174,6 +174,8 @@ static long make_node_ret(struct lthread *t, int dirfd, const char *path, uint32
     e = dir_link(dir, name, ino);
     if (!e && made)
         *made = inode_get(ino);
+    if (!e)
+        inotify_event(ino, dir, name, IN_EV_CREATE, 0);
     inode_put(ino);
     if (!e)
         touch(dir, 1);
@@ -207,7 +209,17 @@ static long do_unlink(struct lthread *t, int dirfd, const char *path, int rmdir)
         return e;
     touch(victim, 0);
     touch(dir, 1);
-    return dir_unlink(dir, name);
+    inode_get(victim);
+    e = dir_unlink(dir, name);
+    if (!e) { /* (Linux's order: the link count's IN_ATTRIB, the inode's end, the entry's) */
+        if (!rmdir)
+            inotify_event(victim, NULL, NULL, IN_EV_ATTRIB, 0);
+        if (rmdir || victim->nlink == 0)
+            inotify_gone(victim);
+        inotify_event(victim, dir, name, IN_EV_DELETE, 0);
+    }
+    inode_put(victim);
+    return e;
 }
 
 /* Is a inside the tree under b (or b itself)? */
@@ -341,6 +353,12 @@ static long do_rename(struct lthread *t, int odfd, const char *opath, int ndfd, 
         touch(src, 0);
         touch(odir, 1);
         touch(ndir, 1);
+        if (inotify_active()) {
+            uint32_t cookie = inotify_cookie();
+            inotify_event(src, odir, oname, IN_EV_MOVED_FROM, cookie);
+            inotify_event(src, ndir, nname, IN_EV_MOVED_TO, cookie);
+            inotify_event(src, NULL, NULL, IN_EV_MOVE_SELF, 0);
+        }
     }
     inode_put(src);
     return e;
@@ -392,6 +410,8 @@ static long do_link(struct lthread *t, int odfd, const char *opath, int ndfd, co
         src->nlink++;
         touch(src, 0);
         touch(ndir, 1);
+        inotify_event(src, NULL, NULL, IN_EV_ATTRIB, 0);
+        inotify_event(src, ndir, nname, IN_EV_CREATE, 0);
     }
     return e;
 }
@@ -420,6 +440,15 @@ static int target_of(struct lthread *t, int dirfd, const char *path, int nofollo
     return vfs_lookup(t->p, start, path, nofollow ? 0 : LOOKUP_FOLLOW, out, NULL);
 }
 
+/* The open file a change comes through (fchmod, fchown, futimens, ftruncate), for the
+   IN_ATTRIB / IN_MODIFY its directory's watches get; NULL for path calls. */
+static struct file *via_file;
+
+static void attrib(struct inode *ino, uint32_t mask)
+{
+    inotify_event(ino, via_file ? via_file->dir : NULL, via_file ? via_file->name : NULL, mask, 0);
+}
+
 static long set_mode(struct lthread *t, struct inode *ino, uint32_t mode)
 {
     if (super_rdonly(ino))
@@ -431,6 +460,7 @@ static long set_mode(struct lthread *t, struct inode *ino, uint32_t mode)
         mode &= ~02000u; /* setgid only for a member of the group */
     ino->mode = (ino->mode & LX_S_IFMT) | mode;
     touch(ino, 0);
+    attrib(ino, IN_EV_ATTRIB);
     return 0;
 }
 
@@ -452,6 +482,7 @@ static long set_owner(struct lthread *t, struct inode *ino, uint32_t uid, uint32
     if ((ino->mode & LX_S_IFMT) != LX_S_IFDIR)
         ino->mode &= ~(uint32_t)(p->euid ? 06000 : 04000 | ((ino->mode & 010) ? 02000 : 0));
     touch(ino, 0);
+    attrib(ino, IN_EV_ATTRIB);
     return 0;
 }
 
@@ -469,8 +500,10 @@ static long do_truncate(struct lthread *t, struct inode *ino, int64_t len)
     if (ino->writecount < 0)
         return -LX_ETXTBSY; /* a program runs from it */
     e = file_set_size(ino, (uint64_t)len);
-    if (!e)
+    if (!e) {
         touch(ino, 1);
+        attrib(ino, IN_EV_MODIFY);
+    }
     return e;
 }
 
@@ -502,6 +535,7 @@ static long set_times(struct lthread *t, struct inode *ino, const struct lx_time
             ino->mtime = ts[1].tv_nsec == UTIME_NOW ? n : ts[1];
     }
     ino->ctime = n;
+    attrib(ino, IN_EV_ATTRIB);
     return 0;
 }
 
@@ -796,13 +830,23 @@ long sys_utimensat(struct lthread *t)
 long sys_fchmod(struct lthread *t)
 {
     struct file *f = fd_get(t->p->fds, (int)t->a[0]);
-    return f ? set_mode(t, f->ino, (uint32_t)t->a[1]) : -LX_EBADF;
+    if (!f)
+        return -LX_EBADF;
+    via_file = f;
+    long e = set_mode(t, f->ino, (uint32_t)t->a[1]);
+    via_file = NULL;
+    return e;
 }
 
 long sys_fchown(struct lthread *t)
 {
     struct file *f = fd_get(t->p->fds, (int)t->a[0]);
-    return f ? set_owner(t, f->ino, (uint32_t)t->a[1], (uint32_t)t->a[2]) : -LX_EBADF;
+    if (!f)
+        return -LX_EBADF;
+    via_file = f;
+    long e = set_owner(t, f->ino, (uint32_t)t->a[1], (uint32_t)t->a[2]);
+    via_file = NULL;
+    return e;
 }
 
 long sys_ftruncate(struct lthread *t)
@@ -817,8 +861,10 @@ long sys_ftruncate(struct lthread *t)
     if ((f->ino->mode & LX_S_IFMT) != LX_S_IFREG)
         return -LX_EINVAL;
     int e = file_set_size(f->ino, t->a[1]);
-    if (!e)
+    if (!e) {
         touch(f->ino, 1);
+        inotify_event(f->ino, f->dir, f->name, IN_EV_MODIFY, 0);
+    }
     return e;
 }
 

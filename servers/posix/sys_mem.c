@@ -70,6 +70,9 @@ long sys_mmap(struct lthread *t)
             return -LX_EACCES;
         if (type != LX_MAP_PRIVATE && (prot & LX_PROT_WRITE) && (f->flags & LX_O_ACCMODE) != LX_O_RDWR)
             return -LX_EACCES;
+        if (type != LX_MAP_PRIVATE && (prot & LX_PROT_WRITE) &&
+            (f->ino->seals & (LX_F_SEAL_WRITE | LX_F_SEAL_FUTURE_WRITE)))
+            return -LX_EPERM; /* (a memfd sealed against writes) */
         if (off + len < off)
             return -LX_EOVERFLOW;
         /* the file's pages (made for an empty file that has none yet): the mapping may
@@ -287,6 +290,35 @@ long sys_mprotect(struct lthread *t)
     if (t->a[2] & ~7ull)
         return -LX_EINVAL;
     return mm_protect(t->p->mm, t->a[0], t->a[1], (uint32_t)t->a[2]);
+}
+
+/* msync: the file's pages are the mapping's pages (tmpfs: one memory object), so there is
+   nothing to write back; what is checked is Linux's: flags, alignment, holes (ENOMEM after
+   the rest), MS_INVALIDATE of locked pages (EBUSY). */
+long sys_msync(struct lthread *t)
+{
+    uint64_t start = t->a[0], flags = t->a[2];
+    if (flags & ~7ull || (start & (LX_PAGE - 1)) || ((flags & 1) && (flags & 4)))
+        return -LX_EINVAL;
+    uint64_t len = PAGE_UP(t->a[1]), end = start + len;
+    if (end < start || (t->a[1] && len == 0))
+        return -LX_ENOMEM;
+    if (end == start)
+        return 0;
+    uint64_t at = start;
+    int hole = 0;
+    for (struct vma *v = t->p->mm->vmas; v && at < end; v = v->next) {
+        if (v->end <= at)
+            continue;
+        if (v->start >= end)
+            break;
+        if (v->start > at)
+            hole = 1;
+        if ((flags & 2) && (v->flags & VMA_LOCKED))
+            return -LX_EBUSY;
+        at = v->end;
+    }
+    return hole || at < end ? -LX_ENOMEM : 0;
 }
 
 #define LX_MADV_DONTNEED 4

@@ -29,7 +29,7 @@ long sys_uname(struct lthread *t)
     t->buf = u;
     set_str(u->sysname, "Linux");
     set_str(u->nodename, px.hostname[0] ? px.hostname : "skoll");
-    set_str(u->release, "6.1.0-skoll");
+    set_str(u->release, LX_UTS_RELEASE);
     set_str(u->version, "#1 SMP Skoll POSIX server");
     set_str(u->machine, "x86_64");
     set_str(u->domainname, px.domainname[0] ? px.domainname : "(none)");
@@ -41,6 +41,27 @@ long sys_uname(struct lthread *t)
 static int clock_read(struct lthread *t, uint64_t id, struct lx_timespec *ts)
 {
     uint64_t ns = now_ns() - px.boot_ns;
+    if ((int32_t)id < 0) {
+        /* a CPU clock of a process or thread (clock_getcpuclockid): ~pid << 3 | per-thread 4
+           | type (PROF, VIRT and SCHED all count the whole run time here) */
+        int c = (int32_t)id, who = ~(c >> 3);
+        if ((c & 3) == 3)
+            return -LX_EINVAL;
+        if (c & 4) {
+            struct lthread *th = thread_find(t, who);
+            if (!th || th->p != t->p)
+                return -LX_EINVAL;
+            ns = thread_cpu_ns(th->h);
+        } else {
+            struct proc *p = who ? proc_find(who) : t->p;
+            if (!p || p->state != PROC_LIVE)
+                return -LX_EINVAL;
+            ns = proc_cpu_ns(p);
+        }
+        ts->tv_sec = (int64_t)(ns / 1000000000ull);
+        ts->tv_nsec = (int64_t)(ns % 1000000000ull);
+        return 0;
+    }
     switch (id) {
     case LX_CLOCK_REALTIME:
     case LX_CLOCK_REALTIME_COARSE:
@@ -289,7 +310,8 @@ long sys_nanosleep(struct lthread *t)
 long sys_clock_nanosleep(struct lthread *t)
 {
     struct lx_timespec probe;
-    if (clock_read(t, t->a[0], &probe) || t->a[0] == LX_CLOCK_THREAD_CPUTIME_ID)
+    if (clock_read(t, t->a[0], &probe) || t->a[0] == LX_CLOCK_THREAD_CPUTIME_ID ||
+        ((int32_t)t->a[0] < 0 && (t->a[0] & 4)))
         return -LX_EINVAL;
     if (t->a[1] & ~1ull)
         return -LX_EINVAL;
@@ -837,6 +859,96 @@ static long set_name(struct lthread *t, int domain)
     t->phase = domain;
     sk_error_t e = call_copy_in(t, t->a[0], t->buf, t->a[1], name_read);
     return e ? errno_from_sk(e) : CALL_PENDING;
+}
+
+/* ---- capget, capset: root has every capability, others none (there are no capability
+   sets here: what a process may do follows its euid). Version 3 (and 2) takes two words. ---- */
+
+#define CAP_V1 0x19980330u
+#define CAP_V2 0x20071026u
+#define CAP_V3 0x20080522u
+#define CAP_LAST 40 /* CAP_CHECKPOINT_RESTORE, Linux 6.1's last */
+
+struct capcall {
+    uint32_t hdr[2];
+    uint32_t data[6];
+};
+
+static sk_error_t cap_step(struct sk_req *r, sk_error_t err, const struct sk_cqe *cqe)
+{
+    (void)cqe;
+    struct lthread *t = call_thread(r);
+    struct capcall *c = t->buf;
+    if (err)
+        return err;
+    if (t->phase == 0) { /* the header came in */
+        uint32_t v = c->hdr[0];
+        if (v != CAP_V1 && v != CAP_V2 && v != CAP_V3) {
+            c->hdr[0] = CAP_V3; /* (the version the kernel speaks goes back) */
+            t->phase = 9;
+            return call_copy_out(t, t->a[0], c->hdr, 4, cap_step);
+        }
+        int pid = (int)c->hdr[1];
+        struct proc *p = pid ? proc_find(pid) : t->p;
+        if (pid < 0 || !p || p->state != PROC_LIVE) {
+            call_return(t, pid < 0 ? -LX_EINVAL : -LX_ESRCH);
+            return SK_OK;
+        }
+        int words = v == CAP_V1 ? 1 : 2;
+        if (t->nr == 126) { /* capset: only of oneself, raising nothing a non-root lacks */
+            if (pid && pid != t->p->pid) {
+                call_return(t, -LX_EPERM);
+                return SK_OK;
+            }
+            t->phase = 2;
+            return call_copy_in(t, t->a[1], c->data, (uint64_t)words * 12, cap_step);
+        }
+        if (!t->a[1]) {
+            call_return(t, 0);
+            return SK_OK;
+        }
+        int root = p->euid == 0;
+        uint32_t all[2] = {0xffffffffu, (1u << (CAP_LAST - 31)) - 1};
+        for (int i = 0; i < words; i++) {
+            c->data[i * 3 + 0] = root ? all[i] : 0;
+            c->data[i * 3 + 1] = root ? all[i] : 0;
+            c->data[i * 3 + 2] = 0;
+        }
+        t->ret = 0;
+        return call_copy_out(t, t->a[1], c->data, (uint64_t)words * 12, call_done_step);
+    }
+    if (t->phase == 9) { /* the version was written back */
+        call_return(t, -LX_EINVAL);
+        return SK_OK;
+    }
+    /* capset's sets came in: a non-root process can only have none */
+    int words = c->hdr[0] == CAP_V1 ? 1 : 2;
+    int any = 0;
+    for (int i = 0; i < words * 3; i++)
+        any |= c->data[i] != 0;
+    call_return(t, t->p->euid == 0 || !any ? 0 : -LX_EPERM);
+    return SK_OK;
+}
+
+static long capcall(struct lthread *t)
+{
+    struct capcall *c = sk_calloc(1, sizeof *c);
+    if (!c)
+        return -LX_ENOMEM;
+    t->buf = c;
+    t->phase = 0;
+    sk_error_t e = call_copy_in(t, t->a[0], c->hdr, 8, cap_step);
+    return e ? errno_from_sk(e) : CALL_PENDING;
+}
+
+long sys_capget(struct lthread *t)
+{
+    return capcall(t);
+}
+
+long sys_capset(struct lthread *t)
+{
+    return capcall(t);
 }
 
 long sys_sethostname(struct lthread *t)

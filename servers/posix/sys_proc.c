@@ -232,6 +232,8 @@ static long do_fork(struct lthread *t, uint64_t newsp, int settls, uint64_t tls,
     c->fds = c->mm ? fdt_copy(parent->fds) : NULL;
     if (c->cmdline == NULL && parent->cmdline && (c->cmdline = sk_malloc(parent->cmdline_len)))
         memcpy(c->cmdline, parent->cmdline, parent->cmdline_len), c->cmdline_len = parent->cmdline_len;
+    if (c->environ == NULL && parent->environ && (c->environ = sk_malloc(parent->environ_len + 1)))
+        memcpy(c->environ, parent->environ, parent->environ_len), c->environ_len = parent->environ_len;
     struct lthread *ct = c->fds ? thread_new(c, t->rip, t->rsp, 1) : NULL;
     if (!ct || !thread_clone_regs(t, ct, newsp, settls, tls)) {
         if (px.verbose)

@@ -696,13 +696,7 @@ static sk_error_t sigwait_check(struct lthread *t)
             call_return(t, sig);
             return SK_OK;
         }
-        memset(&ws->si, 0, sizeof ws->si);
-        ws->si.si_signo = sig;
-        ws->si.si_code = info.code;
-        ws->si.kill.pid = info.pid;
-        ws->si.kill.uid = info.uid;
-        if (sig == LX_SIGCHLD)
-            ws->si.child.status = info.status;
+        signal_fill_siginfo(&ws->si, &info);
         t->ret = sig;
         return call_copy_out(t, t->a[1], &ws->si, sizeof ws->si, call_done_step);
     }

@@ -40,7 +40,7 @@
     X(23, select, OK, "") \
     X(24, sched_yield, OK, "") \
     X(25, mremap, PARTIAL, "shrink, grow in place, move, MREMAP_FIXED, MREMAP_DONTUNMAP (a private file mapping's old range keeps a copy of what it held, not the file's pages)") \
-    X(26, msync, NOSYS, "") \
+    X(26, msync, OK, "") \
     X(27, mincore, NOSYS, "") \
     X(28, madvise, PARTIAL, "MADV_DONTNEED and MADV_FREE give private anonymous pages back as zeros; private file pages are kept; the rest is advice") \
     X(29, shmget, NOSYS, "") \
@@ -139,8 +139,8 @@
     X(122, setfsuid, NOSYS, "") \
     X(123, setfsgid, NOSYS, "") \
     X(124, getsid, OK, "") \
-    X(125, capget, NOSYS, "") \
-    X(126, capset, NOSYS, "") \
+    X(125, capget, PARTIAL, "root has every capability, other users none") \
+    X(126, capset, PARTIAL, "accepted when it raises nothing; capability sets are not kept") \
     X(127, rt_sigpending, OK, "") \
     X(128, rt_sigtimedwait, OK, "") \
     X(129, rt_sigqueueinfo, OK, "") \
@@ -236,11 +236,11 @@
     X(219, restart_syscall, OK, "") \
     X(220, semtimedop, NOSYS, "") \
     X(221, fadvise64, OK, "advice checked and taken (tmpfs data is always in memory)") \
-    X(222, timer_create, NOSYS, "") \
-    X(223, timer_settime, NOSYS, "") \
-    X(224, timer_gettime, NOSYS, "") \
-    X(225, timer_getoverrun, NOSYS, "") \
-    X(226, timer_delete, NOSYS, "") \
+    X(222, timer_create, PARTIAL, "CPU-time clocks are looked at every 4 ms; other processes' CPU clocks are EINVAL") \
+    X(223, timer_settime, OK, "") \
+    X(224, timer_gettime, OK, "") \
+    X(225, timer_getoverrun, OK, "") \
+    X(226, timer_delete, OK, "") \
     X(227, clock_settime, OK, "") \
     X(228, clock_gettime, OK, "") \
     X(229, clock_getres, OK, "") \
@@ -267,9 +267,9 @@
     X(250, keyctl, NOSYS, "") \
     X(251, ioprio_set, NOSYS, "") \
     X(252, ioprio_get, NOSYS, "") \
-    X(253, inotify_init, NOSYS, "") \
-    X(254, inotify_add_watch, NOSYS, "") \
-    X(255, inotify_rm_watch, NOSYS, "") \
+    X(253, inotify_init, OK, "") \
+    X(254, inotify_add_watch, PARTIAL, "events of tmpfs files and directories; a file reached by a path call (chmod, truncate) tells only its own watches, not the watches of its directory") \
+    X(255, inotify_rm_watch, OK, "") \
     X(256, migrate_pages, NOSYS, "") \
     X(257, openat, PARTIAL, "as open") \
     X(258, mkdirat, OK, "") \
@@ -308,7 +308,7 @@
     X(291, epoll_create1, OK, "") \
     X(292, dup3, OK, "") \
     X(293, pipe2, PARTIAL, "O_DIRECT (packet mode) is accepted but ignored") \
-    X(294, inotify_init1, NOSYS, "") \
+    X(294, inotify_init1, OK, "") \
     X(295, preadv, OK, "") \
     X(296, pwritev, OK, "") \
     X(297, rt_tgsigqueueinfo, OK, "") \
@@ -333,7 +333,7 @@
     X(316, renameat2, PARTIAL, "RENAME_NOREPLACE, RENAME_EXCHANGE; RENAME_WHITEOUT is EINVAL") \
     X(317, seccomp, NOSYS, "") \
     X(318, getrandom, PARTIAL, "not cryptographic; at most 64 KiB per call") \
-    X(319, memfd_create, NOSYS, "") \
+    X(319, memfd_create, PARTIAL, "MFD_CLOEXEC and MFD_ALLOW_SEALING with every seal; MFD_HUGETLB is EINVAL") \
     X(320, kexec_file_load, NOSYS, "") \
     X(321, bpf, NOSYS, "") \
     X(322, execveat, NOSYS, "") \

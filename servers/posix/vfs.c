@@ -91,6 +91,7 @@ void inode_put(struct inode *ino)
     super_put(ino->sb);
     sk_free(ino->locks); /* (empty by now: every file of it has closed) */
     sk_free(ino->target);
+    sk_free(ino->memfd_name);
     while (ino->children) {
         struct dentry *d = ino->children;
         ino->children = d->next;
@@ -264,6 +265,8 @@ int file_set_size(struct inode *ino, uint64_t size)
     if (size > (1ull << 36))
         return -LX_EFBIG;
     uint64_t old = (uint64_t)ino->size, pages = PAGE_UP(size);
+    if (((ino->seals & LX_F_SEAL_SHRINK) && size < old) || ((ino->seals & LX_F_SEAL_GROW) && size > old))
+        return -LX_EPERM; /* (a sealed memfd) */
     if (!ino->data && !(ino->data = mobj_new_resizable()))
         return -LX_ENOSPC;
     if (pages > ino->cap) {
@@ -376,6 +379,19 @@ static int walk(struct proc *cred, struct inode *cwd, const char *path, uint32_t
                                                         *p == '/')) {
             if (depth >= MAX_SYMLINKS)
                 return -LX_ELOOP;
+            if (next->gen && next->gen->jump) {
+                struct inode *to = next->gen->jump(next, cred);
+                if (!to)
+                    return -LX_ENOENT;
+                cur = to;
+                if (final && *p == '/' && (cur->mode & LX_S_IFMT) != LX_S_IFDIR)
+                    return -LX_ENOTDIR;
+                if (final) {
+                    *out = cur;
+                    return 0;
+                }
+                continue;
+            }
             struct strbuf sb = {0};
             e = vfs_link_target(next, cred, &sb);
             if (!e && !sb.s)

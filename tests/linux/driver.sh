@@ -21,6 +21,10 @@ ENV="PATH=/bin:/sbin:/usr/bin:/usr/sbin HOME=/root SKOLL_TEST_VAR='a value'"
 [ -e /proc/self ] || mount -t proc proc /proc
 # ptys: devpts as Debian mounts it (the tty group, 0620)
 [ -e /dev/pts/ptmx ] || { mkdir -p /dev/pts && mount -t devpts -o gid=5,mode=620,ptmxmode=000 devpts /dev/pts; }
+# /dev/fd as udev makes it (bash's process substitution)
+[ -e /dev/fd ] || ln -s /proc/self/fd /dev/fd
+# POSIX shared memory: a tmpfs at /dev/shm, as Debian has
+[ -d /dev/shm ] || { mkdir -p /dev/shm && mount -t tmpfs -o mode=1777 tmpfs /dev/shm; }
 
 # list: every case as "<name> <command>"
 list() {

@@ -30,6 +30,9 @@ trap 'echo trapped EXIT' EXIT
 n=0; while (( n < 3 )); do (( n++ )); done; echo "loop $n"
 case "file.tar.gz" in *.tar.*) echo "case ok";; esac
 echo "${undefined:-default} ${#BASH_VERSION} > 0"
+cat <(echo "process substitution")
+while read -r w; do echo "read $w"; done < <(printf 'p\nq\n')
+diff_out=$(cat <(echo a) <(echo b) | tr '\n' ' '); echo "two: $diff_out"
 EOF
 echo "bash exit $?"
 bash -c 'exit 42'; echo "bash -c exit $?"
