@@ -261,6 +261,27 @@ static int build_stack(struct mm *mm, char *const *argv, int argc, char *const *
     return 0;
 }
 
+/* The strings v[0..n) joined by their NULs into a new *out (kept as it was if memory runs
+   out): /proc/PID/cmdline and environ. */
+static void join_strings(char *const *v, int n, char **out, uint32_t *out_len)
+{
+    uint64_t len = 0;
+    for (int i = 0; i < n; i++)
+        len += strlen(v[i]) + 1;
+    char *j = sk_malloc(len ? len : 1);
+    if (!j)
+        return;
+    uint64_t o = 0;
+    for (int i = 0; i < n; i++) {
+        size_t l = strlen(v[i]) + 1;
+        memcpy(j + o, v[i], l);
+        o += l;
+    }
+    sk_free(*out);
+    *out = j;
+    *out_len = (uint32_t)len;
+}
+
 /* argv for "#!interp [arg]" scripts: interp, arg, path, argv[1..]. */
 static int script_args(const struct inode *ino, const char *path, char *const *argv, int argc,
                        char ***nargv, int *nargc, char **interp_out)
@@ -408,36 +429,8 @@ int exec_image(struct proc *p, struct inode *cwd, const char *path, char *const 
     base = base ? base + 1 : path;
     memset(p->comm, 0, sizeof p->comm);
     memcpy(p->comm, base, strnlen(base, sizeof p->comm - 1));
-    uint64_t clen = 0;
-    for (int i = 0; i < ac; i++)
-        clen += strlen(av[i]) + 1;
-    char *cl = sk_malloc(clen ? clen : 1);
-    if (cl) {
-        uint64_t o = 0;
-        for (int i = 0; i < ac; i++) {
-            size_t l = strlen(av[i]) + 1;
-            memcpy(cl + o, av[i], l);
-            o += l;
-        }
-        sk_free(p->cmdline);
-        p->cmdline = cl;
-        p->cmdline_len = (uint32_t)clen;
-    }
-    uint64_t elen = 0;
-    for (int i = 0; i < envc; i++)
-        elen += strlen(envp[i]) + 1;
-    char *el = sk_malloc(elen ? elen : 1);
-    if (el) {
-        uint64_t o = 0;
-        for (int i = 0; i < envc; i++) {
-            size_t l = strlen(envp[i]) + 1;
-            memcpy(el + o, envp[i], l);
-            o += l;
-        }
-        sk_free(p->environ);
-        p->environ = el;
-        p->environ_len = (uint32_t)elen;
-    }
+    join_strings(av, ac, &p->cmdline, &p->cmdline_len);
+    join_strings(envp, envc, &p->environ, &p->environ_len);
     *entry_out = entry;
     *sp_out = sp;
 out:

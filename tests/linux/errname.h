@@ -1,6 +1,7 @@
 /* errno values by name, so that output does not depend on a C library's strerror text. */
 #pragma once
 #include <errno.h>
+#include <stdio.h>
 
 static const char *errname(int e)
 {
@@ -74,3 +75,13 @@ static const char *errname(int e)
         else \
             printf("%s: %ld\n", label, r_); \
     } while (0)
+
+/* A call's result as the tests print it: the value, or the errno's name. */
+__attribute__((unused)) static const char *res(long r)
+{
+    static char b[32];
+    if (r < 0)
+        return errname(errno);
+    snprintf(b, sizeof b, "%ld", r);
+    return b;
+}

@@ -20,15 +20,6 @@
 #include <unistd.h>
 #include "errname.h"
 
-static const char *res(long r)
-{
-    static char b[32];
-    if (r < 0)
-        return errname(errno);
-    snprintf(b, sizeof b, "%ld", r);
-    return b;
-}
-
 static void mask_names(uint32_t m)
 {
     static const struct {

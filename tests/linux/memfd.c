@@ -27,15 +27,6 @@
 #define F_SEAL_WRITE 8
 #endif
 
-static const char *res(long r)
-{
-    static char b[32];
-    if (r < 0)
-        return errname(errno);
-    snprintf(b, sizeof b, "%ld", r);
-    return b;
-}
-
 static int mfd(const char *name, unsigned flags)
 {
     return (int)syscall(SYS_memfd_create, name, flags);

@@ -23,15 +23,6 @@
 #define sigev_notify_thread_id _sigev_un._tid
 #endif
 
-static const char *res(long r)
-{
-    static char b[32];
-    if (r < 0)
-        return errname(errno);
-    snprintf(b, sizeof b, "%ld", r);
-    return b;
-}
-
 static void arm(timer_t t, long first_ns, long every_ns, int flags)
 {
     struct itimerspec its = {{every_ns / 1000000000, every_ns % 1000000000},

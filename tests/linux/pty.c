@@ -29,15 +29,6 @@
 #define TIOCGPTPEER _IO('T', 0x41)
 #endif
 
-static const char *res(long r)
-{
-    static char b[32];
-    if (r < 0)
-        return errname(errno);
-    snprintf(b, sizeof b, "%ld", r);
-    return b;
-}
-
 /* Read what the master has within a short wait, shown with escapes. */
 static void drain_show(const char *what, int m)
 {

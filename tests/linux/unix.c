@@ -27,15 +27,6 @@
 #include <unistd.h>
 #include "errname.h"
 
-static const char *res(long r)
-{
-    static char b[32];
-    if (r < 0)
-        return errname(errno);
-    snprintf(b, sizeof b, "%ld", r);
-    return b;
-}
-
 static socklen_t path_addr(struct sockaddr_un *a, const char *path)
 {
     memset(a, 0, sizeof *a);
