@@ -51,6 +51,8 @@
 #define LX_EOVERFLOW 75
 #define LX_ENOTSUP 95
 #define LX_EOPNOTSUPP 95
+#define LX_ENOMSG 42
+#define LX_EIDRM 43
 #define LX_ENOTSOCK 88
 #define LX_EMSGSIZE 90
 #define LX_EPROTOTYPE 91

@@ -116,6 +116,8 @@ struct mm *mm_new(void)
 
 static void vma_free(struct vma *v)
 {
+    if (v->shm)
+        shm_detached(v->shm);
     mobj_put(v->obj);
     inode_put(v->file);
     sk_free(v);
@@ -225,6 +227,8 @@ static int split_at(struct mm *mm, uint64_t addr)
             n->offset = v->offset + (addr - v->start);
             mobj_get(n->obj);
             inode_get(n->file);
+            if (n->shm)
+                shm_attached(n->shm);
             v->end = addr;
             v->next = n;
             return 0;
@@ -466,6 +470,13 @@ struct mm *mm_fork(struct mm *parent, int *err)
         mobj_put(obj);
         if (e)
             goto fail;
+        if (v->shm) { /* (the child's attach counts too) */
+            struct vma *nv = mm_vma_at(mm, v->start);
+            if (nv) {
+                nv->shm = v->shm;
+                shm_attached(v->shm);
+            }
+        }
     }
     for (unsigned i = 0; i < npairs; i++)
         mobj_put(pairs[i].to);

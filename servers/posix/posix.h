@@ -94,6 +94,8 @@ struct vma {
     uint64_t offset;     /* of start in obj */
     struct inode *file;  /* the file mapped (a reference; its program for an image's
                             segments), or NULL: keeps its file system busy (umount) */
+    struct shmseg *shm;  /* a System V segment's attach: each such vma counts in its
+                            shm_nattch (sysvshm.c) */
     struct vma *next;    /* sorted by start */
 };
 struct mm {
@@ -433,6 +435,7 @@ struct proc {
        expires (0: disarmed) and its interval; looked at every CPU_TIMER_TICK_NS */
     uint64_t cpu_timer_at[2], cpu_timer_interval[2];
     struct ptimer *ptimers;  /* POSIX timers (ptimer.c) */
+    struct semundo *semundo; /* System V semaphores' SEM_UNDO adjustments (sysvsem.c) */
     int next_timer_id;
     struct lx_rlimit rlim[LX_RLIMIT_NLIMITS]; /* inherited by fork, kept by exec */
     int nice;                /* -20..19 (setpriority); inherited by fork, kept by exec */
@@ -645,6 +648,15 @@ int signal_send_thread(struct lthread *t, const struct ksiginfo *info);
    periodic timer is armed again); a process's timers end (exec, exit). */
 void ptimer_dequeued(struct proc *p, struct ksiginfo *info);
 void ptimer_proc_gone(struct proc *p);
+/* A vma of a System V segment was made (split, forked) or went. */
+void shm_attached(struct shmseg *s);
+void shm_detached(struct shmseg *s);
+/* System V IPC's permission check (Linux's ipcperms): want (rwx bits, 07) against the owner's,
+   the group's or the others' bits of mode; root passes. */
+int ipc_may(struct proc *p, uint32_t uid, uint32_t gid, uint32_t cuid, uint32_t cgid,
+            uint32_t mode, uint32_t want);
+/* p ends: its SEM_UNDO adjustments are applied (sysvsem.c). */
+void sem_proc_gone(struct proc *p);
 /* The siginfo a handler, sigtimedwait or waitid sees for k. */
 void signal_fill_siginfo(struct lx_siginfo *si, const struct ksiginfo *k);
 /* Before t returns to user mode: 1 if a signal must be acted on first. */

@@ -316,6 +316,7 @@ void proc_exit(struct proc *p, int wstatus)
     }
     sk_timer_stop(&px.timers, &p->alarm);
     ptimer_proc_gone(p);
+    sem_proc_gone(p);
     signal_drop_pending(&p->pend);
     if (p->ctty && p->sid == p->pid)
         tty_session_ends(p);

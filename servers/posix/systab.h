@@ -43,9 +43,9 @@
     X(26, msync, OK, "") \
     X(27, mincore, NOSYS, "") \
     X(28, madvise, PARTIAL, "MADV_DONTNEED and MADV_FREE give private anonymous pages back as zeros; private file pages are kept; the rest is advice") \
-    X(29, shmget, NOSYS, "") \
-    X(30, shmat, NOSYS, "") \
-    X(31, shmctl, NOSYS, "") \
+    X(29, shmget, OK, "") \
+    X(30, shmat, OK, "") \
+    X(31, shmctl, PARTIAL, "IPC_STAT/SET/RMID/INFO, SHM_STAT/INFO/LOCK/UNLOCK; SHM_INFO reports only the ids in use") \
     X(32, dup, OK, "") \
     X(33, dup2, OK, "") \
     X(34, pause, OK, "") \
@@ -78,14 +78,14 @@
     X(61, wait4, PARTIAL, "exits, stops and continues; rusage holds the user time only") \
     X(62, kill, OK, "") \
     X(63, uname, OK, "") \
-    X(64, semget, NOSYS, "") \
-    X(65, semop, NOSYS, "") \
-    X(66, semctl, NOSYS, "") \
-    X(67, shmdt, NOSYS, "") \
-    X(68, msgget, NOSYS, "") \
-    X(69, msgsnd, NOSYS, "") \
-    X(70, msgrcv, NOSYS, "") \
-    X(71, msgctl, NOSYS, "") \
+    X(64, semget, OK, "") \
+    X(65, semop, OK, "") \
+    X(66, semctl, OK, "") \
+    X(67, shmdt, OK, "") \
+    X(68, msgget, OK, "") \
+    X(69, msgsnd, OK, "") \
+    X(70, msgrcv, PARTIAL, "MSG_COPY is EINVAL") \
+    X(71, msgctl, OK, "") \
     X(72, fcntl, PARTIAL, "no F_SETOWN/F_SETSIG/F_GETPIPE_SZ/leases/notify/seals") \
     X(73, flock, OK, "") \
     X(74, fsync, OK, "") \
@@ -234,7 +234,7 @@
     X(217, getdents64, OK, "") \
     X(218, set_tid_address, OK, "") \
     X(219, restart_syscall, OK, "") \
-    X(220, semtimedop, NOSYS, "") \
+    X(220, semtimedop, OK, "") \
     X(221, fadvise64, OK, "advice checked and taken (tmpfs data is always in memory)") \
     X(222, timer_create, PARTIAL, "CPU-time clocks are looked at every 4 ms; other processes' CPU clocks are EINVAL") \
     X(223, timer_settime, OK, "") \

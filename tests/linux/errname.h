@@ -44,6 +44,10 @@ static const char *errname(int e)
     case EDEADLK: return "EDEADLK";
     case ENOLCK: return "ENOLCK";
     case ENOSPC: return "ENOSPC";
+    case EIDRM: return "EIDRM";
+    case ENOMSG: return "ENOMSG";
+    case ERANGE: return "ERANGE";
+    case EFBIG: return "EFBIG";
     case ENOTSOCK: return "ENOTSOCK";
     case EDESTADDRREQ: return "EDESTADDRREQ";
     case EMSGSIZE: return "EMSGSIZE";

@@ -446,8 +446,35 @@ static void rm_tree(int dirfd, int depth)
     }
 }
 
+/* System V segments and semaphore sets outlive their makers by design: the workers' are
+   removed with the scratch files (SHM_STAT_ANY/SEM_STAT_ANY over the slots in use, then
+   IPC_RMID). */
+static void remove_ipc(void)
+{
+    char buf[128];
+    long hi = syscall(SYS_shmctl, 0, 14 /* SHM_INFO: the highest slot in use */, buf);
+    for (long i = 0; i <= hi; i++) {
+        long id = syscall(SYS_shmctl, i, 15 /* SHM_STAT_ANY */, buf);
+        if (id >= 0)
+            syscall(SYS_shmctl, id, 0 /* IPC_RMID */, NULL);
+    }
+    hi = syscall(SYS_msgctl, 0, 12 /* MSG_INFO */, buf);
+    for (long i = 0; i <= hi; i++) {
+        long id = syscall(SYS_msgctl, i, 13 /* MSG_STAT_ANY */, buf);
+        if (id >= 0)
+            syscall(SYS_msgctl, id, 0 /* IPC_RMID */, NULL);
+    }
+    hi = syscall(SYS_semctl, 0, 0, 19 /* SEM_INFO */, buf);
+    for (long i = 0; i <= hi; i++) {
+        long id = syscall(SYS_semctl, i, 0, 20 /* SEM_STAT_ANY */, buf);
+        if (id >= 0)
+            syscall(SYS_semctl, id, 0, 0 /* IPC_RMID */);
+    }
+}
+
 static int remove_scratch(void)
 {
+    remove_ipc();
     int fd = open(SCRATCH, O_RDONLY | O_DIRECTORY | O_NOFOLLOW);
     if (fd >= 0) {
         fchmod(fd, 0700);
