@@ -189,6 +189,38 @@ int pidfd_pid(struct lthread *t, int fd)
     return p && p->start_ns == d->start_ns ? d->pid : -LX_ESRCH;
 }
 
+/* Was the pidfd at fd opened with PIDFD_NONBLOCK (waitid answers EAGAIN, not waits)? */
+int pidfd_nonblock(struct lthread *t, int fd)
+{
+    struct file *f = fd_get(t->p->fds, fd);
+    return f && f->ops == &pidfd_ops && (f->flags & LX_O_NONBLOCK);
+}
+
+/* pidfd_getfd(pidfd, targetfd, flags): a duplicate of the process's descriptor, close-on-exec
+   (the caller must be allowed to trace it: the same user, not undumpable, or root). */
+long sys_pidfd_getfd(struct lthread *t)
+{
+    if (t->a[2])
+        return -LX_EINVAL;
+    int pid = pidfd_pid(t, (int)t->a[0]);
+    if (pid < 0)
+        return pid;
+    struct proc *p = proc_find(pid);
+    if (!p || p->state != PROC_LIVE || !p->fds)
+        return -LX_ESRCH;
+    struct proc *me = t->p;
+    if (me->euid != 0 && (me->uid != p->uid || me->uid != p->euid || p->undumpable))
+        return -LX_EPERM;
+    struct file *f = fd_get(p->fds, (int)t->a[1]);
+    if (!f)
+        return -LX_EBADF;
+    f->refs++;
+    int fd = fd_install(me->fds, 0, f, 1);
+    if (fd < 0)
+        file_put(f);
+    return fd;
+}
+
 /* pidfd_send_signal(pidfd, sig, info, flags): kill(2) of the pidfd's process (info NULL; a
    given siginfo is not taken yet: EINVAL). */
 long sys_pidfd_send_signal(struct lthread *t)

@@ -746,7 +746,8 @@ int inotify_active(void);
 #define IN_EV_CREATE 0x100u
 #define IN_EV_DELETE 0x200u
 #define IN_EV_MOVE_SELF 0x800u
-/* p has ended: its pidfds become readable (eventfd.c). */
+/* p has ended: its pidfds become readable (eventfd.c); a pidfd opened PIDFD_NONBLOCK. */
+int pidfd_nonblock(struct lthread *t, int fd);
 void pidfd_proc_ended(struct proc *p);
 void proc_reap(struct proc *p);
 /* End a process that never ran (a failed fork): no zombie, nobody told. */

@@ -435,6 +435,8 @@ long sys_clone(struct lthread *t)
 
 /* ---- wait4 and waitid ---- */
 
+#define WAIT_PIDFD_NONBLOCK 0x10000000u /* (internal: a PIDFD_NONBLOCK pidfd; no user flag has this bit) */
+
 /* What a wait call asks for, from its arguments (t->phase: 0 wait4, 1 waitid). */
 struct wspec {
     int pid;            /* wait4's encoding: > 0 one child, 0 own group, < -1 a group, -1 any */
@@ -560,6 +562,8 @@ static long wait_look(struct lthread *t)
     }
     if (!any)
         return -LX_ECHILD;
+    if ((w.opts & WAIT_PIDFD_NONBLOCK) && !(w.opts & LX_WNOHANG))
+        return -LX_EAGAIN; /* (a PIDFD_NONBLOCK pidfd's child still running) */
     if (w.opts & LX_WNOHANG) {
         if (!w.waitid || !w.out)
             return 0;
@@ -612,6 +616,8 @@ long sys_waitid(struct lthread *t)
         int pid = pidfd_pid(t, (int)t->a[1]);
         if (pid < 0)
             return pid == -LX_ESRCH ? -LX_ECHILD : pid;
+        if (pidfd_nonblock(t, (int)t->a[1]))
+            t->a[3] |= WAIT_PIDFD_NONBLOCK;
         t->a[0] = type = 1;
         t->a[1] = (uint64_t)pid;
     }

@@ -363,7 +363,7 @@
     X(435, clone3, PROBED, "glibc and musl fall back to clone") \
     X(436, close_range, OK, "") \
     X(437, openat2, NOSYS, "") \
-    X(438, pidfd_getfd, NOSYS, "") \
+    X(438, pidfd_getfd, OK, "") \
     X(439, faccessat2, PARTIAL, "as access") \
     X(440, process_madvise, NOSYS, "") \
     X(441, epoll_pwait2, OK, "") \

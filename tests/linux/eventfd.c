@@ -21,6 +21,13 @@
 #include <unistd.h>
 #include "errname.h"
 
+#ifndef PIDFD_NONBLOCK
+#define PIDFD_NONBLOCK O_NONBLOCK
+#endif
+#ifndef SYS_pidfd_getfd
+#define SYS_pidfd_getfd 438
+#endif
+
 static void put(int fd, uint64_t v)
 {
     ssize_t r = write(fd, &v, 8);
@@ -163,5 +170,41 @@ int main(void)
     printf("pidfd_open(0): %s\n", syscall(SYS_pidfd_open, 0, 0) < 0 ? errname(errno) : "ok");
     printf("pidfd_open of no process: %s\n", syscall(SYS_pidfd_open, 0x3ffffff0, 0) < 0 ? errname(errno) : "ok");
     printf("pidfd_open with bad flags: %s\n", syscall(SYS_pidfd_open, getpid(), 1) < 0 ? errname(errno) : "ok");
+
+    /* PIDFD_NONBLOCK: waitid on a running child is EAGAIN; pidfd_getfd takes a descriptor of
+       the child's (close-on-exec in the taker) */
+    int q[2], hold[2];
+    pipe(q);
+    pipe(hold);
+    c = fork();
+    if (c == 0) {
+        close(q[0]);
+        close(hold[1]);
+        dup2(q[1], 40);
+        char x;
+        read(hold[0], &x, 1); /* (until the parent is done) */
+        _exit(0);
+    }
+    close(q[1]);
+    close(hold[0]);
+    int nfd = (int)syscall(SYS_pidfd_open, c, PIDFD_NONBLOCK);
+    printf("pidfd nonblock flag: %d\n", (fcntl(nfd, F_GETFL) & O_NONBLOCK) != 0);
+    siginfo_t nsi;
+    printf("waitid on a running child, nonblocking pidfd: %s\n",
+           waitid(3, (id_t)nfd, &nsi, WEXITED) < 0 ? errname(errno) : "ok");
+    usleep(30000);
+    printf("pidfd_getfd with flags: %s\n", syscall(SYS_pidfd_getfd, nfd, 40, 1) < 0 ? errname(errno) : "ok");
+    printf("pidfd_getfd of a closed number: %s\n", syscall(SYS_pidfd_getfd, nfd, 41, 0) < 0 ? errname(errno) : "ok");
+    printf("pidfd_getfd of a non-pidfd: %s\n", syscall(SYS_pidfd_getfd, q[0], 40, 0) < 0 ? errname(errno) : "ok");
+    int taken = (int)syscall(SYS_pidfd_getfd, nfd, 40, 0);
+    printf("pidfd_getfd: %d, close-on-exec %d\n", taken >= 0, taken >= 0 && (fcntl(taken, F_GETFD) & FD_CLOEXEC) != 0);
+    write(taken, "via", 3);
+    close(taken);
+    char via[8] = {0};
+    read(q[0], via, 3);
+    printf("written through the taken descriptor: %s\n", via);
+    close(hold[1]);
+    waitpid(c, NULL, 0);
+    printf("pidfd_getfd once it was reaped: %s\n", syscall(SYS_pidfd_getfd, nfd, 40, 0) < 0 ? errname(errno) : "ok");
     return 0;
 }
