@@ -321,6 +321,8 @@ struct proc_gen {
     void (*refresh)(struct inode *dir, struct proc *viewer);
     /* files that take writes: one write's bytes (the length taken, or -errno) */
     long (*store)(struct inode *ino, struct lthread *t, const char *buf, size_t len);
+    /* files whose content never changes: the text (content is then proc_text) */
+    const char *text;
 };
 void sb_printf(struct strbuf *sb, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void sb_put(struct strbuf *sb, const char *s, size_t n);
@@ -651,10 +653,35 @@ void ptimer_proc_gone(struct proc *p);
 /* A vma of a System V segment was made (split, forked) or went. */
 void shm_attached(struct shmseg *s);
 void shm_detached(struct shmseg *s);
-/* System V IPC's permission check (Linux's ipcperms): want (rwx bits, 07) against the owner's,
-   the group's or the others' bits of mode; root passes. */
-int ipc_may(struct proc *p, uint32_t uid, uint32_t gid, uint32_t cuid, uint32_t cgid,
-            uint32_t mode, uint32_t want);
+/* System V IPC (sysvipc.c): the first member of every object, its table of slots. */
+struct ipcperm {
+    int32_t key;
+    uint32_t uid, gid, cuid, cgid, mode;
+    uint16_t seq;
+    int id;
+};
+struct ipctab {
+    void **slots; /* objects, each starting with its struct ipcperm */
+    int n;
+    uint16_t next_seq;
+    int cursor;
+};
+/* Linux's ipcperms: want (rwx bits, 07) against the owner's, group's or others' bits; root
+   passes. ipc_owner: may change or remove it (owner, creator or root). */
+int ipc_may(struct proc *p, const struct ipcperm *ip, uint32_t want);
+int ipc_owner(const struct proc *p, const struct ipcperm *ip);
+int64_t ipc_now(void); /* seconds of the wall clock (the objects' times) */
+void *ipc_of(const struct ipctab *tb, int id); /* the object id names, or NULL */
+void *ipc_at(const struct ipctab *tb, int idx); /* the object in slot idx (*_STAT) */
+/* The get calls' key lookup: the object, or NULL with *err 0 (make one) or -errno
+   (EEXIST, EACCES, ENOENT). */
+void *ipc_find(const struct ipctab *tb, struct proc *p, int32_t key, uint32_t flg, long *err);
+int ipc_free_slot(const struct ipctab *tb); /* the next free slot round, or -1 */
+/* Fill ip (key, creator, mode from flg, seq, id) into slot: its id. */
+int ipc_add(struct ipctab *tb, int slot, struct ipcperm *ip, struct proc *p, int32_t key,
+            uint32_t flg);
+void ipc_del(struct ipctab *tb, const struct ipcperm *ip);
+int ipc_highest(const struct ipctab *tb, int *used); /* the highest slot in use, how many */
 /* p ends: its SEM_UNDO adjustments are applied (sysvsem.c). */
 void sem_proc_gone(struct proc *p);
 /* The siginfo a handler, sigtimedwait or waitid sees for k. */

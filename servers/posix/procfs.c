@@ -639,20 +639,6 @@ static int gen_cpuinfo(struct inode *ino, struct proc *viewer, struct strbuf *sb
     return 0;
 }
 
-static int gen_version(struct inode *ino, struct proc *viewer, struct strbuf *sb)
-{
-    (void)ino, (void)viewer;
-    sb_printf(sb, "Linux version 6.1.0-skoll (skoll@skoll) (gcc) #1 SMP Skoll POSIX server\n");
-    return 0;
-}
-
-static int gen_filesystems(struct inode *ino, struct proc *viewer, struct strbuf *sb)
-{
-    (void)ino, (void)viewer;
-    sb_printf(sb, "nodev\ttmpfs\nnodev\tproc\nnodev\tdevtmpfs\n");
-    return 0;
-}
-
 /* ---- the tree ---- */
 
 static const struct proc_gen g_stat = {.content = gen_stat};
@@ -824,8 +810,18 @@ static const struct proc_gen g_uptime = {.content = gen_uptime};
 static const struct proc_gen g_loadavg = {.content = gen_loadavg};
 static const struct proc_gen g_statsys = {.content = gen_stat_sys};
 static const struct proc_gen g_cpuinfo = {.content = gen_cpuinfo};
-static const struct proc_gen g_version = {.content = gen_version};
-static const struct proc_gen g_filesystems = {.content = gen_filesystems};
+/* A file whose content is fixed: its proc_gen's text. */
+static int proc_text(struct inode *ino, struct proc *viewer, struct strbuf *sb)
+{
+    (void)viewer;
+    sb_printf(sb, "%s", ino->gen->text);
+    return 0;
+}
+
+static const struct proc_gen g_version = {
+    .content = proc_text, .text = "Linux version " LX_UTS_RELEASE " (skoll@skoll) (gcc) #1 SMP Skoll POSIX server\n"};
+static const struct proc_gen g_filesystems = {.content = proc_text,
+                                              .text = "nodev\ttmpfs\nnodev\tproc\nnodev\tdevtmpfs\n"};
 
 /* /proc/skoll/posix: the server's own state, Skoll's alone (not Linux's): its live objects,
    the calls it is serving, its heap and the machine's free pages. Leak checks and the
@@ -864,20 +860,6 @@ static int gen_skoll_posix(struct inode *ino, struct proc *viewer, struct strbuf
 static const struct proc_gen g_skoll_posix = {.content = gen_skoll_posix};
 
 /* ---- /proc/sys ---- */
-
-static int gen_ostype(struct inode *ino, struct proc *viewer, struct strbuf *sb)
-{
-    (void)ino, (void)viewer;
-    sb_printf(sb, "Linux\n");
-    return 0;
-}
-
-static int gen_osrelease(struct inode *ino, struct proc *viewer, struct strbuf *sb)
-{
-    (void)ino, (void)viewer;
-    sb_printf(sb, "%s\n", LX_UTS_RELEASE);
-    return 0;
-}
 
 static int gen_hostname(struct inode *ino, struct proc *viewer, struct strbuf *sb)
 {
@@ -933,19 +915,13 @@ static long store_readonly(struct inode *ino, struct lthread *t, const char *buf
     return t->p->euid != 0 ? -LX_EPERM : -LX_EINVAL; /* (not changeable here) */
 }
 
-static int gen_overcommit(struct inode *ino, struct proc *viewer, struct strbuf *sb)
-{
-    (void)ino, (void)viewer;
-    sb_printf(sb, "0\n"); /* heuristic overcommit, Linux's default */
-    return 0;
-}
-
-static const struct proc_gen g_ostype = {.content = gen_ostype};
-static const struct proc_gen g_osrelease = {.content = gen_osrelease};
+static const struct proc_gen g_ostype = {.content = proc_text, .text = "Linux\n"};
+static const struct proc_gen g_osrelease = {.content = proc_text, .text = LX_UTS_RELEASE "\n"};
 static const struct proc_gen g_hostname = {.content = gen_hostname, .store = store_hostname};
 static const struct proc_gen g_domainname = {.content = gen_domainname, .store = store_domainname};
 static const struct proc_gen g_pidmax = {.content = gen_pidmax, .store = store_readonly};
-static const struct proc_gen g_overcommit = {.content = gen_overcommit, .store = store_readonly};
+/* (heuristic overcommit, Linux's default) */
+static const struct proc_gen g_overcommit = {.content = proc_text, .text = "0\n", .store = store_readonly};
 
 void procfs_init(void)
 {

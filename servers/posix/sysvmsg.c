@@ -1,6 +1,6 @@
 /*
  * System V message queues (docs/posix.md, "Files"): msgget, msgsnd, msgrcv, msgctl. A queue
- * is a slot of a MSGMNI table (ids and permissions as the other System V objects) holding
+ * is a slot of a MSGMNI table (sysvipc.c: ids, keys and permissions) holding
  * typed messages in order, at most msg_qbytes bytes (MSGMNB by default). A send that does not
  * fit and a receive that finds nothing park on the queue's wait queue (or answer EAGAIN /
  * ENOMSG with IPC_NOWAIT); every change wakes it and each waiter looks again. A signal ends
@@ -9,9 +9,6 @@
 #include "posix.h"
 #include "calls.h"
 
-#define IPC_PRIVATE 0
-#define IPC_CREAT 01000
-#define IPC_EXCL 02000
 #define IPC_NOWAIT 04000
 #define IPC_RMID 0
 #define IPC_SET 1
@@ -26,7 +23,6 @@
 #define MSGMNI 32000
 #define MSGMAX 8192
 #define MSGMNB 16384
-#define SEQ_MUL 32768
 
 struct qmsg {
     struct qmsg *next;
@@ -36,10 +32,7 @@ struct qmsg {
 };
 
 struct msgq {
-    int32_t key;
-    uint32_t uid, gid, cuid, cgid, mode;
-    uint16_t seq;
-    int id;
+    struct ipcperm ip; /* (first: the table's view) */
     struct qmsg *head, **tail;
     uint64_t cbytes, qnum, qbytes;
     int lspid, lrpid;
@@ -60,76 +53,44 @@ struct lx_msqid64_ds {
 };
 _Static_assert(sizeof(struct lx_msqid64_ds) == 120, "msqid64_ds");
 
-static struct msgq *queues[MSGMNI];
-static uint16_t next_seq;
-static int cursor;
-
-static int64_t now_s(void)
-{
-    return (int64_t)((now_ns() + px.wall_offset_ns) / 1000000000ull);
-}
+static void *slots[MSGMNI];
+static struct ipctab queues = {slots, MSGMNI, 0, 0};
 
 static struct msgq *q_of(int id)
 {
-    if (id < 0)
-        return NULL;
-    int i = id % SEQ_MUL;
-    if (i >= MSGMNI || !queues[i] || queues[i]->seq != id / SEQ_MUL)
-        return NULL;
-    return queues[i];
+    return ipc_of(&queues, id);
 }
 
 static int may(struct proc *p, struct msgq *q, uint32_t want)
 {
-    return ipc_may(p, q->uid, q->gid, q->cuid, q->cgid, q->mode, want);
+    return ipc_may(p, &q->ip, want);
 }
 
 long sys_msgget(struct lthread *t)
 {
     int32_t key = (int32_t)t->a[0];
     uint32_t flg = (uint32_t)t->a[1];
-    if (key != IPC_PRIVATE) {
-        for (int i = 0; i < MSGMNI; i++) {
-            struct msgq *q = queues[i];
-            if (!q || q->key != key)
-                continue;
-            if ((flg & IPC_CREAT) && (flg & IPC_EXCL))
-                return -LX_EEXIST;
-            if (!may(t->p, q, (flg & 0777) >> 6 | (flg & 0777) >> 3 | (flg & 0777)))
-                return -LX_EACCES;
-            return q->id;
-        }
-        if (!(flg & IPC_CREAT))
-            return -LX_ENOENT;
-    }
-    int slot = -1;
-    for (int k = 0; k < MSGMNI && slot < 0; k++)
-        if (!queues[(cursor + k) % MSGMNI])
-            slot = (cursor + k) % MSGMNI;
+    long e;
+    struct msgq *found = ipc_find(&queues, t->p, key, flg, &e);
+    if (found)
+        return found->ip.id;
+    if (e)
+        return e;
+    int slot = ipc_free_slot(&queues);
     if (slot < 0)
         return -LX_ENOSPC;
     struct msgq *q = sk_calloc(1, sizeof *q);
     if (!q)
         return -LX_ENOMEM;
-    q->key = key;
-    q->uid = q->cuid = t->p->euid;
-    q->gid = q->cgid = t->p->egid;
-    q->mode = flg & 0777;
     q->tail = &q->head;
     q->qbytes = MSGMNB;
-    q->ctime = now_s();
-    q->seq = next_seq++;
-    q->id = q->seq * SEQ_MUL + slot;
-    queues[slot] = q;
-    cursor = (slot + 1) % MSGMNI;
-    return q->id;
+    q->ctime = ipc_now();
+    return ipc_add(&queues, slot, &q->ip, t->p, key, flg);
 }
 
 static void q_free(struct msgq *q)
 {
-    for (int i = 0; i < MSGMNI; i++)
-        if (queues[i] == q)
-            queues[i] = NULL;
+    ipc_del(&queues, &q->ip);
     while (q->head) {
         struct qmsg *m = q->head;
         q->head = m->next;
@@ -171,7 +132,7 @@ static long snd_try(struct lthread *t)
     q->cbytes += size;
     q->qnum++;
     q->lspid = t->p->pid;
-    q->stime = now_s();
+    q->stime = ipc_now();
     waitq_wake_all(&q->wq);
     return 0;
 }
@@ -268,7 +229,7 @@ static long rcv_try(struct lthread *t)
     q->cbytes -= m->size;
     q->qnum--;
     q->lrpid = t->p->pid;
-    q->rtime = now_s();
+    q->rtime = ipc_now();
     waitq_wake_all(&q->wq);
     uint8_t *out = sk_malloc(8 + n);
     if (!out) {
@@ -322,16 +283,16 @@ static sk_error_t set_in(struct sk_req *r, sk_error_t err, const struct sk_cqe *
     long rc = 0;
     if (!q)
         rc = -LX_EINVAL;
-    else if (p->euid != 0 && p->euid != q->uid && p->euid != q->cuid)
+    else if (!ipc_owner(p, &q->ip))
         rc = -LX_EPERM;
     else if (d->qbytes > MSGMNB && p->euid != 0)
         rc = -LX_EPERM;
     else {
-        q->uid = d->uid;
-        q->gid = d->gid;
-        q->mode = (q->mode & ~0777u) | (d->mode & 0777);
+        q->ip.uid = d->uid;
+        q->ip.gid = d->gid;
+        q->ip.mode = (q->ip.mode & ~0777u) | (d->mode & 0777);
         q->qbytes = d->qbytes;
-        q->ctime = now_s();
+        q->ctime = ipc_now();
         waitq_wake_all(&q->wq);
     }
     call_return(t, rc);
@@ -347,10 +308,7 @@ long sys_msgctl(struct lthread *t)
         if (!info)
             return -LX_ENOMEM;
         t->buf = info;
-        int highest = 0, used = 0;
-        for (int i = 0; i < MSGMNI; i++)
-            if (queues[i])
-                highest = i, used++;
+        int used, highest = ipc_highest(&queues, &used);
         /* struct msginfo: pool, map, max, mnb, mni, ssz, tql, seg */
         int32_t v[8] = {MSGMNI * MSGMNB / 1024, MSGMNB, MSGMAX, MSGMNB, MSGMNI, 16, MSGMNB, 0xffff};
         if (cmd == MSG_INFO)
@@ -362,7 +320,7 @@ long sys_msgctl(struct lthread *t)
     }
     struct msgq *q;
     if (cmd == MSG_STAT || cmd == MSG_STAT_ANY)
-        q = (int)t->a[0] >= 0 && (int)t->a[0] < MSGMNI ? queues[(int)t->a[0]] : NULL;
+        q = ipc_at(&queues, (int)t->a[0]);
     else
         q = q_of((int)t->a[0]);
     if (!q)
@@ -377,12 +335,12 @@ long sys_msgctl(struct lthread *t)
         if (!d)
             return -LX_ENOMEM;
         t->buf = d;
-        *d = (struct lx_msqid64_ds){.key = q->key, .uid = q->uid, .gid = q->gid, .cuid = q->cuid,
-                                    .cgid = q->cgid, .mode = q->mode, .seq = q->seq,
+        *d = (struct lx_msqid64_ds){.key = q->ip.key, .uid = q->ip.uid, .gid = q->ip.gid, .cuid = q->ip.cuid,
+                                    .cgid = q->ip.cgid, .mode = q->ip.mode, .seq = q->ip.seq,
                                     .stime = q->stime, .rtime = q->rtime, .ctime = q->ctime,
                                     .cbytes = q->cbytes, .qnum = q->qnum, .qbytes = q->qbytes,
                                     .lspid = q->lspid, .lrpid = q->lrpid};
-        t->ret = cmd == IPC_STAT ? 0 : q->id;
+        t->ret = cmd == IPC_STAT ? 0 : q->ip.id;
         sk_error_t e = call_copy_out(t, t->a[2], d, sizeof *d, call_done_step);
         return e ? errno_from_sk(e) : CALL_PENDING;
     }
@@ -394,7 +352,7 @@ long sys_msgctl(struct lthread *t)
         return e ? errno_from_sk(e) : CALL_PENDING;
     }
     case IPC_RMID:
-        if (p->euid != 0 && p->euid != q->uid && p->euid != q->cuid)
+        if (!ipc_owner(p, &q->ip))
             return -LX_EPERM;
         q_free(q);
         return 0;

@@ -1,7 +1,7 @@
 /*
  * System V semaphores (docs/posix.md, "Files"): semget, semop, semtimedop, semctl. A set is a
- * slot of a SEMMNI table (ids as sysvshm.c's: slot plus a sequence times 32768) with Linux's
- * ipc permissions. semop applies its operations all or none: when one would block, nothing
+ * slot of a SEMMNI table (sysvipc.c: ids, keys and Linux's
+ * ipc permissions). semop applies its operations all or none: when one would block, nothing
  * changes and the caller parks on the set's queue (or EAGAIN with IPC_NOWAIT); every change of
  * the set wakes the queue and each waiter tries again. SEM_UNDO keeps per-process adjustments
  * that proc_exit applies; SETVAL/SETALL clear them for what they set. A signal ends a wait
@@ -10,9 +10,6 @@
 #include "posix.h"
 #include "calls.h"
 
-#define IPC_PRIVATE 0
-#define IPC_CREAT 01000
-#define IPC_EXCL 02000
 #define IPC_NOWAIT 04000
 #define IPC_RMID 0
 #define IPC_SET 1
@@ -33,7 +30,6 @@
 #define SEMMSL 32000
 #define SEMOPM 500
 #define SEMVMX 32767
-#define SEQ_MUL 32768
 #define NR_semtimedop 220
 
 struct sem {
@@ -42,10 +38,7 @@ struct sem {
 };
 
 struct semset {
-    int32_t key;
-    uint32_t uid, gid, cuid, cgid, mode;
-    uint16_t seq;
-    int id;
+    struct ipcperm ip; /* (first: the table's view) */
     uint32_t nsems;
     int64_t otime, ctime;
     struct waitq wq;
@@ -73,28 +66,17 @@ struct semcall {
     struct lx_sembuf ops[];
 };
 
-static struct semset *sets[SEMMNI];
-static uint16_t next_seq;
-static int cursor;
-
-static int64_t now_s(void)
-{
-    return (int64_t)((now_ns() + px.wall_offset_ns) / 1000000000ull);
-}
+static void *slots[SEMMNI];
+static struct ipctab sets = {slots, SEMMNI, 0, 0};
 
 static struct semset *set_of(int id)
 {
-    if (id < 0)
-        return NULL;
-    int i = id % SEQ_MUL;
-    if (i >= SEMMNI || !sets[i] || sets[i]->seq != id / SEQ_MUL)
-        return NULL;
-    return sets[i];
+    return ipc_of(&sets, id);
 }
 
 static int may(struct proc *p, struct semset *s, uint32_t want)
 {
-    return ipc_may(p, s->uid, s->gid, s->cuid, s->cgid, s->mode, want);
+    return ipc_may(p, &s->ip, want);
 }
 
 /* Forget every process's SEM_UNDO adjustment of id's semaphore num (-1: all of them). */
@@ -119,44 +101,23 @@ long sys_semget(struct lthread *t)
     uint32_t flg = (uint32_t)t->a[2];
     if (nsems < 0 || nsems > SEMMSL)
         return -LX_EINVAL;
-    if (key != IPC_PRIVATE) {
-        for (int i = 0; i < SEMMNI; i++) {
-            struct semset *s = sets[i];
-            if (!s || s->key != key)
-                continue;
-            if ((flg & IPC_CREAT) && (flg & IPC_EXCL))
-                return -LX_EEXIST;
-            if (!may(t->p, s, (flg & 0777) >> 6 | (flg & 0777) >> 3 | (flg & 0777)))
-                return -LX_EACCES;
-            if ((uint32_t)nsems > s->nsems)
-                return -LX_EINVAL;
-            return s->id;
-        }
-        if (!(flg & IPC_CREAT))
-            return -LX_ENOENT;
-    }
+    long e;
+    struct semset *found = ipc_find(&sets, t->p, key, flg, &e);
+    if (found)
+        return (uint32_t)nsems > found->nsems ? -LX_EINVAL : found->ip.id;
+    if (e)
+        return e;
     if (nsems == 0)
         return -LX_EINVAL;
-    int slot = -1;
-    for (int k = 0; k < SEMMNI && slot < 0; k++)
-        if (!sets[(cursor + k) % SEMMNI])
-            slot = (cursor + k) % SEMMNI;
+    int slot = ipc_free_slot(&sets);
     if (slot < 0)
         return -LX_ENOSPC;
     struct semset *s = sk_calloc(1, sizeof *s + (size_t)nsems * sizeof(struct sem));
     if (!s)
         return -LX_ENOMEM;
-    s->key = key;
-    s->uid = s->cuid = t->p->euid;
-    s->gid = s->cgid = t->p->egid;
-    s->mode = flg & 0777;
     s->nsems = (uint32_t)nsems;
-    s->ctime = now_s();
-    s->seq = next_seq++;
-    s->id = s->seq * SEQ_MUL + slot;
-    sets[slot] = s;
-    cursor = (slot + 1) % SEMMNI;
-    return s->id;
+    s->ctime = ipc_now();
+    return ipc_add(&sets, slot, &s->ip, t->p, key, flg);
 }
 
 /* ---- semop ---- */
@@ -192,10 +153,10 @@ static long try_ops(struct lthread *t, struct semset *s, struct semcall *c)
         s->s[o->num].pid = t->p->pid;
         if ((o->flg & SEM_UNDO) && o->op) {
             struct semundo *u = t->p->semundo;
-            while (u && !(u->id == s->id && u->num == o->num))
+            while (u && !(u->id == s->ip.id && u->num == o->num))
                 u = u->next;
             if (!u && (u = sk_calloc(1, sizeof *u))) {
-                u->id = s->id;
+                u->id = s->ip.id;
                 u->num = o->num;
                 u->next = t->p->semundo;
                 t->p->semundo = u;
@@ -204,7 +165,7 @@ static long try_ops(struct lthread *t, struct semset *s, struct semcall *c)
                 u->adj -= o->op;
         }
     }
-    s->otime = now_s();
+    s->otime = ipc_now();
     waitq_wake_all(&s->wq);
     return 0;
 }
@@ -364,10 +325,8 @@ static int waiters(struct semset *s, uint32_t num, int zero)
 
 static void set_removed(struct semset *s)
 {
-    for (int i = 0; i < SEMMNI; i++)
-        if (sets[i] == s)
-            sets[i] = NULL;
-    undo_clear(s->id, -1);
+    ipc_del(&sets, &s->ip);
+    undo_clear(s->ip.id, -1);
     waitq_wake_all(&s->wq); /* (they find it gone: EIDRM) */
     sk_free(s); /* (woken waiters hold no pointer to it: they look it up again) */
 }
@@ -395,20 +354,20 @@ static sk_error_t ctl_in(struct sk_req *r, sk_error_t err, const struct sk_cqe *
             s->s[i].val = v[i];
             s->s[i].pid = t->p->pid;
         }
-        undo_clear(s->id, -1);
-        s->ctime = now_s();
+        undo_clear(s->ip.id, -1);
+        s->ctime = ipc_now();
         waitq_wake_all(&s->wq);
     } else { /* IPC_SET */
         struct lx_semid64_ds *d = t->buf;
         struct proc *p = t->p;
-        if (p->euid != 0 && p->euid != s->uid && p->euid != s->cuid) {
+        if (!ipc_owner(p, &s->ip)) {
             call_return(t, -LX_EPERM);
             return SK_OK;
         }
-        s->uid = d->uid;
-        s->gid = d->gid;
-        s->mode = (s->mode & ~0777u) | (d->mode & 0777);
-        s->ctime = now_s();
+        s->ip.uid = d->uid;
+        s->ip.gid = d->gid;
+        s->ip.mode = (s->ip.mode & ~0777u) | (d->mode & 0777);
+        s->ctime = ipc_now();
     }
     call_return(t, 0);
     return SK_OK;
@@ -425,10 +384,7 @@ long sys_semctl(struct lthread *t)
         if (!info)
             return -LX_ENOMEM;
         t->buf = info;
-        int highest = 0, used = 0;
-        for (int i = 0; i < SEMMNI; i++)
-            if (sets[i])
-                highest = i, used++;
+        int used, highest = ipc_highest(&sets, &used);
         /* struct seminfo: map, mni, mns, mnu, msl, opm, ume, usz, vmx, aem */
         int32_t v[10] = {SEMMNI, SEMMNI, SEMMNI * SEMMSL, SEMMNI * SEMMSL, SEMMSL, SEMOPM, SEMOPM,
                          16, SEMVMX, 16384};
@@ -441,7 +397,7 @@ long sys_semctl(struct lthread *t)
     }
     struct semset *s;
     if (cmd == SEM_STAT || cmd == SEM_STAT_ANY)
-        s = (int)t->a[0] >= 0 && (int)t->a[0] < SEMMNI ? sets[(int)t->a[0]] : NULL;
+        s = ipc_at(&sets, (int)t->a[0]);
     else
         s = set_of((int)t->a[0]);
     if (!s)
@@ -456,10 +412,10 @@ long sys_semctl(struct lthread *t)
         if (!d)
             return -LX_ENOMEM;
         t->buf = d;
-        *d = (struct lx_semid64_ds){.key = s->key, .uid = s->uid, .gid = s->gid, .cuid = s->cuid,
-                                    .cgid = s->cgid, .mode = s->mode, .seq = s->seq,
+        *d = (struct lx_semid64_ds){.key = s->ip.key, .uid = s->ip.uid, .gid = s->ip.gid, .cuid = s->ip.cuid,
+                                    .cgid = s->ip.cgid, .mode = s->ip.mode, .seq = s->ip.seq,
                                     .otime = s->otime, .ctime = s->ctime, .nsems = s->nsems};
-        t->ret = cmd == IPC_STAT ? 0 : s->id;
+        t->ret = cmd == IPC_STAT ? 0 : s->ip.id;
         sk_error_t e = call_copy_out(t, arg, d, sizeof *d, call_done_step);
         return e ? errno_from_sk(e) : CALL_PENDING;
     }
@@ -471,7 +427,7 @@ long sys_semctl(struct lthread *t)
         return e ? errno_from_sk(e) : CALL_PENDING;
     }
     case IPC_RMID:
-        if (p->euid != 0 && p->euid != s->uid && p->euid != s->cuid)
+        if (!ipc_owner(p, &s->ip))
             return -LX_EPERM;
         set_removed(s);
         return 0;
@@ -495,8 +451,8 @@ long sys_semctl(struct lthread *t)
             return -LX_ERANGE;
         s->s[num].val = v;
         s->s[num].pid = p->pid;
-        undo_clear(s->id, (int)num);
-        s->ctime = now_s();
+        undo_clear(s->ip.id, (int)num);
+        s->ctime = ipc_now();
         waitq_wake_all(&s->wq);
         return 0;
     }

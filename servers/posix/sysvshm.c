@@ -1,8 +1,7 @@
 /*
  * System V shared memory (docs/posix.md, "Files"): shmget, shmat, shmdt, shmctl. A segment is
- * a shared memory object with Linux's ipc permissions and bookkeeping, in a table of SHMMNI
- * slots; its id is the slot plus a per-slot sequence times 32768, so a stale id misses
- * (Linux's ipc_buildid). Every vma of an attach points at its segment (vma.shm): the attach
+ * a shared memory object with Linux's ipc permissions and bookkeeping in a table of SHMMNI
+ * slots (sysvipc.c: ids, keys, permissions). Every vma of an attach points at its segment (vma.shm): the attach
  * count is the number of such vmas, kept by mm.c as vmas are made, split, copied by fork and
  * freed, so exit, exec and munmap all detach. IPC_RMID takes the key away at once and the
  * segment goes with its last vma.
@@ -11,8 +10,6 @@
 #include "calls.h"
 
 #define IPC_PRIVATE 0
-#define IPC_CREAT 01000
-#define IPC_EXCL 02000
 #define IPC_RMID 0
 #define IPC_SET 1
 #define IPC_STAT 2
@@ -31,12 +28,9 @@
 #define SHMMNI 4096
 #define SHMMIN 1ull
 #define SHMMAX (UINT64_MAX - (1ull << 24))
-#define SEQ_MUL 32768
 
 struct shmseg {
-    int32_t key;
-    uint32_t uid, gid, cuid, cgid, mode;
-    uint16_t seq;
+    struct ipcperm ip; /* (first: the table's view) */
     uint64_t size;
     struct mobj *obj;
     int cpid, lpid;
@@ -60,58 +54,22 @@ struct lx_shmid64_ds {
 };
 _Static_assert(sizeof(struct lx_shmid64_ds) == 112, "shmid64_ds");
 
-static struct shmseg *segs[SHMMNI];
-static uint16_t next_seq;
-static int cursor; /* slots are taken round from here, as Linux's idr_alloc_cyclic */
+static void *slots[SHMMNI];
+static struct ipctab segs = {slots, SHMMNI, 0, 0};
 
-static int64_t now_s(void)
+static struct shmseg *seg_of(int id)
 {
-    return (int64_t)((now_ns() + px.wall_offset_ns) / 1000000000ull);
-}
-
-static struct shmseg *seg_of(int id, int *idx)
-{
-    if (id < 0)
-        return NULL;
-    int i = id % SEQ_MUL;
-    if (i >= SHMMNI || !segs[i] || segs[i]->seq != id / SEQ_MUL)
-        return NULL;
-    if (idx)
-        *idx = i;
-    return segs[i];
-}
-
-static int seg_id(struct shmseg *s)
-{
-    for (int i = 0; i < SHMMNI; i++)
-        if (segs[i] == s)
-            return s->seq * SEQ_MUL + i;
-    return -1;
-}
-
-int ipc_may(struct proc *p, uint32_t uid, uint32_t gid, uint32_t cuid, uint32_t cgid,
-            uint32_t mode, uint32_t want)
-{
-    if (p->euid == 0)
-        return 1;
-    uint32_t granted = mode;
-    if (p->euid == uid || p->euid == cuid)
-        granted >>= 6;
-    else if (proc_in_group(p, gid, p->egid) || proc_in_group(p, cgid, p->egid))
-        granted >>= 3;
-    return (want & ~granted & 7) == 0;
+    return ipc_of(&segs, id);
 }
 
 static int may(struct proc *p, struct shmseg *s, uint32_t want)
 {
-    return ipc_may(p, s->uid, s->gid, s->cuid, s->cgid, s->mode, want);
+    return ipc_may(p, &s->ip, want);
 }
 
 static void seg_free(struct shmseg *s)
 {
-    for (int i = 0; i < SHMMNI; i++)
-        if (segs[i] == s)
-            segs[i] = NULL;
+    ipc_del(&segs, &s->ip);
     mobj_put(s->obj);
     sk_free(s);
 }
@@ -123,7 +81,7 @@ void shm_attached(struct shmseg *s)
 
 void shm_detached(struct shmseg *s)
 {
-    if (--s->nattch == 0 && (s->mode & SHM_DEST))
+    if (--s->nattch == 0 && (s->ip.mode & SHM_DEST))
         seg_free(s);
 }
 
@@ -133,28 +91,15 @@ long sys_shmget(struct lthread *t)
     uint64_t size = t->a[1];
     uint32_t flg = (uint32_t)t->a[2];
     struct proc *p = t->p;
-    if (key != IPC_PRIVATE) {
-        for (int i = 0; i < SHMMNI; i++) {
-            struct shmseg *s = segs[i];
-            if (!s || s->key != key || (s->mode & SHM_DEST))
-                continue;
-            if ((flg & IPC_CREAT) && (flg & IPC_EXCL))
-                return -LX_EEXIST;
-            if (!may(p, s, (flg & 0777) >> 6 | (flg & 0777) >> 3 | (flg & 0777)))
-                return -LX_EACCES;
-            if (size > s->size)
-                return -LX_EINVAL;
-            return s->seq * SEQ_MUL + i;
-        }
-        if (!(flg & IPC_CREAT))
-            return -LX_ENOENT;
-    }
+    long e;
+    struct shmseg *found = ipc_find(&segs, p, key, flg, &e);
+    if (found)
+        return size > found->size ? -LX_EINVAL : found->ip.id;
+    if (e)
+        return e;
     if (size < SHMMIN || size > SHMMAX)
         return -LX_EINVAL;
-    int slot = -1;
-    for (int k = 0; k < SHMMNI && slot < 0; k++)
-        if (!segs[(cursor + k) % SHMMNI])
-            slot = (cursor + k) % SHMMNI;
+    int slot = ipc_free_slot(&segs);
     if (slot < 0)
         return -LX_ENOSPC;
     uint64_t pages = (size + LX_PAGE - 1) & ~(uint64_t)(LX_PAGE - 1);
@@ -166,23 +111,16 @@ long sys_shmget(struct lthread *t)
         sk_free(s);
         return -LX_ENOMEM;
     }
-    s->key = key;
-    s->uid = s->cuid = p->euid;
-    s->gid = s->cgid = p->egid;
-    s->mode = flg & 0777;
     s->size = size;
     s->obj = obj;
     s->cpid = p->pid;
-    s->ctime = now_s();
-    s->seq = next_seq++; /* (Linux's: one counter for all, ids stay positive) */
-    segs[slot] = s;
-    cursor = (slot + 1) % SHMMNI;
-    return s->seq * SEQ_MUL + slot;
+    s->ctime = ipc_now();
+    return ipc_add(&segs, slot, &s->ip, p, key, flg);
 }
 
 long sys_shmat(struct lthread *t)
 {
-    struct shmseg *s = seg_of((int)t->a[0], NULL);
+    struct shmseg *s = seg_of((int)t->a[0]);
     uint64_t addr = t->a[1];
     uint32_t flg = (uint32_t)t->a[2];
     if (addr) {
@@ -227,7 +165,7 @@ long sys_shmat(struct lthread *t)
         v->shm = s;
         shm_attached(s);
     }
-    s->atime = now_s();
+    s->atime = ipc_now();
     s->lpid = t->p->pid;
     return (long)addr;
 }
@@ -243,7 +181,7 @@ long sys_shmdt(struct lthread *t)
         return -LX_EINVAL;
     struct shmseg *s = v->shm;
     uint64_t end = addr + ((s->size + LX_PAGE - 1) & ~(uint64_t)(LX_PAGE - 1));
-    s->dtime = now_s();
+    s->dtime = ipc_now();
     s->lpid = t->p->pid;
     /* every piece of this attach (vmas of the segment from addr on, as Linux's shmdt) */
     for (;;) {
@@ -261,8 +199,8 @@ long sys_shmdt(struct lthread *t)
 static void fill(struct shmseg *s, struct lx_shmid64_ds *d)
 {
     memset(d, 0, sizeof *d);
-    d->perm = (struct lx_ipc64_perm){.key = s->key, .uid = s->uid, .gid = s->gid, .cuid = s->cuid,
-                                     .cgid = s->cgid, .mode = s->mode, .seq = s->seq};
+    d->perm = (struct lx_ipc64_perm){.key = s->ip.key, .uid = s->ip.uid, .gid = s->ip.gid, .cuid = s->ip.cuid,
+                                     .cgid = s->ip.cgid, .mode = s->ip.mode, .seq = s->ip.seq};
     d->segsz = s->size;
     d->atime = s->atime;
     d->dtime = s->dtime;
@@ -278,21 +216,21 @@ static sk_error_t set_read(struct sk_req *r, sk_error_t err, const struct sk_cqe
     struct lthread *t = call_thread(r);
     if (err)
         return err;
-    struct shmseg *s = seg_of((int)t->a[0], NULL);
+    struct shmseg *s = seg_of((int)t->a[0]);
     struct lx_shmid64_ds *d = t->buf;
     if (!s) {
         call_return(t, -LX_EINVAL);
         return SK_OK;
     }
     struct proc *p = t->p;
-    if (p->euid != 0 && p->euid != s->uid && p->euid != s->cuid) {
+    if (!ipc_owner(p, &s->ip)) {
         call_return(t, -LX_EPERM);
         return SK_OK;
     }
-    s->uid = d->perm.uid;
-    s->gid = d->perm.gid;
-    s->mode = (s->mode & ~0777u) | (d->perm.mode & 0777);
-    s->ctime = now_s();
+    s->ip.uid = d->perm.uid;
+    s->ip.gid = d->perm.gid;
+    s->ip.mode = (s->ip.mode & ~0777u) | (d->perm.mode & 0777);
+    s->ctime = ipc_now();
     call_return(t, 0);
     return SK_OK;
 }
@@ -306,10 +244,7 @@ long sys_shmctl(struct lthread *t)
         if (!info)
             return -LX_ENOMEM;
         t->buf = info;
-        int used = 0, highest = 0;
-        for (int i = 0; i < SHMMNI; i++)
-            if (segs[i])
-                used++, highest = i;
+        int used, highest = ipc_highest(&segs, &used);
         if (cmd == IPC_INFO) { /* struct shminfo64: max, min, mni, seg, all */
             info[0] = SHMMAX, info[1] = SHMMIN, info[2] = SHMMNI, info[3] = SHMMNI,
             info[4] = UINT64_MAX - (1ull << 24);
@@ -320,10 +255,8 @@ long sys_shmctl(struct lthread *t)
         sk_error_t e = call_copy_out(t, t->a[2], info, cmd == IPC_INFO ? 72 : 48, call_done_step);
         return e ? errno_from_sk(e) : CALL_PENDING;
     }
-    int idx = 0;
-    struct shmseg *s = cmd == SHM_STAT || cmd == SHM_STAT_ANY
-                           ? ((int)t->a[0] >= 0 && (int)t->a[0] < SHMMNI ? segs[(int)t->a[0]] : NULL)
-                           : seg_of((int)t->a[0], &idx);
+    struct shmseg *s = cmd == SHM_STAT || cmd == SHM_STAT_ANY ? ipc_at(&segs, (int)t->a[0])
+                                                              : seg_of((int)t->a[0]);
     switch (cmd) {
     case IPC_STAT:
     case SHM_STAT:
@@ -337,7 +270,7 @@ long sys_shmctl(struct lthread *t)
             return -LX_ENOMEM;
         t->buf = d;
         fill(s, d);
-        t->ret = cmd == IPC_STAT ? 0 : seg_id(s);
+        t->ret = cmd == IPC_STAT ? 0 : s->ip.id;
         sk_error_t e = call_copy_out(t, t->a[2], d, sizeof *d, call_done_step);
         return e ? errno_from_sk(e) : CALL_PENDING;
     }
@@ -353,10 +286,10 @@ long sys_shmctl(struct lthread *t)
     case IPC_RMID:
         if (!s)
             return -LX_EINVAL;
-        if (p->euid != 0 && p->euid != s->uid && p->euid != s->cuid)
+        if (!ipc_owner(p, &s->ip))
             return -LX_EPERM;
-        s->mode |= SHM_DEST;
-        s->key = IPC_PRIVATE;
+        s->ip.mode |= SHM_DEST;
+        s->ip.key = IPC_PRIVATE;
         if (s->nattch == 0)
             seg_free(s);
         return 0;
@@ -367,9 +300,9 @@ long sys_shmctl(struct lthread *t)
         if (p->euid != 0)
             return -LX_EPERM;
         if (cmd == SHM_LOCK)
-            s->mode |= SHM_LOCKED;
+            s->ip.mode |= SHM_LOCKED;
         else
-            s->mode &= ~(uint32_t)SHM_LOCKED;
+            s->ip.mode &= ~(uint32_t)SHM_LOCKED;
         return 0;
     default:
         return -LX_EINVAL;
